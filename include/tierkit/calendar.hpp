@@ -1,0 +1,34 @@
+#pragma once
+// Calendar arithmetic on day numbers (days since 1970-01-01, proleptic Gregorian) and the
+// periods that profiles bucket spend into.
+#include <cstdint>
+#include <string>
+
+namespace tierkit {
+
+struct civil_date {
+  std::int32_t year;
+  std::int32_t month;  // 1..12
+  std::int32_t day;    // 1..31
+};
+
+// Day number of a civil date and back. Valid for years -32767..32767.
+std::int32_t days_from_civil(std::int32_t year, std::int32_t month, std::int32_t day) noexcept;
+civil_date civil_from_days(std::int32_t days) noexcept;
+// ISO-8601 "YYYY-MM-DD".
+std::string format_day(std::int32_t days);
+
+// Periods for per-period spend series. Weeks start on Monday (ISO 8601); quarters start in
+// January, April, July and October. A period is identified by the day number of its
+// first day.
+enum class period_kind : std::uint8_t { day, week, month, quarter, year };
+
+const char* period_name(period_kind p) noexcept;
+// Parses "day", "week", "month", "quarter", "year"; throws tierkit::invalid_input otherwise.
+period_kind parse_period(const std::string& name);
+// First day of the period containing `days`.
+std::int32_t period_start(period_kind p, std::int32_t days) noexcept;
+// First day of the period after the one that starts on (or contains) `days`.
+std::int32_t next_period_start(period_kind p, std::int32_t days) noexcept;
+
+}  // namespace tierkit

@@ -1,0 +1,17 @@
+#pragma once
+// Forward declarations of tierkit's public types.
+namespace tierkit {
+struct column_view;
+class time_zone;
+struct transactions;
+struct validation_report;
+struct row_issue;
+struct customer_keys;
+struct attribute_column;
+class customer_attributes;
+struct profile_config;
+struct profile;
+class profile_state;
+struct demo_config;
+struct demo_transactions;
+}  // namespace tierkit

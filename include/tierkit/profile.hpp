@@ -1,0 +1,149 @@
+#pragma once
+// profile: one row of exact, explainable aggregates per customer, built from transactions
+// through a mergeable partial state (profile_state: update, merge, finish).
+//
+// Definitions (see DESIGN.md section 4):
+//   as_of            explicit, or the day after the last transaction used (reported back).
+//   window           [window_start, as_of) when window_start is given: rows outside it are
+//                    left out and counted (report.rows_outside_window). Without window_start,
+//                    a row on or after an explicit as_of is invalid input.
+//   purchase line    amount >= 0; return line: amount < 0.
+//   first/last_purchase  first and last day with a purchase line; no_day when none.
+//   recency          as_of - last_purchase, whole days (lower is better); no_day when none.
+//   tenure           as_of - first_purchase, whole days; no_day when none.
+//   frequency        distinct orders with a purchase line when an order column is given,
+//                    else purchase lines.
+//   purchase_days    distinct days with a purchase line.
+//   transactions     all lines of the customer (purchases and returns).
+//   monetary         net value: sum of all amounts (returns are netted).
+//   gross_sales      sum of purchase lines.
+//   returns          distinct orders with a return line (or return lines without orders).
+//   returns_value    sum of -amount over return lines (a positive number).
+//   average_order_value  monetary / frequency; NaN when frequency is 0.
+//   quantity         sum of quantity over all lines (NaN column absent without quantity).
+//   channels, categories  distinct values over purchase lines (0 when not given).
+//   series           net spend per period (month by default) for every period with at
+//                    least one line; periods without lines are absent (zero).
+// Customers are kept whatever their value: a customer with only returns has a row with
+// frequency 0, negative monetary and no purchase days. Rows are ordered by customer key,
+// ascending (integers numerically, strings by their UTF-8 bytes), so the result does not
+// depend on row order, chunking, thread count or merge order: sums are exact (fixed-point,
+// see detail/fixed_point.hpp in src/), so every column is bit-for-bit identical.
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tierkit/calendar.hpp"
+#include "tierkit/time_zone.hpp"
+#include "tierkit/transactions.hpp"
+
+namespace tierkit {
+
+// Marker for "no such day" in day columns (a customer without purchase lines).
+inline constexpr std::int32_t no_day = std::numeric_limits<std::int32_t>::min();
+
+struct profile_config {
+  std::optional<std::int32_t> as_of;         // day number; default: last day used + 1
+  std::optional<std::int32_t> window_start;  // day number; makes the window explicit
+  time_zone zone;                            // for UTC-instant timestamps; default UTC
+  period_kind period = period_kind::month;   // bucket of the spend series
+  bool spend_series = true;                  // false skips the per-period series
+  invalid_policy on_invalid = invalid_policy::raise;
+  unsigned threads = 0;                      // 0: all hardware threads
+};
+
+// Customer keys of a result, owned: integers or strings.
+struct customer_keys {
+  bool is_string = false;
+  std::vector<std::int64_t> ints;     // when !is_string
+  std::vector<std::int64_t> offsets;  // when is_string: size() + 1 offsets into chars
+  std::string chars;
+
+  std::size_t size() const noexcept {
+    return is_string ? (offsets.empty() ? 0 : offsets.size() - 1) : ints.size();
+  }
+  std::string_view string_at(std::size_t i) const noexcept {
+    return std::string_view(chars.data() + offsets[i],
+                            static_cast<std::size_t>(offsets[i + 1] - offsets[i]));
+  }
+  // The key as text, for messages and reprs.
+  std::string to_string(std::size_t i) const;
+};
+
+struct profile {
+  customer_keys customer;
+  std::vector<std::int32_t> first_purchase;
+  std::vector<std::int32_t> last_purchase;
+  std::vector<std::int32_t> recency;
+  std::vector<std::int32_t> tenure;
+  std::vector<std::int64_t> frequency;
+  std::vector<std::int64_t> purchase_days;
+  std::vector<std::int64_t> transactions;
+  std::vector<std::int64_t> returns;
+  std::vector<std::int64_t> channels;
+  std::vector<std::int64_t> categories;
+  std::vector<double> monetary;
+  std::vector<double> gross_sales;
+  std::vector<double> returns_value;
+  std::vector<double> average_order_value;
+  std::vector<double> quantity;
+
+  // Spend series in compressed rows: customer i owns entries
+  // [series_offsets[i], series_offsets[i+1]), ascending by period.
+  std::vector<std::int64_t> series_offsets;
+  std::vector<std::int32_t> series_period;  // first day of the period
+  std::vector<double> series_net;
+
+  std::int32_t as_of = 0;
+  std::optional<std::int32_t> window_start;
+  std::string time_zone;
+  period_kind period = period_kind::month;
+  bool has_orders = false;
+  bool has_quantity = false;
+  bool has_channels = false;
+  bool has_categories = false;
+  validation_report report;
+
+  std::size_t size() const noexcept { return customer.size(); }
+};
+
+// The mergeable partial state. update() adds a batch (validated first: an update that
+// throws leaves the state unchanged), merge() adds another state built with an equal
+// configuration, finish() computes the profile and leaves the state as it was.
+class profile_state {
+ public:
+  explicit profile_state(profile_config config = {});
+  ~profile_state();
+  profile_state(profile_state&&) noexcept;
+  profile_state& operator=(profile_state&&) noexcept;
+  profile_state(const profile_state&);
+  profile_state& operator=(const profile_state&);
+
+  void update(const transactions& batch);
+  // Several batches at once: validated together, then aggregated on config.threads threads.
+  void update(const std::vector<transactions>& batches);
+  // Throws tierkit::invalid_input when the configurations differ in as_of, window_start,
+  // time zone, period or policy, or when key kinds (integer/string) differ.
+  void merge(const profile_state& other);
+  // Throws tierkit::invalid_input when no transaction was used.
+  profile finish() const;
+
+  const profile_config& config() const noexcept;
+  std::int64_t rows_read() const noexcept;
+  std::size_t customers() const noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+// One-shot convenience: a fresh state, one update, finish.
+profile make_profile(const transactions& batch, const profile_config& config = {});
+profile make_profile(const std::vector<transactions>& batches,
+                     const profile_config& config = {});
+
+}  // namespace tierkit

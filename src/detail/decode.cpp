@@ -1,0 +1,253 @@
+#include "detail/decode.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "tierkit/error.hpp"
+
+namespace tierkit::detail {
+
+column_view dictionary_indices(const column_view& c) {
+  column_view ix;
+  ix.name = c.name;
+  ix.type = c.index_type;
+  ix.length = c.length;
+  ix.offset = c.offset;
+  ix.validity = c.validity;
+  ix.values = c.values;
+  return ix;
+}
+
+bool key_is_null(const column_view& c, const column_view* indices, std::int64_t row) noexcept {
+  if (!c.is_valid(row)) return true;
+  if (indices == nullptr) return false;
+  const std::int64_t k = int_value(*indices, row);
+  if (k < 0 || k >= c.dictionary->length) return false;  // reported as out of range
+  return !c.dictionary->is_valid(k);
+}
+
+key_encoder::key_encoder(const column_view& c, key_dictionary& dict, const char* role)
+    : column_(c), dict_(dict) {
+  data_type t = c.type;
+  if (t == data_type::dictionary) {
+    dictionary_ = true;
+    indices_ = dictionary_indices(c);
+    cache_.assign(static_cast<std::size_t>(c.dictionary->length), key_dictionary::no_index);
+    t = c.dictionary->type;
+  }
+  strings_ = is_string_like(t);
+  dict_.require_kind(strings_ ? key_dictionary::kind::string : key_dictionary::kind::integer,
+                     role);
+}
+
+std::uint32_t key_encoder::dictionary_value(std::int64_t k) {
+  std::uint32_t& slot = cache_[static_cast<std::size_t>(k)];
+  if (slot == key_dictionary::no_index) {
+    const column_view& values = *column_.dictionary;
+    slot = strings_ ? dict_.insert(string_value(values, k)) : dict_.insert(int_value(values, k));
+  }
+  return slot;
+}
+
+void key_encoder::encode(std::int64_t begin, std::int64_t n, const std::uint8_t* skip,
+                         std::uint32_t* out) {
+  if (dictionary_) {
+    for_each_int(indices_, begin, n, [&](std::int64_t i, std::int64_t k) {
+      if (!skip[i]) out[i] = dictionary_value(k);
+    });
+  } else if (strings_) {
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (!skip[i]) out[i] = dict_.insert(string_value(column_, begin + i));
+    }
+  } else {
+    for_each_int(column_, begin, n, [&](std::int64_t i, std::int64_t v) {
+      if (!skip[i]) out[i] = dict_.insert(v);
+    });
+  }
+}
+
+namespace {
+
+std::int64_t units_per_day(time_unit u) noexcept {
+  switch (u) {
+    case time_unit::second: return 86400LL;
+    case time_unit::milli: return 86400000LL;
+    case time_unit::micro: return 86400000000LL;
+    case time_unit::nano: return 86400000000000LL;
+  }
+  return 86400LL;
+}
+
+std::int64_t units_per_second(time_unit u) noexcept { return units_per_day(u) / 86400; }
+
+// Walks a zone's offset history; rows are often near-sorted in time, so the offset of the
+// last interval is reused until the instant leaves it.
+class zone_cursor {
+ public:
+  explicit zone_cursor(const time_zone& z) : zone_(z) {}
+  std::int64_t day(std::int64_t utc_seconds) {
+    if (utc_seconds < lo_ || utc_seconds >= hi_) locate(utc_seconds);
+    return floor_div(utc_seconds + offset_, 86400);
+  }
+
+ private:
+  void locate(std::int64_t t) {
+    const auto& tr = zone_.transitions();
+    offset_ = zone_.offset_at(t);
+    auto it = std::upper_bound(tr.begin(), tr.end(), t);
+    hi_ = it == tr.end() ? INT64_MAX : *it;
+    lo_ = it == tr.begin() ? INT64_MIN : *(it - 1);
+  }
+  const time_zone& zone_;
+  std::int64_t lo_ = 1, hi_ = 0;  // empty: the first call locates
+  std::int64_t offset_ = 0;
+};
+
+}  // namespace
+
+void decode_days(const column_view& c, std::int64_t begin, std::int64_t n, const time_zone& zone,
+                 std::int64_t* out) {
+  switch (c.type) {
+    case data_type::date32: {
+      const auto* p = typed_values<std::int32_t>(c) + begin;
+      for (std::int64_t i = 0; i < n; ++i) out[i] = p[i];
+      break;
+    }
+    case data_type::date64: {
+      const auto* p = typed_values<std::int64_t>(c) + begin;
+      for (std::int64_t i = 0; i < n; ++i) out[i] = floor_div(p[i], 86400000LL);
+      break;
+    }
+    case data_type::timestamp: {
+      const auto* p = typed_values<std::int64_t>(c) + begin;
+      if (!c.time_zone_aware || zone.is_utc()) {
+        const std::int64_t per_day = units_per_day(c.unit);
+        for (std::int64_t i = 0; i < n; ++i) out[i] = floor_div(p[i], per_day);
+      } else {
+        const std::int64_t per_second = units_per_second(c.unit);
+        zone_cursor cursor(zone);
+        for (std::int64_t i = 0; i < n; ++i) out[i] = cursor.day(floor_div(p[i], per_second));
+      }
+      break;
+    }
+    default:
+      for (std::int64_t i = 0; i < n; ++i) out[i] = 0;
+      break;
+  }
+}
+
+fixed128 fixed_from_decimal(fixed128 u, int scale) noexcept {
+  const fixed128 one = static_cast<fixed128>(1) << fixed_fraction_bits;
+  if (scale <= 0) {
+    fixed128 v = u;
+    for (int s = scale; s < 0; ++s) v *= 10;
+    return v * one;
+  }
+  if (scale <= 18) {
+    fixed128 p = 1;
+    for (int s = 0; s < scale; ++s) p *= 10;
+    const fixed128 q = u / p;
+    const fixed128 r = u % p;  // same sign as u
+    const fixed128 scaled = r * one;
+    const fixed128 half = p / 2;
+    const fixed128 frac = (scaled >= 0 ? scaled + half : scaled - half) / p;
+    return q * one + frac;
+  }
+  long double v = static_cast<long double>(u);
+  for (int s = 0; s < scale; ++s) v /= 10.0L;
+  return static_cast<fixed128>(std::llroundl(v * 4294967296.0L));
+}
+
+namespace {
+fixed128 load_decimal(const column_view& c, std::int64_t row) noexcept {
+  const auto* p = static_cast<const std::uint8_t*>(c.values) + 16 * (c.offset + row);
+  unsigned __int128 raw;
+  std::memcpy(&raw, p, 16);  // little-endian two's complement, as Arrow stores it
+  return static_cast<fixed128>(raw);
+}
+
+long double decimal_magnitude(const column_view& c, std::int64_t row) noexcept {
+  long double v = static_cast<long double>(load_decimal(c, row));
+  for (int s = 0; s < c.decimal_scale; ++s) v /= 10.0L;
+  for (int s = c.decimal_scale; s < 0; ++s) v *= 10.0L;
+  return std::fabs(v);
+}
+}  // namespace
+
+void decode_fixed(const column_view& c, std::int64_t begin, std::int64_t n, fixed128* out) {
+  switch (c.type) {
+    case data_type::float64: {
+      const double* p = typed_values<double>(c) + begin;
+      for (std::int64_t i = 0; i < n; ++i) out[i] = fixed_from_double(p[i]);
+      break;
+    }
+    case data_type::float32: {
+      const float* p = typed_values<float>(c) + begin;
+      for (std::int64_t i = 0; i < n; ++i) out[i] = fixed_from_double(static_cast<double>(p[i]));
+      break;
+    }
+    case data_type::decimal128:
+      for (std::int64_t i = 0; i < n; ++i) {
+        out[i] = fixed_from_decimal(load_decimal(c, begin + i), c.decimal_scale);
+      }
+      break;
+    case data_type::uint64: {
+      const auto* p = typed_values<std::uint64_t>(c) + begin;
+      for (std::int64_t i = 0; i < n; ++i) {
+        out[i] = static_cast<fixed128>(p[i]) * (static_cast<fixed128>(1) << fixed_fraction_bits);
+      }
+      break;
+    }
+    default:
+      for_each_int(c, begin, n, [&](std::int64_t i, std::int64_t v) { out[i] = fixed_from_int(v); });
+      break;
+  }
+}
+
+void classify_numbers(const column_view& c, std::int64_t begin, std::int64_t n,
+                      number_state* out) {
+  auto classify = [](double x) {
+    if (std::isnan(x)) return number_state::nan;
+    if (std::isinf(x)) return number_state::infinite;
+    return std::fabs(x) >= fixed_max_amount ? number_state::out_of_range : number_state::ok;
+  };
+  switch (c.type) {
+    case data_type::float64: {
+      const double* p = typed_values<double>(c) + begin;
+      for (std::int64_t i = 0; i < n; ++i) out[i] = classify(p[i]);
+      break;
+    }
+    case data_type::float32: {
+      const float* p = typed_values<float>(c) + begin;
+      for (std::int64_t i = 0; i < n; ++i) out[i] = classify(static_cast<double>(p[i]));
+      break;
+    }
+    case data_type::decimal128:
+      for (std::int64_t i = 0; i < n; ++i) {
+        out[i] = decimal_magnitude(c, begin + i) >= static_cast<long double>(fixed_max_amount)
+                     ? number_state::out_of_range
+                     : number_state::ok;
+      }
+      break;
+    case data_type::uint64: {
+      const auto* p = typed_values<std::uint64_t>(c) + begin;
+      for (std::int64_t i = 0; i < n; ++i) {
+        out[i] = p[i] >= (std::uint64_t{1} << 60) ? number_state::out_of_range : number_state::ok;
+      }
+      break;
+    }
+    case data_type::int64: {
+      const auto* p = typed_values<std::int64_t>(c) + begin;
+      const std::int64_t lim = std::int64_t{1} << 60;
+      for (std::int64_t i = 0; i < n; ++i) {
+        out[i] = (p[i] >= lim || p[i] <= -lim) ? number_state::out_of_range : number_state::ok;
+      }
+      break;
+    }
+    default:  // narrower integers always fit
+      for (std::int64_t i = 0; i < n; ++i) out[i] = number_state::ok;
+      break;
+  }
+}
+
+}  // namespace tierkit::detail

@@ -1,0 +1,41 @@
+#pragma once
+// Hash functions for the open-addressing tables. Both are deterministic (no per-process
+// seed): table layouts, and so iteration order inside a state, do not depend on the run.
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace tierkit::detail {
+
+// The 64-bit finalizer of MurmurHash3: a bijection that spreads every input bit.
+inline std::uint64_t mix64(std::uint64_t x) noexcept {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+// Word-at-a-time string hash: multiply-rotate over 8-byte words, then the finalizer.
+inline std::uint64_t hash_bytes(std::string_view s) noexcept {
+  constexpr std::uint64_t k = 0x9e3779b97f4a7c15ULL;
+  std::uint64_t h = k ^ (s.size() * 0xff51afd7ed558ccdULL);
+  const char* p = s.data();
+  std::size_t n = s.size();
+  while (n >= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ (w * k));
+    h = (h << 29) | (h >> 35);
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    p += 8;
+    n -= 8;
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, p, n);
+  h ^= tail * k;
+  return mix64(h);
+}
+
+}  // namespace tierkit::detail

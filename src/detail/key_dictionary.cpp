@@ -1,0 +1,68 @@
+#include "detail/key_dictionary.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "tierkit/error.hpp"
+
+namespace tierkit::detail {
+
+void key_dictionary::require_kind(kind k, const char* what) {
+  if (kind_ == kind::unset) {
+    kind_ = k;
+    return;
+  }
+  if (kind_ != k) {
+    auto name = [](kind x) { return x == kind::string ? "string" : "integer"; };
+    throw schema_error(std::string("tierkit: ") + what + " keys are " + name(k) +
+                       " in this batch but " + name(kind_) +
+                       " in earlier batches; every batch must use the same key kind");
+  }
+}
+
+std::uint32_t key_dictionary::claim(std::size_t i, std::uint64_t h) {
+  if (size_ >= no_index - 1) {
+    throw invalid_input("tierkit: more than 4,294,967,294 distinct keys in one column");
+  }
+  const auto index = static_cast<std::uint32_t>(size_++);
+  slots_[i] = slot{h, index};
+  if (2 * size_ > slots_.size()) grow();
+  return index;
+}
+
+void key_dictionary::grow() {
+  std::vector<slot> old(slots_.size() * 2);
+  old.swap(slots_);
+  mask_ = slots_.size() - 1;
+  for (const slot& s : old) {
+    if (s.index == no_index) continue;
+    std::size_t i = s.hash & mask_;
+    while (slots_[i].index != no_index) i = (i + 1) & mask_;
+    slots_[i] = s;
+  }
+}
+
+std::vector<std::uint32_t> key_dictionary::absorb(const key_dictionary& other) {
+  std::vector<std::uint32_t> map(other.size());
+  if (other.size() == 0) return map;
+  require_kind(other.kind_, "merged");
+  for (std::uint32_t j = 0; j < other.size(); ++j) {
+    map[j] = other.kind_ == kind::string ? insert(other.string_at(j)) : insert(other.int_at(j));
+  }
+  return map;
+}
+
+std::vector<std::uint32_t> key_dictionary::sorted_order() const {
+  std::vector<std::uint32_t> order(size_);
+  std::iota(order.begin(), order.end(), 0u);
+  if (kind_ == kind::string) {
+    std::sort(order.begin(), order.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return string_at(a) < string_at(b); });
+  } else {
+    std::sort(order.begin(), order.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return ints_[a] < ints_[b]; });
+  }
+  return order;
+}
+
+}  // namespace tierkit::detail

@@ -1,0 +1,109 @@
+#pragma once
+// key_dictionary: maps customer (or order, channel, category) keys to dense indices
+// 0, 1, 2, ... in order of first insertion. Keys are either 64-bit integers or byte
+// strings; one dictionary holds one kind.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "detail/hash.hpp"
+
+namespace tierkit::detail {
+
+class key_dictionary {
+ public:
+  static constexpr std::uint32_t no_index = ~std::uint32_t{0};
+  enum class kind : std::uint8_t { unset, integer, string };
+
+  kind key_kind() const noexcept { return kind_; }
+  std::size_t size() const noexcept { return size_; }
+
+  // Fixes the kind on first use; throws schema_error naming `what` on a mismatch.
+  void require_kind(kind k, const char* what);
+
+  std::uint32_t insert(std::int64_t key) {
+    const std::uint64_t h = mix64(static_cast<std::uint64_t>(key));
+    std::size_t i = h & mask_;
+    while (true) {
+      const slot& s = slots_[i];
+      if (s.index == no_index) break;
+      if (s.hash == h && ints_[s.index] == key) return s.index;
+      i = (i + 1) & mask_;
+    }
+    ints_.push_back(key);
+    return claim(i, h);
+  }
+
+  std::uint32_t insert(std::string_view key) {
+    const std::uint64_t h = hash_bytes(key);
+    std::size_t i = h & mask_;
+    while (true) {
+      const slot& s = slots_[i];
+      if (s.index == no_index) break;
+      if (s.hash == h && string_at(s.index) == key) return s.index;
+      i = (i + 1) & mask_;
+    }
+    chars_.append(key.data(), key.size());
+    offsets_.push_back(static_cast<std::int64_t>(chars_.size()));
+    return claim(i, h);
+  }
+
+  // The index of `key`, or no_index when absent.
+  std::uint32_t find(std::int64_t key) const noexcept {
+    if (kind_ != kind::integer) return no_index;
+    const std::uint64_t h = mix64(static_cast<std::uint64_t>(key));
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const slot& s = slots_[i];
+      if (s.index == no_index) return no_index;
+      if (s.hash == h && ints_[s.index] == key) return s.index;
+    }
+  }
+  std::uint32_t find(std::string_view key) const noexcept {
+    if (kind_ != kind::string) return no_index;
+    const std::uint64_t h = hash_bytes(key);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const slot& s = slots_[i];
+      if (s.index == no_index) return no_index;
+      if (s.hash == h && string_at(s.index) == key) return s.index;
+    }
+  }
+
+  std::int64_t int_at(std::uint32_t index) const noexcept { return ints_[index]; }
+  std::string_view string_at(std::uint32_t index) const noexcept {
+    return std::string_view(chars_.data() + offsets_[index],
+                            static_cast<std::size_t>(offsets_[index + 1] - offsets_[index]));
+  }
+
+  // Inserts every key of `other` (same kind) and returns, for each of its indices, the
+  // index here.
+  std::vector<std::uint32_t> absorb(const key_dictionary& other);
+
+  // Moves the keys out (the dictionary is left empty of keys, fit only for destruction).
+  std::vector<std::int64_t>& ints() noexcept { return ints_; }
+  std::vector<std::int64_t>& offsets() noexcept { return offsets_; }
+  std::string& chars() noexcept { return chars_; }
+  const std::vector<std::int64_t>& ints() const noexcept { return ints_; }
+
+  // Permutation that orders the keys ascending (integers numerically, strings by bytes).
+  std::vector<std::uint32_t> sorted_order() const;
+
+ private:
+  struct slot {
+    std::uint64_t hash = 0;
+    std::uint32_t index = no_index;
+  };
+
+  std::uint32_t claim(std::size_t i, std::uint64_t h);
+  void grow();
+
+  kind kind_ = kind::unset;
+  std::size_t size_ = 0;
+  std::size_t mask_ = 15;
+  std::vector<slot> slots_ = std::vector<slot>(16);
+  std::vector<std::int64_t> ints_;
+  std::vector<std::int64_t> offsets_ = {0};
+  std::string chars_;
+};
+
+}  // namespace tierkit::detail

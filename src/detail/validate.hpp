@@ -1,0 +1,34 @@
+#pragma once
+// Row validation of a transactions batch, run once before any aggregation.
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "tierkit/time_zone.hpp"
+#include "tierkit/transactions.hpp"
+
+namespace tierkit::detail {
+
+// Day numbers farther than this from 1970-01-01 (about 27,000 years) are out of range.
+inline constexpr std::int64_t max_abs_day = 10'000'000;
+
+struct validation_options {
+  const char* function = "tierkit";
+  std::optional<std::int32_t> as_of;  // rows on or after it are invalid (no explicit window)
+  const time_zone* zone = nullptr;
+};
+
+struct validation_result {
+  std::vector<row_issue> issues;     // problems with a nonzero row count, in a fixed order
+  std::int64_t invalid_rows = 0;     // distinct invalid rows
+  std::vector<std::uint8_t> invalid; // 1 per invalid row; empty when there are none
+};
+
+validation_result validate_transactions(const transactions& batch,
+                                        const validation_options& options);
+
+// Throws tierkit::invalid_input listing every issue.
+[[noreturn]] void throw_invalid_rows(const char* function, const std::vector<row_issue>& issues,
+                                     std::int64_t invalid_rows, std::int64_t total_rows);
+
+}  // namespace tierkit::detail

@@ -1,0 +1,348 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "helpers.hpp"
+
+using namespace tierkit;
+
+namespace {
+
+// Bit-for-bit equality of two profiles (NaN equals NaN).
+void require_same(const profile& a, const profile& b) {
+  REQUIRE(a.size() == b.size());
+  CHECK(a.customer.ints == b.customer.ints);
+  CHECK(a.customer.chars == b.customer.chars);
+  CHECK(a.first_purchase == b.first_purchase);
+  CHECK(a.last_purchase == b.last_purchase);
+  CHECK(a.recency == b.recency);
+  CHECK(a.tenure == b.tenure);
+  CHECK(a.frequency == b.frequency);
+  CHECK(a.purchase_days == b.purchase_days);
+  CHECK(a.transactions == b.transactions);
+  CHECK(a.returns == b.returns);
+  auto same_bits = [](const std::vector<double>& x, const std::vector<double>& y) {
+    return x.size() == y.size() &&
+           (x.empty() || std::memcmp(x.data(), y.data(), x.size() * sizeof(double)) == 0);
+  };
+  CHECK(same_bits(a.monetary, b.monetary));
+  CHECK(same_bits(a.gross_sales, b.gross_sales));
+  CHECK(same_bits(a.returns_value, b.returns_value));
+  CHECK(same_bits(a.average_order_value, b.average_order_value));
+  CHECK(same_bits(a.quantity, b.quantity));
+  CHECK(a.series_offsets == b.series_offsets);
+  CHECK(a.series_period == b.series_period);
+  CHECK(same_bits(a.series_net, b.series_net));
+  CHECK(a.as_of == b.as_of);
+  CHECK(a.report.rows_used == b.report.rows_used);
+}
+
+owned_batch worked_example() {
+  owned_batch b;
+  // customer, day, amount, order
+  b.customer = {1, 1, 2, 3, 1, 1, 1};
+  b.day = {100, 100, 101, 102, 105, 106, 105};
+  b.amount = {5.0, 3.0, 7.25, -4.0, 10.0, -3.0, 0.0};
+  b.order = {10, 10, 20, 30, 11, 12, 13};
+  b.quantity = {1, 2, 1, -1, 4, -1, 1};
+  return b;
+}
+
+owned_batch random_batch(std::size_t rows, std::uint32_t seed, int customers) {
+  std::mt19937_64 rng(seed);
+  owned_batch b;
+  for (std::size_t i = 0; i < rows; ++i) {
+    b.customer.push_back(static_cast<std::int64_t>(rng() % customers) * 7919 - 50000);
+    b.day.push_back(static_cast<std::int32_t>(18000 + rng() % 900));
+    const double cents = static_cast<double>(static_cast<std::int64_t>(rng() % 100000) - 8000);
+    b.amount.push_back(cents / 100.0 + (rng() % 3 == 0 ? 0.001 : 0.0));
+    b.order.push_back(static_cast<std::int64_t>(rng() % (rows / 2 + 1)));
+    b.quantity.push_back(static_cast<double>(rng() % 5));
+  }
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("a hand-worked profile: orders, returns, zero-value lines, a returns-only customer") {
+  owned_batch b = worked_example();
+  const profile p = make_profile(b.view());
+  REQUIRE(p.size() == 3);
+  CHECK(p.customer.ints == std::vector<std::int64_t>{1, 2, 3});
+  CHECK(p.as_of == 107);  // the day after the last transaction
+  CHECK(p.first_purchase == std::vector<std::int32_t>{100, 101, no_day});
+  CHECK(p.last_purchase == std::vector<std::int32_t>{105, 101, no_day});
+  CHECK(p.recency == std::vector<std::int32_t>{2, 6, no_day});
+  CHECK(p.tenure == std::vector<std::int32_t>{7, 6, no_day});
+  CHECK(p.frequency == std::vector<std::int64_t>{3, 1, 0});  // orders 10, 11, 13
+  CHECK(p.purchase_days == std::vector<std::int64_t>{2, 1, 0});
+  CHECK(p.transactions == std::vector<std::int64_t>{5, 1, 1});
+  CHECK(p.returns == std::vector<std::int64_t>{1, 0, 1});
+  CHECK(p.monetary == std::vector<double>{15.0, 7.25, -4.0});
+  CHECK(p.gross_sales == std::vector<double>{18.0, 7.25, 0.0});
+  CHECK(p.returns_value == std::vector<double>{3.0, 0.0, 4.0});
+  CHECK(p.quantity == std::vector<double>{7.0, 1.0, -1.0});
+  CHECK(p.average_order_value[0] == 5.0);
+  CHECK(std::isnan(p.average_order_value[2]));
+  // All days fall in April 1970 (day 90 is 1970-04-01): one period each.
+  CHECK(p.series_offsets == std::vector<std::int64_t>{0, 1, 2, 3});
+  CHECK(p.series_period == std::vector<std::int32_t>{90, 90, 90});
+  CHECK(p.series_net == std::vector<double>{15.0, 7.25, -4.0});
+  CHECK(p.report.rows_read == 7);
+  CHECK(p.report.rows_used == 7);
+}
+
+TEST_CASE("without an order column, frequency counts purchase lines") {
+  owned_batch b = worked_example();
+  b.order.clear();
+  const profile p = make_profile(b.view());
+  CHECK(p.frequency == std::vector<std::int64_t>{4, 1, 0});
+  CHECK(p.returns == std::vector<std::int64_t>{1, 0, 1});
+  CHECK_FALSE(p.has_orders);
+}
+
+TEST_CASE("the spend series buckets net value by period, skipping empty periods") {
+  owned_batch b;
+  b.customer = {1, 1, 1, 1};
+  b.day = {day_of(2024, 1, 5), day_of(2024, 1, 30), day_of(2024, 3, 2), day_of(2024, 3, 9)};
+  b.amount = {10, 5, 20, -2};
+  profile_config cfg;
+  const profile m = make_profile(b.view(), cfg);
+  CHECK(m.series_period == std::vector<std::int32_t>{day_of(2024, 1, 1), day_of(2024, 3, 1)});
+  CHECK(m.series_net == std::vector<double>{15, 18});
+  cfg.period = period_kind::week;
+  const profile w = make_profile(b.view(), cfg);
+  CHECK(w.series_period.size() == 4);
+  CHECK(w.series_period[0] == day_of(2024, 1, 1));  // Friday 5 Jan belongs to the week of Monday 1 Jan
+  cfg.spend_series = false;
+  CHECK(make_profile(b.view(), cfg).series_period.empty());
+}
+
+TEST_CASE("an explicit window leaves rows outside it out and counts them") {
+  owned_batch b = worked_example();
+  profile_config cfg;
+  cfg.window_start = 101;
+  cfg.as_of = 106;
+  const profile p = make_profile(b.view(), cfg);
+  CHECK(p.report.rows_outside_window == 3);  // two lines on day 100, one on day 106
+  CHECK(p.report.rows_used == 4);
+  CHECK(p.as_of == 106);
+  CHECK(p.customer.ints == std::vector<std::int64_t>{1, 2, 3});
+  CHECK(p.monetary[0] == 10.0);
+  CHECK(p.recency[0] == 1);
+}
+
+TEST_CASE("without a window, rows on or after as_of are invalid input") {
+  owned_batch b = worked_example();
+  profile_config cfg;
+  cfg.as_of = 105;
+  CHECK_THROWS_WITH_AS(make_profile(b.view(), cfg),
+                       doctest::Contains("column 'day': 3 rows are on or after as_of 1970-04-16"),
+                       invalid_input);
+  cfg.on_invalid = invalid_policy::drop;
+  const profile p = make_profile(b.view(), cfg);
+  CHECK(p.report.rows_dropped == 3);
+  REQUIRE(p.report.dropped.size() == 1);
+  CHECK(p.report.dropped[0].rows == 3);
+  CHECK(p.monetary[0] == 8.0);
+}
+
+TEST_CASE("invalid rows raise one error naming every column, problem and count") {
+  owned_batch b = worked_example();
+  b.amount[1] = std::nan("");
+  b.amount[2] = INFINITY;
+  std::uint8_t customer_valid = 0b1111101;  // row 1 null as well
+  transactions tx = b.view();
+  tx.customer.validity = &customer_valid;
+  try {
+    make_profile(tx);
+    FAIL("expected invalid_input");
+  } catch (const invalid_input& e) {
+    const std::string m = e.what();
+    CHECK(m.find("tierkit.profile: 2 rows of 7 are invalid") != std::string::npos);
+    CHECK(m.find("column 'customer': 1 row is null") != std::string::npos);
+    CHECK(m.find("column 'amount': 1 row is NaN") != std::string::npos);
+    CHECK(m.find("column 'amount': 1 row is infinite") != std::string::npos);
+    CHECK(m.find("on_invalid='drop'") != std::string::npos);
+  }
+  profile_config drop;
+  drop.on_invalid = invalid_policy::drop;
+  const profile p = make_profile(tx, drop);
+  CHECK(p.report.rows_dropped == 2);
+  CHECK(p.report.rows_used == 5);
+  CHECK(p.report.dropped.size() == 3);
+  CHECK(p.size() == 2);  // customer 2's only row was dropped
+}
+
+TEST_CASE("no usable rows is an error that says what happened to them") {
+  owned_batch b;
+  profile_state s;
+  CHECK_THROWS_WITH_AS(s.finish(), doctest::Contains("no transactions to profile: 0 rows read"),
+                       invalid_input);
+  b.customer = {1};
+  b.day = {10};
+  b.amount = {1.0};
+  profile_config cfg;
+  cfg.window_start = 20;
+  profile_state w(cfg);
+  w.update(b.view());
+  CHECK_THROWS_WITH_AS(w.finish(), doctest::Contains("1 outside the window"), invalid_input);
+}
+
+TEST_CASE("string keys sort by bytes; dictionary keys give the same profile") {
+  owned_batch b = worked_example();
+  b.customer_text = {"bob", "bob", "Ann", "zoë", "bob", "bob", "bob"};
+  const profile p = make_profile(b.view());
+  REQUIRE(p.customer.is_string);
+  CHECK(p.customer.to_string(0) == "Ann");
+  CHECK(p.customer.to_string(1) == "bob");
+  CHECK(p.customer.to_string(2) == "zoë");
+  CHECK(p.monetary == std::vector<double>{7.25, 15.0, -4.0});
+
+  // The same keys as a dictionary<int8, string_views>.
+  const std::vector<std::string_view> words = {"zoë", "bob", "Ann", "unused"};
+  const std::vector<std::int8_t> idx = {1, 1, 2, 0, 1, 1, 1};
+  transactions tx = b.view();
+  column_view dict = string_column("words", words.data(), words.size());
+  tx.customer = column_view{};
+  tx.customer.name = "customer";
+  tx.customer.type = data_type::dictionary;
+  tx.customer.index_type = data_type::int8;
+  tx.customer.length = 7;
+  tx.customer.values = idx.data();
+  tx.customer.dictionary = std::make_shared<column_view>(dict);
+  const profile q = make_profile(tx);
+  require_same(p, q);  // the unused dictionary word gives no customer
+}
+
+TEST_CASE("chunking, merge order and thread count never change the profile") {
+  owned_batch b = random_batch(300'000, 7, 5000);
+  profile_config one;
+  one.threads = 1;
+  const profile single = make_profile(b.view(), one);
+  CHECK(single.size() == 5000);
+
+  SUBCASE("two threads") {
+    profile_config two;
+    two.threads = 2;
+    require_same(single, make_profile(b.view(), two));
+  }
+  SUBCASE("chunks merged in reverse order") {
+    std::vector<profile_state> parts;
+    const std::int64_t cuts[] = {0, 1, 77'777, 150'000, 299'999, 300'000};
+    for (int i = 0; i + 1 < 6; ++i) {
+      parts.emplace_back(one);
+      parts.back().update(b.slice(cuts[i], cuts[i + 1]));
+    }
+    profile_state total(one);
+    for (int i = 4; i >= 0; --i) total.merge(parts[static_cast<std::size_t>(i)]);
+    require_same(single, total.finish());
+  }
+  SUBCASE("several batches in one update") {
+    profile_state s(one);
+    s.update(std::vector<transactions>{b.slice(0, 1000), b.slice(1000, 300'000)});
+    require_same(single, s.finish());
+  }
+}
+
+TEST_CASE("an update that fails leaves the state unchanged") {
+  owned_batch good = worked_example();
+  owned_batch bad = worked_example();
+  bad.amount[0] = std::nan("");
+  profile_state s;
+  s.update(good.view());
+  const profile before = s.finish();
+  CHECK_THROWS_AS(s.update(std::vector<transactions>{good.view(), bad.view()}), invalid_input);
+  require_same(before, s.finish());
+  CHECK(s.rows_read() == 7);
+}
+
+TEST_CASE("batches must agree on optional columns and key kinds") {
+  owned_batch with_orders = worked_example();
+  owned_batch without = worked_example();
+  without.order.clear();
+  profile_state s;
+  s.update(with_orders.view());
+  CHECK_THROWS_WITH_AS(s.update(without.view()),
+                       doctest::Contains("has no order column but others have"), schema_error);
+  owned_batch text = worked_example();
+  text.customer_text = {"a", "a", "b", "c", "a", "a", "a"};
+  CHECK_THROWS_WITH_AS(s.update(text.view()),
+                       doctest::Contains("customer keys are string in this batch but integer"),
+                       schema_error);
+}
+
+TEST_CASE("states merge only with the same configuration") {
+  profile_config a, b;
+  b.as_of = 500;
+  profile_state x(a), y(b);
+  CHECK_THROWS_WITH_AS(x.merge(y), doctest::Contains("as_of dates differ"), invalid_input);
+  b = a;
+  b.zone = time_zone::fixed("UTC+01:00", 3600);
+  profile_state z(b);
+  CHECK_THROWS_WITH_AS(x.merge(z), doctest::Contains("time zones differ"), invalid_input);
+  CHECK_THROWS_AS(x.merge(x), invalid_input);
+}
+
+TEST_CASE("a window must start before as_of") {
+  profile_config cfg;
+  cfg.window_start = 10;
+  cfg.as_of = 10;
+  CHECK_THROWS_WITH_AS(profile_state{cfg}, doctest::Contains("must be before as_of"),
+                       invalid_input);
+}
+
+TEST_CASE("money sums are exact: order does not matter even for awkward floats") {
+  owned_batch b;
+  for (int i = 0; i < 1000; ++i) {
+    b.customer.push_back(1);
+    b.day.push_back(1);
+    b.amount.push_back(i % 2 ? 1e15 : 0.1);
+  }
+  b.amount.push_back(-1e15 * 500);
+  b.customer.push_back(1);
+  b.day.push_back(1);
+  const profile forward = make_profile(b.view());
+  std::reverse(b.amount.begin(), b.amount.end());
+  const profile backward = make_profile(b.view());
+  CHECK(forward.monetary == backward.monetary);
+  CHECK(forward.monetary[0] == doctest::Approx(50.0).epsilon(1e-9));
+}
+
+TEST_CASE("decimal128 amounts are read at their scale") {
+  // 12.34, -0.05, 1000.00 at scale 2.
+  const __int128 raw[] = {1234, -5, 100000};
+  const std::vector<std::int64_t> cust = {1, 1, 2};
+  const std::vector<std::int32_t> day = {1, 2, 3};
+  transactions tx;
+  tx.customer = int64_column("c", cust.data(), 3);
+  tx.time = day_column("d", day.data(), 3);
+  tx.amount.name = "amount";
+  tx.amount.type = data_type::decimal128;
+  tx.amount.decimal_scale = 2;
+  tx.amount.length = 3;
+  tx.amount.values = raw;
+  const profile p = make_profile(tx);
+  CHECK(p.monetary[0] == doctest::Approx(12.29).epsilon(1e-9));
+  CHECK(p.returns_value[0] == doctest::Approx(0.05).epsilon(1e-9));
+  CHECK(p.monetary[1] == 1000.0);
+}
+
+TEST_CASE("timestamps: UTC instants move to the profile's zone, wall-clock times do not") {
+  const std::int64_t late = (std::int64_t{day_of(2024, 1, 31)} * 86400 + 20 * 3600) * 1000;  // ms
+  const std::vector<std::int64_t> t = {late};
+  const std::vector<std::int64_t> c = {1};
+  const std::vector<double> a = {1.0};
+  transactions tx;
+  tx.customer = int64_column("c", c.data(), 1);
+  tx.amount = float64_column("a", a.data(), 1);
+  profile_config cfg;
+  cfg.zone = time_zone::fixed("UTC+08:00", 8 * 3600);
+  tx.time = timestamp_column("t", t.data(), 1, time_unit::milli, true);
+  CHECK(make_profile(tx, cfg).last_purchase[0] == day_of(2024, 2, 1));
+  tx.time = timestamp_column("t", t.data(), 1, time_unit::milli, false);
+  CHECK(make_profile(tx, cfg).last_purchase[0] == day_of(2024, 1, 31));
+}

@@ -1,0 +1,40 @@
+#include <doctest/doctest.h>
+
+#include "helpers.hpp"
+
+using namespace tierkit;
+
+TEST_CASE("schema checks name the column, the expected and the found type") {
+  owned_batch b{{1, 2}, {}, {}, {10, 11}, {1.0, 2.0}};
+  transactions tx = b.view();
+  CHECK_NOTHROW(tx.check_schema("test"));
+  transactions wrong_time = tx;
+  wrong_time.time = float64_column("when", b.amount.data(), 2);
+  CHECK_THROWS_WITH_AS(wrong_time.check_schema("test"),
+                       doctest::Contains("column 'when' (float64) has an unsupported type; "
+                                         "expected a date32, date64 or timestamp column"),
+                       schema_error);
+  transactions short_amount = tx;
+  short_amount.amount.length = 1;
+  CHECK_THROWS_WITH_AS(short_amount.check_schema("test"),
+                       doctest::Contains("has 1 row but the customer column has 2"),
+                       schema_error);
+}
+
+TEST_CASE("invalid policies parse by name") {
+  CHECK(parse_invalid_policy("drop") == invalid_policy::drop);
+  CHECK_THROWS_AS(parse_invalid_policy("ignore"), invalid_input);
+}
+
+TEST_CASE("reports add counts of the same column and problem") {
+  validation_report a, b;
+  a.rows_read = 10;
+  a.dropped = {{"amount", "NaN", 2}};
+  b.rows_read = 5;
+  b.dropped = {{"amount", "NaN", 1}, {"customer", "null", 3}};
+  a.merge(b);
+  CHECK(a.rows_read == 15);
+  REQUIRE(a.dropped.size() == 2);
+  CHECK(a.dropped[0].rows == 3);
+  CHECK(a.dropped[1].column == "customer");
+}
