@@ -137,25 +137,17 @@ void decode_days(const column_view& c, std::int64_t begin, std::int64_t n, const
 }
 
 fixed128 fixed_from_decimal(fixed128 u, int scale) noexcept {
-  const fixed128 one = static_cast<fixed128>(1) << fixed_fraction_bits;
-  if (scale <= 0) {
+  if (scale <= 9) {
     fixed128 v = u;
-    for (int s = scale; s < 0; ++s) v *= 10;
-    return v * one;
+    for (int s = scale; s < 9; ++s) v *= 10;
+    return v;
   }
-  if (scale <= 18) {
-    fixed128 p = 1;
-    for (int s = 0; s < scale; ++s) p *= 10;
-    const fixed128 q = u / p;
-    const fixed128 r = u % p;  // same sign as u
-    const fixed128 scaled = r * one;
-    const fixed128 half = p / 2;
-    const fixed128 frac = (scaled >= 0 ? scaled + half : scaled - half) / p;
-    return q * one + frac;
-  }
-  long double v = static_cast<long double>(u);
-  for (int s = 0; s < scale; ++s) v /= 10.0L;
-  return static_cast<fixed128>(std::llroundl(v * 4294967296.0L));
+  fixed128 p = 1;
+  for (int s = 9; s < scale && s < 47; ++s) p *= 10;  // 10^(scale-9), fits below 10^38
+  const fixed128 q = u / p;
+  const fixed128 r = u % p;  // same sign as u
+  const fixed128 twice = 2 * (r < 0 ? -r : r);
+  return twice >= p ? q + (u < 0 ? -1 : 1) : q;
 }
 
 namespace {
@@ -194,7 +186,7 @@ void decode_fixed(const column_view& c, std::int64_t begin, std::int64_t n, fixe
     case data_type::uint64: {
       const auto* p = typed_values<std::uint64_t>(c) + begin;
       for (std::int64_t i = 0; i < n; ++i) {
-        out[i] = static_cast<fixed128>(p[i]) * (static_cast<fixed128>(1) << fixed_fraction_bits);
+        out[i] = static_cast<fixed128>(p[i]) * fixed_scale;
       }
       break;
     }

@@ -1,0 +1,151 @@
+// Profiles: the mergeable state (update / merge / finish) and the finished profile, whose
+// columns reach numpy and Arrow without copies.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "arrow_import.hpp"
+#include "bindings.hpp"
+#include "tierkit/profile.hpp"
+
+namespace py = pybind11;
+
+namespace tierkit::python {
+
+namespace {
+
+// A batch from Python: {role: (column name, (schema capsule, array capsule))}. The views
+// point into buffers the capsules own; the caller keeps the dict alive.
+transactions import_batch(const py::dict& batch) {
+  transactions tx;
+  auto column = [&](const char* role) -> std::optional<column_view> {
+    if (!batch.contains(role)) return std::nullopt;
+    const py::tuple spec = batch[role].cast<py::tuple>();
+    return import_arrow_column(spec[1], spec[0].cast<std::string>());
+  };
+  tx.customer = *column("customer");
+  tx.time = *column("time");
+  tx.amount = *column("amount");
+  tx.order = column("order");
+  tx.quantity = column("quantity");
+  tx.channel = column("channel");
+  tx.category = column("category");
+  return tx;
+}
+
+profile_config make_config(std::optional<std::int32_t> as_of,
+                           std::optional<std::int32_t> window_start, const time_zone& zone,
+                           const std::string& period, bool spend_series,
+                           const std::string& on_invalid, unsigned threads) {
+  profile_config c;
+  c.as_of = as_of;
+  c.window_start = window_start;
+  c.zone = zone;
+  c.period = parse_period(period);
+  c.spend_series = spend_series;
+  c.on_invalid = parse_invalid_policy(on_invalid);
+  c.threads = threads;
+  return c;
+}
+
+py::dict report_dict(const validation_report& r) {
+  py::list dropped;
+  for (const row_issue& i : r.dropped) {
+    py::dict d;
+    d["column"] = i.column;
+    d["problem"] = i.problem;
+    d["rows"] = i.rows;
+    dropped.append(d);
+  }
+  py::dict d;
+  d["rows_read"] = r.rows_read;
+  d["rows_used"] = r.rows_used;
+  d["rows_dropped"] = r.rows_dropped;
+  d["rows_outside_window"] = r.rows_outside_window;
+  d["dropped"] = dropped;
+  return d;
+}
+
+}  // namespace
+
+void bind_profile(py::module_& m) {
+  py::class_<profile>(m, "Profile")
+      .def_property_readonly("size", &profile::size)
+      .def_property_readonly("as_of", [](const profile& p) { return p.as_of; })
+      .def_property_readonly("window_start", [](const profile& p) { return p.window_start; })
+      .def_property_readonly("time_zone", [](const profile& p) { return p.time_zone; })
+      .def_property_readonly("period", [](const profile& p) { return period_name(p.period); })
+      .def_property_readonly("has_orders", [](const profile& p) { return p.has_orders; })
+      .def_property_readonly("has_quantity", [](const profile& p) { return p.has_quantity; })
+      .def_property_readonly("has_channels", [](const profile& p) { return p.has_channels; })
+      .def_property_readonly("has_categories", [](const profile& p) { return p.has_categories; })
+      .def_property_readonly("report", [](const profile& p) { return report_dict(p.report); })
+      .def_property_readonly("keys_are_strings", [](const profile& p) { return p.customer.is_string; })
+      .def("key_ints", [](py::object self) {
+        return numpy_view(self.cast<const profile&>().customer.ints, self);
+      })
+      .def("key_offsets", [](py::object self) {
+        return numpy_view(self.cast<const profile&>().customer.offsets, self);
+      })
+      .def("key_chars", [](py::object self) {
+        return numpy_bytes(self.cast<const profile&>().customer.chars, self);
+      })
+      .def("columns", [](py::object self) {
+        // Every per-customer column as a zero-copy numpy view, in output order.
+        const profile& p = self.cast<const profile&>();
+        py::dict d;
+        d["first_purchase"] = numpy_view(p.first_purchase, self);
+        d["last_purchase"] = numpy_view(p.last_purchase, self);
+        d["recency"] = numpy_view(p.recency, self);
+        d["tenure"] = numpy_view(p.tenure, self);
+        d["frequency"] = numpy_view(p.frequency, self);
+        d["purchase_days"] = numpy_view(p.purchase_days, self);
+        d["transactions"] = numpy_view(p.transactions, self);
+        d["returns"] = numpy_view(p.returns, self);
+        d["monetary"] = numpy_view(p.monetary, self);
+        d["gross_sales"] = numpy_view(p.gross_sales, self);
+        d["returns_value"] = numpy_view(p.returns_value, self);
+        d["average_order_value"] = numpy_view(p.average_order_value, self);
+        if (p.has_quantity) d["quantity"] = numpy_view(p.quantity, self);
+        if (p.has_channels) d["channels"] = numpy_view(p.channels, self);
+        if (p.has_categories) d["categories"] = numpy_view(p.categories, self);
+        return d;
+      })
+      .def("series", [](py::object self) {
+        const profile& p = self.cast<const profile&>();
+        py::dict d;
+        d["offsets"] = numpy_view(p.series_offsets, self);
+        d["period"] = numpy_view(p.series_period, self);
+        d["net"] = numpy_view(p.series_net, self);
+        return d;
+      });
+
+  py::class_<profile_state>(m, "ProfileState")
+      .def(py::init([](std::optional<std::int32_t> as_of, std::optional<std::int32_t> window_start,
+                       const time_zone& zone, const std::string& period, bool spend_series,
+                       const std::string& on_invalid, unsigned threads) {
+             return profile_state(make_config(as_of, window_start, zone, period, spend_series,
+                                              on_invalid, threads));
+           }),
+           py::arg("as_of"), py::arg("window_start"), py::arg("zone"), py::arg("period"),
+           py::arg("spend_series"), py::arg("on_invalid"), py::arg("threads"))
+      .def("update", [](profile_state& s, const py::list& batches) {
+        std::vector<transactions> txs;
+        txs.reserve(batches.size());
+        for (const py::handle b : batches) txs.push_back(import_batch(b.cast<py::dict>()));
+        py::gil_scoped_release release;
+        s.update(txs);
+      }, py::arg("batches"))
+      .def("merge", [](profile_state& s, const profile_state& other) {
+        py::gil_scoped_release release;
+        s.merge(other);
+      }, py::arg("other"))
+      .def("finish", [](const profile_state& s) {
+        py::gil_scoped_release release;
+        return s.finish();
+      })
+      .def("copy", [](const profile_state& s) { return profile_state(s); })
+      .def_property_readonly("rows_read", &profile_state::rows_read)
+      .def_property_readonly("customers", &profile_state::customers);
+}
+
+}  // namespace tierkit::python

@@ -1,0 +1,35 @@
+#pragma once
+// Shared declarations of the binding files: one bind_<area> function per area, and the
+// helpers that hand C++ vectors to numpy without copying.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <vector>
+
+namespace tierkit::python {
+
+void bind_errors(pybind11::module_& m);
+void bind_calendar(pybind11::module_& m);
+void bind_profile(pybind11::module_& m);
+void bind_attributes(pybind11::module_& m);
+void bind_demo(pybind11::module_& m);
+
+// A read-only numpy view of `v`, kept alive by `owner` (the Python object owning v).
+template <class T>
+pybind11::array_t<T> numpy_view(const std::vector<T>& v, pybind11::handle owner) {
+  if (v.empty()) return pybind11::array_t<T>(0);
+  pybind11::array_t<T> a({static_cast<pybind11::ssize_t>(v.size())}, {sizeof(T)}, v.data(), owner);
+  pybind11::detail::array_proxy(a.ptr())->flags &= ~pybind11::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  return a;
+}
+
+// Bytes of a std::string as a read-only uint8 numpy view, kept alive by `owner`.
+inline pybind11::array_t<std::uint8_t> numpy_bytes(const std::string& s, pybind11::handle owner) {
+  if (s.empty()) return pybind11::array_t<std::uint8_t>(0);
+  pybind11::array_t<std::uint8_t> a({static_cast<pybind11::ssize_t>(s.size())}, {1},
+                                    reinterpret_cast<const std::uint8_t*>(s.data()), owner);
+  pybind11::detail::array_proxy(a.ptr())->flags &= ~pybind11::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  return a;
+}
+
+}  // namespace tierkit::python

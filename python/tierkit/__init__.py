@@ -1,0 +1,27 @@
+"""tierkit: customer tiering (客户分级) with a C++ core.
+
+Start with ``tierkit.profile(transactions, customer=..., time=..., amount=...)``; the demo
+data in ``tierkit.demo.transactions()`` show every input column.
+"""
+from . import demo
+from ._core import __version__
+from ._errors import FormatError, InvalidInput, SchemaError, TierkitError
+from .attributes import CustomerAttributes
+from .profile import DroppedRows, Profile, ProfileBuilder, ProfileReport, profile
+from .transactions import Transactions
+
+__all__ = [
+    "__version__",
+    "profile",
+    "Profile",
+    "ProfileBuilder",
+    "ProfileReport",
+    "DroppedRows",
+    "Transactions",
+    "CustomerAttributes",
+    "demo",
+    "TierkitError",
+    "InvalidInput",
+    "SchemaError",
+    "FormatError",
+]

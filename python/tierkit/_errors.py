@@ -1,0 +1,14 @@
+"""tierkit's exceptions (defined by the compiled core so C++ errors map onto them).
+
+- ``TierkitError``: base class of all of them.
+- ``InvalidInput`` (also a ``ValueError``): row-level problems -- nulls, NaN or infinite
+  values, rows after ``as_of``, duplicate keys, empty input. The message names the column,
+  the problem and how many rows are affected.
+- ``SchemaError`` (also a ``ValueError``): a missing column, an unsupported column type,
+  columns of different lengths.
+- ``FormatError`` (also a ``ValueError``): bytes or files that are not a valid tierkit
+  object of a readable format version.
+"""
+from ._core import FormatError, InvalidInput, SchemaError, TierkitError
+
+__all__ = ["TierkitError", "InvalidInput", "SchemaError", "FormatError"]

@@ -1,0 +1,458 @@
+"""Customer profiles: one exact row of aggregates per customer.
+
+``tierkit.profile(data, ...)`` is the one-shot entry point; ``ProfileBuilder`` is the
+mergeable partial state behind it (``update``, ``merge``, ``finish``) for chunked,
+threaded or distributed input. Definitions of every column are in ``Profile``'s docstring
+and in include/tierkit/profile.hpp.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import html
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from . import _core
+from ._arrow import key_array, masked
+from ._time import NO_DAY, resolve_zone, to_date, to_day
+from .transactions import Transactions, as_transactions
+
+
+@dataclasses.dataclass(frozen=True)
+class DroppedRows:
+    """Rows left out under on_invalid='drop': the column, the problem, how many rows."""
+    column: str
+    problem: str
+    rows: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ProfileReport:
+    """What a profile was computed from, and what happened to every input row.
+
+    rows_read = rows_used + rows_dropped + rows_outside_window.
+    """
+    as_of: _dt.date
+    as_of_source: str  # "given" or "day after the last transaction"
+    window_start: _dt.date | None
+    time_zone: str
+    period: str
+    on_invalid: str
+    customers: int
+    rows_read: int
+    rows_used: int
+    rows_dropped: int
+    rows_outside_window: int
+    dropped: tuple[DroppedRows, ...]
+
+    def __str__(self) -> str:
+        window = (f"window [{self.window_start}, {self.as_of})" if self.window_start
+                  else "no explicit window")
+        lines = [
+            f"as of {self.as_of} ({self.as_of_source}); {window}; time zone {self.time_zone}; "
+            f"spend series by {self.period}",
+            f"rows: {self.rows_read:,} read, {self.rows_used:,} used, {self.rows_dropped:,} "
+            f"dropped as invalid (on_invalid={self.on_invalid!r}), "
+            f"{self.rows_outside_window:,} outside the window",
+        ]
+        for d in self.dropped:
+            lines.append(f"  dropped: column {d.column!r}: {d.rows:,} rows {d.problem}")
+        lines.append(f"customers: {self.customers:,}")
+        return "\n".join(lines)
+
+
+_COLUMN_DOCS = {
+    "first_purchase": "first day with a purchase line (amount >= 0); null without purchases",
+    "last_purchase": "last day with a purchase line; null without purchases",
+    "recency": "days from last_purchase to as_of (lower is better); null without purchases",
+    "tenure": "days from first_purchase to as_of; null without purchases",
+    "frequency": "distinct orders with a purchase line (purchase lines without an order column)",
+    "purchase_days": "distinct days with a purchase line",
+    "transactions": "all lines, purchases and returns",
+    "returns": "distinct orders with a return line (return lines without an order column)",
+    "monetary": "net value: the sum of all amounts, returns netted",
+    "gross_sales": "sum of purchase lines",
+    "returns_value": "sum of -amount over return lines (positive)",
+    "average_order_value": "monetary / frequency; null when frequency is 0",
+    "quantity": "sum of quantity over all lines (with a quantity column)",
+    "channels": "distinct channels over purchase lines (with a channel column)",
+    "categories": "distinct categories over purchase lines (with a category column)",
+}
+
+
+class Profile:
+    """One row per customer, ordered by customer key (ascending).
+
+    Columns (see ``Profile.column_docs``): customer key (named and typed as in the
+    input), first_purchase, last_purchase (date32), recency, tenure (int32 days),
+    frequency, purchase_days, transactions, returns (int64), monetary, gross_sales,
+    returns_value, average_order_value (float64), and quantity, channels, categories when
+    those columns were given. ``spend_series()`` gives net spend per period. ``report``
+    says how every input row was used.
+    """
+
+    column_docs = _COLUMN_DOCS
+
+    def __init__(self, core: _core.Profile, key_name: str, key_type: pa.DataType,
+                 on_invalid: str, as_of_given: bool):
+        self._core = core
+        self._key_name = key_name
+        self._key_type = key_type
+        self._table: pa.Table | None = None
+        r = core.report
+        self.report = ProfileReport(
+            as_of=to_date(core.as_of),
+            as_of_source="given" if as_of_given else "day after the last transaction",
+            window_start=to_date(core.window_start),
+            time_zone=core.time_zone,
+            period=core.period,
+            on_invalid=on_invalid,
+            customers=core.size,
+            rows_read=r["rows_read"],
+            rows_used=r["rows_used"],
+            rows_dropped=r["rows_dropped"],
+            rows_outside_window=r["rows_outside_window"],
+            dropped=tuple(DroppedRows(**d) for d in r["dropped"]),
+        )
+
+    # --- basic facts -------------------------------------------------------------------
+    @property
+    def as_of(self) -> _dt.date:
+        return self.report.as_of
+
+    @property
+    def customer_column(self) -> str:
+        return self._key_name
+
+    def __len__(self) -> int:
+        return self._core.size
+
+    # --- conversions ---------------------------------------------------------------------
+    def to_arrow(self) -> pa.Table:
+        """The profile as a pyarrow Table (built once, then cached)."""
+        if self._table is None:
+            self._table = self._build_table()
+        return self._table
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        """Arrow PyCapsule export: pa.table(profile), pl.DataFrame(profile), duckdb, ..."""
+        return self.to_arrow().__arrow_c_stream__(requested_schema)
+
+    def to_pandas(self, index: bool = True):
+        """A pandas DataFrame, indexed by customer key unless index=False."""
+        df = self.to_arrow().to_pandas()
+        return df.set_index(self._key_name) if index else df
+
+    def to_polars(self):
+        import polars as pl
+        return pl.from_arrow(self.to_arrow())
+
+    def column(self, name: str) -> np.ndarray:
+        """One per-customer column as a read-only numpy array (no copy; nulls as stored:
+        day columns hold -2147483648, average_order_value NaN)."""
+        cols = self._core.columns()
+        if name not in cols:
+            from ._arrow import missing_column
+            raise missing_column(name, list(cols), "profile column", "tierkit.Profile.column")
+        return cols[name]
+
+    def _build_table(self) -> pa.Table:
+        cols = self._core.columns()
+        arrays: dict[str, pa.Array] = {self._key_name: key_array(self._core, self._key_type)}
+        no_purchase = cols["first_purchase"] == NO_DAY
+        for name, values in cols.items():
+            if name in ("first_purchase", "last_purchase"):
+                arrays[name] = masked(values, no_purchase, pa.date32())
+            elif name in ("recency", "tenure"):
+                arrays[name] = masked(values, no_purchase)
+            elif name == "average_order_value":
+                arrays[name] = masked(values, cols["frequency"] == 0)
+            else:
+                arrays[name] = pa.array(values)
+        if self._key_name in cols:
+            from ._errors import SchemaError
+            raise SchemaError(
+                f"tierkit.Profile: the customer column is named {self._key_name!r}, like a "
+                "profile column; rename it")
+        return pa.table(arrays)
+
+    def spend_series(self) -> pa.Table:
+        """Net spend per customer and period (long form): customer, period_start, net.
+
+        Periods without any line are absent (zero). The period kind is report.period.
+        """
+        s = self._core.series()
+        offsets = s["offsets"]
+        if len(offsets) == 0:
+            from ._errors import InvalidInput
+            raise InvalidInput(
+                "tierkit.Profile.spend_series: the spend series was not computed; build the "
+                "profile with spend_series=True")
+        counts = np.diff(offsets)
+        keys = key_array(self._core, self._key_type)
+        idx = np.repeat(np.arange(len(counts)), counts)
+        return pa.table({
+            self._key_name: keys.take(pa.array(idx)),
+            "period_start": pa.array(s["period"]).view(pa.date32()),
+            "net": pa.array(s["net"]),
+        })
+
+    # --- summaries -----------------------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        """Headline figures: customers, revenue, returns, concentration, and quantiles of
+        recency, frequency and monetary (over customers with a purchase for R and F)."""
+        c = self._core.columns()
+        n = len(self)
+        buyers = c["first_purchase"] != NO_DAY
+        monetary = c["monetary"]
+        gross = float(c["gross_sales"].sum())
+        returned = float(c["returns_value"].sum())
+        net = float(monetary.sum())
+        top = np.sort(monetary)[::-1][: max(1, n // 5)]
+        positive_total = float(monetary[monetary > 0].sum())
+
+        def quantiles(x: np.ndarray) -> dict[str, float]:
+            if len(x) == 0:
+                return {}
+            q = np.quantile(x, [0.0, 0.25, 0.5, 0.75, 1.0])
+            return {"min": float(q[0]), "p25": float(q[1]), "median": float(q[2]),
+                    "p75": float(q[3]), "max": float(q[4]), "mean": float(np.mean(x))}
+
+        return {
+            "customers": n,
+            "customers_without_purchases": int(n - buyers.sum()),
+            "customers_with_nonpositive_value": int((monetary <= 0).sum()),
+            "transactions": int(c["transactions"].sum()),
+            "orders": int(c["frequency"].sum()),
+            "gross_sales": gross,
+            "returns_value": returned,
+            "return_rate": returned / gross if gross > 0 else float("nan"),
+            "net_revenue": net,
+            "top20_share": float(top[top > 0].sum()) / positive_total if positive_total > 0
+            else float("nan"),
+            "recency": quantiles(c["recency"][buyers].astype(np.float64)),
+            "frequency": quantiles(c["frequency"][buyers].astype(np.float64)),
+            "monetary": quantiles(monetary),
+        }
+
+    def describe(self) -> str:
+        """The summary as text, as the command line prints it."""
+        s = self.summary()
+        lines = [str(self.report), ""]
+        lines.append(
+            f"customers: {s['customers']:,} ({s['customers_without_purchases']:,} without "
+            f"purchases, {s['customers_with_nonpositive_value']:,} with zero or negative net "
+            "value; all kept)")
+        freq_word = "orders" if self._core.has_orders else "purchase lines"
+        lines.append(f"lines: {s['transactions']:,}; {freq_word}: {s['orders']:,}")
+        lines.append(
+            f"revenue: gross {s['gross_sales']:,.2f}, returns {s['returns_value']:,.2f} "
+            f"({s['return_rate']:.1%}), net {s['net_revenue']:,.2f}")
+        lines.append(f"concentration: the top 20% of customers hold {s['top20_share']:.1%} of "
+                     "positive net value")
+        lines.append("")
+        lines.append(f"{'':<18}{'min':>12}{'p25':>12}{'median':>12}{'p75':>12}{'max':>14}"
+                     f"{'mean':>12}")
+        for label, key, fmt in (("recency (days)", "recency", "{:,.0f}"),
+                                (f"frequency", "frequency", "{:,.0f}"),
+                                ("monetary", "monetary", "{:,.2f}")):
+            q = s[key]
+            if not q:
+                continue
+            cells = [fmt.format(q[k]) for k in ("min", "p25", "median", "p75")]
+            lines.append(f"{label:<18}" + "".join(f"{c:>12}" for c in cells)
+                         + f"{fmt.format(q['max']):>14}{q['mean']:>12,.2f}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        r = self.report
+        return (f"<tierkit.Profile: {len(self):,} customers, as_of={r.as_of.isoformat()!r}, "
+                f"time_zone={r.time_zone!r}, rows_used={r.rows_used:,}, "
+                f"rows_dropped={r.rows_dropped:,}>")
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        r = self.report
+        head = self.to_arrow().slice(0, 10).to_pylist()
+        cols = self.to_arrow().column_names
+        facts = [
+            ("customers", f"{s['customers']:,}"),
+            ("as of", f"{r.as_of} ({r.as_of_source})"),
+            ("time zone", r.time_zone),
+            ("rows read / used / dropped / outside window",
+             f"{r.rows_read:,} / {r.rows_used:,} / {r.rows_dropped:,} / {r.rows_outside_window:,}"),
+            ("net revenue", f"{s['net_revenue']:,.2f}"),
+            ("return rate", f"{s['return_rate']:.1%}"),
+            ("top 20% share", f"{s['top20_share']:.1%}"),
+        ]
+        esc = html.escape
+        out = ["<div><strong>tierkit.Profile</strong>", "<table>"]
+        out += [f"<tr><th style='text-align:left'>{esc(k)}</th><td>{esc(v)}</td></tr>"
+                for k, v in facts]
+        out.append("</table><table><tr>" + "".join(f"<th>{esc(c)}</th>" for c in cols) + "</tr>")
+        for row in head:
+            out.append("<tr>" + "".join(f"<td>{esc(_cell(row[c]))}</td>" for c in cols) + "</tr>")
+        if len(self) > 10:
+            out.append(f"<tr><td colspan='{len(cols)}'>… {len(self) - 10:,} more</td></tr>")
+        out.append("</table></div>")
+        return "".join(out)
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    return str(v)
+
+
+class ProfileBuilder:
+    """The mergeable partial state of a profile.
+
+    ``update(data)`` adds transactions (validated first: an update that raises leaves the
+    builder unchanged, for streams too), ``merge(other)`` adds another builder made with
+    the same settings, ``finish()`` returns the Profile and leaves the builder as it was.
+    Any chunking, thread count or merge order gives exactly the single-pass profile.
+
+    Settings are those of ``tierkit.profile``; column roles are fixed here and apply to
+    every update.
+    """
+
+    def __init__(self, *, customer: str = "customer_id", time: str = "time",
+                 amount: str = "amount", order: str | None = None,
+                 quantity: str | None = None, channel: str | None = None,
+                 category: str | None = None, as_of=None, window_start=None,
+                 time_zone="UTC", period: str = "month", spend_series: bool = True,
+                 on_invalid: str = "raise", threads: int | None = None):
+        self._roles = {"customer": customer, "time": time, "amount": amount, "order": order,
+                       "quantity": quantity, "channel": channel, "category": category}
+        self._on_invalid = on_invalid
+        self._as_of_given = as_of is not None
+        if threads is not None and (not isinstance(threads, int) or threads < 0):
+            from ._errors import InvalidInput
+            raise InvalidInput(f"tierkit.profile: threads must be a non-negative integer; "
+                               f"got {threads!r}")
+        self._settings = dict(
+            as_of=to_day(as_of, "tierkit.profile: as_of"),
+            window_start=to_day(window_start, "tierkit.profile: window_start"),
+            zone=resolve_zone(time_zone), period=period, spend_series=spend_series,
+            on_invalid=on_invalid, threads=threads or 0)
+        self._state = _core.ProfileState(**self._settings)
+        self._key_type: pa.DataType | None = None
+
+    def _roles_given(self) -> dict[str, str]:
+        return {k: v for k, v in self._roles.items() if v is not None}
+
+    def update(self, data) -> "ProfileBuilder":
+        """Adds transactions (any input accepted by tierkit.Transactions)."""
+        if isinstance(data, Transactions):
+            tx = data
+            if tx.roles != self._roles_given():
+                from ._errors import SchemaError
+                raise SchemaError(
+                    f"tierkit.ProfileBuilder.update: the Transactions name columns {tx.roles} "
+                    f"but this builder was made for {self._roles_given()}")
+        else:
+            tx = Transactions(data, **self._roles_given())
+        if self._key_type is None:
+            self._key_type = tx.customer_type
+        groups = list(tx.groups()) if not tx.is_stream else None
+        if groups is not None and len(groups) == 1:
+            self._state.update(groups[0])
+        else:
+            # Several groups (a stream): build aside, then merge, so that a failure in a
+            # later group leaves this builder unchanged.
+            aside = self._fresh_state()
+            for group in (groups if groups is not None else tx.groups()):
+                aside.update(group)
+            self._state.merge(aside)
+        return self
+
+    def merge(self, other: "ProfileBuilder") -> "ProfileBuilder":
+        """Adds another builder's transactions; it must have the same settings."""
+        if not isinstance(other, ProfileBuilder):
+            raise TypeError(f"merge expects a ProfileBuilder, got {type(other).__name__}")
+        self._state.merge(other._state)
+        if self._key_type is None:
+            self._key_type = other._key_type
+        return self
+
+    def finish(self) -> Profile:
+        core = self._state.finish()
+        key_type = self._key_type or pa.int64()
+        return Profile(core, self._roles["customer"], key_type, self._on_invalid,
+                       self._as_of_given)
+
+    def copy(self) -> "ProfileBuilder":
+        new = object.__new__(ProfileBuilder)
+        new.__dict__.update(self.__dict__)
+        new._state = self._state.copy()
+        return new
+
+    __copy__ = copy
+
+    def __deepcopy__(self, memo) -> "ProfileBuilder":
+        return self.copy()
+
+    @property
+    def rows_read(self) -> int:
+        return self._state.rows_read
+
+    def __repr__(self) -> str:
+        roles = ", ".join(f"{r}={c!r}" for r, c in self._roles.items() if c is not None)
+        return (f"ProfileBuilder({roles}; {self._state.rows_read:,} rows read, "
+                f"{self._state.customers:,} customers so far)")
+
+    def _fresh_state(self) -> _core.ProfileState:
+        return _core.ProfileState(**self._settings)
+
+
+def profile(data, *, customer: str = "customer_id", time: str = "time", amount: str = "amount",
+            order: str | None = None, quantity: str | None = None, channel: str | None = None,
+            category: str | None = None, as_of=None, window_start=None, time_zone="UTC",
+            period: str = "month", spend_series: bool = True, on_invalid: str = "raise",
+            threads: int | None = None) -> Profile:
+    """Profile transactions: one exact row of aggregates per customer.
+
+    Parameters
+    ----------
+    data
+        Transactions, or anything ``tierkit.Transactions`` accepts (then name the columns
+        with ``customer``, ``time``, ``amount`` and the optional roles).
+    as_of
+        The evaluation day (exclusive end of the window). Default: the day after the last
+        transaction, reported back in ``profile.report``.
+    window_start
+        Makes the window explicit: only transactions in ``[window_start, as_of)`` are used;
+        the others are counted in ``report.rows_outside_window``. Without it, a transaction
+        on or after an explicit ``as_of`` is invalid input.
+    time_zone
+        Zone in which time-zone-aware timestamps become calendar days: "UTC" (default), an
+        IANA name, an offset such as "+08:00", or a tzinfo. Naive timestamps and dates are
+        taken as they are.
+    period
+        Bucket of the spend series: "day", "week" (Monday), "month", "quarter", "year".
+    on_invalid
+        "raise" (default): invalid rows raise InvalidInput naming every column, problem and
+        row count. "drop": they are left out and counted in ``report.dropped``.
+    threads
+        Threads to use (default: all cores).
+    """
+    roles = {"customer": customer, "time": time, "amount": amount, "order": order,
+             "quantity": quantity, "channel": channel, "category": category}
+    if isinstance(data, Transactions):
+        defaults = {"customer": "customer_id", "time": "time", "amount": "amount"}
+        given = {k: v for k, v in roles.items() if v is not None and v != defaults.get(k)}
+        tx = as_transactions(data, given)
+    else:
+        tx = Transactions(data, **{k: v for k, v in roles.items() if v is not None})
+    builder = ProfileBuilder(**tx.roles, as_of=as_of, window_start=window_start,
+                             time_zone=time_zone, period=period, spend_series=spend_series,
+                             on_invalid=on_invalid, threads=threads)
+    builder._key_type = tx.customer_type
+    for group in tx.groups():
+        builder._state.update(group)
+    return builder.finish()
