@@ -24,9 +24,23 @@ T* capsule_pointer(const py::handle& capsule, const char* expected) {
   return static_cast<T*>(PyCapsule_GetPointer(capsule.ptr(), expected));
 }
 
+// A readable name for Arrow format strings tierkit does not read.
+std::string format_description(const std::string& f) {
+  static const struct { const char* prefix; const char* name; } names[] = {
+      {"+l", "list"}, {"+L", "large_list"}, {"+vl", "list_view"}, {"+w", "fixed_size_list"},
+      {"+s", "struct"}, {"+m", "map"}, {"+u", "union"}, {"+r", "run_end_encoded"},
+      {"n", "null"}, {"z", "binary"}, {"Z", "large_binary"}, {"vz", "binary_view"},
+      {"w:", "fixed_size_binary"}, {"e", "float16"}, {"tt", "time of day"},
+      {"tD", "duration"}, {"ti", "interval"}, {"d:", "decimal256"}};
+  for (const auto& n : names) {
+    if (f.rfind(n.prefix, 0) == 0) return std::string(n.name) + " (Arrow format '" + f + "')";
+  }
+  return "Arrow format '" + f + "'";
+}
+
 [[noreturn]] void unsupported(const std::string& name, const std::string& format) {
-  throw schema_error("tierkit: column '" + name + "' has Arrow type format '" + format +
-                     "', which tierkit does not read; supported: integers, float32, float64, "
+  throw schema_error("tierkit: column '" + name + "' has type " + format_description(format) +
+                     ", which tierkit does not read; supported: integers, float32, float64, "
                      "decimal128, bool, date32, date64, timestamps, utf8, large_utf8, "
                      "utf8_view and dictionaries of these");
 }

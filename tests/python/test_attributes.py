@@ -1,0 +1,68 @@
+"""CustomerAttributes: typed columns keyed by customer, joined to profiles."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import tierkit as tk
+
+
+def attrs_frame():
+    return pd.DataFrame({
+        "customer_id": [3, 1, 2, 9],
+        "assets": [1.5e6, np.nan, 52_000.0, 10.0],
+        "age": pd.array([61, 45, None, 30], dtype="Int64"),
+        "card": ["gold", None, "platinum", "classic"],
+        "opened": pd.to_datetime(["2010-05-01", "2020-01-31", None, "2023-03-03"]),
+        "vip": [True, False, True, False],
+    })
+
+
+def test_columns_keep_their_kinds_and_nulls():
+    a = tk.CustomerAttributes(attrs_frame())
+    assert len(a) == 4
+    assert a.kinds == {"assets": "number", "age": "integer", "card": "text", "opened": "day",
+                       "vip": "boolean"}
+    t = a.to_arrow()
+    assert t.column("assets").to_pylist() == [1.5e6, None, 52_000.0, 10.0]  # NaN is missing
+    assert t.column("age").to_pylist() == [61, 45, None, 30]
+    assert t.column("card").to_pylist() == ["gold", None, "platinum", "classic"]
+    assert t.column("opened").to_pylist()[0] == dt.date(2010, 5, 1)
+    assert t.column("opened").to_pylist()[2] is None
+    assert t.column("vip").to_pylist() == [True, False, True, False]
+    assert "CustomerAttributes(4 customers; assets: number" in repr(a)
+    assert list(a.to_pandas().index) == [3, 1, 2, 9]
+
+
+def test_join_to_a_profile_and_coverage():
+    tx = pd.DataFrame({"customer_id": [1, 2, 2, 5], "time": pd.to_datetime(["2024-01-01"] * 4),
+                       "amount": [10.0, 5.0, 6.0, 1.0]})
+    p = tk.profile(tx)
+    a = tk.CustomerAttributes(attrs_frame(), columns=["assets", "card"])
+    joined = a.join(p)
+    assert joined.column_names[-2:] == ["assets", "card"]
+    assert joined.column("card").to_pylist() == [None, "platinum", None]  # 1: null card; 5: absent
+    assert joined.column("assets").to_pylist() == [None, 52_000.0, None]
+    assert a.coverage(p) == {"profile_customers": 3, "with_attributes": 2,
+                             "without_attributes": 1, "attributes_without_transactions": 2}
+
+
+def test_attribute_errors():
+    df = attrs_frame()
+    with pytest.raises(tk.InvalidInput, match=r"2 rows repeating an earlier key \(first: 3\)"):
+        tk.CustomerAttributes(pd.concat([df, df.iloc[:2]]))
+    with pytest.raises(tk.InvalidInput, match="1 row with a null key"):
+        tk.CustomerAttributes(pa.table({"customer_id": [1, None], "x": [1.0, 2.0]}))
+    with pytest.raises(tk.SchemaError, match=r"no column 'asets' for the attribute \(did you mean 'assets'\?\)"):
+        tk.CustomerAttributes(df, columns=["asets"])
+    with pytest.raises(tk.SchemaError, match=r"column 'x' has type list \(Arrow format '\+l'\), which tierkit does not read"):
+        tk.CustomerAttributes(pa.table({"customer_id": [1], "x": [[1, 2]]}))
+    text_keys = tk.CustomerAttributes(df.assign(customer_id=df.customer_id.astype(str)))
+    p = tk.profile(pd.DataFrame({"customer_id": [1], "time": pd.to_datetime(["2024-01-01"]),
+                                 "amount": [1.0]}))
+    with pytest.raises(tk.SchemaError, match="string customer keys but the profile has integer"):
+        text_keys.join(p)

@@ -1,0 +1,35 @@
+"""The built-in demo data."""
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+import tierkit as tk
+
+
+def test_demo_table_has_every_input_column():
+    t = tk.demo.transactions(1000, 20_000, seed=1)
+    assert t.num_rows == 20_000
+    assert t.schema.field("time").type == pa.timestamp("us", tz="UTC")
+    assert pa.types.is_dictionary(t.schema.field("category").type)
+    assert t.equals(tk.demo.transactions(1000, 20_000, seed=1))
+    assert not t.equals(tk.demo.transactions(1000, 20_000, seed=2))
+    p = tk.profile(t, **tk.demo.profile_roles())
+    assert p.report.rows_used == 20_000
+    assert p.to_arrow().column("categories").to_numpy().max() <= 8
+
+
+@pytest.mark.parametrize("ids,type_", [("dense", pa.int64()), ("sparse", pa.int64()),
+                                       ("text", pa.large_string())])
+def test_demo_id_styles(ids, type_):
+    t = tk.demo.transactions(100, 2000, ids=ids)
+    assert t.schema.field("customer_id").type == type_
+    p = tk.profile(t, order="order_id")
+    assert p.to_arrow().schema.field("customer_id").type == type_
+
+
+def test_demo_settings_are_checked():
+    with pytest.raises(tk.InvalidInput, match="ids must be 'dense', 'sparse' or 'text'"):
+        tk.demo.transactions(10, 100, ids="uuid")
+    with pytest.raises(tk.InvalidInput, match="customers must be between"):
+        tk.demo.transactions(0, 100)

@@ -1,0 +1,199 @@
+"""tierkit.profile against the independent pandas reference, and its reports and errors."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import tierkit as tk
+from reference import compare, day_numbers, reference_profile, reference_series
+
+
+def make_transactions(n=20_000, seed=0, ids="int", tz="UTC", customers=800):
+    """Transactions with returns, zero-value lines, same-day repeats, returns-only
+    customers, cent amounts and times around midnight."""
+    rng = np.random.default_rng(seed)
+    cust = rng.zipf(1.6, n) % customers
+    start = pd.Timestamp("2022-01-01", tz="UTC").value // 1000  # us
+    t = start + rng.integers(0, 700 * 86400, n) * 1_000_000
+    t[::7] = t[::7] - t[::7] % (86_400_000_000) + 86_400_000_000 - 1_000_000  # 23:59:59 UTC
+    amount = np.round(rng.lognormal(3, 1, n), 2)
+    amount[rng.random(n) < 0.08] *= -1  # returns
+    amount[rng.random(n) < 0.01] = 0.0  # free items
+    order = rng.integers(0, n // 3, n)
+    df = pd.DataFrame({
+        "customer_id": cust if ids == "int" else np.char.add("cust-", cust.astype(str)),
+        "time": pd.to_datetime(t, unit="us", utc=True).tz_convert(tz),
+        "amount": amount,
+        "order_id": order,
+        "quantity": rng.integers(1, 5, n) * np.sign(amount + 1e-9),
+    })
+    # Two customers with returns only.
+    extra = pd.DataFrame({"customer_id": df["customer_id"].iloc[:2].to_numpy(),
+                          "time": df["time"].iloc[:2].to_numpy(), "amount": [-5.0, -7.5],
+                          "order_id": [-1, -2], "quantity": [-1.0, -1.0]})
+    extra["customer_id"] = [customers + 1, customers + 2] if ids == "int" else ["zz-1", "zz-2"]
+    return pd.concat([df, extra], ignore_index=True)
+
+
+@pytest.mark.parametrize("ids", ["int", "str"])
+@pytest.mark.parametrize("with_orders", [True, False])
+def test_profile_agrees_with_the_pandas_reference(ids, with_orders):
+    df = make_transactions(ids=ids)
+    order = "order_id" if with_orders else None
+    p = tk.profile(df, order=order, quantity="quantity")
+    ref = reference_profile(df, order=order, quantity="quantity")
+    compare(p, ref)
+    assert p.as_of == dt.date(1970, 1, 1) + dt.timedelta(days=ref.attrs["as_of"])
+    assert p.report.as_of_source == "day after the last transaction"
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Asia/Shanghai", "America/New_York", "+05:30"])
+def test_aware_timestamps_become_days_in_the_stated_zone(tz):
+    df = make_transactions(seed=3)
+    p = tk.profile(df, time_zone=tz, order="order_id")
+    pandas_tz = "UTC" if tz == "UTC" else (dt.timezone(dt.timedelta(hours=5, minutes=30))
+                                           if tz == "+05:30" else tz)
+    compare(p, reference_profile(df, order="order_id", tz=pandas_tz))
+    assert p.report.time_zone == tz
+
+
+def test_daylight_saving_transitions_are_located_to_the_second():
+    # 2021-03-14 07:00:00Z is 03:00 EDT; one second earlier it is 01:59:59 EST.
+    times = pd.to_datetime(["2021-03-14 06:59:59", "2021-03-14 07:00:00",
+                            "2021-11-07 05:59:59", "2021-11-07 06:00:00"], utc=True)
+    df = pd.DataFrame({"customer_id": [1, 2, 3, 4], "time": times, "amount": 1.0})
+    p = tk.profile(df, time_zone="America/New_York").to_pandas()
+    local = times.tz_convert("America/New_York")
+    assert list(pd.to_datetime(p["last_purchase"]).dt.date) == list(local.date)
+
+
+def test_naive_timestamps_and_dates_are_taken_as_they_are():
+    times = pd.to_datetime(["2024-01-31 23:30", "2024-02-01 00:10"])
+    df = pd.DataFrame({"customer_id": [1, 1], "time": times, "amount": [1.0, 2.0]})
+    p = tk.profile(df, time_zone="Asia/Shanghai")
+    assert p.to_pandas()["first_purchase"].iloc[0] == dt.date(2024, 1, 31)
+    dates = pd.DataFrame({"customer_id": [1], "time": [dt.date(2024, 2, 29)], "amount": [1.0]})
+    assert tk.profile(dates, time_zone="-10:00").to_pandas()["last_purchase"].iloc[0] == \
+        dt.date(2024, 2, 29)
+
+
+def test_spend_series_agrees_with_a_monthly_groupby():
+    df = make_transactions(seed=5)
+    p = tk.profile(df)
+    got = p.spend_series().to_pandas()
+    ref = reference_series(df)
+    assert len(got) == len(ref)
+    np.testing.assert_array_equal(got["customer_id"].to_numpy(), ref["c"].to_numpy())
+    np.testing.assert_array_equal(pd.to_datetime(got["period_start"]).to_numpy(),
+                                  ref["p"].to_numpy())
+    np.testing.assert_allclose(got["net"], ref["a"], rtol=1e-9, atol=1e-6)
+
+
+def test_explicit_window_counts_rows_outside_it():
+    df = make_transactions(seed=9)
+    p = tk.profile(df, window_start="2022-06-01", as_of="2023-01-01", order="order_id")
+    start, end = (pd.Timestamp(x) for x in ("2022-06-01", "2023-01-01"))
+    days = day_numbers(df["time"])
+    s, e = ((x - pd.Timestamp("1970-01-01")).days for x in (start, end))
+    inside = ((days >= s) & (days < e)).sum()
+    assert p.report.rows_used == inside
+    assert p.report.rows_outside_window == len(df) - inside
+    assert p.report.as_of_source == "given"
+    compare(p, reference_profile(df, order="order_id", as_of=e, window_start=s))
+
+
+def test_rows_after_an_explicit_as_of_are_invalid_without_a_window():
+    df = make_transactions(seed=1)
+    with pytest.raises(tk.InvalidInput, match=r"column 'time': [\d,]+ rows are on or after "
+                                              r"as_of 2023-01-01"):
+        tk.profile(df, as_of="2023-01-01")
+    p = tk.profile(df, as_of=dt.date(2023, 1, 1), on_invalid="drop")
+    assert p.report.rows_dropped == p.report.dropped[0].rows > 0
+    assert p.report.rows_used + p.report.rows_dropped == len(df)
+
+
+def test_invalid_rows_are_named_counted_and_never_dropped_silently():
+    t = pa.table({
+        "customer_id": pa.array([1, None, 3, 4, 5], pa.int64()),
+        "time": pa.array([1, 2, None, 4, 5], pa.int32()).cast(pa.date32()),
+        "amount": pa.array([1.0, 2.0, float("nan"), float("inf"), None]),
+    })
+    with pytest.raises(tk.InvalidInput) as e:
+        tk.profile(t)
+    msg = str(e.value)
+    assert "4 rows of 5 are invalid" in msg
+    for part in ("column 'customer_id': 1 row is null", "column 'time': 1 row is null",
+                 "column 'amount': 1 row is NaN", "column 'amount': 1 row is infinite",
+                 "column 'amount': 1 row is null"):
+        assert part in msg
+    assert isinstance(e.value, ValueError)
+    p = tk.profile(t, on_invalid="drop")
+    assert len(p) == 1 and p.report.rows_dropped == 4
+    assert {(d.column, d.problem): d.rows for d in p.report.dropped} == {
+        ("customer_id", "null"): 1, ("time", "null"): 1, ("amount", "NaN"): 1,
+        ("amount", "infinite"): 1, ("amount", "null"): 1}
+    assert "dropped: column 'amount': 1 rows NaN" in str(p.report)
+
+
+def test_shape_errors_name_the_column():
+    df = pd.DataFrame({"customer_id": [1], "time": [pd.Timestamp("2024-01-01")], "amount": [1.0]})
+    with pytest.raises(tk.SchemaError, match=r"no column 'amout' for the amount \(did you mean 'amount'\?\)"):
+        tk.profile(df, amount="amout")
+    with pytest.raises(tk.SchemaError, match="holds strings; parse it"):
+        tk.profile(df.assign(time=["2024-01-01"]))
+    with pytest.raises(tk.SchemaError, match=r"column 'amount' \(bool\) has an unsupported type"):
+        tk.profile(df.assign(amount=[True]))
+    with pytest.raises(tk.InvalidInput, match="no transactions to profile: 0 rows read"):
+        tk.profile(df.iloc[:0])
+    with pytest.raises(tk.InvalidInput, match="on_invalid must be 'raise' or 'drop'"):
+        tk.profile(df, on_invalid="ignore")
+    with pytest.raises(tk.InvalidInput, match="period must be one of"):
+        tk.profile(df, period="fortnight")
+    with pytest.raises(tk.InvalidInput, match="unknown time zone 'Mars/Olympus'"):
+        tk.profile(df, time_zone="Mars/Olympus")
+    with pytest.raises(tk.InvalidInput, match="cannot read 'yesterday' as a date"):
+        tk.profile(df, as_of="yesterday")
+
+
+def test_customers_without_purchases_are_kept_with_nulls():
+    df = pd.DataFrame({"customer_id": [1, 2], "time": pd.to_datetime(["2024-01-01"] * 2),
+                       "amount": [10.0, -4.0]})
+    p = tk.profile(df).to_pandas()
+    assert p.loc[2, "monetary"] == -4.0
+    assert pd.isna(p.loc[2, "recency"]) and pd.isna(p.loc[2, "first_purchase"])
+    assert pd.isna(p.loc[2, "average_order_value"])
+    assert p.loc[2, "frequency"] == 0 and p.loc[2, "returns"] == 1
+
+
+def test_builder_updates_merges_and_copies():
+    df = make_transactions(seed=11)
+    whole = tk.profile(df, order="order_id").to_arrow()
+    a = tk.ProfileBuilder(order="order_id").update(df.iloc[:5000])
+    b = tk.ProfileBuilder(order="order_id").update(df.iloc[5000:12000])
+    c = tk.ProfileBuilder(order="order_id").update(df.iloc[12000:])
+    snapshot = a.copy()
+    assert c.merge(a).merge(b).finish().to_arrow().equals(whole)
+    assert snapshot.finish().report.rows_read == 5000
+    bad = df.iloc[:10].assign(amount=np.nan)
+    with pytest.raises(tk.InvalidInput):
+        a.update(bad)
+    assert a.rows_read == 5000  # unchanged by the failed update
+    with pytest.raises(tk.InvalidInput, match="as_of dates differ"):
+        a.merge(tk.ProfileBuilder(order="order_id", as_of="2030-01-01"))
+    assert "ProfileBuilder(customer='customer_id'" in repr(a)
+
+
+def test_reprs_and_summary():
+    p = tk.profile(tk.demo.transactions(500, 5000), order="order_id")
+    assert repr(p).startswith("<tierkit.Profile: ")
+    html = p._repr_html_()
+    assert "<table>" in html and "net revenue" in html
+    s = p.summary()
+    assert s["transactions"] == 5000
+    assert 0 < s["top20_share"] <= 1
+    assert "concentration: the top 20% of customers hold" in p.describe()
+    assert set(tk.Profile.column_docs) >= set(p.to_arrow().column_names[1:])
