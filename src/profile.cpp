@@ -5,9 +5,9 @@
 #include <exception>
 #include <thread>
 
+#include "detail/customer_log.hpp"
 #include "detail/decode.hpp"
 #include "detail/fixed_point.hpp"
-#include "detail/flat_map.hpp"
 #include "detail/key_dictionary.hpp"
 #include "detail/text.hpp"
 #include "detail/validate.hpp"
@@ -15,12 +15,11 @@
 
 namespace tierkit {
 
+using detail::amount_record;
+using detail::customer_log;
 using detail::fixed128;
-using detail::flat_map_u64;
 using detail::key_dictionary;
-using detail::pair_high;
-using detail::pair_key;
-using detail::pair_low;
+using detail::value_record;
 
 namespace {
 
@@ -29,16 +28,33 @@ constexpr std::int64_t block_rows = 1024;
 // Below this many rows per thread, threads cost more than they give.
 constexpr std::int64_t min_rows_per_thread = 1 << 16;
 
-// Per-customer running aggregates (one interleaved record per customer).
+constexpr std::uint32_t purchase_flag = 0;
+constexpr std::uint32_t return_flag = 1;
+constexpr std::uint32_t no_flag = 2;
+
+// Per-customer running aggregates, one interleaved record per customer. The last_* fields
+// cache the value most recently logged for the customer, so that repeats (the lines of
+// one order, a customer's purchases of one day) are not logged again; open_period and
+// open_net hold the customer's current spend-series bucket until another period comes.
 struct customer_agg {
   fixed128 gross = 0;
   fixed128 returned = 0;
   fixed128 quantity = 0;
+  fixed128 open_net = 0;
   std::int64_t purchase_lines = 0;
   std::int64_t return_lines = 0;
+  std::int64_t last_order = 0;
+  std::int64_t last_channel = 0;
+  std::int64_t last_category = 0;
   std::int32_t first_purchase = std::numeric_limits<std::int32_t>::max();
   std::int32_t last_purchase = std::numeric_limits<std::int32_t>::min();
+  std::int32_t last_day = no_day;
+  std::int32_t open_period = no_day;
+  std::uint32_t last_order_flag = no_flag;
+  bool has_last_channel = false;
+  bool has_last_category = false;
 
+  // Adds another state's totals; the caches stay this state's (what they name is logged).
   void add(const customer_agg& o) noexcept {
     gross += o.gross;
     returned += o.returned;
@@ -50,25 +66,27 @@ struct customer_agg {
   }
 };
 
-// Net value and purchase flag of one customer on one day.
-struct day_entry {
-  fixed128 net = 0;
-  bool purchase = false;
-};
+// Distinct values of an optional column per customer: the dictionary of its string values
+// (unused for integer values) and the log of (customer, flag, value) records.
+struct distinct_log {
+  key_dictionary strings;
+  customer_log<value_record> log;
 
-// Day numbers lie within +-10^7, so day + 2^31 is a valid unsigned 32-bit code.
-inline std::uint32_t day_code(std::int32_t day) noexcept {
-  return static_cast<std::uint32_t>(static_cast<std::int64_t>(day) + 0x80000000LL);
-}
-inline std::int32_t day_from_code(std::uint32_t code) noexcept {
-  return static_cast<std::int32_t>(static_cast<std::int64_t>(code) - 0x80000000LL);
-}
-
-// Distinct values of one optional column per customer: a dictionary of the values and the
-// set of (customer, value) pairs.
-struct distinct_pairs {
-  key_dictionary values;
-  flat_map_u64<std::uint8_t> pairs;
+  void append(const distinct_log& o, const std::vector<std::uint32_t>& cmap) {
+    if (o.strings.size() > 0) {
+      const std::vector<std::uint32_t> vmap = strings.absorb(o.strings);
+      log.append(o.log, [&](value_record r) {
+        r.customer = cmap[r.customer];
+        r.value = vmap[static_cast<std::size_t>(r.value)];
+        return r;
+      });
+    } else {
+      log.append(o.log, [&](value_record r) {
+        r.customer = cmap[r.customer];
+        return r;
+      });
+    }
+  }
 };
 
 // Which optional columns a batch carries. Every batch of a state must carry the same
@@ -128,12 +146,11 @@ struct profile_state::impl {
   profile_config config;
   key_dictionary customers;
   std::vector<customer_agg> aggs;
-  flat_map_u64<day_entry> days;  // (customer, day code) -> day entry
-  key_dictionary orders;
-  flat_map_u64<std::uint8_t> purchase_orders;  // (customer, order)
-  flat_map_u64<std::uint8_t> return_orders;    // (customer, order)
-  distinct_pairs channels;
-  distinct_pairs categories;
+  distinct_log days;        // purchase days: (customer, 0, day)
+  distinct_log orders;      // (customer, purchase_flag | return_flag, order)
+  distinct_log channels;    // purchase lines: (customer, 0, channel)
+  distinct_log categories;  // purchase lines: (customer, 0, category)
+  customer_log<amount_record> series;  // closed (customer, period, net) buckets
   bool shape_fixed = false;  // which optional columns are present, fixed by the first update
   bool has_orders = false;
   bool has_quantity = false;
@@ -151,7 +168,6 @@ struct profile_state::impl {
     s.has_quantity = has_quantity;
     s.has_channels = has_channels;
     s.has_categories = has_categories;
-    s.customers.require_kind(customers.key_kind(), "customer");
     return s;
   }
 
@@ -163,13 +179,27 @@ struct profile_state::impl {
                                                    has_categories}
                                     : column_shape::of(first);
     for (const transactions& b : batches) {
-      const column_shape got = column_shape::of(b);
-      want.check(got);
+      want.check(column_shape::of(b));
       check_kind(customers, b.customer, "customer");
-      if (b.order) check_kind(orders, *b.order, "order");
-      if (b.channel) check_kind(channels.values, *b.channel, "channel");
-      if (b.category) check_kind(categories.values, *b.category, "category");
       check_kind(first_kind(batches, &transactions::customer), b.customer, "customer");
+      if (b.order) check_values(orders, *b.order, first.order, "order");
+      if (b.channel) check_values(channels, *b.channel, first.channel, "channel");
+      if (b.category) check_values(categories, *b.category, first.category, "category");
+    }
+  }
+
+  // Integer and string values of an optional column cannot mix across batches.
+  static void check_values(const distinct_log& d, const column_view& c,
+                           const std::optional<column_view>& first, const char* role) {
+    const bool strings = detail::holds_strings(c);
+    const bool had_strings = d.strings.size() > 0 || (first && detail::holds_strings(*first));
+    const bool had_ints = (d.log.size() > 0 && d.strings.size() == 0) ||
+                          (first && !detail::holds_strings(*first));
+    if ((strings && had_ints) || (!strings && had_strings)) {
+      throw schema_error(std::string(fn) + ": " + role + " values are " +
+                         (strings ? "strings" : "integers") + " in this batch but " +
+                         (strings ? "integers" : "strings") +
+                         " in others; every batch must use the same kind");
     }
   }
 
@@ -184,24 +214,29 @@ struct profile_state::impl {
   }
 
   // Aggregates rows [begin, end) of a validated batch. `invalid` marks rows to leave out
-  // (nullptr: none). Returns nothing; counts go to report.rows_used / rows_outside_window.
+  // (nullptr: none). Counts go to report.rows_used and report.rows_outside_window.
   void aggregate(const transactions& b, std::int64_t begin, std::int64_t end,
                  const std::uint8_t* invalid) {
     const bool window = config.window_start.has_value();
     const std::int64_t lo = window ? *config.window_start : 0;
     const std::int64_t hi = (window && config.as_of) ? *config.as_of
                                                     : std::numeric_limits<std::int64_t>::max();
-    const std::size_t B = static_cast<std::size_t>(block_rows);
+    const bool series_on = config.spend_series;
+    const period_kind period = config.period;
+    const auto B = static_cast<std::size_t>(block_rows);
     std::vector<std::uint8_t> skip(B);
-    std::vector<std::int64_t> day(B);
-    std::vector<std::uint32_t> cust(B), ord(B), chan(B), cat(B);
+    std::vector<std::int64_t> day(B), ord(B), chan(B), cat(B);
+    std::vector<std::uint32_t> cust(B);
     std::vector<fixed128> amt(B), qty(B);
 
     detail::key_encoder cust_enc(b.customer, customers, "customer");
-    std::optional<detail::key_encoder> ord_enc, chan_enc, cat_enc;
-    if (has_orders) ord_enc.emplace(*b.order, orders, "order");
-    if (has_channels) chan_enc.emplace(*b.channel, channels.values, "channel");
-    if (has_categories) cat_enc.emplace(*b.category, categories.values, "category");
+    std::optional<detail::value_encoder> ord_enc, chan_enc, cat_enc;
+    if (has_orders) ord_enc.emplace(*b.order, orders.strings, "order");
+    if (has_channels) chan_enc.emplace(*b.channel, channels.strings, "channel");
+    if (has_categories) cat_enc.emplace(*b.category, categories.strings, "category");
+
+    // Period of the last day seen: rows of nearby days share it without calendar math.
+    std::int32_t cached_day = no_day, cached_period = no_day;
 
     std::int64_t used = 0, outside = 0;
     for (std::int64_t start = begin; start < end; start += block_rows) {
@@ -223,7 +258,13 @@ struct profile_state::impl {
       if (cat_enc) cat_enc->encode(start, n, skip.data(), cat.data());
       if (has_quantity) detail::decode_fixed(*b.quantity, start, n, qty.data());
 
+      // Customer records are scattered in memory: prefetch the next ones while working.
+      constexpr std::int64_t ahead = 16;
+      for (std::int64_t i = 0; i < std::min(ahead, n); ++i) {
+        if (!skip[i]) __builtin_prefetch(&aggs[cust[i]], 1);
+      }
       for (std::int64_t i = 0; i < n; ++i) {
+        if (i + ahead < n && !skip[i + ahead]) __builtin_prefetch(&aggs[cust[i + ahead]], 1);
         if (skip[i]) continue;
         ++used;
         const std::uint32_t c = cust[i];
@@ -236,22 +277,62 @@ struct profile_state::impl {
           ++g.purchase_lines;
           g.first_purchase = std::min(g.first_purchase, d);
           g.last_purchase = std::max(g.last_purchase, d);
+          if (d != g.last_day) {
+            g.last_day = d;
+            days.log.push(value_record{c, purchase_flag, d});
+          }
         } else {
           g.returned -= a;
           ++g.return_lines;
         }
         if (has_quantity) g.quantity += qty[i];
         max_day = std::max(max_day, d);
-        day_entry& e = days[pair_key(c, day_code(d))];
-        e.net += a;
-        e.purchase = e.purchase || purchase;
-        if (has_orders) (purchase ? purchase_orders : return_orders)[pair_key(c, ord[i])] = 1;
-        if (purchase && has_channels) channels.pairs[pair_key(c, chan[i])] = 1;
-        if (purchase && has_categories) categories.pairs[pair_key(c, cat[i])] = 1;
+        if (series_on) {
+          if (d != cached_day) {
+            cached_day = d;
+            cached_period = period_start(period, d);
+          }
+          if (cached_period != g.open_period) {
+            if (g.open_period != no_day) {
+              series.push(amount_record::make(c, g.open_period, g.open_net));
+            }
+            g.open_period = cached_period;
+            g.open_net = 0;
+          }
+          g.open_net += a;
+        }
+        if (has_orders) {
+          const std::uint32_t flag = purchase ? purchase_flag : return_flag;
+          if (ord[i] != g.last_order || flag != g.last_order_flag) {
+            g.last_order = ord[i];
+            g.last_order_flag = flag;
+            orders.log.push(value_record{c, flag, ord[i]});
+          }
+        }
+        if (purchase && has_channels && (!g.has_last_channel || chan[i] != g.last_channel)) {
+          g.last_channel = chan[i];
+          g.has_last_channel = true;
+          channels.log.push(value_record{c, purchase_flag, chan[i]});
+        }
+        if (purchase && has_categories && (!g.has_last_category || cat[i] != g.last_category)) {
+          g.last_category = cat[i];
+          g.has_last_category = true;
+          categories.log.push(value_record{c, purchase_flag, cat[i]});
+        }
       }
+      compact_logs();
     }
     report.rows_used += used;
     report.rows_outside_window += outside;
+  }
+
+  void compact_logs() {
+    const std::size_t n = customers.size();
+    days.log.maybe_compact(n);
+    orders.log.maybe_compact(n);
+    channels.log.maybe_compact(n);
+    categories.log.maybe_compact(n);
+    series.maybe_compact(n);
   }
 
   void check_compatible(const impl& o) const {
@@ -272,15 +353,6 @@ struct profile_state::impl {
     }
   }
 
-  static void merge_pairs(flat_map_u64<std::uint8_t>& dst, const flat_map_u64<std::uint8_t>& src,
-                          const std::vector<std::uint32_t>& cmap,
-                          const std::vector<std::uint32_t>& vmap) {
-    dst.reserve(dst.size() + src.size());
-    src.for_each([&](std::uint64_t k, std::uint8_t) {
-      dst[pair_key(cmap[pair_high(k)], vmap[pair_low(k)])] = 1;
-    });
-  }
-
   void merge(const impl& o) {
     check_compatible(o);
     if (!shape_fixed && o.shape_fixed) {
@@ -293,24 +365,23 @@ struct profile_state::impl {
     const std::vector<std::uint32_t> cmap = customers.absorb(o.customers);
     aggs.resize(customers.size());
     for (std::size_t j = 0; j < cmap.size(); ++j) aggs[cmap[j]].add(o.aggs[j]);
-    days.reserve(days.size() + o.days.size());
-    o.days.for_each([&](std::uint64_t k, const day_entry& e) {
-      day_entry& d = days[pair_key(cmap[pair_high(k)], pair_low(k))];
-      d.net += e.net;
-      d.purchase = d.purchase || e.purchase;
+    days.append(o.days, cmap);
+    orders.append(o.orders, cmap);
+    channels.append(o.channels, cmap);
+    categories.append(o.categories, cmap);
+    series.append(o.series, [&](amount_record r) {
+      r.customer = cmap[r.customer];
+      return r;
     });
-    if (o.orders.size() > 0) {
-      const std::vector<std::uint32_t> omap = orders.absorb(o.orders);
-      merge_pairs(purchase_orders, o.purchase_orders, cmap, omap);
-      merge_pairs(return_orders, o.return_orders, cmap, omap);
-    }
-    for (auto [dst, src] : {std::pair<distinct_pairs*, const distinct_pairs*>{&channels, &o.channels},
-                            {&categories, &o.categories}}) {
-      if (src->values.size() == 0) continue;
-      merge_pairs(dst->pairs, src->pairs, cmap, dst->values.absorb(src->values));
+    // The other state's open buckets become closed records here.
+    for (std::size_t j = 0; j < cmap.size(); ++j) {
+      if (o.aggs[j].open_period != no_day) {
+        series.push(amount_record::make(cmap[j], o.aggs[j].open_period, o.aggs[j].open_net));
+      }
     }
     max_day = std::max(max_day, o.max_day);
     report.merge(o.report);
+    compact_logs();
   }
 };
 
@@ -452,6 +523,7 @@ profile profile_state::finish() const {
   const std::size_t n = order.size();
   std::vector<std::uint32_t> rank(n);
   for (std::size_t r = 0; r < n; ++r) rank[order[r]] = static_cast<std::uint32_t>(r);
+  auto slot = [&](std::uint32_t c) { return rank[c]; };
 
   // Keys, in ascending order.
   p.customer.is_string = s.customers.key_kind() == key_dictionary::kind::string;
@@ -497,61 +569,52 @@ profile profile_state::finish() const {
       p.returns[r] = g.return_lines;
     }
   }
-  auto count_pairs = [&](const flat_map_u64<std::uint8_t>& pairs, std::vector<std::int64_t>& out) {
-    out.assign(n, 0);
-    pairs.for_each([&](std::uint64_t k, std::uint8_t) { ++out[rank[pair_high(k)]]; });
+
+  // Distinct counts: group each log by output row and count its distinct records.
+  auto count_distinct = [&](const customer_log<value_record>& log, std::vector<std::int64_t>& purchase,
+                            std::vector<std::int64_t>* returns) {
+    std::vector<value_record> records;
+    const std::vector<std::int64_t> off = detail::group_and_merge(log.records(), records, n, slot);
+    purchase.assign(n, 0);
+    for (std::size_t r = 0; r < n; ++r) {
+      for (std::int64_t k = off[r]; k < off[r + 1]; ++k) {
+        const value_record& v = records[static_cast<std::size_t>(k)];
+        if (v.flag == purchase_flag) {
+          ++purchase[r];
+        } else if (returns) {
+          ++(*returns)[r];
+        }
+      }
+    }
   };
-  if (s.has_orders) {
-    count_pairs(s.purchase_orders, p.frequency);
-    count_pairs(s.return_orders, p.returns);
-  }
-  if (s.has_channels) count_pairs(s.channels.pairs, p.channels);
-  if (s.has_categories) count_pairs(s.categories.pairs, p.categories);
+  count_distinct(s.days.log, p.purchase_days, nullptr);
+  if (s.has_orders) count_distinct(s.orders.log, p.frequency, &p.returns);
+  if (s.has_channels) count_distinct(s.channels.log, p.channels, nullptr);
+  if (s.has_categories) count_distinct(s.categories.log, p.categories, nullptr);
   for (std::size_t r = 0; r < n; ++r) {
     p.average_order_value[r] = p.frequency[r] > 0
                                    ? p.monetary[r] / static_cast<double>(p.frequency[r])
                                    : std::numeric_limits<double>::quiet_NaN();
   }
 
-  // Distinct purchase days, and the day entries grouped by customer (counting sort).
-  std::vector<std::int64_t> start(n + 1, 0);
-  s.days.for_each([&](std::uint64_t k, const day_entry& e) {
-    const std::uint32_t r = rank[pair_high(k)];
-    ++start[r + 1];
-    if (e.purchase) ++p.purchase_days[r];
-  });
+  // Spend series: closed buckets plus every customer's open one, grouped by output row.
   if (s.config.spend_series) {
-    for (std::size_t r = 0; r < n; ++r) start[r + 1] += start[r];
-    std::vector<std::pair<std::int32_t, fixed128>> entries(static_cast<std::size_t>(start[n]));
-    std::vector<std::int64_t> fill(start.begin(), start.end() - 1);
-    s.days.for_each([&](std::uint64_t k, const day_entry& e) {
-      const std::uint32_t r = rank[pair_high(k)];
-      entries[static_cast<std::size_t>(fill[r]++)] = {day_from_code(pair_low(k)), e.net};
-    });
-    p.series_offsets.reserve(n + 1);
-    p.series_offsets.push_back(0);
-    for (std::size_t r = 0; r < n; ++r) {
-      auto first = entries.begin() + start[r], last = entries.begin() + start[r + 1];
-      std::sort(first, last, [](const auto& a, const auto& b) { return a.first < b.first; });
-      std::int32_t current = 0;
-      fixed128 sum = 0;
-      bool open = false;
-      for (auto it = first; it != last; ++it) {
-        const std::int32_t ps = period_start(s.config.period, it->first);
-        if (open && ps != current) {
-          p.series_period.push_back(current);
-          p.series_net.push_back(detail::fixed_to_double(sum));
-          sum = 0;
-        }
-        current = ps;
-        open = true;
-        sum += it->second;
+    std::vector<amount_record> all;
+    all.reserve(s.series.size() + s.aggs.size());
+    all = s.series.records();
+    for (std::size_t c = 0; c < s.aggs.size(); ++c) {
+      const customer_agg& g = s.aggs[c];
+      if (g.open_period != no_day) {
+        all.push_back(amount_record::make(static_cast<std::uint32_t>(c), g.open_period, g.open_net));
       }
-      if (open) {
-        p.series_period.push_back(current);
-        p.series_net.push_back(detail::fixed_to_double(sum));
-      }
-      p.series_offsets.push_back(static_cast<std::int64_t>(p.series_period.size()));
+    }
+    std::vector<amount_record> records;
+    p.series_offsets = detail::group_and_merge(all, records, n, slot);
+    p.series_period.resize(records.size());
+    p.series_net.resize(records.size());
+    for (std::size_t k = 0; k < records.size(); ++k) {
+      p.series_period[k] = records[k].period;
+      p.series_net[k] = detail::fixed_to_double(records[k].amount());
     }
   }
   return p;

@@ -49,6 +49,8 @@ std::uint32_t key_encoder::dictionary_value(std::int64_t k) {
   return slot;
 }
 
+// Rows often repeat the previous row's key (lines of one order, a customer's visit), so
+// each loop first compares with the last key looked up.
 void key_encoder::encode(std::int64_t begin, std::int64_t n, const std::uint8_t* skip,
                          std::uint32_t* out) {
   if (dictionary_) {
@@ -56,13 +58,60 @@ void key_encoder::encode(std::int64_t begin, std::int64_t n, const std::uint8_t*
       if (!skip[i]) out[i] = dictionary_value(k);
     });
   } else if (strings_) {
+    std::string_view last;
+    std::uint32_t last_index = key_dictionary::no_index;
     for (std::int64_t i = 0; i < n; ++i) {
-      if (!skip[i]) out[i] = dict_.insert(string_value(column_, begin + i));
+      if (skip[i]) continue;
+      const std::string_view v = string_value(column_, begin + i);
+      if (last_index == key_dictionary::no_index || v != last) {
+        last = v;
+        last_index = dict_.insert(v);
+      }
+      out[i] = last_index;
     }
   } else {
+    // Prefetch the slots of the whole block first (the block is small enough that they
+    // are still cached when the lookups below reach them).
+    for_each_int(column_, begin, n, [&](std::int64_t, std::int64_t v) { dict_.prefetch(v); });
+    std::int64_t last = 0;
+    std::uint32_t last_index = key_dictionary::no_index;
     for_each_int(column_, begin, n, [&](std::int64_t i, std::int64_t v) {
-      if (!skip[i]) out[i] = dict_.insert(v);
+      if (skip[i]) return;
+      if (last_index == key_dictionary::no_index || v != last) {
+        last = v;
+        last_index = dict_.insert(v);
+      }
+      out[i] = last_index;
     });
+  }
+}
+
+value_encoder::value_encoder(const column_view& c, key_dictionary& dict, const char* role)
+    : column_(c) {
+  strings_ = holds_strings(c);
+  dictionary_ = c.type == data_type::dictionary;
+  if (strings_) {
+    strings_encoder_.emplace(c, dict, role);
+  } else if (dictionary_) {
+    indices_ = dictionary_indices(c);
+  }
+}
+
+void value_encoder::encode(std::int64_t begin, std::int64_t n, const std::uint8_t* skip,
+                           std::int64_t* out) {
+  if (strings_) {
+    scratch_.resize(static_cast<std::size_t>(n));
+    strings_encoder_->encode(begin, n, skip, scratch_.data());
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (!skip[i]) out[i] = scratch_[static_cast<std::size_t>(i)];
+    }
+  } else if (dictionary_) {
+    const column_view& values = *column_.dictionary;
+    for_each_int(indices_, begin, n, [&](std::int64_t i, std::int64_t k) {
+      if (!skip[i]) out[i] = int_value(values, k);
+    });
+  } else {
+    for_each_int(column_, begin, n, [&](std::int64_t i, std::int64_t v) { out[i] = v; });
   }
 }
 

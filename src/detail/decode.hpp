@@ -4,6 +4,7 @@
 // The switch on the type sits outside each loop, so every loop is a tight typed loop.
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -103,6 +104,30 @@ class key_encoder {
   bool dictionary_ = false;
   bool strings_ = false;
 };
+
+// Values of an optional key-like column (order, channel, category) as int64: integers as
+// they are (dictionaries of integers resolved to their values), strings as their index in
+// `dict`. Only string values need a dictionary, and so a remap when states merge.
+class value_encoder {
+ public:
+  value_encoder(const column_view& c, key_dictionary& dict, const char* role);
+  bool uses_dictionary() const noexcept { return strings_; }
+  void encode(std::int64_t begin, std::int64_t n, const std::uint8_t* skip, std::int64_t* out);
+
+ private:
+  const column_view& column_;
+  column_view indices_;
+  std::optional<key_encoder> strings_encoder_;
+  std::vector<std::uint32_t> scratch_;
+  bool dictionary_ = false;
+  bool strings_ = false;
+};
+
+// True when the column (or its dictionary values) holds strings.
+inline bool holds_strings(const column_view& c) noexcept {
+  return is_string_like(c.type == data_type::dictionary && c.dictionary ? c.dictionary->type
+                                                                         : c.type);
+}
 
 // Day numbers (days since 1970-01-01) of rows begin..begin+n; null rows give 0.
 // UTC-instant timestamps go through `zone`; dates and wall-clock timestamps are not shifted.

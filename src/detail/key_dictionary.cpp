@@ -36,7 +36,7 @@ void key_dictionary::grow() {
   mask_ = slots_.size() - 1;
   for (const slot& s : old) {
     if (s.index == no_index) continue;
-    std::size_t i = s.hash & mask_;
+    std::size_t i = home(s);
     while (slots_[i].index != no_index) i = (i + 1) & mask_;
     slots_[i] = s;
   }

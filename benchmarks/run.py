@@ -1,0 +1,142 @@
+"""Side-by-side benchmark: the same job on the same in-memory data in tierkit, pandas,
+polars and DuckDB; answers checked equal; median wall time of repeated runs, ratio to
+tierkit and peak memory beyond the input.
+
+    python benchmarks/run.py                      # profile job, 10^6 and 10^7 transactions
+    python benchmarks/run.py --sizes 1e6 --repeat 5 --engines tierkit polars
+
+Each (engine, size) runs in its own process, which generates the data with the seeded
+demo generator (so every engine sees identical data), resets the peak-RSS counter, runs
+the job `repeat` times and reports the times, its peak memory and its answer. Results are
+printed as a table and written to benchmarks/results/<job>.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def _rss_kib(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def worker(job: str, engine: str, transactions: int, customers: int, ids: str, repeat: int,
+           out: str) -> None:
+    sys.path.insert(0, str(HERE))
+    import pyarrow as pa
+
+    import tierkit as tk
+    from jobs import JOBS
+
+    fn = JOBS[job][engine]
+    data = tk.demo.transactions(customers, transactions, seed=7, ids=ids)
+    data = data.select(["customer_id", "time", "amount", "order_id"])
+    input_bytes = data.nbytes
+    fn(data.slice(0, 1000))  # warm up imports and caches outside the timing
+    base = _rss_kib("VmRSS")
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # reset VmHWM to the current RSS
+        peak_reset = True
+    except OSError:
+        peak_reset = False
+    times = []
+    result = None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn(data)
+        times.append(time.perf_counter() - t0)
+    peak = _rss_kib("VmHWM")
+    result.to_parquet(out + ".parquet")
+    with open(out + ".json", "w") as f:
+        json.dump({"times": times, "peak_extra_mib": (peak - base) / 1024 if peak_reset else None,
+                   "input_mib": input_bytes / 2**20, "customers": len(result)}, f)
+    _ = pa
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--job", default="profile")
+    ap.add_argument("--sizes", nargs="+", default=["1e6", "1e7"],
+                    help="numbers of transactions")
+    ap.add_argument("--customers-ratio", type=float, default=0.05,
+                    help="customers = ratio * transactions (default 1 per 20 lines)")
+    ap.add_argument("--ids", default="dense", choices=["dense", "sparse", "text"])
+    ap.add_argument("--engines", nargs="+", default=["tierkit", "polars", "duckdb", "pandas"])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--worker", nargs=7, metavar=("JOB", "ENGINE", "N", "C", "IDS", "R", "OUT"),
+                    help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        job, engine, n, c, ids, r, out = args.worker
+        worker(job, engine, int(n), int(c), ids, int(r), out)
+        return 0
+
+    sys.path.insert(0, str(HERE))
+    import pandas as pd
+
+    from jobs import check_same
+
+    rows = []
+    engines = ["tierkit"] + [e for e in args.engines if e != "tierkit"]
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes:
+            n = int(float(size))
+            c = max(1, int(n * args.customers_ratio))
+            answers = {}
+            for engine in engines:
+                out = os.path.join(tmp, f"{engine}-{n}")
+                cmd = [sys.executable, __file__, "--worker", args.job, engine, str(n), str(c),
+                       args.ids, str(args.repeat), out]
+                subprocess.run(cmd, check=True)
+                with open(out + ".json") as f:
+                    r = json.load(f)
+                answers[engine] = pd.read_parquet(out + ".parquet")
+                if engine != "tierkit":
+                    check_same(args.job, answers["tierkit"], answers[engine], engine)
+                rows.append({"job": args.job, "engine": engine, "transactions": n,
+                             "customers": r["customers"], "ids": args.ids,
+                             "median_s": statistics.median(r["times"]), "times_s": r["times"],
+                             "peak_extra_mib": r["peak_extra_mib"], "input_mib": r["input_mib"]})
+                print(f"  {engine:>8} {n:>12,}: median {rows[-1]['median_s']:.3f} s "
+                      f"(answers agree)" if engine != "tierkit" else
+                      f"  {engine:>8} {n:>12,}: median {rows[-1]['median_s']:.3f} s", flush=True)
+
+    base = {(r["transactions"]): r["median_s"] for r in rows if r["engine"] == "tierkit"}
+    for r in rows:
+        r["ratio_to_tierkit"] = r["median_s"] / base[r["transactions"]]
+    print()
+    print(f"job '{args.job}', ids {args.ids}, {args.repeat} runs each, median wall time; "
+          f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}")
+    print(f"{'transactions':>14} {'customers':>10} {'engine':>8} {'median s':>10} "
+          f"{'x tierkit':>10} {'peak MiB':>10} {'input MiB':>10}")
+    for r in rows:
+        peak = f"{r['peak_extra_mib']:.0f}" if r["peak_extra_mib"] is not None else "n/a"
+        print(f"{r['transactions']:>14,} {r['customers']:>10,} {r['engine']:>8} "
+              f"{r['median_s']:>10.3f} {r['ratio_to_tierkit']:>10.1f} {peak:>10} "
+              f"{r['input_mib']:>10.0f}")
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    path = results / f"{args.job}-{args.ids}.json"
+    path.write_text(json.dumps({"job": args.job, "python": sys.version, "cores": os.cpu_count(),
+                                "rows": rows}, indent=1))
+    print(f"\nwrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what tierkit needs to build and test, skipping what is already there:
+# Debian packages (Eigen, Boost.Serialization, doctest, a C++ compiler) and Python build
+# and test packages. Safe to run again. PYTHON selects the interpreter (default python3).
+set -euo pipefail
+PYTHON=${PYTHON:-python3}
+export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
+
+debs=(g++ make libeigen3-dev libboost-serialization-dev doctest-dev)
+missing=()
+for p in "${debs[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: apt-get install ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Build tools for `pip install --no-build-isolation .` (incremental rebuilds reuse build/).
+"$PYTHON" -m pip install -q \
+  "scikit-build-core>=0.10" "pybind11>=2.12" "cmake>=3.20" ninja
