@@ -25,8 +25,16 @@ namespace {
 
 constexpr const char* fn = "tierkit.profile";
 constexpr std::int64_t block_rows = 1024;
-// Below this many rows per thread, threads cost more than they give.
-constexpr std::int64_t min_rows_per_thread = 1 << 16;
+// Rows aggregated per chunk: bounds the decoded copy of a chunk (32 bytes a row).
+constexpr std::int64_t chunk_rows = std::int64_t{1} << 21;
+// Below this many rows (or customers) per thread, threads cost more than they give.
+constexpr std::size_t min_work_per_thread = std::size_t{1} << 16;
+
+unsigned thread_count(const profile_config& c, std::size_t work) {
+  unsigned t = c.threads ? c.threads : std::thread::hardware_concurrency();
+  t = std::max(1u, t);
+  return static_cast<unsigned>(std::min<std::size_t>(t, std::max<std::size_t>(1, work / min_work_per_thread)));
+}
 
 constexpr std::uint32_t purchase_flag = 0;
 constexpr std::uint32_t return_flag = 1;
@@ -161,16 +169,6 @@ struct profile_state::impl {
 
   explicit impl(profile_config c) : config(std::move(c)) {}
 
-  impl fresh_like() const {
-    impl s(config);
-    s.shape_fixed = shape_fixed;
-    s.has_orders = has_orders;
-    s.has_quantity = has_quantity;
-    s.has_channels = has_channels;
-    s.has_categories = has_categories;
-    return s;
-  }
-
   // Fixes which optional columns batches carry (on the first update) and checks every
   // batch against it and against the key kinds seen so far, before anything changes.
   void check_shape(const std::vector<transactions>& batches) const {
@@ -213,126 +211,225 @@ struct profile_state::impl {
     has_categories = c.categories;
   }
 
-  // Aggregates rows [begin, end) of a validated batch. `invalid` marks rows to leave out
-  // (nullptr: none). Counts go to report.rows_used and report.rows_outside_window.
-  void aggregate(const transactions& b, std::int64_t begin, std::int64_t end,
-                 const std::uint8_t* invalid) {
+  // One row of a chunk after decoding, filed under its block of customers.
+  struct row_record {
+    fixed128 amount;
+    std::int64_t order;
+    std::uint32_t customer;
+    std::int32_t day;
+  };
+  struct row_extra {  // only when quantity, channel or category columns are given
+    fixed128 quantity;
+    std::int64_t channel;
+    std::int64_t category;
+  };
+  // Records one thread appends while aggregating blocks of a chunk.
+  struct thread_logs {
+    std::vector<value_record> days, orders, channels, categories;
+    std::vector<amount_record> series;
+  };
+  struct piece {  // rows [begin, end) of batch `batch`
+    std::size_t batch;
+    std::int64_t begin, end;
+  };
+
+  std::vector<std::vector<row_record>> buckets;  // per customer block; reused between chunks
+  std::vector<std::vector<row_extra>> extras;
+  std::vector<thread_logs> logs;  // per thread, for the whole of one update
+
+  // Before an update of `rows` rows: each thread's logs can take every row without
+  // reallocating (reserved address space; pages are only touched as records arrive).
+  void begin_update(std::size_t rows, unsigned threads) {
+    logs.assign(threads, thread_logs{});
+    const std::size_t per_thread = rows;  // a thread may get any share of the rows
+    for (thread_logs& l : logs) {
+      l.days.reserve(per_thread);
+      l.series.reserve(config.spend_series ? per_thread : 0);
+      l.orders.reserve(has_orders ? per_thread : 0);
+      l.channels.reserve(has_channels ? per_thread : 0);
+      l.categories.reserve(has_categories ? per_thread : 0);
+    }
+  }
+
+  // After the update: the threads' records become segments of the state's logs.
+  void end_update(unsigned threads) {
+    for (thread_logs& l : logs) {
+      days.log.append(std::move(l.days));
+      orders.log.append(std::move(l.orders));
+      channels.log.append(std::move(l.channels));
+      categories.log.append(std::move(l.categories));
+      series.append(std::move(l.series));
+    }
+    logs.clear();
+    for (auto& v : buckets) v = std::vector<row_record>();
+    for (auto& v : extras) v = std::vector<row_extra>();
+    compact_logs(threads);
+  }
+
+  // Aggregates the rows of `pieces` (validated; `masks[batch]` marks rows to leave out) in
+  // two passes. Pass 1 decodes every column, maps keys to customer indices and files each
+  // row under its block of 4096 customers. Pass 2 aggregates block by block, on several
+  // threads: a block's customer records stay in cache, and blocks never share a customer.
+  void aggregate_chunk(const std::vector<transactions>& batches, const std::vector<piece>& pieces,
+                       const std::vector<const std::uint8_t*>& masks, unsigned threads) {
     const bool window = config.window_start.has_value();
     const std::int64_t lo = window ? *config.window_start : 0;
     const std::int64_t hi = (window && config.as_of) ? *config.as_of
                                                     : std::numeric_limits<std::int64_t>::max();
-    const bool series_on = config.spend_series;
-    const period_kind period = config.period;
+    const bool with_extra = has_quantity || has_channels || has_categories;
     const auto B = static_cast<std::size_t>(block_rows);
     std::vector<std::uint8_t> skip(B);
-    std::vector<std::int64_t> day(B), ord(B), chan(B), cat(B);
+    std::vector<std::int64_t> day(B), ord(B, 0), chan(B, 0), cat(B, 0);
     std::vector<std::uint32_t> cust(B);
-    std::vector<fixed128> amt(B), qty(B);
-
-    detail::key_encoder cust_enc(b.customer, customers, "customer");
-    std::optional<detail::value_encoder> ord_enc, chan_enc, cat_enc;
-    if (has_orders) ord_enc.emplace(*b.order, orders.strings, "order");
-    if (has_channels) chan_enc.emplace(*b.channel, channels.strings, "channel");
-    if (has_categories) cat_enc.emplace(*b.category, categories.strings, "category");
-
-    // Period of the last day seen: rows of nearby days share it without calendar math.
-    std::int32_t cached_day = no_day, cached_period = no_day;
+    std::vector<fixed128> amt(B), qty(B, 0);
+    for (auto& v : buckets) v.clear();
+    for (auto& v : extras) v.clear();
 
     std::int64_t used = 0, outside = 0;
-    for (std::int64_t start = begin; start < end; start += block_rows) {
-      const std::int64_t n = std::min(block_rows, end - start);
-      detail::decode_days(b.time, start, n, config.zone, day.data());
-      for (std::int64_t i = 0; i < n; ++i) {
-        std::uint8_t s = invalid ? invalid[start + i] : 0;
-        if (!s && window && (day[i] < lo || day[i] >= hi)) {
-          s = 1;
-          ++outside;
-        }
-        skip[i] = s;
-      }
-      cust_enc.encode(start, n, skip.data(), cust.data());
-      if (aggs.size() < customers.size()) aggs.resize(customers.size());
-      detail::decode_fixed(b.amount, start, n, amt.data());
-      if (ord_enc) ord_enc->encode(start, n, skip.data(), ord.data());
-      if (chan_enc) chan_enc->encode(start, n, skip.data(), chan.data());
-      if (cat_enc) cat_enc->encode(start, n, skip.data(), cat.data());
-      if (has_quantity) detail::decode_fixed(*b.quantity, start, n, qty.data());
-
-      // Customer records are scattered in memory: prefetch the next ones while working.
-      constexpr std::int64_t ahead = 16;
-      for (std::int64_t i = 0; i < std::min(ahead, n); ++i) {
-        if (!skip[i]) __builtin_prefetch(&aggs[cust[i]], 1);
-      }
-      for (std::int64_t i = 0; i < n; ++i) {
-        if (i + ahead < n && !skip[i + ahead]) __builtin_prefetch(&aggs[cust[i + ahead]], 1);
-        if (skip[i]) continue;
-        ++used;
-        const std::uint32_t c = cust[i];
-        const auto d = static_cast<std::int32_t>(day[i]);
-        const fixed128 a = amt[i];
-        const bool purchase = a >= 0;
-        customer_agg& g = aggs[c];
-        if (purchase) {
-          g.gross += a;
-          ++g.purchase_lines;
-          g.first_purchase = std::min(g.first_purchase, d);
-          g.last_purchase = std::max(g.last_purchase, d);
-          if (d != g.last_day) {
-            g.last_day = d;
-            days.log.push(value_record{c, purchase_flag, d});
+    std::int32_t min_day = std::numeric_limits<std::int32_t>::max();
+    std::int32_t top_day = std::numeric_limits<std::int32_t>::min();
+    for (const piece& pc : pieces) {
+      const transactions& b = batches[pc.batch];
+      const std::uint8_t* invalid = masks[pc.batch];
+      detail::key_encoder cust_enc(b.customer, customers, "customer");
+      std::optional<detail::value_encoder> ord_enc, chan_enc, cat_enc;
+      if (has_orders) ord_enc.emplace(*b.order, orders.strings, "order");
+      if (has_channels) chan_enc.emplace(*b.channel, channels.strings, "channel");
+      if (has_categories) cat_enc.emplace(*b.category, categories.strings, "category");
+      for (std::int64_t start = pc.begin; start < pc.end; start += block_rows) {
+        const std::int64_t n = std::min(block_rows, pc.end - start);
+        detail::decode_days(b.time, start, n, config.zone, day.data());
+        for (std::int64_t i = 0; i < n; ++i) {
+          std::uint8_t sk = invalid ? invalid[start + i] : 0;
+          if (!sk && window && (day[i] < lo || day[i] >= hi)) {
+            sk = 1;
+            ++outside;
           }
-        } else {
-          g.returned -= a;
-          ++g.return_lines;
+          skip[i] = sk;
         }
-        if (has_quantity) g.quantity += qty[i];
-        max_day = std::max(max_day, d);
-        if (series_on) {
-          if (d != cached_day) {
-            cached_day = d;
-            cached_period = period_start(period, d);
-          }
-          if (cached_period != g.open_period) {
-            if (g.open_period != no_day) {
-              series.push(amount_record::make(c, g.open_period, g.open_net));
-            }
-            g.open_period = cached_period;
-            g.open_net = 0;
-          }
-          g.open_net += a;
+        cust_enc.encode(start, n, skip.data(), cust.data());
+        detail::decode_fixed(b.amount, start, n, amt.data());
+        if (ord_enc) ord_enc->encode(start, n, skip.data(), ord.data());
+        if (chan_enc) chan_enc->encode(start, n, skip.data(), chan.data());
+        if (cat_enc) cat_enc->encode(start, n, skip.data(), cat.data());
+        if (has_quantity) detail::decode_fixed(*b.quantity, start, n, qty.data());
+        const std::size_t blocks = detail::customer_blocks(customers.size());
+        if (buckets.size() < blocks) {
+          buckets.resize(blocks);
+          extras.resize(blocks);
         }
-        if (has_orders) {
-          const std::uint32_t flag = purchase ? purchase_flag : return_flag;
-          if (ord[i] != g.last_order || flag != g.last_order_flag) {
-            g.last_order = ord[i];
-            g.last_order_flag = flag;
-            orders.log.push(value_record{c, flag, ord[i]});
-          }
-        }
-        if (purchase && has_channels && (!g.has_last_channel || chan[i] != g.last_channel)) {
-          g.last_channel = chan[i];
-          g.has_last_channel = true;
-          channels.log.push(value_record{c, purchase_flag, chan[i]});
-        }
-        if (purchase && has_categories && (!g.has_last_category || cat[i] != g.last_category)) {
-          g.last_category = cat[i];
-          g.has_last_category = true;
-          categories.log.push(value_record{c, purchase_flag, cat[i]});
+        for (std::int64_t i = 0; i < n; ++i) {
+          if (skip[i]) continue;
+          ++used;
+          const auto d = static_cast<std::int32_t>(day[i]);
+          min_day = std::min(min_day, d);
+          top_day = std::max(top_day, d);
+          const std::size_t blk = cust[i] >> detail::customer_block_shift;
+          buckets[blk].push_back(row_record{amt[i], ord[i], cust[i], d});
+          if (with_extra) extras[blk].push_back(row_extra{qty[i], chan[i], cat[i]});
         }
       }
-      compact_logs();
     }
+    if (aggs.size() < customers.size()) aggs.resize(customers.size());
+    if (used == 0) {
+      report.rows_outside_window += outside;
+      return;
+    }
+    max_day = std::max(max_day, top_day);
+
+    // Period of every day of the chunk, looked up instead of computed per row.
+    std::vector<std::int32_t> period_of;
+    if (config.spend_series && static_cast<std::int64_t>(top_day) - min_day < (1 << 22)) {
+      period_of.resize(static_cast<std::size_t>(top_day - min_day) + 1);
+      for (std::int32_t d = min_day; d <= top_day; ++d) {
+        period_of[static_cast<std::size_t>(d - min_day)] = period_start(config.period, d);
+      }
+    }
+
+    if (logs.size() < threads) logs.resize(threads);
+    detail::parallel_blocks(buckets.size(), threads, [&](std::size_t blk, unsigned t) {
+      aggregate_block(buckets[blk], with_extra ? &extras[blk] : nullptr, logs[t], period_of,
+                      min_day);
+    });
     report.rows_used += used;
     report.rows_outside_window += outside;
   }
 
-  void compact_logs() {
+  void aggregate_block(const std::vector<row_record>& rows, const std::vector<row_extra>* extra,
+                       thread_logs& out, const std::vector<std::int32_t>& period_of,
+                       std::int32_t min_day) {
+    const bool series_on = config.spend_series;
+    constexpr std::size_t ahead = 16;  // prefetch distance: overlaps the records' cache misses
+    for (std::size_t k = 0; k < std::min(ahead, rows.size()); ++k) {
+      __builtin_prefetch(&aggs[rows[k].customer], 1);
+    }
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+      if (k + ahead < rows.size()) __builtin_prefetch(&aggs[rows[k + ahead].customer], 1);
+      const row_record& r = rows[k];
+      const std::uint32_t c = r.customer;
+      const std::int32_t d = r.day;
+      const fixed128 a = r.amount;
+      const bool purchase = a >= 0;
+      customer_agg& g = aggs[c];
+      if (purchase) {
+        g.gross += a;
+        ++g.purchase_lines;
+        g.first_purchase = std::min(g.first_purchase, d);
+        g.last_purchase = std::max(g.last_purchase, d);
+        if (d != g.last_day) {
+          g.last_day = d;
+          out.days.push_back(value_record{c, purchase_flag, d});
+        }
+      } else {
+        g.returned -= a;
+        ++g.return_lines;
+      }
+      if (series_on) {
+        const std::int32_t p = period_of.empty()
+                                   ? period_start(config.period, d)
+                                   : period_of[static_cast<std::size_t>(d - min_day)];
+        if (p != g.open_period) {
+          if (g.open_period != no_day) {
+            out.series.push_back(amount_record::make(c, g.open_period, g.open_net));
+          }
+          g.open_period = p;
+          g.open_net = 0;
+        }
+        g.open_net += a;
+      }
+      if (has_orders) {
+        const std::uint32_t flag = purchase ? purchase_flag : return_flag;
+        if (r.order != g.last_order || flag != g.last_order_flag) {
+          g.last_order = r.order;
+          g.last_order_flag = flag;
+          out.orders.push_back(value_record{c, flag, r.order});
+        }
+      }
+      if (extra) {
+        const row_extra& x = (*extra)[k];
+        if (has_quantity) g.quantity += x.quantity;
+        if (purchase && has_channels && (!g.has_last_channel || x.channel != g.last_channel)) {
+          g.last_channel = x.channel;
+          g.has_last_channel = true;
+          out.channels.push_back(value_record{c, purchase_flag, x.channel});
+        }
+        if (purchase && has_categories &&
+            (!g.has_last_category || x.category != g.last_category)) {
+          g.last_category = x.category;
+          g.has_last_category = true;
+          out.categories.push_back(value_record{c, purchase_flag, x.category});
+        }
+      }
+    }
+  }
+
+  void compact_logs(unsigned threads) {
     const std::size_t n = customers.size();
-    days.log.maybe_compact(n);
-    orders.log.maybe_compact(n);
-    channels.log.maybe_compact(n);
-    categories.log.maybe_compact(n);
-    series.maybe_compact(n);
+    days.log.maybe_compact(n, threads);
+    orders.log.maybe_compact(n, threads);
+    channels.log.maybe_compact(n, threads);
+    categories.log.maybe_compact(n, threads);
+    series.maybe_compact(n, threads);
   }
 
   void check_compatible(const impl& o) const {
@@ -381,7 +478,7 @@ struct profile_state::impl {
     }
     max_day = std::max(max_day, o.max_day);
     report.merge(o.report);
-    compact_logs();
+    compact_logs(thread_count(config, customers.size()));
   }
 };
 
@@ -442,52 +539,34 @@ void profile_state::update(const std::vector<transactions>& batches) {
     r.dropped = checks.back().issues;
     batch_report.merge(r);
   }
+
   if (s.config.on_invalid == invalid_policy::raise && batch_report.rows_dropped > 0) {
     detail::throw_invalid_rows(fn, batch_report.dropped, batch_report.rows_dropped, total);
   }
-  // 3. Aggregate, on several threads when the input is large enough.
-  unsigned threads = s.config.threads ? s.config.threads : std::thread::hardware_concurrency();
-  threads = std::max(1u, threads);
-  const auto by_size = static_cast<unsigned>(std::max<std::int64_t>(1, total / min_rows_per_thread));
-  threads = std::min(threads, by_size);
-
-  auto mask = [&](std::size_t i) {
-    return checks[i].invalid.empty() ? nullptr : checks[i].invalid.data();
-  };
-  if (threads <= 1) {
-    for (std::size_t i = 0; i < batches.size(); ++i) {
-      s.aggregate(batches[i], 0, batches[i].rows(), mask(i));
+  // 3. Aggregate, in chunks of rows (bounding the transient buffers), on several threads
+  //    when the input is large enough.
+  const unsigned threads = thread_count(s.config, static_cast<std::size_t>(total));
+  std::vector<const std::uint8_t*> masks;
+  for (const auto& c : checks) masks.push_back(c.invalid.empty() ? nullptr : c.invalid.data());
+  std::vector<impl::piece> chunk;
+  std::int64_t chunk_size = 0;
+  s.begin_update(static_cast<std::size_t>(total), threads);
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    for (std::int64_t r = 0; r < batches[i].rows();) {
+      const std::int64_t take = std::min(batches[i].rows() - r, chunk_rows - chunk_size);
+      chunk.push_back(impl::piece{i, r, r + take});
+      chunk_size += take;
+      r += take;
+      if (chunk_size == chunk_rows) {
+        s.aggregate_chunk(batches, chunk, masks, threads);
+        chunk.clear();
+        chunk_size = 0;
+      }
     }
-  } else {
-    // Thread t takes global rows [t*total/T, (t+1)*total/T), across batch boundaries.
-    std::vector<impl> locals;
-    locals.reserve(threads);
-    for (unsigned t = 0; t < threads; ++t) locals.push_back(s.fresh_like());
-    std::vector<std::exception_ptr> errors(threads);
-    std::vector<std::thread> pool;
-    for (unsigned t = 0; t < threads; ++t) {
-      pool.emplace_back([&, t] {
-        try {
-          const std::int64_t from = total * t / threads, to = total * (t + 1) / threads;
-          std::int64_t base = 0;
-          for (std::size_t i = 0; i < batches.size(); ++i) {
-            const std::int64_t rows = batches[i].rows();
-            const std::int64_t b0 = std::max(from, base), b1 = std::min(to, base + rows);
-            if (b0 < b1) locals[t].aggregate(batches[i], b0 - base, b1 - base, mask(i));
-            base += rows;
-          }
-        } catch (...) {
-          errors[t] = std::current_exception();
-        }
-      });
-    }
-    for (std::thread& th : pool) th.join();
-    for (const std::exception_ptr& e : errors) {
-      if (e) std::rethrow_exception(e);
-    }
-    for (impl& l : locals) s.merge(l);
   }
-  batch_report.rows_used = 0;  // counted by aggregate()
+  if (!chunk.empty()) s.aggregate_chunk(batches, chunk, masks, threads);
+  s.end_update(threads);
+  batch_report.rows_used = 0;  // counted by aggregate_chunk()
   s.report.merge(batch_report);
 }
 
@@ -523,7 +602,6 @@ profile profile_state::finish() const {
   const std::size_t n = order.size();
   std::vector<std::uint32_t> rank(n);
   for (std::size_t r = 0; r < n; ++r) rank[order[r]] = static_cast<std::uint32_t>(r);
-  auto slot = [&](std::uint32_t c) { return rank[c]; };
 
   // Keys, in ascending order.
   p.customer.is_string = s.customers.key_kind() == key_dictionary::kind::string;
@@ -570,16 +648,17 @@ profile profile_state::finish() const {
     }
   }
 
-  // Distinct counts: group each log by output row and count its distinct records.
-  auto count_distinct = [&](const customer_log<value_record>& log, std::vector<std::int64_t>& purchase,
+  // Distinct counts: group each log by customer and count its distinct records.
+  const unsigned threads = thread_count(s.config, n);
+  auto count_distinct = [&](const customer_log<value_record>& log,
+                            std::vector<std::int64_t>& purchase,
                             std::vector<std::int64_t>* returns) {
-    std::vector<value_record> records;
-    const std::vector<std::int64_t> off = detail::group_and_merge(log.records(), records, n, slot);
+    const auto g = detail::group_by_customer(log.segments(), n, threads);
     purchase.assign(n, 0);
     for (std::size_t r = 0; r < n; ++r) {
-      for (std::int64_t k = off[r]; k < off[r + 1]; ++k) {
-        const value_record& v = records[static_cast<std::size_t>(k)];
-        if (v.flag == purchase_flag) {
+      const std::uint32_t c = order[r];
+      for (std::int64_t k = g.begin[c]; k < g.end[c]; ++k) {
+        if (g.records[static_cast<std::size_t>(k)].flag == purchase_flag) {
           ++purchase[r];
         } else if (returns) {
           ++(*returns)[r];
@@ -597,24 +676,34 @@ profile profile_state::finish() const {
                                    : std::numeric_limits<double>::quiet_NaN();
   }
 
-  // Spend series: closed buckets plus every customer's open one, grouped by output row.
+  // Spend series: closed buckets plus every customer's open one, grouped by customer and
+  // laid out in output order.
   if (s.config.spend_series) {
-    std::vector<amount_record> all;
-    all.reserve(s.series.size() + s.aggs.size());
-    all = s.series.records();
+    std::vector<std::vector<amount_record>> all = s.series.segments();
+    all.emplace_back();
     for (std::size_t c = 0; c < s.aggs.size(); ++c) {
       const customer_agg& g = s.aggs[c];
       if (g.open_period != no_day) {
-        all.push_back(amount_record::make(static_cast<std::uint32_t>(c), g.open_period, g.open_net));
+        all.back().push_back(
+            amount_record::make(static_cast<std::uint32_t>(c), g.open_period, g.open_net));
       }
     }
-    std::vector<amount_record> records;
-    p.series_offsets = detail::group_and_merge(all, records, n, slot);
-    p.series_period.resize(records.size());
-    p.series_net.resize(records.size());
-    for (std::size_t k = 0; k < records.size(); ++k) {
-      p.series_period[k] = records[k].period;
-      p.series_net[k] = detail::fixed_to_double(records[k].amount());
+    const auto g = detail::group_by_customer(all, n, threads);
+    p.series_offsets.resize(n + 1);
+    p.series_offsets[0] = 0;
+    for (std::size_t r = 0; r < n; ++r) {
+      p.series_offsets[r + 1] = p.series_offsets[r] + (g.end[order[r]] - g.begin[order[r]]);
+    }
+    const auto total = static_cast<std::size_t>(p.series_offsets[n]);
+    p.series_period.resize(total);
+    p.series_net.resize(total);
+    for (std::size_t r = 0; r < n; ++r) {
+      std::size_t out = static_cast<std::size_t>(p.series_offsets[r]);
+      for (std::int64_t k = g.begin[order[r]]; k < g.end[order[r]]; ++k, ++out) {
+        const amount_record& rec = g.records[static_cast<std::size_t>(k)];
+        p.series_period[out] = rec.period;
+        p.series_net[out] = detail::fixed_to_double(rec.amount());
+      }
     }
   }
   return p;

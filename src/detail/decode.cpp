@@ -70,19 +70,34 @@ void key_encoder::encode(std::int64_t begin, std::int64_t n, const std::uint8_t*
       out[i] = last_index;
     }
   } else {
-    // Prefetch the slots of the whole block first (the block is small enough that they
-    // are still cached when the lookups below reach them).
-    for_each_int(column_, begin, n, [&](std::int64_t, std::int64_t v) { dict_.prefetch(v); });
+    // Prefetch the slot of the row `ahead` rows on, so that lookups overlap their misses.
+    constexpr std::int64_t ahead = 16;
     std::int64_t last = 0;
     std::uint32_t last_index = key_dictionary::no_index;
-    for_each_int(column_, begin, n, [&](std::int64_t i, std::int64_t v) {
-      if (skip[i]) return;
-      if (last_index == key_dictionary::no_index || v != last) {
-        last = v;
-        last_index = dict_.insert(v);
+    auto run = [&](const auto* v) {
+      v += begin;
+      for (std::int64_t i = 0; i < std::min(ahead, n); ++i) dict_.prefetch(static_cast<std::int64_t>(v[i]));
+      for (std::int64_t i = 0; i < n; ++i) {
+        if (i + ahead < n) dict_.prefetch(static_cast<std::int64_t>(v[i + ahead]));
+        if (skip[i]) continue;
+        const auto key = static_cast<std::int64_t>(v[i]);
+        if (last_index == key_dictionary::no_index || key != last) {
+          last = key;
+          last_index = dict_.insert(key);
+        }
+        out[i] = last_index;
       }
-      out[i] = last_index;
-    });
+    };
+    switch (column_.type) {
+      case data_type::int8: run(typed_values<std::int8_t>(column_)); break;
+      case data_type::int16: run(typed_values<std::int16_t>(column_)); break;
+      case data_type::int32: run(typed_values<std::int32_t>(column_)); break;
+      case data_type::int64: run(typed_values<std::int64_t>(column_)); break;
+      case data_type::uint8: run(typed_values<std::uint8_t>(column_)); break;
+      case data_type::uint16: run(typed_values<std::uint16_t>(column_)); break;
+      case data_type::uint32: run(typed_values<std::uint32_t>(column_)); break;
+      default: break;
+    }
   }
 }
 
