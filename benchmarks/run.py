@@ -34,8 +34,8 @@ def _rss_kib(field: str) -> int:
     return 0
 
 
-def worker(job: str, engine: str, transactions: int, customers: int, ids: str, repeat: int,
-           out: str) -> None:
+def worker(job: str, engine: str, transactions: int, customers: int, ids: str, order: str,
+           repeat: int, out: str) -> None:
     sys.path.insert(0, str(HERE))
     import pyarrow as pa
 
@@ -43,7 +43,8 @@ def worker(job: str, engine: str, transactions: int, customers: int, ids: str, r
     from jobs import JOBS
 
     fn = JOBS[job][engine]
-    data = tk.demo.transactions(customers, transactions, seed=7, ids=ids)
+    data = tk.demo.transactions(customers, transactions, seed=7, ids=ids,
+                                time_ordered=(order == "day"))
     data = data.select(["customer_id", "time", "amount", "order_id"])
     input_bytes = data.nbytes
     fn(data.slice(0, 1000))  # warm up imports and caches outside the timing
@@ -76,14 +77,17 @@ def main() -> int:
     ap.add_argument("--customers-ratio", type=float, default=0.05,
                     help="customers = ratio * transactions (default 1 per 20 lines)")
     ap.add_argument("--ids", default="dense", choices=["dense", "sparse", "text"])
+    ap.add_argument("--order", default="day", choices=["day", "shuffled"],
+                    help="rows in day order, as a log arrives (default), or shuffled")
     ap.add_argument("--engines", nargs="+", default=["tierkit", "polars", "duckdb", "pandas"])
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--worker", nargs=7, metavar=("JOB", "ENGINE", "N", "C", "IDS", "R", "OUT"),
+    ap.add_argument("--worker", nargs=8,
+                    metavar=("JOB", "ENGINE", "N", "C", "IDS", "ORDER", "R", "OUT"),
                     help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        job, engine, n, c, ids, r, out = args.worker
-        worker(job, engine, int(n), int(c), ids, int(r), out)
+        job, engine, n, c, ids, order, r, out = args.worker
+        worker(job, engine, int(n), int(c), ids, order, int(r), out)
         return 0
 
     sys.path.insert(0, str(HERE))
@@ -101,7 +105,7 @@ def main() -> int:
             for engine in engines:
                 out = os.path.join(tmp, f"{engine}-{n}")
                 cmd = [sys.executable, __file__, "--worker", args.job, engine, str(n), str(c),
-                       args.ids, str(args.repeat), out]
+                       args.ids, args.order, str(args.repeat), out]
                 subprocess.run(cmd, check=True)
                 with open(out + ".json") as f:
                     r = json.load(f)
@@ -109,7 +113,7 @@ def main() -> int:
                 if engine != "tierkit":
                     check_same(args.job, answers["tierkit"], answers[engine], engine)
                 rows.append({"job": args.job, "engine": engine, "transactions": n,
-                             "customers": r["customers"], "ids": args.ids,
+                             "customers": r["customers"], "ids": args.ids, "order": args.order,
                              "median_s": statistics.median(r["times"]), "times_s": r["times"],
                              "peak_extra_mib": r["peak_extra_mib"], "input_mib": r["input_mib"]})
                 print(f"  {engine:>8} {n:>12,}: median {rows[-1]['median_s']:.3f} s "
@@ -120,7 +124,8 @@ def main() -> int:
     for r in rows:
         r["ratio_to_tierkit"] = r["median_s"] / base[r["transactions"]]
     print()
-    print(f"job '{args.job}', ids {args.ids}, {args.repeat} runs each, median wall time; "
+    print(f"job '{args.job}', ids {args.ids}, rows {args.order}-ordered, {args.repeat} runs "
+          f"each, median wall time; "
           f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}")
     print(f"{'transactions':>14} {'customers':>10} {'engine':>8} {'median s':>10} "
           f"{'x tierkit':>10} {'peak MiB':>10} {'input MiB':>10}")
@@ -131,7 +136,7 @@ def main() -> int:
               f"{r['input_mib']:>10.0f}")
     results = HERE / "results"
     results.mkdir(exist_ok=True)
-    path = results / f"{args.job}-{args.ids}.json"
+    path = results / f"{args.job}-{args.ids}-{args.order}.json"
     path.write_text(json.dumps({"job": args.job, "python": sys.version, "cores": os.cpu_count(),
                                 "rows": rows}, indent=1))
     print(f"\nwrote {path}")

@@ -35,7 +35,7 @@ void bind_demo(py::module_& m) {
   m.def("generate_demo_transactions",
         [](std::int64_t customers, std::int64_t transactions, std::int32_t first_day,
            std::int32_t days, std::uint64_t seed, double return_rate, double mean_lines,
-           const std::string& ids, unsigned threads) {
+           const std::string& ids, bool time_ordered, unsigned threads) {
           demo_config c;
           c.customers = customers;
           c.transactions = transactions;
@@ -49,13 +49,14 @@ void bind_demo(py::module_& m) {
           else if (ids == "text") c.ids = demo_id_style::text;
           else throw invalid_input("tierkit.demo.transactions: ids must be 'dense', 'sparse' or "
                                    "'text'; got '" + ids + "'");
+          c.time_ordered = time_ordered;
           c.threads = threads;
           py::gil_scoped_release release;
           return generate_demo_transactions(c);
         },
         py::arg("customers"), py::arg("transactions"), py::arg("first_day"), py::arg("days"),
         py::arg("seed"), py::arg("return_rate"), py::arg("mean_lines_per_order"),
-        py::arg("ids"), py::arg("threads"));
+        py::arg("ids"), py::arg("time_ordered"), py::arg("threads"));
 }
 
 }  // namespace tierkit::python

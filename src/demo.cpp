@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <atomic>
 #include <exception>
+#include <functional>
 #include <thread>
 
 #include "detail/hash.hpp"
@@ -78,8 +80,9 @@ void check(const demo_config& c) {
     fail("text ids ('C' and nine digits) allow at most 999,999,999 customers; got " +
          std::to_string(c.customers));
   }
-  if (c.transactions <= 0) {
-    fail("transactions must be positive; got " + std::to_string(c.transactions));
+  if (c.transactions <= 0 || c.transactions > 4'000'000'000LL) {
+    fail("transactions must be between 1 and 4,000,000,000; got " +
+         std::to_string(c.transactions));
   }
   if (c.days <= 0) fail("days must be positive; got " + std::to_string(c.days));
   if (!(c.return_rate >= 0.0 && c.return_rate <= 0.5)) {
@@ -88,6 +91,41 @@ void check(const demo_config& c) {
   if (!(c.mean_lines_per_order >= 1.0)) {
     fail("mean_lines_per_order must be at least 1; got " + std::to_string(c.mean_lines_per_order));
   }
+}
+
+template <class T>
+void permute(std::vector<T>& v, const std::vector<std::uint32_t>& from) {
+  std::vector<T> out(v.size());
+  for (std::size_t i = 0; i < from.size(); ++i) out[i] = v[from[i]];
+  v.swap(out);
+}
+
+// Stable counting sort of all columns by day.
+void sort_by_day(demo_transactions& d, const demo_config& cfg, unsigned threads) {
+  const std::size_t n = d.size();
+  std::vector<std::int64_t> start(static_cast<std::size_t>(cfg.days) + 1, 0);
+  const std::int64_t us_per_day = seconds_per_day * 1'000'000;
+  auto day_of = [&](std::size_t i) {
+    return static_cast<std::size_t>(d.timestamp_us[i] / us_per_day - cfg.first_day);
+  };
+  for (std::size_t i = 0; i < n; ++i) ++start[day_of(i) + 1];
+  for (std::size_t k = 0; k + 1 < start.size(); ++k) start[k + 1] += start[k];
+  std::vector<std::uint32_t> from(n);
+  for (std::size_t i = 0; i < n; ++i) from[static_cast<std::size_t>(start[day_of(i)]++)] = static_cast<std::uint32_t>(i);
+  // Apply the permutation column by column, two columns at a time.
+  std::vector<std::function<void()>> jobs = {
+      [&] { permute(d.customer_id, from); }, [&] { permute(d.timestamp_us, from); },
+      [&] { permute(d.amount, from); },      [&] { permute(d.order_id, from); },
+      [&] { permute(d.quantity, from); },    [&] { permute(d.channel, from); },
+      [&] { permute(d.category, from); }};
+  std::vector<std::thread> pool;
+  std::atomic<std::size_t> next{0};
+  for (unsigned t = 0; t < std::max(1u, threads); ++t) {
+    pool.emplace_back([&] {
+      for (std::size_t j = next++; j < jobs.size(); j = next++) jobs[j]();
+    });
+  }
+  for (std::thread& th : pool) th.join();
 }
 
 }  // namespace
@@ -197,6 +235,8 @@ demo_transactions generate_demo_transactions(const demo_config& cfg) {
   for (const auto& e : errors) {
     if (e) std::rethrow_exception(e);
   }
+
+  if (cfg.time_ordered) sort_by_day(out, cfg, threads);
 
   // Customer keys in the requested style (the generator works with indices 0..n-1).
   switch (cfg.ids) {

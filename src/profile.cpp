@@ -237,11 +237,12 @@ struct profile_state::impl {
   std::vector<std::vector<row_extra>> extras;
   std::vector<thread_logs> logs;  // per thread, for the whole of one update
 
-  // Before an update of `rows` rows: each thread's logs can take every row without
-  // reallocating (reserved address space; pages are only touched as records arrive).
+  // Before an update of `rows` rows: each thread's logs can take every row (up to 2^24)
+  // without reallocating (reserved address space; pages are only touched as records
+  // arrive). Larger updates grow the logs by doubling.
   void begin_update(std::size_t rows, unsigned threads) {
     logs.assign(threads, thread_logs{});
-    const std::size_t per_thread = rows;  // a thread may get any share of the rows
+    const std::size_t per_thread = std::min(rows, std::size_t{1} << 24);
     for (thread_logs& l : logs) {
       l.days.reserve(per_thread);
       l.series.reserve(config.spend_series ? per_thread : 0);
@@ -679,15 +680,15 @@ profile profile_state::finish() const {
   // Spend series: closed buckets plus every customer's open one, grouped by customer and
   // laid out in output order.
   if (s.config.spend_series) {
-    std::vector<std::vector<amount_record>> all = s.series.segments();
-    all.emplace_back();
+    std::vector<amount_record> open;
     for (std::size_t c = 0; c < s.aggs.size(); ++c) {
       const customer_agg& g = s.aggs[c];
       if (g.open_period != no_day) {
-        all.back().push_back(
-            amount_record::make(static_cast<std::uint32_t>(c), g.open_period, g.open_net));
+        open.push_back(amount_record::make(static_cast<std::uint32_t>(c), g.open_period, g.open_net));
       }
     }
+    std::vector<const std::vector<amount_record>*> all = s.series.segments();
+    all.push_back(&open);
     const auto g = detail::group_by_customer(all, n, threads);
     p.series_offsets.resize(n + 1);
     p.series_offsets[0] = 0;

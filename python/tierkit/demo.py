@@ -4,7 +4,8 @@ The model (implemented in C++, include/tierkit/demo.hpp): customers join over th
 and leave after an exponential lifetime; lognormal activity weights make a minority of
 customers produce most purchases; orders have one or more lines in eight categories with
 their own price levels, a channel and a time of day; about 3% of lines are returned 1-30
-days later as a negative line with its own order id. Same seed, same data.
+days later as a negative line with its own order id. Rows come in day order by default.
+Same seed, same data.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from ._time import to_day
 def transactions(customers: int = 10_000, transactions: int = 200_000, *, seed: int = 42,
                  start="2021-01-01", days: int = 1095, return_rate: float = 0.03,
                  mean_lines_per_order: float = 2.0, ids: str = "dense",
-                 threads: int | None = None) -> pa.Table:
+                 time_ordered: bool = True, threads: int | None = None) -> pa.Table:
     """Generated transactions as a pyarrow Table (columns are not copied from the generator).
 
     Columns: customer_id (int64, or large_string with ids="text"), time
@@ -26,12 +27,16 @@ def transactions(customers: int = 10_000, transactions: int = 200_000, *, seed: 
 
     ids: "dense" (1..customers), "sparse" (distinct pseudo-random 62-bit integers) or
     "text" ("C000000001").
+
+    time_ordered: rows in day order, as a transaction log arrives (times within a day are
+    not sorted); False leaves them in generation order, days shuffled.
     """
     first_day = to_day(start, "tierkit.demo.transactions: start")
     data = _core.generate_demo_transactions(
         customers=int(customers), transactions=int(transactions), first_day=first_day,
         days=int(days), seed=int(seed), return_rate=float(return_rate),
-        mean_lines_per_order=float(mean_lines_per_order), ids=ids, threads=threads or 0)
+        mean_lines_per_order=float(mean_lines_per_order), ids=ids,
+        time_ordered=bool(time_ordered), threads=threads or 0)
     c = data.columns()
     n = data.size
     if "customer_offsets" in c:

@@ -107,22 +107,22 @@ struct grouped_records {
 // levels: records go to their block of customers (few, sequential output streams), then
 // each block is counting-sorted on its customers in cache, on `threads` threads.
 template <class Record>
-grouped_records<Record> group_by_customer(const std::vector<std::vector<Record>>& segments,
+grouped_records<Record> group_by_customer(const std::vector<const std::vector<Record>*>& segments,
                                           std::size_t customers, unsigned threads) {
   grouped_records<Record> g;
   const std::size_t blocks = customer_blocks(customers);
   std::vector<std::int64_t> block_start(blocks + 1, 0);
   std::size_t total = 0;
-  for (const auto& seg : segments) {
-    total += seg.size();
-    for (const Record& r : seg) ++block_start[(r.customer >> customer_block_shift) + 1];
+  for (const auto* seg : segments) {
+    total += seg->size();
+    for (const Record& r : *seg) ++block_start[(r.customer >> customer_block_shift) + 1];
   }
   for (std::size_t b = 0; b < blocks; ++b) block_start[b + 1] += block_start[b];
   g.records.resize(total);
   {
     std::vector<std::int64_t> fill(block_start.begin(), block_start.end() - 1);
-    for (const auto& seg : segments) {
-      for (const Record& r : seg) {
+    for (const auto* seg : segments) {
+      for (const Record& r : *seg) {
         g.records[static_cast<std::size_t>(fill[r.customer >> customer_block_shift]++)] = r;
       }
     }
@@ -177,7 +177,12 @@ class customer_log {
   // Compacting costs a pass over the log; below this size it is not worth it.
   static constexpr std::size_t min_compact = std::size_t{1} << 24;
 
-  const std::vector<std::vector<Record>>& segments() const noexcept { return segments_; }
+  // The segments, as the list group_by_customer reads.
+  std::vector<const std::vector<Record>*> segments() const {
+    std::vector<const std::vector<Record>*> out;
+    for (const auto& s : segments_) out.push_back(&s);
+    return out;
+  }
   std::size_t size() const noexcept { return size_; }
 
   void push(const Record& r) {
@@ -198,7 +203,7 @@ class customer_log {
     if (size_ >= next_compact_) compact(customers, threads);
   }
   void compact(std::size_t customers, unsigned threads) {
-    grouped_records<Record> g = group_by_customer(segments_, customers, threads);
+    grouped_records<Record> g = group_by_customer(segments(), customers, threads);
     std::vector<Record> packed;
     std::size_t kept = 0;
     for (std::size_t c = 0; c < customers; ++c) kept += static_cast<std::size_t>(g.end[c] - g.begin[c]);

@@ -66,8 +66,28 @@ TEST_CASE("demo settings are checked") {
   demo_config cfg;
   cfg.transactions = 0;
   CHECK_THROWS_WITH_AS(generate_demo_transactions(cfg),
-                       doctest::Contains("transactions must be positive"), invalid_input);
+                       doctest::Contains("transactions must be between 1 and"), invalid_input);
   cfg = demo_config{};
   cfg.return_rate = 0.9;
   CHECK_THROWS_AS(generate_demo_transactions(cfg), invalid_input);
+}
+
+TEST_CASE("demo rows come in day order unless asked otherwise, with the same lines") {
+  demo_config cfg;
+  cfg.customers = 300;
+  cfg.transactions = 20'000;
+  const demo_transactions ordered = generate_demo_transactions(cfg);
+  const std::int64_t us_per_day = 86400LL * 1'000'000;
+  for (std::size_t i = 1; i < ordered.size(); ++i) {
+    REQUIRE(ordered.timestamp_us[i - 1] / us_per_day <= ordered.timestamp_us[i] / us_per_day);
+  }
+  cfg.time_ordered = false;
+  const demo_transactions raw = generate_demo_transactions(cfg);
+  bool decreasing = false;
+  for (std::size_t i = 1; i < raw.size(); ++i) decreasing |= raw.timestamp_us[i - 1] > raw.timestamp_us[i];
+  CHECK(decreasing);
+  std::vector<std::int64_t> a = ordered.timestamp_us, b = raw.timestamp_us;
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  CHECK(a == b);  // the same lines, reordered
 }

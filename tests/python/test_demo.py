@@ -33,3 +33,13 @@ def test_demo_settings_are_checked():
         tk.demo.transactions(10, 100, ids="uuid")
     with pytest.raises(tk.InvalidInput, match="customers must be between"):
         tk.demo.transactions(0, 100)
+
+
+def test_demo_rows_in_day_order_or_shuffled_hold_the_same_lines():
+    ordered = tk.demo.transactions(200, 5000, seed=3)
+    shuffled = tk.demo.transactions(200, 5000, seed=3, time_ordered=False)
+    days = ordered.column("time").cast(pa.int64()).to_numpy() // 86_400_000_000
+    assert (days[1:] >= days[:-1]).all()
+    assert ordered.sort_by("time").column("amount").equals(shuffled.sort_by("time").column("amount"))
+    roles = tk.demo.profile_roles()
+    assert tk.profile(ordered, **roles).to_arrow().equals(tk.profile(shuffled, **roles).to_arrow())
