@@ -175,7 +175,10 @@ template <class Record>
 class customer_log {
  public:
   // Compacting costs a pass over the log; below this size it is not worth it.
-  static constexpr std::size_t min_compact = std::size_t{1} << 24;
+  static constexpr std::size_t default_min_compact = std::size_t{1} << 24;
+
+  explicit customer_log(std::size_t min_compact = default_min_compact)
+      : min_compact_(min_compact), next_compact_(min_compact) {}
 
   // The segments, as the list group_by_customer reads.
   std::vector<const std::vector<Record>*> segments() const {
@@ -214,7 +217,7 @@ class customer_log {
     segments_.clear();
     size_ = 0;
     append(std::move(packed));
-    next_compact_ = std::max(min_compact, 2 * size_);
+    next_compact_ = std::max(min_compact_, 2 * size_);
   }
 
   // Appends `other`'s records with customers (and, for value records, values) remapped.
@@ -231,7 +234,8 @@ class customer_log {
  private:
   std::vector<std::vector<Record>> segments_;
   std::size_t size_ = 0;
-  std::size_t next_compact_ = min_compact;
+  std::size_t min_compact_;
+  std::size_t next_compact_;
 };
 
 }  // namespace tierkit::detail

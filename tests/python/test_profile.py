@@ -197,3 +197,11 @@ def test_reprs_and_summary():
     assert 0 < s["top20_share"] <= 1
     assert "concentration: the top 20% of customers hold" in p.describe()
     assert set(tk.Profile.column_docs) >= set(p.to_arrow().column_names[1:])
+
+
+def test_an_update_larger_than_one_chunk_agrees_with_the_reference():
+    # 2.5 million rows: more than one internal chunk of 2^21 rows, with 60,000 customers.
+    t = tk.demo.transactions(60_000, 2_500_000, seed=21, time_ordered=False)
+    p = tk.profile(t, order="order_id")
+    df = t.select(["customer_id", "time", "amount", "order_id"]).to_pandas()
+    compare(p, reference_profile(df, order="order_id"))

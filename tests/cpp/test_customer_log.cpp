@@ -1,0 +1,71 @@
+// Internals: the per-customer logs behind distinct counts and spend series.
+#include <doctest/doctest.h>
+
+#include <map>
+#include <random>
+#include <set>
+
+#include "detail/customer_log.hpp"
+
+using namespace tierkit::detail;
+
+TEST_CASE("grouping by customer keeps one of each distinct record, across blocks and threads") {
+  std::mt19937_64 rng(5);
+  const std::size_t customers = 20'000;  // several blocks of 4096
+  std::vector<value_record> a, b;
+  std::map<std::uint32_t, std::set<std::pair<std::uint32_t, std::int64_t>>> expected;
+  for (int i = 0; i < 200'000; ++i) {
+    const value_record r{static_cast<std::uint32_t>(rng() % customers),
+                         static_cast<std::uint32_t>(rng() % 2), static_cast<std::int64_t>(rng() % 50) - 25};
+    (i % 3 ? a : b).push_back(r);
+    expected[r.customer].insert({r.flag, r.value});
+  }
+  for (unsigned threads : {1u, 2u, 3u}) {
+    const auto g = group_by_customer<value_record>({&a, &b}, customers, threads);
+    for (std::uint32_t c = 0; c < customers; ++c) {
+      std::vector<std::pair<std::uint32_t, std::int64_t>> got;
+      for (std::int64_t k = g.begin[c]; k < g.end[c]; ++k) {
+        got.emplace_back(g.records[static_cast<std::size_t>(k)].flag, g.records[static_cast<std::size_t>(k)].value);
+      }
+      const auto& want = expected[c];
+      REQUIRE(got == std::vector<std::pair<std::uint32_t, std::int64_t>>(want.begin(), want.end()));
+    }
+  }
+}
+
+TEST_CASE("amount records of one customer and period are summed exactly") {
+  std::vector<amount_record> recs = {
+      amount_record::make(3, 100, fixed_from_double(0.1)), amount_record::make(3, 90, 5),
+      amount_record::make(3, 100, fixed_from_double(0.2)),
+      amount_record::make(0, 100, static_cast<fixed128>(1) << 100),
+      amount_record::make(0, 100, -(static_cast<fixed128>(1) << 100) - 7)};
+  const auto g = group_by_customer<amount_record>({&recs}, 5, 1);
+  REQUIRE(g.end[3] - g.begin[3] == 2);
+  CHECK(g.records[static_cast<std::size_t>(g.begin[3])].period == 90);
+  CHECK(fixed_to_double(g.records[static_cast<std::size_t>(g.begin[3]) + 1].amount()) == 0.3);
+  REQUIRE(g.end[0] - g.begin[0] == 1);
+  CHECK(g.records[static_cast<std::size_t>(g.begin[0])].amount() == -7);
+}
+
+TEST_CASE("a log compacts itself when due and keeps the same distinct records") {
+  customer_log<value_record> log(1000);  // compact from 1000 records on
+  std::mt19937_64 rng(9);
+  customer_log<value_record> reference(std::size_t{1} << 40);  // never compacts
+  for (int i = 0; i < 50'000; ++i) {
+    const value_record r{static_cast<std::uint32_t>(rng() % 300), 0,
+                         static_cast<std::int64_t>(rng() % 20)};
+    log.push(r);
+    reference.push(r);
+    log.maybe_compact(300, 2);
+  }
+  CHECK(log.size() < 300 * 20 + 2 * 6000);  // bounded by the distinct pairs, not by pushes
+  const auto a = group_by_customer(log.segments(), 300, 1);
+  const auto b = group_by_customer(reference.segments(), 300, 1);
+  for (std::size_t c = 0; c < 300; ++c) {
+    REQUIRE(a.end[c] - a.begin[c] == b.end[c] - b.begin[c]);
+    for (std::int64_t k = 0; k < a.end[c] - a.begin[c]; ++k) {
+      REQUIRE(a.records[static_cast<std::size_t>(a.begin[c] + k)].value ==
+              b.records[static_cast<std::size_t>(b.begin[c] + k)].value);
+    }
+  }
+}
