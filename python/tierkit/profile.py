@@ -60,7 +60,6 @@ class ProfileReport:
         ]
         for d in self.dropped:
             lines.append(f"  dropped: column {d.column!r}: {d.rows:,} rows {d.problem}")
-        lines.append(f"customers: {self.customers:,}")
         return "\n".join(lines)
 
 

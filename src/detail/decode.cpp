@@ -74,7 +74,7 @@ void key_encoder::encode(std::int64_t begin, std::int64_t n, const std::uint8_t*
     constexpr std::int64_t ahead = 16;
     std::int64_t last = 0;
     std::uint32_t last_index = key_dictionary::no_index;
-    auto run = [&](const auto* v) {
+    with_int_values(column_, [&](const auto* v) {
       v += begin;
       for (std::int64_t i = 0; i < std::min(ahead, n); ++i) dict_.prefetch(static_cast<std::int64_t>(v[i]));
       for (std::int64_t i = 0; i < n; ++i) {
@@ -87,17 +87,7 @@ void key_encoder::encode(std::int64_t begin, std::int64_t n, const std::uint8_t*
         }
         out[i] = last_index;
       }
-    };
-    switch (column_.type) {
-      case data_type::int8: run(typed_values<std::int8_t>(column_)); break;
-      case data_type::int16: run(typed_values<std::int16_t>(column_)); break;
-      case data_type::int32: run(typed_values<std::int32_t>(column_)); break;
-      case data_type::int64: run(typed_values<std::int64_t>(column_)); break;
-      case data_type::uint8: run(typed_values<std::uint8_t>(column_)); break;
-      case data_type::uint16: run(typed_values<std::uint16_t>(column_)); break;
-      case data_type::uint32: run(typed_values<std::uint32_t>(column_)); break;
-      default: break;
-    }
+    });
   }
 }
 

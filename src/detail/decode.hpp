@@ -25,24 +25,30 @@ inline const T* typed_values(const column_view& c) noexcept {
   return static_cast<const T*>(c.values) + c.offset;
 }
 
+// Calls f(p) with a pointer to the first value of an integer column, typed as stored
+// (past c.offset). Nothing happens for other types.
+template <class F>
+void with_int_values(const column_view& c, F&& f) {
+  switch (c.type) {
+    case data_type::int8: f(typed_values<std::int8_t>(c)); break;
+    case data_type::int16: f(typed_values<std::int16_t>(c)); break;
+    case data_type::int32: f(typed_values<std::int32_t>(c)); break;
+    case data_type::int64: f(typed_values<std::int64_t>(c)); break;
+    case data_type::uint8: f(typed_values<std::uint8_t>(c)); break;
+    case data_type::uint16: f(typed_values<std::uint16_t>(c)); break;
+    case data_type::uint32: f(typed_values<std::uint32_t>(c)); break;
+    case data_type::uint64: f(typed_values<std::uint64_t>(c)); break;
+    default: break;
+  }
+}
+
 // Calls f(i, int64 value) for rows begin..begin+n of an integer column (i counts from 0).
 template <class F>
 void for_each_int(const column_view& c, std::int64_t begin, std::int64_t n, F&& f) {
-  auto loop = [&](auto* p) {
+  with_int_values(c, [&](const auto* p) {
     p += begin;
     for (std::int64_t i = 0; i < n; ++i) f(i, static_cast<std::int64_t>(p[i]));
-  };
-  switch (c.type) {
-    case data_type::int8: loop(typed_values<std::int8_t>(c)); break;
-    case data_type::int16: loop(typed_values<std::int16_t>(c)); break;
-    case data_type::int32: loop(typed_values<std::int32_t>(c)); break;
-    case data_type::int64: loop(typed_values<std::int64_t>(c)); break;
-    case data_type::uint8: loop(typed_values<std::uint8_t>(c)); break;
-    case data_type::uint16: loop(typed_values<std::uint16_t>(c)); break;
-    case data_type::uint32: loop(typed_values<std::uint32_t>(c)); break;
-    case data_type::uint64: loop(typed_values<std::uint64_t>(c)); break;
-    default: break;
-  }
+  });
 }
 
 // The string at row `row` (absolute within the view, before c.offset) of a string column.
