@@ -205,3 +205,16 @@ def test_an_update_larger_than_one_chunk_agrees_with_the_reference():
     p = tk.profile(t, order="order_id")
     df = t.select(["customer_id", "time", "amount", "order_id"]).to_pandas()
     compare(p, reference_profile(df, order="order_id"))
+
+
+def test_columns_of_different_lengths_and_bad_settings_are_named():
+    with pytest.raises(tk.SchemaError, match="cannot read the dict of columns"):
+        tk.profile({"customer_id": np.array([1, 2]), "time": np.array(["2024-01-01"], "datetime64[D]"),
+                    "amount": np.array([1.0, 2.0])})
+    df = pd.DataFrame({"customer_id": [1], "time": pd.to_datetime(["2024-01-01"]), "amount": [1.0]})
+    with pytest.raises(tk.InvalidInput, match="threads must be a non-negative integer"):
+        tk.profile(df, threads=-1)
+    with pytest.raises(tk.InvalidInput, match="offset_seconds must lie strictly between"):
+        tk.profile(df, time_zone="+25:00")
+    with pytest.raises(tk.InvalidInput, match="window_start 2024-02-01 must be before as_of 2024-01-01"):
+        tk.profile(df, window_start="2024-02-01", as_of="2024-01-01")
