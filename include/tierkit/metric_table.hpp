@@ -1,0 +1,40 @@
+#pragma once
+// metric_table: named numeric columns, one row per customer (or per product, or per any
+// key): what scoring strategies read. Values are doubles; NaN means "missing" (a customer
+// without purchases has no recency). Rows are aligned with whatever the caller keyed them
+// by; strategies return results in the same row order.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace tierkit {
+
+struct profile;
+
+class metric_table {
+ public:
+  metric_table() = default;
+
+  // Adds a column. Throws schema_error when the name is taken or the length differs from
+  // the columns already present.
+  void add(std::string name, std::vector<double> values);
+
+  // The metrics of a profile: recency, tenure (NaN without purchases), frequency,
+  // purchase_days, transactions, returns, monetary, gross_sales, returns_value,
+  // average_order_value (NaN when frequency is 0), and quantity, channels, categories when
+  // the profile has them.
+  static metric_table from_profile(const profile& p);
+
+  std::size_t rows() const noexcept { return rows_; }
+  const std::vector<std::string>& names() const noexcept { return names_; }
+  bool has(const std::string& name) const noexcept;
+  // Throws schema_error naming `function`, the column and the closest names.
+  const std::vector<double>& column(const std::string& name, const char* function) const;
+
+ private:
+  std::size_t rows_ = 0;
+  std::vector<std::string> names_;
+  std::vector<std::vector<double>> columns_;
+};
+
+}  // namespace tierkit

@@ -1,0 +1,41 @@
+#pragma once
+// Persistence (opt-in header): models and segment tables to bytes and files and back.
+//
+// Format: tierkit's envelope around a Boost.Serialization text archive.
+//   8 bytes   magic "TIERKIT" followed by 0x1A
+//   uint32    format version (little-endian), currently 1
+//   uint16    length of the kind, then the kind ("rfm", "abc", "segment_table")
+//   uint64    payload length
+//   uint64    FNV-1a 64-bit checksum of the payload
+//   payload   the text archive; every type carries a class version
+// Loading checks the envelope (magic, version, kind, length, checksum) before parsing, and
+// maps every failure, including a class version newer than this build knows, to
+// tierkit::format_error. Model files are trusted input only: the checks catch damage and
+// version skew, not a crafted file.
+#include <cstdint>
+#include <string>
+
+#include "tierkit/abc.hpp"
+#include "tierkit/rfm.hpp"
+#include "tierkit/segments.hpp"
+
+namespace tierkit {
+
+inline constexpr std::uint32_t format_version = 1;
+
+std::string to_bytes(const rfm_model& m);
+std::string to_bytes(const abc_model& m);
+std::string to_bytes(const segment_table& t);
+
+rfm_model rfm_model_from_bytes(const std::string& bytes);
+abc_model abc_model_from_bytes(const std::string& bytes);
+segment_table segment_table_from_bytes(const std::string& bytes);
+
+// The kind named in an envelope (format_error when the envelope is not valid).
+std::string envelope_kind(const std::string& bytes);
+
+// Whole-file helpers; errors name the path (format_error for unreadable files).
+void write_file(const std::string& path, const std::string& bytes);
+std::string read_file(const std::string& path);
+
+}  // namespace tierkit

@@ -1,0 +1,310 @@
+#include "tierkit/abc.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+
+#include "detail/text.hpp"
+#include "tierkit/error.hpp"
+
+namespace tierkit {
+
+namespace {
+constexpr const char* fn = "tierkit.abc";
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+}  // namespace
+
+const char* abc_mode_name(abc_mode m) noexcept { return m == abc_mode::value ? "value" : "count"; }
+
+abc_mode parse_abc_mode(const std::string& name) {
+  if (name == "value") return abc_mode::value;
+  if (name == "count") return abc_mode::count;
+  throw invalid_input("tierkit.abc: mode must be 'value' or 'count'; got '" + name + "'");
+}
+
+const char* nonpositive_policy_name(nonpositive_policy p) noexcept {
+  switch (p) {
+    case nonpositive_policy::own_class: return "own_class";
+    case nonpositive_policy::lowest_class: return "lowest_class";
+    case nonpositive_policy::unclassified: return "unclassified";
+  }
+  return "unknown";
+}
+
+nonpositive_policy parse_nonpositive_policy(const std::string& name) {
+  for (nonpositive_policy p : {nonpositive_policy::own_class, nonpositive_policy::lowest_class,
+                               nonpositive_policy::unclassified}) {
+    if (name == nonpositive_policy_name(p)) return p;
+  }
+  throw invalid_input("tierkit.abc: nonpositive must be 'own_class', 'lowest_class' or "
+                      "'unclassified'; got '" + name + "'");
+}
+
+std::vector<double> abc_config::effective_shares() const {
+  if (!shares.empty()) return shares;
+  return mode == abc_mode::value ? std::vector<double>{0.80, 0.95}
+                                 : std::vector<double>{0.20, 0.90};
+}
+
+void abc_config::check() const {
+  const std::vector<double> s = effective_shares();
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (!(s[i] > 0 && s[i] < 1) || (i > 0 && !(s[i] > s[i - 1]))) {
+      throw invalid_input(std::string(fn) + ": shares must increase strictly within (0, 1); "
+                          "got " + std::to_string(s[i]) + " at position " + std::to_string(i + 1));
+    }
+  }
+  if (labels.size() != s.size() + 1) {
+    throw invalid_input(std::string(fn) + ": " + std::to_string(s.size()) + " shares make " +
+                        std::to_string(s.size() + 1) + " classes, but " +
+                        std::to_string(labels.size()) + " labels were given");
+  }
+  for (const std::string& l : labels) {
+    if (l.empty()) throw invalid_input(std::string(fn) + ": a class label is empty");
+    if (std::count(labels.begin(), labels.end(), l) > 1 ||
+        (nonpositive == nonpositive_policy::own_class && l == nonpositive_label)) {
+      throw invalid_input(std::string(fn) + ": class label '" + l + "' is used twice");
+    }
+  }
+  if (nonpositive == nonpositive_policy::own_class && nonpositive_label.empty()) {
+    throw invalid_input(std::string(fn) + ": the label of the non-positive class is empty");
+  }
+}
+
+concentration measure_concentration(const std::vector<double>& values) {
+  concentration c;
+  std::vector<double> v;
+  v.reserve(values.size());
+  for (double x : values) {
+    if (std::isnan(x)) continue;
+    if (x < 0) {
+      ++c.negative_left_out;
+      continue;
+    }
+    v.push_back(x);
+  }
+  std::sort(v.begin(), v.end());  // ascending; the sum in this order is deterministic
+  const std::size_t n = v.size();
+  c.customers = static_cast<std::int64_t>(n);
+  long double total = 0, weighted = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    total += v[i];
+    weighted += static_cast<long double>(i + 1) * v[i];
+  }
+  c.total = static_cast<double>(total);
+  c.lorenz.assign(101, nan);
+  if (n == 0 || total <= 0) {
+    c.gini = nan;
+    c.top20_share = nan;
+    return c;
+  }
+  const auto nd = static_cast<long double>(n);
+  c.gini = static_cast<double>(2 * weighted / (nd * total) - (nd + 1) / nd);
+  const std::size_t top = static_cast<std::size_t>(std::ceil(0.2L * nd - 1e-9L));
+  long double top_sum = 0;
+  for (std::size_t i = n - std::max<std::size_t>(top, 1); i < n; ++i) top_sum += v[i];
+  c.top20_share = static_cast<double>(top_sum / total);
+  // Lorenz curve: cumulative share at k customers is S_k / total; interpolate linearly at
+  // p * n customers for p = 0, 1, ..., 100 percent.
+  std::vector<long double> cum(n + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) cum[i + 1] = cum[i] + v[i];
+  for (int p = 0; p <= 100; ++p) {
+    const long double pos = nd * p / 100.0L;
+    const auto k = static_cast<std::size_t>(std::floor(pos));
+    const long double frac = pos - static_cast<long double>(k);
+    const long double at = k >= n ? cum[n] : cum[k] + frac * (cum[k + 1] - cum[k]);
+    c.lorenz[static_cast<std::size_t>(p)] = static_cast<double>(at / total);
+  }
+  return c;
+}
+
+abc_model::abc_model(abc_config config, std::vector<abc_class_stats> classes,
+                     abc_class_stats nonpositive, std::int64_t missing, concentration conc)
+    : config_(std::move(config)),
+      classes_(std::move(classes)),
+      nonpositive_(std::move(nonpositive)),
+      missing_(missing),
+      conc_(std::move(conc)) {}
+
+bool abc_model::operator==(const abc_model& o) const {
+  auto same = [](double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+  auto same_stats = [&](const abc_class_stats& a, const abc_class_stats& b) {
+    return a.label == b.label && a.customers == b.customers && same(a.value, b.value) &&
+           same(a.min_value, b.min_value) && same(a.max_value, b.max_value);
+  };
+  if (classes_.size() != o.classes_.size()) return false;
+  for (std::size_t i = 0; i < classes_.size(); ++i) {
+    if (!same_stats(classes_[i], o.classes_[i])) return false;
+  }
+  const bool lorenz_same = conc_.lorenz.size() == o.conc_.lorenz.size() &&
+                           std::equal(conc_.lorenz.begin(), conc_.lorenz.end(),
+                                      o.conc_.lorenz.begin(), same);
+  return config_.column == o.config_.column && config_.mode == o.config_.mode &&
+         config_.shares == o.config_.shares && config_.labels == o.config_.labels &&
+         config_.nonpositive == o.config_.nonpositive &&
+         config_.nonpositive_label == o.config_.nonpositive_label &&
+         same_stats(nonpositive_, o.nonpositive_) && missing_ == o.missing_ &&
+         conc_.customers == o.conc_.customers && same(conc_.gini, o.conc_.gini) &&
+         same(conc_.total, o.conc_.total) && same(conc_.top20_share, o.conc_.top20_share) &&
+         lorenz_same;
+}
+
+std::vector<std::string> abc_model::labels() const {
+  std::vector<std::string> out = config_.labels;
+  if (config_.nonpositive == nonpositive_policy::own_class) out.push_back(config_.nonpositive_label);
+  return out;
+}
+
+std::vector<std::int32_t> abc_model::classify(const std::vector<double>& values) const {
+  const std::size_t k = classes_.size();
+  std::vector<std::int32_t> out(values.size(), -1);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const double x = values[i];
+    if (std::isnan(x)) continue;
+    if (!(x > 0)) {
+      switch (config_.nonpositive) {
+        case nonpositive_policy::own_class: out[i] = static_cast<std::int32_t>(k); break;
+        case nonpositive_policy::lowest_class: out[i] = static_cast<std::int32_t>(k - 1); break;
+        case nonpositive_policy::unclassified: break;
+      }
+      continue;
+    }
+    std::size_t c = k - 1;
+    for (std::size_t j = 0; j + 1 < k; ++j) {
+      if (classes_[j].customers > 0 && x >= classes_[j].min_value) {
+        c = j;
+        break;
+      }
+    }
+    out[i] = static_cast<std::int32_t>(c);
+  }
+  return out;
+}
+
+score_table abc_model::apply(const metric_table& t) const {
+  score_table out;
+  out.add_labels("abc_class", classify(t.column(config_.column, fn)), labels());
+  return out;
+}
+
+score_table abc_model::summary() const {
+  std::vector<std::int32_t> label;
+  std::vector<std::int64_t> customers;
+  std::vector<double> value, value_share, customer_share, lo, hi;
+  std::vector<abc_class_stats> rows = classes_;
+  if (config_.nonpositive == nonpositive_policy::own_class) rows.push_back(nonpositive_);
+  std::int64_t total_customers = 0;
+  double positive_value = 0;
+  for (const abc_class_stats& s : classes_) {
+    total_customers += s.customers;
+    positive_value += s.value;
+  }
+  if (config_.nonpositive == nonpositive_policy::lowest_class) positive_value -= nonpositive_.value;
+  // Under lowest_class the non-positive customers are inside the last class already.
+  if (config_.nonpositive != nonpositive_policy::lowest_class) total_customers += nonpositive_.customers;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    label.push_back(static_cast<std::int32_t>(i));
+    customers.push_back(rows[i].customers);
+    value.push_back(rows[i].value);
+    value_share.push_back(positive_value > 0 ? rows[i].value / positive_value : nan);
+    customer_share.push_back(total_customers > 0 ? static_cast<double>(rows[i].customers) /
+                                                       static_cast<double>(total_customers)
+                                                 : nan);
+    lo.push_back(rows[i].min_value);
+    hi.push_back(rows[i].max_value);
+  }
+  score_table t;
+  t.add_labels("class", label, labels());
+  t.add_integers("customers", customers);
+  t.add_numbers("customer_share", customer_share);
+  t.add_numbers("value", value);
+  t.add_numbers("value_share", value_share);
+  t.add_numbers("min_value", lo);
+  t.add_numbers("max_value", hi);
+  return t;
+}
+
+abc_strategy::abc_strategy(abc_config config) : config_(std::move(config)) {
+  config_.shares = config_.effective_shares();
+  config_.check();
+}
+
+abc_model abc_strategy::fit_abc(const std::vector<double>& values) const {
+  const std::size_t k = config_.labels.size();
+  const std::vector<double>& bounds = config_.shares;
+  std::vector<double> pos;
+  std::int64_t missing = 0, infinite = 0;
+  abc_class_stats nonpos;
+  nonpos.label = config_.nonpositive_label;
+  nonpos.min_value = nonpos.max_value = nan;
+  long double nonpos_value = 0;
+  for (double x : values) {
+    if (std::isnan(x)) {
+      ++missing;
+    } else if (std::isinf(x)) {
+      ++infinite;
+    } else if (x > 0) {
+      pos.push_back(x);
+    } else {
+      ++nonpos.customers;
+      nonpos_value += x;
+      nonpos.min_value = std::isnan(nonpos.min_value) ? x : std::min(nonpos.min_value, x);
+      nonpos.max_value = std::isnan(nonpos.max_value) ? x : std::max(nonpos.max_value, x);
+    }
+  }
+  if (infinite > 0) {
+    throw invalid_input(std::string(fn) + ": column '" + config_.column + "': " +
+                        detail::rows_text(infinite) + " hold an infinite value");
+  }
+  if (values.empty()) throw invalid_input(std::string(fn) + ": no values to classify");
+  nonpos.value = static_cast<double>(nonpos_value);
+  // Descending order: the sort makes the running total independent of the input order.
+  std::sort(pos.begin(), pos.end(), std::greater<double>());
+  long double total = 0;
+  for (double x : pos) total += x;
+  std::vector<abc_class_stats> classes(k);
+  for (std::size_t j = 0; j < k; ++j) {
+    classes[j].label = config_.labels[j];
+    classes[j].min_value = classes[j].max_value = nan;
+  }
+  const auto n = static_cast<long double>(pos.size());
+  std::vector<long double> class_value(k, 0);
+  long double before = 0;  // value (or count) of the customers before the current tie group
+  std::size_t current = 0;
+  for (std::size_t i = 0; i < pos.size(); ++i) {
+    if (i == 0 || pos[i] != pos[i - 1]) {
+      // A new tie group: its class follows from what comes before its first member.
+      const long double share = config_.mode == abc_mode::value
+                                    ? (total > 0 ? before / total : 0)
+                                    : static_cast<long double>(i) / n;
+      // Bounds are decimals a user wrote (0.80); a share within 1e-12 of a bound counts as
+      // reaching it, so that 80 of 100 reaches 80% despite binary rounding.
+      current = 0;
+      while (current + 1 < k && share + 1e-12L >= static_cast<long double>(bounds[current])) ++current;
+    }
+    abc_class_stats& c = classes[current];
+    ++c.customers;
+    class_value[current] += pos[i];
+    c.max_value = std::isnan(c.max_value) ? pos[i] : c.max_value;
+    c.min_value = pos[i];
+    before += pos[i];
+  }
+  for (std::size_t j = 0; j < k; ++j) classes[j].value = static_cast<double>(class_value[j]);
+  if (config_.nonpositive == nonpositive_policy::lowest_class && nonpos.customers > 0) {
+    abc_class_stats& last = classes[k - 1];
+    last.customers += nonpos.customers;
+    last.value += nonpos.value;
+    last.min_value = nonpos.min_value;
+    if (std::isnan(last.max_value)) last.max_value = nonpos.max_value;
+  }
+  return abc_model(config_, std::move(classes), std::move(nonpos), missing,
+                   measure_concentration(values));
+}
+
+std::unique_ptr<model> abc_strategy::fit(const metric_table& t) const {
+  return std::make_unique<abc_model>(fit_abc(t.column(config_.column, fn)));
+}
+
+}  // namespace tierkit

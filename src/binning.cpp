@@ -1,0 +1,259 @@
+#include "tierkit/binning.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "detail/text.hpp"
+#include "tierkit/error.hpp"
+
+namespace tierkit {
+
+const char* bin_method_name(bin_method m) noexcept {
+  switch (m) {
+    case bin_method::quantiles: return "quantiles";
+    case bin_method::percentiles: return "percentiles";
+    case bin_method::fixed: return "fixed";
+    case bin_method::mean: return "mean";
+    case bin_method::median: return "median";
+  }
+  return "unknown";
+}
+
+bin_method parse_bin_method(const std::string& name) {
+  for (bin_method m : {bin_method::quantiles, bin_method::percentiles, bin_method::fixed,
+                       bin_method::mean, bin_method::median}) {
+    if (name == bin_method_name(m)) return m;
+  }
+  throw invalid_input("tierkit: binning method must be 'quantiles', 'percentiles', 'fixed', "
+                      "'mean' or 'median'; got '" + name + "'");
+}
+
+const char* closure_name(interval_closure c) noexcept {
+  return c == interval_closure::right ? "right" : "left";
+}
+
+interval_closure parse_closure(const std::string& name) {
+  if (name == "right") return interval_closure::right;
+  if (name == "left") return interval_closure::left;
+  throw invalid_input("tierkit: closed must be 'right' (bins (lo, hi]) or 'left' (bins [lo, hi)); got '" +
+                      name + "'");
+}
+
+const char* quantile_rule_name(quantile_rule r) noexcept {
+  switch (r) {
+    case quantile_rule::inverted_cdf: return "inverted_cdf";
+    case quantile_rule::linear_r: return "linear_r";
+    case quantile_rule::linear_numpy: return "linear_numpy";
+  }
+  return "unknown";
+}
+
+quantile_rule parse_quantile_rule(const std::string& name) {
+  for (quantile_rule r : {quantile_rule::inverted_cdf, quantile_rule::linear_r,
+                          quantile_rule::linear_numpy}) {
+    if (name == quantile_rule_name(r)) return r;
+  }
+  throw invalid_input("tierkit: quantile rule must be 'inverted_cdf', 'linear_r' or "
+                      "'linear_numpy'; got '" + name + "'");
+}
+
+void binning_config::check(const std::string& what) const {
+  auto fail = [&](const std::string& m) { throw invalid_input(what + ": " + m); };
+  auto increasing = [](const std::vector<double>& v) {
+    for (std::size_t i = 1; i < v.size(); ++i) {
+      if (!(v[i] > v[i - 1])) return false;
+    }
+    return true;
+  };
+  switch (method) {
+    case bin_method::quantiles:
+      if (bins < 2 || bins > 100) fail("bins must be between 2 and 100; got " + std::to_string(bins));
+      break;
+    case bin_method::percentiles:
+      if (percentiles.empty() || percentiles.size() > 99) fail("give 1 to 99 percentiles");
+      for (double p : percentiles) {
+        if (!(p > 0 && p < 100)) fail("percentiles must lie strictly between 0 and 100; got " +
+                                      std::to_string(p));
+      }
+      if (!increasing(percentiles)) fail("percentiles must be strictly increasing");
+      break;
+    case bin_method::fixed:
+      if (cuts.empty() || cuts.size() > 99) fail("give 1 to 99 cut values");
+      for (double c : cuts) {
+        if (!std::isfinite(c)) fail("cut values must be finite");
+      }
+      if (!increasing(cuts)) fail("cut values must be strictly increasing");
+      break;
+    case bin_method::mean:
+    case bin_method::median:
+      break;
+  }
+  if (!std::isfinite(cut_offset)) fail("cut_offset must be finite");
+}
+
+std::vector<int> fitted_bins::empty_scores() const {
+  std::vector<int> out;
+  for (int s = 1; s <= bins; ++s) {
+    if (fit_counts[static_cast<std::size_t>(s - 1)] == 0) out.push_back(s);
+  }
+  return out;
+}
+
+std::pair<double, double> fitted_bins::bounds(int score) const noexcept {
+  const int b = higher_is_better ? score - 1 : bins - score;  // bin index 0..k-1
+  const double inf = std::numeric_limits<double>::infinity();
+  const double lo = b == 0 ? -inf : cuts[static_cast<std::size_t>(b - 1)];
+  const double hi = b == bins - 1 ? inf : cuts[static_cast<std::size_t>(b)];
+  return {lo, hi};
+}
+
+namespace {
+// The rank-th smallest value (1-based, clamped to 1..n) of `v`, by selection.
+double order_statistic(std::vector<double>& v, std::size_t rank) {
+  rank = std::clamp<std::size_t>(rank, 1, v.size());
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rank - 1), v.end());
+  return v[rank - 1];
+}
+
+// Linear interpolation between order statistics, as R's quantile(type = 7) computes it:
+// index = 1 + (n-1) p; (1-h) x[lo] + h x[hi].
+double quantile_linear_r(std::vector<double>& v, double p) {
+  const std::size_t n = v.size();
+  const double index = 1.0 + static_cast<double>(n - 1) * p;
+  const auto lo = static_cast<std::size_t>(std::floor(index));
+  const auto hi = static_cast<std::size_t>(std::ceil(index));
+  const double x_lo = order_statistic(v, lo);
+  if (!(index > static_cast<double>(lo))) return x_lo;
+  const double x_hi = order_statistic(v, hi);
+  if (x_hi == x_lo) return x_lo;
+  const double h = index - static_cast<double>(lo);
+  return (1.0 - h) * x_lo + h * x_hi;
+}
+
+// numpy's "linear" percentile (what pandas quantile and qcut use): virtual index
+// n q + (1 - q) - 1, then numpy's lerp, which interpolates from the nearer end.
+double quantile_linear_numpy(std::vector<double>& v, double q) {
+  const auto n = static_cast<double>(v.size());
+  const double virtual_index = n * q + (1.0 - q) - 1.0;
+  double prev = std::floor(virtual_index);
+  double gamma = virtual_index - prev;
+  prev = std::clamp(prev, 0.0, n - 1.0);
+  const double next = std::min(prev + 1.0, n - 1.0);
+  if (virtual_index < 0) gamma = 0;
+  const double a = order_statistic(v, static_cast<std::size_t>(prev) + 1);
+  const double b = order_statistic(v, static_cast<std::size_t>(next) + 1);
+  const double diff = b - a;
+  return gamma >= 0.5 ? b - diff * (1.0 - gamma) : a + diff * gamma;
+}
+
+// ceil(j * n / k) in exact integer arithmetic.
+std::size_t quantile_rank(std::size_t j, std::size_t n, std::size_t k) {
+  return static_cast<std::size_t>((static_cast<unsigned __int128>(j) * n + k - 1) / k);
+}
+
+// ceil(p / 100 * n) for a percentile level p; the level is a decimal the user wrote, so a
+// product within 1e-12 (relative) of an integer counts as that integer.
+std::size_t percentile_rank(double p, std::size_t n) {
+  const long double r = static_cast<long double>(p) * static_cast<long double>(n) / 100.0L;
+  const long double nearest = std::round(r);
+  if (std::fabs(r - nearest) <= 1e-12L * std::max(1.0L, r)) return static_cast<std::size_t>(nearest);
+  return static_cast<std::size_t>(std::ceil(r));
+}
+}  // namespace
+
+fitted_bins fit_bins(const std::vector<double>& values, const binning_config& config,
+                     const std::string& what) {
+  config.check(what);
+  std::vector<double> v;
+  v.reserve(values.size());
+  std::int64_t infinite = 0;
+  for (double x : values) {
+    if (std::isnan(x)) continue;
+    if (std::isinf(x)) ++infinite;
+    v.push_back(x);
+  }
+  if (infinite > 0) {
+    throw invalid_input(what + ": " + detail::rows_text(infinite) + " hold an infinite value");
+  }
+  fitted_bins f;
+  f.closed = config.closed;
+  f.higher_is_better = config.higher_is_better;
+  f.method = config.method;
+  f.fit_rows = static_cast<std::int64_t>(v.size());
+  f.fit_missing = static_cast<std::int64_t>(values.size() - v.size());
+  const bool needs_data = config.method != bin_method::fixed;
+  if (needs_data && v.empty()) {
+    throw invalid_input(what + ": no values to fit (" + detail::rows_text(f.fit_missing) +
+                        " missing)");
+  }
+  switch (config.method) {
+    case bin_method::quantiles: {
+      f.bins = config.bins;
+      const double by = 1.0 / config.bins;  // R's seq(0, 1, length.out = k + 1) step
+      for (int j = 1; j < config.bins; ++j) {
+        double c = 0;
+        switch (config.rule) {
+          case quantile_rule::inverted_cdf:
+            c = order_statistic(v, quantile_rank(static_cast<std::size_t>(j), v.size(),
+                                                 static_cast<std::size_t>(config.bins)));
+            break;
+          case quantile_rule::linear_r: c = quantile_linear_r(v, j * by); break;
+          case quantile_rule::linear_numpy:
+            // numpy.linspace(0, 1, k + 1)[j], as pandas.qcut builds its levels
+            c = quantile_linear_numpy(v, static_cast<double>(j) * by);
+            break;
+        }
+        f.cuts.push_back(c + config.cut_offset);
+      }
+      break;
+    }
+    case bin_method::percentiles:
+      f.bins = static_cast<int>(config.percentiles.size()) + 1;
+      for (double p : config.percentiles) {
+        double c = 0;
+        switch (config.rule) {
+          case quantile_rule::inverted_cdf: c = order_statistic(v, percentile_rank(p, v.size())); break;
+          case quantile_rule::linear_r: c = quantile_linear_r(v, p / 100.0); break;
+          case quantile_rule::linear_numpy: c = quantile_linear_numpy(v, p / 100.0); break;
+        }
+        f.cuts.push_back(c + config.cut_offset);
+      }
+      break;
+    case bin_method::fixed:
+      f.bins = static_cast<int>(config.cuts.size()) + 1;
+      f.cuts = config.cuts;
+      break;
+    case bin_method::mean: {
+      long double sum = 0;
+      for (double x : v) sum += x;
+      f.bins = 2;
+      f.cuts = {static_cast<double>(sum / static_cast<long double>(v.size()))};
+      break;
+    }
+    case bin_method::median:
+      f.bins = 2;
+      f.cuts = {order_statistic(v, quantile_rank(1, v.size(), 2))};
+      break;
+  }
+  // Increasing levels give non-decreasing order statistics; sorting only restates it.
+  std::sort(f.cuts.begin(), f.cuts.end());
+  f.requested_bins = f.bins;
+  if (config.collapse == collapse_policy::renumber && !v.empty()) {
+    // Keep cuts strictly inside (min, max), once each: the remaining bins are numbered
+    // 1..m. All values equal leaves one bin.
+    const auto [lo_it, hi_it] = std::minmax_element(v.begin(), v.end());
+    const double lo = *lo_it, hi = *hi_it;
+    std::vector<double> kept;
+    for (double c : f.cuts) {
+      if (c > lo && c < hi && (kept.empty() || c > kept.back())) kept.push_back(c);
+    }
+    f.cuts = kept;
+    f.bins = static_cast<int>(kept.size()) + 1;
+  }
+  f.fit_counts.assign(static_cast<std::size_t>(f.bins), 0);
+  for (double x : v) ++f.fit_counts[static_cast<std::size_t>(f.score(x) - 1)];
+  return f;
+}
+
+}  // namespace tierkit

@@ -1,0 +1,251 @@
+#include "tierkit/rfm.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "detail/text.hpp"
+#include "tierkit/error.hpp"
+
+namespace tierkit {
+
+namespace {
+constexpr const char* fn = "tierkit.rfm";
+}
+
+rfm_config rfm_config::r_rfm() {
+  rfm_config c;
+  c.recency_column = "recency";
+  c.frequency_column = "transactions";  // R counts every row
+  c.monetary_column = "monetary";
+  for (binning_config* b : {&c.recency, &c.frequency, &c.monetary}) {
+    b->method = bin_method::quantiles;
+    b->bins = 5;
+    b->rule = quantile_rule::linear_r;
+    b->cut_offset = 1;
+    b->closed = interval_closure::left;
+  }
+  c.recency.higher_is_better = false;
+  c.segments = segment_table::r_rfm();
+  return c;
+}
+
+rfm_config rfm_config::pymc_marketing() {
+  rfm_config c;
+  c.recency_column = "recency_pymc";
+  c.frequency_column = "purchase_days";
+  c.monetary_column = "monetary_per_day";
+  for (binning_config* b : {&c.recency, &c.frequency, &c.monetary}) {
+    b->method = bin_method::quantiles;
+    b->bins = 4;
+    b->rule = quantile_rule::linear_numpy;
+    b->closed = interval_closure::right;
+    b->collapse = collapse_policy::renumber;
+  }
+  c.recency.higher_is_better = false;
+  c.segments = segment_table::pymc_marketing();
+  return c;
+}
+
+rfm_config rfm_config::chinese_eight(bool median) {
+  rfm_config c;
+  for (binning_config* b : {&c.recency, &c.frequency, &c.monetary}) {
+    b->method = median ? bin_method::median : bin_method::mean;
+    b->closed = interval_closure::left;  // [cut, +inf) is the upper bin: at the cut = high
+  }
+  c.recency.higher_is_better = false;  // recency at the cut falls in the upper bin: lapsed
+  c.segments = segment_table::chinese_eight();
+  return c;
+}
+
+rfm_model::rfm_model(rfm_config config, fitted_bins r, fitted_bins f, fitted_bins m)
+    : config_(std::move(config)), r_(std::move(r)), f_(std::move(f)), m_(std::move(m)) {}
+
+bool rfm_model::operator==(const rfm_model& o) const {
+  auto same = [](const fitted_bins& a, const fitted_bins& b) {
+    auto bits = [](const std::vector<double>& x, const std::vector<double>& y) {
+      return x.size() == y.size() && std::equal(x.begin(), x.end(), y.begin(), [](double p, double q) {
+               return std::memcmp(&p, &q, sizeof p) == 0;
+             });
+    };
+    return bits(a.cuts, b.cuts) && a.bins == b.bins && a.closed == b.closed &&
+           a.higher_is_better == b.higher_is_better && a.method == b.method &&
+           a.requested_bins == b.requested_bins && a.fit_counts == b.fit_counts &&
+           a.fit_rows == b.fit_rows && a.fit_missing == b.fit_missing;
+  };
+  auto same_rules = [](const segment_table& a, const segment_table& b) {
+    if (a.rules().size() != b.rules().size() || a.default_name() != b.default_name() ||
+        a.default_label_zh() != b.default_label_zh()) {
+      return false;
+    }
+    for (std::size_t i = 0; i < a.rules().size(); ++i) {
+      const segment_rule &x = a.rules()[i], &y = b.rules()[i];
+      if (x.name != y.name || x.label_zh != y.label_zh || x.r_lo != y.r_lo || x.r_hi != y.r_hi ||
+          x.f_lo != y.f_lo || x.f_hi != y.f_hi || x.m_lo != y.m_lo || x.m_hi != y.m_hi) {
+        return false;
+      }
+    }
+    return true;
+  };
+  return config_.recency_column == o.config_.recency_column &&
+         config_.frequency_column == o.config_.frequency_column &&
+         config_.monetary_column == o.config_.monetary_column && same(r_, o.r_) &&
+         same(f_, o.f_) && same(m_, o.m_) && same_rules(config_.segments, o.config_.segments);
+}
+
+rfm_scores rfm_model::score(const metric_table& t) const {
+  const std::vector<double>& rv = t.column(config_.recency_column, fn);
+  const std::vector<double>& fv = t.column(config_.frequency_column, fn);
+  const std::vector<double>& mv = t.column(config_.monetary_column, fn);
+  const std::size_t n = t.rows();
+  const bool wide = r_.bins > 9 || f_.bins > 9 || m_.bins > 9;
+  rfm_scores s;
+  s.r.resize(n);
+  s.f.resize(n);
+  s.m.resize(n);
+  s.code.resize(n);
+  s.sum.resize(n);
+  s.segment.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const int r = r_.score(rv[i]), f = f_.score(fv[i]), m = m_.score(mv[i]);
+    if (r == 0 || f == 0 || m == 0) {
+      s.segment[i] = -1;
+      ++s.unscored;
+      continue;
+    }
+    s.r[i] = static_cast<std::int8_t>(r);
+    s.f[i] = static_cast<std::int8_t>(f);
+    s.m[i] = static_cast<std::int8_t>(m);
+    s.code[i] = wide ? r * 10000 + f * 100 + m : r * 100 + f * 10 + m;
+    s.sum[i] = static_cast<std::int16_t>(r + f + m);
+    s.segment[i] = static_cast<std::int32_t>(config_.segments.match(r, f, m));
+  }
+  return s;
+}
+
+score_table rfm_model::apply(const metric_table& t) const {
+  rfm_scores s = score(t);
+  const std::size_t n = t.rows();
+  std::vector<std::uint8_t> valid(n);
+  for (std::size_t i = 0; i < n; ++i) valid[i] = s.r[i] != 0;
+  score_table out;
+  out.add_integers("r_score", std::vector<std::int64_t>(s.r.begin(), s.r.end()), valid);
+  out.add_integers("f_score", std::vector<std::int64_t>(s.f.begin(), s.f.end()), valid);
+  out.add_integers("m_score", std::vector<std::int64_t>(s.m.begin(), s.m.end()), valid);
+  out.add_integers("rfm_code", std::vector<std::int64_t>(s.code.begin(), s.code.end()), valid);
+  out.add_integers("rfm_sum", std::vector<std::int64_t>(s.sum.begin(), s.sum.end()), valid);
+  std::vector<std::string> names, zh;
+  bool any_zh = false;
+  for (const segment_rule& r : config_.segments.rules()) {
+    names.push_back(r.name);
+    zh.push_back(r.label_zh);
+    any_zh = any_zh || !r.label_zh.empty();
+  }
+  names.push_back(config_.segments.default_name());
+  zh.push_back(config_.segments.default_label_zh());
+  // Rules sharing a name (code lists expanded to cells) share one label.
+  std::vector<std::string> labels, labels_zh;
+  std::vector<std::int32_t> label_of(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    auto it = std::find(labels.begin(), labels.end(), names[i]);
+    if (it == labels.end()) {
+      labels.push_back(names[i]);
+      labels_zh.push_back(zh[i]);
+      label_of[i] = static_cast<std::int32_t>(labels.size() - 1);
+    } else {
+      label_of[i] = static_cast<std::int32_t>(it - labels.begin());
+    }
+  }
+  std::vector<std::int32_t> codes(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    codes[i] = s.segment[i] < 0 ? -1 : label_of[static_cast<std::size_t>(s.segment[i])];
+  }
+  if (any_zh) out.add_labels("segment_zh", codes, labels_zh);
+  out.add_labels("segment", std::move(codes), std::move(labels));
+  // segment first, then its Chinese label
+  if (any_zh) std::swap(out.columns[out.columns.size() - 1], out.columns[out.columns.size() - 2]);
+  return out;
+}
+
+score_table rfm_model::summary() const {
+  std::vector<std::int32_t> metric;
+  std::vector<std::int64_t> score, customers;
+  std::vector<double> lower, upper, share;
+  std::vector<std::int64_t> empty;
+  const fitted_bins* all[] = {&r_, &f_, &m_};
+  for (std::int32_t k = 0; k < 3; ++k) {
+    const fitted_bins& b = *all[k];
+    for (int s = b.bins; s >= 1; --s) {
+      metric.push_back(k);
+      score.push_back(s);
+      const auto [lo, hi] = b.bounds(s);
+      lower.push_back(lo);
+      upper.push_back(hi);
+      const std::int64_t c = b.fit_counts[static_cast<std::size_t>(s - 1)];
+      customers.push_back(c);
+      share.push_back(b.fit_rows > 0 ? static_cast<double>(c) / static_cast<double>(b.fit_rows)
+                                     : std::numeric_limits<double>::quiet_NaN());
+      empty.push_back(c == 0 ? 1 : 0);
+    }
+  }
+  score_table t;
+  t.add_labels("metric", metric, {config_.recency_column, config_.frequency_column,
+                                  config_.monetary_column});
+  t.add_integers("score", score);
+  t.add_numbers("lower", lower);
+  t.add_numbers("upper", upper);
+  std::vector<std::int32_t> closed(metric.size());
+  for (std::size_t i = 0; i < metric.size(); ++i) {
+    closed[i] = all[metric[i]]->closed == interval_closure::right ? 0 : 1;
+  }
+  t.add_labels("closed", closed, {"(lower, upper]", "[lower, upper)"});
+  t.add_integers("customers", customers);
+  t.add_numbers("share", share);
+  t.add_integers("empty", empty);
+  return t;
+}
+
+rfm_strategy::rfm_strategy(rfm_config config) : config_(std::move(config)) {
+  config_.recency.check("tierkit.rfm recency binning");
+  config_.frequency.check("tierkit.rfm frequency binning");
+  config_.monetary.check("tierkit.rfm monetary binning");
+}
+
+rfm_model rfm_strategy::fit_rfm(const metric_table& t) const {
+  const std::vector<double>& rv = t.column(config_.recency_column, fn);
+  const std::vector<double>& fv = t.column(config_.frequency_column, fn);
+  const std::vector<double>& mv = t.column(config_.monetary_column, fn);
+  if (t.rows() == 0) throw invalid_input(std::string(fn) + ": no customers to fit");
+  // Fit on the customers that will be scored: all three metrics present.
+  std::vector<double> r, f, m;
+  r.reserve(t.rows());
+  f.reserve(t.rows());
+  m.reserve(t.rows());
+  std::int64_t missing = 0;
+  for (std::size_t i = 0; i < t.rows(); ++i) {
+    if (std::isnan(rv[i]) || std::isnan(fv[i]) || std::isnan(mv[i])) {
+      ++missing;
+      continue;
+    }
+    r.push_back(rv[i]);
+    f.push_back(fv[i]);
+    m.push_back(mv[i]);
+  }
+  if (r.empty()) {
+    throw invalid_input(std::string(fn) + ": no customer has all of " + config_.recency_column +
+                        ", " + config_.frequency_column + " and " + config_.monetary_column +
+                        " (" + detail::rows_text(missing) + " with a missing value)");
+  }
+  fitted_bins rb = fit_bins(r, config_.recency, std::string(fn) + " " + config_.recency_column);
+  fitted_bins fb = fit_bins(f, config_.frequency, std::string(fn) + " " + config_.frequency_column);
+  fitted_bins mb = fit_bins(m, config_.monetary, std::string(fn) + " " + config_.monetary_column);
+  rb.fit_missing = fb.fit_missing = mb.fit_missing = missing;
+  return rfm_model(config_, std::move(rb), std::move(fb), std::move(mb));
+}
+
+std::unique_ptr<model> rfm_strategy::fit(const metric_table& t) const {
+  return std::make_unique<rfm_model>(fit_rfm(t));
+}
+
+}  // namespace tierkit

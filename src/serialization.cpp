@@ -1,0 +1,195 @@
+// All Boost.Serialization code lives here: the archives, class versions and the envelope.
+#include "tierkit/serialization.hpp"
+
+#include <boost/archive/archive_exception.hpp>
+#include <boost/archive/text_iarchive.hpp>
+#include <boost/archive/text_oarchive.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+#include <boost/serialization/version.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "tierkit/error.hpp"
+
+// Class versions: bump one when its serialize() changes, and keep reading the old layout.
+BOOST_CLASS_VERSION(tierkit::fitted_bins, 1)
+BOOST_CLASS_VERSION(tierkit::segment_rule, 1)
+BOOST_CLASS_VERSION(tierkit::segment_table, 1)
+BOOST_CLASS_VERSION(tierkit::rfm_model, 1)
+BOOST_CLASS_VERSION(tierkit::concentration, 1)
+BOOST_CLASS_VERSION(tierkit::abc_class_stats, 1)
+BOOST_CLASS_VERSION(tierkit::abc_model, 1)
+
+namespace tierkit {
+
+namespace {
+
+constexpr char magic[8] = {'T', 'I', 'E', 'R', 'K', 'I', 'T', '\x1a'};
+
+std::uint64_t fnv1a(const std::string& s) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+template <class T>
+void put(std::string& out, T v) {
+  for (std::size_t i = 0; i < sizeof(T); ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+template <class T>
+T get(const std::string& in, std::size_t& pos) {
+  T v = 0;
+  for (std::size_t i = 0; i < sizeof(T); ++i) {
+    v |= static_cast<T>(static_cast<unsigned char>(in[pos + i])) << (8 * i);
+  }
+  pos += sizeof(T);
+  return v;
+}
+
+std::string wrap(const std::string& kind, const std::string& payload) {
+  std::string out(magic, magic + 8);
+  put<std::uint32_t>(out, format_version);
+  put<std::uint16_t>(out, static_cast<std::uint16_t>(kind.size()));
+  out += kind;
+  put<std::uint64_t>(out, payload.size());
+  put<std::uint64_t>(out, fnv1a(payload));
+  return out + payload;
+}
+
+struct unwrapped {
+  std::string kind;
+  std::string payload;
+};
+
+unwrapped unwrap(const std::string& bytes, const char* function) {
+  const std::string fn = function;
+  if (bytes.size() < 8 || std::memcmp(bytes.data(), magic, 8) != 0) {
+    throw format_error(fn + ": not tierkit data (the bytes do not start with tierkit's magic)");
+  }
+  std::size_t pos = 8;
+  if (bytes.size() < pos + 6) throw format_error(fn + ": truncated (the header is incomplete)");
+  const auto version = get<std::uint32_t>(bytes, pos);
+  if (version == 0 || version > format_version) {
+    throw format_error(fn + ": written in format version " + std::to_string(version) +
+                       ", which this tierkit (format version " + std::to_string(format_version) +
+                       ") cannot read; upgrade tierkit");
+  }
+  const auto kind_len = get<std::uint16_t>(bytes, pos);
+  if (bytes.size() < pos + kind_len + 16) throw format_error(fn + ": truncated (the header is incomplete)");
+  unwrapped u;
+  u.kind = bytes.substr(pos, kind_len);
+  pos += kind_len;
+  const auto length = get<std::uint64_t>(bytes, pos);
+  const auto checksum = get<std::uint64_t>(bytes, pos);
+  if (bytes.size() - pos != length) {
+    throw format_error(fn + ": truncated or padded (" + std::to_string(bytes.size() - pos) +
+                       " payload bytes, the header says " + std::to_string(length) + ")");
+  }
+  u.payload = bytes.substr(pos);
+  if (fnv1a(u.payload) != checksum) {
+    throw format_error(fn + ": corrupt (the payload checksum does not match)");
+  }
+  return u;
+}
+
+template <class T>
+std::string save(const std::string& kind, const T& object) {
+  std::ostringstream ss;
+  {
+    boost::archive::text_oarchive oa(ss);
+    oa << object;
+  }
+  return wrap(kind, ss.str());
+}
+
+template <class T>
+T load(const std::string& bytes, const std::string& kind, const char* function) {
+  const unwrapped u = unwrap(bytes, function);
+  if (u.kind != kind) {
+    throw format_error(std::string(function) + ": the bytes hold a '" + u.kind + "', not a '" +
+                       kind + "'");
+  }
+  T object;
+  try {
+    std::istringstream ss(u.payload);
+    boost::archive::text_iarchive ia(ss);
+    ia >> object;
+  } catch (const boost::archive::archive_exception& e) {
+    throw format_error(std::string(function) + ": unreadable payload (" + e.what() + ")");
+  } catch (const std::exception& e) {
+    throw format_error(std::string(function) + ": unreadable payload (" + e.what() + ")");
+  }
+  return object;
+}
+
+void check_bins(const fitted_bins& b, const char* function) {
+  const bool ok = b.bins >= 1 && b.cuts.size() == static_cast<std::size_t>(b.bins - 1) &&
+                  b.fit_counts.size() == static_cast<std::size_t>(b.bins) &&
+                  std::is_sorted(b.cuts.begin(), b.cuts.end());
+  if (!ok) throw format_error(std::string(function) + ": inconsistent cut points in the payload");
+}
+
+}  // namespace
+
+std::string envelope_kind(const std::string& bytes) { return unwrap(bytes, "tierkit.load").kind; }
+
+std::string to_bytes(const rfm_model& m) { return save("rfm", m); }
+std::string to_bytes(const abc_model& m) { return save("abc", m); }
+std::string to_bytes(const segment_table& t) { return save("segment_table", t); }
+
+rfm_model rfm_model_from_bytes(const std::string& bytes) {
+  const char* fn = "tierkit.rfm_model.from_bytes";
+  rfm_model m = load<rfm_model>(bytes, "rfm", fn);
+  check_bins(m.recency(), fn);
+  check_bins(m.frequency(), fn);
+  check_bins(m.monetary(), fn);
+  return m;
+}
+
+abc_model abc_model_from_bytes(const std::string& bytes) {
+  const char* fn = "tierkit.abc_model.from_bytes";
+  abc_model m = load<abc_model>(bytes, "abc", fn);
+  if (m.config().labels.size() != m.classes().size() ||
+      m.config().shares.size() + 1 != m.classes().size()) {
+    throw format_error(std::string(fn) + ": inconsistent classes in the payload");
+  }
+  return m;
+}
+
+segment_table segment_table_from_bytes(const std::string& bytes) {
+  const char* fn = "tierkit.segment_table.from_bytes";
+  segment_table t = load<segment_table>(bytes, "segment_table", fn);
+  try {
+    return segment_table(t.rules(), t.default_name(), t.default_label_zh());  // re-validates
+  } catch (const invalid_input& e) {
+    throw format_error(std::string(fn) + ": invalid table in the payload (" + e.what() + ")");
+  }
+}
+
+std::string rfm_model::to_bytes() const { return tierkit::to_bytes(*this); }
+std::string abc_model::to_bytes() const { return tierkit::to_bytes(*this); }
+
+void write_file(const std::string& path, const std::string& bytes) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f) throw format_error("tierkit.write_file: cannot open '" + path + "' for writing");
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!f) throw format_error("tierkit.write_file: writing '" + path + "' failed");
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw format_error("tierkit.read_file: cannot open '" + path + "'");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+}  // namespace tierkit

@@ -1,0 +1,234 @@
+#include "tierkit/strategy.hpp"
+
+#include <mutex>
+
+#include "detail/text.hpp"
+#include "tierkit/abc.hpp"
+#include "tierkit/error.hpp"
+#include "tierkit/rfm.hpp"
+#include "tierkit/serialization.hpp"
+
+namespace tierkit {
+
+const score_column& score_table::column(const std::string& name) const {
+  std::vector<std::string> names;
+  for (const score_column& c : columns) {
+    if (c.name == name) return c;
+    names.push_back(c.name);
+  }
+  throw schema_error("tierkit.score_table: no column '" + name + "'" +
+                     detail::suggest_names(name, names));
+}
+
+score_column& score_table::add_integers(std::string name, std::vector<std::int64_t> values,
+                                        std::vector<std::uint8_t> valid) {
+  score_column c;
+  c.name = std::move(name);
+  c.type = score_column::kind::integer;
+  c.integers = std::move(values);
+  c.valid = std::move(valid);
+  columns.push_back(std::move(c));
+  return columns.back();
+}
+
+score_column& score_table::add_numbers(std::string name, std::vector<double> values,
+                                       std::vector<std::uint8_t> valid) {
+  score_column c;
+  c.name = std::move(name);
+  c.type = score_column::kind::number;
+  c.numbers = std::move(values);
+  c.valid = std::move(valid);
+  columns.push_back(std::move(c));
+  return columns.back();
+}
+
+score_column& score_table::add_labels(std::string name, std::vector<std::int32_t> codes,
+                                      std::vector<std::string> labels) {
+  score_column c;
+  c.name = std::move(name);
+  c.type = score_column::kind::label;
+  c.codes = std::move(codes);
+  c.labels = std::move(labels);
+  columns.push_back(std::move(c));
+  return columns.back();
+}
+
+namespace {
+[[noreturn]] void wrong_type(const std::string& key, const char* want) {
+  throw invalid_input("tierkit: option '" + key + "' must be " + want);
+}
+}  // namespace
+
+double options::number(const std::string& key, double fallback) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) return fallback;
+  if (const double* d = std::get_if<double>(&it->second)) return *d;
+  wrong_type(key, "a number");
+}
+
+std::string options::text(const std::string& key, const std::string& fallback) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) return fallback;
+  if (const std::string* s = std::get_if<std::string>(&it->second)) return *s;
+  wrong_type(key, "a text");
+}
+
+bool options::flag(const std::string& key, bool fallback) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) return fallback;
+  if (const bool* b = std::get_if<bool>(&it->second)) return *b;
+  wrong_type(key, "true or false");
+}
+
+std::vector<double> options::numbers(const std::string& key) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) return {};
+  if (const auto* v = std::get_if<std::vector<double>>(&it->second)) return *v;
+  if (const double* d = std::get_if<double>(&it->second)) return {*d};
+  wrong_type(key, "a list of numbers");
+}
+
+void options::check_known(const std::string& what, const std::vector<std::string>& known) const {
+  for (const auto& kv : values_) {
+    if (std::find(known.begin(), known.end(), kv.first) == known.end()) {
+      throw invalid_input(what + ": unknown option '" + kv.first + "'" +
+                          detail::suggest_names(kv.first, known));
+    }
+  }
+}
+
+namespace {
+
+binning_config binning_from(const options& o, const std::string& prefix, binning_config b) {
+  if (o.has(prefix + "method")) b.method = parse_bin_method(o.text(prefix + "method", ""));
+  if (o.has(prefix + "bins")) b.bins = static_cast<int>(o.number(prefix + "bins", 5));
+  if (o.has(prefix + "percentiles")) {
+    b.method = bin_method::percentiles;
+    b.percentiles = o.numbers(prefix + "percentiles");
+  }
+  if (o.has(prefix + "cuts")) {
+    b.method = bin_method::fixed;
+    b.cuts = o.numbers(prefix + "cuts");
+  }
+  if (o.has(prefix + "closed")) b.closed = parse_closure(o.text(prefix + "closed", "right"));
+  return b;
+}
+
+struct registry {
+  std::mutex lock;
+  std::map<std::string, std::pair<strategy_factory, model_loader>> entries;
+
+  registry() {
+    entries["rfm"] = {
+        [](const options& o) {
+          std::vector<std::string> known = {"preset", "segments"};
+          for (const char* m : {"recency", "frequency", "monetary"}) {
+            for (const char* k : {"column", "method", "bins", "percentiles", "cuts", "closed"}) {
+              known.push_back(std::string(m) + "_" + k);
+            }
+          }
+          o.check_known("tierkit rfm strategy", known);
+          const std::string preset = o.text("preset", "default");
+          rfm_config c;
+          if (preset == "r_rfm") c = rfm_config::r_rfm();
+          else if (preset == "pymc_marketing") c = rfm_config::pymc_marketing();
+          else if (preset == "chinese_eight") c = rfm_config::chinese_eight(false);
+          else if (preset == "chinese_eight_median") c = rfm_config::chinese_eight(true);
+          else if (preset != "default") {
+            throw invalid_input("tierkit rfm strategy: preset must be 'default', 'r_rfm', "
+                                "'pymc_marketing', 'chinese_eight' or 'chinese_eight_median'; "
+                                "got '" + preset + "'");
+          }
+          c.recency_column = o.text("recency_column", c.recency_column);
+          c.frequency_column = o.text("frequency_column", c.frequency_column);
+          c.monetary_column = o.text("monetary_column", c.monetary_column);
+          c.recency = binning_from(o, "recency_", c.recency);
+          c.frequency = binning_from(o, "frequency_", c.frequency);
+          c.monetary = binning_from(o, "monetary_", c.monetary);
+          const std::string seg = o.text("segments", "");
+          if (seg == "english") c.segments = segment_table::english();
+          else if (seg == "r_rfm") c.segments = segment_table::r_rfm();
+          else if (seg == "pymc_marketing") c.segments = segment_table::pymc_marketing();
+          else if (seg == "chinese_eight") c.segments = segment_table::chinese_eight();
+          else if (!seg.empty()) {
+            throw invalid_input("tierkit rfm strategy: segments must be 'english', 'r_rfm', "
+                                "'pymc_marketing' or 'chinese_eight'; got '" + seg + "'");
+          }
+          return std::unique_ptr<strategy>(std::make_unique<rfm_strategy>(c));
+        },
+        [](const std::string& bytes) {
+          return std::unique_ptr<model>(std::make_unique<rfm_model>(rfm_model_from_bytes(bytes)));
+        }};
+    entries["abc"] = {
+        [](const options& o) {
+          o.check_known("tierkit abc strategy",
+                        {"column", "mode", "shares", "labels", "nonpositive", "nonpositive_label"});
+          abc_config c;
+          c.column = o.text("column", c.column);
+          if (o.has("mode")) c.mode = parse_abc_mode(o.text("mode", "value"));
+          c.shares = o.numbers("shares");
+          if (o.has("nonpositive")) c.nonpositive = parse_nonpositive_policy(o.text("nonpositive", ""));
+          c.nonpositive_label = o.text("nonpositive_label", c.nonpositive_label);
+          return std::unique_ptr<strategy>(std::make_unique<abc_strategy>(c));
+        },
+        [](const std::string& bytes) {
+          return std::unique_ptr<model>(std::make_unique<abc_model>(abc_model_from_bytes(bytes)));
+        }};
+  }
+};
+
+registry& the_registry() {
+  static registry r;
+  return r;
+}
+
+}  // namespace
+
+void register_strategy(const std::string& kind, strategy_factory make, model_loader load) {
+  registry& r = the_registry();
+  std::lock_guard<std::mutex> g(r.lock);
+  r.entries[kind] = {std::move(make), std::move(load)};
+}
+
+std::vector<std::string> registered_strategies() {
+  registry& r = the_registry();
+  std::lock_guard<std::mutex> g(r.lock);
+  std::vector<std::string> out;
+  for (const auto& kv : r.entries) out.push_back(kv.first);
+  return out;
+}
+
+std::unique_ptr<strategy> make_strategy(const std::string& kind, const options& settings) {
+  strategy_factory make;
+  {
+    registry& r = the_registry();
+    std::lock_guard<std::mutex> g(r.lock);
+    auto it = r.entries.find(kind);
+    if (it == r.entries.end()) {
+      std::vector<std::string> names;
+      for (const auto& kv : r.entries) names.push_back(kv.first);
+      throw invalid_input("tierkit: no strategy named '" + kind + "'" +
+                          detail::suggest_names(kind, names));
+    }
+    make = it->second.first;
+  }
+  return make(settings);
+}
+
+std::unique_ptr<model> load_model(const std::string& bytes) {
+  const std::string kind = envelope_kind(bytes);
+  model_loader load;
+  {
+    registry& r = the_registry();
+    std::lock_guard<std::mutex> g(r.lock);
+    auto it = r.entries.find(kind);
+    if (it == r.entries.end()) {
+      throw format_error("tierkit.load_model: the bytes hold a model of kind '" + kind +
+                         "', which is not registered here");
+    }
+    load = it->second.second;
+  }
+  return load(bytes);
+}
+
+}  // namespace tierkit

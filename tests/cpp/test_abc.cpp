@@ -1,0 +1,87 @@
+#include <doctest/doctest.h>
+#include <tierkit/abc.hpp>
+#include <tierkit/error.hpp>
+
+#include <cmath>
+
+using namespace tierkit;
+
+namespace {
+std::vector<std::string> classes(const abc_model& m, const std::vector<double>& v) {
+  std::vector<std::string> out;
+  const auto labels = m.labels();
+  for (std::int32_t c : m.classify(v)) out.push_back(c < 0 ? "-" : labels[static_cast<std::size_t>(c)]);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("the customer who crosses a boundary belongs to the higher class") {
+  const std::vector<double> v = {2, 50, 5, 30, 10, 3};  // total 100
+  const abc_model m = abc_strategy().fit_abc(v);
+  CHECK(classes(m, v) == std::vector<std::string>{"C", "A", "B", "A", "B", "C"});
+  CHECK(m.classes()[0].customers == 2);
+  CHECK(m.classes()[0].value == 80);
+  CHECK(m.classes()[1].min_value == 5);
+}
+
+TEST_CASE("equal values share a class, the higher one at a boundary") {
+  const std::vector<double> v = {40, 40, 20};
+  CHECK(classes(abc_strategy().fit_abc(v), v) == std::vector<std::string>{"A", "A", "B"});
+  const std::vector<double> tie = {70, 10, 10, 10};  // 70 -> A; the 10s start at 70% -> A
+  CHECK(classes(abc_strategy().fit_abc(tie), tie) == std::vector<std::string>{"A", "A", "A", "A"});
+  const std::vector<double> all(10, 5.0);
+  for (const std::string& c : classes(abc_strategy().fit_abc(all), all)) CHECK(c == "A");
+}
+
+TEST_CASE("count mode: top 20% A, next 70% B, last 10% C") {
+  std::vector<double> v;
+  for (int i = 1; i <= 10; ++i) v.push_back(i);
+  abc_config c;
+  c.mode = abc_mode::count;
+  const abc_model m = abc_strategy(c).fit_abc(v);
+  CHECK(classes(m, v) == std::vector<std::string>{"C", "B", "B", "B", "B", "B", "B", "B", "A", "A"});
+}
+
+TEST_CASE("zero and negative values: own class, lowest class, or no class; NaN no class") {
+  const std::vector<double> v = {10, 0, -5, NAN};
+  CHECK(classes(abc_strategy().fit_abc(v), v) == std::vector<std::string>{"A", "N", "N", "-"});
+  abc_config low;
+  low.nonpositive = nonpositive_policy::lowest_class;
+  CHECK(classes(abc_strategy(low).fit_abc(v), v) == std::vector<std::string>{"A", "C", "C", "-"});
+  abc_config none;
+  none.nonpositive = nonpositive_policy::unclassified;
+  CHECK(classes(abc_strategy(none).fit_abc(v), v) == std::vector<std::string>{"A", "-", "-", "-"});
+  CHECK(abc_strategy().fit_abc(v).missing_at_fit() == 1);
+}
+
+TEST_CASE("a frozen model classifies new values by each class's smallest fitted value") {
+  const abc_model m = abc_strategy().fit_abc({50, 30, 10, 5, 3, 2});
+  CHECK(classes(m, {1000, 30, 29.9, 5, 4.99, 0.01, 0}) ==
+        std::vector<std::string>{"A", "A", "B", "B", "C", "C", "N"});
+}
+
+TEST_CASE("concentration: Gini, top 20% share and the Lorenz curve") {
+  const concentration eq = measure_concentration({1, 1, 1, 1});
+  CHECK(eq.gini == doctest::Approx(0.0));
+  CHECK(eq.lorenz[50] == doctest::Approx(0.5));
+  const concentration one = measure_concentration({0, 0, 0, 10, -3});
+  CHECK(one.gini == doctest::Approx(0.75));
+  CHECK(one.top20_share == doctest::Approx(1.0));
+  CHECK(one.negative_left_out == 1);
+  CHECK(one.lorenz[50] == doctest::Approx(0.0));
+  CHECK(one.lorenz[100] == doctest::Approx(1.0));
+  CHECK(std::isnan(measure_concentration({0, 0}).gini));
+}
+
+TEST_CASE("bad ABC settings are named") {
+  abc_config c;
+  c.shares = {0.9, 0.5};
+  CHECK_THROWS_WITH_AS(abc_strategy{c}, doctest::Contains("shares must increase strictly"), invalid_input);
+  abc_config l;
+  l.labels = {"A", "B"};
+  CHECK_THROWS_WITH_AS(abc_strategy{l}, doctest::Contains("2 shares make 3 classes, but 2 labels"),
+                       invalid_input);
+  CHECK_THROWS_WITH_AS(abc_strategy().fit_abc({1, INFINITY}), doctest::Contains("1 row hold an infinite value"),
+                       invalid_input);
+  CHECK_THROWS_AS(abc_strategy().fit_abc({}), invalid_input);
+}

@@ -1,0 +1,128 @@
+#include <doctest/doctest.h>
+#include <tierkit/binning.hpp>
+#include <tierkit/error.hpp>
+
+#include <cmath>
+#include <numeric>
+
+using namespace tierkit;
+
+namespace {
+std::vector<double> one_to(int n) {
+  std::vector<double> v(static_cast<std::size_t>(n));
+  std::iota(v.begin(), v.end(), 1.0);
+  return v;
+}
+}  // namespace
+
+TEST_CASE("quantile cut points are order statistics and bins are right-closed") {
+  const fitted_bins b = fit_bins(one_to(10), {}, "x");
+  CHECK(b.cuts == std::vector<double>{2, 4, 6, 8});
+  CHECK(b.fit_counts == std::vector<std::int64_t>{2, 2, 2, 2, 2});
+  CHECK(b.score(2) == 1);
+  CHECK(b.score(2.5) == 2);
+  CHECK(b.score(10) == 5);
+  CHECK(b.score(-100) == 1);   // beyond the fitted range: the outer bins are open
+  CHECK(b.score(1e9) == 5);
+  CHECK(b.score(std::nan("")) == 0);
+  CHECK(b.empty_scores().empty());
+}
+
+TEST_CASE("ties at a cut point get the same score, and collapsed bins are reported empty") {
+  const fitted_bins b = fit_bins({1, 1, 1, 1, 1, 1, 2, 3, 4, 5}, {}, "x");
+  CHECK(b.cuts == std::vector<double>{1, 1, 1, 3});
+  CHECK(b.score(1) == 1);
+  CHECK(b.score(2) == 4);  // scores are not renumbered
+  CHECK(b.empty_scores() == std::vector<int>{2, 3});
+  CHECK(b.fit_counts == std::vector<std::int64_t>{6, 0, 0, 2, 2});
+  const fitted_bins same = fit_bins({7, 7, 7}, {}, "x");
+  CHECK(same.empty_scores() == std::vector<int>{2, 3, 4, 5});
+  CHECK(same.score(7) == 1);
+}
+
+TEST_CASE("reversed direction, left closure, percentiles, fixed cuts, mean and median") {
+  binning_config rev;
+  rev.higher_is_better = false;
+  const fitted_bins r = fit_bins(one_to(10), rev, "recency");
+  CHECK(r.score(1) == 5);
+  CHECK(r.score(10) == 1);
+  CHECK(r.bounds(5) == std::pair<double, double>{-INFINITY, 2});
+
+  binning_config left;
+  left.closed = interval_closure::left;
+  CHECK(fit_bins(one_to(10), left, "x").score(2) == 2);
+
+  binning_config pct;
+  pct.method = bin_method::percentiles;
+  pct.percentiles = {50};
+  CHECK(fit_bins(one_to(10), pct, "x").cuts == std::vector<double>{5});
+  pct.percentiles = {10, 90};
+  CHECK(fit_bins(one_to(10), pct, "x").cuts == std::vector<double>{1, 9});
+
+  binning_config fixed;
+  fixed.method = bin_method::fixed;
+  fixed.cuts = {3, 7};
+  const fitted_bins f = fit_bins(one_to(10), fixed, "x");
+  CHECK(f.bins == 3);
+  CHECK(f.score(3) == 1);
+  CHECK(f.score(7.5) == 3);
+
+  binning_config mean;
+  mean.method = bin_method::mean;
+  mean.closed = interval_closure::left;
+  const fitted_bins m = fit_bins({1, 2, 3, 10}, mean, "x");
+  CHECK(m.cuts == std::vector<double>{4});
+  CHECK(m.score(4) == 2);
+  binning_config median;
+  median.method = bin_method::median;
+  CHECK(fit_bins({1, 2, 3, 10}, median, "x").cuts == std::vector<double>{2});  // lower median
+}
+
+TEST_CASE("R's type-7 quantiles with +1 reproduce rfm's bins() on mtcars$mpg") {
+  const std::vector<double> mpg = {21.0, 21.0, 22.8, 21.4, 18.7, 18.1, 14.3, 24.4, 22.8, 19.2, 17.8,
+                                   16.4, 17.3, 15.2, 10.4, 10.4, 14.7, 32.4, 30.4, 33.9, 21.5, 15.5,
+                                   15.2, 13.3, 19.2, 27.3, 26.0, 30.4, 15.8, 19.7, 15.0, 21.4};
+  binning_config r;
+  r.rule = quantile_rule::linear_r;
+  r.cut_offset = 1;
+  r.closed = interval_closure::left;
+  const fitted_bins b = fit_bins(mpg, r, "mpg");
+  REQUIRE(b.cuts.size() == 4);
+  // rfm's tests/testthat/test-utils.R: expected <- c(16.20, 18.92, 22.00, 25.08)
+  CHECK(b.cuts[0] == doctest::Approx(16.20));
+  CHECK(b.cuts[1] == doctest::Approx(18.92));
+  CHECK(b.cuts[2] == doctest::Approx(22.00));
+  CHECK(b.cuts[3] == doctest::Approx(25.08));
+}
+
+TEST_CASE("numpy's linear quantiles, and renumbering when duplicate edges drop") {
+  binning_config q;
+  q.bins = 4;
+  q.rule = quantile_rule::linear_numpy;
+  CHECK(fit_bins({1, 2, 3, 4}, q, "x").cuts == std::vector<double>{1.75, 2.5, 3.25});
+  q.collapse = collapse_policy::renumber;
+  const fitted_bins b = fit_bins({1, 1, 1, 1, 2, 3}, q, "x");
+  CHECK(b.cuts == std::vector<double>{1.75});
+  CHECK(b.bins == 2);
+  CHECK(b.requested_bins == 4);
+  CHECK(b.score(1) == 1);
+  CHECK(b.score(3) == 2);
+}
+
+TEST_CASE("bad binning settings and data are named") {
+  binning_config b;
+  b.bins = 1;
+  CHECK_THROWS_WITH_AS(fit_bins({1}, b, "tierkit.rfm frequency"),
+                       doctest::Contains("tierkit.rfm frequency: bins must be between 2 and 100"),
+                       invalid_input);
+  binning_config f;
+  f.method = bin_method::fixed;
+  f.cuts = {3, 3};
+  CHECK_THROWS_WITH_AS(fit_bins({1}, f, "x"), doctest::Contains("strictly increasing"), invalid_input);
+  CHECK_THROWS_WITH_AS(fit_bins({1, INFINITY, -INFINITY}, {}, "x"),
+                       doctest::Contains("2 rows hold an infinite value"), invalid_input);
+  CHECK_THROWS_WITH_AS(fit_bins({NAN, NAN}, {}, "x"), doctest::Contains("no values to fit (2 rows missing)"),
+                       invalid_input);
+  CHECK(parse_bin_method("median") == bin_method::median);
+  CHECK_THROWS_AS(parse_closure("both"), invalid_input);
+}

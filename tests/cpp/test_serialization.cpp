@@ -1,0 +1,92 @@
+#include <doctest/doctest.h>
+#include <tierkit/error.hpp>
+#include <tierkit/serialization.hpp>
+#include <tierkit/strategy.hpp>
+
+#include <cmath>
+
+using namespace tierkit;
+
+namespace {
+metric_table sample() {
+  metric_table t;
+  t.add("recency", {1, 5, 9, NAN, 30, 2});
+  t.add("frequency", {4, 1, 1, 0, 2, 8});
+  t.add("monetary", {100, 0, -5, -1, 20.5, 900});
+  return t;
+}
+}  // namespace
+
+TEST_CASE("save then load is the identity for RFM and ABC models and segment tables") {
+  const rfm_model r = rfm_strategy().fit_rfm(sample());
+  CHECK(rfm_model_from_bytes(to_bytes(r)) == r);
+  const abc_model a = abc_strategy().fit_abc(sample().column("monetary", "test"));
+  CHECK(abc_model_from_bytes(to_bytes(a)) == a);  // NaN and infinities survive
+  const segment_table t = segment_table::english();
+  CHECK(segment_table_from_bytes(to_bytes(t)).rules().size() == 11);
+  CHECK(segment_table_from_bytes(to_bytes(t)).rules()[9].label_zh == "休眠客户");
+  const std::unique_ptr<model> any = load_model(r.to_bytes());
+  CHECK(any->kind() == "rfm");
+}
+
+TEST_CASE("damaged bytes give format_error, never a crash") {
+  const std::string good = to_bytes(rfm_strategy().fit_rfm(sample()));
+  CHECK_THROWS_WITH_AS(rfm_model_from_bytes("hello"), doctest::Contains("not tierkit data"), format_error);
+  CHECK_THROWS_WITH_AS(rfm_model_from_bytes(good.substr(0, good.size() - 3)),
+                       doctest::Contains("truncated"), format_error);
+  std::string flipped = good;
+  flipped[flipped.size() - 10] ^= 0x20;
+  CHECK_THROWS_WITH_AS(rfm_model_from_bytes(flipped), doctest::Contains("checksum"), format_error);
+  std::string future = good;
+  future[8] = 7;  // format version 7
+  CHECK_THROWS_WITH_AS(rfm_model_from_bytes(future), doctest::Contains("format version 7"), format_error);
+  CHECK_THROWS_WITH_AS(abc_model_from_bytes(good), doctest::Contains("hold a 'rfm', not a 'abc'"),
+                       format_error);
+  // Every truncation of a valid envelope is rejected cleanly.
+  for (std::size_t n = 0; n < good.size(); n += 7) {
+    CHECK_THROWS_AS(rfm_model_from_bytes(good.substr(0, n)), format_error);
+  }
+}
+
+TEST_CASE("strategies come from the registry by name, with their options checked") {
+  const auto names = registered_strategies();
+  CHECK(std::find(names.begin(), names.end(), "rfm") != names.end());
+  options o;
+  o.set("frequency_bins", 3.0);
+  o.set("segments", std::string("r_rfm"));
+  const std::unique_ptr<model> m = make_strategy("rfm", o)->fit(sample());
+  CHECK(dynamic_cast<const rfm_model&>(*m).frequency().bins == 3);
+  options typo;
+  typo.set("frequncy_bins", 3.0);
+  CHECK_THROWS_WITH_AS(make_strategy("rfm", typo),
+                       doctest::Contains("unknown option 'frequncy_bins' (did you mean 'frequency_bins'"),
+                       invalid_input);
+  CHECK_THROWS_WITH_AS(make_strategy("rmf"), doctest::Contains("no strategy named 'rmf'"), invalid_input);
+  options abc;
+  abc.set("mode", std::string("count"));
+  CHECK(make_strategy("abc", abc)->fit(sample())->apply(sample()).column("abc_class").labels.size() == 4);
+}
+
+TEST_CASE("applications register their own strategies") {
+  struct constant_model final : model {
+    std::string kind() const override { return "constant"; }
+    score_table apply(const metric_table& t) const override {
+      score_table s;
+      s.add_integers("one", std::vector<std::int64_t>(t.rows(), 1));
+      return s;
+    }
+    score_table summary() const override { return {}; }
+    std::unique_ptr<model> clone() const override { return std::make_unique<constant_model>(); }
+    std::string to_bytes() const override { return {}; }
+  };
+  struct constant_strategy final : strategy {
+    std::string kind() const override { return "constant"; }
+    std::unique_ptr<model> fit(const metric_table&) const override {
+      return std::make_unique<constant_model>();
+    }
+  };
+  register_strategy(
+      "constant", [](const options&) { return std::make_unique<constant_strategy>(); },
+      [](const std::string&) { return std::make_unique<constant_model>(); });
+  CHECK(make_strategy("constant")->fit(sample())->apply(sample()).column("one").integers.size() == 6);
+}
