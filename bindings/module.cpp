@@ -13,4 +13,5 @@ PYBIND11_MODULE(_core, m) {
   tierkit::python::bind_profile(m);
   tierkit::python::bind_attributes(m);
   tierkit::python::bind_demo(m);
+  tierkit::python::bind_strategies(m);
 }

@@ -59,6 +59,16 @@ rfm_config rfm_config::chinese_eight(bool median) {
   return c;
 }
 
+rfm_config rfm_config::preset(const std::string& name) {
+  if (name == "default") return rfm_config{};
+  if (name == "r_rfm") return r_rfm();
+  if (name == "pymc_marketing") return pymc_marketing();
+  if (name == "chinese_eight") return chinese_eight(false);
+  if (name == "chinese_eight_median") return chinese_eight(true);
+  throw invalid_input("tierkit.rfm: preset must be 'default', 'r_rfm', 'pymc_marketing', "
+                      "'chinese_eight' or 'chinese_eight_median'; got '" + name + "'");
+}
+
 rfm_model::rfm_model(rfm_config config, fitted_bins r, fitted_bins f, fitted_bins m)
     : config_(std::move(config)), r_(std::move(r)), f_(std::move(f)), m_(std::move(m)) {}
 
@@ -202,7 +212,7 @@ score_table rfm_model::summary() const {
   t.add_labels("closed", closed, {"(lower, upper]", "[lower, upper)"});
   t.add_integers("customers", customers);
   t.add_numbers("share", share);
-  t.add_integers("empty", empty);
+  t.add_integers("is_empty", empty);
   return t;
 }
 

@@ -125,6 +125,15 @@ segment_table segment_table::pymc_marketing() {
   return segment_table(std::move(rules), "Other", "");
 }
 
+segment_table segment_table::preset(const std::string& name) {
+  if (name == "english") return english();
+  if (name == "r_rfm") return r_rfm();
+  if (name == "pymc_marketing") return pymc_marketing();
+  if (name == "chinese_eight") return chinese_eight();
+  throw invalid_input("tierkit.segment_table: preset must be 'english', 'r_rfm', "
+                      "'pymc_marketing' or 'chinese_eight'; got '" + name + "'");
+}
+
 segment_table segment_table::chinese_eight() {
   // Scores 2 = recent / high, 1 = lapsed / low.
   return segment_table({

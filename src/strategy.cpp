@@ -128,32 +128,14 @@ struct registry {
             }
           }
           o.check_known("tierkit rfm strategy", known);
-          const std::string preset = o.text("preset", "default");
-          rfm_config c;
-          if (preset == "r_rfm") c = rfm_config::r_rfm();
-          else if (preset == "pymc_marketing") c = rfm_config::pymc_marketing();
-          else if (preset == "chinese_eight") c = rfm_config::chinese_eight(false);
-          else if (preset == "chinese_eight_median") c = rfm_config::chinese_eight(true);
-          else if (preset != "default") {
-            throw invalid_input("tierkit rfm strategy: preset must be 'default', 'r_rfm', "
-                                "'pymc_marketing', 'chinese_eight' or 'chinese_eight_median'; "
-                                "got '" + preset + "'");
-          }
+          rfm_config c = rfm_config::preset(o.text("preset", "default"));
           c.recency_column = o.text("recency_column", c.recency_column);
           c.frequency_column = o.text("frequency_column", c.frequency_column);
           c.monetary_column = o.text("monetary_column", c.monetary_column);
           c.recency = binning_from(o, "recency_", c.recency);
           c.frequency = binning_from(o, "frequency_", c.frequency);
           c.monetary = binning_from(o, "monetary_", c.monetary);
-          const std::string seg = o.text("segments", "");
-          if (seg == "english") c.segments = segment_table::english();
-          else if (seg == "r_rfm") c.segments = segment_table::r_rfm();
-          else if (seg == "pymc_marketing") c.segments = segment_table::pymc_marketing();
-          else if (seg == "chinese_eight") c.segments = segment_table::chinese_eight();
-          else if (!seg.empty()) {
-            throw invalid_input("tierkit rfm strategy: segments must be 'english', 'r_rfm', "
-                                "'pymc_marketing' or 'chinese_eight'; got '" + seg + "'");
-          }
+          if (o.has("segments")) c.segments = segment_table::preset(o.text("segments", ""));
           return std::unique_ptr<strategy>(std::make_unique<rfm_strategy>(c));
         },
         [](const std::string& bytes) {

@@ -45,6 +45,9 @@ struct rfm_config {
   // The Chinese eight-class model: each metric split at its mean (at the mean counts as
   // high for F and M, as lapsed for R), chinese_eight() segments.
   static rfm_config chinese_eight(bool median = false);
+  // By name: "default", "r_rfm", "pymc_marketing", "chinese_eight", "chinese_eight_median";
+  // invalid_input otherwise.
+  static rfm_config preset(const std::string& name);
 
  private:
   static binning_config reversed() {

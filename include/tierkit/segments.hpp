@@ -78,6 +78,8 @@ class segment_table {
   // The Chinese eight-class model (重要价值客户 ... 一般挽留客户) over two-bin scores (2 =
   // high or recent, 1 = low or lapsed), e.g. from mean or median splits.
   static segment_table chinese_eight();
+  // By name: "english", "r_rfm", "pymc_marketing", "chinese_eight"; invalid_input otherwise.
+  static segment_table preset(const std::string& name);
 
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {

@@ -4,10 +4,13 @@ Start with ``tierkit.profile(transactions, customer=..., time=..., amount=...)``
 data in ``tierkit.demo.transactions()`` show every input column.
 """
 from . import demo
-from ._core import __version__
+from ._core import FORMAT_VERSION, __version__
 from ._errors import FormatError, InvalidInput, SchemaError, TierkitError
+from .abc import ABC, ABCModel, Concentration, concentration
 from .attributes import CustomerAttributes
 from .profile import DroppedRows, Profile, ProfileBuilder, ProfileReport, profile
+from .rfm import RFM, Bins, RFMModel, SegmentCheck, Segments
+from .scoring import load, score
 from .transactions import Transactions
 
 __all__ = [
@@ -19,6 +22,18 @@ __all__ = [
     "DroppedRows",
     "Transactions",
     "CustomerAttributes",
+    "RFM",
+    "RFMModel",
+    "Bins",
+    "Segments",
+    "SegmentCheck",
+    "ABC",
+    "ABCModel",
+    "Concentration",
+    "concentration",
+    "score",
+    "load",
+    "FORMAT_VERSION",
     "demo",
     "TierkitError",
     "InvalidInput",

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from . import _core
 from ._arrow import key_array, masked
+from ._results import ArrowResult
 from ._time import NO_DAY, resolve_zone, to_date, to_day
 from .transactions import Transactions, as_transactions
 
@@ -82,7 +83,7 @@ _COLUMN_DOCS = {
 }
 
 
-class Profile:
+class Profile(ArrowResult):
     """One row per customer, ordered by customer key (ascending).
 
     Columns (see ``Profile.column_docs``): customer key (named and typed as in the
@@ -126,6 +127,10 @@ class Profile:
     def customer_column(self) -> str:
         return self._key_name
 
+    @property
+    def key_name(self) -> str:
+        return self._key_name
+
     def __len__(self) -> int:
         return self._core.size
 
@@ -135,19 +140,6 @@ class Profile:
         if self._table is None:
             self._table = self._build_table()
         return self._table
-
-    def __arrow_c_stream__(self, requested_schema=None):
-        """Arrow PyCapsule export: pa.table(profile), pl.DataFrame(profile), duckdb, ..."""
-        return self.to_arrow().__arrow_c_stream__(requested_schema)
-
-    def to_pandas(self, index: bool = True):
-        """A pandas DataFrame, indexed by customer key unless index=False."""
-        df = self.to_arrow().to_pandas()
-        return df.set_index(self._key_name) if index else df
-
-    def to_polars(self):
-        import polars as pl
-        return pl.from_arrow(self.to_arrow())
 
     def column(self, name: str) -> np.ndarray:
         """One per-customer column as a read-only numpy array (no copy; nulls as stored:

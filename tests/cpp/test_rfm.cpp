@@ -88,7 +88,7 @@ TEST_CASE("the summary is a tidy table of cut points and counts per score") {
   const metric_table t = table({1, 2, 3, 4}, {1, 1, 1, 9}, {1, 2, 3, 4});
   const score_table s = rfm_strategy().fit_rfm(t).summary();
   CHECK(s.rows() == 15);
-  const score_column& empty = s.column("empty");
+  const score_column& empty = s.column("is_empty");
   std::int64_t empties = 0;
   for (auto e : empty.integers) empties += e;
   CHECK(empties >= 3);  // frequency ties collapse bins

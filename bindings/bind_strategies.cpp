@@ -1,0 +1,246 @@
+// Scoring strategies: metric tables, binning and segment settings, RFM and ABC models.
+// Models pickle through tierkit's persistence envelope.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "bindings.hpp"
+#include "tierkit/abc.hpp"
+#include "tierkit/metric_table.hpp"
+#include "tierkit/profile.hpp"
+#include "tierkit/rfm.hpp"
+#include "tierkit/segments.hpp"
+#include "tierkit/serialization.hpp"
+
+namespace py = pybind11;
+
+namespace tierkit::python {
+
+namespace {
+
+// A score table as {name: {"kind", "values", "valid" | "labels"}}, copied into numpy.
+py::dict score_table_dict(const score_table& t) {
+  py::dict out;
+  for (const score_column& c : t.columns) {
+    py::dict d;
+    switch (c.type) {
+      case score_column::kind::integer:
+        d["kind"] = "integer";
+        d["values"] = py::array_t<std::int64_t>(static_cast<py::ssize_t>(c.integers.size()), c.integers.data());
+        break;
+      case score_column::kind::number:
+        d["kind"] = "number";
+        d["values"] = py::array_t<double>(static_cast<py::ssize_t>(c.numbers.size()), c.numbers.data());
+        break;
+      case score_column::kind::label:
+        d["kind"] = "label";
+        d["values"] = py::array_t<std::int32_t>(static_cast<py::ssize_t>(c.codes.size()), c.codes.data());
+        d["labels"] = c.labels;
+        break;
+    }
+    if (!c.valid.empty()) {
+      d["valid"] = py::array_t<std::uint8_t>(static_cast<py::ssize_t>(c.valid.size()), c.valid.data());
+    }
+    out[py::str(c.name)] = d;
+  }
+  return out;
+}
+
+py::dict check_dict(const segment_check& c) {
+  py::dict d;
+  d["cells_won"] = c.cells_won;
+  d["never_match"] = c.never_match;
+  py::list overlaps;
+  for (const segment_overlap& o : c.overlaps) overlaps.append(py::make_tuple(o.first, o.second, o.cells));
+  d["overlaps"] = overlaps;
+  d["uncovered"] = c.uncovered;
+  d["grid_cells"] = c.grid_cells;
+  return d;
+}
+
+py::dict bins_dict(const fitted_bins& b) {
+  py::dict d;
+  d["cuts"] = b.cuts;
+  d["bins"] = b.bins;
+  d["requested_bins"] = b.requested_bins;
+  d["closed"] = closure_name(b.closed);
+  d["higher_is_better"] = b.higher_is_better;
+  d["method"] = bin_method_name(b.method);
+  d["fit_counts"] = b.fit_counts;
+  d["fit_rows"] = b.fit_rows;
+  d["fit_missing"] = b.fit_missing;
+  d["empty_scores"] = b.empty_scores();
+  return d;
+}
+
+template <class Model, Model (*From)(const std::string&)>
+void pickling(py::class_<Model>& c) {
+  c.def("to_bytes", [](const Model& m) { return py::bytes(tierkit::to_bytes(m)); })
+      .def_static("from_bytes", [](const py::bytes& b) { return From(std::string(b)); })
+      .def(py::pickle([](const Model& m) { return py::bytes(tierkit::to_bytes(m)); },
+                      [](const py::bytes& b) { return From(std::string(b)); }))
+      .def("__eq__", [](const Model& a, const Model& b) { return a == b; });
+}
+
+}  // namespace
+
+void bind_strategies(py::module_& m) {
+  py::class_<metric_table>(m, "MetricTable")
+      .def(py::init<>())
+      .def_static("from_profile", &metric_table::from_profile, py::arg("profile"))
+      .def("add", [](metric_table& t, const std::string& name, py::array_t<double, py::array::c_style | py::array::forcecast> v) {
+        t.add(name, std::vector<double>(v.data(), v.data() + v.size()));
+      }, py::arg("name"), py::arg("values"))
+      .def_property_readonly("rows", &metric_table::rows)
+      .def_property_readonly("names", &metric_table::names)
+      .def("column", [](const metric_table& t, const std::string& name) {
+        const std::vector<double>& c = t.column(name, "tierkit.MetricTable");
+        return py::array_t<double>(static_cast<py::ssize_t>(c.size()), c.data());
+      }, py::arg("name"));
+
+  py::class_<binning_config>(m, "BinningConfig")
+      .def(py::init<>())
+      .def_property("method", [](const binning_config& b) { return bin_method_name(b.method); },
+                    [](binning_config& b, const std::string& s) { b.method = parse_bin_method(s); })
+      .def_readwrite("bins", &binning_config::bins)
+      .def_readwrite("percentiles", &binning_config::percentiles)
+      .def_readwrite("cuts", &binning_config::cuts)
+      .def_property("closed", [](const binning_config& b) { return closure_name(b.closed); },
+                    [](binning_config& b, const std::string& s) { b.closed = parse_closure(s); })
+      .def_readwrite("higher_is_better", &binning_config::higher_is_better)
+      .def_property("rule", [](const binning_config& b) { return quantile_rule_name(b.rule); },
+                    [](binning_config& b, const std::string& s) { b.rule = parse_quantile_rule(s); })
+      .def_readwrite("cut_offset", &binning_config::cut_offset)
+      .def_property("renumber", [](const binning_config& b) { return b.collapse == collapse_policy::renumber; },
+                    [](binning_config& b, bool r) {
+                      b.collapse = r ? collapse_policy::renumber : collapse_policy::keep_empty;
+                    })
+      .def("check", &binning_config::check, py::arg("what"));
+
+  py::class_<segment_rule>(m, "SegmentRule")
+      .def(py::init([](std::string name, std::string zh, int r_lo, int r_hi, int f_lo, int f_hi,
+                       int m_lo, int m_hi) {
+             return segment_rule{std::move(name), std::move(zh), r_lo, r_hi, f_lo, f_hi, m_lo, m_hi};
+           }),
+           py::arg("name"), py::arg("label_zh"), py::arg("r_lo"), py::arg("r_hi"),
+           py::arg("f_lo"), py::arg("f_hi"), py::arg("m_lo"), py::arg("m_hi"))
+      .def_readonly("name", &segment_rule::name)
+      .def_readonly("label_zh", &segment_rule::label_zh)
+      .def_property_readonly("recency", [](const segment_rule& r) { return py::make_tuple(r.r_lo, r.r_hi); })
+      .def_property_readonly("frequency", [](const segment_rule& r) { return py::make_tuple(r.f_lo, r.f_hi); })
+      .def_property_readonly("monetary", [](const segment_rule& r) { return py::make_tuple(r.m_lo, r.m_hi); });
+
+  py::class_<segment_table> st(m, "SegmentTable");
+  st.def(py::init<std::vector<segment_rule>, std::string, std::string>(), py::arg("rules"),
+         py::arg("default_name"), py::arg("default_label_zh"))
+      .def_property_readonly("rules", &segment_table::rules)
+      .def_property_readonly("default_name", &segment_table::default_name)
+      .def_property_readonly("default_label_zh", &segment_table::default_label_zh)
+      .def("match", [](const segment_table& t, int r, int f, int mm) { return t.match(r, f, mm); })
+      .def("check", [](const segment_table& t, int r, int f, int mm) { return check_dict(t.check(r, f, mm)); },
+           py::arg("r_bins"), py::arg("f_bins"), py::arg("m_bins"))
+      .def_static("preset", &segment_table::preset, py::arg("name"))
+      .def("to_bytes", [](const segment_table& t) { return py::bytes(tierkit::to_bytes(t)); })
+      .def_static("from_bytes", [](const py::bytes& b) { return segment_table_from_bytes(std::string(b)); })
+      .def(py::pickle([](const segment_table& t) { return py::bytes(tierkit::to_bytes(t)); },
+                      [](const py::bytes& b) { return segment_table_from_bytes(std::string(b)); }));
+
+  py::class_<rfm_config>(m, "RFMConfig")
+      .def(py::init<>())
+      .def_static("preset", &rfm_config::preset, py::arg("name"))
+      .def_readwrite("recency_column", &rfm_config::recency_column)
+      .def_readwrite("frequency_column", &rfm_config::frequency_column)
+      .def_readwrite("monetary_column", &rfm_config::monetary_column)
+      .def_readwrite("recency", &rfm_config::recency)
+      .def_readwrite("frequency", &rfm_config::frequency)
+      .def_readwrite("monetary", &rfm_config::monetary)
+      .def_readwrite("segments", &rfm_config::segments);
+
+  py::class_<rfm_model> rm(m, "RFMModel");
+  rm.def("apply", [](const rfm_model& mod, const metric_table& t) {
+        score_table s;
+        {
+          py::gil_scoped_release release;
+          s = mod.apply(t);
+        }
+        return score_table_dict(s);
+      }, py::arg("metrics"))
+      .def("summary", [](const rfm_model& mod) { return score_table_dict(mod.summary()); })
+      .def("check_segments", [](const rfm_model& mod) { return check_dict(mod.check_segments()); })
+      .def_property_readonly("recency", [](const rfm_model& mod) { return bins_dict(mod.recency()); })
+      .def_property_readonly("frequency", [](const rfm_model& mod) { return bins_dict(mod.frequency()); })
+      .def_property_readonly("monetary", [](const rfm_model& mod) { return bins_dict(mod.monetary()); })
+      .def_property_readonly("columns", [](const rfm_model& mod) {
+        return py::make_tuple(mod.config().recency_column, mod.config().frequency_column,
+                              mod.config().monetary_column);
+      })
+      .def_property_readonly("segments", [](const rfm_model& mod) { return mod.config().segments; });
+  pickling<rfm_model, &rfm_model_from_bytes>(rm);
+
+  py::class_<rfm_strategy>(m, "RFMStrategy")
+      .def(py::init<rfm_config>(), py::arg("config"))
+      .def("fit", [](const rfm_strategy& s, const metric_table& t) {
+        py::gil_scoped_release release;
+        return s.fit_rfm(t);
+      }, py::arg("metrics"));
+
+  py::class_<abc_config>(m, "ABCConfig")
+      .def(py::init<>())
+      .def_readwrite("column", &abc_config::column)
+      .def_property("mode", [](const abc_config& c) { return abc_mode_name(c.mode); },
+                    [](abc_config& c, const std::string& s) { c.mode = parse_abc_mode(s); })
+      .def_readwrite("shares", &abc_config::shares)
+      .def_readwrite("labels", &abc_config::labels)
+      .def_property("nonpositive", [](const abc_config& c) { return nonpositive_policy_name(c.nonpositive); },
+                    [](abc_config& c, const std::string& s) { c.nonpositive = parse_nonpositive_policy(s); })
+      .def_readwrite("nonpositive_label", &abc_config::nonpositive_label);
+
+  py::class_<abc_model> am(m, "ABCModel");
+  am.def("apply", [](const abc_model& mod, const metric_table& t) { return score_table_dict(mod.apply(t)); },
+         py::arg("metrics"))
+      .def("summary", [](const abc_model& mod) { return score_table_dict(mod.summary()); })
+      .def_property_readonly("labels", &abc_model::labels)
+      .def_property_readonly("column", [](const abc_model& mod) { return mod.config().column; })
+      .def_property_readonly("mode", [](const abc_model& mod) { return abc_mode_name(mod.config().mode); })
+      .def_property_readonly("shares", [](const abc_model& mod) { return mod.config().shares; })
+      .def_property_readonly("nonpositive", [](const abc_model& mod) {
+        return nonpositive_policy_name(mod.config().nonpositive);
+      })
+      .def_property_readonly("missing", &abc_model::missing_at_fit)
+      .def_property_readonly("concentration", [](const abc_model& mod) {
+        const concentration& c = mod.concentration_at_fit();
+        py::dict d;
+        d["customers"] = c.customers;
+        d["negative_left_out"] = c.negative_left_out;
+        d["total"] = c.total;
+        d["gini"] = c.gini;
+        d["top20_share"] = c.top20_share;
+        d["lorenz"] = py::array_t<double>(static_cast<py::ssize_t>(c.lorenz.size()), c.lorenz.data());
+        return d;
+      });
+  pickling<abc_model, &abc_model_from_bytes>(am);
+
+  py::class_<abc_strategy>(m, "ABCStrategy")
+      .def(py::init<abc_config>(), py::arg("config"))
+      .def("fit", [](const abc_strategy& s, const metric_table& t) {
+        const std::vector<double>& v = t.column(s.config().column, "tierkit.abc");
+        py::gil_scoped_release release;
+        return s.fit_abc(v);
+      }, py::arg("metrics"));
+
+  m.def("concentration", [](py::array_t<double, py::array::c_style | py::array::forcecast> v) {
+    const concentration c = measure_concentration(std::vector<double>(v.data(), v.data() + v.size()));
+    py::dict d;
+    d["customers"] = c.customers;
+    d["negative_left_out"] = c.negative_left_out;
+    d["total"] = c.total;
+    d["gini"] = c.gini;
+    d["top20_share"] = c.top20_share;
+    d["lorenz"] = py::array_t<double>(static_cast<py::ssize_t>(c.lorenz.size()), c.lorenz.data());
+    return d;
+  }, py::arg("values"));
+  m.def("envelope_kind", [](const py::bytes& b) { return envelope_kind(std::string(b)); });
+  m.attr("FORMAT_VERSION") = format_version;
+}
+
+}  // namespace tierkit::python

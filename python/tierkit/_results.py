@@ -1,0 +1,117 @@
+"""Keyed result tables: what profiles, scores and summaries come back as.
+
+A result is a pyarrow Table whose first column is the key (customer id, product id, ...)
+with its original name and type; it converts to pandas (indexed by the key), polars and
+any Arrow consumer (``__arrow_c_stream__``), and renders as an HTML table in Jupyter.
+"""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pyarrow as pa
+
+
+class ArrowResult:
+    """Base of keyed results: subclasses provide ``to_arrow()`` and ``key_name``."""
+
+    key_name: str | None = None
+
+    def to_arrow(self) -> pa.Table:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        """Arrow PyCapsule export: pa.table(x), pl.DataFrame(x), duckdb, ..."""
+        return self.to_arrow().__arrow_c_stream__(requested_schema)
+
+    def to_pandas(self, index: bool = True):
+        """A pandas DataFrame, indexed by the key unless index=False."""
+        df = self.to_arrow().to_pandas()
+        return df.set_index(self.key_name) if index and self.key_name else df
+
+    def to_polars(self):
+        import polars as pl
+        return pl.from_arrow(self.to_arrow())
+
+    def __len__(self) -> int:
+        return self.to_arrow().num_rows
+
+
+class Table(ArrowResult):
+    """A keyed result table (scores of a strategy, a summary)."""
+
+    def __init__(self, table: pa.Table, key_name: str | None = None, title: str = "result"):
+        self._table = table
+        self.key_name = key_name
+        self.title = title
+
+    def to_arrow(self) -> pa.Table:
+        return self._table
+
+    @property
+    def column_names(self) -> list[str]:
+        return self._table.column_names
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        return self._table.column(name)
+
+    def __getitem__(self, name: str) -> pa.ChunkedArray:
+        return self._table.column(name)
+
+    def __repr__(self) -> str:
+        cols = ", ".join(self._table.column_names)
+        return f"<tierkit {self.title}: {self._table.num_rows:,} rows; {cols}>"
+
+    def _repr_html_(self) -> str:
+        return html_table(self._table, title=f"tierkit {self.title}")
+
+
+def html_table(table: pa.Table, title: str = "", limit: int = 20) -> str:
+    esc = html.escape
+    cols = table.column_names
+    out = [f"<div><strong>{esc(title)}</strong>" if title else "<div>", "<table><tr>"]
+    out += [f"<th>{esc(c)}</th>" for c in cols]
+    out.append("</tr>")
+    for row in table.slice(0, limit).to_pylist():
+        out.append("<tr>" + "".join(f"<td>{esc(cell(row[c]))}</td>" for c in cols) + "</tr>")
+    if table.num_rows > limit:
+        out.append(f"<tr><td colspan='{len(cols)}'>… {table.num_rows - limit:,} more rows</td></tr>")
+    out.append("</table></div>")
+    return "".join(out)
+
+
+def cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if v != v:
+            return ""
+        return f"{v:,.4g}" if abs(v) < 1 and v != 0 else f"{v:,.2f}"
+    return str(v)
+
+
+# Scores are small but come back as int32: int8 columns overflow silently in pandas
+# arithmetic (r_score * 100).
+_INTEGER_TYPES = {"r_score": pa.int32(), "f_score": pa.int32(), "m_score": pa.int32(),
+                  "rfm_sum": pa.int32(), "rfm_code": pa.int32(), "score": pa.int32()}
+
+
+def arrow_columns(core_columns: dict) -> dict[str, pa.Array]:
+    """Arrow arrays of a core score table ({name: {kind, values, valid | labels}})."""
+    out = {}
+    for name, c in core_columns.items():
+        values = c["values"]
+        if c["kind"] == "label":
+            mask = values < 0
+            indices = pa.array(np.where(mask, 0, values).astype(np.int32), mask=mask if mask.any() else None)
+            out[name] = pa.DictionaryArray.from_arrays(indices, pa.array(c["labels"], pa.string()))
+            continue
+        valid = c.get("valid")
+        mask = None if valid is None else ~valid.astype(bool)
+        if mask is not None and not mask.any():
+            mask = None
+        arr = pa.array(values, mask=mask)
+        if c["kind"] == "integer":
+            arr = arr.cast(_INTEGER_TYPES.get(name, pa.int64()))
+        out[name] = arr
+    return out

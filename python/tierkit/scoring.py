@@ -1,0 +1,175 @@
+"""What every scoring strategy shares: reading its input, joining results, persistence.
+
+A strategy has ``fit(data) -> model``; a model has ``apply(data) -> table``. ``data`` is a
+``tierkit.Profile`` (its metrics, keyed by customer) or any table with a key column and
+numeric columns (pandas, polars, pyarrow, DuckDB, ...): ABC of products works the same way
+as ABC of customers. Your own strategies plug in by having the same two methods (see
+``score``).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import _core
+from ._arrow import as_arrow, missing_column
+from ._errors import InvalidInput, SchemaError
+from ._results import Table, arrow_columns
+from .profile import Profile
+
+
+class Metrics:
+    """The input of a strategy: a core MetricTable, the keys and the key column's name."""
+
+    def __init__(self, core: _core.MetricTable, keys: pa.Array, key_name: str,
+                 profile: Profile | None = None):
+        self.core = core
+        self.keys = keys
+        self.key_name = key_name
+        self.profile = profile
+
+    def add(self, name: str, values: np.ndarray) -> None:
+        self.core.add(name, np.asarray(values, dtype=np.float64))
+
+    def column(self, name: str) -> np.ndarray:
+        return self.core.column(name)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.core.names)
+
+
+def metrics_of(data, key: str | None = None, what: str = "tierkit") -> Metrics:
+    """Metrics of a Profile, or of any keyed table (all numeric columns, nulls as NaN).
+
+    Policy for tables: the key column must be present, without nulls and without repeats
+    (scores are joined back by key); booleans, integers, floats and decimals become
+    numbers; other columns are left out.
+    """
+    if isinstance(data, Metrics):
+        return data
+    if isinstance(data, Profile):
+        if key is not None and key != data.key_name:
+            raise SchemaError(f"{what}: a Profile is keyed by {data.key_name!r}, not {key!r}")
+        core = _core.MetricTable.from_profile(data._core)
+        keys = data.to_arrow().column(0).combine_chunks()
+        return Metrics(core, keys, data.key_name, data)
+    source = as_arrow(data, what)
+    table = source.read_all() if isinstance(source, pa.RecordBatchReader) else source
+    key = key or ("customer_id" if "customer_id" in table.column_names else None)
+    if key is None:
+        raise SchemaError(f"{what}: name the key column with key=... (columns: "
+                          f"{', '.join(table.column_names)})")
+    if key not in table.column_names:
+        raise missing_column(key, table.column_names, "key", what)
+    keys = table.column(key).combine_chunks()
+    if keys.null_count:
+        raise InvalidInput(f"{what}: the key column {key!r} has {keys.null_count:,} null rows")
+    distinct = pc.count_distinct(keys).as_py()
+    if distinct != len(keys):
+        raise InvalidInput(f"{what}: the key column {key!r} repeats {len(keys) - distinct:,} "
+                           "rows; strategies need one row per key")
+    core = _core.MetricTable()
+    for name in table.column_names:
+        if name == key:
+            continue
+        t = table.schema.field(name).type
+        if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t) \
+                or pa.types.is_boolean(t):
+            col = table.column(name).cast(pa.float64())
+            core.add(name, col.to_numpy(zero_copy_only=False))  # nulls become NaN
+    if core.rows == 0 and table.num_rows:
+        raise SchemaError(f"{what}: the table has no numeric column besides the key {key!r}")
+    return Metrics(core, keys, key)
+
+
+def keyed_table(metrics: Metrics, columns: dict, title: str) -> Table:
+    """A keyed result table from a core score table."""
+    arrays = {metrics.key_name: metrics.keys}
+    for name, arr in arrow_columns(columns).items():
+        if name == metrics.key_name:
+            raise SchemaError(f"tierkit: the key column {name!r} collides with a score column")
+        arrays[name] = arr
+    return Table(pa.table(arrays), metrics.key_name, title)
+
+
+def plain_table(columns: dict, title: str) -> Table:
+    return Table(pa.table(arrow_columns(columns)), None, title)
+
+
+def score(data, *strategies, key: str | None = None) -> Table:
+    """Fits every strategy to `data`, applies it, and joins the results by key.
+
+    A strategy is a tierkit strategy (RFM, ABC, ...) or any object with ``fit(data)``
+    returning a model with ``apply(data)``; a Python model's result must be a table
+    (pandas, polars, pyarrow, ...) holding the key column, or one row per input row in
+    input order. Column names must not repeat across strategies.
+    """
+    if not strategies:
+        raise InvalidInput("tierkit.score: give at least one strategy")
+    metrics = metrics_of(data, key, "tierkit.score")
+    target = metrics.profile if metrics.profile is not None else data
+    result = pa.table({metrics.key_name: metrics.keys})
+    for s in strategies:
+        if not (hasattr(s, "fit") and callable(s.fit)):
+            raise InvalidInput(f"tierkit.score: {type(s).__name__} has no fit(data) method")
+        model = s.fit(metrics if _is_tierkit(s) else target)
+        if not (hasattr(model, "apply") and callable(model.apply)):
+            raise InvalidInput(f"tierkit.score: the model of {type(s).__name__} has no "
+                               "apply(data) method")
+        out = model.apply(metrics if _is_tierkit(s) else target)
+        result = _join(result, out, metrics, type(s).__name__)
+    return Table(result, metrics.key_name, "scores")
+
+
+def _is_tierkit(s) -> bool:
+    return type(s).__module__.startswith("tierkit")
+
+
+def _join(result: pa.Table, out, metrics: Metrics, who: str) -> pa.Table:
+    t = out.to_arrow() if hasattr(out, "to_arrow") and not isinstance(out, pa.Table) else out
+    source = as_arrow(t, f"tierkit.score ({who})")
+    t = source.read_all() if isinstance(source, pa.RecordBatchReader) else source
+    if metrics.key_name in t.column_names:
+        # Align by key: every input key must be there once.
+        if t.num_rows != result.num_rows:
+            raise InvalidInput(f"tierkit.score: {who} returned {t.num_rows:,} rows for "
+                               f"{result.num_rows:,} keys")
+        order = pc.index_in(metrics.keys, value_set=t.column(metrics.key_name))
+        if order.null_count:
+            raise InvalidInput(f"tierkit.score: {who} left out {order.null_count:,} keys")
+        t = t.take(order).drop_columns([metrics.key_name])
+    elif t.num_rows != result.num_rows:
+        raise InvalidInput(f"tierkit.score: {who} returned {t.num_rows:,} rows without a "
+                           f"{metrics.key_name!r} column, for {result.num_rows:,} input rows")
+    for name in t.column_names:
+        if name in result.column_names:
+            raise SchemaError(f"tierkit.score: {who} returns a column {name!r} that another "
+                              "strategy returned already")
+        result = result.append_column(name, t.column(name))
+    return result
+
+
+_LOADERS: dict[str, Callable[[bytes], Any]] = {}
+
+
+def register_loader(kind: str, load: Callable[[bytes], Any]) -> None:
+    _LOADERS[kind] = load
+
+
+def load(source) -> Any:
+    """A model or segment table from a file path or bytes written by ``save``/``to_bytes``."""
+    data = source if isinstance(source, (bytes, bytearray)) else open(source, "rb").read()
+    kind = _core.envelope_kind(bytes(data))
+    if kind not in _LOADERS:
+        from ._errors import FormatError
+        raise FormatError(f"tierkit.load: no loader for objects of kind {kind!r}")
+    return _LOADERS[kind](bytes(data))
+
+
+def save_bytes(path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)

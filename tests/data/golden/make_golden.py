@@ -1,0 +1,18 @@
+"""Writes the golden files of the current format version. Run once per new format
+version (python tests/data/golden/make_golden.py); never overwrite an older version's files:
+tests/python/test_scoring.py checks that they still load."""
+from pathlib import Path
+import sys
+
+import tierkit as tk
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
+from test_scoring import golden_input  # noqa: E402
+
+here = Path(__file__).resolve().parent
+v = tk.FORMAT_VERSION
+df = golden_input()
+tk.RFM().fit(df).save(here / f"rfm_v{v}.tkm")
+tk.ABC().fit(df).save(here / f"abc_v{v}.tkm")
+tk.Segments.preset("english").save(here / f"segments_v{v}.tkm")
+print(f"wrote the golden files of format version {v} to {here}")
