@@ -7,7 +7,10 @@ customer with the columns of `PROFILE_COLUMNS`, so that answers can be compared.
 The profile job: per customer, first and last purchase day, frequency (distinct orders
 with a purchase line), purchase days (distinct days with a purchase line), lines, returns
 (distinct orders with a return line), net, gross and returned value. A purchase line has
-amount >= 0; days are UTC calendar days.
+amount >= 0; days are UTC calendar days. Money is summed exactly, as a careful
+implementation does: the peers sum whole cents as integers (the demo amounts are cents),
+tierkit sums on its 10^-9 decimal grid; float sums would depend on the row order and
+disagree at cut points.
 """
 from __future__ import annotations
 
@@ -36,7 +39,7 @@ def profile_pandas(t: pa.Table) -> pd.DataFrame:
     df = pd.DataFrame({
         "customer_id": t.column("customer_id").to_numpy(),
         "day": t.column("time").cast(pa.int64()).to_numpy() // US_PER_DAY,
-        "amount": t.column("amount").to_numpy(),
+        "amount": np.round(t.column("amount").to_numpy() * 100).astype(np.int64),  # cents
         "order_id": t.column("order_id").to_numpy(),
     })
     buy = df["amount"] >= 0
@@ -50,10 +53,11 @@ def profile_pandas(t: pa.Table) -> pd.DataFrame:
     r = df[~buy].groupby("customer_id").agg(returns=("order_id", "nunique"),
                                             returns_value=("amount", "sum"))
     out = every.join(b).join(r)
-    out["returns_value"] = -out["returns_value"].fillna(0.0)
+    out["returns_value"] = -out["returns_value"].fillna(0) / 100
     for c in ("frequency", "purchase_days", "returns"):
         out[c] = out[c].fillna(0).astype(np.int64)
-    out["gross_sales"] = out["gross_sales"].fillna(0.0)
+    out["gross_sales"] = out["gross_sales"].fillna(0) / 100
+    out["monetary"] = out["monetary"] / 100
     return out.reset_index().sort_values("customer_id", ignore_index=True)[PROFILE_COLUMNS]
 
 
@@ -62,7 +66,8 @@ def profile_polars(t: pa.Table) -> pd.DataFrame:
     buy = pl.col("amount") >= 0
     out = (
         pl.from_arrow(t).lazy()
-        .with_columns((pl.col("time").cast(pl.Int64) // US_PER_DAY).alias("day"))
+        .with_columns((pl.col("time").cast(pl.Int64) // US_PER_DAY).alias("day"),
+                      (pl.col("amount") * 100).round().cast(pl.Int64).alias("amount"))
         .group_by("customer_id")
         .agg(
             pl.col("day").filter(buy).min().alias("first_purchase"),
@@ -78,7 +83,12 @@ def profile_polars(t: pa.Table) -> pd.DataFrame:
         .sort("customer_id")
         .collect()
     )
-    return out.to_pandas()[PROFILE_COLUMNS]
+    df = out.to_pandas()[PROFILE_COLUMNS]
+    # cents to currency here: polars turns "/ 100" into "* 0.01", which is not correctly
+    # rounded (255.64000000000001)
+    for c in ("monetary", "gross_sales", "returns_value"):
+        df[c] = df[c] / 100
+    return df
 
 
 def profile_duckdb(t: pa.Table) -> pd.DataFrame:
@@ -87,7 +97,8 @@ def profile_duckdb(t: pa.Table) -> pd.DataFrame:
     con.register("tx", t)
     q = f"""
         with lines as (
-          select customer_id, epoch_us(time) // {US_PER_DAY} as day, amount, order_id
+          select customer_id, epoch_us(time) // {US_PER_DAY} as day,
+                 round(amount * 100)::bigint as amount, order_id
           from tx)
         select customer_id,
                min(day) filter (where amount >= 0) as first_purchase,
@@ -96,13 +107,157 @@ def profile_duckdb(t: pa.Table) -> pd.DataFrame:
                count(distinct day) filter (where amount >= 0) as purchase_days,
                count(*) as transactions,
                count(distinct order_id) filter (where amount < 0) as returns,
-               sum(amount) as monetary,
-               coalesce(sum(amount) filter (where amount >= 0), 0) as gross_sales,
-               coalesce(-sum(amount) filter (where amount < 0), 0) as returns_value
+               sum(amount) / 100 as monetary,
+               coalesce(sum(amount) filter (where amount >= 0), 0) / 100 as gross_sales,
+               coalesce(-sum(amount) filter (where amount < 0), 0) / 100 as returns_value
         from lines group by customer_id order by customer_id"""
-    out = con.execute(q).to_arrow_table()
+    out = con.sql(q).to_arrow_table()
     con.close()
     return out.to_pandas()[PROFILE_COLUMNS]
+
+
+# --- profile + RFM quintiles + ABC ------------------------------------------------------------
+# The same semantics everywhere: RFM cut points are the ceil(j n / 5)-th smallest values
+# over customers with a purchase (inverted CDF), bins (c_{j-1}, c_j], recency reversed;
+# ABC by value, bounds 80% / 95% of the positive total, a tie group takes the class that
+# the value before its first member gives, non-positive values class "N". Shares are exact:
+# tierkit sums on a 10^-9 decimal grid; the peers sum whole cents (the demo amounts are
+# cents) and compare in integers.
+SCORE_COLUMNS = ["customer_id", "r_score", "f_score", "m_score", "abc_class"]
+K = 5
+
+
+def rfm_abc_tierkit(t: pa.Table) -> pd.DataFrame:
+    import tierkit as tk
+    p = tk.profile(t, order="order_id", spend_series=False)
+    s = tk.score(p, tk.RFM(segments=None), tk.ABC()).to_arrow()
+    df = pd.DataFrame({c: s.column(c).to_numpy(zero_copy_only=False) for c in SCORE_COLUMNS[:4]})
+    df["abc_class"] = s.column("abc_class").cast(pa.string()).to_numpy(zero_copy_only=False)
+    return df
+
+
+def _scores_numpy(x: np.ndarray, higher_is_better: bool) -> np.ndarray:
+    v = x[~np.isnan(x)]
+    n = len(v)
+    ranks = [int(np.ceil(j * n / K)) for j in range(1, K)]
+    part = np.partition(v, [r - 1 for r in ranks])
+    cuts = part[[r - 1 for r in ranks]]
+    b = np.searchsorted(cuts, x, side="left")
+    s = b + 1 if higher_is_better else K - b
+    return np.where(np.isnan(x), 0, s)
+
+
+def _abc_numpy(m: np.ndarray) -> np.ndarray:
+    out = np.full(len(m), "N", dtype=object)
+    cents = np.round(m * 100).astype(np.int64)
+    pos = np.flatnonzero(cents > 0)
+    order = pos[np.argsort(-cents[pos], kind="stable")]
+    v = cents[order]
+    before = np.cumsum(v) - v
+    first = np.r_[True, v[1:] != v[:-1]]
+    first_of_group = np.maximum.accumulate(np.where(first, np.arange(len(v)), 0))
+    b, total = before[first_of_group] * 100, v.sum()
+    out[order] = np.where(b >= 95 * total, "C", np.where(b >= 80 * total, "B", "A"))
+    return out
+
+
+def rfm_abc_pandas(t: pa.Table) -> pd.DataFrame:
+    prof = profile_pandas(t)
+    scored = prof["first_purchase"].notna().to_numpy()
+    # as_of is the day after the last line of any kind: take it from the data
+    as_of = (t.column("time").cast(pa.int64()).to_numpy() // US_PER_DAY).max() + 1
+    rec = np.where(scored, as_of - prof["last_purchase"].to_numpy(dtype=float), np.nan)
+    freq = np.where(scored, prof["frequency"].to_numpy(dtype=float), np.nan)
+    mon = np.where(scored, prof["monetary"].to_numpy(dtype=float), np.nan)
+    return pd.DataFrame({"customer_id": prof["customer_id"].to_numpy(),
+                         "r_score": _scores_numpy(rec, False), "f_score": _scores_numpy(freq, True),
+                         "m_score": _scores_numpy(mon, True),
+                         "abc_class": _abc_numpy(prof["monetary"].to_numpy(dtype=float))})
+
+
+def rfm_abc_polars(t: pa.Table) -> pd.DataFrame:
+    import polars as pl
+    prof = pl.from_pandas(profile_polars(t))
+    as_of = (t.column("time").cast(pa.int64()).to_numpy() // US_PER_DAY).max() + 1
+    prof = prof.with_columns((pl.lit(as_of) - pl.col("last_purchase")).alias("recency"))
+    buyers = prof.filter(pl.col("last_purchase").is_not_null())
+    n = buyers.height
+
+    def cuts(col):
+        s = buyers.get_column(col).sort()
+        return [s[int(np.ceil(j * n / K)) - 1] for j in range(1, K)]
+
+    def score(col, better):
+        b = sum((pl.col(col) > c).cast(pl.Int32) for c in cuts(col))
+        s = (b + 1) if better else (K - b)
+        return pl.when(pl.col("last_purchase").is_null()).then(0).otherwise(s).alias(col[0] + "_score")
+
+    out = prof.with_columns(score("recency", False), score("frequency", True), score("monetary", True))
+    pos = (out.with_columns((pl.col("monetary") * 100).round().cast(pl.Int64).alias("cents"))
+           .filter(pl.col("cents") > 0).sort("cents", descending=True)
+           .with_columns((pl.col("cents").cum_sum() - pl.col("cents")).alias("before"))
+           .with_columns((pl.col("before").min().over("cents") * 100).alias("first_before")))
+    total = pos.get_column("cents").sum()
+    pos = pos.with_columns(
+        pl.when(pl.col("first_before") >= 95 * total).then(pl.lit("C"))
+        .when(pl.col("first_before") >= 80 * total).then(pl.lit("B"))
+        .otherwise(pl.lit("A")).alias("abc_class")).select("customer_id", "abc_class")
+    out = (out.join(pos, on="customer_id", how="left")
+           .with_columns(pl.col("abc_class").fill_null("N")).sort("customer_id"))
+    return out.select(SCORE_COLUMNS).to_pandas()
+
+
+def rfm_abc_duckdb(t: pa.Table) -> pd.DataFrame:
+    import duckdb
+    con = duckdb.connect()
+    con.register("tx", t)
+    # The ceil(j n / K)-th smallest value, j = 1..K-1, as a list.
+    ranks = ", ".join(f"(n * {j} + {K - 1}) // {K}" for j in range(1, K))
+    cut_sql = lambda col: f"""
+        (select list(x order by rn) from (
+           select {col} as x, row_number() over (order by {col}) as rn, count(*) over () as n
+           from buyers) where rn in ({ranks}))"""
+    q = f"""
+        with lines as (
+          select customer_id, epoch_us(time) // {US_PER_DAY} as day,
+                 round(amount * 100)::bigint as amount, order_id from tx),
+        horizon as (select max(day) + 1 as as_of from lines),
+        prof as (
+          select customer_id,
+                 max(day) filter (where amount >= 0) as last_purchase,
+                 count(distinct order_id) filter (where amount >= 0) as frequency,
+                 sum(amount) / 100 as monetary
+          from lines group by customer_id),
+        scored as (select p.*, (select as_of from horizon) - last_purchase as recency from prof p),
+        buyers as (select * from scored where last_purchase is not null),
+        cuts as (select {cut_sql('recency')} as rc, {cut_sql('frequency')} as fc,
+                        {cut_sql('monetary')} as mc),
+        rfm as (
+          select s.customer_id,
+                 case when last_purchase is null then 0 else
+                   {K} - ((recency > rc[1])::int + (recency > rc[2])::int + (recency > rc[3])::int + (recency > rc[4])::int) end as r_score,
+                 case when last_purchase is null then 0 else
+                   1 + (frequency > fc[1])::int + (frequency > fc[2])::int + (frequency > fc[3])::int + (frequency > fc[4])::int end as f_score,
+                 case when last_purchase is null then 0 else
+                   1 + (monetary > mc[1])::int + (monetary > mc[2])::int + (monetary > mc[3])::int + (monetary > mc[4])::int end as m_score,
+                 monetary
+          from scored s, cuts),
+        cents as (select customer_id, round(monetary * 100)::bigint as c from rfm),
+        pos as (
+          select customer_id, c,
+                 sum(c) over (order by c desc rows between unbounded preceding and current row) - c as before
+          from cents where c > 0),
+        tot as (select sum(c) as total from pos),
+        abc as (
+          select customer_id,
+                 case when first_before * 100 >= 95 * total then 'C'
+                      when first_before * 100 >= 80 * total then 'B' else 'A' end as abc_class
+          from (select customer_id, min(before) over (partition by c) as first_before from pos), tot)
+        select r.customer_id, r.r_score, r.f_score, r.m_score, coalesce(a.abc_class, 'N') as abc_class
+        from rfm r left join abc a using (customer_id) order by r.customer_id"""
+    out = con.sql(q).to_arrow_table()
+    con.close()
+    return out.to_pandas()[SCORE_COLUMNS]
 
 
 JOBS = {
@@ -112,6 +267,12 @@ JOBS = {
         "polars": profile_polars,
         "duckdb": profile_duckdb,
     },
+    "rfm_abc": {
+        "tierkit": rfm_abc_tierkit,
+        "pandas": rfm_abc_pandas,
+        "polars": rfm_abc_polars,
+        "duckdb": rfm_abc_duckdb,
+    },
 }
 
 
@@ -120,10 +281,14 @@ def check_same(job: str, reference: pd.DataFrame, other: pd.DataFrame, engine: s
     assert len(reference) == len(other), f"{job}/{engine}: {len(other)} customers, " \
                                          f"expected {len(reference)}"
     for c in reference.columns:
+        if c == "abc_class":
+            np.testing.assert_array_equal(other[c].astype(str).to_numpy(),
+                                          reference[c].astype(str).to_numpy(),
+                                          err_msg=f"{job}/{engine}: column {c}")
+            continue
         a = reference[c].to_numpy(dtype=np.float64, na_value=np.nan)
         b = other[c].to_numpy(dtype=np.float64, na_value=np.nan)
-        if c in ("monetary", "gross_sales", "returns_value"):
-            np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-6,
-                                       err_msg=f"{job}/{engine}: column {c}")
-        else:
-            np.testing.assert_array_equal(b, a, err_msg=f"{job}/{engine}: column {c}")
+        if c in ("r_score", "f_score", "m_score"):
+            a, b = np.nan_to_num(a), np.nan_to_num(b)  # unscored: null (tierkit) or 0
+        # Money too must agree exactly: every engine sums exactly (see the module doc).
+        np.testing.assert_array_equal(b, a, err_msg=f"{job}/{engine}: column {c}")

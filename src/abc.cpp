@@ -6,6 +6,7 @@
 #include <limits>
 #include <numeric>
 
+#include "detail/fixed_point.hpp"
 #include "detail/text.hpp"
 #include "tierkit/error.hpp"
 
@@ -260,38 +261,56 @@ abc_model abc_strategy::fit_abc(const std::vector<double>& values) const {
   }
   if (values.empty()) throw invalid_input(std::string(fn) + ": no values to classify");
   nonpos.value = static_cast<double>(nonpos_value);
-  // Descending order: the sort makes the running total independent of the input order.
+  // Exact shares: values on the 10^-9 decimal grid, summed as integers; bounds are decimals
+  // too (0.80 is 800000000 / 10^9). "The share before reaches bound b" is then the integer
+  // comparison before * 10^9 >= b * total, free of floating-point rounding.
   std::sort(pos.begin(), pos.end(), std::greater<double>());
-  long double total = 0;
-  for (double x : pos) total += x;
+  using detail::fixed128;
+  std::vector<fixed128> fixed(pos.size());
+  fixed128 total = 0;
+  for (std::size_t i = 0; i < pos.size(); ++i) {
+    fixed[i] = detail::fixed_from_double(pos[i]);
+    total += fixed[i];
+  }
+  std::vector<fixed128> bound(bounds.size());
+  for (std::size_t j = 0; j < bounds.size(); ++j) {
+    bound[j] = static_cast<fixed128>(std::llround(bounds[j] * static_cast<double>(detail::fixed_scale)));
+  }
+  const auto n = static_cast<fixed128>(pos.size());
+  // Products stay below 2^127 while total < 2^96 (some 10^19 currency units); beyond, long
+  // double comparison is the fallback.
+  const bool exact = total < (static_cast<fixed128>(1) << 96);
+  auto reached = [&](fixed128 before, fixed128 whole, fixed128 b) {
+    if (exact) return before * detail::fixed_scale >= b * whole;
+    return static_cast<long double>(before) * detail::fixed_scale >=
+           static_cast<long double>(b) * static_cast<long double>(whole);
+  };
   std::vector<abc_class_stats> classes(k);
   for (std::size_t j = 0; j < k; ++j) {
     classes[j].label = config_.labels[j];
     classes[j].min_value = classes[j].max_value = nan;
   }
-  const auto n = static_cast<long double>(pos.size());
-  std::vector<long double> class_value(k, 0);
-  long double before = 0;  // value (or count) of the customers before the current tie group
+  std::vector<fixed128> class_value(k, 0);
+  fixed128 before = 0;  // value of the customers before the current one
   std::size_t current = 0;
   for (std::size_t i = 0; i < pos.size(); ++i) {
     if (i == 0 || pos[i] != pos[i - 1]) {
       // A new tie group: its class follows from what comes before its first member.
-      const long double share = config_.mode == abc_mode::value
-                                    ? (total > 0 ? before / total : 0)
-                                    : static_cast<long double>(i) / n;
-      // Bounds are decimals a user wrote (0.80); a share within 1e-12 of a bound counts as
-      // reaching it, so that 80 of 100 reaches 80% despite binary rounding.
       current = 0;
-      while (current + 1 < k && share + 1e-12L >= static_cast<long double>(bounds[current])) ++current;
+      while (current + 1 < k &&
+             (config_.mode == abc_mode::value ? reached(before, total, bound[current])
+                                              : reached(static_cast<fixed128>(i), n, bound[current]))) {
+        ++current;
+      }
     }
     abc_class_stats& c = classes[current];
     ++c.customers;
-    class_value[current] += pos[i];
+    class_value[current] += fixed[i];
     c.max_value = std::isnan(c.max_value) ? pos[i] : c.max_value;
     c.min_value = pos[i];
-    before += pos[i];
+    before += fixed[i];
   }
-  for (std::size_t j = 0; j < k; ++j) classes[j].value = static_cast<double>(class_value[j]);
+  for (std::size_t j = 0; j < k; ++j) classes[j].value = detail::fixed_to_double(class_value[j]);
   if (config_.nonpositive == nonpositive_policy::lowest_class && nonpos.customers > 0) {
     abc_class_stats& last = classes[k - 1];
     last.customers += nonpos.customers;

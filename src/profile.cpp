@@ -233,8 +233,37 @@ struct profile_state::impl {
     std::int64_t begin, end;
   };
 
-  std::vector<std::vector<row_record>> buckets;  // per customer block; reused between chunks
-  std::vector<std::vector<row_extra>> extras;
+  // What one thread of pass 1 produces: its rows filed by customer block, and the rows
+  // whose customer key was new, with the key's index in the thread's own dictionary of new
+  // keys (filed once the new keys have joined the shared dictionary).
+  struct pending_row {
+    row_record rec;  // rec.customer: index in `new_keys`
+    row_extra extra;
+  };
+  struct stage {
+    std::vector<std::vector<row_record>> buckets;  // per customer block; reused between chunks
+    std::vector<std::vector<row_extra>> extras;
+    std::vector<pending_row> pending;
+    key_dictionary new_keys;
+    std::int64_t used = 0, outside = 0;
+    std::int32_t min_day = std::numeric_limits<std::int32_t>::max();
+    std::int32_t max_day = std::numeric_limits<std::int32_t>::min();
+
+    void reset(std::size_t blocks) {
+      if (buckets.size() < blocks) {
+        buckets.resize(blocks);
+        extras.resize(blocks);
+      }
+      for (auto& v : buckets) v.clear();
+      for (auto& v : extras) v.clear();
+      pending.clear();
+      new_keys = key_dictionary();
+      used = outside = 0;
+      min_day = std::numeric_limits<std::int32_t>::max();
+      max_day = std::numeric_limits<std::int32_t>::min();
+    }
+  };
+  std::vector<stage> stages;      // per thread; reused between chunks
   std::vector<thread_logs> logs;  // per thread, for the whole of one update
 
   // Before an update of `rows` rows: each thread's logs can take every row (up to 2^24)
@@ -262,17 +291,17 @@ struct profile_state::impl {
       series.append(std::move(l.series));
     }
     logs.clear();
-    for (auto& v : buckets) v = std::vector<row_record>();
-    for (auto& v : extras) v = std::vector<row_extra>();
+    stages.clear();
     compact_logs(threads);
   }
 
-  // Aggregates the rows of `pieces` (validated; `masks[batch]` marks rows to leave out) in
-  // two passes. Pass 1 decodes every column, maps keys to customer indices and files each
-  // row under its block of 4096 customers. Pass 2 aggregates block by block, on several
-  // threads: a block's customer records stay in cache, and blocks never share a customer.
-  void aggregate_chunk(const std::vector<transactions>& batches, const std::vector<piece>& pieces,
-                       const std::vector<const std::uint8_t*>& masks, unsigned threads) {
+  // Pass 1 for rows [from, to) of the chunk (global positions over `pieces`): decode every
+  // column, look customer keys up without inserting, file known rows under their block of
+  // 4096 customers and set rows with new keys aside.
+  void decode_rows(const std::vector<transactions>& batches, const std::vector<piece>& pieces,
+                   const std::vector<const std::uint8_t*>& masks,
+                   std::vector<std::optional<detail::key_lookup>>& lookups, std::int64_t from,
+                   std::int64_t to, stage& st, bool encode_values) {
     const bool window = config.window_start.has_value();
     const std::int64_t lo = window ? *config.window_start : 0;
     const std::int64_t hi = (window && config.as_of) ? *config.as_of
@@ -283,59 +312,142 @@ struct profile_state::impl {
     std::vector<std::int64_t> day(B), ord(B, 0), chan(B, 0), cat(B, 0);
     std::vector<std::uint32_t> cust(B);
     std::vector<fixed128> amt(B), qty(B, 0);
-    for (auto& v : buckets) v.clear();
-    for (auto& v : extras) v.clear();
-
-    std::int64_t used = 0, outside = 0;
-    std::int32_t min_day = std::numeric_limits<std::int32_t>::max();
-    std::int32_t top_day = std::numeric_limits<std::int32_t>::min();
-    for (const piece& pc : pieces) {
+    // New keys repeat on consecutive rows (the lines of one order): remember the last one.
+    std::int64_t last_new_row = -1;
+    std::size_t last_new_batch = 0;
+    std::uint32_t last_new_local = 0;
+    std::int64_t base = 0;
+    for (std::size_t p = 0; p < pieces.size(); ++p) {
+      const piece& pc = pieces[p];
+      const std::int64_t len = pc.end - pc.begin;
+      const std::int64_t b0 = std::max(from, base), b1 = std::min(to, base + len);
+      base += len;
+      if (b0 >= b1) continue;
       const transactions& b = batches[pc.batch];
       const std::uint8_t* invalid = masks[pc.batch];
-      detail::key_encoder cust_enc(b.customer, customers, "customer");
+      const detail::key_lookup& lookup = *lookups[pc.batch];
+      // Optional key-like values: integers pass through; string values need their
+      // dictionaries, so such batches decode on one thread (encode_values).
       std::optional<detail::value_encoder> ord_enc, chan_enc, cat_enc;
       if (has_orders) ord_enc.emplace(*b.order, orders.strings, "order");
       if (has_channels) chan_enc.emplace(*b.channel, channels.strings, "channel");
       if (has_categories) cat_enc.emplace(*b.category, categories.strings, "category");
-      for (std::int64_t start = pc.begin; start < pc.end; start += block_rows) {
-        const std::int64_t n = std::min(block_rows, pc.end - start);
+      (void)encode_values;
+      const std::int64_t first_row = pc.begin + (b0 - (base - len));
+      const std::int64_t last_row = pc.begin + (b1 - (base - len));
+      for (std::int64_t start = first_row; start < last_row; start += block_rows) {
+        const std::int64_t n = std::min(block_rows, last_row - start);
         detail::decode_days(b.time, start, n, config.zone, day.data());
         for (std::int64_t i = 0; i < n; ++i) {
           std::uint8_t sk = invalid ? invalid[start + i] : 0;
           if (!sk && window && (day[i] < lo || day[i] >= hi)) {
             sk = 1;
-            ++outside;
+            ++st.outside;
           }
           skip[i] = sk;
         }
-        cust_enc.encode(start, n, skip.data(), cust.data());
+        lookup.find(start, n, skip.data(), cust.data());
         detail::decode_fixed(b.amount, start, n, amt.data());
         if (ord_enc) ord_enc->encode(start, n, skip.data(), ord.data());
         if (chan_enc) chan_enc->encode(start, n, skip.data(), chan.data());
         if (cat_enc) cat_enc->encode(start, n, skip.data(), cat.data());
         if (has_quantity) detail::decode_fixed(*b.quantity, start, n, qty.data());
-        const std::size_t blocks = detail::customer_blocks(customers.size());
-        if (buckets.size() < blocks) {
-          buckets.resize(blocks);
-          extras.resize(blocks);
-        }
         for (std::int64_t i = 0; i < n; ++i) {
           if (skip[i]) continue;
-          ++used;
+          ++st.used;
           const auto d = static_cast<std::int32_t>(day[i]);
-          min_day = std::min(min_day, d);
-          top_day = std::max(top_day, d);
+          st.min_day = std::min(st.min_day, d);
+          st.max_day = std::max(st.max_day, d);
+          if (cust[i] == key_dictionary::no_index) {
+            const std::uint32_t local =
+                last_new_row >= 0 && last_new_batch == pc.batch &&
+                        detail::same_key(b.customer, last_new_row, start + i)
+                    ? last_new_local
+                    : lookup.insert(start + i, st.new_keys);
+            last_new_row = start + i;
+            last_new_batch = pc.batch;
+            last_new_local = local;
+            st.pending.push_back(
+                pending_row{row_record{amt[i], ord[i], local, d}, row_extra{qty[i], chan[i], cat[i]}});
+            continue;
+          }
+          const row_record rec{amt[i], ord[i], cust[i], d};
           const std::size_t blk = cust[i] >> detail::customer_block_shift;
-          buckets[blk].push_back(row_record{amt[i], ord[i], cust[i], d});
-          if (with_extra) extras[blk].push_back(row_extra{qty[i], chan[i], cat[i]});
+          st.buckets[blk].push_back(rec);
+          if (with_extra) st.extras[blk].push_back(row_extra{qty[i], chan[i], cat[i]});
         }
       }
     }
-    if (aggs.size() < customers.size()) aggs.resize(customers.size());
-    if (used == 0) {
-      report.rows_outside_window += outside;
-      return;
+  }
+
+  // Aggregates the rows of `pieces` (validated; `masks[batch]` marks rows to leave out) in
+  // two passes. Pass 1 decodes every column, maps keys to customer indices and files each
+  // row under its block of 4096 customers, on several threads (each takes a contiguous
+  // share of the rows; keys met for the first time are inserted afterwards, in row order).
+  // Pass 2 aggregates block by block, on several threads: a block's customer records stay
+  // in cache, and blocks never share a customer.
+  void aggregate_chunk(const std::vector<transactions>& batches, const std::vector<piece>& pieces,
+                       const std::vector<const std::uint8_t*>& masks, unsigned threads) {
+    const bool with_extra = has_quantity || has_channels || has_categories;
+    std::int64_t rows = 0;
+    for (const piece& pc : pieces) rows += pc.end - pc.begin;
+    // String orders, channels or categories grow their dictionaries while decoding.
+    bool string_values = false;
+    std::vector<std::optional<detail::key_lookup>> lookups(batches.size());
+    for (const piece& pc : pieces) {
+      const transactions& b = batches[pc.batch];
+      if (!lookups[pc.batch]) {
+        customers.require_kind(kind_of(b.customer), "customer");
+        lookups[pc.batch].emplace(b.customer, customers, "customer");
+      }
+      for (const auto* c : {&b.order, &b.channel, &b.category}) {
+        if (*c && detail::holds_strings(**c)) string_values = true;
+      }
     }
+    const unsigned decode_threads =
+        string_values ? 1u : static_cast<unsigned>(std::max<std::int64_t>(
+                                 1, std::min<std::int64_t>(threads, rows / static_cast<std::int64_t>(min_work_per_thread))));
+    if (stages.size() < decode_threads) stages.resize(decode_threads);
+    const std::size_t blocks = detail::customer_blocks(customers.size());
+    for (unsigned t = 0; t < decode_threads; ++t) stages[t].reset(blocks);
+    detail::parallel_blocks(decode_threads, decode_threads, [&](std::size_t t, unsigned) {
+      const std::int64_t from = rows * static_cast<std::int64_t>(t) / decode_threads;
+      const std::int64_t to = rows * static_cast<std::int64_t>(t + 1) / decode_threads;
+      decode_rows(batches, pieces, masks, lookups, from, to, stages[t], string_values);
+    });
+
+    // New customers join the shared dictionary thread by thread (thread 0's rows come
+    // first, so keys are numbered in row order); then every thread files its set-aside
+    // rows under their blocks.
+    std::int64_t used = 0, outside = 0;
+    std::int32_t min_day = std::numeric_limits<std::int32_t>::max();
+    std::int32_t top_day = std::numeric_limits<std::int32_t>::min();
+    std::vector<std::vector<std::uint32_t>> local_to_global(decode_threads);
+    for (unsigned t = 0; t < decode_threads; ++t) {
+      stage& st = stages[t];
+      used += st.used;
+      outside += st.outside;
+      min_day = std::min(min_day, st.min_day);
+      top_day = std::max(top_day, st.max_day);
+      local_to_global[t] = customers.absorb(st.new_keys);
+    }
+    const std::size_t blocks_now = detail::customer_blocks(customers.size());
+    detail::parallel_blocks(decode_threads, decode_threads, [&](std::size_t t, unsigned) {
+      stage& st = stages[t];
+      if (st.buckets.size() < blocks_now) {
+        st.buckets.resize(blocks_now);
+        st.extras.resize(blocks_now);
+      }
+      for (pending_row& p : st.pending) {
+        p.rec.customer = local_to_global[t][p.rec.customer];
+        const std::size_t blk = p.rec.customer >> detail::customer_block_shift;
+        st.buckets[blk].push_back(p.rec);
+        if (with_extra) st.extras[blk].push_back(p.extra);
+      }
+    });
+    if (aggs.size() < customers.size()) aggs.resize(customers.size());
+    report.rows_outside_window += outside;
+    if (used == 0) return;
     max_day = std::max(max_day, top_day);
 
     // Period of every day of the chunk, looked up instead of computed per row.
@@ -348,12 +460,16 @@ struct profile_state::impl {
     }
 
     if (logs.size() < threads) logs.resize(threads);
-    detail::parallel_blocks(buckets.size(), threads, [&](std::size_t blk, unsigned t) {
-      aggregate_block(buckets[blk], with_extra ? &extras[blk] : nullptr, logs[t], period_of,
-                      min_day);
+    std::size_t all_blocks = 0;
+    for (unsigned t = 0; t < decode_threads; ++t) all_blocks = std::max(all_blocks, stages[t].buckets.size());
+    detail::parallel_blocks(all_blocks, threads, [&](std::size_t blk, unsigned t) {
+      for (unsigned s = 0; s < decode_threads; ++s) {
+        if (blk >= stages[s].buckets.size()) continue;
+        aggregate_block(stages[s].buckets[blk], with_extra ? &stages[s].extras[blk] : nullptr,
+                        logs[t], period_of, min_day);
+      }
     });
     report.rows_used += used;
-    report.rows_outside_window += outside;
   }
 
   void aggregate_block(const std::vector<row_record>& rows, const std::vector<row_extra>* extra,
@@ -651,20 +767,23 @@ profile profile_state::finish() const {
 
   // Distinct counts: group each log by customer and count its distinct records.
   const unsigned threads = thread_count(s.config, n);
+  // Counted per customer index inside the parallel grouping, then laid out by rank.
   auto count_distinct = [&](const customer_log<value_record>& log,
                             std::vector<std::int64_t>& purchase,
                             std::vector<std::int64_t>* returns) {
-    const auto g = detail::group_by_customer(log.segments(), n, threads);
-    purchase.assign(n, 0);
-    for (std::size_t r = 0; r < n; ++r) {
-      const std::uint32_t c = order[r];
-      for (std::int64_t k = g.begin[c]; k < g.end[c]; ++k) {
-        if (g.records[static_cast<std::size_t>(k)].flag == purchase_flag) {
-          ++purchase[r];
-        } else if (returns) {
-          ++(*returns)[r];
-        }
-      }
+    std::vector<std::int64_t> buy(n, 0), back(n, 0);
+    detail::for_each_customer_group<value_record>(
+        log.segments(), n, threads,
+        [&](std::size_t c, const value_record* first, const value_record* last) {
+          for (const value_record* r = first; r != last; ++r) {
+            ++(r->flag == purchase_flag ? buy : back)[c];
+          }
+        });
+    purchase.resize(n);
+    for (std::size_t r = 0; r < n; ++r) purchase[r] = buy[order[r]];
+    if (returns) {
+      returns->resize(n);
+      for (std::size_t r = 0; r < n; ++r) (*returns)[r] = back[order[r]];
     }
   };
   count_distinct(s.days.log, p.purchase_days, nullptr);

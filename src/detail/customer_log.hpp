@@ -102,14 +102,15 @@ struct grouped_records {
   std::vector<std::int64_t> end;
 };
 
-// Groups the records of `segments` by customer (indices below `customers`), sorting each
-// group and merging equal records (value_record keeps one, amount_record sums). Two radix
-// levels: records go to their block of customers (few, sequential output streams), then
-// each block is counting-sorted on its customers in cache, on `threads` threads.
-template <class Record>
-grouped_records<Record> group_by_customer(const std::vector<const std::vector<Record>*>& segments,
-                                          std::size_t customers, unsigned threads) {
-  grouped_records<Record> g;
+// Groups the records of `segments` by customer (indices below `customers`) and calls
+// on_group(customer, first, last) once per customer with its records sorted and merged
+// (value_record keeps one of equal records, amount_record sums them); customers without
+// records get first == last. Two radix levels: records go to their block of customers (few,
+// sequential output streams), then each block is counting-sorted on its customers in
+// cache. Blocks run on `threads` threads; on_group must only touch its customer's data.
+template <class Record, class OnGroup>
+void for_each_customer_group(const std::vector<const std::vector<Record>*>& segments,
+                             std::size_t customers, unsigned threads, OnGroup on_group) {
   const std::size_t blocks = customer_blocks(customers);
   std::vector<std::int64_t> block_start(blocks + 1, 0);
   std::size_t total = 0;
@@ -118,17 +119,15 @@ grouped_records<Record> group_by_customer(const std::vector<const std::vector<Re
     for (const Record& r : *seg) ++block_start[(r.customer >> customer_block_shift) + 1];
   }
   for (std::size_t b = 0; b < blocks; ++b) block_start[b + 1] += block_start[b];
-  g.records.resize(total);
+  std::vector<Record> by_block(total);
   {
     std::vector<std::int64_t> fill(block_start.begin(), block_start.end() - 1);
     for (const auto* seg : segments) {
       for (const Record& r : *seg) {
-        g.records[static_cast<std::size_t>(fill[r.customer >> customer_block_shift]++)] = r;
+        by_block[static_cast<std::size_t>(fill[r.customer >> customer_block_shift]++)] = r;
       }
     }
   }
-  g.begin.assign(customers, 0);
-  g.end.assign(customers, 0);
   constexpr std::size_t block_size = std::size_t{1} << customer_block_shift;
   std::vector<std::vector<Record>> scratch(std::max(1u, threads));
   parallel_blocks(blocks, threads, [&](std::size_t b, unsigned t) {
@@ -136,34 +135,62 @@ grouped_records<Record> group_by_customer(const std::vector<const std::vector<Re
     if (first_customer >= customers) return;
     const std::size_t n_cust = std::min(block_size, customers - first_customer);
     const std::int64_t lo = block_start[b], hi = block_start[b + 1];
-    Record* out = g.records.data() + lo;
-    std::vector<Record>& tmp = scratch[t];
-    tmp.assign(out, out + (hi - lo));
+    std::vector<Record>& out = scratch[t];
+    out.resize(static_cast<std::size_t>(hi - lo));
     std::vector<std::int64_t> start(n_cust + 1, 0);
-    for (const Record& r : tmp) ++start[r.customer - first_customer + 1];
+    for (std::int64_t k = lo; k < hi; ++k) {
+      ++start[by_block[static_cast<std::size_t>(k)].customer - first_customer + 1];
+    }
     for (std::size_t c = 0; c < n_cust; ++c) start[c + 1] += start[c];
     std::vector<std::int64_t> fill(start.begin(), start.end() - 1);
-    for (const Record& r : tmp) out[fill[r.customer - first_customer]++] = r;
-    for (std::size_t c = 0; c < n_cust; ++c) {
-      Record* first = out + start[c];
-      Record* last = out + start[c + 1];
-      const std::size_t cust = first_customer + c;
-      g.begin[cust] = lo + start[c];
-      if (first == last) {
-        g.end[cust] = g.begin[cust];
-        continue;
-      }
-      std::sort(first, last);
-      Record* kept = first;
-      for (Record* it = first + 1; it != last; ++it) {
-        if (it->same(*kept)) {
-          kept->absorb(*it);
-        } else {
-          *++kept = *it;
-        }
-      }
-      g.end[cust] = g.begin[cust] + (kept - first) + 1;
+    for (std::int64_t k = lo; k < hi; ++k) {
+      const Record& r = by_block[static_cast<std::size_t>(k)];
+      out[static_cast<std::size_t>(fill[r.customer - first_customer]++)] = r;
     }
+    for (std::size_t c = 0; c < n_cust; ++c) {
+      Record* first = out.data() + start[c];
+      Record* last = out.data() + start[c + 1];
+      if (first != last) {
+        std::sort(first, last);
+        Record* kept = first;
+        for (Record* it = first + 1; it != last; ++it) {
+          if (it->same(*kept)) {
+            kept->absorb(*it);
+          } else {
+            *++kept = *it;
+          }
+        }
+        last = kept + 1;
+      }
+      on_group(first_customer + c, first, last);
+    }
+  });
+}
+
+// The grouped records themselves: customer c's merged records are
+// records[begin[c], end[c]), in customer order.
+template <class Record>
+grouped_records<Record> group_by_customer(const std::vector<const std::vector<Record>*>& segments,
+                                          std::size_t customers, unsigned threads) {
+  grouped_records<Record> g;
+  g.begin.assign(customers, 0);
+  g.end.assign(customers, 0);
+  std::size_t total = 0;
+  for (const auto* seg : segments) total += seg->size();
+  g.records.resize(total);
+  // Customers' raw record counts bound their merged counts: lay groups out at the raw
+  // offsets (gaps where records merged).
+  std::vector<std::int64_t> raw(customers + 1, 0);
+  for (const auto* seg : segments) {
+    for (const Record& r : *seg) ++raw[r.customer + 1];
+  }
+  for (std::size_t c = 0; c < customers; ++c) raw[c + 1] += raw[c];
+  for_each_customer_group<Record>(segments, customers, threads,
+                                  [&](std::size_t c, const Record* first, const Record* last) {
+    const std::int64_t at = raw[c];
+    std::copy(first, last, g.records.begin() + at);
+    g.begin[c] = at;
+    g.end[c] = at + (last - first);
   });
   return g;
 }

@@ -91,6 +91,75 @@ void key_encoder::encode(std::int64_t begin, std::int64_t n, const std::uint8_t*
   }
 }
 
+key_lookup::key_lookup(const column_view& c, const key_dictionary& dict, const char* role)
+    : column_(c), dict_(dict) {
+  data_type t = c.type;
+  if (t == data_type::dictionary) {
+    dictionary_ = true;
+    indices_ = dictionary_indices(c);
+    t = c.dictionary->type;
+  }
+  strings_ = is_string_like(t);
+  const auto want = strings_ ? key_dictionary::kind::string : key_dictionary::kind::integer;
+  if (dict.key_kind() != key_dictionary::kind::unset && dict.key_kind() != want) {
+    key_dictionary probe;  // raises the same schema_error as an insert would
+    probe.require_kind(dict.key_kind(), role);
+    probe.require_kind(want, role);
+  }
+  if (dictionary_) {
+    const column_view& values = *c.dictionary;
+    mapped_.resize(static_cast<std::size_t>(values.length));
+    for (std::int64_t k = 0; k < values.length; ++k) {
+      mapped_[static_cast<std::size_t>(k)] =
+          strings_ ? dict.find(string_value(values, k)) : dict.find(int_value(values, k));
+    }
+  }
+}
+
+void key_lookup::find(std::int64_t begin, std::int64_t n, const std::uint8_t* skip,
+                      std::uint32_t* out) const {
+  if (dictionary_) {
+    for_each_int(indices_, begin, n, [&](std::int64_t i, std::int64_t k) {
+      if (!skip[i]) out[i] = mapped_[static_cast<std::size_t>(k)];
+    });
+  } else if (strings_) {
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (!skip[i]) out[i] = dict_.find(string_value(column_, begin + i));
+    }
+  } else {
+    constexpr std::int64_t ahead = 16;  // prefetch distance, as in key_encoder
+    with_int_values(column_, [&](const auto* v) {
+      v += begin;
+      for (std::int64_t i = 0; i < std::min(ahead, n); ++i) dict_.prefetch(static_cast<std::int64_t>(v[i]));
+      std::int64_t last = 0;
+      std::uint32_t last_index = key_dictionary::no_index;
+      bool have_last = false;
+      for (std::int64_t i = 0; i < n; ++i) {
+        if (i + ahead < n) dict_.prefetch(static_cast<std::int64_t>(v[i + ahead]));
+        if (skip[i]) continue;
+        const auto key = static_cast<std::int64_t>(v[i]);
+        if (!have_last || key != last) {
+          last = key;
+          last_index = dict_.find(key);
+          have_last = true;
+        }
+        out[i] = last_index;
+      }
+    });
+  }
+}
+
+std::uint32_t key_lookup::insert(std::int64_t row, key_dictionary& dict) const {
+  dict.require_kind(strings_ ? key_dictionary::kind::string : key_dictionary::kind::integer,
+                    "customer");
+  if (dictionary_) {
+    const std::int64_t k = int_value(indices_, row);
+    return strings_ ? dict.insert(string_value(*column_.dictionary, k))
+                    : dict.insert(int_value(*column_.dictionary, k));
+  }
+  return strings_ ? dict.insert(string_value(column_, row)) : dict.insert(int_value(column_, row));
+}
+
 value_encoder::value_encoder(const column_view& c, key_dictionary& dict, const char* role)
     : column_(c) {
   strings_ = holds_strings(c);

@@ -111,6 +111,44 @@ class key_encoder {
   bool strings_ = false;
 };
 
+// True when rows a and b of a key column hold the same key (neither may be null).
+inline bool same_key(const column_view& c, std::int64_t a, std::int64_t b) noexcept {
+  if (c.type == data_type::dictionary) {
+    const column_view ix = [&] {
+      column_view v;
+      v.type = c.index_type;
+      v.values = c.values;
+      v.offset = c.offset;
+      return v;
+    }();
+    return int_value(ix, a) == int_value(ix, b);
+  }
+  if (is_string_like(c.type)) return string_value(c, a) == string_value(c, b);
+  return int_value(c, a) == int_value(c, b);
+}
+
+// Read-only lookups of a key column in a dictionary, safe on several threads at once (as
+// long as nobody inserts meanwhile); keys not yet in the dictionary come back as no_index
+// and are inserted afterwards, one row at a time, by insert().
+class key_lookup {
+ public:
+  key_lookup(const column_view& c, const key_dictionary& dict, const char* role);
+  // out[i] = the key's index, or no_index when the dictionary does not hold it yet.
+  void find(std::int64_t begin, std::int64_t n, const std::uint8_t* skip, std::uint32_t* out) const;
+  // Inserts the key of `row` (relative to the column) into `dict` (any dictionary of the
+  // same kind: the shared one, or a thread's own) and returns its index there. Touches no
+  // state of the lookup, so threads may call it at once with their own dictionaries.
+  std::uint32_t insert(std::int64_t row, key_dictionary& dict) const;
+
+ private:
+  const column_view& column_;
+  const key_dictionary& dict_;
+  column_view indices_;
+  std::vector<std::uint32_t> mapped_;  // dictionary column: value index -> key index
+  bool dictionary_ = false;
+  bool strings_ = false;
+};
+
 // Values of an optional key-like column (order, channel, category) as int64: integers as
 // they are (dictionaries of integers resolved to their values), strings as their index in
 // `dict`. Only string values need a dictionary, and so a remap when states merge.

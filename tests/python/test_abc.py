@@ -10,26 +10,26 @@ from hypothesis import strategies as st
 import tierkit as tk
 
 
-def reference_abc(values: np.ndarray, bounds=(0.8, 0.95), labels="ABC", mode="value"):
+def reference_abc(values: np.ndarray, bounds=(80, 95), labels="ABC", mode="value"):
     """Written from the policy: descending order; a tie group takes the class given by what
-    precedes its first member (value share, or count share); <= 0 -> 'N'."""
+    precedes its first member (value share, or count share, in exact integer percent
+    arithmetic on whole cents); <= 0 -> 'N'."""
     out = np.full(len(values), None, dtype=object)
-    pos = np.flatnonzero(values > 0)
-    order = pos[np.argsort(-values[pos], kind="stable")]
-    v = values[order]
-    total = v.sum()
-    before = 0.0
-    cls = None
-    for i, (idx, x) in enumerate(zip(order, v)):
-        if i == 0 or x != v[i - 1]:
-            share = before / total if mode == "value" else i / len(v)
+    cents = [int(round(x * 100)) for x in values]
+    pos = [i for i, c in enumerate(cents) if c > 0]
+    order = sorted(pos, key=lambda i: -cents[i])
+    total = sum(cents[i] for i in order)
+    before, cls = 0, None
+    for rank, idx in enumerate(order):
+        if rank == 0 or cents[idx] != cents[order[rank - 1]]:
+            num, den = (before, total) if mode == "value" else (rank, len(order))
             c = 0
-            while c < len(bounds) and share + 1e-12 >= bounds[c]:
+            while c < len(bounds) and num * 100 >= bounds[c] * den:
                 c += 1
             cls = labels[c]
         out[idx] = cls
-        before += x
-    out[values <= 0] = "N"
+        before += cents[idx]
+    out[np.asarray(values) <= 0] = "N"
     return out
 
 
@@ -40,7 +40,7 @@ def test_classes_agree_with_the_reference_on_generated_data():
     np.testing.assert_array_equal(got, ref)
     counts = tk.ABC(mode="count").fit_apply(p).to_pandas()["abc_class"].astype(object).to_numpy()
     np.testing.assert_array_equal(counts, reference_abc(p.to_pandas()["monetary"].to_numpy(),
-                                                        (0.2, 0.9), mode="count"))
+                                                        (20, 90), mode="count"))
 
 
 def test_abc_of_products_and_concentration():
