@@ -91,27 +91,31 @@ def profile_polars(t: pa.Table) -> pd.DataFrame:
     return df
 
 
+# The profile in SQL: lines (days, whole cents) and one row of aggregates per customer.
+DUCKDB_PROFILE_CTES = f"""
+        lines as (
+          select customer_id, epoch_us(time) // {US_PER_DAY} as day,
+                 round(amount * 100)::bigint as amount, order_id
+          from tx),
+        prof as (
+          select customer_id,
+                 min(day) filter (where amount >= 0) as first_purchase,
+                 max(day) filter (where amount >= 0) as last_purchase,
+                 count(distinct order_id) filter (where amount >= 0) as frequency,
+                 count(distinct day) filter (where amount >= 0) as purchase_days,
+                 count(*) as transactions,
+                 count(distinct order_id) filter (where amount < 0) as returns,
+                 sum(amount) / 100 as monetary,
+                 coalesce(sum(amount) filter (where amount >= 0), 0) / 100 as gross_sales,
+                 coalesce(-sum(amount) filter (where amount < 0), 0) / 100 as returns_value
+          from lines group by customer_id)"""
+
+
 def profile_duckdb(t: pa.Table) -> pd.DataFrame:
     import duckdb
     con = duckdb.connect()
     con.register("tx", t)
-    q = f"""
-        with lines as (
-          select customer_id, epoch_us(time) // {US_PER_DAY} as day,
-                 round(amount * 100)::bigint as amount, order_id
-          from tx)
-        select customer_id,
-               min(day) filter (where amount >= 0) as first_purchase,
-               max(day) filter (where amount >= 0) as last_purchase,
-               count(distinct order_id) filter (where amount >= 0) as frequency,
-               count(distinct day) filter (where amount >= 0) as purchase_days,
-               count(*) as transactions,
-               count(distinct order_id) filter (where amount < 0) as returns,
-               sum(amount) / 100 as monetary,
-               coalesce(sum(amount) filter (where amount >= 0), 0) / 100 as gross_sales,
-               coalesce(-sum(amount) filter (where amount < 0), 0) / 100 as returns_value
-        from lines group by customer_id order by customer_id"""
-    out = con.sql(q).to_arrow_table()
+    out = con.sql(f"with {DUCKDB_PROFILE_CTES} select * from prof order by customer_id").to_arrow_table()
     con.close()
     return out.to_pandas()[PROFILE_COLUMNS]
 
@@ -218,16 +222,8 @@ def rfm_abc_duckdb(t: pa.Table) -> pd.DataFrame:
            select {col} as x, row_number() over (order by {col}) as rn, count(*) over () as n
            from buyers) where rn in ({ranks}))"""
     q = f"""
-        with lines as (
-          select customer_id, epoch_us(time) // {US_PER_DAY} as day,
-                 round(amount * 100)::bigint as amount, order_id from tx),
+        with {DUCKDB_PROFILE_CTES},
         horizon as (select max(day) + 1 as as_of from lines),
-        prof as (
-          select customer_id,
-                 max(day) filter (where amount >= 0) as last_purchase,
-                 count(distinct order_id) filter (where amount >= 0) as frequency,
-                 sum(amount) / 100 as monetary
-          from lines group by customer_id),
         scored as (select p.*, (select as_of from horizon) - last_purchase as recency from prof p),
         buyers as (select * from scored where last_purchase is not null),
         cuts as (select {cut_sql('recency')} as rc, {cut_sql('frequency')} as fc,

@@ -93,7 +93,9 @@ def keyed_table(metrics: Metrics, columns: dict, title: str) -> Table:
         if name == metrics.key_name:
             raise SchemaError(f"tierkit: the key column {name!r} collides with a score column")
         arrays[name] = arr
-    return Table(pa.table(arrays), metrics.key_name, title)
+    table = Table(pa.table(arrays), metrics.key_name, title)
+    table._rows_of = metrics  # rows aligned with these metrics: joins need no key lookup
+    return table
 
 
 def plain_table(columns: dict, title: str) -> Table:
@@ -130,6 +132,8 @@ def _is_tierkit(s) -> bool:
 
 
 def _join(result: pa.Table, out, metrics: Metrics, who: str) -> pa.Table:
+    if getattr(out, "_rows_of", None) is metrics:  # already aligned: no key lookup
+        return _append(result, out.to_arrow().drop_columns([metrics.key_name]), who)
     t = out.to_arrow() if hasattr(out, "to_arrow") and not isinstance(out, pa.Table) else out
     source = as_arrow(t, f"tierkit.score ({who})")
     t = source.read_all() if isinstance(source, pa.RecordBatchReader) else source
@@ -145,6 +149,10 @@ def _join(result: pa.Table, out, metrics: Metrics, who: str) -> pa.Table:
     elif t.num_rows != result.num_rows:
         raise InvalidInput(f"tierkit.score: {who} returned {t.num_rows:,} rows without a "
                            f"{metrics.key_name!r} column, for {result.num_rows:,} input rows")
+    return _append(result, t, who)
+
+
+def _append(result: pa.Table, t: pa.Table, who: str) -> pa.Table:
     for name in t.column_names:
         if name in result.column_names:
             raise SchemaError(f"tierkit.score: {who} returns a column {name!r} that another "
