@@ -81,3 +81,107 @@ class DemoTransactions:
 def generate_demo_transactions(customers: int, transactions: int, first_day: int, days: int,
                                seed: int, return_rate: float, mean_lines_per_order: float,
                                ids: str, time_ordered: bool, threads: int) -> DemoTransactions: ...
+
+FORMAT_VERSION: int
+
+class MetricTable:
+    def __init__(self) -> None: ...
+    @staticmethod
+    def from_profile(profile: Profile) -> MetricTable: ...
+    def add(self, name: str, values: np.ndarray) -> None: ...
+    rows: int
+    names: list[str]
+    def column(self, name: str) -> np.ndarray: ...
+
+class BinningConfig:
+    method: str
+    bins: int
+    percentiles: list[float]
+    cuts: list[float]
+    closed: str
+    higher_is_better: bool
+    rule: str
+    cut_offset: float
+    renumber: bool
+    def check(self, what: str) -> None: ...
+
+class SegmentRule:
+    def __init__(self, name: str, label_zh: str, r_lo: int, r_hi: int, f_lo: int, f_hi: int,
+                 m_lo: int, m_hi: int) -> None: ...
+    name: str
+    label_zh: str
+    recency: tuple[int, int]
+    frequency: tuple[int, int]
+    monetary: tuple[int, int]
+
+class SegmentTable:
+    def __init__(self, rules: list[SegmentRule], default_name: str, default_label_zh: str) -> None: ...
+    rules: list[SegmentRule]
+    default_name: str
+    default_label_zh: str
+    def match(self, r: int, f: int, m: int) -> int: ...
+    def check(self, r_bins: int, f_bins: int, m_bins: int) -> dict[str, Any]: ...
+    @staticmethod
+    def preset(name: str) -> SegmentTable: ...
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> SegmentTable: ...
+
+class RFMConfig:
+    def __init__(self) -> None: ...
+    @staticmethod
+    def preset(name: str) -> RFMConfig: ...
+    recency_column: str
+    frequency_column: str
+    monetary_column: str
+    recency: BinningConfig
+    frequency: BinningConfig
+    monetary: BinningConfig
+    segments: SegmentTable
+
+class RFMModel:
+    def apply(self, metrics: MetricTable) -> dict[str, dict[str, Any]]: ...
+    def summary(self) -> dict[str, dict[str, Any]]: ...
+    def check_segments(self) -> dict[str, Any]: ...
+    recency: dict[str, Any]
+    frequency: dict[str, Any]
+    monetary: dict[str, Any]
+    columns: tuple[str, str, str]
+    segments: SegmentTable
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> RFMModel: ...
+
+class RFMStrategy:
+    def __init__(self, config: RFMConfig) -> None: ...
+    def fit(self, metrics: MetricTable) -> RFMModel: ...
+
+class ABCConfig:
+    def __init__(self) -> None: ...
+    column: str
+    mode: str
+    shares: list[float]
+    labels: list[str]
+    nonpositive: str
+    nonpositive_label: str
+
+class ABCModel:
+    def apply(self, metrics: MetricTable) -> dict[str, dict[str, Any]]: ...
+    def summary(self) -> dict[str, dict[str, Any]]: ...
+    labels: list[str]
+    column: str
+    mode: str
+    shares: list[float]
+    nonpositive: str
+    missing: int
+    concentration: dict[str, Any]
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> ABCModel: ...
+
+class ABCStrategy:
+    def __init__(self, config: ABCConfig) -> None: ...
+    def fit(self, metrics: MetricTable) -> ABCModel: ...
+
+def concentration(values: np.ndarray) -> dict[str, Any]: ...
+def envelope_kind(data: bytes) -> str: ...

@@ -17,7 +17,9 @@ import pyarrow as pa
 
 from . import __version__, demo
 from ._errors import TierkitError
+from .abc import ABC
 from .profile import Profile, profile
+from .rfm import RFM
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DATA = 0, 1, 2, 3
 
@@ -128,9 +130,30 @@ def _run(args) -> int:
         print(f"tierkit {__version__}: {path.name}, {data.num_rows:,} rows, profiled in "
               f"{t2 - t1:.2f} s\n")
     print(prof.describe())
+    if args.command == "demo":
+        _print_scores(prof)
     if args.output:
         _write(prof, args.output)
     return EXIT_OK
+
+
+def _print_scores(prof: Profile) -> None:
+    """RFM segments and ABC classes of the profile, as tables."""
+    rfm = RFM().fit(prof)
+    seg = rfm.segment_summary(prof).to_arrow().to_pylist()
+    print("\nRFM segments (quintiles; tierkit's eleven segments):")
+    print(f"{'segment':<22}{'customers':>10}{'share':>8}{'revenue':>16}{'share':>8}{'AOV':>10}")
+    for r in seg:
+        name = r["segment"] if r["segment"] is not None else "(no purchase)"
+        print(f"{name:<22}{r['customers']:>10,}{r['customer_share']:>8.1%}{r['revenue']:>16,.2f}"
+              f"{r['revenue_share']:>8.1%}{r['average_order_value']:>10,.2f}")
+    abc = ABC().fit(prof)
+    print("\nABC classes of net value (A: first 80%, B: to 95%, C: rest, N: zero or negative):")
+    for r in abc.summary.to_arrow().to_pylist():
+        print(f"{r['class']:<4}{r['customers']:>10,} customers ({r['customer_share']:.1%}) hold "
+              f"{r['value']:>16,.2f} ({(r['value_share'] or 0):.1%})")
+    c = abc.concentration
+    print(f"Gini {c.gini:.3f}; the top 20% of customers hold {c.top20_share:.1%}")
 
 
 def main(argv: list[str] | None = None) -> int:
