@@ -121,3 +121,25 @@ def test_golden_files_of_format_1_still_load():
     # re-fitting today gives the same models
     assert tk.RFM().fit(df) == rfm
     assert tk.ABC().fit(df) == abc
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(0, 400)), st.integers(0, 30),
+                          st.floats(-1e4, 1e6, allow_nan=False)), min_size=1, max_size=80),
+       st.integers(2, 7), st.sampled_from(["value", "count"]))
+def test_save_then_load_is_the_identity(rows, k, mode):
+    df = pd.DataFrame({"customer_id": range(len(rows)),
+                       "recency": [np.nan if r is None else r for r, _, _ in rows],
+                       "frequency": [f for _, f, _ in rows], "monetary": [m for _, _, m in rows]})
+    if df["recency"].notna().any():
+        rfm = tk.RFM(k).fit(df)
+        again = tk.RFMModel.from_bytes(rfm.to_bytes())
+        assert again == rfm
+        assert again.apply(df).to_arrow().equals(rfm.apply(df).to_arrow())
+    abc = tk.ABC(mode=mode).fit(df)
+    assert tk.load(abc.to_bytes()) == abc
+    assert pickle.loads(pickle.dumps(abc)).apply(df).to_arrow().equals(abc.apply(df).to_arrow())
