@@ -97,6 +97,8 @@ void bind_profile(py::module_& m) {
         d["last_purchase"] = numpy_view(p.last_purchase, self);
         d["recency"] = numpy_view(p.recency, self);
         d["tenure"] = numpy_view(p.tenure, self);
+        d["previous_purchase"] = numpy_view(p.previous_purchase, self);
+        d["median_gap"] = numpy_view(p.median_gap, self);
         d["frequency"] = numpy_view(p.frequency, self);
         d["purchase_days"] = numpy_view(p.purchase_days, self);
         d["transactions"] = numpy_view(p.transactions, self);

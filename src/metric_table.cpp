@@ -60,6 +60,7 @@ metric_table metric_table::from_profile(const profile& p) {
   t.add("tenure", days_or_nan(p.tenure));
   t.add("frequency", as_double(p.frequency));
   t.add("purchase_days", as_double(p.purchase_days));
+  t.add("median_gap", p.median_gap);
   t.add("transactions", as_double(p.transactions));
   t.add("returns", as_double(p.returns));
   t.add("monetary", p.monetary);

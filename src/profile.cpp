@@ -786,7 +786,37 @@ profile profile_state::finish() const {
       for (std::size_t r = 0; r < n; ++r) (*returns)[r] = back[order[r]];
     }
   };
-  count_distinct(s.days.log, p.purchase_days, nullptr);
+  // Purchase days: their number, the day before the last, and the median gap between them.
+  {
+    std::vector<std::int64_t> count(n, 0);
+    std::vector<std::int32_t> previous(n, no_day);
+    std::vector<double> median(n, std::numeric_limits<double>::quiet_NaN());
+    detail::for_each_customer_group<value_record>(
+        s.days.log.segments(), n, threads,
+        [&](std::size_t c, const value_record* first, const value_record* last) {
+          const std::ptrdiff_t k = last - first;  // distinct days, ascending
+          count[c] = k;
+          if (k < 2) return;
+          previous[c] = static_cast<std::int32_t>(first[k - 2].value);
+          std::vector<std::int64_t> gaps(static_cast<std::size_t>(k - 1));
+          for (std::ptrdiff_t i = 1; i < k; ++i) gaps[static_cast<std::size_t>(i - 1)] = first[i].value - first[i - 1].value;
+          const std::size_t m = gaps.size() / 2;
+          std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(m), gaps.end());
+          double med = static_cast<double>(gaps[m]);
+          if (gaps.size() % 2 == 0) {
+            med = (med + static_cast<double>(*std::max_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(m)))) / 2.0;
+          }
+          median[c] = med;
+        });
+    p.purchase_days.resize(n);
+    p.previous_purchase.resize(n);
+    p.median_gap.resize(n);
+    for (std::size_t r = 0; r < n; ++r) {
+      p.purchase_days[r] = count[order[r]];
+      p.previous_purchase[r] = previous[order[r]];
+      p.median_gap[r] = median[order[r]];
+    }
+  }
   if (s.has_orders) count_distinct(s.orders.log, p.frequency, &p.returns);
   if (s.has_channels) count_distinct(s.channels.log, p.channels, nullptr);
   if (s.has_categories) count_distinct(s.categories.log, p.categories, nullptr);

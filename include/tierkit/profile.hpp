@@ -14,6 +14,9 @@
 //   frequency        distinct orders with a purchase line when an order column is given,
 //                    else purchase lines.
 //   purchase_days    distinct days with a purchase line.
+//   previous_purchase  the purchase day before last_purchase; no_day with one purchase day.
+//   median_gap       median of the gaps in days between consecutive purchase days (the mean
+//                    of the two middle gaps when their number is even); NaN with one day.
 //   transactions     all lines of the customer (purchases and returns).
 //   monetary         net value: sum of all amounts (returns are netted).
 //   gross_sales      sum of purchase lines.
@@ -80,6 +83,8 @@ struct profile {
   std::vector<std::int32_t> last_purchase;
   std::vector<std::int32_t> recency;
   std::vector<std::int32_t> tenure;
+  std::vector<std::int32_t> previous_purchase;
+  std::vector<double> median_gap;
   std::vector<std::int64_t> frequency;
   std::vector<std::int64_t> purchase_days;
   std::vector<std::int64_t> transactions;

@@ -69,6 +69,8 @@ _COLUMN_DOCS = {
     "last_purchase": "last day with a purchase line; null without purchases",
     "recency": "days from last_purchase to as_of (lower is better); null without purchases",
     "tenure": "days from first_purchase to as_of; null without purchases",
+    "previous_purchase": "the purchase day before last_purchase; null with one purchase day",
+    "median_gap": "median days between consecutive purchase days; null with one purchase day",
     "frequency": "distinct orders with a purchase line (purchase lines without an order column)",
     "purchase_days": "distinct days with a purchase line",
     "transactions": "all lines, purchases and returns",
@@ -88,6 +90,7 @@ class Profile(ArrowResult):
 
     Columns (see ``Profile.column_docs``): customer key (named and typed as in the
     input), first_purchase, last_purchase (date32), recency, tenure (int32 days),
+    previous_purchase (date32), median_gap (float64 days),
     frequency, purchase_days, transactions, returns (int64), monetary, gross_sales,
     returns_value, average_order_value (float64), and quantity, channels, categories when
     those columns were given. ``spend_series()`` gives net spend per period. ``report``
@@ -157,6 +160,10 @@ class Profile(ArrowResult):
         for name, values in cols.items():
             if name in ("first_purchase", "last_purchase"):
                 arrays[name] = masked(values, no_purchase, pa.date32())
+            elif name == "previous_purchase":
+                arrays[name] = masked(values, values == NO_DAY, pa.date32())
+            elif name == "median_gap":
+                arrays[name] = masked(values, np.isnan(values))
             elif name in ("recency", "tenure"):
                 arrays[name] = masked(values, no_purchase)
             elif name == "average_order_value":

@@ -22,6 +22,7 @@ void require_same(const profile& a, const profile& b) {
   CHECK(a.tenure == b.tenure);
   CHECK(a.frequency == b.frequency);
   CHECK(a.purchase_days == b.purchase_days);
+  CHECK(a.previous_purchase == b.previous_purchase);
   CHECK(a.transactions == b.transactions);
   CHECK(a.returns == b.returns);
   auto same_bits = [](const std::vector<double>& x, const std::vector<double>& y) {
@@ -79,6 +80,9 @@ TEST_CASE("a hand-worked profile: orders, returns, zero-value lines, a returns-o
   CHECK(p.tenure == std::vector<std::int32_t>{7, 6, no_day});
   CHECK(p.frequency == std::vector<std::int64_t>{3, 1, 0});  // orders 10, 11, 13
   CHECK(p.purchase_days == std::vector<std::int64_t>{2, 1, 0});
+  CHECK(p.previous_purchase == std::vector<std::int32_t>{100, no_day, no_day});
+  CHECK(p.median_gap[0] == 5.0);
+  CHECK(std::isnan(p.median_gap[1]));
   CHECK(p.transactions == std::vector<std::int64_t>{5, 1, 1});
   CHECK(p.returns == std::vector<std::int64_t>{1, 0, 1});
   CHECK(p.monetary == std::vector<double>{15.0, 7.25, -4.0});
@@ -102,6 +106,16 @@ TEST_CASE("without an order column, frequency counts purchase lines") {
   CHECK(p.frequency == std::vector<std::int64_t>{4, 1, 0});
   CHECK(p.returns == std::vector<std::int64_t>{1, 0, 1});
   CHECK_FALSE(p.has_orders);
+}
+
+TEST_CASE("the median gap between purchase days: odd and even numbers of gaps") {
+  owned_batch b;
+  b.customer = {1, 1, 1, 1, 2, 2, 2, 2, 2};
+  b.day = {10, 11, 20, 20, 0, 2, 3, 13, 14};  // customer 1: gaps 1, 9; customer 2: 2, 1, 10, 1
+  b.amount = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+  const profile p = make_profile(b.view());
+  CHECK(p.median_gap == std::vector<double>{5.0, 1.5});
+  CHECK(p.previous_purchase == std::vector<std::int32_t>{11, 13});
 }
 
 TEST_CASE("the spend series buckets net value by period, skipping empty periods") {

@@ -45,6 +45,12 @@ def reference_profile(df: pd.DataFrame, *, customer="customer_id", time="time", 
         out["frequency"] = buy.groupby("c").size()
         out["returns"] = ret.groupby("c").size()
     out["purchase_days"] = buy.groupby("c")["day"].nunique()
+    # the rhythm of purchase days: distinct days per customer, their gaps
+    days = buy[["c", "day"]].drop_duplicates().sort_values(["c", "day"])
+    days["gap"] = days.groupby("c")["day"].diff()
+    out["median_gap"] = days.groupby("c")["gap"].median()
+    out["previous_purchase"] = days.groupby("c")["day"].nth(-2).set_axis(
+        days.groupby("c").nth(-2)["c"].to_numpy())
     out["transactions"] = d.groupby("c").size()
     out["monetary"] = d.groupby("c")["a"].sum()
     out["gross_sales"] = buy.groupby("c")["a"].sum()
@@ -81,9 +87,12 @@ def compare(tk_profile, ref: pd.DataFrame, *, rtol=1e-9, atol=1e-6) -> None:
         g = epoch_days(got[col])
         pd.testing.assert_series_equal(g.astype("float64"), ref[col].astype("float64"),
                                        check_names=False, check_index=False)
-    for col in ("recency", "tenure"):
+    for col in ("recency", "tenure", "median_gap"):
         pd.testing.assert_series_equal(got[col].astype("float64"), ref[col].astype("float64"),
                                        check_names=False, check_index=False)
+    pd.testing.assert_series_equal(epoch_days(got["previous_purchase"]).astype("float64"),
+                                   ref["previous_purchase"].astype("float64"),
+                                   check_names=False, check_index=False)
     for col in ("frequency", "returns", "purchase_days", "transactions"):
         np.testing.assert_array_equal(got[col].to_numpy(), ref[col].to_numpy().astype(np.int64),
                                       err_msg=col)
