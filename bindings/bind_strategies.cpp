@@ -6,6 +6,7 @@
 
 #include "bindings.hpp"
 #include "tierkit/abc.hpp"
+#include "tierkit/lifecycle.hpp"
 #include "tierkit/metric_table.hpp"
 #include "tierkit/profile.hpp"
 #include "tierkit/rfm.hpp"
@@ -227,6 +228,28 @@ void bind_strategies(py::module_& m) {
         py::gil_scoped_release release;
         return s.fit_abc(v);
       }, py::arg("metrics"));
+
+  py::class_<lifecycle_config>(m, "LifecycleConfig")
+      .def(py::init<>())
+      .def_readwrite("new_days", &lifecycle_config::new_days)
+      .def_readwrite("dormant_days", &lifecycle_config::dormant_days)
+      .def_readwrite("churn_days", &lifecycle_config::churn_days)
+      .def_readwrite("relative_to_gap", &lifecycle_config::relative_to_gap)
+      .def_readwrite("dormant_gaps", &lifecycle_config::dormant_gaps)
+      .def_readwrite("churn_gaps", &lifecycle_config::churn_gaps)
+      .def_readwrite("min_relative_days", &lifecycle_config::min_relative_days)
+      .def("check", &lifecycle_config::check);
+
+  py::class_<lifecycle_model> lm(m, "LifecycleModel");
+  lm.def("apply", [](const lifecycle_model& mod, const metric_table& t) { return score_table_dict(mod.apply(t)); },
+         py::arg("metrics"))
+      .def("summary", [](const lifecycle_model& mod) { return score_table_dict(mod.summary()); })
+      .def_property_readonly("config", &lifecycle_model::config);
+  pickling<lifecycle_model, &lifecycle_model_from_bytes>(lm);
+
+  py::class_<lifecycle_strategy>(m, "LifecycleStrategy")
+      .def(py::init<lifecycle_config>(), py::arg("config"))
+      .def("fit", &lifecycle_strategy::fit_lifecycle, py::arg("metrics"));
 
   m.def("concentration", [](py::array_t<double, py::array::c_style | py::array::forcecast> v) {
     const concentration c = measure_concentration(std::vector<double>(v.data(), v.data() + v.size()));

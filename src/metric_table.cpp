@@ -61,6 +61,13 @@ metric_table metric_table::from_profile(const profile& p) {
   t.add("frequency", as_double(p.frequency));
   t.add("purchase_days", as_double(p.purchase_days));
   t.add("median_gap", p.median_gap);
+  std::vector<double> last_gap(p.size());
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    last_gap[i] = p.previous_purchase[i] == no_day
+                      ? std::numeric_limits<double>::quiet_NaN()
+                      : static_cast<double>(p.last_purchase[i] - p.previous_purchase[i]);
+  }
+  t.add("last_gap", std::move(last_gap));
   t.add("transactions", as_double(p.transactions));
   t.add("returns", as_double(p.returns));
   t.add("monetary", p.monetary);

@@ -23,6 +23,8 @@ BOOST_CLASS_VERSION(tierkit::rfm_model, 1)
 BOOST_CLASS_VERSION(tierkit::concentration, 1)
 BOOST_CLASS_VERSION(tierkit::abc_class_stats, 1)
 BOOST_CLASS_VERSION(tierkit::abc_model, 1)
+BOOST_CLASS_VERSION(tierkit::lifecycle_config, 1)
+BOOST_CLASS_VERSION(tierkit::lifecycle_model, 1)
 
 namespace tierkit {
 
@@ -144,6 +146,18 @@ std::string envelope_kind(const std::string& bytes) { return unwrap(bytes, "tier
 std::string to_bytes(const rfm_model& m) { return save("rfm", m); }
 std::string to_bytes(const abc_model& m) { return save("abc", m); }
 std::string to_bytes(const segment_table& t) { return save("segment_table", t); }
+std::string to_bytes(const lifecycle_model& m) { return save("lifecycle", m); }
+
+lifecycle_model lifecycle_model_from_bytes(const std::string& bytes) {
+  const char* fn = "tierkit.lifecycle_model.from_bytes";
+  lifecycle_model m = load<lifecycle_model>(bytes, "lifecycle", fn);
+  try {
+    m.config().check();
+  } catch (const invalid_input& e) {
+    throw format_error(std::string(fn) + ": invalid settings in the payload (" + e.what() + ")");
+  }
+  return m;
+}
 
 rfm_model rfm_model_from_bytes(const std::string& bytes) {
   const char* fn = "tierkit.rfm_model.from_bytes";
@@ -176,6 +190,7 @@ segment_table segment_table_from_bytes(const std::string& bytes) {
 
 std::string rfm_model::to_bytes() const { return tierkit::to_bytes(*this); }
 std::string abc_model::to_bytes() const { return tierkit::to_bytes(*this); }
+std::string lifecycle_model::to_bytes() const { return tierkit::to_bytes(*this); }
 
 void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);

@@ -5,6 +5,7 @@
 #include "detail/text.hpp"
 #include "tierkit/abc.hpp"
 #include "tierkit/error.hpp"
+#include "tierkit/lifecycle.hpp"
 #include "tierkit/rfm.hpp"
 #include "tierkit/serialization.hpp"
 
@@ -155,6 +156,26 @@ struct registry {
         },
         [](const std::string& bytes) {
           return std::unique_ptr<model>(std::make_unique<abc_model>(abc_model_from_bytes(bytes)));
+        }};
+    entries["lifecycle"] = {
+        [](const options& o) {
+          o.check_known("tierkit lifecycle strategy",
+                        {"new_days", "dormant_days", "churn_days", "relative_to_gap",
+                         "dormant_gaps", "churn_gaps", "min_relative_days"});
+          lifecycle_config c;
+          c.new_days = static_cast<std::int32_t>(o.number("new_days", c.new_days));
+          c.dormant_days = static_cast<std::int32_t>(o.number("dormant_days", c.dormant_days));
+          c.churn_days = static_cast<std::int32_t>(o.number("churn_days", c.churn_days));
+          c.relative_to_gap = o.flag("relative_to_gap", c.relative_to_gap);
+          c.dormant_gaps = o.number("dormant_gaps", c.dormant_gaps);
+          c.churn_gaps = o.number("churn_gaps", c.churn_gaps);
+          c.min_relative_days =
+              static_cast<std::int32_t>(o.number("min_relative_days", c.min_relative_days));
+          return std::unique_ptr<strategy>(std::make_unique<lifecycle_strategy>(c));
+        },
+        [](const std::string& bytes) {
+          return std::unique_ptr<model>(
+              std::make_unique<lifecycle_model>(lifecycle_model_from_bytes(bytes)));
         }};
   }
 };

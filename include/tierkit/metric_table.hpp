@@ -20,7 +20,8 @@ class metric_table {
   void add(std::string name, std::vector<double> values);
 
   // The metrics of a profile: recency, tenure (NaN without purchases), frequency,
-  // purchase_days, median_gap, transactions, returns, monetary, gross_sales, returns_value,
+  // purchase_days, median_gap, last_gap (days between the last two purchase days),
+  // transactions, returns, monetary, gross_sales, returns_value,
   // average_order_value (NaN when frequency is 0), and quantity, channels, categories when
   // the profile has them.
   static metric_table from_profile(const profile& p);

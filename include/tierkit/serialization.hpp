@@ -4,7 +4,7 @@
 // Format: tierkit's envelope around a Boost.Serialization text archive.
 //   8 bytes   magic "TIERKIT" followed by 0x1A
 //   uint32    format version (little-endian), currently 1
-//   uint16    length of the kind, then the kind ("rfm", "abc", "segment_table")
+//   uint16    length of the kind, then the kind ("rfm", "abc", "lifecycle", "segment_table")
 //   uint64    payload length
 //   uint64    FNV-1a 64-bit checksum of the payload
 //   payload   the text archive; every type carries a class version
@@ -16,6 +16,7 @@
 #include <string>
 
 #include "tierkit/abc.hpp"
+#include "tierkit/lifecycle.hpp"
 #include "tierkit/rfm.hpp"
 #include "tierkit/segments.hpp"
 
@@ -26,10 +27,12 @@ inline constexpr std::uint32_t format_version = 1;
 std::string to_bytes(const rfm_model& m);
 std::string to_bytes(const abc_model& m);
 std::string to_bytes(const segment_table& t);
+std::string to_bytes(const lifecycle_model& m);
 
 rfm_model rfm_model_from_bytes(const std::string& bytes);
 abc_model abc_model_from_bytes(const std::string& bytes);
 segment_table segment_table_from_bytes(const std::string& bytes);
+lifecycle_model lifecycle_model_from_bytes(const std::string& bytes);
 
 // The kind named in an envelope (format_error when the envelope is not valid).
 std::string envelope_kind(const std::string& bytes);

@@ -9,6 +9,7 @@
 #include "tierkit/demo.hpp"
 #include "tierkit/error.hpp"
 #include "tierkit/fwd.hpp"
+#include "tierkit/lifecycle.hpp"
 #include "tierkit/metric_table.hpp"
 #include "tierkit/profile.hpp"
 #include "tierkit/rfm.hpp"

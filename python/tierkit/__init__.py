@@ -8,6 +8,7 @@ from ._core import FORMAT_VERSION, __version__
 from ._errors import FormatError, InvalidInput, SchemaError, TierkitError
 from .abc import ABC, ABCModel, Concentration, concentration
 from .attributes import CustomerAttributes
+from .lifecycle import Lifecycle, LifecycleModel
 from .profile import DroppedRows, Profile, ProfileBuilder, ProfileReport, profile
 from .rfm import RFM, Bins, RFMModel, SegmentCheck, Segments
 from .scoring import load, score
@@ -28,6 +29,8 @@ __all__ = [
     "Segments",
     "SegmentCheck",
     "ABC",
+    "Lifecycle",
+    "LifecycleModel",
     "ABCModel",
     "Concentration",
     "concentration",

@@ -1,0 +1,136 @@
+"""Lifecycle stages: prospect, new, active, dormant (沉睡), churned (流失), reactivated (回流).
+
+    life = tk.Lifecycle(new_days=90, dormant_days=180, churn_days=365)
+    life.fit_apply(profile, prospects=attributes)        # lifecycle, lifecycle_zh, thresholds
+    tk.Lifecycle(relative_to_gap=True, dormant_gaps=3, churn_gaps=6)   # each customer's rhythm
+
+Rules (first that holds; include/tierkit/lifecycle.hpp): no purchase -> prospect; silence
+beyond the churn threshold -> churned; beyond the dormant threshold -> dormant; first
+purchase within new_days -> new; came back after a gap beyond the dormant threshold ->
+reactivated; else active. Prospects are customers of an attribute table (or any key list)
+without transactions.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import _core
+from ._results import Table
+from .attributes import CustomerAttributes
+from .scoring import Metrics, keyed_table, metrics_of, plain_table, register_loader, save_bytes
+
+
+class Lifecycle:
+    """The lifecycle strategy (nothing to fit: the settings are frozen in the model)."""
+
+    def __init__(self, *, new_days: int = 90, dormant_days: int = 180, churn_days: int = 365,
+                 relative_to_gap: bool = False, dormant_gaps: float = 3.0,
+                 churn_gaps: float = 6.0, min_relative_days: int = 14):
+        c = _core.LifecycleConfig()
+        c.new_days, c.dormant_days, c.churn_days = int(new_days), int(dormant_days), int(churn_days)
+        c.relative_to_gap = bool(relative_to_gap)
+        c.dormant_gaps, c.churn_gaps = float(dormant_gaps), float(churn_gaps)
+        c.min_relative_days = int(min_relative_days)
+        self._strategy = _core.LifecycleStrategy(c)  # validates
+        self._config = c
+
+    def fit(self, data, key: str | None = None) -> "LifecycleModel":
+        return LifecycleModel(self._strategy.fit(metrics_of(data, key, "tierkit.Lifecycle.fit").core))
+
+    def fit_apply(self, data, key: str | None = None, prospects=None) -> Table:
+        return self.fit(data, key).apply(data, key, prospects=prospects)
+
+    def __repr__(self) -> str:
+        return _repr("Lifecycle", self._config)
+
+
+def _repr(name: str, c) -> str:
+    if c.relative_to_gap:
+        return (f"{name}(relative_to_gap=True, dormant_gaps={c.dormant_gaps:g}, "
+                f"churn_gaps={c.churn_gaps:g}, min_relative_days={c.min_relative_days}, "
+                f"new_days={c.new_days}, dormant_days={c.dormant_days}, churn_days={c.churn_days})")
+    return (f"{name}(new_days={c.new_days}, dormant_days={c.dormant_days}, "
+            f"churn_days={c.churn_days})")
+
+
+def _with_prospects(metrics: Metrics, prospects) -> Metrics:
+    """Metrics extended by the prospects' keys that have no row yet (all metrics NaN)."""
+    if prospects is None:
+        return metrics
+    if isinstance(prospects, CustomerAttributes):
+        keys = prospects.to_arrow().column(0)
+    elif isinstance(prospects, (pa.Array, pa.ChunkedArray)):
+        keys = prospects
+    else:
+        from ._arrow import as_arrow
+        t = as_arrow(prospects, "tierkit.Lifecycle prospects")
+        t = t.read_all() if isinstance(t, pa.RecordBatchReader) else t
+        if metrics.key_name not in t.column_names:
+            from ._arrow import missing_column
+            raise missing_column(metrics.key_name, t.column_names, "prospect key",
+                                 "tierkit.Lifecycle prospects")
+        keys = t.column(metrics.key_name)
+    keys = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
+    try:
+        keys = keys.cast(metrics.keys.type)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        from ._errors import SchemaError
+        raise SchemaError(f"tierkit.Lifecycle: prospect keys are {keys.type}, the data's keys "
+                          f"are {metrics.keys.type}") from None
+    new = pc.filter(keys, pc.invert(pc.is_in(keys, value_set=metrics.keys)))
+    new = pc.unique(new.drop_null())
+    if len(new) == 0:
+        return metrics
+    core = _core.MetricTable()
+    for name in metrics.names:
+        core.add(name, np.concatenate([metrics.column(name), np.full(len(new), np.nan)]))
+    return Metrics(core, pa.concat_arrays([metrics.keys, new]), metrics.key_name)
+
+
+class LifecycleModel:
+    kind = "lifecycle"
+
+    def __init__(self, core: _core.LifecycleModel):
+        self._core = core
+
+    def apply(self, data, key: str | None = None, prospects=None) -> Table:
+        """Stages per key (lifecycle, lifecycle_zh) and the thresholds used (days). With
+        `prospects` (CustomerAttributes, a key array, or a table with the key column),
+        keys without transactions are added as prospects."""
+        metrics = _with_prospects(metrics_of(data, key, "tierkit.LifecycleModel.apply"), prospects)
+        return keyed_table(metrics, self._core.apply(metrics.core), "lifecycle stages")
+
+    @property
+    def rules(self) -> Table:
+        return plain_table(self._core.summary(), "lifecycle rules")
+
+    def to_bytes(self) -> bytes:
+        return self._core.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "LifecycleModel":
+        return cls(_core.LifecycleModel.from_bytes(data))
+
+    def save(self, path) -> None:
+        save_bytes(path, self.to_bytes())
+
+    def __reduce__(self):
+        return (LifecycleModel.from_bytes, (self.to_bytes(),))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, LifecycleModel) and self._core == other._core
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return _repr("LifecycleModel", self._core.config)
+
+    def _repr_html_(self) -> str:
+        return self.rules._repr_html_()
+
+
+register_loader("lifecycle", lambda data: LifecycleModel.from_bytes(data))
+
+__all__ = ["Lifecycle", "LifecycleModel"]
