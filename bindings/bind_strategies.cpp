@@ -7,6 +7,7 @@
 #include "bindings.hpp"
 #include "tierkit/abc.hpp"
 #include "tierkit/lifecycle.hpp"
+#include "tierkit/value_potential.hpp"
 #include "tierkit/metric_table.hpp"
 #include "tierkit/profile.hpp"
 #include "tierkit/rfm.hpp"
@@ -250,6 +251,37 @@ void bind_strategies(py::module_& m) {
   py::class_<lifecycle_strategy>(m, "LifecycleStrategy")
       .def(py::init<lifecycle_config>(), py::arg("config"))
       .def("fit", &lifecycle_strategy::fit_lifecycle, py::arg("metrics"));
+
+  py::class_<value_potential_config>(m, "ValuePotentialConfig")
+      .def(py::init<>())
+      .def_static("preset", &value_potential_config::preset, py::arg("name"))
+      .def_readwrite("value_column", &value_potential_config::value_column)
+      .def_readwrite("potential_column", &value_potential_config::potential_column)
+      .def_readwrite("value", &value_potential_config::value)
+      .def_readwrite("potential", &value_potential_config::potential)
+      .def_readwrite("cells", &value_potential_config::cells)
+      .def_readwrite("cells_zh", &value_potential_config::cells_zh)
+      .def("check", &value_potential_config::check);
+
+  py::class_<value_potential_model> vm(m, "ValuePotentialModel");
+  vm.def("apply", [](const value_potential_model& mod, const metric_table& t) {
+        return score_table_dict(mod.apply(t));
+      }, py::arg("metrics"))
+      .def("summary", [](const value_potential_model& mod) { return score_table_dict(mod.summary()); })
+      .def_property_readonly("value_bins", [](const value_potential_model& mod) { return bins_dict(mod.value_bins()); })
+      .def_property_readonly("potential_bins", [](const value_potential_model& mod) { return bins_dict(mod.potential_bins()); })
+      .def_property_readonly("columns", [](const value_potential_model& mod) {
+        return py::make_tuple(mod.config().value_column, mod.config().potential_column);
+      })
+      .def_property_readonly("unscored", &value_potential_model::unscored_at_fit);
+  pickling<value_potential_model, &value_potential_model_from_bytes>(vm);
+
+  py::class_<value_potential_strategy>(m, "ValuePotentialStrategy")
+      .def(py::init<value_potential_config>(), py::arg("config"))
+      .def("fit", [](const value_potential_strategy& s, const metric_table& t) {
+        py::gil_scoped_release release;
+        return s.fit_vp(t);
+      }, py::arg("metrics"));
 
   m.def("concentration", [](py::array_t<double, py::array::c_style | py::array::forcecast> v) {
     const concentration c = measure_concentration(std::vector<double>(v.data(), v.data() + v.size()));

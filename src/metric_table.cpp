@@ -6,6 +6,7 @@
 #include "detail/text.hpp"
 #include "tierkit/error.hpp"
 #include "tierkit/profile.hpp"
+#include "tierkit/value_potential.hpp"
 
 namespace tierkit {
 
@@ -77,6 +78,7 @@ metric_table metric_table::from_profile(const profile& p) {
   if (p.has_quantity) t.add("quantity", p.quantity);
   if (p.has_channels) t.add("channels", as_double(p.channels));
   if (p.has_categories) t.add("categories", as_double(p.categories));
+  if (!p.series_offsets.empty()) t.add("spend_growth", spend_growth(p));
   if (t.rows_ == 0) t.rows_ = p.size();
   return t;
 }

@@ -25,6 +25,7 @@ BOOST_CLASS_VERSION(tierkit::abc_class_stats, 1)
 BOOST_CLASS_VERSION(tierkit::abc_model, 1)
 BOOST_CLASS_VERSION(tierkit::lifecycle_config, 1)
 BOOST_CLASS_VERSION(tierkit::lifecycle_model, 1)
+BOOST_CLASS_VERSION(tierkit::value_potential_model, 1)
 
 namespace tierkit {
 
@@ -147,6 +148,18 @@ std::string to_bytes(const rfm_model& m) { return save("rfm", m); }
 std::string to_bytes(const abc_model& m) { return save("abc", m); }
 std::string to_bytes(const segment_table& t) { return save("segment_table", t); }
 std::string to_bytes(const lifecycle_model& m) { return save("lifecycle", m); }
+std::string to_bytes(const value_potential_model& m) { return save("value_potential", m); }
+
+value_potential_model value_potential_model_from_bytes(const std::string& bytes) {
+  const char* fn = "tierkit.value_potential_model.from_bytes";
+  value_potential_model m = load<value_potential_model>(bytes, "value_potential", fn);
+  check_bins(m.value_bins(), fn);
+  check_bins(m.potential_bins(), fn);
+  if (m.config().cells.size() != static_cast<std::size_t>(m.value_bins().bins * m.potential_bins().bins)) {
+    throw format_error(std::string(fn) + ": the cell names do not fill the grid");
+  }
+  return m;
+}
 
 lifecycle_model lifecycle_model_from_bytes(const std::string& bytes) {
   const char* fn = "tierkit.lifecycle_model.from_bytes";
@@ -191,6 +204,7 @@ segment_table segment_table_from_bytes(const std::string& bytes) {
 std::string rfm_model::to_bytes() const { return tierkit::to_bytes(*this); }
 std::string abc_model::to_bytes() const { return tierkit::to_bytes(*this); }
 std::string lifecycle_model::to_bytes() const { return tierkit::to_bytes(*this); }
+std::string value_potential_model::to_bytes() const { return tierkit::to_bytes(*this); }
 
 void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);

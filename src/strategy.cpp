@@ -6,6 +6,7 @@
 #include "tierkit/abc.hpp"
 #include "tierkit/error.hpp"
 #include "tierkit/lifecycle.hpp"
+#include "tierkit/value_potential.hpp"
 #include "tierkit/rfm.hpp"
 #include "tierkit/serialization.hpp"
 
@@ -176,6 +177,24 @@ struct registry {
         [](const std::string& bytes) {
           return std::unique_ptr<model>(
               std::make_unique<lifecycle_model>(lifecycle_model_from_bytes(bytes)));
+        }};
+    entries["value_potential"] = {
+        [](const options& o) {
+          o.check_known("tierkit value_potential strategy",
+                        {"preset", "value_column", "potential_column", "value_method", "value_bins",
+                         "value_percentiles", "value_cuts", "value_closed", "potential_method",
+                         "potential_bins", "potential_percentiles", "potential_cuts",
+                         "potential_closed"});
+          value_potential_config c = value_potential_config::preset(o.text("preset", "2x2"));
+          c.value_column = o.text("value_column", c.value_column);
+          c.potential_column = o.text("potential_column", c.potential_column);
+          c.value = binning_from(o, "value_", c.value);
+          c.potential = binning_from(o, "potential_", c.potential);
+          return std::unique_ptr<strategy>(std::make_unique<value_potential_strategy>(c));
+        },
+        [](const std::string& bytes) {
+          return std::unique_ptr<model>(
+              std::make_unique<value_potential_model>(value_potential_model_from_bytes(bytes)));
         }};
   }
 };

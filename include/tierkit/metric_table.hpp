@@ -22,8 +22,8 @@ class metric_table {
   // The metrics of a profile: recency, tenure (NaN without purchases), frequency,
   // purchase_days, median_gap, last_gap (days between the last two purchase days),
   // transactions, returns, monetary, gross_sales, returns_value,
-  // average_order_value (NaN when frequency is 0), and quantity, channels, categories when
-  // the profile has them.
+  // average_order_value (NaN when frequency is 0), spend_growth (value_potential.hpp; with a
+  // spend series), and quantity, channels, categories when the profile has them.
   static metric_table from_profile(const profile& p);
 
   std::size_t rows() const noexcept { return rows_; }

@@ -4,7 +4,8 @@
 // Format: tierkit's envelope around a Boost.Serialization text archive.
 //   8 bytes   magic "TIERKIT" followed by 0x1A
 //   uint32    format version (little-endian), currently 1
-//   uint16    length of the kind, then the kind ("rfm", "abc", "lifecycle", "segment_table")
+//   uint16    length of the kind, then the kind ("rfm", "abc", "lifecycle",
+//             "value_potential", "segment_table")
 //   uint64    payload length
 //   uint64    FNV-1a 64-bit checksum of the payload
 //   payload   the text archive; every type carries a class version
@@ -19,6 +20,7 @@
 #include "tierkit/lifecycle.hpp"
 #include "tierkit/rfm.hpp"
 #include "tierkit/segments.hpp"
+#include "tierkit/value_potential.hpp"
 
 namespace tierkit {
 
@@ -28,11 +30,13 @@ std::string to_bytes(const rfm_model& m);
 std::string to_bytes(const abc_model& m);
 std::string to_bytes(const segment_table& t);
 std::string to_bytes(const lifecycle_model& m);
+std::string to_bytes(const value_potential_model& m);
 
 rfm_model rfm_model_from_bytes(const std::string& bytes);
 abc_model abc_model_from_bytes(const std::string& bytes);
 segment_table segment_table_from_bytes(const std::string& bytes);
 lifecycle_model lifecycle_model_from_bytes(const std::string& bytes);
+value_potential_model value_potential_model_from_bytes(const std::string& bytes);
 
 // The kind named in an envelope (format_error when the envelope is not valid).
 std::string envelope_kind(const std::string& bytes);

@@ -17,4 +17,5 @@
 #include "tierkit/strategy.hpp"
 #include "tierkit/time_zone.hpp"
 #include "tierkit/transactions.hpp"
+#include "tierkit/value_potential.hpp"
 #include "tierkit/version.hpp"

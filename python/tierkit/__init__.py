@@ -13,6 +13,7 @@ from .profile import DroppedRows, Profile, ProfileBuilder, ProfileReport, profil
 from .rfm import RFM, Bins, RFMModel, SegmentCheck, Segments
 from .scoring import load, score
 from .transactions import Transactions
+from .value_potential import ValuePotential, ValuePotentialModel
 
 __all__ = [
     "__version__",
@@ -30,6 +31,8 @@ __all__ = [
     "SegmentCheck",
     "ABC",
     "Lifecycle",
+    "ValuePotential",
+    "ValuePotentialModel",
     "LifecycleModel",
     "ABCModel",
     "Concentration",

@@ -1,0 +1,137 @@
+"""Value x potential: two axes cut into scores, a grid of named cells.
+
+    vp = tk.ValuePotential()                 # 2 x 2: key / develop / maintain / low (核心 发展 保持 一般)
+    vp.fit_apply(profile)                    # value_score, potential_score, vp_cell, vp_cell_zh
+    tk.ValuePotential.preset("3x3")          # Star ... Low (明星客户 ... 一般客户)
+    tk.ValuePotential(potential="wallet_estimate", potential_bins=tk.Bins(cuts=[1e4]))
+
+The default value axis is net monetary, the default potential axis spend_growth: growth of
+net spend per period between the two halves of the window (include/tierkit/value_potential.hpp:
+exposure-adjusted, symmetric in [-1, 1], missing without a first-half baseline). Each axis is
+split at its median by default (quantiles with k = 2, bins (lo, hi]).
+"""
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from . import _core
+from ._errors import InvalidInput
+from ._results import Table, cell
+from .rfm import Bins
+from .scoring import keyed_table, metrics_of, plain_table, register_loader, save_bytes
+
+
+class ValuePotential:
+    """The value x potential strategy.
+
+    Parameters
+    ----------
+    value, potential
+        Metric columns of the axes (a profile's, or a keyed table's).
+    value_bins, potential_bins
+        ``Bins`` (or an int k for quantiles) per axis; default: the preset's.
+    cells, cells_zh
+        Cell names, ordered by value score then potential score (low to high); one per
+        grid cell.
+    """
+
+    def __init__(self, value: str = "monetary", potential: str = "spend_growth", *,
+                 value_bins: Bins | int | None = None, potential_bins: Bins | int | None = None,
+                 cells: Sequence[str] | None = None, cells_zh: Sequence[str] | None = None,
+                 _preset: str = "2x2"):
+        c = _core.ValuePotentialConfig.preset(_preset)
+        c.value_column, c.potential_column = value, potential
+        for attr, spec in (("value", value_bins), ("potential", potential_bins)):
+            if spec is not None:
+                b = getattr(c, attr)
+                (Bins(spec) if isinstance(spec, int) else spec)._apply_to(b)
+                setattr(c, attr, b)
+        if cells is not None:
+            c.cells = [str(x) for x in cells]
+            c.cells_zh = [str(x) for x in cells_zh] if cells_zh is not None else []
+        elif cells_zh is not None:
+            raise InvalidInput("tierkit.ValuePotential: cells_zh needs cells")
+        self._strategy = _core.ValuePotentialStrategy(c)  # validates the grid
+        self._preset = _preset
+        self._repr = (f"ValuePotential({value!r}, {potential!r}"
+                      + (f", value_bins={value_bins!r}" if value_bins is not None else "")
+                      + (f", potential_bins={potential_bins!r}" if potential_bins is not None else "")
+                      + (f", cells={list(cells)!r}" if cells is not None else "") + ")")
+
+    @classmethod
+    def preset(cls, name: str) -> "ValuePotential":
+        """"2x2" (key / develop / maintain / low) or "3x3" (Star, Core, Maintain, Grow,
+        Steady, Watch, Develop, Nurture, Low)."""
+        obj = cls(_preset=name)
+        obj._repr = f"ValuePotential.preset({name!r})"
+        return obj
+
+    def fit(self, data, key: str | None = None) -> "ValuePotentialModel":
+        metrics = metrics_of(data, key, "tierkit.ValuePotential.fit")
+        return ValuePotentialModel(self._strategy.fit(metrics.core))
+
+    def fit_apply(self, data, key: str | None = None) -> Table:
+        return self.fit(data, key).apply(data, key)
+
+    def __repr__(self) -> str:
+        return self._repr
+
+
+class ValuePotentialModel:
+    kind = "value_potential"
+
+    def __init__(self, core: _core.ValuePotentialModel):
+        self._core = core
+
+    def apply(self, data, key: str | None = None) -> Table:
+        metrics = metrics_of(data, key, "tierkit.ValuePotentialModel.apply")
+        return keyed_table(metrics, self._core.apply(metrics.core), "value x potential")
+
+    @property
+    def summary(self) -> Table:
+        """Per cell: its scores, customers and value at fit, and their shares."""
+        return plain_table(self._core.summary(), "value x potential cells")
+
+    @property
+    def cuts(self) -> dict[str, list[float]]:
+        return {"value": self._core.value_bins["cuts"], "potential": self._core.potential_bins["cuts"]}
+
+    def to_bytes(self) -> bytes:
+        return self._core.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "ValuePotentialModel":
+        return cls(_core.ValuePotentialModel.from_bytes(data))
+
+    def save(self, path) -> None:
+        save_bytes(path, self.to_bytes())
+
+    def __reduce__(self):
+        return (ValuePotentialModel.from_bytes, (self.to_bytes(),))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ValuePotentialModel) and self._core == other._core
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        v, p = self._core.columns
+        return (f"ValuePotentialModel(value={v!r} cuts {self.cuts['value']}, potential={p!r} cuts "
+                f"{self.cuts['potential']}, {self._core.unscored:,} unscored at fit)")
+
+    def _repr_html_(self) -> str:
+        rows = self.summary.to_arrow().to_pylist()
+        body = "".join(
+            f"<tr><td>{html.escape(str(r['cell']))}</td><td>{r['value_score']}</td>"
+            f"<td>{r['potential_score']}</td><td>{r['customers']:,}</td>"
+            f"<td>{cell(r['customer_share'])}</td><td>{cell(r['value_share'])}</td></tr>"
+            for r in rows)
+        return ("<div><strong>tierkit ValuePotentialModel</strong><table><tr><th>cell</th>"
+                "<th>value score</th><th>potential score</th><th>customers</th><th>share</th>"
+                "<th>value share</th></tr>" + body + "</table></div>")
+
+
+register_loader("value_potential", lambda data: ValuePotentialModel.from_bytes(data))
+
+__all__ = ["ValuePotential", "ValuePotentialModel"]
