@@ -14,4 +14,5 @@ PYBIND11_MODULE(_core, m) {
   tierkit::python::bind_attributes(m);
   tierkit::python::bind_demo(m);
   tierkit::python::bind_strategies(m);
+  tierkit::python::bind_balances(m);
 }

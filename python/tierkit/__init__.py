@@ -8,6 +8,7 @@ from ._core import FORMAT_VERSION, __version__
 from ._errors import FormatError, InvalidInput, SchemaError, TierkitError
 from .abc import ABC, ABCModel, Concentration, concentration
 from .attributes import CustomerAttributes
+from .balances import AccountBalances, CustomerBalances, average_daily_balances
 from .lifecycle import Lifecycle, LifecycleModel
 from .profile import DroppedRows, Profile, ProfileBuilder, ProfileReport, profile
 from .rfm import RFM, Bins, RFMModel, SegmentCheck, Segments
@@ -30,6 +31,9 @@ __all__ = [
     "Segments",
     "SegmentCheck",
     "ABC",
+    "average_daily_balances",
+    "AccountBalances",
+    "CustomerBalances",
     "Lifecycle",
     "ValuePotential",
     "ValuePotentialModel",

@@ -124,19 +124,27 @@ void check_times(const column_view& c, const validation_options& o, issue_counte
 
 }  // namespace
 
-validation_result validate_transactions(const transactions& batch,
-                                        const validation_options& options) {
+validation_result validate_columns(std::int64_t rows, const std::vector<const column_view*>& keys,
+                                   const column_view* time,
+                                   const std::vector<const column_view*>& numbers,
+                                   const validation_options& options) {
   validation_result result;
-  issue_counter count(result, batch.rows());
-  check_keys(batch.customer, count);
-  check_times(batch.time, options, count);
-  check_numbers(batch.amount, count);
-  if (batch.order) check_keys(*batch.order, count);
-  if (batch.quantity) check_numbers(*batch.quantity, count);
-  if (batch.channel) check_keys(*batch.channel, count);
-  if (batch.category) check_keys(*batch.category, count);
+  issue_counter count(result, rows);
+  for (const column_view* k : keys) check_keys(*k, count);
+  if (time) check_times(*time, options, count);
+  for (const column_view* n : numbers) check_numbers(*n, count);
   count.finish();
   return result;
+}
+
+validation_result validate_transactions(const transactions& batch,
+                                        const validation_options& options) {
+  std::vector<const column_view*> keys = {&batch.customer}, numbers = {&batch.amount};
+  for (const auto* c : {&batch.order, &batch.channel, &batch.category}) {
+    if (*c) keys.push_back(&**c);
+  }
+  if (batch.quantity) numbers.push_back(&*batch.quantity);
+  return validate_columns(batch.rows(), keys, &batch.time, numbers, options);
 }
 
 void throw_invalid_rows(const char* function, const std::vector<row_issue>& issues,

@@ -27,6 +27,14 @@ struct validation_result {
 validation_result validate_transactions(const transactions& batch,
                                         const validation_options& options);
 
+// The same checks for any set of columns of one table: keys (null, dictionary index out of
+// range), an optional time column (null, out of range, on/after as_of), numbers (null, NaN,
+// infinite, magnitude >= 2^60).
+validation_result validate_columns(std::int64_t rows, const std::vector<const column_view*>& keys,
+                                   const column_view* time,
+                                   const std::vector<const column_view*>& numbers,
+                                   const validation_options& options);
+
 // Throws tierkit::invalid_input listing every issue.
 [[noreturn]] void throw_invalid_rows(const char* function, const std::vector<row_issue>& issues,
                                      std::int64_t invalid_rows, std::int64_t total_rows);

@@ -1,0 +1,149 @@
+"""Average daily balances (月日均) per account and customer: the measure banks tier on.
+
+    adb = tk.average_daily_balances(trans, account="account_id", time="date", value="balance")
+    adb.to_pandas()                          # account, period_start, average_daily_balance, days
+    cb = adb.by_customer(owners, account="account_id", customer="client_id")
+    cb.latest()                              # one row per customer: the last period's average
+    cb.wide()                                # customers x periods
+
+Policies (include/tierkit/balances.hpp): the day's last balance carries over days without
+events; before an account's first event it holds 0 (or its start balance, for movements);
+a period averages over its days inside [from, through) — a partial last period over the
+days it covers; accounts sum into customers through the mapping, optionally weighted by
+asset type.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from . import _core
+from ._arrow import as_arrow, check_roles, key_array
+from ._results import Table
+from ._time import resolve_zone, to_day
+
+
+def _table(data, what: str) -> pa.Table:
+    source = as_arrow(data, what)
+    t = source.read_all() if isinstance(source, pa.RecordBatchReader) else source
+    return t.combine_chunks()
+
+
+def _capsules(t: pa.Table, name: str):
+    col = t.column(name)
+    arr = col.chunk(0) if col.num_chunks == 1 else pa.concat_arrays(col.chunks) if col.num_chunks \
+        else pa.array([], col.type)
+    return (name, arr.__arrow_c_array__())
+
+
+class _Series(Table):
+    """Long-form balances: key, period_start, average_daily_balance (+ days)."""
+
+    def __init__(self, core, key_name: str, key_type: pa.DataType, title: str, with_days: bool):
+        c = core.columns()
+        counts = np.diff(c["offsets"])
+        keys = key_array(core, key_type)
+        idx = pa.array(np.repeat(np.arange(len(counts)), counts))
+        cols = {key_name: keys.take(idx),
+                "period_start": pa.array(c["period"]).view(pa.date32()),
+                "average_daily_balance": pa.array(c["average"])}
+        if with_days:
+            cols["days"] = pa.array(c["days"])
+        super().__init__(pa.table(cols), key_name, title)
+        self._core = core
+        self._key_type = key_type
+
+    def wide(self):
+        """A pandas DataFrame: one row per key, one column per period."""
+        df = self.to_pandas(index=False)
+        return df.pivot(index=self.key_name, columns="period_start", values="average_daily_balance")
+
+    def latest(self) -> Table:
+        """One row per key: the average of the last period (column `adb`)."""
+        t = self.to_arrow()
+        last = t.column("period_start").to_numpy().max()
+        mask = pa.array(t.column("period_start").to_numpy() == last)
+        sel = t.filter(mask)
+        return Table(pa.table({self.key_name: sel.column(self.key_name),
+                               "adb": sel.column("average_daily_balance")}), self.key_name,
+                     f"average daily balance of {last}")
+
+    def mean(self) -> Table:
+        """One row per key: the mean of its period averages (column `adb_mean`) and their
+        coefficient of variation (column `adb_cv`, for stability measures)."""
+        df = self.to_pandas(index=False)
+        g = df.groupby(self.key_name, sort=True)["average_daily_balance"]
+        mean = g.mean()
+        std = g.std(ddof=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cv = np.where(mean.to_numpy() != 0, std.to_numpy() / np.abs(mean.to_numpy()), np.nan)
+        keys = pa.array(mean.index.to_numpy()).cast(self._key_type) \
+            if not pa.types.is_dictionary(self._key_type) else pa.array(mean.index.to_numpy())
+        return Table(pa.table({self.key_name: keys, "adb_mean": pa.array(mean.to_numpy()),
+                               "adb_cv": pa.array(cv)}), self.key_name, "mean average daily balance")
+
+
+class AccountBalances(_Series):
+    def __init__(self, core, key_name, key_type):
+        super().__init__(core, key_name, key_type, "average daily balances per account", True)
+        r = core.report
+        self.report = {"rows_read": r["rows_read"], "rows_used": r["rows_used"],
+                       "rows_dropped": r["rows_dropped"],
+                       "dropped": [{"column": c, "problem": p, "rows": n} for c, p, n in r["dropped"]],
+                       "from": str(np.datetime64(core.from_day, "D")),
+                       "through": str(np.datetime64(core.through_day, "D"))}
+
+    def by_customer(self, owners, *, account: str | None = None, customer: str = "customer_id",
+                    asset_type: str | None = None, weights: dict | None = None) -> "CustomerBalances":
+        """Sums accounts into customers through `owners` (one row per account: account,
+        customer and optionally asset type); `weights` maps asset types to weights."""
+        account = account or self.key_name
+        t = _table(owners, "tierkit.AccountBalances.by_customer")
+        roles = {"account": account, "customer": customer}
+        if asset_type:
+            roles["asset type"] = asset_type
+        check_roles(t.schema, roles, "tierkit.AccountBalances.by_customer")
+        core = _core.balances_by_customer(
+            self._core, _capsules(t, account), _capsules(t, customer),
+            _capsules(t, asset_type) if asset_type else None,
+            {str(k): float(v) for k, v in (weights or {}).items()})
+        return CustomerBalances(core, customer, t.schema.field(customer).type)
+
+
+class CustomerBalances(_Series):
+    def __init__(self, core, key_name, key_type):
+        super().__init__(core, key_name, key_type, "average daily balances per customer", False)
+        self.accounts_without_events = core.accounts_without_events
+
+
+def average_daily_balances(events, *, account: str = "account_id", time: str = "date",
+                           value: str = "balance", input: str = "after_movement",
+                           period: str = "month", start=None, through=None,
+                           start_balances=None, time_zone="UTC",
+                           on_invalid: str = "raise") -> AccountBalances:
+    """Average daily balance per account and period.
+
+    input: "after_movement" (the balance after each movement; the day's last closes it),
+    "daily" (a closing balance per day) or "movements" (signed amounts from a start balance;
+    ``start_balances`` = a table with the account column and a ``balance`` column).
+    start / through: the first day averaged and the first day not averaged (default: the
+    start of the first event's period; the day after the last event).
+    """
+    t = _table(events, "tierkit.average_daily_balances")
+    check_roles(t.schema, {"account": account, "time": time, "value": value},
+                "tierkit.average_daily_balances")
+    sa = sb = None
+    if start_balances is not None:
+        s = _table(start_balances, "tierkit.average_daily_balances start_balances")
+        check_roles(s.schema, {"account": account, "start balance": "balance"},
+                    "tierkit.average_daily_balances start_balances")
+        sa, sb = _capsules(s, account), _capsules(s, "balance")
+    core = _core.average_daily_balances(
+        _capsules(t, account), _capsules(t, time), _capsules(t, value), input, period,
+        to_day(start, "tierkit.average_daily_balances: start"),
+        to_day(through, "tierkit.average_daily_balances: through"), resolve_zone(time_zone),
+        on_invalid, sa, sb)
+    return AccountBalances(core, account, t.schema.field(account).type)
+
+
+__all__ = ["average_daily_balances", "AccountBalances", "CustomerBalances"]
