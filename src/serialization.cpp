@@ -26,6 +26,11 @@ BOOST_CLASS_VERSION(tierkit::abc_model, 1)
 BOOST_CLASS_VERSION(tierkit::lifecycle_config, 1)
 BOOST_CLASS_VERSION(tierkit::lifecycle_model, 1)
 BOOST_CLASS_VERSION(tierkit::value_potential_model, 1)
+BOOST_CLASS_VERSION(tierkit::band_condition, 1)
+BOOST_CLASS_VERSION(tierkit::asset_band, 1)
+BOOST_CLASS_VERSION(tierkit::entry_criterion, 1)
+BOOST_CLASS_VERSION(tierkit::asset_band_config, 1)
+BOOST_CLASS_VERSION(tierkit::asset_band_model, 1)
 
 namespace tierkit {
 
@@ -149,6 +154,18 @@ std::string to_bytes(const abc_model& m) { return save("abc", m); }
 std::string to_bytes(const segment_table& t) { return save("segment_table", t); }
 std::string to_bytes(const lifecycle_model& m) { return save("lifecycle", m); }
 std::string to_bytes(const value_potential_model& m) { return save("value_potential", m); }
+std::string to_bytes(const asset_band_model& m) { return save("asset_bands", m); }
+
+asset_band_model asset_band_model_from_bytes(const std::string& bytes) {
+  const char* fn = "tierkit.asset_band_model.from_bytes";
+  asset_band_model m = load<asset_band_model>(bytes, "asset_bands", fn);
+  try {
+    m.config().check();
+  } catch (const invalid_input& e) {
+    throw format_error(std::string(fn) + ": invalid settings in the payload (" + e.what() + ")");
+  }
+  return m;
+}
 
 value_potential_model value_potential_model_from_bytes(const std::string& bytes) {
   const char* fn = "tierkit.value_potential_model.from_bytes";
@@ -205,6 +222,7 @@ std::string rfm_model::to_bytes() const { return tierkit::to_bytes(*this); }
 std::string abc_model::to_bytes() const { return tierkit::to_bytes(*this); }
 std::string lifecycle_model::to_bytes() const { return tierkit::to_bytes(*this); }
 std::string value_potential_model::to_bytes() const { return tierkit::to_bytes(*this); }
+std::string asset_band_model::to_bytes() const { return tierkit::to_bytes(*this); }
 
 void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);

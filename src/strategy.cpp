@@ -4,6 +4,7 @@
 
 #include "detail/text.hpp"
 #include "tierkit/abc.hpp"
+#include "tierkit/asset_bands.hpp"
 #include "tierkit/error.hpp"
 #include "tierkit/lifecycle.hpp"
 #include "tierkit/value_potential.hpp"
@@ -195,6 +196,19 @@ struct registry {
         [](const std::string& bytes) {
           return std::unique_ptr<model>(
               std::make_unique<value_potential_model>(value_potential_model_from_bytes(bytes)));
+        }};
+    entries["asset_bands"] = {
+        [](const options& o) {
+          o.check_known("tierkit asset_bands strategy", {"preset", "balance_column"});
+          if (o.text("preset", "chinese_retail") != "chinese_retail") {
+            throw invalid_input("tierkit asset_bands strategy: preset must be 'chinese_retail'");
+          }
+          asset_band_config c = asset_band_config::chinese_retail();
+          c.balance_column = o.text("balance_column", c.balance_column);
+          return std::unique_ptr<strategy>(std::make_unique<asset_band_strategy>(c));
+        },
+        [](const std::string& bytes) {
+          return std::unique_ptr<model>(std::make_unique<asset_band_model>(asset_band_model_from_bytes(bytes)));
         }};
   }
 };

@@ -2,6 +2,7 @@
 // tierkit: customer tiering. The umbrella header includes every public concept except the
 // opt-in serialization.hpp.
 #include "tierkit/abc.hpp"
+#include "tierkit/asset_bands.hpp"
 #include "tierkit/balances.hpp"
 #include "tierkit/binning.hpp"
 #include "tierkit/calendar.hpp"

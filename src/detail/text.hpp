@@ -1,6 +1,7 @@
 #pragma once
 // Small text helpers for error messages.
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 namespace tierkit::detail {
@@ -15,6 +16,13 @@ inline std::string format_count(std::int64_t n) {
     out += digits[static_cast<std::size_t>(i)];
   }
   return n < 0 ? "-" + out : out;
+}
+
+// A number as short text: 50000, 0.3, 2e+06.
+inline std::string format_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.12g", v);
+  return buf;
 }
 
 // "1 row" / "3 rows".

@@ -1,0 +1,292 @@
+#include "tierkit/asset_bands.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "detail/text.hpp"
+#include "tierkit/error.hpp"
+
+namespace tierkit {
+
+namespace {
+constexpr const char* fn = "tierkit.asset_bands";
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+const std::vector<double>& col(const metric_table& t, const std::string& name, const char* f) {
+  return t.column(name, f);
+}
+}  // namespace
+
+const char* comparison_symbol(comparison c) noexcept {
+  switch (c) {
+    case comparison::less: return "<";
+    case comparison::less_equal: return "<=";
+    case comparison::greater_equal: return ">=";
+    case comparison::greater: return ">";
+  }
+  return "?";
+}
+
+comparison parse_comparison(const std::string& s) {
+  for (comparison c : {comparison::less, comparison::less_equal, comparison::greater_equal,
+                       comparison::greater}) {
+    if (s == comparison_symbol(c)) return c;
+  }
+  throw invalid_input(std::string(fn) + ": a condition's comparison must be '<', '<=', '>=' or "
+                      "'>'; got '" + s + "'");
+}
+
+asset_band_config asset_band_config::chinese_retail() {
+  asset_band_config c;
+  c.bands = {
+      {"Private banking", "私人银行客户", "wealth centre (财富经理)", 2'000'000, {}},
+      {"Wealth management", "理财客户", "wealth manager (理财经理)", 200'000, {}},
+      {"Branch managed", "网点重点客户", "branch manager / lobby manager (网点主任/大堂经理)", 100'000, {}},
+      {"Branch staff", "网点维护客户", "branch staff (网点员工)", 50'000, {{"age", comparison::less, 60}}},
+  };
+  c.criteria = {
+      {"credit card spend", "信用卡年消费", "card_spend", 50'000},
+      {"loan balance", "贷款余额", "loan_balance", 300'000},
+      {"margin balance", "融资融券余额", "margin_balance", 10'000},
+      {"gold card or above", "金卡及以上", "card_level", 2},
+  };
+  c.pool = {"Maintained by other criteria", "其他条件纳入", "branch staff (网点员工)", 0, {}};
+  return c;
+}
+
+void asset_band_config::check() const {
+  auto fail = [](const std::string& m) { throw invalid_input(std::string(fn) + ": " + m); };
+  if (bands.empty()) fail("give at least one band");
+  for (std::size_t i = 0; i < bands.size(); ++i) {
+    if (bands[i].label.empty()) fail("band " + std::to_string(i + 1) + " has no label");
+    if (!std::isfinite(bands[i].lower)) fail("band '" + bands[i].label + "' has a non-finite lower bound");
+    if (i > 0 && !(bands[i].lower < bands[i - 1].lower)) {
+      fail("bands must be ordered from the highest lower bound down; '" + bands[i].label +
+           "' is not below '" + bands[i - 1].label + "'");
+    }
+  }
+  for (const entry_criterion& c : criteria) {
+    if (c.name.empty() || c.column.empty()) fail("a criterion needs a name and a column");
+  }
+  if (!criteria.empty() && pool.label.empty()) fail("the pool band of admitted customers has no label");
+}
+
+asset_band_model::asset_band_model(asset_band_config config) : config_(std::move(config)) { config_.check(); }
+
+asset_band_result asset_band_model::assign(const metric_table& t) const {
+  const std::vector<double>& balance = col(t, config_.balance_column, fn);
+  std::vector<std::vector<const std::vector<double>*>> cond_cols(config_.bands.size());
+  for (std::size_t b = 0; b < config_.bands.size(); ++b) {
+    for (const band_condition& c : config_.bands[b].conditions) cond_cols[b].push_back(&col(t, c.column, fn));
+  }
+  std::vector<const std::vector<double>*> crit_cols;
+  for (const entry_criterion& c : config_.criteria) crit_cols.push_back(&col(t, c.column, fn));
+  const std::size_t n = t.rows(), nb = config_.bands.size();
+  asset_band_result r;
+  r.band.assign(n, -1);
+  r.admitted_by.assign(n, -1);
+  r.criteria_met.assign(n, 0);
+  r.counts.assign(nb + 2, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = balance[i];
+    std::int32_t band = -1;
+    if (!std::isnan(x)) {
+      for (std::size_t b = 0; b < nb; ++b) {
+        if (x >= config_.bands[b].lower) {
+          bool ok = true;
+          for (std::size_t k = 0; k < cond_cols[b].size(); ++k) {
+            ok = ok && config_.bands[b].conditions[k].holds((*cond_cols[b][k])[i]);
+          }
+          if (ok) band = static_cast<std::int32_t>(b);
+          break;  // the balance's band decides; failing its conditions leads to the criteria
+        }
+      }
+    }
+    std::int32_t met = 0, first = -1;
+    for (std::size_t c = 0; c < crit_cols.size(); ++c) {
+      const double v = (*crit_cols[c])[i];
+      if (!std::isnan(v) && v >= config_.criteria[c].threshold) {
+        ++met;
+        if (first < 0) first = static_cast<std::int32_t>(c);
+      }
+    }
+    r.criteria_met[i] = met;
+    if (band >= 0) {
+      r.band[i] = band;
+    } else if (first >= 0) {
+      r.band[i] = static_cast<std::int32_t>(nb);
+      r.admitted_by[i] = first;
+    }
+    ++r.counts[r.band[i] < 0 ? nb + 1 : static_cast<std::size_t>(r.band[i])];
+  }
+  return r;
+}
+
+score_table asset_band_model::apply(const metric_table& t) const {
+  asset_band_result r = assign(t);
+  const std::size_t nb = config_.bands.size();
+  std::vector<std::string> labels, zh, roles;
+  for (const asset_band& b : config_.bands) {
+    labels.push_back(b.label);
+    zh.push_back(b.label_zh);
+    roles.push_back(b.owner_role);
+  }
+  labels.push_back(config_.pool.label);
+  zh.push_back(config_.pool.label_zh);
+  roles.push_back(config_.pool.owner_role);
+  labels.push_back(config_.unassigned);
+  zh.push_back(config_.unassigned_zh);
+  roles.emplace_back("");
+  std::vector<std::int32_t> code(r.band.size()), role(r.band.size());
+  for (std::size_t i = 0; i < code.size(); ++i) {
+    code[i] = r.band[i] < 0 ? static_cast<std::int32_t>(nb + 1) : r.band[i];
+    role[i] = r.band[i] < 0 ? -1 : r.band[i];
+  }
+  std::vector<std::string> admitted = {"balance"};
+  for (const entry_criterion& c : config_.criteria) admitted.push_back(c.name);
+  std::vector<std::int32_t> adm(r.band.size());
+  for (std::size_t i = 0; i < adm.size(); ++i) {
+    adm[i] = r.band[i] < 0 ? -1 : r.admitted_by[i] + 1;
+  }
+  score_table out;
+  out.add_labels("asset_band", code, labels);
+  out.add_labels("asset_band_zh", code, zh);
+  out.add_labels("owner_role", role, roles);
+  out.add_labels("admitted_by", adm, admitted);
+  out.add_integers("criteria_met", std::vector<std::int64_t>(r.criteria_met.begin(), r.criteria_met.end()));
+  return out;
+}
+
+score_table asset_band_model::summary() const {
+  std::vector<std::int32_t> code;
+  std::vector<std::string> labels, rules;
+  std::vector<double> lower, upper;
+  const std::size_t nb = config_.bands.size();
+  for (std::size_t b = 0; b < nb; ++b) {
+    const asset_band& band = config_.bands[b];
+    labels.push_back(band.label);
+    code.push_back(static_cast<std::int32_t>(b));
+    lower.push_back(band.lower);
+    upper.push_back(b == 0 ? std::numeric_limits<double>::infinity() : config_.bands[b - 1].lower);
+    std::string rule = "balance in [lower, upper)";
+    for (const band_condition& c : band.conditions) {
+      rule += " and " + c.column + " " + comparison_symbol(c.op) + " " + detail::format_number(c.value);
+    }
+    rules.push_back(rule);
+  }
+  labels.push_back(config_.pool.label);
+  code.push_back(static_cast<std::int32_t>(nb));
+  lower.push_back(nan);
+  upper.push_back(nan);
+  std::string rule = "not in a band, and any of:";
+  for (const entry_criterion& c : config_.criteria) {
+    rule += " " + c.column + " >= " + detail::format_number(c.threshold) + " (" + c.name + ");";
+  }
+  rules.push_back(rule);
+  score_table t;
+  t.add_labels("band", code, labels);
+  t.add_numbers("lower", lower);
+  t.add_numbers("upper", upper);
+  std::vector<std::int32_t> rc(code.size());
+  for (std::size_t i = 0; i < rc.size(); ++i) rc[i] = static_cast<std::int32_t>(i);
+  t.add_labels("rule", rc, rules);
+  return t;
+}
+
+asset_band_strategy::asset_band_strategy(asset_band_config config) : config_(std::move(config)) {
+  config_.check();
+}
+
+asset_band_model asset_band_strategy::fit_bands(const metric_table& t) const {
+  asset_band_model m(config_);
+  m.assign(t);  // raises for missing columns now, not later
+  return m;
+}
+
+std::unique_ptr<model> asset_band_strategy::fit(const metric_table& t) const {
+  return std::make_unique<asset_band_model>(fit_bands(t));
+}
+
+void relationship_star_config::check() const {
+  if (labels.size() != 6 || (!labels_zh.empty() && labels_zh.size() != 6)) {
+    throw invalid_input(std::string(fn) + ": relationship stars need six labels");
+  }
+  if (!(private_banking > vip)) {
+    throw invalid_input(std::string(fn) + ": private_banking must exceed vip");
+  }
+}
+
+score_table relationship_stars(const metric_table& t, const relationship_star_config& c) {
+  c.check();
+  const char* f = "tierkit.relationship_stars";
+  const std::vector<double>& accounts = col(t, c.accounts_column, f);
+  const std::vector<double>& balance = col(t, c.balance_column, f);
+  const std::vector<double>& variation = col(t, c.variation_column, f);
+  const std::vector<double>& share = col(t, c.wallet_share_column, f);
+  const std::size_t n = t.rows();
+  std::vector<std::int64_t> stars(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double b = balance[i];
+    int s;
+    if (!std::isnan(b) && b >= c.private_banking) s = 6;
+    else if (std::isnan(accounts[i]) || accounts[i] < 1) s = 1;
+    else if (std::isnan(b) || b < c.vip) s = 2;
+    else if (std::isnan(variation[i]) || variation[i] > c.max_variation) s = 3;
+    else if (std::isnan(share[i]) || share[i] < c.min_wallet_share) s = 4;
+    else s = 5;
+    stars[i] = s;
+  }
+  std::vector<std::int32_t> code(n);
+  for (std::size_t i = 0; i < n; ++i) code[i] = static_cast<std::int32_t>(stars[i] - 1);
+  score_table out;
+  out.add_integers("relationship_stars", std::move(stars));
+  out.add_labels("relationship_level", code, c.labels);
+  if (!c.labels_zh.empty()) out.add_labels("relationship_level_zh", std::move(code), c.labels_zh);
+  return out;
+}
+
+void points_star_config::check() const {
+  auto fail = [](const std::string& m) { throw invalid_input("tierkit.points_stars: " + m); };
+  if (columns.empty() || columns.size() != weights.size()) fail("give one weight per points column");
+  for (std::size_t i = 1; i < boundaries.size(); ++i) {
+    if (!(boundaries[i] > boundaries[i - 1])) fail("boundaries must increase strictly");
+  }
+  if (labels.size() != boundaries.size() + 1) {
+    fail(std::to_string(boundaries.size()) + " boundaries make " +
+         std::to_string(boundaries.size() + 1) + " levels but " + std::to_string(labels.size()) +
+         " labels were given");
+  }
+  if (!labels_zh.empty() && labels_zh.size() != labels.size()) fail("give as many Chinese labels as labels");
+}
+
+score_table points_stars(const metric_table& t, const points_star_config& c) {
+  c.check();
+  std::vector<const std::vector<double>*> cols;
+  for (const std::string& name : c.columns) cols.push_back(&col(t, name, "tierkit.points_stars"));
+  const std::size_t n = t.rows();
+  std::vector<double> points(n, 0);
+  std::vector<std::int64_t> missing(n, 0);
+  std::vector<std::int32_t> level(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    long double p = 0;
+    for (std::size_t k = 0; k < cols.size(); ++k) {
+      const double v = (*cols[k])[i];
+      if (std::isnan(v)) {
+        ++missing[i];
+        continue;
+      }
+      p += static_cast<long double>(c.weights[k]) * v;
+    }
+    points[i] = static_cast<double>(p);
+    level[i] = static_cast<std::int32_t>(
+        std::upper_bound(c.boundaries.begin(), c.boundaries.end(), points[i]) - c.boundaries.begin());
+  }
+  score_table out;
+  out.add_numbers("star_points", std::move(points));
+  out.add_integers("star_points_missing", std::move(missing));
+  out.add_labels("star_level", level, c.labels);
+  if (!c.labels_zh.empty()) out.add_labels("star_level_zh", std::move(level), c.labels_zh);
+  return out;
+}
+
+}  // namespace tierkit
