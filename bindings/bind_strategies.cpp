@@ -6,6 +6,7 @@
 
 #include "bindings.hpp"
 #include "tierkit/abc.hpp"
+#include "tierkit/asset_bands.hpp"
 #include "tierkit/lifecycle.hpp"
 #include "tierkit/value_potential.hpp"
 #include "tierkit/metric_table.hpp"
@@ -282,6 +283,81 @@ void bind_strategies(py::module_& m) {
         py::gil_scoped_release release;
         return s.fit_vp(t);
       }, py::arg("metrics"));
+
+  py::class_<band_condition>(m, "BandCondition")
+      .def(py::init([](std::string column, const std::string& op, double value) {
+             return band_condition{std::move(column), parse_comparison(op), value};
+           }), py::arg("column"), py::arg("op"), py::arg("value"))
+      .def_readonly("column", &band_condition::column)
+      .def_property_readonly("op", [](const band_condition& c) { return comparison_symbol(c.op); })
+      .def_readonly("value", &band_condition::value);
+  py::class_<asset_band>(m, "AssetBand")
+      .def(py::init([](std::string label, std::string zh, std::string role, double lower,
+                       std::vector<band_condition> conditions) {
+             return asset_band{std::move(label), std::move(zh), std::move(role), lower, std::move(conditions)};
+           }), py::arg("label"), py::arg("label_zh"), py::arg("owner_role"), py::arg("lower"),
+           py::arg("conditions"))
+      .def_readonly("label", &asset_band::label)
+      .def_readonly("label_zh", &asset_band::label_zh)
+      .def_readonly("owner_role", &asset_band::owner_role)
+      .def_readonly("lower", &asset_band::lower)
+      .def_readonly("conditions", &asset_band::conditions);
+  py::class_<entry_criterion>(m, "EntryCriterion")
+      .def(py::init([](std::string name, std::string zh, std::string column, double threshold) {
+             return entry_criterion{std::move(name), std::move(zh), std::move(column), threshold};
+           }), py::arg("name"), py::arg("name_zh"), py::arg("column"), py::arg("threshold"))
+      .def_readonly("name", &entry_criterion::name)
+      .def_readonly("name_zh", &entry_criterion::name_zh)
+      .def_readonly("column", &entry_criterion::column)
+      .def_readonly("threshold", &entry_criterion::threshold);
+  py::class_<asset_band_config>(m, "AssetBandConfig")
+      .def(py::init<>())
+      .def_static("chinese_retail", &asset_band_config::chinese_retail)
+      .def_readwrite("balance_column", &asset_band_config::balance_column)
+      .def_readwrite("bands", &asset_band_config::bands)
+      .def_readwrite("criteria", &asset_band_config::criteria)
+      .def_readwrite("pool", &asset_band_config::pool)
+      .def_readwrite("unassigned", &asset_band_config::unassigned)
+      .def_readwrite("unassigned_zh", &asset_band_config::unassigned_zh)
+      .def("check", &asset_band_config::check);
+  py::class_<asset_band_model> bm(m, "AssetBandModel");
+  bm.def("apply", [](const asset_band_model& mod, const metric_table& t) { return score_table_dict(mod.apply(t)); },
+         py::arg("metrics"))
+      .def("summary", [](const asset_band_model& mod) { return score_table_dict(mod.summary()); })
+      .def_property_readonly("config", &asset_band_model::config)
+      .def("to_bytes", [](const asset_band_model& mod) { return py::bytes(tierkit::to_bytes(mod)); })
+      .def_static("from_bytes", [](const py::bytes& b) { return asset_band_model_from_bytes(std::string(b)); })
+      .def(py::pickle([](const asset_band_model& mod) { return py::bytes(tierkit::to_bytes(mod)); },
+                      [](const py::bytes& b) { return asset_band_model_from_bytes(std::string(b)); }));
+  py::class_<asset_band_strategy>(m, "AssetBandStrategy")
+      .def(py::init<asset_band_config>(), py::arg("config"))
+      .def("fit", &asset_band_strategy::fit_bands, py::arg("metrics"));
+
+  py::class_<relationship_star_config>(m, "RelationshipStarConfig")
+      .def(py::init<>())
+      .def_readwrite("accounts_column", &relationship_star_config::accounts_column)
+      .def_readwrite("balance_column", &relationship_star_config::balance_column)
+      .def_readwrite("variation_column", &relationship_star_config::variation_column)
+      .def_readwrite("wallet_share_column", &relationship_star_config::wallet_share_column)
+      .def_readwrite("private_banking", &relationship_star_config::private_banking)
+      .def_readwrite("vip", &relationship_star_config::vip)
+      .def_readwrite("max_variation", &relationship_star_config::max_variation)
+      .def_readwrite("min_wallet_share", &relationship_star_config::min_wallet_share)
+      .def_readwrite("labels", &relationship_star_config::labels)
+      .def_readwrite("labels_zh", &relationship_star_config::labels_zh);
+  py::class_<points_star_config>(m, "PointsStarConfig")
+      .def(py::init<>())
+      .def_readwrite("columns", &points_star_config::columns)
+      .def_readwrite("weights", &points_star_config::weights)
+      .def_readwrite("boundaries", &points_star_config::boundaries)
+      .def_readwrite("labels", &points_star_config::labels)
+      .def_readwrite("labels_zh", &points_star_config::labels_zh);
+  m.def("relationship_stars", [](const metric_table& t, const relationship_star_config& c) {
+    return score_table_dict(relationship_stars(t, c));
+  }, py::arg("metrics"), py::arg("config"));
+  m.def("points_stars", [](const metric_table& t, const points_star_config& c) {
+    return score_table_dict(points_stars(t, c));
+  }, py::arg("metrics"), py::arg("config"));
 
   m.def("concentration", [](py::array_t<double, py::array::c_style | py::array::forcecast> v) {
     const concentration c = measure_concentration(std::vector<double>(v.data(), v.data() + v.size()));

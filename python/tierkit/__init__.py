@@ -7,6 +7,7 @@ from . import demo
 from ._core import FORMAT_VERSION, __version__
 from ._errors import FormatError, InvalidInput, SchemaError, TierkitError
 from .abc import ABC, ABCModel, Concentration, concentration
+from .asset_bands import AssetBandModel, AssetBands, PointsStars, RelationshipStars
 from .attributes import CustomerAttributes
 from .balances import AccountBalances, CustomerBalances, average_daily_balances
 from .lifecycle import Lifecycle, LifecycleModel
@@ -34,6 +35,10 @@ __all__ = [
     "average_daily_balances",
     "AccountBalances",
     "CustomerBalances",
+    "AssetBands",
+    "AssetBandModel",
+    "RelationshipStars",
+    "PointsStars",
     "Lifecycle",
     "ValuePotential",
     "ValuePotentialModel",

@@ -102,9 +102,17 @@ def arrow_columns(core_columns: dict) -> dict[str, pa.Array]:
     for name, c in core_columns.items():
         values = c["values"]
         if c["kind"] == "label":
+            # Several codes may share a text (two bands with one owner role): dictionary
+            # values must be unique, so codes map to the first code of their text.
+            labels = list(c["labels"])
+            unique = list(dict.fromkeys(labels))
+            if len(unique) != len(labels):
+                remap = np.array([unique.index(x) for x in labels], dtype=np.int32)
+                values = np.where(values < 0, values, remap[np.maximum(values, 0)])
+                labels = unique
             mask = values < 0
             indices = pa.array(np.where(mask, 0, values).astype(np.int32), mask=mask if mask.any() else None)
-            out[name] = pa.DictionaryArray.from_arrays(indices, pa.array(c["labels"], pa.string()))
+            out[name] = pa.DictionaryArray.from_arrays(indices, pa.array(labels, pa.string()))
             continue
         valid = c.get("valid")
         mask = None if valid is None else ~valid.astype(bool)

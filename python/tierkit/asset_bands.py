@@ -1,0 +1,208 @@
+"""Asset bands and star ratings (retail banking).
+
+    bands = tk.AssetBands.preset("chinese_retail")     # 2,000,000 / 200,000 / 100,000 / 50,000
+    bands.fit_apply(customers)       # asset_band, asset_band_zh, owner_role, admitted_by, criteria_met
+    tk.RelationshipStars().apply(customers)            # six levels of relationship depth
+    tk.PointsStars({"adb": 0.01, "years": 5}).apply(customers)   # 准星级 ... 七星级
+
+`customers` is a keyed table (pandas, polars, pyarrow, ...) with the columns the rules read,
+e.g. the latest average daily balance joined with customer attributes. Text levels such as
+card_level ("classic", "gold", ...) are turned into their rank (1, 2, ...) first. Policies:
+include/tierkit/asset_bands.hpp (a bound belongs to the band above it; a missing value fails
+a condition or criterion; the first criterion that holds is named).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import _core
+from ._arrow import as_arrow
+from ._errors import InvalidInput
+from ._results import Table
+from .scoring import keyed_table, metrics_of, plain_table, register_loader, save_bytes
+
+CARD_LEVELS = ("classic", "gold", "platinum", "diamond", "black")
+
+
+def _with_levels(data, levels: Mapping[str, Sequence[str]] | None):
+    """`data` as an Arrow table with the text level columns replaced by their rank (1-based;
+    null stays null; a value not in the list is invalid input)."""
+    if not levels:
+        return data
+    from .profile import Profile
+    if isinstance(data, Profile):
+        return data
+    source = as_arrow(data, "tierkit levels")
+    t = source.read_all() if isinstance(source, pa.RecordBatchReader) else source
+    for name, order in levels.items():
+        if name not in t.column_names:
+            continue
+        col = t.column(name)
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
+                or pa.types.is_dictionary(col.type) or pa.types.is_string_view(col.type)):
+            continue
+        text = pc.utf8_lower(col.cast(pa.string()))
+        ranks = pc.index_in(text, value_set=pa.array([str(x).lower() for x in order]))
+        unknown = pc.and_(pc.is_null(ranks), pc.is_valid(text))
+        bad = pc.sum(unknown.cast(pa.int64())).as_py() or 0
+        if bad:
+            seen = pc.unique(pc.filter(text, unknown)).to_pylist()[:5]
+            raise InvalidInput(f"tierkit: column {name!r}: {bad:,} rows hold levels not in "
+                               f"{list(order)} (e.g. {seen})")
+        t = t.set_column(t.column_names.index(name), name, pc.add(ranks, 1).cast(pa.float64()))
+    return t
+
+
+class AssetBands:
+    """Ordered bands on a balance measure, with owner roles, conditions and alternative
+    entry criteria.
+
+    bands: dicts {"label", "label_zh", "owner_role", "lower", "conditions": [(column, op,
+    value), ...]} from the highest lower bound down; criteria: dicts {"name", "name_zh",
+    "column", "threshold"} (value >= threshold admits); pool: dict {"label", "label_zh",
+    "owner_role"} for admitted customers; levels: {column: [lowest, ..., highest]} text
+    levels turned into ranks.
+    """
+
+    def __init__(self, bands: Sequence[Mapping] | None = None, *,
+                 criteria: Sequence[Mapping] | None = None, pool: Mapping | None = None,
+                 balance: str = "adb", unassigned: str = "Not maintained",
+                 unassigned_zh: str = "未纳入维护",
+                 levels: Mapping[str, Sequence[str]] | None = None, _preset: bool = False):
+        c = _core.AssetBandConfig.chinese_retail() if _preset else _core.AssetBandConfig()
+        if not _preset:
+            if not bands:
+                raise InvalidInput("tierkit.AssetBands: give bands (or use AssetBands.preset)")
+            c.bands = [_core.AssetBand(str(b["label"]), str(b.get("label_zh", "")),
+                                       str(b.get("owner_role", "")), float(b["lower"]),
+                                       [_core.BandCondition(str(col), str(op), float(v))
+                                        for col, op, v in b.get("conditions", ())])
+                       for b in bands]
+            c.criteria = [_core.EntryCriterion(str(k["name"]), str(k.get("name_zh", "")),
+                                               str(k["column"]), float(k["threshold"]))
+                          for k in (criteria or ())]
+            p = pool or {"label": "Maintained by other criteria", "label_zh": "其他条件纳入"}
+            c.pool = _core.AssetBand(str(p["label"]), str(p.get("label_zh", "")),
+                                     str(p.get("owner_role", "")), 0.0, [])
+            c.unassigned, c.unassigned_zh = unassigned, unassigned_zh
+        c.balance_column = balance
+        self._strategy = _core.AssetBandStrategy(c)  # validates
+        self._levels = dict(levels) if levels is not None else ({"card_level": CARD_LEVELS} if _preset else {})
+
+    @classmethod
+    def preset(cls, name: str = "chinese_retail", *, balance: str = "adb") -> "AssetBands":
+        """"chinese_retail": >= 2,000,000 private banking / wealth centre (财富经理);
+        200,000-2,000,000 wealth manager (理财经理); 100,000-200,000 branch / lobby manager
+        (网点主任/大堂经理); 50,000-100,000 and age < 60 branch staff (网点员工); below, admitted
+        by card_spend >= 50,000, loan_balance >= 300,000, margin_balance >= 10,000 or
+        card_level gold or above. Columns: adb, age, card_spend, loan_balance,
+        margin_balance, card_level (text: classic, gold, platinum, diamond, black)."""
+        if name != "chinese_retail":
+            raise InvalidInput(f"tierkit.AssetBands: preset must be 'chinese_retail'; got {name!r}")
+        return cls(balance=balance, _preset=True)
+
+    def fit(self, data, key: str | None = None) -> "AssetBandModel":
+        metrics = metrics_of(_with_levels(data, self._levels), key, "tierkit.AssetBands.fit")
+        return AssetBandModel(self._strategy.fit(metrics.core), self._levels)
+
+    def fit_apply(self, data, key: str | None = None) -> Table:
+        return self.fit(data, key).apply(data, key)
+
+
+class AssetBandModel:
+    kind = "asset_bands"
+
+    def __init__(self, core: _core.AssetBandModel, levels: Mapping | None = None):
+        self._core = core
+        self._levels = dict(levels or {"card_level": CARD_LEVELS})
+
+    def apply(self, data, key: str | None = None) -> Table:
+        metrics = metrics_of(_with_levels(data, self._levels), key, "tierkit.AssetBandModel.apply")
+        return keyed_table(metrics, self._core.apply(metrics.core), "asset bands")
+
+    @property
+    def rules(self) -> Table:
+        return plain_table(self._core.summary(), "asset band rules")
+
+    def to_bytes(self) -> bytes:
+        return self._core.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "AssetBandModel":
+        return cls(_core.AssetBandModel.from_bytes(data))
+
+    def save(self, path) -> None:
+        save_bytes(path, self.to_bytes())
+
+    def __reduce__(self):
+        return (AssetBandModel.from_bytes, (self.to_bytes(),))
+
+    def __repr__(self) -> str:
+        bands = ", ".join(f"{b.label} >= {b.lower:,.0f}" for b in self._core.config.bands)
+        return f"AssetBandModel({bands}; {len(self._core.config.criteria)} entry criteria)"
+
+    def _repr_html_(self) -> str:
+        return self.rules._repr_html_()
+
+
+class RelationshipStars:
+    """Relationship depth on six levels: 1 target without an account, 2 new account with
+    little business, 3 VIP by balance but unstable, 4 VIP with a small share of wallet,
+    5 stable VIP, 6 private banking. Columns and thresholds are configurable."""
+
+    def __init__(self, *, accounts: str = "accounts", balance: str = "adb",
+                 variation: str = "adb_cv", wallet_share: str = "wallet_share",
+                 private_banking: float = 2_000_000, vip: float = 50_000,
+                 max_variation: float = 0.3, min_wallet_share: float = 0.5,
+                 labels: Sequence[str] | None = None, labels_zh: Sequence[str] | None = None):
+        c = _core.RelationshipStarConfig()
+        c.accounts_column, c.balance_column = accounts, balance
+        c.variation_column, c.wallet_share_column = variation, wallet_share
+        c.private_banking, c.vip = float(private_banking), float(vip)
+        c.max_variation, c.min_wallet_share = float(max_variation), float(min_wallet_share)
+        if labels is not None:
+            c.labels = list(labels)
+        if labels_zh is not None:
+            c.labels_zh = list(labels_zh)
+        self._config = c
+
+    def fit(self, data, key: str | None = None) -> "RelationshipStars":
+        return self  # nothing to fit
+
+    def apply(self, data, key: str | None = None) -> Table:
+        metrics = metrics_of(data, key, "tierkit.RelationshipStars")
+        return keyed_table(metrics, _core.relationship_stars(metrics.core, self._config),
+                           "relationship stars")
+
+
+class PointsStars:
+    """Weighted points mapped to stars: points = sum of weight x value (a missing value adds
+    0 and is counted); below boundaries[0] the first label, from boundaries[i] on the label
+    after it. Default boundaries 50, 500, 2,000, 10,000, 80,000: 准星级, 三星级 ... 七星级."""
+
+    def __init__(self, weights: Mapping[str, float], *,
+                 boundaries: Sequence[float] = (50, 500, 2000, 10000, 80000),
+                 labels: Sequence[str] | None = None, labels_zh: Sequence[str] | None = None):
+        c = _core.PointsStarConfig()
+        c.columns = [str(k) for k in weights]
+        c.weights = [float(v) for v in weights.values()]
+        c.boundaries = [float(b) for b in boundaries]
+        if labels is not None:
+            c.labels = list(labels)
+            c.labels_zh = list(labels_zh) if labels_zh is not None else []
+        self._config = c
+
+    def fit(self, data, key: str | None = None) -> "PointsStars":
+        return self  # nothing to fit
+
+    def apply(self, data, key: str | None = None) -> Table:
+        metrics = metrics_of(data, key, "tierkit.PointsStars")
+        return keyed_table(metrics, _core.points_stars(metrics.core, self._config), "points stars")
+
+
+register_loader("asset_bands", lambda data: AssetBandModel.from_bytes(data))
+
+__all__ = ["AssetBands", "AssetBandModel", "RelationshipStars", "PointsStars", "CARD_LEVELS"]

@@ -1,0 +1,107 @@
+"""Asset bands and stars: the Chinese retail preset on the real Berka customers against a
+hand-written assignment; edges, missing values and several criteria; star schemes."""
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tierkit as tk
+from conftest import shared_data
+
+
+def berka_customers():
+    root = shared_data("berka-pkdd99")
+    tr = pd.read_csv(root / "trans_19930101-19940330.asc", sep=";", dtype={"date": str})
+    tr["date"] = pd.to_datetime(tr["date"], format="%y%m%d")
+    disp = pd.read_csv(root / "disp.asc", sep=";")
+    owners = disp[disp["type"] == "OWNER"]
+    adb = tk.average_daily_balances(tr, account="account_id", time="date", value="balance")
+    latest = adb.by_customer(owners, customer="client_id").latest().to_pandas()
+    client = pd.read_csv(root / "client.asc", sep=";", dtype={"birth_number": str})
+    yy, mm, dd = (client["birth_number"].str[i:i + 2].astype(int) for i in (0, 2, 4))
+    born = pd.to_datetime(dict(year=1900 + yy, month=np.where(mm > 50, mm - 50, mm), day=dd))
+    client["age"] = ((pd.Timestamp("1994-03-30") - born).dt.days // 365.25).astype(float)
+    card = pd.read_csv(root / "card.asc", sep=";").rename(columns={"type": "card_type"}) \
+        .merge(disp, on="disp_id")
+    loan = pd.read_csv(root / "loan.asc", sep=";").merge(owners, on="account_id")
+    df = latest.join(client.set_index("client_id")["age"], how="left")
+    df = df.join(card.groupby("client_id")["card_type"].first().rename("card_level"), how="left")
+    df = df.join(loan.groupby("client_id")["amount"].sum().rename("loan_balance"), how="left")
+    df["card_spend"] = 0.0
+    df["margin_balance"] = 0.0
+    return df
+
+
+def hand_written_bands(df: pd.DataFrame, scale: float) -> pd.Series:
+    """The preset's rules, written out with np.select on thresholds scaled to the data."""
+    adb, age = df["adb"], df["age"]
+    gold = df["card_level"].isin(["gold"])  # Berka cards: junior, classic, gold
+    other = (df["card_spend"] >= 50_000 * scale) | (df["loan_balance"] >= 300_000 * scale) | \
+        (df["margin_balance"] >= 10_000 * scale) | gold
+    return pd.Series(np.select(
+        [adb >= 2_000_000 * scale, adb >= 200_000 * scale, adb >= 100_000 * scale,
+         (adb >= 50_000 * scale) & (age < 60),
+         ~((adb >= 50_000 * scale) & (age < 60)) & other],
+        ["Private banking", "Wealth management", "Branch managed", "Branch staff",
+         "Maintained by other criteria"], "Not maintained"), index=df.index)
+
+
+def scaled_preset(scale: float) -> tk.AssetBands:
+    """The preset's documented bands and criteria with every amount scaled (Berka balances
+    are CZK of 1993: few reach the preset's amounts)."""
+    bands = [{"label": "Private banking", "lower": 2_000_000 * scale},
+             {"label": "Wealth management", "lower": 200_000 * scale},
+             {"label": "Branch managed", "lower": 100_000 * scale},
+             {"label": "Branch staff", "lower": 50_000 * scale, "conditions": [("age", "<", 60)]}]
+    criteria = [{"name": "credit card spend", "column": "card_spend", "threshold": 50_000 * scale},
+                {"name": "loan balance", "column": "loan_balance", "threshold": 300_000 * scale},
+                {"name": "margin balance", "column": "margin_balance", "threshold": 10_000 * scale},
+                {"name": "gold card or above", "column": "card_level", "threshold": 3}]
+    # Berka's cards rank junior < classic < gold
+    return tk.AssetBands(bands, criteria=criteria, levels={"card_level": ["junior", "classic", "gold"]})
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.5, 0.2])
+def test_bands_on_berka_match_a_hand_written_assignment(scale):
+    df = berka_customers()
+    got = scaled_preset(scale).fit_apply(df, key="client_id").to_pandas()["asset_band"].astype(str)
+    ref = hand_written_bands(df, scale)
+    assert (got == ref.loc[got.index]).all()
+    assert got.nunique() >= 3
+
+
+def test_preset_edges_missing_values_and_several_criteria():
+    df = pd.DataFrame({"customer_id": range(6),
+                       "adb": [200_000, 199_999.99, 80_000, 80_000, -1_200, np.nan],
+                       "age": [30, 30, np.nan, 59, 30, 30],
+                       "card_spend": [0, 0, 0, 0, 80_000, 0], "loan_balance": [0, 0, 0, 0, 400_000, 0],
+                       "margin_balance": 0.0, "card_level": ["classic", None, "gold", "classic", "black", "Gold"]})
+    s = tk.AssetBands.preset().fit_apply(df).to_pandas()
+    assert s["asset_band"].astype(str).tolist() == [
+        "Wealth management", "Branch managed", "Maintained by other criteria", "Branch staff",
+        "Maintained by other criteria", "Maintained by other criteria"]
+    assert s["admitted_by"].astype(str).tolist()[2:] == ["gold card or above", "balance",
+                                                         "credit card spend", "gold card or above"]
+    assert s["criteria_met"].tolist()[4] == 3
+    with pytest.raises(tk.InvalidInput, match="1 rows hold levels not in"):
+        tk.AssetBands.preset().fit(df.assign(card_level=["tin"] + [None] * 5))
+    m = tk.AssetBands.preset().fit(df)
+    assert pickle.loads(pickle.dumps(m)).apply(df).to_arrow().equals(m.apply(df).to_arrow())
+    assert tk.load(m.to_bytes()).rules.to_arrow().num_rows == 5
+    with pytest.raises(tk.InvalidInput, match="ordered from the highest"):
+        tk.AssetBands([{"label": "a", "lower": 1}, {"label": "b", "lower": 2}])
+
+
+def test_star_schemes():
+    df = pd.DataFrame({"customer_id": [1, 2, 3], "accounts": [2, 0, 1], "adb": [90_000, 0, 3e6],
+                       "adb_cv": [0.1, np.nan, 0.5], "wallet_share": [0.7, 0, 0.1], "years": [4, 0, 20]})
+    rel = tk.RelationshipStars().apply(df).to_pandas()
+    assert rel["relationship_stars"].tolist() == [5, 1, 6]
+    pts = tk.PointsStars({"adb": 0.01, "years": 10}).apply(df).to_pandas()
+    assert pts["star_points"].tolist() == [940, 0, 30200]
+    assert pts["star_level_zh"].tolist() == ["四星级", "准星级", "六星级"]
+    s = tk.score(df, tk.RelationshipStars(), tk.PointsStars({"adb": 0.01}))
+    assert {"relationship_stars", "star_level"} <= set(s.column_names)
