@@ -33,8 +33,11 @@ def as_arrow(data, what: str = "data") -> pa.Table | pa.RecordBatchReader:
             raise SchemaError(f"{what}: cannot read the dict of columns as a table: {e}") from None
     module = type(data).__module__.split(".")[0]
     if module == "pandas" and hasattr(data, "columns"):
-        # Named index levels become columns, so a frame indexed by customer id works.
-        return pa.Table.from_pandas(data, preserve_index=None)
+        # Named index levels become columns, so a frame indexed by customer id works (also
+        # when pandas keeps consecutive ids as a RangeIndex, which preserve_index=None would
+        # store as metadata only); an unnamed index is dropped.
+        named = any(n is not None for n in data.index.names)
+        return pa.Table.from_pandas(data, preserve_index=named)
     if hasattr(data, "__arrow_c_stream__"):
         return pa.RecordBatchReader.from_stream(data)
     if hasattr(data, "__arrow_c_array__"):

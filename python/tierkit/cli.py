@@ -18,8 +18,12 @@ import pyarrow as pa
 from . import __version__, demo
 from ._errors import TierkitError
 from .abc import ABC
+from .asset_bands import AssetBands, RelationshipStars
+from .balances import average_daily_balances
+from .lifecycle import Lifecycle
 from .profile import Profile, profile
 from .rfm import RFM
+from .value_potential import ValuePotential
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DATA = 0, 1, 2, 3
 
@@ -132,6 +136,7 @@ def _run(args) -> int:
     print(prof.describe())
     if args.command == "demo":
         _print_scores(prof)
+        _print_bank(args.seed)
     if args.output:
         _write(prof, args.output)
     return EXIT_OK
@@ -154,6 +159,36 @@ def _print_scores(prof: Profile) -> None:
               f"{r['value']:>16,.2f} ({(r['value_share'] or 0):.1%})")
     c = abc.concentration
     print(f"Gini {c.gini:.3f}; the top 20% of customers hold {c.top20_share:.1%}")
+
+    vp = ValuePotential().fit(prof)
+    print("\nValue x potential (net value x spend growth, split at their medians; "
+          f"{vp._core.unscored:,} customers without a first-half baseline are not placed):")
+    for r in vp.summary.to_arrow().to_pylist():
+        print(f"  {r['cell']:<10}{r['customers']:>8,} customers ({r['customer_share']:.1%}), "
+              f"{(r['value_share'] or 0):.1%} of value")
+    life = Lifecycle().fit_apply(prof).to_pandas()
+    counts = life["lifecycle"].value_counts()
+    print("\nLifecycle (new <= 90 days, dormant > 180 days silent, churned > 365):")
+    print("  " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+
+
+def _print_bank(seed: int) -> None:
+    """Average daily balances, asset bands and stars on generated bank data."""
+    bank = demo.bank(5_000, 200_000, seed=seed)
+    adb = average_daily_balances(bank["events"])
+    by_customer = adb.by_customer(bank["owners"])
+    latest = by_customer.latest().to_pandas()
+    table = latest.join(by_customer.mean().to_pandas()[["adb_cv"]]) \
+        .join(bank["customers"].to_pandas().set_index("customer_id"))
+    print(f"\nBank demo: {bank['events'].num_rows:,} balance events on "
+          f"{bank['owners'].num_rows:,} accounts of 5,000 customers; average daily balance of "
+          "the last month, asset bands (Chinese retail preset):")
+    bands = AssetBands.preset().fit_apply(table).to_pandas()
+    for (band, role), n in bands.groupby(["asset_band", "owner_role"], dropna=False,
+                                         observed=True).size().items():
+        print(f"  {band:<30}{n:>7,}  {role if isinstance(role, str) else ''}")
+    stars = RelationshipStars().apply(table).to_pandas()["relationship_level"].value_counts()
+    print("Relationship stars: " + ", ".join(f"{k} {v:,}" for k, v in stars.items()))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -65,4 +65,68 @@ def profile_roles() -> dict[str, str]:
             "quantity": "quantity", "channel": "channel", "category": "category"}
 
 
-__all__ = ["transactions", "profile_roles"]
+__all__ = ["transactions", "profile_roles", "bank"]
+
+
+def bank(customers: int = 5_000, events: int = 200_000, *, seed: int = 42,
+         start="2024-01-01", days: int = 91) -> dict[str, pa.Table]:
+    """Generated retail-bank data: three pyarrow Tables.
+
+    - ``events``: account_id, date (date32), balance after the movement (rows in day order);
+    - ``owners``: account_id, customer_id, asset_type (deposit, time deposit, fund, wealth
+      product; one owner per account);
+    - ``customers``: customer_id, age, card_level (classic, gold, platinum, diamond, black),
+      card_spend (a year), loan_balance, margin_balance, wallet_share, accounts.
+
+    Wealth is lognormal (a few customers above 2,000,000, most below 50,000); each account's
+    balance drifts from its level with deposits and withdrawals. Seeded with numpy's PCG64,
+    so the same seed gives the same data.
+    """
+    import numpy as np
+
+    if customers < 1 or events < 1 or days < 1:
+        from ._errors import InvalidInput
+        raise InvalidInput("tierkit.demo.bank: customers, events and days must be positive")
+    rng = np.random.Generator(np.random.PCG64(seed))
+    first_day = to_day(start, "tierkit.demo.bank: start")
+    wealth = rng.lognormal(np.log(30_000), 1.6, customers)
+    n_acc = 1 + rng.binomial(3, np.clip(np.log10(wealth) / 8, 0.05, 0.9))
+    owner = np.repeat(np.arange(customers), n_acc)
+    accounts = len(owner)
+    types = np.array(["deposit", "time deposit", "fund", "wealth product"])
+    asset = rng.choice(4, accounts, p=[0.55, 0.2, 0.15, 0.1])
+    share = rng.dirichlet(np.ones(4), customers)  # how each customer splits its wealth
+    level = wealth[owner] * share[owner, np.minimum(asset, 3)] * n_acc[owner] / n_acc[owner]
+    # events: accounts active in proportion to their level's order of magnitude
+    weight = np.log10(level + 10)
+    ev_acc = rng.choice(accounts, events, p=weight / weight.sum())
+    ev_day = first_day + rng.integers(0, days, events)
+    order = np.lexsort((ev_acc, ev_day))
+    ev_acc, ev_day = ev_acc[order], ev_day[order]
+    noise = rng.normal(0, 0.08, events) * level[ev_acc]
+    balance = np.round(np.maximum(level[ev_acc] + noise, -2_000), 2)
+    age = rng.integers(18, 86, customers).astype(float)
+    age[rng.random(customers) < 0.02] = np.nan  # some ages unknown
+    card_rank = np.clip((np.log10(wealth) - 3.6) * 1.6 + rng.normal(0, 0.8, customers), 0, 4).astype(int)
+    cards = np.array(["classic", "gold", "platinum", "diamond", "black"])
+    ids = np.arange(1, customers + 1)
+    return {
+        "events": pa.table({"account_id": pa.array(100_000 + ev_acc),
+                            "date": pa.array(ev_day.astype(np.int32)).view(pa.date32()),
+                            "balance": pa.array(balance)}),
+        "owners": pa.table({"account_id": pa.array(100_000 + np.arange(accounts)),
+                            "customer_id": pa.array(ids[owner]),
+                            "asset_type": pa.array(types[asset])}),
+        "customers": pa.table({
+            "customer_id": pa.array(ids),
+            "age": pa.array(age),
+            "card_level": pa.array(cards[card_rank]),
+            "card_spend": pa.array(np.round(rng.gamma(1.2, 0.25, customers) * np.sqrt(wealth) * 40, 2)),
+            "loan_balance": pa.array(np.where(rng.random(customers) < 0.15,
+                                              np.round(rng.lognormal(np.log(200_000), 0.8, customers), 2), 0.0)),
+            "margin_balance": pa.array(np.where(rng.random(customers) < 0.05,
+                                                np.round(rng.lognormal(np.log(20_000), 1.0, customers), 2), 0.0)),
+            "wallet_share": pa.array(np.round(rng.beta(2, 2, customers), 3)),
+            "accounts": pa.array(n_acc.astype(np.int64)),
+        }),
+    }

@@ -176,3 +176,12 @@ def test_unsupported_arrow_types_are_named(base):
     t = base.set_column(0, "customer_id", pa.array([[1]] * base.num_rows))
     with pytest.raises(tk.SchemaError, match=r"column 'customer_id' has type list \(Arrow format '\+l'\)"):
         profile_of(t)
+
+
+def test_a_frame_indexed_by_consecutive_ids_keeps_its_key():
+    import pandas as pd
+    df = pd.DataFrame({"monetary": [1.0, 2.0, 3.0]}, index=pd.RangeIndex(1, 4, name="customer_id"))
+    scores = tk.ABC().fit_apply(df).to_pandas()
+    assert scores.index.tolist() == [1, 2, 3]
+    plain = pd.DataFrame({"customer_id": [5, 6], "monetary": [1.0, 2.0]})  # unnamed index dropped
+    assert tk.ABC().fit_apply(plain).to_pandas().index.tolist() == [5, 6]
