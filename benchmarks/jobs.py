@@ -136,7 +136,7 @@ def rfm_abc_tierkit(t: pa.Table) -> pd.DataFrame:
     p = tk.profile(t, order="order_id", spend_series=False)
     s = tk.score(p, tk.RFM(segments=None), tk.ABC()).to_arrow()
     df = pd.DataFrame({c: s.column(c).to_numpy(zero_copy_only=False) for c in SCORE_COLUMNS[:4]})
-    df["abc_class"] = s.column("abc_class").cast(pa.string()).to_numpy(zero_copy_only=False)
+    df["abc_class"] = s.column("abc_class").to_pandas().to_numpy()  # categorical
     return df
 
 
@@ -256,6 +256,146 @@ def rfm_abc_duckdb(t: pa.Table) -> pd.DataFrame:
     return out.to_pandas()[SCORE_COLUMNS]
 
 
+# --- average daily balances per account and month --------------------------------------------
+# Events: account_id, date, balance after the movement, rows in day order. The day's last
+# balance closes it and carries forward; 0 before the first event; months from the first
+# event's month to the day after the last event (a partial last month over its days).
+BALANCE_COLUMNS = ["account_id", "period_start", "average_daily_balance"]
+
+
+def balances_data(n: int, seed: int = 7) -> pa.Table:
+    import tierkit as tk
+    return tk.demo.bank(max(1, n // 10), n, seed=seed)["events"]
+
+
+def balances_tierkit(t: pa.Table) -> pd.DataFrame:
+    import tierkit as tk
+    a = tk.average_daily_balances(t).to_arrow()
+    return pd.DataFrame({"account_id": a.column(0).to_numpy(),
+                         "period_start": a.column(1).cast(pa.int32()).to_numpy(),
+                         "average_daily_balance": a.column(2).to_numpy()})
+
+
+def _month_grid(first: int, through: int) -> tuple[np.ndarray, np.ndarray]:
+    months = pd.period_range(pd.Timestamp(first, unit="D"), pd.Timestamp(through - 1, unit="D"), freq="M")
+    starts = np.array([(m.start_time - pd.Timestamp(0)).days for m in months])
+    ends = np.minimum(np.r_[starts[1:], through], through)
+    return starts, ends
+
+
+def balances_pandas(t: pa.Table) -> pd.DataFrame:
+    df = pd.DataFrame({"account_id": t.column(0).to_numpy(),
+                       "day": t.column(1).cast(pa.int32()).to_numpy().astype(np.int64),
+                       "balance": t.column(2).to_numpy()})
+    df = df.sort_values(["account_id", "day"], kind="stable")
+    closing = df.drop_duplicates(["account_id", "day"], keep="last")
+    first, through = int(df["day"].min()), int(df["day"].max()) + 1
+    starts, ends = _month_grid(first, through)
+    first = int(starts[0])
+    nxt = closing.groupby("account_id")["day"].shift(-1).fillna(through).to_numpy(np.int64)
+    day, bal = closing["day"].to_numpy(), closing["balance"].to_numpy()
+    accounts = np.unique(closing["account_id"].to_numpy())
+    acc_idx = np.searchsorted(accounts, closing["account_id"].to_numpy())
+    out = np.zeros((len(accounts), len(starts)))
+    for k, (lo, hi) in enumerate(zip(starts, ends)):
+        overlap = np.clip(np.minimum(nxt, hi) - np.maximum(day, max(lo, first)), 0, None)
+        out[:, k] = np.bincount(acc_idx, weights=bal * overlap, minlength=len(accounts)) / (hi - max(lo, first))
+    return pd.DataFrame({"account_id": np.repeat(accounts, len(starts)),
+                         "period_start": np.tile(starts, len(accounts)).astype(np.int32),
+                         "average_daily_balance": out.ravel()})
+
+
+def balances_duckdb(t: pa.Table) -> pd.DataFrame:
+    import duckdb
+    con = duckdb.connect()
+    con.register("ev", t)
+    q = """
+        with e as (select account_id, date::date as day, balance,
+                          row_number() over () as rn from ev),
+        closing as (
+          select account_id, day, last(balance order by rn) as balance from e group by all),
+        span as (select min(day) as first_day, max(day) + 1 as through from closing),
+        intervals as (
+          select account_id, day, balance,
+                 coalesce(lead(day) over (partition by account_id order by day),
+                          (select through from span)) as next_day from closing),
+        months0 as (
+          select m::date as m_start, least((m + interval 1 month)::date, (select through from span)) as m_end
+          from range(date_trunc('month', (select first_day from span)),
+                     (select through from span), interval 1 month) r(m)),
+        months as (select m_start, m_end, m_end - m_start as days from months0),
+        accounts as (select distinct account_id from closing)
+        select a.account_id, (m.m_start - date '1970-01-01')::int as period_start,
+               coalesce(sum(i.balance * greatest(0, least(i.next_day, m.m_end) - greatest(i.day, m.m_start))), 0)
+                 / m.days as average_daily_balance
+        from accounts a cross join months m
+        left join intervals i on i.account_id = a.account_id
+                             and i.day < m.m_end and i.next_day > m.m_start
+        group by a.account_id, m.m_start, m.days order by a.account_id, period_start"""
+    out = con.sql(q).to_arrow_table()
+    con.close()
+    return out.to_pandas()[BALANCE_COLUMNS]
+
+
+# --- asset bands for customers --------------------------------------------------------------------
+BAND_COLUMNS = ["customer_id", "asset_band"]
+_CARDS = ["classic", "gold", "platinum", "diamond", "black"]
+
+
+def bands_data(n: int, seed: int = 7) -> pa.Table:
+    rng = np.random.Generator(np.random.PCG64(seed))
+    age = rng.integers(18, 86, n).astype(float)
+    age[rng.random(n) < 0.02] = np.nan
+    return pa.table({
+        "customer_id": pa.array(np.arange(1, n + 1)),
+        "adb": pa.array(np.round(rng.lognormal(np.log(30_000), 1.6, n), 2)),
+        "age": pa.array(age),
+        "card_spend": pa.array(np.round(rng.gamma(1.2, 20_000, n), 2)),
+        "loan_balance": pa.array(np.where(rng.random(n) < 0.15, np.round(rng.lognormal(np.log(200_000), 0.8, n), 2), 0.0)),
+        "margin_balance": pa.array(np.where(rng.random(n) < 0.05, np.round(rng.lognormal(np.log(20_000), 1.0, n), 2), 0.0)),
+        "card_level": pa.array(np.array(_CARDS)[rng.integers(0, 5, n)]),
+    })
+
+
+def bands_tierkit(t: pa.Table) -> pd.DataFrame:
+    import tierkit as tk
+    s = tk.AssetBands.preset().fit_apply(t).to_arrow()
+    return pd.DataFrame({"customer_id": s.column(0).to_numpy(),
+                         "asset_band": s.column("asset_band").to_pandas()})  # categorical
+
+
+def bands_pandas(t: pa.Table) -> pd.DataFrame:
+    df = t.to_pandas()
+    rank = df["card_level"].map({c: i + 1 for i, c in enumerate(_CARDS)})
+    adb = df["adb"]
+    staff = (adb >= 50_000) & (df["age"] < 60)
+    other = (df["card_spend"] >= 50_000) | (df["loan_balance"] >= 300_000) | \
+        (df["margin_balance"] >= 10_000) | (rank >= 2)
+    band = np.select([adb >= 2_000_000, adb >= 200_000, adb >= 100_000, staff, other],
+                     ["Private banking", "Wealth management", "Branch managed", "Branch staff",
+                      "Maintained by other criteria"], "Not maintained")
+    return pd.DataFrame({"customer_id": df["customer_id"].to_numpy(), "asset_band": band})
+
+
+def bands_duckdb(t: pa.Table) -> pd.DataFrame:
+    import duckdb
+    con = duckdb.connect()
+    con.register("c", t)
+    q = """
+        select customer_id, case
+          when adb >= 2000000 then 'Private banking'
+          when adb >= 200000 then 'Wealth management'
+          when adb >= 100000 then 'Branch managed'
+          when adb >= 50000 and age < 60 then 'Branch staff'
+          when card_spend >= 50000 or loan_balance >= 300000 or margin_balance >= 10000
+               or card_level in ('gold', 'platinum', 'diamond', 'black') then 'Maintained by other criteria'
+          else 'Not maintained' end as asset_band
+        from c order by customer_id"""
+    out = con.sql(q).to_arrow_table()
+    con.close()
+    return out.to_pandas()[BAND_COLUMNS]
+
+
 JOBS = {
     "profile": {
         "tierkit": profile_tierkit,
@@ -269,7 +409,20 @@ JOBS = {
         "polars": rfm_abc_polars,
         "duckdb": rfm_abc_duckdb,
     },
+    "balances": {
+        "tierkit": balances_tierkit,
+        "pandas": balances_pandas,
+        "duckdb": balances_duckdb,
+    },
+    "bands": {
+        "tierkit": bands_tierkit,
+        "pandas": bands_pandas,
+        "duckdb": bands_duckdb,
+    },
 }
+
+# Jobs that read other data than the transactions table (n = events or customers).
+DATA = {"balances": balances_data, "bands": bands_data}
 
 
 def check_same(job: str, reference: pd.DataFrame, other: pd.DataFrame, engine: str) -> None:
@@ -277,7 +430,7 @@ def check_same(job: str, reference: pd.DataFrame, other: pd.DataFrame, engine: s
     assert len(reference) == len(other), f"{job}/{engine}: {len(other)} customers, " \
                                          f"expected {len(reference)}"
     for c in reference.columns:
-        if c == "abc_class":
+        if c in ("abc_class", "asset_band"):
             np.testing.assert_array_equal(other[c].astype(str).to_numpy(),
                                           reference[c].astype(str).to_numpy(),
                                           err_msg=f"{job}/{engine}: column {c}")
@@ -286,5 +439,8 @@ def check_same(job: str, reference: pd.DataFrame, other: pd.DataFrame, engine: s
         b = other[c].to_numpy(dtype=np.float64, na_value=np.nan)
         if c in ("r_score", "f_score", "m_score"):
             a, b = np.nan_to_num(a), np.nan_to_num(b)  # unscored: null (tierkit) or 0
+        if c == "average_daily_balance":  # peers sum float products; tierkit sums exactly
+            np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-6, err_msg=f"{job}/{engine}: column {c}")
+            continue
         # Money too must agree exactly: every engine sums exactly (see the module doc).
         np.testing.assert_array_equal(b, a, err_msg=f"{job}/{engine}: column {c}")

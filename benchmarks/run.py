@@ -40,12 +40,15 @@ def worker(job: str, engine: str, transactions: int, customers: int, ids: str, o
     import pyarrow as pa
 
     import tierkit as tk
-    from jobs import JOBS
+    from jobs import DATA, JOBS
 
     fn = JOBS[job][engine]
-    data = tk.demo.transactions(customers, transactions, seed=7, ids=ids,
-                                time_ordered=(order == "day"))
-    data = data.select(["customer_id", "time", "amount", "order_id"])
+    if job in DATA:
+        data = DATA[job](transactions)
+    else:
+        data = tk.demo.transactions(customers, transactions, seed=7, ids=ids,
+                                    time_ordered=(order == "day"))
+        data = data.select(["customer_id", "time", "amount", "order_id"])
     input_bytes = data.nbytes
     fn(data.slice(0, 1000))  # warm up imports and caches outside the timing
     base = _rss_kib("VmRSS")
@@ -71,7 +74,9 @@ def worker(job: str, engine: str, transactions: int, customers: int, ids: str, o
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--job", default="profile")
+    ap.add_argument("--job", default="profile", choices=["profile", "rfm_abc", "balances", "bands"],
+                    help="profile, rfm_abc (transactions); balances (n balance events); "
+                         "bands (n customers)")
     ap.add_argument("--sizes", nargs="+", default=["1e6", "1e7"],
                     help="numbers of transactions")
     ap.add_argument("--customers-ratio", type=float, default=0.05,
@@ -96,7 +101,9 @@ def main() -> int:
     from jobs import check_same
 
     rows = []
-    engines = ["tierkit"] + [e for e in args.engines if e != "tierkit"]
+    sys.path.insert(0, str(HERE))
+    from jobs import JOBS
+    engines = ["tierkit"] + [e for e in args.engines if e != "tierkit" and e in JOBS[args.job]]
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             n = int(float(size))

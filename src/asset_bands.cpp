@@ -198,9 +198,14 @@ asset_band_strategy::asset_band_strategy(asset_band_config config) : config_(std
 }
 
 asset_band_model asset_band_strategy::fit_bands(const metric_table& t) const {
-  asset_band_model m(config_);
-  m.assign(t);  // raises for missing columns now, not later
-  return m;
+  // Nothing is estimated; checking the columns now reports a wrong table at fit time.
+  const char* f = "tierkit.asset_bands";
+  t.column(config_.balance_column, f);
+  for (const asset_band& b : config_.bands) {
+    for (const band_condition& c : b.conditions) t.column(c.column, f);
+  }
+  for (const entry_criterion& c : config_.criteria) t.column(c.column, f);
+  return asset_band_model(config_);
 }
 
 std::unique_ptr<model> asset_band_strategy::fit(const metric_table& t) const {

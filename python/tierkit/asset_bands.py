@@ -22,7 +22,7 @@ from . import _core
 from ._arrow import as_arrow
 from ._errors import InvalidInput
 from ._results import Table
-from .scoring import keyed_table, metrics_of, plain_table, register_loader, save_bytes
+from .scoring import Metrics, keyed_table, metrics_of, plain_table, register_loader, save_bytes
 
 CARD_LEVELS = ("classic", "gold", "platinum", "diamond", "black")
 
@@ -33,7 +33,7 @@ def _with_levels(data, levels: Mapping[str, Sequence[str]] | None):
     if not levels:
         return data
     from .profile import Profile
-    if isinstance(data, Profile):
+    if isinstance(data, (Profile, Metrics)):
         return data
     source = as_arrow(data, "tierkit levels")
     t = source.read_all() if isinstance(source, pa.RecordBatchReader) else source
@@ -109,7 +109,8 @@ class AssetBands:
         return AssetBandModel(self._strategy.fit(metrics.core), self._levels)
 
     def fit_apply(self, data, key: str | None = None) -> Table:
-        return self.fit(data, key).apply(data, key)
+        metrics = metrics_of(_with_levels(data, self._levels), key, "tierkit.AssetBands")  # once
+        return self.fit(metrics).apply(metrics)
 
 
 class AssetBandModel:

@@ -40,7 +40,8 @@ class Lifecycle:
         return LifecycleModel(self._strategy.fit(metrics_of(data, key, "tierkit.Lifecycle.fit").core))
 
     def fit_apply(self, data, key: str | None = None, prospects=None) -> Table:
-        return self.fit(data, key).apply(data, key, prospects=prospects)
+        metrics = metrics_of(data, key, "tierkit")  # read the input once
+        return self.fit(metrics).apply(metrics, prospects=prospects)
 
     def __repr__(self) -> str:
         return _repr("Lifecycle", self._config)

@@ -292,7 +292,8 @@ class RFM:
         return RFMModel(_core.RFMStrategy(c).fit(metrics.core))
 
     def fit_apply(self, data, key: str | None = None) -> Table:
-        return self.fit(data, key).apply(data, key)
+        metrics = metrics_of(data, key, "tierkit")  # read the input once
+        return self.fit(metrics).apply(metrics)
 
     def __repr__(self) -> str:
         if self._preset != "default":

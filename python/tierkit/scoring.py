@@ -68,8 +68,8 @@ def metrics_of(data, key: str | None = None, what: str = "tierkit") -> Metrics:
     keys = table.column(key).combine_chunks()
     if keys.null_count:
         raise InvalidInput(f"{what}: the key column {key!r} has {keys.null_count:,} null rows")
-    distinct = pc.count_distinct(keys).as_py()
-    if distinct != len(keys):
+    if not _strictly_increasing(keys) and pc.count_distinct(keys).as_py() != len(keys):
+        distinct = pc.count_distinct(keys).as_py()
         raise InvalidInput(f"{what}: the key column {key!r} repeats {len(keys) - distinct:,} "
                            "rows; strategies need one row per key")
     core = _core.MetricTable()
@@ -84,6 +84,14 @@ def metrics_of(data, key: str | None = None, what: str = "tierkit") -> Metrics:
     if core.rows == 0 and table.num_rows:
         raise SchemaError(f"{what}: the table has no numeric column besides the key {key!r}")
     return Metrics(core, keys, key)
+
+
+def _strictly_increasing(keys: pa.Array) -> bool:
+    """True for integer keys in increasing order (no repeats): checked without hashing."""
+    if not pa.types.is_integer(keys.type) or len(keys) < 2:
+        return len(keys) < 2
+    v = keys.to_numpy(zero_copy_only=False)
+    return bool((v[1:] > v[:-1]).all())
 
 
 def keyed_table(metrics: Metrics, columns: dict, title: str) -> Table:

@@ -72,7 +72,8 @@ class ValuePotential:
         return ValuePotentialModel(self._strategy.fit(metrics.core))
 
     def fit_apply(self, data, key: str | None = None) -> Table:
-        return self.fit(data, key).apply(data, key)
+        metrics = metrics_of(data, key, "tierkit")  # read the input once
+        return self.fit(metrics).apply(metrics)
 
     def __repr__(self) -> str:
         return self._repr
