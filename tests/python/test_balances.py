@@ -79,3 +79,12 @@ def test_movements_form_and_weights():
     assert cb.latest().to_pandas()["adb"].round(4).tolist() == [round((14 * 1100 + 15 * 1050) / 29 + 5, 4)]
     with pytest.raises(tk.InvalidInput, match="input must be"):
         tk.average_daily_balances(ev, value="amount", input="weekly")
+
+
+def test_no_events_and_bad_columns_are_named():
+    empty = pd.DataFrame({"account_id": pd.Series([], dtype="int64"),
+                          "date": pd.Series([], dtype="datetime64[ns]"), "balance": pd.Series([], dtype=float)})
+    with pytest.raises(tk.InvalidInput, match="no balance events to average"):
+        tk.average_daily_balances(empty)
+    with pytest.raises(tk.SchemaError, match="no column 'balanse'"):
+        tk.average_daily_balances(empty, value="balanse")

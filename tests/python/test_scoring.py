@@ -96,6 +96,12 @@ def golden_input():
                          "monetary": [900.5, 20, 0, -5, 400, 12.25, 88, 88, 3, 50, 260, -1]})
 
 
+def golden_bank():
+    return pd.DataFrame({"customer_id": [1, 2, 3], "adb": [2e6, 60_000, 10], "age": [40, 70, 30],
+                         "card_spend": 0.0, "loan_balance": 0.0, "margin_balance": 0.0,
+                         "card_level": ["classic", "classic", "gold"]})
+
+
 def test_golden_files_of_format_1_still_load():
     """Files written by format version 1 (tests/data/golden, made by make_golden.py) must
     load in every later version and give the same results."""
@@ -121,6 +127,14 @@ def test_golden_files_of_format_1_still_load():
     # re-fitting today gives the same models
     assert tk.RFM().fit(df) == rfm
     assert tk.ABC().fit(df) == abc
+    life = tk.load(GOLDEN / "lifecycle_v1.tkm")
+    assert "relative_to_gap=True" in repr(life) and "new_days=30" in repr(life)
+    vp = tk.load(GOLDEN / "value_potential_v1.tkm")
+    assert vp == tk.ValuePotential("monetary", "frequency").fit(df)
+    assert vp.cuts == {"value": [20.0], "potential": [2.0]}  # the 6th of 12 values
+    bands = tk.load(GOLDEN / "asset_bands_v1.tkm")
+    assert bands.apply(golden_bank()).to_pandas()["asset_band"].astype(str).tolist() == \
+        ["Private banking", "Not maintained", "Maintained by other criteria"]
 
 
 from hypothesis import given, settings  # noqa: E402

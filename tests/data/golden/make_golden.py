@@ -7,7 +7,7 @@ import sys
 import tierkit as tk
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
-from test_scoring import golden_input  # noqa: E402
+from test_scoring import golden_bank, golden_input  # noqa: E402
 
 here = Path(__file__).resolve().parent
 v = tk.FORMAT_VERSION
@@ -15,4 +15,8 @@ df = golden_input()
 tk.RFM().fit(df).save(here / f"rfm_v{v}.tkm")
 tk.ABC().fit(df).save(here / f"abc_v{v}.tkm")
 tk.Segments.preset("english").save(here / f"segments_v{v}.tkm")
+tk.Lifecycle(relative_to_gap=True, new_days=30).fit(df.assign(
+    tenure=df["recency"] + 10, last_gap=2.0, median_gap=3.0)).save(here / f"lifecycle_v{v}.tkm")
+tk.ValuePotential("monetary", "frequency").fit(df).save(here / f"value_potential_v{v}.tkm")
+tk.AssetBands.preset().fit(golden_bank()).save(here / f"asset_bands_v{v}.tkm")
 print(f"wrote the golden files of format version {v} to {here}")
