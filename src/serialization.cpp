@@ -4,6 +4,7 @@
 #include <boost/archive/archive_exception.hpp>
 #include <boost/archive/text_iarchive.hpp>
 #include <boost/archive/text_oarchive.hpp>
+#include <boost/serialization/map.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 #include <boost/serialization/version.hpp>
@@ -31,6 +32,8 @@ BOOST_CLASS_VERSION(tierkit::asset_band, 1)
 BOOST_CLASS_VERSION(tierkit::entry_criterion, 1)
 BOOST_CLASS_VERSION(tierkit::asset_band_config, 1)
 BOOST_CLASS_VERSION(tierkit::asset_band_model, 1)
+BOOST_CLASS_VERSION(tierkit::tier_rule, 1)
+BOOST_CLASS_VERSION(tierkit::tier_policy, 1)
 
 namespace tierkit {
 
@@ -155,6 +158,17 @@ std::string to_bytes(const segment_table& t) { return save("segment_table", t); 
 std::string to_bytes(const lifecycle_model& m) { return save("lifecycle", m); }
 std::string to_bytes(const value_potential_model& m) { return save("value_potential", m); }
 std::string to_bytes(const asset_band_model& m) { return save("asset_bands", m); }
+std::string to_bytes(const tier_policy& p) { return save("tier_policy", p); }
+
+tier_policy tier_policy_from_bytes(const std::string& bytes) {
+  // Loading re-parses every condition; a parse failure is a damaged file.
+  const char* fn = "tierkit.tier_policy.from_bytes";
+  try {
+    return load<tier_policy>(bytes, "tier_policy", fn);
+  } catch (const invalid_input& e) {
+    throw format_error(std::string(fn) + ": invalid rules in the payload (" + e.what() + ")");
+  }
+}
 
 asset_band_model asset_band_model_from_bytes(const std::string& bytes) {
   const char* fn = "tierkit.asset_band_model.from_bytes";

@@ -5,7 +5,8 @@
 //   8 bytes   magic "TIERKIT" followed by 0x1A
 //   uint32    format version (little-endian), currently 1
 //   uint16    length of the kind, then the kind ("rfm", "abc", "lifecycle",
-//             "value_potential", "asset_bands", "segment_table")
+//             "value_potential", "asset_bands", "tier_policy",
+//             "segment_table")
 //   uint64    payload length
 //   uint64    FNV-1a 64-bit checksum of the payload
 //   payload   the text archive; every type carries a class version
@@ -19,6 +20,7 @@
 #include "tierkit/abc.hpp"
 #include "tierkit/asset_bands.hpp"
 #include "tierkit/lifecycle.hpp"
+#include "tierkit/policy.hpp"
 #include "tierkit/rfm.hpp"
 #include "tierkit/segments.hpp"
 #include "tierkit/value_potential.hpp"
@@ -33,6 +35,7 @@ std::string to_bytes(const segment_table& t);
 std::string to_bytes(const lifecycle_model& m);
 std::string to_bytes(const value_potential_model& m);
 std::string to_bytes(const asset_band_model& m);
+std::string to_bytes(const tier_policy& p);
 
 rfm_model rfm_model_from_bytes(const std::string& bytes);
 abc_model abc_model_from_bytes(const std::string& bytes);
@@ -40,6 +43,7 @@ segment_table segment_table_from_bytes(const std::string& bytes);
 lifecycle_model lifecycle_model_from_bytes(const std::string& bytes);
 value_potential_model value_potential_model_from_bytes(const std::string& bytes);
 asset_band_model asset_band_model_from_bytes(const std::string& bytes);
+tier_policy tier_policy_from_bytes(const std::string& bytes);
 
 // The kind named in an envelope (format_error when the envelope is not valid).
 std::string envelope_kind(const std::string& bytes);

@@ -1,0 +1,110 @@
+#pragma once
+// The rule expression language: small, safe by construction (no host code is evaluated).
+//
+//   monetary >= 100000 and frequency >= 12
+//   rfm_segment in ('Champions', 'Loyal Customers')
+//   recency between 0 and 180 or not (lifecycle = 'churned')
+//   age is null or age < 60
+//   last_purchase >= date '2024-01-01'         (dates are day numbers)
+//   gross_sales - returns_value > 2 * monetary
+//
+// Grammar (lowest precedence first): or; and; not; comparison (= == != <> < <= > >=,
+// [not] between a and b (inclusive), [not] in (literals), is [not] null); + -; * / %;
+// unary -; literals (numbers, 'text' with '' for a quote, true/false, date 'YYYY-MM-DD'),
+// column names (letters, digits, _; or "any text" in double quotes) and parentheses.
+// Keywords are case-insensitive.
+//
+// Types: number (booleans are 1/0; a number used as a condition is true when non-zero) and
+// text. Arithmetic needs numbers; comparisons need both sides of one type; a mismatch names
+// both types. Nulls follow SQL: a comparison with a null is null, `and`/`or` use three-valued
+// logic, and a rule whose condition is null does not match. Division by zero gives null.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tierkit {
+
+enum class value_kind : std::uint8_t { number, text };
+const char* value_kind_name(value_kind k) noexcept;
+
+// A column rules read: numbers (NaN = null) or text (codes into labels, -1 = null).
+struct rule_column {
+  std::string name;
+  value_kind kind = value_kind::number;
+  std::vector<double> numbers;
+  std::vector<std::int32_t> codes;
+  std::vector<std::string> labels;
+};
+
+class rule_table {
+ public:
+  // Throws schema_error for a repeated name or a length differing from earlier columns.
+  void add_numbers(std::string name, std::vector<double> values);
+  void add_text(std::string name, std::vector<std::int32_t> codes, std::vector<std::string> labels);
+
+  std::size_t rows() const noexcept { return rows_; }
+  const rule_column* find(const std::string& name) const noexcept;
+  std::vector<std::string> names() const;
+  const std::vector<rule_column>& columns() const noexcept { return columns_; }
+
+ private:
+  std::size_t rows_ = 0;
+  std::vector<rule_column> columns_;
+};
+
+// Three-valued truth per row.
+enum truth : std::uint8_t { is_false = 0, is_true = 1, is_null = 2 };
+
+namespace detail {
+struct expr_node;
+}
+
+// A simple constraint a condition implies (used by static checks): column op value(s).
+struct column_constraint {
+  std::string column;
+  value_kind kind = value_kind::number;
+  double lo = -1.0 / 0.0, hi = 1.0 / 0.0;  // numbers: [lo, hi] with open ends below
+  bool lo_open = false, hi_open = false;
+  std::vector<std::string> texts;  // text: the allowed values (when texts_given)
+  bool texts_given = false;
+};
+
+class expression {
+ public:
+  expression();
+  ~expression();
+  expression(const expression&);
+  expression& operator=(const expression&);
+  expression(expression&&) noexcept;
+  expression& operator=(expression&&) noexcept;
+
+  // Throws invalid_input with the position and a caret under the problem. `what` names the
+  // rule in messages.
+  static expression parse(const std::string& text, const std::string& what = "expression");
+
+  const std::string& text() const noexcept { return text_; }
+  // Column names the expression reads, in order of first use.
+  std::vector<std::string> columns() const;
+
+  // Checks every column exists and every operator gets the types it needs; throws
+  // schema_error (unknown column with the closest names; type mismatch naming both types).
+  void check(const rule_table& schema) const;
+
+  // Truth per row of [begin, end) into out (end - begin values). check() first.
+  void evaluate(const rule_table& table, std::size_t begin, std::size_t end, std::uint8_t* out) const;
+  // Whole table, on `threads` threads (0: all).
+  std::vector<std::uint8_t> evaluate(const rule_table& table, unsigned threads = 0) const;
+
+  // When the condition is a conjunction of simple constraints (column op literal, between,
+  // in, is not null), those constraints; otherwise empty and `simple` false.
+  std::vector<column_constraint> constraints(bool& simple) const;
+  // For explanations: the top-level conjuncts (a and b and c -> a, b, c) as expressions.
+  std::vector<expression> conjuncts() const;
+
+ private:
+  std::string text_, what_;
+  std::shared_ptr<const detail::expr_node> root_;
+};
+
+}  // namespace tierkit

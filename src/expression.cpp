@@ -1,0 +1,965 @@
+#include "tierkit/expression.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "detail/customer_log.hpp"
+#include "detail/text.hpp"
+#include "tierkit/calendar.hpp"
+#include "tierkit/error.hpp"
+
+namespace tierkit {
+
+const char* value_kind_name(value_kind k) noexcept { return k == value_kind::number ? "number" : "text"; }
+
+void rule_table::add_numbers(std::string name, std::vector<double> values) {
+  rule_column c;
+  c.name = std::move(name);
+  c.kind = value_kind::number;
+  c.numbers = std::move(values);
+  const std::size_t n = c.numbers.size();
+  if (find(c.name)) throw schema_error("tierkit.rule_table: column '" + c.name + "' appears twice");
+  if (!columns_.empty() && n != rows_) {
+    throw schema_error("tierkit.rule_table: column '" + c.name + "' has " +
+                       detail::rows_text(static_cast<std::int64_t>(n)) + " but the others have " +
+                       detail::format_count(static_cast<std::int64_t>(rows_)));
+  }
+  rows_ = n;
+  columns_.push_back(std::move(c));
+}
+
+void rule_table::add_text(std::string name, std::vector<std::int32_t> codes, std::vector<std::string> labels) {
+  rule_column c;
+  c.name = std::move(name);
+  c.kind = value_kind::text;
+  c.codes = std::move(codes);
+  c.labels = std::move(labels);
+  const std::size_t n = c.codes.size();
+  if (find(c.name)) throw schema_error("tierkit.rule_table: column '" + c.name + "' appears twice");
+  if (!columns_.empty() && n != rows_) {
+    throw schema_error("tierkit.rule_table: column '" + c.name + "' has " +
+                       detail::rows_text(static_cast<std::int64_t>(n)) + " but the others have " +
+                       detail::format_count(static_cast<std::int64_t>(rows_)));
+  }
+  for (std::int32_t k : c.codes) {
+    if (k < -1 || k >= static_cast<std::int32_t>(c.labels.size())) {
+      throw schema_error("tierkit.rule_table: column '" + c.name + "' has a code outside its labels");
+    }
+  }
+  rows_ = n;
+  columns_.push_back(std::move(c));
+}
+
+const rule_column* rule_table::find(const std::string& name) const noexcept {
+  for (const rule_column& c : columns_) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> rule_table::names() const {
+  std::vector<std::string> out;
+  for (const rule_column& c : columns_) out.push_back(c.name);
+  return out;
+}
+
+namespace detail {
+
+enum class op : std::uint8_t {
+  number_lit, text_lit, column, neg, add, sub, mul, div, mod,
+  eq, ne, lt, le, gt, ge, between, not_between, in, not_in, is_null, is_not_null,
+  and_, or_, not_
+};
+
+struct expr_node {
+  op kind = op::number_lit;
+  double number = 0;
+  std::string text;  // text literal or column name
+  std::vector<std::shared_ptr<const expr_node>> args;
+  std::vector<double> set_numbers;
+  std::vector<std::string> set_texts;
+  bool set_is_text = false;
+  std::size_t begin = 0, end = 0;  // source span
+};
+
+}  // namespace detail
+
+using detail::expr_node;
+using detail::op;
+using node_ptr = std::shared_ptr<const expr_node>;
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+// Display width of text[0, pos): code points, East Asian wide ones count two, so the caret
+// lands under the character even after Chinese labels.
+std::size_t display_width(const std::string& text, std::size_t pos) {
+  std::size_t width = 0;
+  for (std::size_t i = 0; i < pos && i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
+    std::uint32_t cp = c;
+    if (len == 2) cp = (c & 0x1f) << 6 | (static_cast<unsigned char>(text[i + 1]) & 0x3f);
+    if (len == 3 && i + 2 < text.size()) {
+      cp = (c & 0x0f) << 12 | (static_cast<unsigned char>(text[i + 1]) & 0x3f) << 6 |
+           (static_cast<unsigned char>(text[i + 2]) & 0x3f);
+    }
+    const bool wide = (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
+                      (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+                      (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0xffe0 && cp <= 0xffe6);
+    width += wide ? 2 : 1;
+    i += len;
+  }
+  return width;
+}
+
+[[noreturn]] void parse_fail(const std::string& what, const std::string& text, std::size_t pos,
+                             const std::string& message) {
+  std::string caret(display_width(text, pos), ' ');
+  throw invalid_input("tierkit: cannot parse " + what + ": " + message + " at position " +
+                      std::to_string(pos + 1) + "\n  " + text + "\n  " + caret + "^");
+}
+
+enum class tok : std::uint8_t { end, number, text, ident, lparen, rparen, comma, plus, minus,
+                                star, slash, percent, eq, ne, lt, le, gt, ge };
+
+struct token {
+  tok kind = tok::end;
+  std::string value;  // identifier (lower-cased keyword check separately), text, number text
+  double number = 0;
+  bool quoted = false;  // a "quoted" identifier is never a keyword
+  std::size_t pos = 0, end = 0;
+};
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::vector<token> lex(const std::string& s, const std::string& what) {
+  std::vector<token> out;
+  std::size_t i = 0;
+  while (true) {
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    token t;
+    t.pos = i;
+    if (i >= s.size()) {
+      t.kind = tok::end;
+      t.end = i;
+      out.push_back(t);
+      return out;
+    }
+    const char c = s[i];
+    if (std::isdigit(static_cast<unsigned char>(c)) || (c == '.' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+      std::size_t j = i;
+      while (j < s.size() && (std::isdigit(static_cast<unsigned char>(s[j])) || s[j] == '.' || s[j] == '_')) ++j;
+      if (j < s.size() && (s[j] == 'e' || s[j] == 'E')) {
+        std::size_t k = j + 1;
+        if (k < s.size() && (s[k] == '+' || s[k] == '-')) ++k;
+        if (k < s.size() && std::isdigit(static_cast<unsigned char>(s[k]))) {
+          j = k;
+          while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
+        }
+      }
+      std::string digits;
+      for (std::size_t k = i; k < j; ++k) {
+        if (s[k] != '_') digits += s[k];
+      }
+      char* endp = nullptr;
+      t.number = std::strtod(digits.c_str(), &endp);
+      if (endp == nullptr || *endp != '\0' || std::count(digits.begin(), digits.end(), '.') > 1) {
+        parse_fail(what, s, i, "malformed number '" + s.substr(i, j - i) + "'");
+      }
+      if (j < s.size() && (std::isalpha(static_cast<unsigned char>(s[j])) || s[j] == '_')) {
+        parse_fail(what, s, j, "a number runs into a name");
+      }
+      t.kind = tok::number;
+      t.value = s.substr(i, j - i);
+      i = j;
+    } else if (c == '\'') {
+      std::string v;
+      std::size_t j = i + 1;
+      while (true) {
+        if (j >= s.size()) parse_fail(what, s, i, "unterminated text literal");
+        if (s[j] == '\'') {
+          if (j + 1 < s.size() && s[j + 1] == '\'') {
+            v += '\'';
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        v += s[j++];
+      }
+      t.kind = tok::text;
+      t.value = v;
+      i = j + 1;
+    } else if (c == '"') {
+      const std::size_t close = s.find('"', i + 1);
+      if (close == std::string::npos) parse_fail(what, s, i, "unterminated quoted column name");
+      if (close == i + 1) parse_fail(what, s, i, "empty quoted column name");
+      t.kind = tok::ident;
+      t.value = s.substr(i + 1, close - i - 1);
+      t.quoted = true;
+      i = close + 1;
+    } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80) {
+      std::size_t j = i;
+      while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_' ||
+                              static_cast<unsigned char>(s[j]) >= 0x80)) {
+        ++j;
+      }
+      t.kind = tok::ident;
+      t.value = s.substr(i, j - i);
+      i = j;
+    } else {
+      auto two = [&](const char* x) { return s.compare(i, 2, x) == 0; };
+      if (two("<=")) { t.kind = tok::le; i += 2; }
+      else if (two(">=")) { t.kind = tok::ge; i += 2; }
+      else if (two("!=") || two("<>")) { t.kind = tok::ne; i += 2; }
+      else if (two("==")) { t.kind = tok::eq; i += 2; }
+      else {
+        switch (c) {
+          case '(': t.kind = tok::lparen; break;
+          case ')': t.kind = tok::rparen; break;
+          case ',': t.kind = tok::comma; break;
+          case '+': t.kind = tok::plus; break;
+          case '-': t.kind = tok::minus; break;
+          case '*': t.kind = tok::star; break;
+          case '/': t.kind = tok::slash; break;
+          case '%': t.kind = tok::percent; break;
+          case '=': t.kind = tok::eq; break;
+          case '<': t.kind = tok::lt; break;
+          case '>': t.kind = tok::gt; break;
+          default: parse_fail(what, s, i, std::string("unexpected character '") + c + "'");
+        }
+        ++i;
+      }
+    }
+    t.end = i;
+    out.push_back(t);
+  }
+}
+
+class parser {
+ public:
+  parser(const std::string& text, const std::string& what)
+      : text_(text), what_(what), toks_(lex(text, what)) {}
+
+  node_ptr parse() {
+    node_ptr e = parse_or();
+    if (peek().kind != tok::end) fail(peek(), "unexpected " + describe_token(peek()));
+    return e;
+  }
+
+ private:
+  const token& peek(std::size_t ahead = 0) const {
+    return toks_[std::min(i_ + ahead, toks_.size() - 1)];
+  }
+  const token& next() { return toks_[std::min(i_++, toks_.size() - 1)]; }
+  bool keyword(const char* k, std::size_t ahead = 0) const {
+    const token& t = peek(ahead);
+    return t.kind == tok::ident && !t.quoted && lower(t.value) == k;
+  }
+  [[noreturn]] void fail(const token& t, const std::string& message) const {
+    parse_fail(what_, text_, t.pos, message);
+  }
+  void expect(tok kind, const char* what) {
+    if (peek().kind != kind) fail(peek(), std::string("expected ") + what + ", found " + describe_token(peek()));
+    next();
+  }
+  std::string describe_token(const token& t) const {
+    if (t.kind == tok::end) return "end of text";
+    return "'" + text_.substr(t.pos, t.end - t.pos) + "'";
+  }
+
+  static node_ptr make(op k, std::vector<node_ptr> args, std::size_t b, std::size_t e) {
+    auto n = std::make_shared<expr_node>();
+    n->kind = k;
+    n->args = std::move(args);
+    n->begin = b;
+    n->end = e;
+    return n;
+  }
+
+  node_ptr parse_or() {
+    node_ptr left = parse_and();
+    while (keyword("or")) {
+      next();
+      node_ptr right = parse_and();
+      left = make(op::or_, {left, right}, left->begin, right->end);
+    }
+    return left;
+  }
+  node_ptr parse_and() {
+    node_ptr left = parse_not();
+    while (keyword("and")) {
+      next();
+      node_ptr right = parse_not();
+      left = make(op::and_, {left, right}, left->begin, right->end);
+    }
+    return left;
+  }
+  node_ptr parse_not() {
+    if (keyword("not")) {
+      const std::size_t b = next().pos;
+      node_ptr inner = parse_not();
+      return make(op::not_, {inner}, b, inner->end);
+    }
+    return parse_comparison();
+  }
+  node_ptr parse_comparison() {
+    node_ptr left = parse_sum();
+    const token& t = peek();
+    auto binary = [&](op k) {
+      next();
+      node_ptr right = parse_sum();
+      return make(k, {left, right}, left->begin, right->end);
+    };
+    switch (t.kind) {
+      case tok::eq: return binary(op::eq);
+      case tok::ne: return binary(op::ne);
+      case tok::lt: return binary(op::lt);
+      case tok::le: return binary(op::le);
+      case tok::gt: return binary(op::gt);
+      case tok::ge: return binary(op::ge);
+      default: break;
+    }
+    bool negated = false;
+    if (keyword("not") && (keyword("between", 1) || keyword("in", 1))) {
+      next();
+      negated = true;
+    }
+    if (keyword("between")) {
+      next();
+      node_ptr lo = parse_sum();
+      if (!keyword("and")) fail(peek(), "expected 'and' in 'between ... and ...', found " + describe_token(peek()));
+      next();
+      node_ptr hi = parse_sum();
+      return make(negated ? op::not_between : op::between, {left, lo, hi}, left->begin, hi->end);
+    }
+    if (keyword("in")) {
+      next();
+      expect(tok::lparen, "'(' after 'in'");
+      auto n = std::make_shared<expr_node>();
+      n->kind = negated ? op::not_in : op::in;
+      n->args = {left};
+      n->begin = left->begin;
+      bool first = true;
+      while (true) {
+        const token& v = peek();
+        bool minus = false;
+        if (v.kind == tok::minus) {
+          next();
+          minus = true;
+        }
+        const token& lit = next();
+        if (lit.kind == tok::number) {
+          if (!first && n->set_is_text) fail(lit, "the list mixes text and numbers");
+          n->set_numbers.push_back(minus ? -lit.number : lit.number);
+        } else if (lit.kind == tok::text && !minus) {
+          if (!first && !n->set_is_text) fail(lit, "the list mixes text and numbers");
+          n->set_is_text = true;
+          n->set_texts.push_back(lit.value);
+        } else {
+          fail(lit, "expected a number or 'text' in the list, found " + describe_token(lit));
+        }
+        first = false;
+        if (peek().kind == tok::comma) {
+          next();
+          continue;
+        }
+        n->end = peek().end;
+        expect(tok::rparen, "',' or ')' in the list");
+        break;
+      }
+      return n;
+    }
+    if (negated) fail(peek(), "expected 'between' or 'in' after 'not'");
+    if (keyword("is")) {
+      next();
+      bool is_not = false;
+      if (keyword("not")) {
+        next();
+        is_not = true;
+      }
+      if (!keyword("null")) fail(peek(), "expected 'null' after 'is'");
+      const std::size_t e = next().end;
+      return make(is_not ? op::is_not_null : op::is_null, {left}, left->begin, e);
+    }
+    return left;
+  }
+  node_ptr parse_sum() {
+    node_ptr left = parse_product();
+    while (peek().kind == tok::plus || peek().kind == tok::minus) {
+      const op k = next().kind == tok::plus ? op::add : op::sub;
+      node_ptr right = parse_product();
+      left = make(k, {left, right}, left->begin, right->end);
+    }
+    return left;
+  }
+  node_ptr parse_product() {
+    node_ptr left = parse_unary();
+    while (peek().kind == tok::star || peek().kind == tok::slash || peek().kind == tok::percent) {
+      const tok t = next().kind;
+      const op k = t == tok::star ? op::mul : t == tok::slash ? op::div : op::mod;
+      node_ptr right = parse_unary();
+      left = make(k, {left, right}, left->begin, right->end);
+    }
+    return left;
+  }
+  node_ptr parse_unary() {
+    if (peek().kind == tok::minus) {
+      const std::size_t b = next().pos;
+      node_ptr inner = parse_unary();
+      return make(op::neg, {inner}, b, inner->end);
+    }
+    if (peek().kind == tok::plus) next();
+    return parse_primary();
+  }
+  node_ptr parse_primary() {
+    const token& t = peek();
+    auto leaf = [&](op k) {
+      auto n = std::make_shared<expr_node>();
+      n->kind = k;
+      n->begin = t.pos;
+      n->end = t.end;
+      return n;
+    };
+    switch (t.kind) {
+      case tok::number: {
+        auto n = leaf(op::number_lit);
+        n->number = t.number;
+        next();
+        return n;
+      }
+      case tok::text: {
+        auto n = leaf(op::text_lit);
+        n->text = t.value;
+        next();
+        return n;
+      }
+      case tok::lparen: {
+        next();
+        node_ptr inner = parse_or();
+        expect(tok::rparen, "')'");
+        return inner;
+      }
+      case tok::ident: {
+        if (!t.quoted) {
+          const std::string k = lower(t.value);
+          if (k == "true" || k == "false") {
+            auto n = leaf(op::number_lit);
+            n->number = k == "true" ? 1 : 0;
+            next();
+            return n;
+          }
+          if (k == "date" && peek(1).kind == tok::text) {
+            next();
+            const token& lit = next();
+            int y = 0, m = 0, d = 0;
+            char extra = 0;
+            if (std::sscanf(lit.value.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || m < 1 ||
+                m > 12 || d < 1 || d > 31 || civil_from_days(days_from_civil(y, m, d)).day != d) {
+              fail(lit, "expected a date 'YYYY-MM-DD', found '" + lit.value + "'");
+            }
+            auto n = std::make_shared<expr_node>();
+            n->kind = op::number_lit;
+            n->number = days_from_civil(y, m, d);
+            n->begin = t.pos;
+            n->end = lit.end;
+            return n;
+          }
+          static const char* reserved[] = {"and", "or", "not", "between", "in", "is", "null"};
+          for (const char* r : reserved) {
+            if (k == r) fail(t, "expected a value, found the keyword '" + t.value + "'");
+          }
+        }
+        auto n = leaf(op::column);
+        n->text = t.value;
+        next();
+        return n;
+      }
+      case tok::end:
+        fail(t, "expected a value, found end of text");
+      default:
+        fail(t, "expected a value, found " + describe_token(t));
+    }
+  }
+
+  const std::string& text_;
+  const std::string& what_;
+  std::vector<token> toks_;
+  std::size_t i_ = 0;
+};
+
+// ---- types ---------------------------------------------------------------------------------
+enum class type : std::uint8_t { number, text, boolean };
+
+const char* type_name(type t) {
+  return t == type::number ? "number" : t == type::text ? "text" : "condition";
+}
+
+std::string source(const std::string& text, const expr_node& n) {
+  return text.substr(n.begin, n.end - n.begin);
+}
+
+std::string describe_operand(const std::string& text, const expr_node& n, type t) {
+  if (n.kind == op::column) return std::string(type_name(t)) + " column '" + n.text + "'";
+  if (n.kind == op::number_lit || n.kind == op::text_lit) {
+    return std::string(type_name(t)) + " " + source(text, n);
+  }
+  return std::string(type_name(t)) + " '" + source(text, n) + "'";
+}
+
+type type_of(const expr_node& n, const rule_table& schema, const std::string& text,
+             const std::string& what) {
+  auto fail = [&](const std::string& m) {
+    throw schema_error("tierkit: " + what + ": " + m);
+  };
+  auto need_number = [&](const expr_node& a, const char* role) {
+    const type t = type_of(a, schema, text, what);
+    if (t == type::text) fail(std::string(role) + " needs numbers, but " + describe_operand(text, a, t) + " is text");
+    return t;
+  };
+  switch (n.kind) {
+    case op::number_lit: return type::number;
+    case op::text_lit: return type::text;
+    case op::column: {
+      const rule_column* c = schema.find(n.text);
+      if (!c) {
+        fail("no column '" + n.text + "'" + detail::suggest_names(n.text, schema.names()));
+      }
+      return c->kind == value_kind::number ? type::number : type::text;
+    }
+    case op::neg:
+      need_number(*n.args[0], "'-'");
+      return type::number;
+    case op::add: case op::sub: case op::mul: case op::div: case op::mod: {
+      const char* sym = n.kind == op::add ? "'+'" : n.kind == op::sub ? "'-'" : n.kind == op::mul ? "'*'"
+                        : n.kind == op::div ? "'/'" : "'%'";
+      need_number(*n.args[0], sym);
+      need_number(*n.args[1], sym);
+      return type::number;
+    }
+    case op::eq: case op::ne: case op::lt: case op::le: case op::gt: case op::ge: {
+      type a = type_of(*n.args[0], schema, text, what), b = type_of(*n.args[1], schema, text, what);
+      if (a == type::boolean) a = type::number;
+      if (b == type::boolean) b = type::number;
+      if (a != b) {
+        fail("cannot compare " + describe_operand(text, *n.args[0], a) + " with " +
+             describe_operand(text, *n.args[1], b));
+      }
+      return type::boolean;
+    }
+    case op::between: case op::not_between:
+      for (const auto& a : n.args) need_number(*a, "'between'");
+      return type::boolean;
+    case op::in: case op::not_in: {
+      const type a = type_of(*n.args[0], schema, text, what);
+      const type want = n.set_is_text ? type::text : type::number;
+      if ((a == type::text) != (want == type::text)) {
+        fail("cannot look for " + describe_operand(text, *n.args[0], a) + " in a list of " +
+             (n.set_is_text ? "text" : "numbers"));
+      }
+      return type::boolean;
+    }
+    case op::is_null: case op::is_not_null:
+      type_of(*n.args[0], schema, text, what);
+      return type::boolean;
+    case op::and_: case op::or_: case op::not_:
+      for (const auto& a : n.args) {
+        const type t = type_of(*a, schema, text, what);
+        if (t == type::text) {
+          fail(std::string("'") + (n.kind == op::and_ ? "and" : n.kind == op::or_ ? "or" : "not") +
+               "' needs conditions, but " + describe_operand(text, *a, t) + " is text");
+        }
+      }
+      return type::boolean;
+  }
+  return type::boolean;
+}
+
+// ---- evaluation over a row range -----------------------------------------------------------
+struct evaluator {
+  const rule_table& t;
+  std::size_t begin, n;
+
+  // Numbers (NaN = null).
+  void number(const expr_node& e, double* out) const {
+    switch (e.kind) {
+      case op::number_lit:
+        std::fill(out, out + n, e.number);
+        return;
+      case op::column: {
+        const rule_column& c = *t.find(e.text);
+        std::copy(c.numbers.begin() + static_cast<std::ptrdiff_t>(begin),
+                  c.numbers.begin() + static_cast<std::ptrdiff_t>(begin + n), out);
+        return;
+      }
+      case op::neg:
+        number(*e.args[0], out);
+        for (std::size_t i = 0; i < n; ++i) out[i] = -out[i];
+        return;
+      case op::add: case op::sub: case op::mul: case op::div: case op::mod: {
+        std::vector<double> b(n);
+        number(*e.args[0], out);
+        number(*e.args[1], b.data());
+        for (std::size_t i = 0; i < n; ++i) {
+          switch (e.kind) {
+            case op::add: out[i] += b[i]; break;
+            case op::sub: out[i] -= b[i]; break;
+            case op::mul: out[i] *= b[i]; break;
+            case op::div: out[i] = b[i] == 0 ? nan : out[i] / b[i]; break;
+            default: out[i] = b[i] == 0 ? nan : std::fmod(out[i], b[i]); break;
+          }
+        }
+        return;
+      }
+      default: {  // a condition used as a number: true 1, false 0, null NaN
+        std::vector<std::uint8_t> c(n);
+        truth_of(e, c.data());
+        for (std::size_t i = 0; i < n; ++i) out[i] = c[i] == is_null ? nan : c[i];
+        return;
+      }
+    }
+  }
+
+  // Text: a column (codes into labels) or a literal.
+  struct text_view {
+    const std::int32_t* codes = nullptr;
+    const std::vector<std::string>* labels = nullptr;
+    const std::string* literal = nullptr;
+  };
+  text_view text(const expr_node& e) const {
+    text_view v;
+    if (e.kind == op::text_lit) {
+      v.literal = &e.text;
+    } else {
+      const rule_column& c = *t.find(e.text);
+      v.codes = c.codes.data() + begin;
+      v.labels = &c.labels;
+    }
+    return v;
+  }
+
+  static bool compare_text(op k, const std::string& a, const std::string& b) {
+    const int c = a.compare(b);
+    switch (k) {
+      case op::eq: return c == 0;
+      case op::ne: return c != 0;
+      case op::lt: return c < 0;
+      case op::le: return c <= 0;
+      case op::gt: return c > 0;
+      default: return c >= 0;
+    }
+  }
+
+  void truth_of(const expr_node& e, std::uint8_t* out) const {
+    switch (e.kind) {
+      case op::eq: case op::ne: case op::lt: case op::le: case op::gt: case op::ge: {
+        const bool textual = e.args[0]->kind == op::text_lit || e.args[1]->kind == op::text_lit ||
+                             (e.args[0]->kind == op::column && t.find(e.args[0]->text)->kind == value_kind::text);
+        if (textual) {
+          const text_view a = text(*e.args[0]), b = text(*e.args[1]);
+          if (a.literal && b.literal) {
+            std::fill(out, out + n, compare_text(e.kind, *a.literal, *b.literal) ? is_true : is_false);
+          } else if (a.literal || b.literal) {
+            // Column against a literal: decide once per label.
+            const text_view& col = a.literal ? b : a;
+            const std::string& lit = a.literal ? *a.literal : *b.literal;
+            std::vector<std::uint8_t> per_label(col.labels->size());
+            for (std::size_t k = 0; k < per_label.size(); ++k) {
+              per_label[k] = (a.literal ? compare_text(e.kind, lit, (*col.labels)[k])
+                                        : compare_text(e.kind, (*col.labels)[k], lit)) ? is_true : is_false;
+            }
+            for (std::size_t i = 0; i < n; ++i) {
+              out[i] = col.codes[i] < 0 ? std::uint8_t{is_null} : per_label[static_cast<std::size_t>(col.codes[i])];
+            }
+          } else {
+            for (std::size_t i = 0; i < n; ++i) {
+              out[i] = (a.codes[i] < 0 || b.codes[i] < 0)
+                           ? is_null
+                           : (compare_text(e.kind, (*a.labels)[static_cast<std::size_t>(a.codes[i])],
+                                           (*b.labels)[static_cast<std::size_t>(b.codes[i])]) ? is_true : is_false);
+            }
+          }
+          return;
+        }
+        std::vector<double> a(n), b(n);
+        number(*e.args[0], a.data());
+        number(*e.args[1], b.data());
+        for (std::size_t i = 0; i < n; ++i) {
+          if (std::isnan(a[i]) || std::isnan(b[i])) {
+            out[i] = is_null;
+            continue;
+          }
+          bool r;
+          switch (e.kind) {
+            case op::eq: r = a[i] == b[i]; break;
+            case op::ne: r = a[i] != b[i]; break;
+            case op::lt: r = a[i] < b[i]; break;
+            case op::le: r = a[i] <= b[i]; break;
+            case op::gt: r = a[i] > b[i]; break;
+            default: r = a[i] >= b[i]; break;
+          }
+          out[i] = r ? is_true : is_false;
+        }
+        return;
+      }
+      case op::between: case op::not_between: {
+        std::vector<double> x(n), lo(n), hi(n);
+        number(*e.args[0], x.data());
+        number(*e.args[1], lo.data());
+        number(*e.args[2], hi.data());
+        const bool neg = e.kind == op::not_between;
+        for (std::size_t i = 0; i < n; ++i) {
+          if (std::isnan(x[i]) || std::isnan(lo[i]) || std::isnan(hi[i])) {
+            out[i] = is_null;
+          } else {
+            const bool r = x[i] >= lo[i] && x[i] <= hi[i];
+            out[i] = (r != neg) ? is_true : is_false;
+          }
+        }
+        return;
+      }
+      case op::in: case op::not_in: {
+        const bool neg = e.kind == op::not_in;
+        if (e.set_is_text) {
+          const text_view v = text(*e.args[0]);
+          if (v.literal) {
+            const bool r = std::find(e.set_texts.begin(), e.set_texts.end(), *v.literal) != e.set_texts.end();
+            std::fill(out, out + n, (r != neg) ? is_true : is_false);
+            return;
+          }
+          std::vector<std::uint8_t> per_label(v.labels->size());
+          for (std::size_t k = 0; k < per_label.size(); ++k) {
+            const bool r = std::find(e.set_texts.begin(), e.set_texts.end(), (*v.labels)[k]) != e.set_texts.end();
+            per_label[k] = (r != neg) ? is_true : is_false;
+          }
+          for (std::size_t i = 0; i < n; ++i) {
+            out[i] = v.codes[i] < 0 ? std::uint8_t{is_null} : per_label[static_cast<std::size_t>(v.codes[i])];
+          }
+          return;
+        }
+        std::vector<double> x(n);
+        number(*e.args[0], x.data());
+        for (std::size_t i = 0; i < n; ++i) {
+          if (std::isnan(x[i])) {
+            out[i] = is_null;
+            continue;
+          }
+          const bool r = std::find(e.set_numbers.begin(), e.set_numbers.end(), x[i]) != e.set_numbers.end();
+          out[i] = (r != neg) ? is_true : is_false;
+        }
+        return;
+      }
+      case op::is_null: case op::is_not_null: {
+        const bool want_null = e.kind == op::is_null;
+        const expr_node& a = *e.args[0];
+        const bool textual = a.kind == op::text_lit ||
+                             (a.kind == op::column && t.find(a.text)->kind == value_kind::text);
+        if (textual) {
+          const text_view v = text(a);
+          for (std::size_t i = 0; i < n; ++i) {
+            const bool null = v.literal ? false : v.codes[i] < 0;
+            out[i] = (null == want_null) ? is_true : is_false;
+          }
+          return;
+        }
+        std::vector<double> x(n);
+        number(a, x.data());
+        for (std::size_t i = 0; i < n; ++i) out[i] = (std::isnan(x[i]) == want_null) ? is_true : is_false;
+        return;
+      }
+      case op::and_: case op::or_: {
+        std::vector<std::uint8_t> b(n);
+        truth_of(*e.args[0], out);
+        truth_of(*e.args[1], b.data());
+        const bool conj = e.kind == op::and_;
+        for (std::size_t i = 0; i < n; ++i) {
+          const std::uint8_t x = out[i], y = b[i];
+          if (conj) out[i] = (x == is_false || y == is_false) ? is_false : (x == is_null || y == is_null) ? is_null : is_true;
+          else out[i] = (x == is_true || y == is_true) ? is_true : (x == is_null || y == is_null) ? is_null : is_false;
+        }
+        return;
+      }
+      case op::not_:
+        truth_of(*e.args[0], out);
+        for (std::size_t i = 0; i < n; ++i) out[i] = out[i] == is_null ? is_null : out[i] == is_true ? is_false : is_true;
+        return;
+      default: {  // a number used as a condition: non-zero is true
+        std::vector<double> x(n);
+        number(e, x.data());
+        for (std::size_t i = 0; i < n; ++i) out[i] = std::isnan(x[i]) ? is_null : x[i] != 0 ? is_true : is_false;
+        return;
+      }
+    }
+  }
+};
+
+void collect_columns(const expr_node& n, std::vector<std::string>& out) {
+  if (n.kind == op::column && std::find(out.begin(), out.end(), n.text) == out.end()) out.push_back(n.text);
+  for (const auto& a : n.args) collect_columns(*a, out);
+}
+
+void collect_conjuncts(const node_ptr& n, std::vector<node_ptr>& out) {
+  if (n->kind == op::and_) {
+    collect_conjuncts(n->args[0], out);
+    collect_conjuncts(n->args[1], out);
+  } else {
+    out.push_back(n);
+  }
+}
+
+}  // namespace
+
+expression::expression() = default;
+expression::~expression() = default;
+expression::expression(const expression&) = default;
+expression& expression::operator=(const expression&) = default;
+expression::expression(expression&&) noexcept = default;
+expression& expression::operator=(expression&&) noexcept = default;
+
+expression expression::parse(const std::string& text, const std::string& what) {
+  expression e;
+  e.text_ = text;
+  e.what_ = what;
+  e.root_ = parser(text, what).parse();
+  return e;
+}
+
+std::vector<std::string> expression::columns() const {
+  std::vector<std::string> out;
+  if (root_) collect_columns(*root_, out);
+  return out;
+}
+
+void expression::check(const rule_table& schema) const {
+  if (!root_) throw invalid_input("tierkit: " + what_ + ": empty expression");
+  type_of(*root_, schema, text_, what_);
+}
+
+void expression::evaluate(const rule_table& table, std::size_t begin, std::size_t end,
+                          std::uint8_t* out) const {
+  if (begin >= end) return;
+  evaluator{table, begin, end - begin}.truth_of(*root_, out);
+}
+
+std::vector<std::uint8_t> expression::evaluate(const rule_table& table, unsigned threads) const {
+  check(table);
+  const std::size_t n = table.rows();
+  std::vector<std::uint8_t> out(n);
+  constexpr std::size_t chunk = std::size_t{1} << 15;
+  const std::size_t chunks = (n + chunk - 1) / chunk;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  detail::parallel_blocks(chunks, threads, [&](std::size_t k, unsigned) {
+    const std::size_t b = k * chunk, e = std::min(n, b + chunk);
+    evaluate(table, b, e, out.data() + b);
+  });
+  return out;
+}
+
+std::vector<expression> expression::conjuncts() const {
+  std::vector<node_ptr> parts;
+  if (root_) collect_conjuncts(root_, parts);
+  std::vector<expression> out;
+  for (const node_ptr& p : parts) {
+    expression e;
+    e.text_ = text_.substr(p->begin, p->end - p->begin);
+    e.what_ = what_;
+    // Re-parse the part's own text so that its spans start at 0 (needed for messages).
+    e.root_ = parser(e.text_, what_).parse();
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<column_constraint> expression::constraints(bool& simple) const {
+  simple = true;
+  std::vector<column_constraint> out;
+  std::vector<node_ptr> parts;
+  if (root_) collect_conjuncts(root_, parts);
+  auto slot = [&](const std::string& col, value_kind kind) -> column_constraint* {
+    for (column_constraint& c : out) {
+      if (c.column == col) return c.kind == kind ? &c : nullptr;
+    }
+    column_constraint c;
+    c.column = col;
+    c.kind = kind;
+    out.push_back(c);
+    return &out.back();
+  };
+  auto tighten_lo = [](column_constraint& c, double v, bool open) {
+    if (v > c.lo || (v == c.lo && open)) {
+      c.lo = v;
+      c.lo_open = open;
+    }
+  };
+  auto tighten_hi = [](column_constraint& c, double v, bool open) {
+    if (v < c.hi || (v == c.hi && open)) {
+      c.hi = v;
+      c.hi_open = open;
+    }
+  };
+  for (const node_ptr& p : parts) {
+    const expr_node& e = *p;
+    const bool cmp = e.kind == op::eq || e.kind == op::lt || e.kind == op::le || e.kind == op::gt || e.kind == op::ge;
+    if (cmp && e.args[0]->kind == op::column && e.args[1]->kind == op::number_lit) {
+      column_constraint* c = slot(e.args[0]->text, value_kind::number);
+      if (!c) { simple = false; continue; }
+      const double v = e.args[1]->number;
+      switch (e.kind) {
+        case op::eq: tighten_lo(*c, v, false); tighten_hi(*c, v, false); break;
+        case op::lt: tighten_hi(*c, v, true); break;
+        case op::le: tighten_hi(*c, v, false); break;
+        case op::gt: tighten_lo(*c, v, true); break;
+        default: tighten_lo(*c, v, false); break;
+      }
+    } else if (cmp && e.args[1]->kind == op::column && e.args[0]->kind == op::number_lit) {
+      column_constraint* c = slot(e.args[1]->text, value_kind::number);
+      if (!c) { simple = false; continue; }
+      const double v = e.args[0]->number;  // v op column
+      switch (e.kind) {
+        case op::eq: tighten_lo(*c, v, false); tighten_hi(*c, v, false); break;
+        case op::lt: tighten_lo(*c, v, true); break;
+        case op::le: tighten_lo(*c, v, false); break;
+        case op::gt: tighten_hi(*c, v, true); break;
+        default: tighten_hi(*c, v, false); break;
+      }
+    } else if (e.kind == op::between && e.args[0]->kind == op::column &&
+               e.args[1]->kind == op::number_lit && e.args[2]->kind == op::number_lit) {
+      column_constraint* c = slot(e.args[0]->text, value_kind::number);
+      if (!c) { simple = false; continue; }
+      tighten_lo(*c, e.args[1]->number, false);
+      tighten_hi(*c, e.args[2]->number, false);
+    } else if ((e.kind == op::in || (e.kind == op::eq && e.args[1]->kind == op::text_lit)) &&
+               e.args[0]->kind == op::column && (e.kind == op::eq || e.set_is_text)) {
+      column_constraint* c = slot(e.args[0]->text, value_kind::text);
+      if (!c) { simple = false; continue; }
+      std::vector<std::string> allowed = e.kind == op::eq ? std::vector<std::string>{e.args[1]->text} : e.set_texts;
+      if (!c->texts_given) {
+        c->texts = allowed;
+        c->texts_given = true;
+      } else {
+        std::vector<std::string> keep;
+        for (const std::string& s : c->texts) {
+          if (std::find(allowed.begin(), allowed.end(), s) != allowed.end()) keep.push_back(s);
+        }
+        c->texts = keep;
+      }
+    } else if (e.kind == op::is_not_null && e.args[0]->kind == op::column) {
+      // implied by every other constraint (a comparison with a null never matches)
+    } else if (e.kind == op::number_lit && e.number != 0) {
+      // `true`: no constraint
+    } else {
+      simple = false;
+    }
+  }
+  return out;
+}
+
+}  // namespace tierkit

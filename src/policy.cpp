@@ -1,0 +1,198 @@
+#include "tierkit/policy.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <thread>
+
+#include "detail/customer_log.hpp"
+#include "detail/text.hpp"
+#include "tierkit/error.hpp"
+
+namespace tierkit {
+
+namespace {
+constexpr const char* fn = "tierkit.tier_policy";
+
+std::string rule_name(std::size_t i, const tier_rule& r) {
+  return "rule " + std::to_string(i + 1) + " ('" + r.tier + "')";
+}
+
+// Does constraint `inner` imply constraint `outer` (every value inner allows, outer allows)?
+bool implies(const column_constraint& inner, const column_constraint& outer) {
+  if (inner.kind != outer.kind) return false;
+  if (inner.kind == value_kind::text) {
+    if (!outer.texts_given) return true;
+    if (!inner.texts_given) return false;
+    for (const std::string& s : inner.texts) {
+      if (std::find(outer.texts.begin(), outer.texts.end(), s) == outer.texts.end()) return false;
+    }
+    return true;
+  }
+  const bool lo_ok = inner.lo > outer.lo || (inner.lo == outer.lo && (inner.lo_open || !outer.lo_open));
+  const bool hi_ok = inner.hi < outer.hi || (inner.hi == outer.hi && (inner.hi_open || !outer.hi_open));
+  return lo_ok && hi_ok;
+}
+
+bool empty(const column_constraint& c) {
+  if (c.kind == value_kind::text) return c.texts_given && c.texts.empty();
+  return c.lo > c.hi || (c.lo == c.hi && (c.lo_open || c.hi_open));
+}
+
+std::string value_text(const rule_column& c, std::size_t row) {
+  if (c.kind == value_kind::text) {
+    const std::int32_t k = c.codes[row];
+    return k < 0 ? "null" : "'" + c.labels[static_cast<std::size_t>(k)] + "'";
+  }
+  const double v = c.numbers[row];
+  return std::isnan(v) ? "null" : detail::format_number(v);
+}
+}  // namespace
+
+tier_policy::tier_policy(std::vector<tier_rule> rules, std::string default_tier,
+                         std::map<std::string, std::string> default_attributes)
+    : rules_(std::move(rules)),
+      default_tier_(std::move(default_tier)),
+      default_attributes_(std::move(default_attributes)) {
+  if (default_tier_.empty()) throw invalid_input(std::string(fn) + ": the default tier has no name");
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    if (rules_[i].tier.empty()) throw invalid_input(std::string(fn) + ": rule " + std::to_string(i + 1) + " has no tier name");
+  }
+  compile();
+}
+
+void tier_policy::compile() {
+  compiled_.clear();
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    compiled_.push_back(expression::parse(rules_[i].condition, rule_name(i, rules_[i])));
+  }
+}
+
+std::vector<std::string> tier_policy::columns() const {
+  std::vector<std::string> out;
+  for (const expression& e : compiled_) {
+    for (const std::string& c : e.columns()) {
+      if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+    }
+  }
+  return out;
+}
+
+void tier_policy::check_schema(const rule_table& table) const {
+  for (const expression& e : compiled_) e.check(table);
+}
+
+std::vector<std::int32_t> tier_policy::assign(const rule_table& table, unsigned threads) const {
+  check_schema(table);
+  const std::size_t n = table.rows();
+  std::vector<std::int32_t> out(n, -1);
+  constexpr std::size_t chunk = std::size_t{1} << 15;
+  const std::size_t chunks = (n + chunk - 1) / chunk;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  detail::parallel_blocks(chunks, threads, [&](std::size_t k, unsigned) {
+    const std::size_t b = k * chunk, e = std::min(n, b + chunk);
+    std::vector<std::uint8_t> truth_of(e - b);
+    std::size_t open = e - b;  // rows still without a tier
+    for (std::size_t r = 0; r < compiled_.size() && open > 0; ++r) {
+      compiled_[r].evaluate(table, b, e, truth_of.data());
+      for (std::size_t i = 0; i < e - b; ++i) {
+        if (out[b + i] < 0 && truth_of[i] == is_true) {
+          out[b + i] = static_cast<std::int32_t>(r);
+          --open;
+        }
+      }
+    }
+  });
+  return out;
+}
+
+rule_check tier_policy::check(const rule_table* table, unsigned threads) const {
+  rule_check c;
+  const std::size_t nr = rules_.size();
+  // Static: conjunctions of simple constraints.
+  std::vector<std::vector<column_constraint>> cons(nr);
+  std::vector<bool> simple(nr);
+  for (std::size_t r = 0; r < nr; ++r) {
+    bool s = false;
+    cons[r] = compiled_[r].constraints(s);
+    simple[r] = s;
+    if (s && std::any_of(cons[r].begin(), cons[r].end(), empty)) c.contradictory.push_back(r);
+  }
+  for (std::size_t j = 0; j < nr; ++j) {
+    if (!simple[j]) continue;
+    for (std::size_t i = 0; i < j; ++i) {
+      if (!simple[i]) continue;
+      // Every constraint of rule i holds whenever rule j's hold: rule i takes all of j's rows.
+      bool covers = true;
+      for (const column_constraint& ci : cons[i]) {
+        bool found = false;
+        for (const column_constraint& cj : cons[j]) {
+          if (cj.column == ci.column && implies(cj, ci)) found = true;
+        }
+        if (!found) {
+          covers = false;
+          break;
+        }
+      }
+      if (covers) {
+        c.covered.emplace_back(j, i);
+        break;
+      }
+    }
+  }
+  if (!table) return c;
+  check_schema(*table);
+  const std::size_t n = table->rows();
+  c.matched.assign(nr, 0);
+  c.would_match.assign(nr, 0);
+  std::vector<std::int32_t> tier(n, -1);
+  for (std::size_t r = 0; r < nr; ++r) {
+    const std::vector<std::uint8_t> t = compiled_[r].evaluate(*table, threads);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (t[i] != is_true) continue;
+      ++c.would_match[r];
+      if (tier[i] < 0) {
+        tier[i] = static_cast<std::int32_t>(r);
+        ++c.matched[r];
+      }
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) c.defaulted += tier[i] < 0 ? 1 : 0;
+  for (std::size_t r = 0; r < nr; ++r) {
+    if (c.matched[r] == 0) c.unmatched.push_back(r);
+  }
+  return c;
+}
+
+explanation tier_policy::explain(const rule_table& table, std::size_t row) const {
+  check_schema(table);
+  if (row >= table.rows()) {
+    throw invalid_input(std::string(fn) + ": row " + std::to_string(row) + " is beyond the table's " +
+                        detail::format_count(static_cast<std::int64_t>(table.rows())) + " rows");
+  }
+  explanation x;
+  for (const std::string& col : columns()) {
+    x.values.emplace_back(col, value_text(*table.find(col), row));
+  }
+  for (std::size_t r = 0; r < rules_.size(); ++r) {
+    rule_trial t;
+    t.rule = r;
+    std::uint8_t v = 0;
+    compiled_[r].evaluate(table, row, row + 1, &v);
+    t.result = static_cast<truth>(v);
+    for (const expression& part : compiled_[r].conjuncts()) {
+      std::uint8_t p = 0;
+      part.evaluate(table, row, row + 1, &p);
+      t.parts.emplace_back(part.text(), static_cast<truth>(p));
+    }
+    x.tried.push_back(t);
+    if (v == is_true) {
+      x.matched = static_cast<std::int64_t>(r);
+      x.tier = rules_[r].tier;
+      return x;
+    }
+  }
+  x.tier = default_tier_;
+  return x;
+}
+
+}  // namespace tierkit

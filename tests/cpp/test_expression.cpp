@@ -1,0 +1,121 @@
+#include <doctest/doctest.h>
+#include <tierkit/calendar.hpp>
+#include <tierkit/error.hpp>
+#include <tierkit/expression.hpp>
+
+#include <cmath>
+
+using namespace tierkit;
+
+namespace {
+rule_table sample() {
+  rule_table t;
+  t.add_numbers("monetary", {100, 5000, NAN, 250, 0});
+  t.add_numbers("frequency", {1, 12, 3, 4, 0});
+  t.add_text("segment", {0, 1, 2, -1, 0}, {"Champions", "Loyal Customers", "Lost"});
+  t.add_numbers("day", {static_cast<double>(days_from_civil(2024, 1, 1)), 0, 0, 0, 0});
+  return t;
+}
+std::vector<int> eval(const std::string& text) {
+  const rule_table t = sample();
+  const expression e = expression::parse(text);
+  e.check(t);
+  const std::vector<std::uint8_t> v = e.evaluate(t, 1);
+  return std::vector<int>(v.begin(), v.end());
+}
+constexpr int F = 0, T = 1, N = 2;
+}  // namespace
+
+TEST_CASE("comparisons, arithmetic and three-valued logic") {
+  CHECK(eval("monetary >= 250") == std::vector<int>{F, T, N, T, F});
+  CHECK(eval("monetary / frequency > 100") == std::vector<int>{F, T, N, F, N});  // x / 0 is null
+  CHECK(eval("monetary > 200 and frequency > 3") == std::vector<int>{F, T, F, T, F});  // null and false = false
+  CHECK(eval("monetary > 200 or frequency > 2") == std::vector<int>{F, T, T, T, F});
+  CHECK(eval("not monetary > 200") == std::vector<int>{T, F, N, F, T});
+  CHECK(eval("-monetary + 2 * frequency < -10") == std::vector<int>{T, T, N, T, F});
+  CHECK(eval("monetary % 3 = 1") == std::vector<int>{T, F, N, T, F});
+  CHECK_THROWS_WITH_AS(eval("frequency < 2 = true"), doctest::Contains("unexpected '='"), invalid_input);
+  CHECK(eval("frequency") == std::vector<int>{T, T, T, T, F});  // numbers as conditions
+}
+
+TEST_CASE("precedence: not binds looser than comparison, and tighter than or") {
+  CHECK(eval("frequency > 2 or frequency < 2 and monetary > 1000") == eval("frequency > 2 or (frequency < 2 and monetary > 1000)"));
+  CHECK(eval("1 + 2 * 3 = 7") == std::vector<int>{T, T, T, T, T});
+  CHECK(eval("(1 + 2) * 3 = 9") == std::vector<int>{T, T, T, T, T});
+  CHECK(eval("not frequency > 2 and monetary > 50") == std::vector<int>{T, F, F, F, F});
+}
+
+TEST_CASE("between, in, is null, text and dates") {
+  CHECK(eval("frequency between 3 and 4") == std::vector<int>{F, F, T, T, F});
+  CHECK(eval("frequency not between 3 and 4") == std::vector<int>{T, T, F, F, T});
+  CHECK(eval("segment in ('Champions', 'Lost')") == std::vector<int>{T, F, T, N, T});
+  CHECK(eval("segment not in ('Champions')") == std::vector<int>{F, T, T, N, F});
+  CHECK(eval("segment = 'Loyal Customers'") == std::vector<int>{F, T, F, N, F});
+  CHECK(eval("'Lost' = segment") == std::vector<int>{F, F, T, N, F});
+  CHECK(eval("segment is null") == std::vector<int>{F, F, F, T, F});
+  CHECK(eval("monetary is not null") == std::vector<int>{T, T, F, T, T});
+  CHECK(eval("frequency in (1, 12)") == std::vector<int>{T, T, F, F, F});
+  CHECK(eval("day >= date '2024-01-01'") == std::vector<int>{T, F, F, F, F});
+  CHECK(eval("segment is null or monetary is null") == std::vector<int>{F, F, T, T, F});
+  CHECK(eval("\"monetary\" > 0 AND NOT segment IS NULL") == std::vector<int>{T, T, N, F, F});
+}
+
+TEST_CASE("parse errors show the position with a caret") {
+  try {
+    expression::parse("monetary >= 100 and ) frequency", "rule 2 ('Gold')");
+    FAIL("expected invalid_input");
+  } catch (const invalid_input& e) {
+    const std::string m = e.what();
+    CHECK(m.find("cannot parse rule 2 ('Gold'): expected a value, found ')' at position 21") != std::string::npos);
+    CHECK(m.find("\n  monetary >= 100 and ) frequency\n                      ^") != std::string::npos);
+  }
+  CHECK_THROWS_WITH_AS(expression::parse("segment = 'Loyal"), doctest::Contains("unterminated text literal at position 11"), invalid_input);
+  CHECK_THROWS_WITH_AS(expression::parse("a between 1 or 2"), doctest::Contains("expected 'and' in 'between ... and ...'"), invalid_input);
+  CHECK_THROWS_WITH_AS(expression::parse("a in (1, 'x')"), doctest::Contains("the list mixes text and numbers"), invalid_input);
+  CHECK_THROWS_WITH_AS(expression::parse("a is nul"), doctest::Contains("expected 'null' after 'is'"), invalid_input);
+  CHECK_THROWS_WITH_AS(expression::parse("a > 1 b"), doctest::Contains("unexpected 'b'"), invalid_input);
+  CHECK_THROWS_WITH_AS(expression::parse("a > 1.2.3"), doctest::Contains("malformed number"), invalid_input);
+  CHECK_THROWS_WITH_AS(expression::parse("a > date '2024-02-30'"), doctest::Contains("expected a date 'YYYY-MM-DD'"), invalid_input);
+  CHECK_THROWS_WITH_AS(expression::parse(""), doctest::Contains("found end of text"), invalid_input);
+  CHECK_THROWS_WITH_AS(expression::parse("a > 1 and"), doctest::Contains("found end of text at position 10"), invalid_input);
+  // the caret accounts for wide characters before the problem
+  try {
+    expression::parse("segment = '重要价值客户' and )");
+    FAIL("expected invalid_input");
+  } catch (const invalid_input& e) {
+    const std::string m = e.what();
+    CHECK(m.find("\n  " + std::string(29, ' ') + "^") != std::string::npos);  // 6 wide characters
+  }
+}
+
+TEST_CASE("unknown columns suggest close names; type mismatches name both types") {
+  const rule_table t = sample();
+  CHECK_THROWS_WITH_AS(expression::parse("monetery > 5").check(t), doctest::Contains("no column 'monetery' (did you mean 'monetary'?)"),
+                       schema_error);
+  CHECK_THROWS_WITH_AS(expression::parse("segment > 5").check(t),
+                       doctest::Contains("cannot compare text column 'segment' with number 5"), schema_error);
+  CHECK_THROWS_WITH_AS(expression::parse("segment + 1 > 2").check(t),
+                       doctest::Contains("'+' needs numbers, but text column 'segment' is text"), schema_error);
+  CHECK_THROWS_WITH_AS(expression::parse("frequency in ('a')").check(t),
+                       doctest::Contains("cannot look for number column 'frequency' in a list of text"), schema_error);
+  CHECK_THROWS_WITH_AS(expression::parse("segment and monetary > 1").check(t),
+                       doctest::Contains("'and' needs conditions, but text column 'segment' is text"), schema_error);
+}
+
+TEST_CASE("constraints of simple conjunctions, and conjuncts") {
+  bool simple = false;
+  const auto c = expression::parse("monetary >= 100 and monetary < 500 and segment in ('A', 'B') and 10 < frequency").constraints(simple);
+  REQUIRE(simple);
+  REQUIRE(c.size() == 3);
+  CHECK(c[0].lo == 100);
+  CHECK(c[0].hi == 500);
+  CHECK(c[0].hi_open);
+  CHECK(c[1].texts == std::vector<std::string>{"A", "B"});
+  CHECK(c[2].lo == 10);
+  CHECK(c[2].lo_open);
+  expression::parse("monetary > 1 or frequency > 2").constraints(simple);
+  CHECK_FALSE(simple);
+  const auto parts = expression::parse("a > 1 and (b < 2 or c = 3) and d is null").conjuncts();
+  REQUIRE(parts.size() == 3);
+  CHECK(parts[1].text() == "b < 2 or c = 3");
+}

@@ -1,0 +1,84 @@
+#include <doctest/doctest.h>
+#include <tierkit/error.hpp>
+#include <tierkit/policy.hpp>
+#include <tierkit/serialization.hpp>
+
+#include <cmath>
+
+using namespace tierkit;
+
+namespace {
+rule_table customers() {
+  rule_table t;
+  t.add_numbers("monetary", {150000, 20000, 500, 90000, NAN});
+  t.add_numbers("frequency", {20, 3, 1, 15, 2});
+  t.add_numbers("recency", {10, 30, 400, 90, 50});
+  t.add_text("segment", {0, 1, 2, 0, -1}, {"Champions", "Loyal Customers", "Lost"});
+  return t;
+}
+tier_policy example() {
+  return tier_policy({{"Diamond", "monetary >= 100000 and frequency >= 12", {{"owner", "VIP desk"}}},
+                      {"Gold", "segment in ('Champions', 'Loyal Customers')", {}},
+                      {"Silver", "recency <= 180", {}}},
+                     "Bronze", {{"owner", "call centre"}});
+}
+}  // namespace
+
+TEST_CASE("the first rule that holds names the tier; a null condition does not match") {
+  const std::vector<std::int32_t> tier = example().assign(customers(), 2);
+  CHECK(tier == std::vector<std::int32_t>{0, 1, -1, 1, 2});  // row 4: null segment, recent
+  CHECK(example().columns() == std::vector<std::string>{"monetary", "frequency", "segment", "recency"});
+}
+
+TEST_CASE("checks count matches, find dead rules on the data and in general") {
+  const tier_policy p({{"A", "monetary >= 1000", {}},
+                       {"B", "monetary >= 5000 and frequency > 1", {}},   // covered by A
+                       {"C", "frequency > 10 and frequency < 5", {}},     // contradictory
+                       {"D", "segment = 'Lost'", {}},
+                       {"E", "segment in ('Lost') and recency > 100", {}},  // covered by D
+                       {"F", "recency > 1 or monetary < 0", {}}},         // not simple: no claim
+                      "Z");
+  const rule_table t = customers();
+  const rule_check c = p.check(&t, 1);
+  CHECK(c.matched == std::vector<std::int64_t>{3, 0, 0, 1, 0, 1});
+  CHECK(c.would_match == std::vector<std::int64_t>{3, 3, 0, 1, 1, 5});
+  CHECK(c.defaulted == 0);
+  CHECK(c.unmatched == std::vector<std::size_t>{1, 2, 4});
+  CHECK(c.contradictory == std::vector<std::size_t>{2});
+  CHECK(c.covered == std::vector<std::pair<std::size_t, std::size_t>>{{1, 0}, {4, 3}});
+  const rule_check s = p.check(nullptr);  // static only
+  CHECK(s.matched.empty());
+  CHECK(s.covered.size() == 2);
+}
+
+TEST_CASE("explanations show every rule tried, the parts of its condition and the values") {
+  const explanation x = example().explain(customers(), 2);
+  CHECK(x.matched == -1);
+  CHECK(x.tier == "Bronze");
+  REQUIRE(x.tried.size() == 3);
+  CHECK(x.tried[0].parts == std::vector<std::pair<std::string, truth>>{{"monetary >= 100000", is_false},
+                                                                       {"frequency >= 12", is_false}});
+  CHECK(x.tried[2].result == is_false);
+  CHECK(x.values == std::vector<std::pair<std::string, std::string>>{
+                        {"monetary", "500"}, {"frequency", "1"}, {"segment", "'Lost'"}, {"recency", "400"}});
+  const explanation y = example().explain(customers(), 3);
+  CHECK(y.matched == 1);
+  CHECK(y.tried.size() == 2);
+  CHECK(y.tried[0].parts[0].second == is_false);
+  CHECK(y.tried[0].parts[1].second == is_true);
+}
+
+TEST_CASE("rule errors name the rule; policies round-trip through bytes") {
+  CHECK_THROWS_WITH_AS(tier_policy({{"Gold", "monetary >> 5", {}}}, "Bronze"),
+                       doctest::Contains("cannot parse rule 1 ('Gold')"), invalid_input);
+  const tier_policy p({{"Gold", "monetery > 5", {}}}, "Bronze");
+  CHECK_THROWS_WITH_AS(p.assign(customers()), doctest::Contains("rule 1 ('Gold'): no column 'monetery' (did you mean 'monetary'?)"),
+                       schema_error);
+  CHECK_THROWS_AS(tier_policy({}, ""), invalid_input);
+  const tier_policy e = example();
+  const tier_policy back = tier_policy_from_bytes(to_bytes(e));
+  CHECK(back.rules().size() == 3);
+  CHECK(back.rules()[0].attributes.at("owner") == "VIP desk");
+  CHECK(back.default_attributes().at("owner") == "call centre");
+  CHECK(back.assign(customers()) == e.assign(customers()));
+}
