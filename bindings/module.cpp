@@ -15,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
   tierkit::python::bind_demo(m);
   tierkit::python::bind_strategies(m);
   tierkit::python::bind_balances(m);
+  tierkit::python::bind_policy(m);
 }

@@ -11,6 +11,7 @@ from .asset_bands import AssetBandModel, AssetBands, PointsStars, RelationshipSt
 from .attributes import CustomerAttributes
 from .balances import AccountBalances, CustomerBalances, average_daily_balances
 from .lifecycle import Lifecycle, LifecycleModel
+from .policy import Explanation, PolicyCheck, TierAssignment, TierPolicy
 from .profile import DroppedRows, Profile, ProfileBuilder, ProfileReport, profile
 from .rfm import RFM, Bins, RFMModel, SegmentCheck, Segments
 from .scoring import load, score
@@ -47,6 +48,10 @@ __all__ = [
     "Concentration",
     "concentration",
     "score",
+    "TierPolicy",
+    "TierAssignment",
+    "PolicyCheck",
+    "Explanation",
     "load",
     "FORMAT_VERSION",
     "demo",

@@ -1,0 +1,107 @@
+// Tier rules: rule tables, expressions and policies.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "bindings.hpp"
+#include "tierkit/policy.hpp"
+#include "tierkit/serialization.hpp"
+
+namespace py = pybind11;
+
+namespace tierkit::python {
+
+namespace {
+const char* truth_name(truth t) { return t == is_true ? "true" : t == is_false ? "false" : "null"; }
+}  // namespace
+
+void bind_policy(py::module_& m) {
+  py::class_<rule_table>(m, "RuleTable")
+      .def(py::init<>())
+      .def("add_numbers", [](rule_table& t, const std::string& name,
+                             py::array_t<double, py::array::c_style | py::array::forcecast> v) {
+        t.add_numbers(name, std::vector<double>(v.data(), v.data() + v.size()));
+      }, py::arg("name"), py::arg("values"))
+      .def("add_text", [](rule_table& t, const std::string& name,
+                          py::array_t<std::int32_t, py::array::c_style | py::array::forcecast> codes,
+                          std::vector<std::string> labels) {
+        t.add_text(name, std::vector<std::int32_t>(codes.data(), codes.data() + codes.size()), std::move(labels));
+      }, py::arg("name"), py::arg("codes"), py::arg("labels"))
+      .def_property_readonly("rows", &rule_table::rows)
+      .def_property_readonly("names", &rule_table::names);
+
+  py::class_<expression>(m, "Expression")
+      .def_static("parse", &expression::parse, py::arg("text"), py::arg("what") = "expression")
+      .def_property_readonly("text", &expression::text)
+      .def("columns", &expression::columns)
+      .def("check", &expression::check, py::arg("table"))
+      .def("evaluate", [](const expression& e, const rule_table& t, unsigned threads) {
+        std::vector<std::uint8_t> v;
+        {
+          py::gil_scoped_release release;
+          v = e.evaluate(t, threads);
+        }
+        return py::array_t<std::uint8_t>(static_cast<py::ssize_t>(v.size()), v.data());
+      }, py::arg("table"), py::arg("threads") = 0);
+
+  py::class_<tier_rule>(m, "TierRule")
+      .def(py::init([](std::string tier, std::string condition, std::map<std::string, std::string> attrs) {
+             return tier_rule{std::move(tier), std::move(condition), std::move(attrs)};
+           }), py::arg("tier"), py::arg("condition"), py::arg("attributes"))
+      .def_readonly("tier", &tier_rule::tier)
+      .def_readonly("condition", &tier_rule::condition)
+      .def_readonly("attributes", &tier_rule::attributes);
+
+  py::class_<tier_policy>(m, "TierPolicy")
+      .def(py::init<std::vector<tier_rule>, std::string, std::map<std::string, std::string>>(),
+           py::arg("rules"), py::arg("default_tier"), py::arg("default_attributes"))
+      .def_property_readonly("rules", &tier_policy::rules)
+      .def_property_readonly("default_tier", &tier_policy::default_tier)
+      .def_property_readonly("default_attributes", &tier_policy::default_attributes)
+      .def("columns", &tier_policy::columns)
+      .def("check_schema", &tier_policy::check_schema, py::arg("table"))
+      .def("assign", [](const tier_policy& p, const rule_table& t, unsigned threads) {
+        std::vector<std::int32_t> v;
+        {
+          py::gil_scoped_release release;
+          v = p.assign(t, threads);
+        }
+        return py::array_t<std::int32_t>(static_cast<py::ssize_t>(v.size()), v.data());
+      }, py::arg("table"), py::arg("threads") = 0)
+      .def("check", [](const tier_policy& p, const rule_table* t, unsigned threads) {
+        rule_check c;
+        {
+          py::gil_scoped_release release;
+          c = p.check(t, threads);
+        }
+        py::dict d;
+        d["matched"] = c.matched;
+        d["would_match"] = c.would_match;
+        d["defaulted"] = c.defaulted;
+        d["unmatched"] = c.unmatched;
+        d["contradictory"] = c.contradictory;
+        d["covered"] = c.covered;
+        return d;
+      }, py::arg("table") = nullptr, py::arg("threads") = 0)
+      .def("explain", [](const tier_policy& p, const rule_table& t, std::size_t row) {
+        const explanation x = p.explain(t, row);
+        py::dict d;
+        d["matched"] = x.matched;
+        d["tier"] = x.tier;
+        py::list tried;
+        for (const rule_trial& r : x.tried) {
+          py::list parts;
+          for (const auto& [text, value] : r.parts) parts.append(py::make_tuple(text, truth_name(value)));
+          tried.append(py::make_tuple(r.rule, truth_name(r.result), parts));
+        }
+        d["tried"] = tried;
+        d["values"] = x.values;
+        return d;
+      }, py::arg("table"), py::arg("row"))
+      .def("to_bytes", [](const tier_policy& p) { return py::bytes(tierkit::to_bytes(p)); })
+      .def_static("from_bytes", [](const py::bytes& b) { return tier_policy_from_bytes(std::string(b)); })
+      .def(py::pickle([](const tier_policy& p) { return py::bytes(tierkit::to_bytes(p)); },
+                      [](const py::bytes& b) { return tier_policy_from_bytes(std::string(b)); }));
+}
+
+}  // namespace tierkit::python
