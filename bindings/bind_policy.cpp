@@ -18,6 +18,7 @@ const char* truth_name(truth t) { return t == is_true ? "true" : t == is_false ?
 void bind_policy(py::module_& m) {
   py::class_<rule_table>(m, "RuleTable")
       .def(py::init<>())
+      .def(py::init<std::size_t>(), py::arg("rows"))
       .def("add_numbers", [](rule_table& t, const std::string& name,
                              py::array_t<double, py::array::c_style | py::array::forcecast> v) {
         t.add_numbers(name, std::vector<double>(v.data(), v.data() + v.size()));

@@ -15,19 +15,22 @@ namespace tierkit {
 
 const char* value_kind_name(value_kind k) noexcept { return k == value_kind::number ? "number" : "text"; }
 
+void rule_table::admit(const std::string& name, std::size_t n) const {
+  if (find(name)) throw schema_error("tierkit.rule_table: column '" + name + "' appears twice");
+  if ((rows_fixed_ || !columns_.empty()) && n != rows_) {
+    throw schema_error("tierkit.rule_table: column '" + name + "' has " +
+                       detail::rows_text(static_cast<std::int64_t>(n)) + " but the table has " +
+                       detail::format_count(static_cast<std::int64_t>(rows_)));
+  }
+}
+
 void rule_table::add_numbers(std::string name, std::vector<double> values) {
   rule_column c;
   c.name = std::move(name);
   c.kind = value_kind::number;
   c.numbers = std::move(values);
-  const std::size_t n = c.numbers.size();
-  if (find(c.name)) throw schema_error("tierkit.rule_table: column '" + c.name + "' appears twice");
-  if (!columns_.empty() && n != rows_) {
-    throw schema_error("tierkit.rule_table: column '" + c.name + "' has " +
-                       detail::rows_text(static_cast<std::int64_t>(n)) + " but the others have " +
-                       detail::format_count(static_cast<std::int64_t>(rows_)));
-  }
-  rows_ = n;
+  admit(c.name, c.numbers.size());
+  rows_ = c.numbers.size();
   columns_.push_back(std::move(c));
 }
 
@@ -37,19 +40,13 @@ void rule_table::add_text(std::string name, std::vector<std::int32_t> codes, std
   c.kind = value_kind::text;
   c.codes = std::move(codes);
   c.labels = std::move(labels);
-  const std::size_t n = c.codes.size();
-  if (find(c.name)) throw schema_error("tierkit.rule_table: column '" + c.name + "' appears twice");
-  if (!columns_.empty() && n != rows_) {
-    throw schema_error("tierkit.rule_table: column '" + c.name + "' has " +
-                       detail::rows_text(static_cast<std::int64_t>(n)) + " but the others have " +
-                       detail::format_count(static_cast<std::int64_t>(rows_)));
-  }
+  admit(c.name, c.codes.size());
   for (std::int32_t k : c.codes) {
     if (k < -1 || k >= static_cast<std::int32_t>(c.labels.size())) {
       throw schema_error("tierkit.rule_table: column '" + c.name + "' has a code outside its labels");
     }
   }
-  rows_ = n;
+  rows_ = c.codes.size();
   columns_.push_back(std::move(c));
 }
 
@@ -443,10 +440,15 @@ class parser {
         return n;
       }
       case tok::lparen: {
-        next();
+        const std::size_t b = next().pos;
         node_ptr inner = parse_or();
+        const std::size_t e = peek().end;
         expect(tok::rparen, "')'");
-        return inner;
+        // The span covers the parentheses, so the text of a part reads as written.
+        auto wrapped = std::make_shared<expr_node>(*inner);
+        wrapped->begin = b;
+        wrapped->end = e;
+        return wrapped;
       }
       case tok::ident: {
         if (!t.quoted) {

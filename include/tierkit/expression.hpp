@@ -39,6 +39,10 @@ struct rule_column {
 
 class rule_table {
  public:
+  rule_table() = default;
+  // A table of `rows` rows: every column must have that many (a policy whose rules read no
+  // column still needs to know how many customers it tiers).
+  explicit rule_table(std::size_t rows) : rows_(rows), rows_fixed_(true) {}
   // Throws schema_error for a repeated name or a length differing from earlier columns.
   void add_numbers(std::string name, std::vector<double> values);
   void add_text(std::string name, std::vector<std::int32_t> codes, std::vector<std::string> labels);
@@ -49,7 +53,9 @@ class rule_table {
   const std::vector<rule_column>& columns() const noexcept { return columns_; }
 
  private:
+  void admit(const std::string& name, std::size_t n) const;  // throws for a repeated name or length
   std::size_t rows_ = 0;
+  bool rows_fixed_ = false;
   std::vector<rule_column> columns_;
 };
 

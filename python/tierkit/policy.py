@@ -125,13 +125,13 @@ def joined_columns(tables: Sequence, columns: Sequence[str], key: str | None, wh
     return keys, base_key, out, coverage
 
 
-def rule_table_of(columns: Mapping[str, pa.ChunkedArray], what: str):
+def rule_table_of(columns: Mapping[str, pa.ChunkedArray], rows: int, what: str):
     """A core RuleTable of `columns`.
 
     Numbers and booleans become numbers (null -> null), dates and timestamps day numbers
     (days since 1970-01-01, so `date '2024-01-01'` compares), text and dictionaries text.
     """
-    table = _core.RuleTable()
+    table = _core.RuleTable(rows)
     for name, col in columns.items():
         ty = col.type
         if pa.types.is_dictionary(ty):
@@ -265,7 +265,7 @@ class TierPolicy:
     # --- use ---------------------------------------------------------------------------------
     def _inputs(self, data, key, what):
         keys, key_name, columns, coverage = joined_columns(data, self.columns, key, what)
-        return rule_table_of(columns, what), keys, key_name, columns, coverage
+        return rule_table_of(columns, len(keys), what), keys, key_name, columns, coverage
 
     def assign(self, *data, key: str | None = None, keep: Sequence[str] = (),
                threads: int | None = None) -> TierAssignment:
@@ -283,7 +283,7 @@ class TierPolicy:
             keep = [keep]
         keys, key, columns, coverage = joined_columns(
             data, list(dict.fromkeys([*self.columns, *keep])), key, what)
-        table = rule_table_of({c: columns[c] for c in self.columns}, what)
+        table = rule_table_of({c: columns[c] for c in self.columns}, len(keys), what)
         rule = self._core.assign(table, threads or 0)
         rules = self._core.rules
         names = [r.tier for r in rules] + [self.default]

@@ -117,5 +117,9 @@ TEST_CASE("constraints of simple conjunctions, and conjuncts") {
   CHECK_FALSE(simple);
   const auto parts = expression::parse("a > 1 and (b < 2 or c = 3) and d is null").conjuncts();
   REQUIRE(parts.size() == 3);
-  CHECK(parts[1].text() == "b < 2 or c = 3");
+  CHECK(parts[1].text() == "(b < 2 or c = 3)");
+  // A part ending in parentheses keeps them.
+  const auto whole = expression::parse("s in ('a') or (x between 1 and 2 and not (t = 'n'))").conjuncts();
+  REQUIRE(whole.size() == 1);
+  CHECK(whole[0].text() == "s in ('a') or (x between 1 and 2 and not (t = 'n'))");
 }

@@ -82,3 +82,12 @@ TEST_CASE("rule errors name the rule; policies round-trip through bytes") {
   CHECK(back.default_attributes().at("owner") == "call centre");
   CHECK(back.assign(customers()) == e.assign(customers()));
 }
+
+TEST_CASE("a table of known size tiers rules that read no column; lengths must agree") {
+  rule_table t(3);
+  const tier_policy p({{"All", "1 = 1", {}}}, "None");
+  CHECK(p.assign(t) == std::vector<std::int32_t>{0, 0, 0});
+  CHECK_THROWS_AS(t.add_numbers("x", {1, 2}), schema_error);
+  t.add_numbers("x", {1, 2, 3});
+  CHECK_THROWS_AS(t.add_numbers("x", {1, 2, 3}), schema_error);
+}

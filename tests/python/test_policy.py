@@ -1,0 +1,256 @@
+"""Tier policies against a pandas reference (boolean masks applied in order), checks on
+crafted policies, explanations, inputs joined on the key, errors and persistence."""
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import tierkit as tk
+
+RULES = [
+    ("Diamond", "monetary >= 100000 and frequency >= 12", {"owner": "private banker", "sla": "1h"}),
+    ("Gold", "segment in ('Champions', 'Loyal Customers') "
+             "or (monetary between 50000 and 99999.5 and not (region = 'north'))", {"owner": "RM"}),
+    ("Silver", "recency <= 180 and age is not null"),
+    ("Silver", "monetary / frequency > 5000"),
+    ("Watch", "age is null or age < 25"),
+    ("Copper", "-recency + 2 * frequency % 7 >= -300 and joined >= date '2020-01-01'"),
+]
+
+
+def customers(n: int = 20_000, seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    monetary = rng.lognormal(10, 1.3, n).round(2)
+    monetary[rng.random(n) < 0.05] = np.nan
+    frequency = rng.integers(0, 30, n).astype(float)
+    age = rng.integers(18, 90, n).astype(float)
+    age[rng.random(n) < 0.1] = np.nan
+    segments = np.array(["Champions", "Loyal Customers", "At Risk", "Lost", None], dtype=object)
+    regions = np.array(["north", "south", "east", None], dtype=object)
+    return pd.DataFrame({
+        "customer_id": np.arange(1, n + 1) * 3,
+        "monetary": monetary,
+        "frequency": frequency,
+        "recency": rng.integers(0, 1000, n),
+        "age": age,
+        "segment": segments[rng.integers(0, 5, n)],
+        "region": regions[rng.integers(0, 4, n)],
+        "joined": pd.to_datetime("2015-01-01") + pd.to_timedelta(rng.integers(0, 3650, n), unit="D"),
+    })
+
+
+def reference(df: pd.DataFrame) -> pd.DataFrame:
+    """RULES written by hand as masks that are True where the SQL condition is TRUE (a null
+    comparison is not), then applied in order: the first True names the tier."""
+    m, f, r, age = df.monetary, df.frequency, df.recency, df.age
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_visit = (m / f).where(f != 0)  # division by zero is null
+    masks = [
+        (m >= 100000) & (f >= 12),
+        df.segment.isin(["Champions", "Loyal Customers"])
+        | (m.between(50000, 99999.5) & df.region.notna() & (df.region != "north")),
+        (r <= 180) & age.notna(),
+        per_visit > 5000,
+        age.isna() | (age < 25),
+        ((-r + (2 * f) % 7) >= -300) & (df.joined >= pd.Timestamp("2020-01-01")),
+    ]
+    tiers = [t for t, *_ in RULES]
+    rule = np.select(masks, np.arange(len(masks)), default=len(masks))
+    return pd.DataFrame({"tier": np.array(tiers + ["Bronze"], dtype=object)[rule],
+                         "rule": np.array([f"rule {i + 1}" for i in range(len(masks))]
+                                          + ["default"], dtype=object)[rule]},
+                        index=df.customer_id)
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    return customers()
+
+
+@pytest.fixture(scope="module")
+def policy() -> tk.TierPolicy:
+    return tk.TierPolicy(RULES, default="Bronze", default_attributes={"owner": "call centre"})
+
+
+def test_assign_agrees_with_masks_in_order(data, policy):
+    got = policy.assign(data).to_pandas()
+    want = reference(data)
+    assert got.index.tolist() == want.index.tolist()
+    assert got.tier.tolist() == want.tier.tolist()
+    assert got.rule.tolist() == want.rule.tolist()
+    # Every tier and rule occurs, so the comparison covers each branch.
+    assert set(want.rule) == {f"rule {i + 1}" for i in range(len(RULES))} | {"default"}
+    # Attributes follow the rule; the default has its own.
+    owner = got.owner.astype(object)
+    assert (owner[got.rule == "rule 1"] == "private banker").all()
+    assert (owner[got.rule == "default"] == "call centre").all()
+    assert owner[got.rule == "rule 3"].isna().all()
+    assert got.sla[got.rule == "rule 1"].eq("1h").all() and got.sla[got.rule != "rule 1"].isna().all()
+    # The columns the rules read come back unchanged.
+    np.testing.assert_array_equal(got.monetary.to_numpy(), data.monetary.to_numpy())
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_same_tiers_on_polars_arrow_and_any_thread_count(data, policy, threads):
+    want = policy.assign(data).to_arrow().column("tier")
+    assert policy.assign(pl.from_pandas(data), threads=threads).to_arrow().column("tier").equals(want)
+    assert policy.assign(pa.Table.from_pandas(data), threads=threads).to_arrow().column("tier").equals(want)
+    assert policy.assign(data.set_index("customer_id")).to_arrow().column("tier").equals(want)
+
+
+def test_inputs_join_on_the_key_and_missing_customers_are_null_and_reported(data, policy):
+    scores = data[["customer_id", "monetary", "frequency", "recency", "segment", "joined"]]
+    attrs = data[["customer_id", "age", "region"]].iloc[::-1]        # other order
+    attrs = attrs[attrs.customer_id % 2 == 0]                          # half the customers
+    attrs = pd.concat([attrs, pd.DataFrame({"customer_id": [-1], "age": [30.0], "region": ["x"]})])
+    got = policy.assign(scores, attrs).to_pandas()
+    expect = data.set_index("customer_id")
+    expect.loc[expect.index % 2 != 0, ["age", "region"]] = np.nan, None
+    want = reference(expect.reset_index())
+    assert (got.tier.astype(object) == want.tier).all()
+    a = policy.assign(scores, tk.CustomerAttributes(attrs, columns=["age", "region"]))
+    assert (a.to_pandas().tier.astype(object) == want.tier).all()
+    missing = int((data.customer_id % 2 != 0).sum())
+    assert a.coverage == {"input 2": {"customers_missing": missing, "extra_keys_ignored": 1}}
+    with pytest.raises(tk.SchemaError, match="column 'region' is in inputs 1 and 2"):
+        policy.assign(data, attrs)
+    with pytest.raises(tk.InvalidInput, match="repeats 1 rows"):
+        policy.assign(scores, pd.concat([attrs, attrs.iloc[:1]]))
+
+
+def test_rules_read_profiles_and_strategy_scores():
+    tx = tk.demo.transactions()
+    prof = tk.profile(tx, customer="customer_id", time="time", amount="amount")
+    scores = tk.score(prof, tk.RFM(), tk.ABC(), tk.Lifecycle())
+    pol = tk.TierPolicy([
+        ("Key", "abc_class = 'A' and segment in ('Champions', 'Loyal Customers')"),
+        ("Win back", "lifecycle in ('dormant', 'churned') and monetary >= 500"),
+        ("Grow", "r_score >= 4"),
+    ], default="Base")
+    got = pol.assign(prof, scores, keep="monetary").to_pandas()
+    df = prof.to_pandas().join(scores.to_pandas())
+    masks = [(df.abc_class == "A") & df.segment.isin(["Champions", "Loyal Customers"]),
+             df.lifecycle.isin(["dormant", "churned"]) & (df.monetary >= 500),
+             df.r_score >= 4]
+    want = np.select(masks, ["Key", "Win back", "Grow"], default="Base")
+    assert (got.tier.astype(object).to_numpy() == want).all()
+    s = pol.assign(prof, scores, keep="monetary").summary().to_pandas()
+    assert s.index.tolist() == ["Key", "Win back", "Grow", "Base"]
+    assert s.customers.tolist() == [int((want == t).sum()) for t in s.index]
+    assert s.monetary.sum() == pytest.approx(df.monetary.sum())
+    assert s.monetary_share.sum() == pytest.approx(1.0)
+    assert s.rules.tolist() == ["rule 1", "rule 2", "rule 3", "default"]
+
+
+def test_summary_lists_every_tier_and_the_rules_that_named_it(data, policy):
+    a = policy.assign(data, keep=["monetary"])
+    s = a.summary().to_pandas()
+    want = reference(data)
+    assert s.index.tolist() == ["Diamond", "Gold", "Silver", "Watch", "Copper", "Bronze"]
+    assert s.customers.tolist() == [int((want.tier == t).sum()) for t in s.index]
+    assert s.loc["Silver", "rules"] == "rule 3, rule 4"
+    assert s.monetary.sum() == pytest.approx(data.monetary.sum())
+    assert "Diamond" in repr(a) and "<table>" in a._repr_html_()
+    assert "<table>" in policy._repr_html_()
+
+
+def test_check_counts_matches_and_finds_dead_rules(data, policy):
+    c = policy.check(data)
+    want = reference(data)
+    assert c.matched == [int((want.rule == f"rule {i + 1}").sum()) for i in range(len(RULES))]
+    assert c.defaulted == int((want.rule == "default").sum())
+    held = (data.monetary / data.frequency.replace(0, np.nan) > 5000).sum()
+    assert c.would_match[3] == held
+    assert c.ok
+
+
+def test_static_checks_on_crafted_policies():
+    p = tk.TierPolicy([
+        ("A", "x >= 10"),
+        ("B", "x >= 20 and y = 'a'"),            # covered by A
+        ("C", "x > 5 and x < 3"),                # contradictory
+        ("D", "y in ('a', 'b')"),
+        ("E", "y = 'b' and x between 0 and 9"),  # covered by D
+        ("F", "x >= 5"),                         # not covered: 5..10 remain
+        ("G", "x < 0 or y = 'c'"),               # not a conjunction: no claim
+    ], default="Z")
+    c = p.check()
+    assert c.contradictory == ["rule 3 (C)"]
+    assert c.covered == [("rule 2 (B)", "rule 1 (A)"), ("rule 5 (E)", "rule 4 (D)")]
+    assert not c.ok and c.matched == [] and c.defaulted is None
+    text = str(c)
+    assert "rule 3 (C) can never match" in text and "rule 1 (A) takes every customer" in text
+    on_data = p.check({"customer_id": [1, 2, 3], "x": [12.0, 7.0, -1.0], "y": ["b", "q", "c"]})
+    assert on_data.matched == [1, 0, 0, 0, 0, 1, 1]
+    assert on_data.unmatched == ["rule 2 (B)", "rule 3 (C)", "rule 4 (D)", "rule 5 (E)"]
+    assert on_data.to_arrow().column("problem").to_pylist() == [
+        None, "covered by rule 1 (A)", "contradictory", "matched nobody",
+        "covered by rule 4 (D)", None, None]
+
+
+def test_explain_shows_the_rules_tried_and_the_values(data, policy):
+    want = reference(data)
+    known = (data.segment.notna() & data.region.notna()).to_numpy()  # so no part is null
+    cust = int(want.index[(want.rule == "rule 4").to_numpy() & known][0])
+    x = policy.explain(cust, data)
+    assert x.tier == "Silver" and x.matched_rule == 4
+    assert [t["rule"] for t in x.tried] == ["rule 1 (Diamond)", "rule 2 (Gold)", "rule 3 (Silver)",
+                                            "rule 4 (Silver)"]
+    assert [t["result"] for t in x.tried] == ["false", "false", "false", "true"]
+    row = data.set_index("customer_id").loc[cust]
+    assert float(x.values["frequency"]) == row.frequency
+    assert x.tried[0]["parts"][0]["condition"] == "monetary >= 100000"
+    assert "tier 'Silver' by rule 4" in str(x)
+    default = int(want.index[want.rule == "default"][0])
+    assert policy.explain(default, data).matched_rule is None
+    # Unknown values make a rule null, which does not match, and the explanation says so.
+    unknown = int(want.index[data.segment.isna().to_numpy() & (want.rule != "rule 1").to_numpy()][0])
+    gold = policy.explain(unknown, data).tried[1]
+    assert gold["parts"][0]["result"] in ("null", "false") and gold["result"] in ("null", "false")
+    with pytest.raises(tk.InvalidInput, match="no customer -5"):
+        policy.explain(-5, data)
+
+
+@pytest.mark.parametrize("condition, message", [
+    ("monetary >= ", "expected a value, found end of text at position 13\n  monetary >= \n              ^"),
+    ("segment in ('a', 'b'", "expected ',' or ')' in the list"),
+    ("x between 1", "expected 'and' in 'between ... and ...'"),
+    ("a = 'open", "unterminated text literal at position 5"),
+    ("x = 1 )", "unexpected ')' at position 7"),
+])
+def test_parse_errors_show_a_caret(condition, message):
+    with pytest.raises(tk.InvalidInput) as e:
+        tk.TierPolicy([("A", "x > 1"), ("Bad", condition)])
+    assert "rule 2 ('Bad')" in str(e.value) and message in str(e.value)
+
+
+def test_unknown_columns_and_type_mismatches(data, policy):
+    with pytest.raises(tk.SchemaError, match=r"column 'monetray' no input has \(did you mean 'monetary'\?\)"):
+        tk.TierPolicy([("A", "monetray > 5")]).assign(data)
+    with pytest.raises(tk.SchemaError, match="cannot compare text column 'segment' with number 5"):
+        tk.TierPolicy([("A", "segment > 5")]).assign(data)
+    with pytest.raises(tk.SchemaError, match="'\\+' needs numbers, but text column 'region' is text"):
+        tk.TierPolicy([("A", "region + 1 > 2")]).assign(data)
+    with pytest.raises(tk.InvalidInput, match="rule 1 must be"):
+        tk.TierPolicy(["just text"])
+    with pytest.raises(tk.InvalidInput, match="null rows"):
+        policy.assign({"customer_id": [1, None], **{c: [1, 2] for c in ["monetary", "frequency"]}})
+
+
+def test_policies_from_dicts_save_load_and_pickle(tmp_path, data, policy):
+    d = {"tiers": [{"tier": t, "when": c, **(a[0] if a else {})} for t, c, *a in RULES],
+         "default": "Bronze", "default_attributes": {"owner": "call centre"}}
+    from_dict = tk.TierPolicy.from_dict(d)
+    assert from_dict == policy
+    assert pickle.loads(pickle.dumps(policy)) == policy
+    policy.save(tmp_path / "policy.tkm")
+    loaded = tk.load(tmp_path / "policy.tkm")
+    assert loaded == policy and loaded.columns == policy.columns
+    assert loaded.assign(data).to_arrow().equals(policy.assign(data).to_arrow())
+    assert tk.TierPolicy([("A", "1 = 1")]).assign(data).to_pandas().tier.eq("A").all()
+    assert tk.TierPolicy([], default="Only").assign(data).to_pandas().rule.eq("default").all()
