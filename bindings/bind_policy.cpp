@@ -43,6 +43,14 @@ void bind_policy(py::module_& m) {
           v = e.evaluate(t, threads);
         }
         return py::array_t<std::uint8_t>(static_cast<py::ssize_t>(v.size()), v.data());
+      }, py::arg("table"), py::arg("threads") = 0)
+      .def("evaluate_numbers", [](const expression& e, const rule_table& t, unsigned threads) {
+        std::vector<double> v;
+        {
+          py::gil_scoped_release release;
+          v = e.evaluate_numbers(t, threads);
+        }
+        return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
       }, py::arg("table"), py::arg("threads") = 0);
 
   py::class_<tier_rule>(m, "TierRule")

@@ -865,6 +865,23 @@ std::vector<std::uint8_t> expression::evaluate(const rule_table& table, unsigned
   return out;
 }
 
+std::vector<double> expression::evaluate_numbers(const rule_table& table, unsigned threads) const {
+  if (!root_) throw invalid_input("tierkit: " + what_ + ": empty expression");
+  if (type_of(*root_, table, text_, what_) == type::text) {
+    throw schema_error("tierkit: " + what_ + ": '" + text_ + "' is text; a number or a condition is needed");
+  }
+  const std::size_t n = table.rows();
+  std::vector<double> out(n);
+  constexpr std::size_t chunk = std::size_t{1} << 15;
+  const std::size_t chunks = (n + chunk - 1) / chunk;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  detail::parallel_blocks(chunks, threads, [&](std::size_t k, unsigned) {
+    const std::size_t b = k * chunk, e = std::min(n, b + chunk);
+    evaluator{table, b, e - b}.number(*root_, out.data() + b);
+  });
+  return out;
+}
+
 std::vector<expression> expression::conjuncts() const {
   std::vector<node_ptr> parts;
   if (root_) collect_conjuncts(root_, parts);

@@ -102,6 +102,11 @@ class expression {
   // Whole table, on `threads` threads (0: all).
   std::vector<std::uint8_t> evaluate(const rule_table& table, unsigned threads = 0) const;
 
+  // Numbers per row, on `threads` threads (NaN = null; a condition gives 1, 0 or null): for
+  // derived columns such as `Quantity * UnitPrice`. Checks the types first; a text
+  // expression throws schema_error.
+  std::vector<double> evaluate_numbers(const rule_table& table, unsigned threads = 0) const;
+
   // When the condition is a conjunction of simple constraints (column op literal, between,
   // in, is not null), those constraints; otherwise empty and `simple` false.
   std::vector<column_constraint> constraints(bool& simple) const;

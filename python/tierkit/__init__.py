@@ -15,6 +15,7 @@ from .policy import Explanation, PolicyCheck, TierAssignment, TierPolicy
 from .profile import DroppedRows, Profile, ProfileBuilder, ProfileReport, profile
 from .rfm import RFM, Bins, RFMModel, SegmentCheck, Segments
 from .scoring import load, score
+from .tiering import PolicyError, Tiering, TieringResult
 from .transactions import Transactions
 from .value_potential import ValuePotential, ValuePotentialModel
 
@@ -52,6 +53,9 @@ __all__ = [
     "TierAssignment",
     "PolicyCheck",
     "Explanation",
+    "Tiering",
+    "TieringResult",
+    "PolicyError",
     "load",
     "FORMAT_VERSION",
     "demo",

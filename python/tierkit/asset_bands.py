@@ -104,6 +104,12 @@ class AssetBands:
             raise InvalidInput(f"tierkit.AssetBands: preset must be 'chinese_retail'; got {name!r}")
         return cls(balance=balance, _preset=True)
 
+    @property
+    def reads_source(self) -> bool:
+        """True when text level columns (card_level) are ranked from the source table, so
+        ``tk.score`` hands this strategy the source rather than numeric metrics."""
+        return bool(self._levels)
+
     def fit(self, data, key: str | None = None) -> "AssetBandModel":
         metrics = metrics_of(_with_levels(data, self._levels), key, "tierkit.AssetBands.fit")
         return AssetBandModel(self._strategy.fit(metrics.core), self._levels)

@@ -1,10 +1,13 @@
 """The ``tierkit`` command line.
 
-    tierkit demo                      profile built-in demo data and print the summary
+    tierkit demo                      the main job on built-in demo data: profile, scores, tiers
     tierkit profile FILE [options]    profile a CSV or Parquet file of transactions
+    tierkit tier FILE --policy P      tier the customers of a transactions file by a policy file
 
-Exit codes, for schedulers: 0 success; 2 bad command line; 3 bad input data (a missing
-column, an unsupported type, invalid rows under --on-invalid raise); 1 anything else.
+Exit codes, for schedulers: 0 success; 2 bad command line or a missing input file; 3 bad
+input data (a missing column, an unsupported type, invalid rows under on_invalid raise);
+4 a policy file that cannot be used (syntax, unknown keys, a rule that does not parse);
+1 anything else. Messages go to stderr, results and summaries to stdout.
 """
 from __future__ import annotations
 
@@ -17,15 +20,19 @@ import pyarrow as pa
 
 from . import __version__, demo
 from ._errors import TierkitError
+from ._io import read_table, write_table
+from ._progress import Progress
 from .abc import ABC
 from .asset_bands import AssetBands, RelationshipStars
 from .balances import average_daily_balances
 from .lifecycle import Lifecycle
 from .profile import Profile, profile
 from .rfm import RFM
+from .tiering import PolicyError, Tiering, TieringResult
 from .value_potential import ValuePotential
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DATA = 0, 1, 2, 3
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DATA, EXIT_POLICY = 0, 1, 2, 3, 4
+DEMO_POLICY = Path(__file__).parent / "policies" / "demo.yaml"
 
 
 def _add_profile_options(p: argparse.ArgumentParser) -> None:
@@ -67,42 +74,37 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--category", help="category column")
     p.add_argument("--delimiter", help="CSV field delimiter (default ',', tab for .tsv)")
     _add_profile_options(p)
+
+    t = sub.add_parser("tier", help="tier the customers of a transactions file by a policy file")
+    t.add_argument("input", help="transactions: a .csv, .csv.gz, .tsv or .parquet file")
+    t.add_argument("--policy", required=True, help="policy file (.yaml, .yml or .json); "
+                   f"see {DEMO_POLICY} for a template")
+    t.add_argument("--attributes", help="customer attributes: a .csv or .parquet file keyed "
+                   "as the policy's attributes.customer says")
+    t.add_argument("--as-of", help="evaluation day YYYY-MM-DD (overrides the policy's)")
+    t.add_argument("--time-format", help="strptime format when the time column holds text "
+                   "that is not ISO 8601")
+    t.add_argument("--delimiter", help="CSV field delimiter (default ',', tab for .tsv)")
+    t.add_argument("--output", "-o", help="write the tiers to this .parquet or .csv file")
+    t.add_argument("--models", help="directory to save the fitted models and the policy in")
+    t.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
+    t.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     return parser
 
 
-def _read_table(path: Path, args) -> pa.Table:
-    name = path.name.lower()
-    if name.endswith(".parquet") or name.endswith(".pq"):
-        import pyarrow.parquet as pq
-        return pq.read_table(path)
-    import pyarrow.csv as pcsv
-    delimiter = args.delimiter or ("\t" if ".tsv" in name else ",")
-    # Keys stay text: "00042" must not become 42.
-    types = {args.customer: pa.string()}
-    if args.order:
-        types[args.order] = pa.string()
-    if args.time_format:
-        types[args.time] = pa.string()
-    table = pcsv.read_csv(path, parse_options=pcsv.ParseOptions(delimiter=delimiter),
-                          convert_options=pcsv.ConvertOptions(column_types=types))
-    if args.time_format and args.time in table.column_names:
-        import pyarrow.compute as pc
-        i = table.column_names.index(args.time)
-        parsed = pc.strptime(table.column(i), format=args.time_format, unit="s")
-        table = table.set_column(i, args.time, parsed)
+def _read_transactions(path: Path, args, roles: dict, progress: Progress | None = None) -> pa.Table:
+    bar = (lambda done, total: progress.update(f"reading {path.name}", done, total)) if progress else None
+    table = read_table(path, text_columns=[roles.get("customer"), roles.get("order")],
+                       time_column=roles.get("time"), time_format=args.time_format,
+                       delimiter=args.delimiter, progress=bar)
+    if progress:
+        progress.stage(f"read {table.num_rows:,} rows of {path.name}")
     return table
 
 
-def _write(prof: Profile, output: str) -> None:
-    path = Path(output)
-    table = prof.to_arrow()
-    if path.suffix.lower() in (".parquet", ".pq"):
-        import pyarrow.parquet as pq
-        pq.write_table(table, path)
-    else:
-        import pyarrow.csv as pcsv
-        pcsv.write_csv(table, path)
-    print(f"wrote {len(prof):,} customers to {path}")
+def _write(table: pa.Table, output: str, what: str) -> None:
+    write_table(table, Path(output))
+    print(f"wrote {table.num_rows:,} {what} to {output}")
 
 
 def _settings(args) -> dict:
@@ -111,6 +113,8 @@ def _settings(args) -> dict:
 
 
 def _run(args) -> int:
+    if args.command == "tier":
+        return _tier(args)
     if args.command == "demo":
         t0 = time.perf_counter()
         data = demo.transactions(args.customers, args.transactions, seed=args.seed, ids=args.ids)
@@ -125,7 +129,8 @@ def _run(args) -> int:
         if not path.exists():
             print(f"tierkit: no such file: {path}", file=sys.stderr)
             return EXIT_USAGE
-        data = _read_table(path, args)
+        data = _read_transactions(path, args, {"customer": args.customer, "order": args.order,
+                                               "time": args.time})
         t1 = time.perf_counter()
         prof = profile(data, customer=args.customer, time=args.time, amount=args.amount,
                        order=args.order, quantity=args.quantity, channel=args.channel,
@@ -137,8 +142,10 @@ def _run(args) -> int:
     if args.command == "demo":
         _print_scores(prof)
         _print_bank(args.seed)
+    if args.command == "demo":
+        _print_tiers(data)
     if args.output:
-        _write(prof, args.output)
+        _write(prof.to_arrow(), args.output, "customers")
     return EXIT_OK
 
 
@@ -191,10 +198,80 @@ def _print_bank(seed: int) -> None:
     print("Relationship stars: " + ", ".join(f"{k} {v:,}" for k, v in stars.items()))
 
 
+def _tier(args) -> int:
+    progress = Progress(enabled=not args.quiet)
+    for name, given in (("transactions", args.input), ("policy", args.policy),
+                        ("attributes", args.attributes)):
+        if given and not Path(given).exists():
+            print(f"tierkit: error: no such {name} file: {given}", file=sys.stderr)
+            return EXIT_USAGE
+    job = Tiering.from_file(args.policy)
+    path = Path(args.input)
+    data = _read_transactions(path, args, job.transactions, progress)
+    attributes = None
+    if args.attributes:
+        key = job.attributes.get("customer", "customer_id")
+        attributes = read_table(Path(args.attributes), text_columns=[key], delimiter=args.delimiter)
+        progress.stage(f"read {attributes.num_rows:,} attribute rows of {Path(args.attributes).name}")
+    result = job.run(data, attributes, as_of=args.as_of, threads=args.threads,
+                     progress=progress.stage)
+    _print_result(result, f"tierkit {__version__}: {path.name}, {data.num_rows:,} rows; "
+                  f"policy {job.name!r}")
+    if args.output:
+        _write(result.tiers.to_arrow(), args.output, "customers' tiers")
+    if args.models:
+        written = result.save_models(args.models)
+        print(f"saved {len(written)} models and the policy to {args.models}")
+    return EXIT_OK
+
+
+def _print_result(result: TieringResult, title: str) -> None:
+    """The run's counts, the per-tier summary and the rule check, as text."""
+    print(title)
+    rep = result.report
+    if "profile" in rep:
+        r = rep["profile"]
+        dropped = f", {r.rows_dropped:,} dropped as invalid" if r.rows_dropped else ""
+        print(f"  as of {r.as_of}: {r.rows_read:,} rows read, {r.rows_used:,} used{dropped}; "
+              f"{r.customers:,} customers")
+        for d in r.dropped:
+            print(f"    dropped: {d}")
+    if "attributes" in rep:
+        a = rep["attributes"]
+        print(f"  attributes: {a['with_attributes']:,} customers with, {a['without_attributes']:,} "
+              f"without; {a['attributes_without_transactions']:,} attribute rows without "
+              "transactions (not tiered)")
+    s = result.summary().to_arrow().to_pylist()
+    has_value = s and "monetary" in s[0]
+    print(f"\n{'tier':<16}{'customers':>10}{'share':>8}" + (f"{'monetary':>16}{'share':>8}" if has_value else "")
+          + "  rules")
+    for row in s:
+        value = f"{row['monetary']:>16,.2f}{(row['monetary_share'] or 0):>8.1%}" if has_value else ""
+        print(f"{row['tier']:<16}{row['customers']:>10,}{row['share']:>8.1%}{value}  {row['rules']}")
+    problems = [line for line in str(result.check).splitlines()
+                if "never match" in line or "matched nobody" in line]
+    for line in problems:
+        print(f"warning: {line}", file=sys.stderr)
+
+
+def _print_tiers(data: pa.Table) -> None:
+    """The demo policy (policies/demo.yaml) on the demo transactions."""
+    job = Tiering.from_file(DEMO_POLICY)
+    result = job.run(data)
+    print(f"\nTiers by the demo policy ({DEMO_POLICY.name}: RFM, ABC, lifecycle and value x "
+          "potential, four rules, first match wins):")
+    for i, rule in enumerate(job.policy.rules):
+        print(f"  rule {i + 1}: {rule['tier']:<10} when {rule['when']}")
+    _print_result(result, "")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _run(args)
+    except PolicyError as e:
+        print(f"tierkit: policy error: {e}", file=sys.stderr)
+        return EXIT_POLICY
     except TierkitError as e:
         print(f"tierkit: error: {e}", file=sys.stderr)
         return EXIT_DATA

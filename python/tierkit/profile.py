@@ -29,6 +29,9 @@ class DroppedRows:
     problem: str
     rows: int
 
+    def __str__(self) -> str:
+        return f"column {self.column!r}: {self.rows:,} rows {self.problem}"
+
 
 @dataclasses.dataclass(frozen=True)
 class ProfileReport:
@@ -60,7 +63,7 @@ class ProfileReport:
             f"{self.rows_outside_window:,} outside the window",
         ]
         for d in self.dropped:
-            lines.append(f"  dropped: column {d.column!r}: {d.rows:,} rows {d.problem}")
+            lines.append(f"  dropped: {d}")
         return "\n".join(lines)
 
 

@@ -126,11 +126,20 @@ def score(data, *strategies, key: str | None = None) -> Table:
     for s in strategies:
         if not (hasattr(s, "fit") and callable(s.fit)):
             raise InvalidInput(f"tierkit.score: {type(s).__name__} has no fit(data) method")
-        model = s.fit(metrics if _is_tierkit(s) else target)
+        if _is_tierkit(s):
+            # tierkit strategies share the metrics read once, unless they read text columns
+            # of the source themselves (asset bands map card levels to ranks).
+            given = target if getattr(s, "reads_source", False) else metrics
+            model = s.fit(given, key=metrics.key_name) if given is target else s.fit(given)
+        else:
+            model = s.fit(target)
         if not (hasattr(model, "apply") and callable(model.apply)):
             raise InvalidInput(f"tierkit.score: the model of {type(s).__name__} has no "
                                "apply(data) method")
-        out = model.apply(metrics if _is_tierkit(s) else target)
+        if _is_tierkit(s) and given is target:
+            out = model.apply(target, key=metrics.key_name)
+        else:
+            out = model.apply(metrics if _is_tierkit(s) else target)
         result = _join(result, out, metrics, type(s).__name__)
     return Table(result, metrics.key_name, "scores")
 

@@ -123,3 +123,19 @@ TEST_CASE("constraints of simple conjunctions, and conjuncts") {
   REQUIRE(whole.size() == 1);
   CHECK(whole[0].text() == "s in ('a') or (x between 1 and 2 and not (t = 'n'))");
 }
+
+TEST_CASE("numbers: arithmetic per row, conditions as 1/0, text refused") {
+  const rule_table t = sample();
+  const std::vector<double> v = expression::parse("monetary * 2 - frequency").evaluate_numbers(t, 2);
+  REQUIRE(v.size() == 5);
+  CHECK(v[0] == 199);
+  CHECK(v[1] == 9988);
+  CHECK(std::isnan(v[2]));
+  CHECK(v[4] == 0);
+  const std::vector<double> c = expression::parse("monetary > 200").evaluate_numbers(t);
+  CHECK(c[0] == 0);
+  CHECK(c[1] == 1);
+  CHECK(std::isnan(c[2]));
+  CHECK_THROWS_WITH_AS(expression::parse("segment").evaluate_numbers(t),
+                       doctest::Contains("is text; a number or a condition is needed"), schema_error);
+}

@@ -9,7 +9,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 import tierkit as tk
-from tierkit.cli import EXIT_DATA, EXIT_OK, main
+from tierkit.cli import EXIT_DATA, EXIT_OK, EXIT_POLICY, EXIT_USAGE, main
 
 
 def test_demo_prints_the_profile_summary(capsys):
@@ -18,6 +18,7 @@ def test_demo_prints_the_profile_summary(capsys):
     assert "demo data, 8,000 transactions" in out
     assert "concentration: the top 20% of customers hold" in out
     assert "recency (days)" in out
+    assert "Tiers by the demo policy" in out and "Diamond" in out and "Bronze" in out
 
 
 def test_profile_a_parquet_file_and_write_the_result(tmp_path, capsys):
@@ -55,3 +56,78 @@ def test_the_installed_console_script_runs():
     r = subprocess.run([sys.executable, "-m", "tierkit", "--version"], capture_output=True,
                        text=True)
     assert r.returncode == 0 and r.stdout.startswith("tierkit ")
+
+
+# --- tierkit tier ---------------------------------------------------------------------------
+POLICY = """
+tierkit: 1
+name: test tiers
+transactions: {customer: customer_id, time: time, amount: amount, order: order_id}
+strategies:
+  - rfm: {bins: 5}
+  - abc: {column: monetary}
+tiers:
+  - {tier: Key, when: "abc_class = 'A' and r_score >= 4", owner: KAM}
+  - {tier: Core, when: "abc_class in ('A', 'B')"}
+default: Other
+keep: [monetary]
+"""
+
+
+def test_tier_writes_tiers_and_prints_the_summary(tmp_path, capsys):
+    t = tk.demo.transactions(800, 20_000, seed=5)
+    src, pol, out = tmp_path / "tx.parquet", tmp_path / "p.yaml", tmp_path / "tiers.csv"
+    pq.write_table(t, src)
+    pol.write_text(POLICY)
+    assert main(["tier", str(src), "--policy", str(pol), "-o", str(out),
+                 "--models", str(tmp_path / "m")]) == EXIT_OK
+    captured = capsys.readouterr()
+    assert "policy 'test tiers'" in captured.out and "Key" in captured.out
+    assert "tierkit: assigned" in captured.err  # progress goes to stderr
+    written = pcsv.read_csv(out).to_pandas().set_index("customer_id")
+    prof = tk.profile(t, order="order_id")
+    want = tk.TierPolicy([("Key", "abc_class = 'A' and r_score >= 4", {"owner": "KAM"}),
+                          ("Core", "abc_class in ('A', 'B')")], default="Other") \
+        .assign(prof, tk.score(prof, tk.RFM(5), tk.ABC("monetary"))).to_pandas()
+    assert written.tier.tolist() == want.tier.astype(str).tolist()
+    assert written.columns.tolist() == ["tier", "rule", "owner", "abc_class", "r_score", "monetary"]
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["abc.tkm", "policy.tkm", "rfm.tkm"]
+    assert tk.load(tmp_path / "m" / "policy.tkm").tiers == ["Key", "Core", "Other"]
+
+
+def test_tier_exit_codes(tmp_path, capsys):
+    t = tk.demo.transactions(100, 2000, seed=1)
+    src, pol = tmp_path / "tx.parquet", tmp_path / "p.yaml"
+    pq.write_table(t, src)
+    pol.write_text(POLICY.replace("r_score >= 4", "r_score >="))
+    assert main(["tier", str(src), "--policy", str(pol), "-q"]) == EXIT_POLICY
+    err = capsys.readouterr().err
+    assert "policy error" in err and "expected a value, found end of text" in err and "^" in err
+    pol.write_text(POLICY.replace("strategies:", "strategys:"))
+    assert main(["tier", str(src), "--policy", str(pol), "-q"]) == EXIT_POLICY
+    assert "unknown key 'strategys' (did you mean 'strategies'?)" in capsys.readouterr().err
+    pol.write_text(POLICY.replace("r_score >= 4", "r_scor >= 4"))
+    assert main(["tier", str(src), "--policy", str(pol), "-q"]) == EXIT_DATA
+    assert "did you mean 'r_score'" in capsys.readouterr().err
+    pol.write_text(POLICY.replace("amount: amount", "amount: value"))
+    assert main(["tier", str(src), "--policy", str(pol), "-q"]) == EXIT_DATA
+    assert main(["tier", str(tmp_path / "none.csv"), "--policy", str(pol)]) == EXIT_USAGE
+    assert main(["tier", str(src), "--policy", str(tmp_path / "none.yaml")]) == EXIT_USAGE
+    pol.write_text("tiers: [unclosed")
+    assert main(["tier", str(src), "--policy", str(pol), "-q"]) == EXIT_POLICY
+    assert "not valid YAML" in capsys.readouterr().err
+
+
+def test_progress_bar_on_a_terminal(tmp_path):
+    import io
+
+    from tierkit._progress import Progress
+    stream = io.StringIO()
+    p = Progress(stream=stream, bar=True)
+    p.update("reading", 50, 100)
+    p.stage("read 100 rows")
+    text = stream.getvalue()
+    assert "[###############...............]  50.0%" in text and "tierkit: read 100 rows" in text
+    quiet = io.StringIO()
+    Progress(enabled=False, stream=quiet).stage("x")
+    assert quiet.getvalue() == ""

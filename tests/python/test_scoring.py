@@ -157,3 +157,13 @@ def test_save_then_load_is_the_identity(rows, k, mode):
     abc = tk.ABC(mode=mode).fit(df)
     assert tk.load(abc.to_bytes()) == abc
     assert pickle.loads(pickle.dumps(abc)).apply(df).to_arrow().equals(abc.apply(df).to_arrow())
+
+
+def test_score_hands_asset_bands_the_source_so_text_card_levels_are_ranked():
+    bank = tk.demo.bank(300, 6000, seed=9)
+    adb = tk.average_daily_balances(bank["events"]).by_customer(bank["owners"]).latest()
+    table = adb.to_pandas().join(bank["customers"].to_pandas().set_index("customer_id"))
+    got = tk.score(table, tk.AssetBands.preset(), tk.ABC("adb")).to_pandas()
+    want = tk.AssetBands.preset().fit_apply(table).to_pandas()
+    assert got.asset_band.tolist() == want.asset_band.tolist()
+    assert got.abc_class.tolist() == tk.ABC("adb").fit_apply(table).to_pandas().abc_class.tolist()

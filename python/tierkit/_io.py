@@ -1,0 +1,103 @@
+"""Reading and writing CSV and Parquet files (through pyarrow) for the command line.
+
+Policy: key and order columns named by the caller are read as text, so "00042" stays
+"00042" (a key that happens to look numeric is still a key); other columns get pyarrow's
+type inference over the whole file. An empty CSV field is a null (also in text columns:
+an empty customer id is a missing one, not a customer called ""). ``.gz``/``.bz2``/``.zst`` CSV files are decompressed
+on the fly; the progress bar follows the bytes of the file as read.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ._errors import SchemaError
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+_COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd"}
+
+
+class _CountingReader(io.RawIOBase):
+    """A file whose reads report how many bytes were consumed."""
+
+    def __init__(self, path: Path, report: Callable[[int], None]):
+        self._f = open(path, "rb")
+        self._report = report
+        self._done = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        n = self._f.readinto(b)
+        self._done += n or 0
+        self._report(self._done)
+        return n
+
+    def close(self) -> None:
+        self._f.close()
+        super().close()
+
+
+def is_parquet(path: Path) -> bool:
+    return path.name.lower().endswith(PARQUET_SUFFIXES)
+
+
+def read_table(path: Path, *, text_columns: Sequence[str] = (), time_column: str | None = None,
+               time_format: str | None = None, delimiter: str | None = None,
+               progress: Callable[[int, int], None] | None = None) -> pa.Table:
+    """A CSV or Parquet file as a pyarrow Table (see the module's policy)."""
+    path = Path(path)
+    total = path.stat().st_size
+    if is_parquet(path):
+        import pyarrow.parquet as pq
+        f = pq.ParquetFile(path)
+        batches, rows = [], 0
+        for batch in f.iter_batches(batch_size=1 << 20):
+            batches.append(batch)
+            rows += batch.num_rows
+            if progress:
+                progress(rows, f.metadata.num_rows)
+        return pa.Table.from_batches(batches, schema=f.schema_arrow)  # Parquet keeps its types
+    import pyarrow.csv as pcsv
+    name = path.name.lower()
+    delimiter = delimiter or ("\t" if ".tsv" in name else ",")
+    types = {c: pa.string() for c in text_columns if c}
+    if time_format and time_column:
+        types[time_column] = pa.string()
+    raw = _CountingReader(path, (lambda done: progress(done, total)) if progress else (lambda done: None))
+    source = pa.PythonFile(raw, mode="r")
+    codec = _COMPRESSION.get(path.suffix.lower())
+    stream = pa.CompressedInputStream(source, codec) if codec else source
+    try:
+        table = pcsv.read_csv(stream, parse_options=pcsv.ParseOptions(delimiter=delimiter),
+                              convert_options=pcsv.ConvertOptions(column_types=types,
+                                                                  strings_can_be_null=True))
+    finally:
+        stream.close()
+    if time_format and time_column and time_column in table.column_names:
+        i = table.column_names.index(time_column)
+        try:
+            parsed = pc.strptime(table.column(i), format=time_format, unit="s")
+        except pa.ArrowInvalid as e:
+            raise SchemaError(f"tierkit: column {time_column!r} does not match the time format "
+                              f"{time_format!r}: {e}") from None
+        table = table.set_column(i, time_column, parsed)
+    return table
+
+
+def write_table(table: pa.Table, path: Path) -> None:
+    """Parquet for .parquet/.pq, CSV otherwise (dictionary columns are written as text)."""
+    path = Path(path)
+    if is_parquet(path):
+        import pyarrow.parquet as pq
+        pq.write_table(table, path)
+        return
+    import pyarrow.csv as pcsv
+    plain = pa.table({n: (c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c)
+                      for n, c in zip(table.column_names, table.columns)})
+    pcsv.write_csv(plain, path)

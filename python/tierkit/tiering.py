@@ -1,0 +1,365 @@
+"""A whole tiering run from one policy file: profile, strategies, tier rules.
+
+    job = tk.Tiering.from_file("policy.yaml")          # or .json, or Tiering.from_dict({...})
+    result = job.run(transactions, attributes=attrs, as_of="2024-07-01")
+    result.tiers.summary()                              # customers, shares, value per tier
+    result.tiers.to_pandas()                            # tier, rule, attributes, columns read
+
+The file (format 1; YAML or JSON)::
+
+    tierkit: 1
+    name: retail tiers                      # optional, for messages
+    transactions:                           # tk.profile's settings
+      customer: CustomerID
+      time: InvoiceDate
+      amount: amount
+      order: InvoiceNo                      # optional roles: order, quantity, channel, category
+      derive:                               # new columns, from expressions over the row's columns
+        amount: Quantity * UnitPrice
+      on_invalid: drop                      # raise (default) or drop, reported either way
+      as_of: 2011-12-10                     # optional; run(as_of=...) overrides
+      window_start: 2010-12-10              # optional; time_zone, period also accepted
+    attributes:                             # optional: how run(attributes=...) is keyed
+      customer: customer_id
+    strategies:                             # fitted on the profile; `on: attributes` to fit
+      - rfm: {bins: 5}                      #   on the attributes instead
+      - abc: {column: monetary}
+      - lifecycle: {}
+    tiers:                                  # first rule that holds names the tier
+      - tier: Diamond
+        when: abc_class = 'A' and segment = 'Champions'
+        owner: key account manager          # any other key is an attribute of the rule
+    default: Bronze
+    default_attributes: {owner: call centre}
+    keep: [monetary]                        # more columns to carry into the tiers
+
+Strategies: rfm (tk.RFM's arguments, or ``preset: r_rfm`` ...), abc, lifecycle,
+value_potential (``preset`` too), asset_bands (``preset: chinese_retail`` or bands),
+relationship_stars, points_stars. Bins may be a number or a mapping of tk.Bins arguments.
+
+Policy choices: the customers tiered are those of the profile (customers with
+transactions); attribute rows without transactions are counted in the report, not tiered.
+Unknown keys in the file are errors (with the close names), so a typo never silently
+changes a run.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from . import _core
+from ._arrow import as_arrow
+from ._errors import InvalidInput, SchemaError, TierkitError
+from .abc import ABC
+from .asset_bands import AssetBands, PointsStars, RelationshipStars
+from .attributes import CustomerAttributes
+from .lifecycle import Lifecycle
+from .policy import PolicyCheck, TierAssignment, TierPolicy, rule_table_of
+from .profile import Profile, ProfileBuilder
+from .rfm import RFM, Bins
+from .scoring import score
+from .value_potential import ValuePotential
+
+FILE_FORMAT = 1
+
+
+class PolicyError(InvalidInput):
+    """A policy file that cannot be used: unreadable, unknown keys, bad rules or settings."""
+
+
+_PROFILE_KEYS = {"customer", "time", "amount", "order", "quantity", "channel", "category",
+                 "derive", "on_invalid", "as_of", "window_start", "time_zone", "period"}
+_TOP_KEYS = {"tierkit", "name", "transactions", "attributes", "strategies", "tiers", "default",
+             "default_attributes", "keep", "description"}
+
+
+def _strategy(name: str, config: Mapping, where: str):
+    config = dict(config or {})
+    on = config.pop("on", "profile")
+    if on not in ("profile", "attributes"):
+        raise PolicyError(f"{where}: 'on' must be 'profile' or 'attributes'; got {on!r}")
+    preset = config.pop("preset", None)
+    makers = {"rfm": RFM, "abc": ABC, "lifecycle": Lifecycle, "value_potential": ValuePotential,
+              "asset_bands": AssetBands, "relationship_stars": RelationshipStars,
+              "points_stars": PointsStars}
+    if name not in makers:
+        close = difflib.get_close_matches(name, list(makers), n=2, cutoff=0.5)
+        hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else \
+            f" (known: {', '.join(makers)})"
+        raise PolicyError(f"{where}: unknown strategy {name!r}{hint}")
+    for k in ("recency", "frequency", "monetary", "value_bins", "potential_bins"):
+        if isinstance(config.get(k), Mapping):
+            config[k] = Bins(**config[k])
+    if "columns" in config and name == "rfm":
+        config["columns"] = tuple(config["columns"])
+    maker = makers[name]
+    try:
+        if preset is not None:
+            if not hasattr(maker, "preset"):
+                raise PolicyError(f"{where}: strategy {name!r} has no presets")
+            return maker.preset(preset, **config), on
+        return maker(**config), on
+    except TypeError as e:
+        raise PolicyError(f"{where}: {e}".replace("__init__()", name)) from None
+    except TierkitError as e:
+        raise PolicyError(f"{where}: {e}") from None
+
+
+def _strategies(spec, where: str) -> list[tuple[str, Any, str]]:
+    """[(name, strategy, on)] from a list of {name: config} or a mapping name -> config."""
+    if spec is None:
+        return []
+    items = list(spec.items()) if isinstance(spec, Mapping) else None
+    if items is None:
+        if not isinstance(spec, list):
+            raise PolicyError(f"{where}: 'strategies' must be a list or a mapping")
+        items = []
+        for i, entry in enumerate(spec):
+            if isinstance(entry, str):
+                items.append((entry, {}))
+            elif isinstance(entry, Mapping) and len(entry) == 1:
+                items.append(next(iter(entry.items())))
+            else:
+                raise PolicyError(f"{where}: strategy {i + 1} must be a name or {{name: config}}")
+    out = []
+    for name, config in items:
+        if config is not None and not isinstance(config, Mapping):
+            raise PolicyError(f"{where}: the config of strategy {name!r} must be a mapping")
+        s, on = _strategy(str(name), config or {}, f"{where}: strategy {name!r}")
+        out.append((str(name), s, on))
+    return out
+
+
+def _unknown(keys, known: set, where: str) -> None:
+    for k in keys:
+        if k not in known:
+            close = difflib.get_close_matches(str(k), sorted(known), n=2, cutoff=0.6)
+            hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else \
+                f" (known: {', '.join(sorted(known))})"
+            raise PolicyError(f"{where}: unknown key {k!r}{hint}")
+
+
+def derive_columns(table: pa.Table, derive: Mapping[str, str], what: str = "tierkit") -> pa.Table:
+    """`table` with each derived column (name -> expression) appended or replaced, in order
+    (a later expression may read an earlier result). Results are float64; null where an
+    input is null or a division is by zero."""
+    for name, text in derive.items():
+        expr = _core.Expression.parse(str(text), f"derived column {name!r}")
+        missing = [c for c in expr.columns() if c not in table.column_names]
+        if missing:
+            close = difflib.get_close_matches(missing[0], table.column_names, n=2, cutoff=0.6)
+            hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else \
+                f" (columns: {', '.join(table.column_names)})"
+            raise SchemaError(f"{what}: derived column {name!r} reads {missing[0]!r}, which the "
+                              f"data does not have{hint}")
+        rt = rule_table_of({c: table.column(c) for c in expr.columns()}, table.num_rows, what)
+        values = expr.evaluate_numbers(rt)
+        col = pa.array(values, mask=np.isnan(values))
+        if name in table.column_names:
+            table = table.set_column(table.column_names.index(name), name, col)
+        else:
+            table = table.append_column(name, col)
+    return table
+
+
+class TieringResult:
+    """What a run produced: the profile, the fitted models, the scores, the tiers, the
+    check of the rules on this data and a report of every count a run can lose."""
+
+    def __init__(self, profile: Profile, models: dict, scores: list, tiers: TierAssignment,
+                 check: PolicyCheck, report: dict, policy: TierPolicy):
+        self.profile = profile
+        self.models = models
+        self.scores = scores
+        self.tiers = tiers
+        self.check = check
+        self.report = report
+        self.policy = policy
+
+    def summary(self, value: str | None = "monetary"):
+        return self.tiers.summary(value)
+
+    def save_models(self, directory) -> list[Path]:
+        """Writes every fitted model and the policy as .tkm files (tk.load reads them)."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, model in self.models.items():
+            if hasattr(model, "save"):
+                model.save(d / f"{name}.tkm")
+                written.append(d / f"{name}.tkm")
+        self.policy.save(d / "policy.tkm")
+        written.append(d / "policy.tkm")
+        return written
+
+    def __repr__(self) -> str:
+        return f"<tierkit tiering of {len(self.tiers):,} customers>\n{self.tiers!r}"
+
+    def _repr_html_(self) -> str:
+        return self.tiers._repr_html_()
+
+
+class Tiering:
+    """A tiering job: profile settings, strategies and a tier policy (see the module)."""
+
+    def __init__(self, policy: TierPolicy, *, transactions: Mapping | None = None,
+                 attributes: Mapping | None = None, strategies=None, keep=(),
+                 name: str | None = None):
+        self.name = name or "tiering"
+        where = f"tierkit policy {self.name!r}"
+        self.policy = policy
+        self.transactions = dict(transactions or {})
+        _unknown(self.transactions, _PROFILE_KEYS, f"{where}: transactions")
+        derive = self.transactions.get("derive") or {}
+        if not isinstance(derive, Mapping):
+            raise PolicyError(f"{where}: transactions.derive must map column names to expressions")
+        for col, text in derive.items():
+            try:
+                _core.Expression.parse(str(text), f"derived column {col!r}")
+            except TierkitError as e:
+                raise PolicyError(f"{where}: {e}") from None
+        self.attributes = dict(attributes or {})
+        _unknown(self.attributes, {"customer", "columns", "time_zone"}, f"{where}: attributes")
+        self.strategies = _strategies(strategies, where)
+        self.keep = [keep] if isinstance(keep, str) else list(keep or [])
+
+    @classmethod
+    def from_dict(cls, d: Mapping, name: str | None = None) -> "Tiering":
+        where = f"tierkit policy {name or d.get('name') or ''}".rstrip()
+        if not isinstance(d, Mapping):
+            raise PolicyError(f"{where}: the policy must be a mapping with a 'tiers' list")
+        _unknown(d, _TOP_KEYS, where)
+        version = d.get("tierkit", FILE_FORMAT)
+        if version != FILE_FORMAT:
+            raise PolicyError(f"{where}: file format {version!r} is not readable by this "
+                              f"tierkit (reads format {FILE_FORMAT})")
+        if not isinstance(d.get("tiers"), list):
+            raise PolicyError(f"{where}: needs a 'tiers' list of rules")
+        try:
+            policy = TierPolicy.from_dict(d)
+        except TierkitError as e:
+            raise PolicyError(f"{where}: {e}") from None
+        return cls(policy, transactions=d.get("transactions"), attributes=d.get("attributes"),
+                   strategies=d.get("strategies"), keep=d.get("keep", ()),
+                   name=name or d.get("name"))
+
+    @classmethod
+    def from_file(cls, path) -> "Tiering":
+        """From a .yaml/.yml or .json file."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as e:
+            raise PolicyError(f"tierkit: cannot read the policy file {str(path)!r}: {e.strerror}") from None
+        try:
+            if path.suffix.lower() == ".json":
+                d = json.loads(text)
+            else:
+                import yaml
+                d = yaml.safe_load(text)
+        except (ValueError, ImportError) as e:  # json.JSONDecodeError is a ValueError
+            raise PolicyError(f"tierkit: the policy file {str(path)!r} is not valid: {e}") from None
+        except Exception as e:  # yaml.YAMLError: the message has the line and column
+            raise PolicyError(f"tierkit: the policy file {str(path)!r} is not valid YAML: {e}") from None
+        if not isinstance(d, Mapping):
+            raise PolicyError(f"tierkit: the policy file {str(path)!r} must hold a mapping with a "
+                              "'tiers' list")
+        return cls.from_dict(d, name=d.get("name") or path.name)
+
+    # --- running ---------------------------------------------------------------------------
+    def profile_settings(self, as_of=None) -> dict:
+        s = {k: v for k, v in self.transactions.items() if k != "derive"}
+        if as_of is not None:
+            s["as_of"] = as_of
+        return s
+
+    def run(self, transactions, attributes=None, *, as_of=None, threads: int | None = None,
+            progress=None) -> TieringResult:
+        """Profile `transactions`, fit and apply the strategies, assign tiers.
+
+        ``attributes``: CustomerAttributes or a keyed table (key named in the file's
+        ``attributes.customer``, default "customer_id"). ``as_of`` overrides the file's.
+        ``progress``: a callable taking a message, for each finished step.
+        """
+        step = progress or (lambda message: None)
+        what = f"tierkit policy {self.name!r}"
+        report: dict[str, Any] = {}
+        source = as_arrow(transactions, what) if not isinstance(transactions, Profile) else None
+        if isinstance(transactions, Profile):
+            prof = transactions
+        else:
+            table = source.read_all() if isinstance(source, pa.RecordBatchReader) else source
+            derive = self.transactions.get("derive") or {}
+            if derive:
+                table = derive_columns(table, derive, what)
+                step(f"derived {', '.join(derive)}")
+            settings = self.profile_settings(as_of)
+            roles = {k: settings.pop(k) for k in ("customer", "time", "amount", "order", "quantity",
+                                                  "channel", "category") if k in settings}
+            builder = ProfileBuilder(**roles, **settings, threads=threads)
+            builder.update(table)
+            prof = builder.finish()
+            step(f"profiled {table.num_rows:,} rows into {len(prof):,} customers")
+        rep = getattr(prof, "report", None)
+        if rep is not None:
+            report["profile"] = rep
+        attrs = None
+        if attributes is not None:
+            attrs = attributes if isinstance(attributes, CustomerAttributes) else CustomerAttributes(
+                attributes, customer=self.attributes.get("customer", "customer_id"),
+                columns=self.attributes.get("columns"),
+                time_zone=self.attributes.get("time_zone", "UTC"))
+            report["attributes"] = attrs.coverage(prof)
+        models, scores = {}, []
+        on_profile = [(n, s) for n, s, on in self.strategies if on == "profile"]
+        on_attrs = [(n, s) for n, s, on in self.strategies if on == "attributes"]
+        if on_attrs and attrs is None:
+            raise InvalidInput(f"{what}: strategies {', '.join(n for n, _ in on_attrs)} are fitted "
+                               "on the attributes; pass attributes=...")
+        for group, data in ((on_profile, prof), (on_attrs, attrs)):
+            if not group:
+                continue
+            fitted = {n: _Recorder(s, models, n) for n, s in group}
+            if data is attrs:
+                scores.append(score(attrs.to_arrow(), *fitted.values(), key=attrs._key_name))
+            else:
+                scores.append(score(data, *fitted.values()))
+            step(f"scored with {', '.join(fitted)}")
+        inputs = [prof, *scores] + ([attrs] if attrs is not None else [])
+        names = ["profile"] + [f"scores ({', '.join(n for n, _ in g)})"
+                               for g in (on_profile, on_attrs) if g] + ["attributes"]
+        tiers = self.policy.assign(*inputs, keep=self.keep, threads=threads)
+        tiers.coverage = {names[int(k.split()[1]) - 1]: v for k, v in tiers.coverage.items()}
+        report["coverage"] = tiers.coverage
+        check = self.policy.check(*inputs)
+        step(f"assigned {len(tiers):,} customers to {len(self.policy.tiers)} tiers")
+        return TieringResult(prof, models, scores, tiers, check, report, self.policy)
+
+    def __repr__(self) -> str:
+        names = ", ".join(n for n, _, _ in self.strategies) or "none"
+        return f"<tierkit Tiering {self.name!r}: strategies {names}>\n{self.policy!r}"
+
+
+class _Recorder:
+    """Wraps a strategy so the model ``score`` fits is kept (for saving and audit)."""
+
+    def __init__(self, strategy, models: dict, name: str):
+        self._strategy, self._models, self._name = strategy, models, name
+
+    @property
+    def reads_source(self) -> bool:
+        return getattr(self._strategy, "reads_source", False)
+
+    def fit(self, data, key: str | None = None):
+        model = self._strategy.fit(data) if key is None else self._strategy.fit(data, key=key)
+        self._models[self._name] = model
+        return model
+
+
+__all__ = ["Tiering", "TieringResult", "PolicyError", "derive_columns", "FILE_FORMAT"]
