@@ -396,6 +396,71 @@ def bands_duckdb(t: pa.Table) -> pd.DataFrame:
     return out.to_pandas()[BAND_COLUMNS]
 
 
+# --- a 6-rule tier policy over customers ---------------------------------------------------------
+TIER_COLUMNS = ["customer_id", "tier"]
+_SEGMENTS = ["Champions", "Loyal Customers", "Potential Loyalist", "At Risk", "Lost"]
+TIER_RULES = [
+    ("Diamond", "monetary >= 100000 and frequency >= 12"),
+    ("Gold", "segment in ('Champions', 'Loyal Customers') and recency <= 90"),
+    ("Gold", "monetary between 50000 and 99999.99 and region <> 'north'"),
+    ("Silver", "recency <= 180 and age is not null and age < 60"),
+    ("Watch", "monetary / frequency > 5000"),
+    ("Copper", "frequency >= 3 or segment = 'Potential Loyalist'"),
+]
+
+
+def policy_data(n: int, seed: int = 7) -> pa.Table:
+    """n customers: metrics and scores as a tiering run has them (text columns as text)."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+    age = rng.integers(18, 90, n).astype(float)
+    age[rng.random(n) < 0.05] = np.nan
+    return pa.table({
+        "customer_id": pa.array(np.arange(1, n + 1)),
+        "monetary": pa.array(np.round(rng.lognormal(np.log(20_000), 1.4, n), 2)),
+        "frequency": pa.array(rng.integers(0, 30, n)),
+        "recency": pa.array(rng.integers(0, 1000, n)),
+        "age": pa.array(age),
+        "segment": pa.array(np.array(_SEGMENTS)[rng.integers(0, 5, n)]),
+        "region": pa.array(np.array(["north", "south", "east", "west"])[rng.integers(0, 4, n)]),
+    })
+
+
+def policy_tierkit(t: pa.Table) -> pd.DataFrame:
+    import tierkit as tk
+    a = tk.TierPolicy(TIER_RULES, default="Bronze").assign(t).to_arrow()
+    return pd.DataFrame({"customer_id": a.column(0).to_numpy(),
+                         "tier": a.column("tier").to_pandas()})  # categorical
+
+
+def policy_pandas(t: pa.Table) -> pd.DataFrame:
+    df = t.to_pandas()
+    m, f, r, age = df["monetary"], df["frequency"], df["recency"], df["age"]
+    masks = [
+        (m >= 100_000) & (f >= 12),
+        df["segment"].isin(["Champions", "Loyal Customers"]) & (r <= 90),
+        m.between(50_000, 99_999.99) & (df["region"] != "north"),
+        (r <= 180) & age.notna() & (age < 60),
+        (f != 0) & (m / f.where(f != 0) > 5000),  # x / 0 is null, as in SQL
+        (f >= 3) | (df["segment"] == "Potential Loyalist"),
+    ]
+    tier = np.select(masks, [name for name, _ in TIER_RULES], "Bronze")
+    return pd.DataFrame({"customer_id": df["customer_id"].to_numpy(), "tier": tier})
+
+
+def policy_duckdb(t: pa.Table) -> pd.DataFrame:
+    import duckdb
+    con = duckdb.connect()
+    con.register("c", t)
+    # tierkit's x / 0 is null; DuckDB's is infinity, so the SQL says nullif.
+    sql = [(name, cond.replace("monetary / frequency", "monetary / nullif(frequency, 0)"))
+           for name, cond in TIER_RULES]
+    cases = "\n".join(f"when {cond} then '{name}'" for name, cond in sql)
+    out = con.sql(f"select customer_id, case {cases} else 'Bronze' end as tier "
+                  "from c order by customer_id").to_arrow_table()
+    con.close()
+    return out.to_pandas()[TIER_COLUMNS]
+
+
 JOBS = {
     "profile": {
         "tierkit": profile_tierkit,
@@ -419,10 +484,15 @@ JOBS = {
         "pandas": bands_pandas,
         "duckdb": bands_duckdb,
     },
+    "policy": {
+        "tierkit": policy_tierkit,
+        "pandas": policy_pandas,
+        "duckdb": policy_duckdb,
+    },
 }
 
 # Jobs that read other data than the transactions table (n = events or customers).
-DATA = {"balances": balances_data, "bands": bands_data}
+DATA = {"balances": balances_data, "bands": bands_data, "policy": policy_data}
 
 
 def check_same(job: str, reference: pd.DataFrame, other: pd.DataFrame, engine: str) -> None:
@@ -430,7 +500,7 @@ def check_same(job: str, reference: pd.DataFrame, other: pd.DataFrame, engine: s
     assert len(reference) == len(other), f"{job}/{engine}: {len(other)} customers, " \
                                          f"expected {len(reference)}"
     for c in reference.columns:
-        if c in ("abc_class", "asset_band"):
+        if c in ("abc_class", "asset_band", "tier"):
             np.testing.assert_array_equal(other[c].astype(str).to_numpy(),
                                           reference[c].astype(str).to_numpy(),
                                           err_msg=f"{job}/{engine}: column {c}")

@@ -74,9 +74,9 @@ def worker(job: str, engine: str, transactions: int, customers: int, ids: str, o
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--job", default="profile", choices=["profile", "rfm_abc", "balances", "bands"],
+    ap.add_argument("--job", default="profile", choices=["profile", "rfm_abc", "balances", "bands", "policy"],
                     help="profile, rfm_abc (transactions); balances (n balance events); "
-                         "bands (n customers)")
+                         "bands, policy (n customers: asset bands; a 6-rule tier policy)")
     ap.add_argument("--sizes", nargs="+", default=["1e6", "1e7"],
                     help="numbers of transactions")
     ap.add_argument("--customers-ratio", type=float, default=0.05,

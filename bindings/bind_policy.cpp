@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "arrow_import.hpp"
 #include "bindings.hpp"
 #include "tierkit/policy.hpp"
 #include "tierkit/serialization.hpp"
@@ -28,6 +29,11 @@ void bind_policy(py::module_& m) {
                           std::vector<std::string> labels) {
         t.add_text(name, std::vector<std::int32_t>(codes.data(), codes.data() + codes.size()), std::move(labels));
       }, py::arg("name"), py::arg("codes"), py::arg("labels"))
+      // Borrows the Arrow array behind `capsules` (__arrow_c_array__); keep_alive ties the
+      // capsules' lifetime to the table, so the buffers outlive every evaluation.
+      .def("add_column", [](rule_table& t, const std::string& name, const py::tuple& capsules) {
+        t.add_column(import_arrow_column(capsules, name));
+      }, py::arg("name"), py::arg("capsules"), py::keep_alive<1, 3>())
       .def_property_readonly("rows", &rule_table::rows)
       .def_property_readonly("names", &rule_table::names);
 

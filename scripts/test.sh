@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # One command runs every test: installs what is needed, installs the Python package with its
 # test extras, builds the C++ tests, and runs CTest, which runs the doctest suite, the
-# find_package consumer project and the pytest suite (against the installed package).
-# Extra arguments go to ctest (e.g. -R doctest).
+# find_package consumer project and the pytest suite (against the installed package). Then
+# builds the libFuzzer targets with Clang, ASan and UBSan in build/fuzz and fuzzes the rule
+# expression language for TIERKIT_FUZZ_SECONDS seconds (default 60).
+# Extra arguments go to the first ctest (e.g. -R doctest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
+TIERKIT_FUZZ_SECONDS=${TIERKIT_FUZZ_SECONDS:-60}
 export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
 scripts/install-deps.sh
 echo "test: installing tierkit with its test extras (pip install .[test]) ..."
@@ -15,3 +18,9 @@ cmake -S . -B build/cpp -DCMAKE_BUILD_TYPE=Release -DTIERKIT_BUILD_TESTS=ON \
   -DPython3_EXECUTABLE="$(command -v "$PYTHON")" >/dev/null
 cmake --build build/cpp -j "$(nproc)"
 ctest --test-dir build/cpp --output-on-failure "$@"
+echo "test: building the fuzz targets (clang, ASan, UBSan) and fuzzing for ${TIERKIT_FUZZ_SECONDS} s ..."
+CC=clang CXX=clang++ cmake -S . -B build/fuzz -DTIERKIT_BUILD_FUZZERS=ON \
+  -DTIERKIT_FUZZ_SECONDS="$TIERKIT_FUZZ_SECONDS" -DTIERKIT_BUILD_TESTS=OFF \
+  -DTIERKIT_BUILD_PYTHON=OFF -DTIERKIT_BUILD_BENCHMARKS=OFF -DTIERKIT_INSTALL=OFF >/dev/null
+cmake --build build/fuzz -j "$(nproc)"
+ctest --test-dir build/fuzz --output-on-failure

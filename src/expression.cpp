@@ -4,9 +4,12 @@
 #include <cctype>
 #include <cmath>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <limits>
 
-#include "detail/customer_log.hpp"
+#include "detail/decode.hpp"
+#include "detail/row_blocks.hpp"
 #include "detail/text.hpp"
 #include "tierkit/calendar.hpp"
 #include "tierkit/error.hpp"
@@ -50,6 +53,144 @@ void rule_table::add_text(std::string name, std::vector<std::int32_t> codes, std
   columns_.push_back(std::move(c));
 }
 
+void rule_table::add_column(const column_view& column) {
+  rule_column c;
+  c.name = column.name;
+  const data_type t = column.type;
+  if (detail::holds_strings(column)) {
+    c.kind = value_kind::text;
+    if (t == data_type::dictionary) {
+      const column_view& d = *column.dictionary;
+      c.labels.reserve(static_cast<std::size_t>(d.length));
+      for (std::int64_t k = 0; k < d.length; ++k) c.labels.emplace_back(detail::string_value(d, k));
+      const column_view ix = detail::dictionary_indices(column);
+      std::int64_t bad = 0;
+      detail::for_each_int(ix, 0, ix.length, [&](std::int64_t i, std::int64_t k) {
+        if (column.is_valid(i) && (k < 0 || k >= d.length || !d.is_valid(k))) ++bad;
+      });
+      if (bad > 0) {
+        throw schema_error("tierkit.rule_table: column '" + c.name + "' has " +
+                           detail::rows_text(bad) + " with a dictionary index that is out of range or null");
+      }
+    }
+  } else if (is_integer(t) || is_floating(t) || t == data_type::boolean || t == data_type::date32) {
+    c.kind = value_kind::number;
+  } else {
+    throw schema_error("tierkit.rule_table: " + column.describe() +
+                       " cannot be read by rules; give numbers, booleans, date32 days or text");
+  }
+  admit(c.name, static_cast<std::size_t>(column.length));
+  c.view = std::make_shared<const column_view>(column);
+  rows_ = static_cast<std::size_t>(column.length);
+  columns_.push_back(std::move(c));
+}
+
+namespace {
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+// Numbers of rows [begin, begin + n) of a borrowed number column; null rows give NaN.
+void read_numbers(const column_view& c, std::size_t begin, std::size_t n, double* out) {
+  const auto b = static_cast<std::int64_t>(begin);
+  const auto m = static_cast<std::int64_t>(n);
+  switch (c.type) {
+    case data_type::float64: {
+      const double* p = detail::typed_values<double>(c) + b;
+      std::copy(p, p + m, out);
+      break;
+    }
+    case data_type::float32: {
+      const float* p = detail::typed_values<float>(c) + b;
+      for (std::int64_t i = 0; i < m; ++i) out[i] = static_cast<double>(p[i]);
+      break;
+    }
+    case data_type::date32: {
+      const std::int32_t* p = detail::typed_values<std::int32_t>(c) + b;
+      for (std::int64_t i = 0; i < m; ++i) out[i] = static_cast<double>(p[i]);
+      break;
+    }
+    case data_type::boolean: {
+      const auto* bits = static_cast<const std::uint8_t*>(c.values);
+      for (std::int64_t i = 0; i < m; ++i) {
+        const std::int64_t at = c.offset + b + i;
+        out[i] = static_cast<double>((bits[at >> 3] >> (at & 7)) & 1);
+      }
+      break;
+    }
+    default:
+      detail::for_each_int(c, b, m, [&](std::int64_t i, std::int64_t v) { out[i] = static_cast<double>(v); });
+  }
+  if (c.may_have_nulls()) {
+    for (std::int64_t i = 0; i < m; ++i) {
+      if (!c.is_valid(b + i)) out[i] = nan;
+    }
+  }
+}
+
+// Codes of rows [begin, begin + n) of a borrowed dictionary column; null rows give -1.
+void read_codes(const column_view& c, std::size_t begin, std::size_t n, std::int32_t* out) {
+  const column_view ix = detail::dictionary_indices(c);
+  const auto b = static_cast<std::int64_t>(begin);
+  detail::for_each_int(ix, b, static_cast<std::int64_t>(n),
+                       [&](std::int64_t i, std::int64_t k) { out[i] = static_cast<std::int32_t>(k); });
+  if (c.may_have_nulls()) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!c.is_valid(b + static_cast<std::int64_t>(i))) out[i] = -1;
+    }
+  }
+}
+
+// hit[i] = 1 when the string at row begin + i equals one of `texts` (null rows: any value;
+// callers check validity). Typed loops for Arrow strings: lengths first, then bytes.
+void equal_to_any(const column_view& c, std::int64_t begin, std::size_t n,
+                  const std::vector<std::string>& texts, std::uint8_t* hit) {
+  auto run = [&](auto string_at) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string_view x = string_at(static_cast<std::int64_t>(i));
+      std::uint8_t h = 0;
+      for (const std::string& t : texts) {
+        h |= static_cast<std::uint8_t>(x.size() == t.size() && std::memcmp(x.data(), t.data(), t.size()) == 0);
+      }
+      hit[i] = h;
+    }
+  };
+  const std::int64_t at = c.offset + begin;
+  if (c.type == data_type::utf8) {
+    const auto* o = static_cast<const std::int32_t*>(c.values) + at;
+    run([&](std::int64_t i) { return std::string_view(c.chars + o[i], static_cast<std::size_t>(o[i + 1] - o[i])); });
+  } else if (c.type == data_type::large_utf8) {
+    const auto* o = static_cast<const std::int64_t*>(c.values) + at;
+    run([&](std::int64_t i) { return std::string_view(c.chars + o[i], static_cast<std::size_t>(o[i + 1] - o[i])); });
+  } else {
+    run([&](std::int64_t i) { return detail::string_value(c, begin + i); });
+  }
+}
+}  // namespace
+
+bool rule_column::is_null(std::size_t row) const noexcept {
+  if (view) {
+    if (!view->is_valid(static_cast<std::int64_t>(row))) return true;
+    return kind == value_kind::number && std::isnan(number_at(row));
+  }
+  return kind == value_kind::text ? codes[row] < 0 : std::isnan(numbers[row]);
+}
+
+double rule_column::number_at(std::size_t row) const noexcept {
+  if (!view) return numbers[row];
+  double v;
+  read_numbers(*view, row, 1, &v);
+  return v;
+}
+
+std::string_view rule_column::text_at(std::size_t row) const noexcept {
+  if (!view) return labels[static_cast<std::size_t>(codes[row])];
+  if (view->type == data_type::dictionary) {
+    std::int32_t k;
+    read_codes(*view, row, 1, &k);
+    return labels[static_cast<std::size_t>(k)];
+  }
+  return detail::string_value(*view, static_cast<std::int64_t>(row));
+}
+
 const rule_column* rule_table::find(const std::string& name) const noexcept {
   for (const rule_column& c : columns_) {
     if (c.name == name) return &c;
@@ -80,6 +221,7 @@ struct expr_node {
   std::vector<std::string> set_texts;
   bool set_is_text = false;
   std::size_t begin = 0, end = 0;  // source span
+  std::size_t depth = 1;           // levels of the tree below and including this node
 };
 
 }  // namespace detail
@@ -89,8 +231,6 @@ using detail::op;
 using node_ptr = std::shared_ptr<const expr_node>;
 
 namespace {
-
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 // Display width of text[0, pos): code points, East Asian wide ones count two, so the caret
 // lands under the character even after Chinese labels.
@@ -116,9 +256,26 @@ std::size_t display_width(const std::string& text, std::size_t pos) {
 
 [[noreturn]] void parse_fail(const std::string& what, const std::string& text, std::size_t pos,
                              const std::string& message) {
-  std::string caret(display_width(text, pos), ' ');
+  // Long texts show a window around the position; line breaks and tabs show as spaces so
+  // the caret stays under the problem.
+  constexpr std::size_t context = 40;
+  auto boundary = [&](std::size_t i) {  // back to the start of a UTF-8 character
+    while (i > 0 && i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) --i;
+    return i;
+  };
+  std::size_t from = 0, to = text.size();
+  if (text.size() > 2 * context + 20) {
+    from = pos > context ? boundary(pos - context) : 0;
+    to = boundary(std::min(text.size(), pos + context));
+  }
+  std::string shown = (from > 0 ? "..." : "") + text.substr(from, to - from) + (to < text.size() ? "..." : "");
+  for (char& c : shown) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  const std::size_t lead = from > 0 ? 3 : 0;
+  std::string caret(lead + display_width(text.substr(from), pos - from), ' ');
   throw invalid_input("tierkit: cannot parse " + what + ": " + message + " at position " +
-                      std::to_string(pos + 1) + "\n  " + text + "\n  " + caret + "^");
+                      std::to_string(pos + 1) + "\n  " + shown + "\n  " + caret + "^");
 }
 
 enum class tok : std::uint8_t { end, number, text, ident, lparen, rparen, comma, plus, minus,
@@ -273,16 +430,36 @@ class parser {
     return "'" + text_.substr(t.pos, t.end - t.pos) + "'";
   }
 
-  static node_ptr make(op k, std::vector<node_ptr> args, std::size_t b, std::size_t e) {
+  // Evaluation, checks and destruction recurse over the tree, so its depth is bounded (a
+  // chain of 200 `or`s, or 200 nested parentheses, is far beyond a readable rule; long lists
+  // belong in `in (...)`).
+  static constexpr std::size_t max_depth = 200;
+  [[noreturn]] void too_deep(std::size_t pos) const {
+    parse_fail(what_, text_, pos, "the expression nests deeper than " + std::to_string(max_depth) +
+                                      " levels; split it into several rules, or use 'in (...)' for long lists");
+  }
+  node_ptr make(op k, std::vector<node_ptr> args, std::size_t b, std::size_t e) const {
     auto n = std::make_shared<expr_node>();
     n->kind = k;
+    for (const node_ptr& a : args) n->depth = std::max(n->depth, a->depth + 1);
+    if (n->depth > max_depth) too_deep(b);
     n->args = std::move(args);
     n->begin = b;
     n->end = e;
     return n;
   }
+  // Counts the parser's own recursion (parentheses, `not not ...`, `- - ...`).
+  struct nesting {
+    nesting(parser& p, std::size_t pos) : p_(p) {
+      if (++p_.nesting_ > max_depth) p_.too_deep(pos);
+    }
+    ~nesting() { --p_.nesting_; }
+    parser& p_;
+  };
+  std::size_t nesting_ = 0;
 
   node_ptr parse_or() {
+    const nesting guard(*this, peek().pos);
     node_ptr left = parse_and();
     while (keyword("or")) {
       next();
@@ -302,6 +479,7 @@ class parser {
   }
   node_ptr parse_not() {
     if (keyword("not")) {
+      const nesting guard(*this, peek().pos);
       const std::size_t b = next().pos;
       node_ptr inner = parse_not();
       return make(op::not_, {inner}, b, inner->end);
@@ -410,6 +588,7 @@ class parser {
   }
   node_ptr parse_unary() {
     if (peek().kind == tok::minus) {
+      const nesting guard(*this, peek().pos);
       const std::size_t b = next().pos;
       node_ptr inner = parse_unary();
       return make(op::neg, {inner}, b, inner->end);
@@ -586,6 +765,34 @@ type type_of(const expr_node& n, const rule_table& schema, const std::string& te
 }
 
 // ---- evaluation over a row range -----------------------------------------------------------
+// Working buffers of one block: uninitialized (every element is written before it is read).
+std::unique_ptr<double[]> doubles(std::size_t n) { return std::unique_ptr<double[]>(new double[n]); }
+std::unique_ptr<std::uint8_t[]> truths(std::size_t n) { return std::unique_ptr<std::uint8_t[]>(new std::uint8_t[n]); }
+
+// Calls f with the comparison of `k` as a function object, so loops are typed per operator.
+template <class F>
+void with_comparison(op k, F&& f) {
+  switch (k) {
+    case op::eq: f(std::equal_to<>{}); break;
+    case op::ne: f(std::not_equal_to<>{}); break;
+    case op::lt: f(std::less<>{}); break;
+    case op::le: f(std::less_equal<>{}); break;
+    case op::gt: f(std::greater<>{}); break;
+    default: f(std::greater_equal<>{}); break;
+  }
+}
+
+// `literal op x` as `x op' literal`.
+op mirrored(op k) {
+  switch (k) {
+    case op::lt: return op::gt;
+    case op::le: return op::ge;
+    case op::gt: return op::lt;
+    case op::ge: return op::le;
+    default: return k;
+  }
+}
+
 struct evaluator {
   const rule_table& t;
   std::size_t begin, n;
@@ -598,8 +805,12 @@ struct evaluator {
         return;
       case op::column: {
         const rule_column& c = *t.find(e.text);
-        std::copy(c.numbers.begin() + static_cast<std::ptrdiff_t>(begin),
-                  c.numbers.begin() + static_cast<std::ptrdiff_t>(begin + n), out);
+        if (c.view) {
+          read_numbers(*c.view, begin, n, out);
+        } else {
+          std::copy(c.numbers.begin() + static_cast<std::ptrdiff_t>(begin),
+                    c.numbers.begin() + static_cast<std::ptrdiff_t>(begin + n), out);
+        }
         return;
       }
       case op::neg:
@@ -607,9 +818,9 @@ struct evaluator {
         for (std::size_t i = 0; i < n; ++i) out[i] = -out[i];
         return;
       case op::add: case op::sub: case op::mul: case op::div: case op::mod: {
-        std::vector<double> b(n);
+        const auto b = doubles(n);
         number(*e.args[0], out);
-        number(*e.args[1], b.data());
+        number(*e.args[1], b.get());
         for (std::size_t i = 0; i < n; ++i) {
           switch (e.kind) {
             case op::add: out[i] += b[i]; break;
@@ -622,33 +833,59 @@ struct evaluator {
         return;
       }
       default: {  // a condition used as a number: true 1, false 0, null NaN
-        std::vector<std::uint8_t> c(n);
-        truth_of(e, c.data());
+        const auto c = truths(n);
+        truth_of(e, c.get());
         for (std::size_t i = 0; i < n; ++i) out[i] = c[i] == is_null ? nan : c[i];
         return;
       }
     }
   }
 
-  // Text: a column (codes into labels) or a literal.
+  // Text of the rows: a literal; codes into labels (owned codes, or a dictionary column's
+  // indices decoded for these rows), decided once per label; or strings read row by row.
   struct text_view {
+    const std::string* literal = nullptr;
     const std::int32_t* codes = nullptr;
     const std::vector<std::string>* labels = nullptr;
-    const std::string* literal = nullptr;
+    const column_view* strings = nullptr;
+    std::int64_t begin = 0;
+    std::vector<std::int32_t> decoded;
+
+    bool coded() const noexcept { return labels != nullptr; }
+    const std::int32_t* code_data() const noexcept { return decoded.empty() ? codes : decoded.data(); }
+    bool null(std::size_t i) const noexcept {
+      if (literal) return false;
+      if (strings) return !strings->is_valid(begin + static_cast<std::int64_t>(i));
+      return code_data()[i] < 0;
+    }
+    std::string_view at(std::size_t i) const noexcept {
+      if (literal) return *literal;
+      if (strings) return detail::string_value(*strings, begin + static_cast<std::int64_t>(i));
+      return (*labels)[static_cast<std::size_t>(code_data()[i])];
+    }
   };
   text_view text(const expr_node& e) const {
     text_view v;
     if (e.kind == op::text_lit) {
       v.literal = &e.text;
-    } else {
-      const rule_column& c = *t.find(e.text);
+      return v;
+    }
+    const rule_column& c = *t.find(e.text);
+    if (!c.view) {
       v.codes = c.codes.data() + begin;
       v.labels = &c.labels;
+    } else if (c.view->type == data_type::dictionary) {
+      v.decoded.resize(n);
+      read_codes(*c.view, begin, n, v.decoded.data());
+      v.labels = &c.labels;
+    } else {
+      v.strings = c.view.get();
+      v.begin = static_cast<std::int64_t>(begin);
     }
     return v;
   }
 
-  static bool compare_text(op k, const std::string& a, const std::string& b) {
+  static bool compare_text(op k, std::string_view a, std::string_view b) {
     const int c = a.compare(b);
     switch (k) {
       case op::eq: return c == 0;
@@ -669,8 +906,8 @@ struct evaluator {
           const text_view a = text(*e.args[0]), b = text(*e.args[1]);
           if (a.literal && b.literal) {
             std::fill(out, out + n, compare_text(e.kind, *a.literal, *b.literal) ? is_true : is_false);
-          } else if (a.literal || b.literal) {
-            // Column against a literal: decide once per label.
+          } else if ((a.literal && b.coded()) || (b.literal && a.coded())) {
+            // Coded column against a literal: decide once per label.
             const text_view& col = a.literal ? b : a;
             const std::string& lit = a.literal ? *a.literal : *b.literal;
             std::vector<std::uint8_t> per_label(col.labels->size());
@@ -678,45 +915,55 @@ struct evaluator {
               per_label[k] = (a.literal ? compare_text(e.kind, lit, (*col.labels)[k])
                                         : compare_text(e.kind, (*col.labels)[k], lit)) ? is_true : is_false;
             }
+            const std::int32_t* codes = col.code_data();
             for (std::size_t i = 0; i < n; ++i) {
-              out[i] = col.codes[i] < 0 ? std::uint8_t{is_null} : per_label[static_cast<std::size_t>(col.codes[i])];
+              out[i] = codes[i] < 0 ? std::uint8_t{is_null} : per_label[static_cast<std::size_t>(codes[i])];
             }
+          } else if ((e.kind == op::eq || e.kind == op::ne) && (a.literal || b.literal)) {
+            // Strings against a literal: a typed equality loop.
+            const text_view& col = a.literal ? b : a;
+            const std::vector<std::string> one = {a.literal ? *a.literal : *b.literal};
+            equal_to_any(*col.strings, col.begin, n, one, out);
+            const std::uint8_t when_equal = e.kind == op::eq ? is_true : is_false;
+            const std::uint8_t otherwise = e.kind == op::eq ? is_false : is_true;
+            for (std::size_t i = 0; i < n; ++i) out[i] = col.null(i) ? std::uint8_t{is_null} : out[i] ? when_equal : otherwise;
           } else {
             for (std::size_t i = 0; i < n; ++i) {
-              out[i] = (a.codes[i] < 0 || b.codes[i] < 0)
-                           ? is_null
-                           : (compare_text(e.kind, (*a.labels)[static_cast<std::size_t>(a.codes[i])],
-                                           (*b.labels)[static_cast<std::size_t>(b.codes[i])]) ? is_true : is_false);
+              out[i] = (a.null(i) || b.null(i)) ? is_null
+                                                : (compare_text(e.kind, a.at(i), b.at(i)) ? is_true : is_false);
             }
           }
           return;
         }
-        std::vector<double> a(n), b(n);
-        number(*e.args[0], a.data());
-        number(*e.args[1], b.data());
-        for (std::size_t i = 0; i < n; ++i) {
-          if (std::isnan(a[i]) || std::isnan(b[i])) {
-            out[i] = is_null;
-            continue;
-          }
-          bool r;
-          switch (e.kind) {
-            case op::eq: r = a[i] == b[i]; break;
-            case op::ne: r = a[i] != b[i]; break;
-            case op::lt: r = a[i] < b[i]; break;
-            case op::le: r = a[i] <= b[i]; break;
-            case op::gt: r = a[i] > b[i]; break;
-            default: r = a[i] >= b[i]; break;
-          }
-          out[i] = r ? is_true : is_false;
+        const bool right_literal = e.args[1]->kind == op::number_lit;
+        if (right_literal || e.args[0]->kind == op::number_lit) {
+          // Against a literal: one buffer, one typed pass.
+          const double lit = right_literal ? e.args[1]->number : e.args[0]->number;
+          const auto x = doubles(n);
+          number(right_literal ? *e.args[0] : *e.args[1], x.get());
+          with_comparison(right_literal ? e.kind : mirrored(e.kind), [&](auto cmp) {
+            for (std::size_t i = 0; i < n; ++i) {
+              out[i] = std::isnan(x[i]) ? std::uint8_t{is_null} : cmp(x[i], lit) ? std::uint8_t{is_true} : std::uint8_t{is_false};
+            }
+          });
+          return;
         }
+        const auto a = doubles(n), b = doubles(n);
+        number(*e.args[0], a.get());
+        number(*e.args[1], b.get());
+        with_comparison(e.kind, [&](auto cmp) {
+          for (std::size_t i = 0; i < n; ++i) {
+            out[i] = (std::isnan(a[i]) || std::isnan(b[i])) ? std::uint8_t{is_null}
+                     : cmp(a[i], b[i]) ? std::uint8_t{is_true} : std::uint8_t{is_false};
+          }
+        });
         return;
       }
       case op::between: case op::not_between: {
-        std::vector<double> x(n), lo(n), hi(n);
-        number(*e.args[0], x.data());
-        number(*e.args[1], lo.data());
-        number(*e.args[2], hi.data());
+        const auto x = doubles(n), lo = doubles(n), hi = doubles(n);
+        number(*e.args[0], x.get());
+        number(*e.args[1], lo.get());
+        number(*e.args[2], hi.get());
         const bool neg = e.kind == op::not_between;
         for (std::size_t i = 0; i < n; ++i) {
           if (std::isnan(x[i]) || std::isnan(lo[i]) || std::isnan(hi[i])) {
@@ -737,18 +984,24 @@ struct evaluator {
             std::fill(out, out + n, (r != neg) ? is_true : is_false);
             return;
           }
-          std::vector<std::uint8_t> per_label(v.labels->size());
-          for (std::size_t k = 0; k < per_label.size(); ++k) {
-            const bool r = std::find(e.set_texts.begin(), e.set_texts.end(), (*v.labels)[k]) != e.set_texts.end();
-            per_label[k] = (r != neg) ? is_true : is_false;
+          if (v.coded()) {
+            std::vector<std::uint8_t> per_label(v.labels->size());
+            for (std::size_t k = 0; k < per_label.size(); ++k) {
+              const bool r = std::find(e.set_texts.begin(), e.set_texts.end(), (*v.labels)[k]) != e.set_texts.end();
+              per_label[k] = (r != neg) ? is_true : is_false;
+            }
+            const std::int32_t* codes = v.code_data();
+            for (std::size_t i = 0; i < n; ++i) {
+              out[i] = codes[i] < 0 ? std::uint8_t{is_null} : per_label[static_cast<std::size_t>(codes[i])];
+            }
+            return;
           }
-          for (std::size_t i = 0; i < n; ++i) {
-            out[i] = v.codes[i] < 0 ? std::uint8_t{is_null} : per_label[static_cast<std::size_t>(v.codes[i])];
-          }
+          equal_to_any(*v.strings, v.begin, n, e.set_texts, out);
+          for (std::size_t i = 0; i < n; ++i) out[i] = v.null(i) ? is_null : ((out[i] != 0) != neg) ? is_true : is_false;
           return;
         }
-        std::vector<double> x(n);
-        number(*e.args[0], x.data());
+        const auto x = doubles(n);
+        number(*e.args[0], x.get());
         for (std::size_t i = 0; i < n; ++i) {
           if (std::isnan(x[i])) {
             out[i] = is_null;
@@ -766,26 +1019,29 @@ struct evaluator {
                              (a.kind == op::column && t.find(a.text)->kind == value_kind::text);
         if (textual) {
           const text_view v = text(a);
-          for (std::size_t i = 0; i < n; ++i) {
-            const bool null = v.literal ? false : v.codes[i] < 0;
-            out[i] = (null == want_null) ? is_true : is_false;
-          }
+          for (std::size_t i = 0; i < n; ++i) out[i] = (v.null(i) == want_null) ? is_true : is_false;
           return;
         }
-        std::vector<double> x(n);
-        number(a, x.data());
+        const auto x = doubles(n);
+        number(a, x.get());
         for (std::size_t i = 0; i < n; ++i) out[i] = (std::isnan(x[i]) == want_null) ? is_true : is_false;
         return;
       }
       case op::and_: case op::or_: {
-        std::vector<std::uint8_t> b(n);
+        const auto b = truths(n);
         truth_of(*e.args[0], out);
-        truth_of(*e.args[1], b.data());
-        const bool conj = e.kind == op::and_;
-        for (std::size_t i = 0; i < n; ++i) {
-          const std::uint8_t x = out[i], y = b[i];
-          if (conj) out[i] = (x == is_false || y == is_false) ? is_false : (x == is_null || y == is_null) ? is_null : is_true;
-          else out[i] = (x == is_true || y == is_true) ? is_true : (x == is_null || y == is_null) ? is_null : is_false;
+        truth_of(*e.args[1], b.get());
+        // Three-valued logic on the codes false 0, true 1, null 2.
+        if (e.kind == op::and_) {
+          for (std::size_t i = 0; i < n; ++i) {
+            const std::uint8_t x = out[i], y = b[i];
+            out[i] = (x == is_false || y == is_false) ? std::uint8_t{is_false} : std::max(x, y);
+          }
+        } else {
+          for (std::size_t i = 0; i < n; ++i) {
+            const std::uint8_t x = out[i], y = b[i];
+            out[i] = (x == is_true || y == is_true) ? std::uint8_t{is_true} : std::max(x, y);
+          }
         }
         return;
       }
@@ -794,8 +1050,8 @@ struct evaluator {
         for (std::size_t i = 0; i < n; ++i) out[i] = out[i] == is_null ? is_null : out[i] == is_true ? is_false : is_true;
         return;
       default: {  // a number used as a condition: non-zero is true
-        std::vector<double> x(n);
-        number(e, x.data());
+        const auto x = doubles(n);
+        number(e, x.get());
         for (std::size_t i = 0; i < n; ++i) out[i] = std::isnan(x[i]) ? is_null : x[i] != 0 ? is_true : is_false;
         return;
       }
@@ -842,7 +1098,11 @@ std::vector<std::string> expression::columns() const {
 
 void expression::check(const rule_table& schema) const {
   if (!root_) throw invalid_input("tierkit: " + what_ + ": empty expression");
-  type_of(*root_, schema, text_, what_);
+  // A condition must be a condition or a number: text has no truth (and evaluating it would
+  // read a text column's codes as numbers).
+  if (type_of(*root_, schema, text_, what_) == type::text) {
+    throw schema_error("tierkit: " + what_ + ": '" + text_ + "' is text; a condition is needed");
+  }
 }
 
 void expression::evaluate(const rule_table& table, std::size_t begin, std::size_t end,
@@ -855,13 +1115,7 @@ std::vector<std::uint8_t> expression::evaluate(const rule_table& table, unsigned
   check(table);
   const std::size_t n = table.rows();
   std::vector<std::uint8_t> out(n);
-  constexpr std::size_t chunk = std::size_t{1} << 15;
-  const std::size_t chunks = (n + chunk - 1) / chunk;
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  detail::parallel_blocks(chunks, threads, [&](std::size_t k, unsigned) {
-    const std::size_t b = k * chunk, e = std::min(n, b + chunk);
-    evaluate(table, b, e, out.data() + b);
-  });
+  detail::for_row_blocks(n, threads, [&](std::size_t b, std::size_t e) { evaluate(table, b, e, out.data() + b); });
   return out;
 }
 
@@ -872,11 +1126,7 @@ std::vector<double> expression::evaluate_numbers(const rule_table& table, unsign
   }
   const std::size_t n = table.rows();
   std::vector<double> out(n);
-  constexpr std::size_t chunk = std::size_t{1} << 15;
-  const std::size_t chunks = (n + chunk - 1) / chunk;
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  detail::parallel_blocks(chunks, threads, [&](std::size_t k, unsigned) {
-    const std::size_t b = k * chunk, e = std::min(n, b + chunk);
+  detail::for_row_blocks(n, threads, [&](std::size_t b, std::size_t e) {
     evaluator{table, b, e - b}.number(*root_, out.data() + b);
   });
   return out;

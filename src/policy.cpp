@@ -4,7 +4,7 @@
 #include <cmath>
 #include <thread>
 
-#include "detail/customer_log.hpp"
+#include "detail/row_blocks.hpp"
 #include "detail/text.hpp"
 #include "tierkit/error.hpp"
 
@@ -39,12 +39,9 @@ bool empty(const column_constraint& c) {
 }
 
 std::string value_text(const rule_column& c, std::size_t row) {
-  if (c.kind == value_kind::text) {
-    const std::int32_t k = c.codes[row];
-    return k < 0 ? "null" : "'" + c.labels[static_cast<std::size_t>(k)] + "'";
-  }
-  const double v = c.numbers[row];
-  return std::isnan(v) ? "null" : detail::format_number(v);
+  if (c.is_null(row)) return "null";
+  if (c.kind == value_kind::text) return "'" + std::string(c.text_at(row)) + "'";
+  return detail::format_number(c.number_at(row));
 }
 }  // namespace
 
@@ -85,21 +82,20 @@ std::vector<std::int32_t> tier_policy::assign(const rule_table& table, unsigned 
   check_schema(table);
   const std::size_t n = table.rows();
   std::vector<std::int32_t> out(n, -1);
-  constexpr std::size_t chunk = std::size_t{1} << 15;
-  const std::size_t chunks = (n + chunk - 1) / chunk;
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  detail::parallel_blocks(chunks, threads, [&](std::size_t k, unsigned) {
-    const std::size_t b = k * chunk, e = std::min(n, b + chunk);
+  detail::for_row_blocks(n, threads, [&](std::size_t b, std::size_t e) {
     std::vector<std::uint8_t> truth_of(e - b);
     std::size_t open = e - b;  // rows still without a tier
     for (std::size_t r = 0; r < compiled_.size() && open > 0; ++r) {
       compiled_[r].evaluate(table, b, e, truth_of.data());
-      for (std::size_t i = 0; i < e - b; ++i) {
-        if (out[b + i] < 0 && truth_of[i] == is_true) {
-          out[b + i] = static_cast<std::int32_t>(r);
-          --open;
-        }
+      const auto rule = static_cast<std::int32_t>(r);
+      std::int32_t* tier = out.data() + b;
+      std::size_t taken = 0;
+      for (std::size_t i = 0; i < e - b; ++i) {  // branch-free: rows are unpredictable
+        const bool take = (tier[i] < 0) & (truth_of[i] == is_true);
+        tier[i] = take ? rule : tier[i];
+        taken += take;
       }
+      open -= taken;
     }
   });
   return out;

@@ -21,20 +21,30 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "tierkit/column.hpp"
 
 namespace tierkit {
 
 enum class value_kind : std::uint8_t { number, text };
 const char* value_kind_name(value_kind k) noexcept;
 
-// A column rules read: numbers (NaN = null) or text (codes into labels, -1 = null).
+// A column rules read: numbers (NaN = null) or text (codes into labels, -1 = null), owned;
+// or a borrowed Arrow-layout column read in place (`view`; for a dictionary of strings,
+// `labels` holds its values).
 struct rule_column {
   std::string name;
   value_kind kind = value_kind::number;
   std::vector<double> numbers;
   std::vector<std::int32_t> codes;
   std::vector<std::string> labels;
+  std::shared_ptr<const column_view> view;
+
+  bool is_null(std::size_t row) const noexcept;
+  double number_at(std::size_t row) const noexcept;     // number columns; NaN = null
+  std::string_view text_at(std::size_t row) const noexcept;  // text columns, non-null rows
 };
 
 class rule_table {
@@ -46,6 +56,11 @@ class rule_table {
   // Throws schema_error for a repeated name or a length differing from earlier columns.
   void add_numbers(std::string name, std::vector<double> values);
   void add_text(std::string name, std::vector<std::int32_t> codes, std::vector<std::string> labels);
+  // Borrows a column without copying it (the caller keeps its buffers alive while the table
+  // is used): integers, floats and booleans are numbers, date32 are day numbers, strings
+  // (utf8, large_utf8, utf8_view, std::string_view arrays) and dictionaries of strings are
+  // text. Other types throw schema_error naming the column and its type.
+  void add_column(const column_view& column);
 
   std::size_t rows() const noexcept { return rows_; }
   const rule_column* find(const std::string& name) const noexcept;

@@ -126,28 +126,30 @@ def joined_columns(tables: Sequence, columns: Sequence[str], key: str | None, wh
 
 
 def rule_table_of(columns: Mapping[str, pa.ChunkedArray], rows: int, what: str):
-    """A core RuleTable of `columns`.
+    """A core RuleTable of `columns`, read in place (no copy) where Arrow allows.
 
-    Numbers and booleans become numbers (null -> null), dates and timestamps day numbers
-    (days since 1970-01-01, so `date '2024-01-01'` compares), text and dictionaries text.
+    Numbers and booleans are numbers (null -> null); decimals become float64; dates and
+    timestamps become day numbers (date32: days since 1970-01-01, so `date '2024-01-01'`
+    compares); strings and dictionaries of strings are text.
     """
     table = _core.RuleTable(rows)
     for name, col in columns.items():
-        ty = col.type
-        if pa.types.is_dictionary(ty):
-            ty = ty.value_type
-        if pa.types.is_string(ty) or pa.types.is_large_string(ty) or pa.types.is_string_view(ty):
-            enc = col.cast(pa.string()).combine_chunks().dictionary_encode()
-            codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
-            table.add_text(name, codes, enc.dictionary.to_pylist())
-        elif pa.types.is_date(ty) or pa.types.is_timestamp(ty):
-            days = col.cast(pa.date32()).cast(pa.int32()).cast(pa.float64())
-            table.add_numbers(name, days.to_numpy(zero_copy_only=False))
-        elif pa.types.is_integer(ty) or pa.types.is_floating(ty) or pa.types.is_decimal(ty) \
-                or pa.types.is_boolean(ty):
-            table.add_numbers(name, col.cast(pa.float64()).to_numpy(zero_copy_only=False))
-        else:
-            raise SchemaError(f"{what}: column {name!r} has type {col.type}, which rules cannot read")
+        arr = col.chunk(0) if isinstance(col, pa.ChunkedArray) and col.num_chunks == 1 else \
+            (col.unify_dictionaries() if pa.types.is_dictionary(col.type) else col).combine_chunks() \
+            if isinstance(col, pa.ChunkedArray) else col
+        ty = arr.type
+        if pa.types.is_decimal(ty):
+            arr = arr.cast(pa.float64())
+        elif pa.types.is_timestamp(ty) or pa.types.is_date64(ty):
+            arr = arr.cast(pa.date32())
+        elif not (pa.types.is_integer(ty) or pa.types.is_floating(ty) or pa.types.is_boolean(ty)
+                  or pa.types.is_date32(ty) or pa.types.is_string(ty) or pa.types.is_large_string(ty)
+                  or pa.types.is_string_view(ty) or pa.types.is_dictionary(ty)):
+            raise SchemaError(f"{what}: column {name!r} has type {ty}, which rules cannot read")
+        if pa.types.is_dictionary(ty) and not (pa.types.is_string(ty.value_type)
+                                               or pa.types.is_large_string(ty.value_type)):
+            arr = arr.cast(ty.value_type)  # a dictionary of numbers: its values
+        table.add_column(name, arr.__arrow_c_array__())
     return table
 
 

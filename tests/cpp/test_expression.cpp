@@ -139,3 +139,97 @@ TEST_CASE("numbers: arithmetic per row, conditions as 1/0, text refused") {
   CHECK_THROWS_WITH_AS(expression::parse("segment").evaluate_numbers(t),
                        doctest::Contains("is text; a number or a condition is needed"), schema_error);
 }
+
+TEST_CASE("borrowed Arrow-layout columns give the same truth as owned ones") {
+  // The sample table, borrowed: int64 and float64 numbers with validity bitmaps, text as
+  // utf8 strings and as a dictionary with int8 indices, days as date32.
+  const std::vector<double> monetary = {100, 5000, 0, 250, 0};
+  const std::uint8_t monetary_valid = 0b11011;  // row 2 null
+  const std::vector<std::int64_t> frequency = {1, 12, 3, 4, 0};
+  const std::string chars = "ChampionsLoyal CustomersLostChampions";
+  const std::vector<std::int32_t> offsets = {0, 9, 24, 28, 28, 37};
+  const std::uint8_t segment_valid = 0b10111;  // row 3 null
+  column_view segment;
+  segment.name = "segment";
+  segment.type = data_type::utf8;
+  segment.length = 5;
+  segment.values = offsets.data();
+  segment.chars = chars.data();
+  segment.validity = &segment_valid;
+  const std::vector<std::string_view> labels = {"Champions", "Loyal Customers", "Lost"};
+  const std::vector<std::int8_t> indices = {0, 1, 2, 0, 0};
+  column_view coded = segment;
+  coded.type = data_type::dictionary;
+  coded.values = indices.data();
+  coded.chars = nullptr;
+  coded.index_type = data_type::int8;
+  coded.dictionary = std::make_shared<const column_view>(string_column("labels", labels.data(), labels.size()));
+  const std::vector<std::int32_t> days = {static_cast<std::int32_t>(days_from_civil(2024, 1, 1)), 0, 0, 0, 0};
+
+  for (const bool dictionary : {false, true}) {
+    rule_table b;
+    b.add_column(float64_column("monetary", monetary.data(), monetary.size(), &monetary_valid));
+    b.add_column(int64_column("frequency", frequency.data(), frequency.size()));
+    column_view s = dictionary ? coded : segment;
+    b.add_column(s);
+    b.add_column(day_column("day", days.data(), days.size()));
+    const rule_table owned = sample();
+    for (const char* text : {"monetary >= 250", "monetary / frequency > 100", "segment = 'Champions'",
+                             "segment in ('Lost', 'Loyal Customers')", "segment not in ('Lost')",
+                             "segment is null", "segment > 'Loyal'", "'Lost' = segment",
+                             "day >= date '2024-01-01'", "segment = segment and frequency > 1"}) {
+      const expression e = expression::parse(text);
+      CAPTURE(text);
+      CAPTURE(dictionary);
+      CHECK(e.evaluate(b, 1) == e.evaluate(owned, 1));
+    }
+    CHECK(std::isnan(b.columns()[0].number_at(2)));
+    CHECK(b.columns()[2].is_null(3));
+    CHECK(b.columns()[2].text_at(1) == "Loyal Customers");
+  }
+  rule_table bad;
+  const std::vector<std::int64_t> stamps = {1};
+  CHECK_THROWS_WITH_AS(bad.add_column(timestamp_column("when", stamps.data(), 1, time_unit::second, true)),
+                       doctest::Contains("cannot be read by rules"), schema_error);
+  const std::vector<std::int8_t> out_of_range = {0, 7};
+  column_view broken = coded;
+  broken.length = 2;
+  broken.validity = nullptr;
+  broken.values = out_of_range.data();
+  CHECK_THROWS_WITH_AS(bad.add_column(broken), doctest::Contains("1 row with a dictionary index"), schema_error);
+}
+
+TEST_CASE("nesting is bounded: deep input is an error, not a stack overflow") {
+  auto chain = [](std::size_t terms) {
+    std::string s = "frequency = 0";
+    for (std::size_t i = 1; i < terms; ++i) s += " or frequency = " + std::to_string(i);
+    return s;
+  };
+  CHECK(expression::parse(chain(150)).evaluate(sample(), 1).size() == 5);
+  CHECK_THROWS_WITH_AS(expression::parse(chain(100000)), doctest::Contains("nests deeper than 200 levels"), invalid_input);
+  CHECK_THROWS_WITH_AS(expression::parse(std::string(100000, '(') + "x"), doctest::Contains("nests deeper"), invalid_input);
+  std::string nots;
+  for (int i = 0; i < 100000; ++i) nots += "not ";
+  CHECK_THROWS_WITH_AS(expression::parse(nots + "x > 1"), doctest::Contains("nests deeper"), invalid_input);
+  CHECK_THROWS_WITH_AS(expression::parse(std::string(100000, '-') + "1 > 0"), doctest::Contains("nests deeper"), invalid_input);
+}
+
+TEST_CASE("errors in long or multi-line texts show a window around the position") {
+  std::string text = "monetary > 1";
+  for (int i = 0; i < 30; ++i) text += "\nand frequency > " + std::to_string(i);
+  text += " and recency <";
+  try {
+    expression::parse(text);
+    FAIL("no error");
+  } catch (const invalid_input& e) {
+    const std::string m = e.what();
+    const std::size_t line = m.find("\n  ...");
+    REQUIRE(line != std::string::npos);
+    const std::string shown = m.substr(line + 3, m.find('\n', line + 1) - line - 3);
+    const std::string caret = m.substr(m.rfind('\n') + 1);
+    CHECK(shown.find('\n') == std::string::npos);
+    CHECK(shown.size() < 100);
+    CHECK(caret.size() == shown.size() + 2 + 1);  // "  " indent, caret just past the end
+    CHECK(m.find("found end of text at position " + std::to_string(text.size() + 1)) != std::string::npos);
+  }
+}

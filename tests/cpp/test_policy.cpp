@@ -91,3 +91,22 @@ TEST_CASE("a table of known size tiers rules that read no column; lengths must a
   t.add_numbers("x", {1, 2, 3});
   CHECK_THROWS_AS(t.add_numbers("x", {1, 2, 3}), schema_error);
 }
+
+TEST_CASE("text is not a condition: a bare text rule or expression is refused, not evaluated") {
+  // Found by fuzz/fuzz_expression.cpp: check() let a text-typed expression through, and
+  // evaluating it recursed without end ('Champions') or read a text column as numbers (segment).
+  const rule_table t = customers();
+  for (const char* text : {"'Champions'", "segment", "(segment)"}) {
+    const expression e = expression::parse(text, "rule 1 ('Gold')");
+    const std::string message = "rule 1 ('Gold'): '" + std::string(text) + "' is text; a condition is needed";
+    CHECK_THROWS_WITH_AS(e.check(t), doctest::Contains(message.c_str()), schema_error);
+    CHECK_THROWS_AS(e.evaluate(t, 1), schema_error);
+    CHECK_THROWS_AS(e.evaluate_numbers(t, 1), schema_error);
+    const tier_policy p({{"Gold", text, {}}}, "Bronze");
+    CHECK_THROWS_AS(p.assign(t, 1), schema_error);
+    CHECK_THROWS_AS(p.check(&t, 1), schema_error);
+    CHECK_THROWS_AS(p.explain(t, 0), schema_error);
+  }
+  // Text inside a condition is fine.
+  CHECK(expression::parse("segment = 'Champions' or 'a' < 'b'").evaluate(t, 1).size() == 5);
+}
