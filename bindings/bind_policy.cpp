@@ -48,7 +48,7 @@ void bind_policy(py::module_& m) {
           py::gil_scoped_release release;
           v = e.evaluate(t, threads);
         }
-        return py::array_t<std::uint8_t>(static_cast<py::ssize_t>(v.size()), v.data());
+        return numpy_from(std::move(v));
       }, py::arg("table"), py::arg("threads") = 0)
       .def("evaluate_numbers", [](const expression& e, const rule_table& t, unsigned threads) {
         std::vector<double> v;
@@ -56,7 +56,7 @@ void bind_policy(py::module_& m) {
           py::gil_scoped_release release;
           v = e.evaluate_numbers(t, threads);
         }
-        return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+        return numpy_from(std::move(v));
       }, py::arg("table"), py::arg("threads") = 0);
 
   py::class_<tier_rule>(m, "TierRule")
@@ -75,13 +75,17 @@ void bind_policy(py::module_& m) {
       .def_property_readonly("default_attributes", &tier_policy::default_attributes)
       .def("columns", &tier_policy::columns)
       .def("check_schema", &tier_policy::check_schema, py::arg("table"))
+      // Per row the rule index; the default tier is len(rules) here (not -1), so the result
+      // indexes [rules..., default] directly.
       .def("assign", [](const tier_policy& p, const rule_table& t, unsigned threads) {
         std::vector<std::int32_t> v;
         {
           py::gil_scoped_release release;
           v = p.assign(t, threads);
+          const auto fallback = static_cast<std::int32_t>(p.rules().size());
+          for (std::int32_t& r : v) r = r < 0 ? fallback : r;
         }
-        return py::array_t<std::int32_t>(static_cast<py::ssize_t>(v.size()), v.data());
+        return numpy_from(std::move(v));
       }, py::arg("table"), py::arg("threads") = 0)
       .def("check", [](const tier_policy& p, const rule_table* t, unsigned threads) {
         rule_check c;

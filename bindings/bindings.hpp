@@ -26,6 +26,14 @@ pybind11::array_t<T> numpy_view(const std::vector<T>& v, pybind11::handle owner)
   return a;
 }
 
+// A numpy array owning `v` (moved to the heap, freed with the array): no copy of the data.
+template <class T>
+pybind11::array_t<T> numpy_from(std::vector<T>&& v) {
+  auto* heap = new std::vector<T>(std::move(v));
+  pybind11::capsule owner(heap, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  return pybind11::array_t<T>({static_cast<pybind11::ssize_t>(heap->size())}, {sizeof(T)}, heap->data(), owner);
+}
+
 // Bytes of a std::string as a read-only uint8 numpy view, kept alive by `owner`.
 inline pybind11::array_t<std::uint8_t> numpy_bytes(const std::string& s, pybind11::handle owner) {
   if (s.empty()) return pybind11::array_t<std::uint8_t>(0);

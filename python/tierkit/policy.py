@@ -155,12 +155,16 @@ def rule_table_of(columns: Mapping[str, pa.ChunkedArray], rows: int, what: str):
 
 def _labels_by_rule(labels: Sequence[str | None], idx: np.ndarray) -> pa.DictionaryArray:
     """A dictionary column holding labels[idx[i]] (None -> null), with distinct labels
-    (pandas turns it into a categorical)."""
+    (pandas turns it into a categorical). Distinct labels without None reuse `idx` as the
+    indices (no copy); otherwise indices are int8/int16 codes."""
     distinct = list(dict.fromkeys(v for v in labels if v is not None))
-    code_of = np.array([distinct.index(v) if v is not None else -1 for v in labels], dtype=np.int32)
+    if len(distinct) == len(labels):
+        return pa.DictionaryArray.from_arrays(pa.array(idx), pa.array(distinct, pa.string()))
+    small = np.int8 if len(distinct) < 127 else np.int16 if len(distinct) < 32767 else np.int32
+    code_of = np.array([distinct.index(v) if v is not None else -1 for v in labels], dtype=small)
     codes = code_of[idx]
-    return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0),
-                                          pa.array(distinct, pa.string()))
+    mask = codes < 0 if None in labels else None
+    return pa.DictionaryArray.from_arrays(pa.array(codes, mask=mask), pa.array(distinct, pa.string()))
 
 
 class TierAssignment(Table):
@@ -286,10 +290,9 @@ class TierPolicy:
         keys, key, columns, coverage = joined_columns(
             data, list(dict.fromkeys([*self.columns, *keep])), key, what)
         table = rule_table_of({c: columns[c] for c in self.columns}, len(keys), what)
-        rule = self._core.assign(table, threads or 0)
+        idx = self._core.assign(table, threads or 0)  # rule index; len(rules) = default
         rules = self._core.rules
         names = [r.tier for r in rules] + [self.default]
-        idx = np.where(rule < 0, len(rules), rule).astype(np.int32)
         rule_labels = [f"rule {i + 1}" for i in range(len(rules))] + ["default"]
         cols = {key: keys, "tier": _labels_by_rule(names, idx), "rule": _labels_by_rule(rule_labels, idx)}
         attr_keys = list(dict.fromkeys([k for r in rules for k in r.attributes]
