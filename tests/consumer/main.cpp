@@ -1,4 +1,5 @@
-// A C++ application linking the installed tierkit: profile three transactions.
+// A C++ application linking the installed tierkit: profile three transactions, then tier the
+// customers by a two-rule policy.
 #include <tierkit/tierkit.hpp>
 
 #include <cstdint>
@@ -18,6 +19,18 @@ int main() {
     std::cerr << "unexpected profile\n";
     return 1;
   }
-  std::cout << "tierkit " << tierkit::version_string << ": " << p.size() << " customers\n";
+  tierkit::rule_table t;
+  t.add_column(tierkit::float64_column("monetary", p.monetary.data(), p.size()));
+  t.add_column(tierkit::int32_column("recency", p.recency.data(), p.size()));
+  const tierkit::tier_policy policy({{"Gold", "monetary >= 5 and recency <= 30", {{"owner", "KAM"}}},
+                                     {"Silver", "recency <= 10", {}}},
+                                    "Bronze");
+  const std::vector<std::int32_t> tier = policy.assign(t);
+  if (tier != std::vector<std::int32_t>{0, 1}) {  // customer 7: 7.5, 11 days; 9: 4.0, 6 days
+    std::cerr << "unexpected tiers\n";
+    return 1;
+  }
+  std::cout << "tierkit " << tierkit::version_string << ": " << p.size() << " customers, tiers "
+            << policy.rules()[0].tier << " and " << policy.rules()[1].tier << "\n";
   return 0;
 }

@@ -135,6 +135,14 @@ def test_golden_files_of_format_1_still_load():
     bands = tk.load(GOLDEN / "asset_bands_v1.tkm")
     assert bands.apply(golden_bank()).to_pandas()["asset_band"].astype(str).tolist() == \
         ["Private banking", "Not maintained", "Maintained by other criteria"]
+    # Tiers of the golden input by hand: Gold needs monetary >= 100 and frequency >= 4;
+    # Silver recency <= 30 or monetary in [20, 99.5]; Watch null or negative monetary.
+    policy = tk.load(GOLDEN / "tier_policy_v1.tkm")
+    assert policy.assign(df).to_pandas()["tier"].astype(str).tolist() == \
+        ["Gold", "Silver", "Silver", "Silver", "Gold", "Bronze", "Silver", "Silver", "Bronze",
+         "Silver", "Gold", "Watch"]  # 12: recency null, so Silver is null; monetary < 0
+    assert policy.rules[0] == {"tier": "Gold", "when": "monetary >= 100 and frequency >= 4",
+                               "owner": "account manager"}
 
 
 from hypothesis import given, settings  # noqa: E402

@@ -20,3 +20,8 @@ tk.Lifecycle(relative_to_gap=True, new_days=30).fit(df.assign(
 tk.ValuePotential("monetary", "frequency").fit(df).save(here / f"value_potential_v{v}.tkm")
 tk.AssetBands.preset().fit(golden_bank()).save(here / f"asset_bands_v{v}.tkm")
 print(f"wrote the golden files of format version {v} to {here}")
+tk.TierPolicy([("Gold", "monetary >= 100 and frequency >= 4", {"owner": "account manager"}),
+               ("Silver", "recency <= 30 or monetary between 20 and 99.5"),
+               ("Watch", "monetary is null or monetary < 0")],
+              default="Bronze", default_attributes={"owner": "call centre"}).save(
+    here / f"tier_policy_v{v}.tkm")
