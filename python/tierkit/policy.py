@@ -171,6 +171,12 @@ class TierAssignment(Table):
     """Tiers per key: tier, rule (the rule that matched, or 'default'), the attributes of
     the rules, and the columns the rules read."""
 
+    @property
+    def defaulted(self) -> pa.Array:
+        """The keys no rule matched (they have the default tier)."""
+        t = self.to_arrow()
+        return t.column(0).filter(pc.equal(t.column("rule").cast(pa.string()), "default")).combine_chunks()
+
     def summary(self, value: str | None = "monetary") -> Table:
         """Per tier (in policy order, then the default): customers, their share, the rules
         that named them, and the sum and share of `value` when the assignment has that
@@ -384,6 +390,9 @@ class PolicyCheck:
         self.unmatched = [self.rules[i] for i in raw["unmatched"]]
         self.contradictory = [self.rules[i] for i in raw["contradictory"]]
         self.covered = [(self.rules[j], self.rules[i]) for j, i in raw["covered"]]
+        # Shadowed on this data: the condition held for someone, but earlier rules took all.
+        self.shadowed = [name for name, m, w in zip(self.rules, self.matched, self.would_match)
+                         if m == 0 and w > 0]
 
     @property
     def ok(self) -> bool:
@@ -400,7 +409,12 @@ class PolicyCheck:
         for later, earlier in self.covered:
             lines.append(f"{later} can never match: {earlier} takes every customer it would")
         for name in self.unmatched:
-            if name not in self.contradictory and name not in [c[0] for c in self.covered]:
+            if name in self.contradictory or name in [c[0] for c in self.covered]:
+                continue
+            if name in self.shadowed:
+                lines.append(f"{name} is shadowed on this data: earlier rules took every customer "
+                             "its condition held for")
+            else:
                 lines.append(f"{name} matched nobody on this data")
         return "\n".join(lines) if lines else "no problems found"
 
@@ -412,6 +426,7 @@ class PolicyCheck:
         covered = dict(self.covered)
         problems = [("contradictory" if r in self.contradictory else
                      f"covered by {covered[r]}" if r in covered else
+                     "shadowed on this data" if r in self.shadowed else
                      "matched nobody" if r in self.unmatched else None) for r in self.rules]
         cols = {"rule": self.rules, "problem": pa.array(problems, pa.string())}
         if self.matched:

@@ -164,6 +164,7 @@ def test_check_counts_matches_and_finds_dead_rules(data, policy):
     want = reference(data)
     assert c.matched == [int((want.rule == f"rule {i + 1}").sum()) for i in range(len(RULES))]
     assert c.defaulted == int((want.rule == "default").sum())
+    assert policy.assign(data).defaulted.to_pylist() == want.index[want.rule == "default"].tolist()
     held = (data.monetary / data.frequency.replace(0, np.nan) > 5000).sum()
     assert c.would_match[3] == held
     assert c.ok
@@ -189,8 +190,10 @@ def test_static_checks_on_crafted_policies():
     assert on_data.matched == [1, 0, 0, 0, 0, 1, 1]
     assert on_data.unmatched == ["rule 2 (B)", "rule 3 (C)", "rule 4 (D)", "rule 5 (E)"]
     assert on_data.to_arrow().column("problem").to_pylist() == [
-        None, "covered by rule 1 (A)", "contradictory", "matched nobody",
+        None, "covered by rule 1 (A)", "contradictory", "shadowed on this data",
         "covered by rule 4 (D)", None, None]
+    assert on_data.shadowed == ["rule 4 (D)"]  # 'b' held for customer 1, whom rule 1 took
+    assert "rule 4 (D) is shadowed on this data" in str(on_data)
 
 
 def test_explain_shows_the_rules_tried_and_the_values(data, policy):
