@@ -166,6 +166,11 @@ def _abc_numpy(m: np.ndarray) -> np.ndarray:
 
 
 def rfm_abc_pandas(t: pa.Table) -> pd.DataFrame:
+    return _rfm_abc_pandas_frame(t)[SCORE_COLUMNS]
+
+
+def _rfm_abc_pandas_frame(t: pa.Table) -> pd.DataFrame:
+    """Scores with the metrics they came from (recency, frequency, monetary)."""
     prof = profile_pandas(t)
     scored = prof["first_purchase"].notna().to_numpy()
     # as_of is the day after the last line of any kind: take it from the data
@@ -176,10 +181,17 @@ def rfm_abc_pandas(t: pa.Table) -> pd.DataFrame:
     return pd.DataFrame({"customer_id": prof["customer_id"].to_numpy(),
                          "r_score": _scores_numpy(rec, False), "f_score": _scores_numpy(freq, True),
                          "m_score": _scores_numpy(mon, True),
-                         "abc_class": _abc_numpy(prof["monetary"].to_numpy(dtype=float))})
+                         "abc_class": _abc_numpy(prof["monetary"].to_numpy(dtype=float)),
+                         "recency": rec, "frequency": prof["frequency"].to_numpy(),
+                         "monetary": prof["monetary"].to_numpy(dtype=float)})
 
 
 def rfm_abc_polars(t: pa.Table) -> pd.DataFrame:
+    return _rfm_abc_polars_frame(t).select(SCORE_COLUMNS).to_pandas()
+
+
+def _rfm_abc_polars_frame(t: pa.Table):
+    """A polars frame of the scores with recency, frequency and monetary."""
     import polars as pl
     prof = pl.from_pandas(profile_polars(t))
     as_of = (t.column("time").cast(pa.int64()).to_numpy() // US_PER_DAY).max() + 1
@@ -208,21 +220,32 @@ def rfm_abc_polars(t: pa.Table) -> pd.DataFrame:
         .otherwise(pl.lit("A")).alias("abc_class")).select("customer_id", "abc_class")
     out = (out.join(pos, on="customer_id", how="left")
            .with_columns(pl.col("abc_class").fill_null("N")).sort("customer_id"))
-    return out.select(SCORE_COLUMNS).to_pandas()
+    return out.with_columns(pl.when(pl.col("last_purchase").is_null()).then(None)
+                            .otherwise(pl.col("recency")).alias("recency"))
 
 
 def rfm_abc_duckdb(t: pa.Table) -> pd.DataFrame:
     import duckdb
     con = duckdb.connect()
     con.register("tx", t)
+    out = con.sql(f"""with {_duckdb_rfm_abc_ctes()}
+        select customer_id, r_score, f_score, m_score, abc_class from scores
+        order by customer_id""").to_arrow_table()
+    con.close()
+    return out.to_pandas()[SCORE_COLUMNS]
+
+
+def _duckdb_rfm_abc_ctes() -> str:
+    """CTEs ending in `scores`: customer_id, r/f/m scores, abc_class, recency, frequency,
+    monetary (recency null without purchases)."""
     # The ceil(j n / K)-th smallest value, j = 1..K-1, as a list.
     ranks = ", ".join(f"(n * {j} + {K - 1}) // {K}" for j in range(1, K))
     cut_sql = lambda col: f"""
         (select list(x order by rn) from (
            select {col} as x, row_number() over (order by {col}) as rn, count(*) over () as n
            from buyers) where rn in ({ranks}))"""
-    q = f"""
-        with {DUCKDB_PROFILE_CTES},
+    return f"""
+        {DUCKDB_PROFILE_CTES},
         horizon as (select max(day) + 1 as as_of from lines),
         scored as (select p.*, (select as_of from horizon) - last_purchase as recency from prof p),
         buyers as (select * from scored where last_purchase is not null),
@@ -236,7 +259,7 @@ def rfm_abc_duckdb(t: pa.Table) -> pd.DataFrame:
                    1 + (frequency > fc[1])::int + (frequency > fc[2])::int + (frequency > fc[3])::int + (frequency > fc[4])::int end as f_score,
                  case when last_purchase is null then 0 else
                    1 + (monetary > mc[1])::int + (monetary > mc[2])::int + (monetary > mc[3])::int + (monetary > mc[4])::int end as m_score,
-                 monetary
+                 monetary, frequency, case when last_purchase is null then null else recency end as recency
           from scored s, cuts),
         cents as (select customer_id, round(monetary * 100)::bigint as c from rfm),
         pos as (
@@ -248,12 +271,11 @@ def rfm_abc_duckdb(t: pa.Table) -> pd.DataFrame:
           select customer_id,
                  case when first_before * 100 >= 95 * total then 'C'
                       when first_before * 100 >= 80 * total then 'B' else 'A' end as abc_class
-          from (select customer_id, min(before) over (partition by c) as first_before from pos), tot)
-        select r.customer_id, r.r_score, r.f_score, r.m_score, coalesce(a.abc_class, 'N') as abc_class
-        from rfm r left join abc a using (customer_id) order by r.customer_id"""
-    out = con.sql(q).to_arrow_table()
-    con.close()
-    return out.to_pandas()[SCORE_COLUMNS]
+          from (select customer_id, min(before) over (partition by c) as first_before from pos), tot),
+        scores as (
+          select r.customer_id, r.r_score, r.f_score, r.m_score, coalesce(a.abc_class, 'N') as abc_class,
+                 r.recency, r.frequency, r.monetary
+          from rfm r left join abc a using (customer_id))"""
 
 
 # --- average daily balances per account and month --------------------------------------------
@@ -461,6 +483,79 @@ def policy_duckdb(t: pa.Table) -> pd.DataFrame:
     return out.to_pandas()[TIER_COLUMNS]
 
 
+# --- the full job: profile + RFM quintiles + ABC + a 6-rule tier policy ----------------------
+# The rules read the scores and the profile metrics; customers without purchases have no
+# recency and no scores (null in tierkit, 0 or null in the peers: no rule below tells them
+# apart), and x / 0 is null (DuckDB's is infinity: it says nullif).
+FULL_RULES = [
+    ("Diamond", "abc_class = 'A' and r_score >= 4 and f_score >= 4"),
+    ("Gold", "abc_class = 'A' or (monetary >= 2000 and frequency >= 8)"),
+    ("Gold", "m_score = 5 and recency <= 90"),
+    ("Silver", "abc_class = 'B' and recency between 0 and 180"),
+    ("Watch", "monetary / frequency > 500"),
+    ("Copper", "frequency >= 2 or r_score >= 3"),
+]
+
+
+def full_tierkit(t: pa.Table) -> pd.DataFrame:
+    import tierkit as tk
+    p = tk.profile(t, order="order_id", spend_series=False)
+    s = tk.score(p, tk.RFM(segments=None), tk.ABC())
+    a = tk.TierPolicy(FULL_RULES, default="Bronze").assign(p, s).to_arrow()
+    return pd.DataFrame({"customer_id": a.column(0).to_numpy(),
+                         "tier": a.column("tier").to_pandas()})
+
+
+def full_pandas(t: pa.Table) -> pd.DataFrame:
+    df = _rfm_abc_pandas_frame(t)
+    a, r, f, m = df["abc_class"], df["r_score"], df["f_score"], df["m_score"]
+    rec, freq, mon = df["recency"], df["frequency"], df["monetary"]
+    masks = [
+        (a == "A") & (r >= 4) & (f >= 4),
+        (a == "A") | ((mon >= 2000) & (freq >= 8)),
+        (m == 5) & (rec <= 90),
+        (a == "B") & rec.between(0, 180),
+        (freq != 0) & (mon / freq.where(freq != 0) > 500),
+        (freq >= 2) | (r >= 3),
+    ]
+    tier = np.select(masks, [name for name, _ in FULL_RULES], "Bronze")
+    return pd.DataFrame({"customer_id": df["customer_id"].to_numpy(), "tier": tier})
+
+
+def full_polars(t: pa.Table) -> pd.DataFrame:
+    import polars as pl
+    df = _rfm_abc_polars_frame(t)
+    a, r, f, m = pl.col("abc_class"), pl.col("r_score"), pl.col("f_score"), pl.col("m_score")
+    rec, freq, mon = pl.col("recency"), pl.col("frequency"), pl.col("monetary")
+    conds = [
+        (a == "A") & (r >= 4) & (f >= 4),
+        (a == "A") | ((mon >= 2000) & (freq >= 8)),
+        (m == 5) & (rec <= 90),
+        (a == "B") & rec.is_between(0, 180),
+        (freq != 0) & (mon / freq > 500),
+        (freq >= 2) | (r >= 3),
+    ]
+    expr = pl.when(conds[0]).then(pl.lit(FULL_RULES[0][0]))
+    for cond, (name, _) in zip(conds[1:], FULL_RULES[1:]):
+        expr = expr.when(cond).then(pl.lit(name))
+    out = df.select("customer_id", expr.otherwise(pl.lit("Bronze")).alias("tier"))
+    return out.to_pandas()
+
+
+def full_duckdb(t: pa.Table) -> pd.DataFrame:
+    import duckdb
+    con = duckdb.connect()
+    con.register("tx", t)
+    sql = [(name, cond.replace("monetary / frequency", "monetary / nullif(frequency, 0)"))
+           for name, cond in FULL_RULES]
+    cases = "\n".join(f"when {cond} then '{name}'" for name, cond in sql)
+    out = con.sql(f"""with {_duckdb_rfm_abc_ctes()}
+        select customer_id, case {cases} else 'Bronze' end as tier
+        from scores order by customer_id""").to_arrow_table()
+    con.close()
+    return out.to_pandas()[TIER_COLUMNS]
+
+
 JOBS = {
     "profile": {
         "tierkit": profile_tierkit,
@@ -488,6 +583,12 @@ JOBS = {
         "tierkit": policy_tierkit,
         "pandas": policy_pandas,
         "duckdb": policy_duckdb,
+    },
+    "full": {
+        "tierkit": full_tierkit,
+        "pandas": full_pandas,
+        "polars": full_polars,
+        "duckdb": full_duckdb,
     },
 }
 

@@ -4,6 +4,9 @@ tierkit and peak memory beyond the input.
 
     python benchmarks/run.py                      # profile job, 10^6 and 10^7 transactions
     python benchmarks/run.py --sizes 1e6 --repeat 5 --engines tierkit polars
+    python benchmarks/run.py --job full --sizes 1e6 1e7 1e8     # profile + RFM + ABC + tiers
+    python benchmarks/run.py --job full --sizes 1e7 --customers-ratio 0.001 0.01 0.1
+                                                  # scaling in customers at fixed transactions
 
 Each (engine, size) runs in its own process, which generates the data with the seeded
 demo generator (so every engine sees identical data), resets the peak-RSS counter, runs
@@ -74,13 +77,15 @@ def worker(job: str, engine: str, transactions: int, customers: int, ids: str, o
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--job", default="profile", choices=["profile", "rfm_abc", "balances", "bands", "policy"],
-                    help="profile, rfm_abc (transactions); balances (n balance events); "
+    ap.add_argument("--job", default="profile", choices=["profile", "rfm_abc", "full", "balances", "bands", "policy"],
+                    help="profile, rfm_abc, full (profile + RFM + ABC + a 6-rule tier "
+                         "policy) on n transactions; balances (n balance events); "
                          "bands, policy (n customers: asset bands; a 6-rule tier policy)")
     ap.add_argument("--sizes", nargs="+", default=["1e6", "1e7"],
                     help="numbers of transactions")
-    ap.add_argument("--customers-ratio", type=float, default=0.05,
-                    help="customers = ratio * transactions (default 1 per 20 lines)")
+    ap.add_argument("--customers-ratio", type=float, nargs="+", default=[0.05],
+                    help="customers = ratio * transactions (default 1 per 20 lines); several "
+                         "values give the scaling in customers")
     ap.add_argument("--ids", default="dense", choices=["dense", "sparse", "text"])
     ap.add_argument("--order", default="day", choices=["day", "shuffled"],
                     help="rows in day order, as a log arrives (default), or shuffled")
@@ -105,9 +110,9 @@ def main() -> int:
     from jobs import JOBS
     engines = ["tierkit"] + [e for e in args.engines if e != "tierkit" and e in JOBS[args.job]]
     with tempfile.TemporaryDirectory() as tmp:
-        for size in args.sizes:
+        for size, ratio in [(z, r) for z in args.sizes for r in args.customers_ratio]:
             n = int(float(size))
-            c = max(1, int(n * args.customers_ratio))
+            c = max(1, int(n * ratio))
             answers = {}
             for engine in engines:
                 out = os.path.join(tmp, f"{engine}-{n}")
@@ -127,20 +132,21 @@ def main() -> int:
                       f"(answers agree)" if engine != "tierkit" else
                       f"  {engine:>8} {n:>12,}: median {rows[-1]['median_s']:.3f} s", flush=True)
 
-    base = {(r["transactions"]): r["median_s"] for r in rows if r["engine"] == "tierkit"}
+    base = {(r["transactions"], r["customers"]): r["median_s"] for r in rows if r["engine"] == "tierkit"}
     for r in rows:
-        r["ratio_to_tierkit"] = r["median_s"] / base[r["transactions"]]
+        r["ratio_to_tierkit"] = r["median_s"] / base[(r["transactions"], r["customers"])]
+        r["ns_per_row"] = r["median_s"] / r["transactions"] * 1e9
     print()
     print(f"job '{args.job}', ids {args.ids}, rows {args.order}-ordered, {args.repeat} runs "
           f"each, median wall time; "
           f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}")
-    print(f"{'transactions':>14} {'customers':>10} {'engine':>8} {'median s':>10} "
-          f"{'x tierkit':>10} {'peak MiB':>10} {'input MiB':>10}")
+    print(f"{'rows':>14} {'customers':>10} {'engine':>8} {'median s':>10} "
+          f"{'x tierkit':>10} {'ns/row':>8} {'peak MiB':>10} {'input MiB':>10}")
     for r in rows:
         peak = f"{r['peak_extra_mib']:.0f}" if r["peak_extra_mib"] is not None else "n/a"
         print(f"{r['transactions']:>14,} {r['customers']:>10,} {r['engine']:>8} "
-              f"{r['median_s']:>10.3f} {r['ratio_to_tierkit']:>10.1f} {peak:>10} "
-              f"{r['input_mib']:>10.0f}")
+              f"{r['median_s']:>10.3f} {r['ratio_to_tierkit']:>10.1f} {r['ns_per_row']:>8.1f} "
+              f"{peak:>10} {r['input_mib']:>10.0f}")
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     path = results / f"{args.job}-{args.ids}-{args.order}.json"
