@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "detail/fixed_point.hpp"
+#include "detail/radix_sort.hpp"
 #include "detail/text.hpp"
 #include "tierkit/error.hpp"
 
@@ -74,23 +75,15 @@ void abc_config::check() const {
   }
 }
 
-concentration measure_concentration(const std::vector<double>& values) {
+namespace {
+// Concentration of `v`: the non-negative values, ascending.
+concentration concentration_of_sorted(const std::vector<double>& v, std::int64_t negative_left_out) {
   concentration c;
-  std::vector<double> v;
-  v.reserve(values.size());
-  for (double x : values) {
-    if (std::isnan(x)) continue;
-    if (x < 0) {
-      ++c.negative_left_out;
-      continue;
-    }
-    v.push_back(x);
-  }
-  std::sort(v.begin(), v.end());  // ascending; the sum in this order is deterministic
+  c.negative_left_out = negative_left_out;
   const std::size_t n = v.size();
   c.customers = static_cast<std::int64_t>(n);
   long double total = 0, weighted = 0;
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < n; ++i) {  // ascending: the sum in this order is deterministic
     total += v[i];
     weighted += static_cast<long double>(i + 1) * v[i];
   }
@@ -108,17 +101,47 @@ concentration measure_concentration(const std::vector<double>& values) {
   for (std::size_t i = n - std::max<std::size_t>(top, 1); i < n; ++i) top_sum += v[i];
   c.top20_share = static_cast<double>(top_sum / total);
   // Lorenz curve: cumulative share at k customers is S_k / total; interpolate linearly at
-  // p * n customers for p = 0, 1, ..., 100 percent.
-  std::vector<long double> cum(n + 1, 0);
-  for (std::size_t i = 0; i < n; ++i) cum[i + 1] = cum[i] + v[i];
-  for (int p = 0; p <= 100; ++p) {
-    const long double pos = nd * p / 100.0L;
-    const auto k = static_cast<std::size_t>(std::floor(pos));
-    const long double frac = pos - static_cast<long double>(k);
-    const long double at = k >= n ? cum[n] : cum[k] + frac * (cum[k + 1] - cum[k]);
-    c.lorenz[static_cast<std::size_t>(p)] = static_cast<double>(at / total);
+  // p * n customers for p = 0, 1, ..., 100 percent (one pass; S_k is the running sum).
+  long double running = 0;  // S_i
+  int p = 0;
+  for (std::size_t i = 0; i <= n && p <= 100; ++i) {
+    while (p <= 100) {
+      const long double pos = nd * p / 100.0L;
+      const auto k = static_cast<std::size_t>(std::floor(pos));
+      if (k != i && !(k >= n && i == n)) break;
+      const long double frac = pos - static_cast<long double>(k);
+      const long double at = i >= n ? running : running + frac * v[i];
+      c.lorenz[static_cast<std::size_t>(p)] = static_cast<double>(at / total);
+      ++p;
+    }
+    if (i < n) running += v[i];
   }
   return c;
+}
+
+// The non-negative values of `values`, ascending, and the count of negative ones (NaN and
+// infinities are left for the caller to report).
+std::vector<double> sorted_nonnegative(const std::vector<double>& values, std::int64_t& negative) {
+  std::vector<double> v;
+  v.reserve(values.size());
+  negative = 0;
+  for (double x : values) {
+    if (std::isnan(x) || std::isinf(x)) continue;
+    if (x < 0) {
+      ++negative;
+      continue;
+    }
+    v.push_back(x);
+  }
+  detail::sort_nonnegative(v);
+  return v;
+}
+}  // namespace
+
+concentration measure_concentration(const std::vector<double>& values) {
+  std::int64_t negative = 0;
+  std::vector<double> v = sorted_nonnegative(values, negative);
+  return concentration_of_sorted(v, negative);
 }
 
 abc_model::abc_model(abc_config config, std::vector<abc_class_stats> classes,
@@ -235,7 +258,6 @@ abc_strategy::abc_strategy(abc_config config) : config_(std::move(config)) {
 abc_model abc_strategy::fit_abc(const std::vector<double>& values) const {
   const std::size_t k = config_.labels.size();
   const std::vector<double>& bounds = config_.shares;
-  std::vector<double> pos;
   std::int64_t missing = 0, infinite = 0;
   abc_class_stats nonpos;
   nonpos.label = config_.nonpositive_label;
@@ -247,7 +269,7 @@ abc_model abc_strategy::fit_abc(const std::vector<double>& values) const {
     } else if (std::isinf(x)) {
       ++infinite;
     } else if (x > 0) {
-      pos.push_back(x);
+      continue;
     } else {
       ++nonpos.customers;
       nonpos_value += x;
@@ -264,19 +286,23 @@ abc_model abc_strategy::fit_abc(const std::vector<double>& values) const {
   // Exact shares: values on the 10^-9 decimal grid, summed as integers; bounds are decimals
   // too (0.80 is 800000000 / 10^9). "The share before reaches bound b" is then the integer
   // comparison before * 10^9 >= b * total, free of floating-point rounding.
-  std::sort(pos.begin(), pos.end(), std::greater<double>());
+  // One ascending sort serves the concentration (all values >= 0) and the classes (the
+  // positive tail, read from the largest down).
+  std::int64_t negative = 0;
+  const std::vector<double> ascending = sorted_nonnegative(values, negative);
+  const std::size_t zeros = static_cast<std::size_t>(
+      std::upper_bound(ascending.begin(), ascending.end(), 0.0) - ascending.begin());
+  const std::size_t m = ascending.size() - zeros;  // positive values
+  // pos(i): the i-th largest positive value.
+  auto pos = [&](std::size_t i) { return ascending[ascending.size() - 1 - i]; };
   using detail::fixed128;
-  std::vector<fixed128> fixed(pos.size());
   fixed128 total = 0;
-  for (std::size_t i = 0; i < pos.size(); ++i) {
-    fixed[i] = detail::fixed_from_double(pos[i]);
-    total += fixed[i];
-  }
+  for (std::size_t i = 0; i < m; ++i) total += detail::fixed_from_double(pos(i));
   std::vector<fixed128> bound(bounds.size());
   for (std::size_t j = 0; j < bounds.size(); ++j) {
     bound[j] = static_cast<fixed128>(std::llround(bounds[j] * static_cast<double>(detail::fixed_scale)));
   }
-  const auto n = static_cast<fixed128>(pos.size());
+  const auto n = static_cast<fixed128>(m);
   // Products stay below 2^127 while total < 2^96 (some 10^19 currency units); beyond, long
   // double comparison is the fallback.
   const bool exact = total < (static_cast<fixed128>(1) << 96);
@@ -293,8 +319,10 @@ abc_model abc_strategy::fit_abc(const std::vector<double>& values) const {
   std::vector<fixed128> class_value(k, 0);
   fixed128 before = 0;  // value of the customers before the current one
   std::size_t current = 0;
-  for (std::size_t i = 0; i < pos.size(); ++i) {
-    if (i == 0 || pos[i] != pos[i - 1]) {
+  for (std::size_t i = 0; i < m; ++i) {
+    const double x = pos(i);
+    const fixed128 fx = detail::fixed_from_double(x);
+    if (i == 0 || x != pos(i - 1)) {
       // A new tie group: its class follows from what comes before its first member.
       current = 0;
       while (current + 1 < k &&
@@ -305,10 +333,10 @@ abc_model abc_strategy::fit_abc(const std::vector<double>& values) const {
     }
     abc_class_stats& c = classes[current];
     ++c.customers;
-    class_value[current] += fixed[i];
-    c.max_value = std::isnan(c.max_value) ? pos[i] : c.max_value;
-    c.min_value = pos[i];
-    before += fixed[i];
+    class_value[current] += fx;
+    c.max_value = std::isnan(c.max_value) ? x : c.max_value;
+    c.min_value = x;
+    before += fx;
   }
   for (std::size_t j = 0; j < k; ++j) classes[j].value = detail::fixed_to_double(class_value[j]);
   if (config_.nonpositive == nonpositive_policy::lowest_class && nonpos.customers > 0) {
@@ -319,7 +347,7 @@ abc_model abc_strategy::fit_abc(const std::vector<double>& values) const {
     if (std::isnan(last.max_value)) last.max_value = nonpos.max_value;
   }
   return abc_model(config_, std::move(classes), std::move(nonpos), missing,
-                   measure_concentration(values));
+                   concentration_of_sorted(ascending, negative));
 }
 
 std::unique_ptr<model> abc_strategy::fit(const metric_table& t) const {
