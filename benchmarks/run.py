@@ -149,7 +149,8 @@ def main() -> int:
               f"{peak:>10} {r['input_mib']:>10.0f}")
     results = HERE / "results"
     results.mkdir(exist_ok=True)
-    path = results / f"{args.job}-{args.ids}-{args.order}.json"
+    scaling = "-customers" if len(args.customers_ratio) > 1 else ""
+    path = results / f"{args.job}-{args.ids}-{args.order}{scaling}.json"
     path.write_text(json.dumps({"job": args.job, "python": sys.version, "cores": os.cpu_count(),
                                 "rows": rows}, indent=1))
     print(f"\nwrote {path}")
