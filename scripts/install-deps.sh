@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs what tierkit needs to build and test, skipping what is already there:
-# Debian packages (Eigen, Boost.Serialization, doctest, a C++ compiler, and Clang with its
-# libFuzzer runtime for the fuzz targets) and Python build and test packages. Safe to run
-# again. PYTHON selects the interpreter (default python3).
+# Debian packages (Eigen, Boost.Serialization, doctest, a C++ compiler; with --fuzz also
+# Clang and its libFuzzer runtime for the fuzz targets) and Python build and test packages.
+# Safe to run again. PYTHON selects the interpreter (default python3).
 set -euo pipefail
 PYTHON=${PYTHON:-python3}
 export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
 
+debs=(g++ make libeigen3-dev libboost-serialization-dev doctest-dev)
 # clang + libclang-rt-14-dev (libclang_rt.fuzzer-x86_64.a): the libFuzzer build in build/fuzz.
-debs=(g++ make libeigen3-dev libboost-serialization-dev doctest-dev clang libclang-rt-14-dev)
+if [ "${1:-}" = "--fuzz" ]; then
+  debs+=(clang libclang-rt-14-dev)
+fi
 missing=()
 for p in "${debs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 TIERKIT_FUZZ_SECONDS=${TIERKIT_FUZZ_SECONDS:-60}
 export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
-scripts/install-deps.sh
+scripts/install-deps.sh --fuzz
 echo "test: installing tierkit with its test extras (pip install .[test]) ..."
 "$PYTHON" -m pip install -q --no-build-isolation ".[test]"
 echo "test: building the C++ tests ..."
