@@ -67,7 +67,8 @@ void bind_policy(py::module_& m) {
       .def_readonly("condition", &tier_rule::condition)
       .def_readonly("attributes", &tier_rule::attributes);
 
-  py::class_<tier_policy>(m, "TierPolicy")
+  py::class_<tier_policy> policy(m, "TierPolicy");
+  policy
       .def(py::init<std::vector<tier_rule>, std::string, std::map<std::string, std::string>>(),
            py::arg("rules"), py::arg("default_tier"), py::arg("default_attributes"))
       .def_property_readonly("rules", &tier_policy::rules)
@@ -116,11 +117,8 @@ void bind_policy(py::module_& m) {
         d["tried"] = tried;
         d["values"] = x.values;
         return d;
-      }, py::arg("table"), py::arg("row"))
-      .def("to_bytes", [](const tier_policy& p) { return py::bytes(tierkit::to_bytes(p)); })
-      .def_static("from_bytes", [](const py::bytes& b) { return tier_policy_from_bytes(std::string(b)); })
-      .def(py::pickle([](const tier_policy& p) { return py::bytes(tierkit::to_bytes(p)); },
-                      [](const py::bytes& b) { return tier_policy_from_bytes(std::string(b)); }));
+      }, py::arg("table"), py::arg("row"));
+  bind_persistence<tier_policy, &tier_policy_from_bytes>(policy);
 }
 
 }  // namespace tierkit::python

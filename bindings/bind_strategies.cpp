@@ -78,11 +78,8 @@ py::dict bins_dict(const fitted_bins& b) {
 
 template <class Model, Model (*From)(const std::string&)>
 void pickling(py::class_<Model>& c) {
-  c.def("to_bytes", [](const Model& m) { return py::bytes(tierkit::to_bytes(m)); })
-      .def_static("from_bytes", [](const py::bytes& b) { return From(std::string(b)); })
-      .def(py::pickle([](const Model& m) { return py::bytes(tierkit::to_bytes(m)); },
-                      [](const py::bytes& b) { return From(std::string(b)); }))
-      .def("__eq__", [](const Model& a, const Model& b) { return a == b; });
+  bind_persistence<Model, From>(c);
+  c.def("__eq__", [](const Model& a, const Model& b) { return a == b; });
 }
 
 }  // namespace
@@ -142,11 +139,8 @@ void bind_strategies(py::module_& m) {
       .def("match", [](const segment_table& t, int r, int f, int mm) { return t.match(r, f, mm); })
       .def("check", [](const segment_table& t, int r, int f, int mm) { return check_dict(t.check(r, f, mm)); },
            py::arg("r_bins"), py::arg("f_bins"), py::arg("m_bins"))
-      .def_static("preset", &segment_table::preset, py::arg("name"))
-      .def("to_bytes", [](const segment_table& t) { return py::bytes(tierkit::to_bytes(t)); })
-      .def_static("from_bytes", [](const py::bytes& b) { return segment_table_from_bytes(std::string(b)); })
-      .def(py::pickle([](const segment_table& t) { return py::bytes(tierkit::to_bytes(t)); },
-                      [](const py::bytes& b) { return segment_table_from_bytes(std::string(b)); }));
+      .def_static("preset", &segment_table::preset, py::arg("name"));
+  bind_persistence<segment_table, &segment_table_from_bytes>(st);
 
   py::class_<rfm_config>(m, "RFMConfig")
       .def(py::init<>())
@@ -324,11 +318,8 @@ void bind_strategies(py::module_& m) {
   bm.def("apply", [](const asset_band_model& mod, const metric_table& t) { return score_table_dict(mod.apply(t)); },
          py::arg("metrics"))
       .def("summary", [](const asset_band_model& mod) { return score_table_dict(mod.summary()); })
-      .def_property_readonly("config", &asset_band_model::config)
-      .def("to_bytes", [](const asset_band_model& mod) { return py::bytes(tierkit::to_bytes(mod)); })
-      .def_static("from_bytes", [](const py::bytes& b) { return asset_band_model_from_bytes(std::string(b)); })
-      .def(py::pickle([](const asset_band_model& mod) { return py::bytes(tierkit::to_bytes(mod)); },
-                      [](const py::bytes& b) { return asset_band_model_from_bytes(std::string(b)); }));
+      .def_property_readonly("config", &asset_band_model::config);
+  bind_persistence<asset_band_model, &asset_band_model_from_bytes>(bm);
   py::class_<asset_band_strategy>(m, "AssetBandStrategy")
       .def(py::init<asset_band_config>(), py::arg("config"))
       .def("fit", &asset_band_strategy::fit_bands, py::arg("metrics"));

@@ -1,10 +1,13 @@
 #pragma once
 // Shared declarations of the binding files: one bind_<area> function per area, and the
-// helpers that hand C++ vectors to numpy without copying.
+// helpers that hand C++ vectors to numpy without copying and bind persistence.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <string>
 #include <vector>
+
+#include "tierkit/serialization.hpp"
 
 namespace tierkit::python {
 
@@ -24,6 +27,16 @@ pybind11::array_t<T> numpy_view(const std::vector<T>& v, pybind11::handle owner)
   pybind11::array_t<T> a({static_cast<pybind11::ssize_t>(v.size())}, {sizeof(T)}, v.data(), owner);
   pybind11::detail::array_proxy(a.ptr())->flags &= ~pybind11::detail::npy_api::NPY_ARRAY_WRITEABLE_;
   return a;
+}
+
+// to_bytes, from_bytes and pickling through tierkit's persistence envelope; `From` reads
+// the bytes back (format_error on bad input).
+template <class T, T (*From)(const std::string&)>
+void bind_persistence(pybind11::class_<T>& c) {
+  c.def("to_bytes", [](const T& x) { return pybind11::bytes(tierkit::to_bytes(x)); })
+      .def_static("from_bytes", [](const pybind11::bytes& b) { return From(std::string(b)); })
+      .def(pybind11::pickle([](const T& x) { return pybind11::bytes(tierkit::to_bytes(x)); },
+                            [](const pybind11::bytes& b) { return From(std::string(b)); }));
 }
 
 // A numpy array owning `v` (moved to the heap, freed with the array): no copy of the data.

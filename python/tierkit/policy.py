@@ -125,6 +125,16 @@ def joined_columns(tables: Sequence, columns: Sequence[str], key: str | None, wh
     return keys, base_key, out, coverage
 
 
+def _one_array(col: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One contiguous array: the only chunk as it is, or the chunks combined (dictionaries
+    unified first, so their indices agree)."""
+    if not isinstance(col, pa.ChunkedArray):
+        return col
+    if col.num_chunks == 1:
+        return col.chunk(0)
+    return (col.unify_dictionaries() if pa.types.is_dictionary(col.type) else col).combine_chunks()
+
+
 def rule_table_of(columns: Mapping[str, pa.ChunkedArray], rows: int, what: str):
     """A core RuleTable of `columns`, read in place (no copy) where Arrow allows.
 
@@ -134,9 +144,7 @@ def rule_table_of(columns: Mapping[str, pa.ChunkedArray], rows: int, what: str):
     """
     table = _core.RuleTable(rows)
     for name, col in columns.items():
-        arr = col.chunk(0) if isinstance(col, pa.ChunkedArray) and col.num_chunks == 1 else \
-            (col.unify_dictionaries() if pa.types.is_dictionary(col.type) else col).combine_chunks() \
-            if isinstance(col, pa.ChunkedArray) else col
+        arr = _one_array(col)
         ty = arr.type
         if pa.types.is_decimal(ty):
             arr = arr.cast(pa.float64())

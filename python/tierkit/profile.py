@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from . import _core
 from ._arrow import key_array, masked
-from ._results import ArrowResult
+from ._results import ArrowResult, html_table
 from ._time import NO_DAY, resolve_zone, to_date, to_day
 from .transactions import Transactions, as_transactions
 
@@ -277,8 +277,6 @@ class Profile(ArrowResult):
     def _repr_html_(self) -> str:
         s = self.summary()
         r = self.report
-        head = self.to_arrow().slice(0, 10).to_pylist()
-        cols = self.to_arrow().column_names
         facts = [
             ("customers", f"{s['customers']:,}"),
             ("as of", f"{r.as_of} ({r.as_of_source})"),
@@ -293,21 +291,8 @@ class Profile(ArrowResult):
         out = ["<div><strong>tierkit.Profile</strong>", "<table>"]
         out += [f"<tr><th style='text-align:left'>{esc(k)}</th><td>{esc(v)}</td></tr>"
                 for k, v in facts]
-        out.append("</table><table><tr>" + "".join(f"<th>{esc(c)}</th>" for c in cols) + "</tr>")
-        for row in head:
-            out.append("<tr>" + "".join(f"<td>{esc(_cell(row[c]))}</td>" for c in cols) + "</tr>")
-        if len(self) > 10:
-            out.append(f"<tr><td colspan='{len(cols)}'>… {len(self) - 10:,} more</td></tr>")
-        out.append("</table></div>")
-        return "".join(out)
-
-
-def _cell(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return f"{v:,.2f}"
-    return str(v)
+        out.append("</table>")
+        return "".join(out) + html_table(self.to_arrow(), limit=10) + "</div>"
 
 
 class ProfileBuilder:

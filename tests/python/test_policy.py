@@ -257,3 +257,11 @@ def test_policies_from_dicts_save_load_and_pickle(tmp_path, data, policy):
     assert loaded.assign(data).to_arrow().equals(policy.assign(data).to_arrow())
     assert tk.TierPolicy([("A", "1 = 1")]).assign(data).to_pandas().tier.eq("A").all()
     assert tk.TierPolicy([], default="Only").assign(data).to_pandas().rule.eq("default").all()
+
+
+def test_chunked_inputs_with_different_dictionaries():
+    a = pa.table({"customer_id": [1, 2], "seg": pa.array(["x", "y"]).dictionary_encode()})
+    b = pa.table({"customer_id": [3, 4], "seg": pa.array(["y", "z"]).dictionary_encode()})
+    t = pa.concat_tables([a, b])
+    got = tk.TierPolicy([("Y", "seg = 'y'"), ("Z", "seg in ('z')")], default="X").assign(t)
+    assert got.to_pandas().tier.tolist() == ["X", "Y", "Y", "Z"]
