@@ -53,21 +53,22 @@ def _rules_of(rules) -> list:
     return out
 
 
-def _keyed_arrow(data, key: str | None, what: str) -> tuple[pa.Table, str]:
-    """(pyarrow table, key column name) of a Profile, a tierkit result, CustomerAttributes
-    or any keyed table."""
+def _keyed_arrow(data, key: str | None, what: str) -> tuple[pa.Table, str, bool]:
+    """(pyarrow table, key column name, keys known to be unique) of a Profile, a tierkit
+    result, CustomerAttributes or any keyed table. tierkit's own results hold one row per
+    customer by construction; other tables are checked when joined."""
     from .attributes import CustomerAttributes
     from .profile import Profile
     if isinstance(data, (Profile, CustomerAttributes)) or (isinstance(data, Table) and data.key_name):
         name = data.key_name if not isinstance(data, CustomerAttributes) else data._key_name
-        return data.to_arrow(), name
+        return data.to_arrow(), name, True
     source = as_arrow(data, what)
     t = source.read_all() if isinstance(source, pa.RecordBatchReader) else source
     name = key or ("customer_id" if "customer_id" in t.column_names else None)
     if name is None or name not in t.column_names:
         raise SchemaError(f"{what}: name the key column with key=... (columns: "
                           f"{', '.join(t.column_names)})")
-    return t, name
+    return t, name, False
 
 
 def joined_columns(tables: Sequence, columns: Sequence[str], key: str | None, what: str):
@@ -83,46 +84,53 @@ def joined_columns(tables: Sequence, columns: Sequence[str], key: str | None, wh
     if not tables:
         raise InvalidInput(f"{what}: give the data to tier (a profile, scores, attributes, ...)")
     keyed = [_keyed_arrow(t, key, what) for t in tables]
-    base, base_key = keyed[0]
+    base, base_key, _ = keyed[0]
     keys = base.column(base_key).combine_chunks()
     if keys.null_count:
         raise InvalidInput(f"{what}: the key column {base_key!r} has {keys.null_count:,} null rows")
-    out, coverage = {}, {}
+    out, coverage, rows_of = {}, {}, {}
     for name in columns:
-        holders = [i for i, (t, k) in enumerate(keyed) if name in t.column_names and name != k]
+        holders = [i for i, (t, k, _) in enumerate(keyed) if name in t.column_names and name != k]
         if len(holders) > 1:
             raise SchemaError(f"{what}: column {name!r} is in inputs "
                               f"{' and '.join(str(i + 1) for i in holders)}; rename one of them")
         if not holders:
-            available = sorted({c for t, k in keyed for c in t.column_names if c != k})
+            available = sorted({c for t, k, _ in keyed for c in t.column_names if c != k})
             close = difflib.get_close_matches(name, available, n=3, cutoff=0.6)
             hint = (" (did you mean " + " or ".join(repr(c) for c in close) + "?)") if close \
                 else f" (available: {', '.join(available)})"
             raise SchemaError(f"{what}: the rules read a column {name!r} no input has{hint}")
         i = holders[0]
-        t, k = keyed[i]
-        if i == 0:
-            out[name] = t.column(name)
-            continue
-        other = t.column(k).combine_chunks()
-        if other.type != keys.type:
-            try:
-                other = other.cast(keys.type)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                raise SchemaError(f"{what}: input {i + 1} is keyed by {other.type} values, the "
-                                  f"first input by {keys.type}") from None
-        if i not in coverage:
-            distinct = pc.count_distinct(other).as_py()
-            if distinct != len(other) or other.null_count:
-                raise InvalidInput(f"{what}: the key column {k!r} of input {i + 1} repeats "
-                                   f"{len(other) - distinct:,} rows or has nulls; one row per "
-                                   "customer is needed")
-        rows = pc.index_in(keys, value_set=other)
-        if i not in coverage:
-            missing = rows.null_count
-            coverage[i] = (missing, len(other) - (len(keys) - missing))
-        out[name] = t.column(name).take(rows)
+        t = keyed[i][0]
+        if i != 0 and i not in rows_of:
+            rows_of[i], coverage[i] = _rows_in(keys, keyed[i], i, what)
+        rows = rows_of.get(i)
+        out[name] = t.column(name) if rows is None else t.column(name).take(rows)
     return keys, base_key, out, coverage
+
+
+def _rows_in(keys: pa.Array, keyed: tuple[pa.Table, str, bool], i: int, what: str):
+    """Where each of `keys` sits in input i's key column (None: the same keys in the same
+    order, so its columns align as they are), and (missing, extra) counts."""
+    t, k, unique = keyed
+    other = t.column(k).combine_chunks()
+    if other.type != keys.type:
+        try:
+            other = other.cast(keys.type)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise SchemaError(f"{what}: input {i + 1} is keyed by {other.type} values, the "
+                              f"first input by {keys.type}") from None
+    if not unique:
+        distinct = pc.count_distinct(other).as_py()
+        if distinct != len(other) or other.null_count:
+            raise InvalidInput(f"{what}: the key column {k!r} of input {i + 1} repeats "
+                               f"{len(other) - distinct:,} rows or has nulls; one row per "
+                               "customer is needed")
+    if other.equals(keys):  # scores of the same profile: nothing to look up
+        return None, (0, 0)
+    rows = pc.index_in(keys, value_set=other)
+    missing = rows.null_count
+    return rows, (missing, len(other) - (len(keys) - missing))
 
 
 def _one_array(col: pa.Array | pa.ChunkedArray) -> pa.Array:
