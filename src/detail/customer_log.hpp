@@ -29,22 +29,20 @@ inline std::size_t customer_blocks(std::size_t customers) noexcept {
   return (customers >> customer_block_shift) + 1;
 }
 
-// Runs f(block, thread) for every block in [0, blocks) on `threads` threads; blocks are
-// handed out one at a time, so uneven blocks balance. Rethrows the first exception.
-template <class F>
-void parallel_blocks(std::size_t blocks, unsigned threads, F f) {
-  threads = static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(threads, blocks)));
-  if (threads == 1) {
-    for (std::size_t b = 0; b < blocks; ++b) f(b, 0u);
+// Runs body(t) for t in [0, threads) on as many threads (the caller's among them when
+// threads == 1) and rethrows the first exception once all have finished.
+template <class Body>
+void run_on_threads(unsigned threads, Body body) {
+  if (threads <= 1) {
+    body(0u);
     return;
   }
-  std::atomic<std::size_t> next{0};
   std::vector<std::exception_ptr> errors(threads);
   std::vector<std::thread> pool;
   for (unsigned t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
       try {
-        for (std::size_t b = next++; b < blocks; b = next++) f(b, t);
+        body(t);
       } catch (...) {
         errors[t] = std::current_exception();
       }
@@ -54,6 +52,32 @@ void parallel_blocks(std::size_t blocks, unsigned threads, F f) {
   for (const std::exception_ptr& e : errors) {
     if (e) std::rethrow_exception(e);
   }
+}
+
+inline unsigned threads_for(std::size_t blocks, unsigned threads) noexcept {
+  return static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(threads, blocks)));
+}
+
+// Runs f(block, thread) for every block in [0, blocks) on `threads` threads; blocks are
+// handed out one at a time, so uneven blocks balance. Rethrows the first exception.
+template <class F>
+void parallel_blocks(std::size_t blocks, unsigned threads, F f) {
+  std::atomic<std::size_t> next{0};
+  run_on_threads(threads_for(blocks, threads), [&](unsigned t) {
+    for (std::size_t b = next++; b < blocks; b = next++) f(b, t);
+  });
+}
+
+// Runs f(block, thread) for every block in [0, blocks) on `threads` threads, thread t
+// taking blocks t, t + threads, ...: a block always goes to the same thread, so the records
+// a thread logs for a customer over many chunks form one run, in input order (sorted
+// already when the input is in time order). Rethrows the first exception.
+template <class F>
+void parallel_strided(std::size_t blocks, unsigned threads, F f) {
+  const unsigned n = threads_for(blocks, threads);
+  run_on_threads(n, [&](unsigned t) {
+    for (std::size_t b = t; b < blocks; b += n) f(b, t);
+  });
 }
 
 // (customer, flag, value): a distinct-count record. flag separates kinds counted apart
@@ -151,7 +175,8 @@ void for_each_customer_group(const std::vector<const std::vector<Record>*>& segm
       Record* first = out.data() + start[c];
       Record* last = out.data() + start[c + 1];
       if (first != last) {
-        std::sort(first, last);
+        // Logs of data in time order arrive sorted (days, increasing order ids): check first.
+        if (!std::is_sorted(first, last)) std::sort(first, last);
         Record* kept = first;
         for (Record* it = first + 1; it != last; ++it) {
           if (it->same(*kept)) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "detail/radix_sort.hpp"
 #include "tierkit/error.hpp"
 
 namespace tierkit::detail {
@@ -58,6 +59,8 @@ std::vector<std::uint32_t> key_dictionary::sorted_order() const {
   if (kind_ == kind::string) {
     std::sort(order.begin(), order.end(),
               [&](std::uint32_t a, std::uint32_t b) { return string_at(a) < string_at(b); });
+  } else if (auto by_radix = order_by_int_keys(ints_)) {  // keys within a 2^32 range
+    order = std::move(*by_radix);
   } else {
     std::sort(order.begin(), order.end(),
               [&](std::uint32_t a, std::uint32_t b) { return ints_[a] < ints_[b]; });

@@ -7,7 +7,6 @@
 #include <limits>
 #include <vector>
 
-#include "detail/radix_sort.hpp"
 
 #include <cmath>
 
@@ -91,24 +90,4 @@ TEST_CASE("bad ABC settings are named") {
   CHECK_THROWS_WITH_AS(abc_strategy().fit_abc({1, INFINITY}), doctest::Contains("1 row hold an infinite value"),
                        invalid_input);
   CHECK_THROWS_AS(abc_strategy().fit_abc({}), invalid_input);
-}
-
-TEST_CASE("the radix sort orders non-negative doubles like std::sort, zeros of both signs included") {
-  std::vector<double> v;
-  std::uint64_t s = 12345;
-  for (int i = 0; i < 100000; ++i) {
-    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-    const double x = static_cast<double>(s >> 11) * 1e-9 * ((s & 7) == 0 ? 1e-300 : (s & 7) == 1 ? 1e300 : 1.0);
-    v.push_back((s & 15) == 3 ? -0.0 : (s & 15) == 4 ? 0.0 : x);
-  }
-  v.push_back(std::numeric_limits<double>::denorm_min());
-  v.push_back(std::numeric_limits<double>::max());
-  std::vector<double> want = v;
-  std::sort(want.begin(), want.end());
-  tierkit::detail::sort_nonnegative(v);
-  REQUIRE(v.size() == want.size());
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    CHECK(v[i] == want[i]);
-    CHECK_FALSE(std::signbit(v[i]));
-  }
 }

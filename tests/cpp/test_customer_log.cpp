@@ -4,6 +4,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <stdexcept>
 
 #include "detail/customer_log.hpp"
 
@@ -68,4 +69,28 @@ TEST_CASE("a log compacts itself when due and keeps the same distinct records") 
               b.records[static_cast<std::size_t>(b.begin[c] + k)].value);
     }
   }
+}
+
+TEST_CASE("strided blocks always go to the same thread; handed-out blocks run once each") {
+  for (const unsigned threads : {1u, 2u, 3u}) {
+    for (const std::size_t blocks : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{17}}) {
+      std::vector<int> runs(blocks, 0), by_blocks(blocks, 0);
+      std::vector<unsigned> thread_of(blocks, 99);
+      parallel_strided(blocks, threads, [&](std::size_t b, unsigned t) {
+        ++runs[b];
+        thread_of[b] = t;
+      });
+      parallel_blocks(blocks, threads, [&](std::size_t b, unsigned) { ++by_blocks[b]; });
+      const unsigned used = std::max(1u, static_cast<unsigned>(std::min<std::size_t>(threads, blocks)));
+      for (std::size_t b = 0; b < blocks; ++b) {
+        CHECK(runs[b] == 1);
+        CHECK(by_blocks[b] == 1);
+        CHECK(thread_of[b] == b % used);
+      }
+    }
+  }
+  CHECK_THROWS_AS(parallel_strided(4, 2, [](std::size_t b, unsigned) {
+                    if (b == 3) throw std::runtime_error("block 3");
+                  }),
+                  std::runtime_error);
 }
