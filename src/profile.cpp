@@ -9,6 +9,7 @@
 #include "detail/decode.hpp"
 #include "detail/fixed_point.hpp"
 #include "detail/key_dictionary.hpp"
+#include "detail/row_blocks.hpp"
 #include "detail/text.hpp"
 #include "detail/validate.hpp"
 #include "tierkit/error.hpp"
@@ -249,8 +250,8 @@ struct profile_state::impl {
   };
   // Records one thread appends while aggregating blocks of a chunk.
   struct thread_logs {
-    std::vector<value_record> days, orders, channels, categories;
-    std::vector<amount_record> series;
+    detail::log_writer<value_record> days, orders, channels, categories;
+    detail::log_writer<amount_record> series;
   };
   struct piece {  // rows [begin, end) of batch `batch`
     std::size_t batch;
@@ -290,29 +291,16 @@ struct profile_state::impl {
   std::vector<stage> stages;      // per thread; reused between chunks
   std::vector<thread_logs> logs;  // per thread, for the whole of one update
 
-  // Before an update of `rows` rows: each thread's logs can take every row (up to 2^24)
-  // without reallocating (reserved address space; pages are only touched as records
-  // arrive). Larger updates grow the logs by doubling.
-  void begin_update(std::size_t rows, unsigned threads) {
-    logs.assign(threads, thread_logs{});
-    const std::size_t per_thread = std::min(rows, std::size_t{1} << 24);
-    for (thread_logs& l : logs) {
-      l.days.reserve(per_thread);
-      l.series.reserve(config.spend_series ? per_thread : 0);
-      l.orders.reserve(has_orders ? per_thread : 0);
-      l.channels.reserve(has_channels ? per_thread : 0);
-      l.categories.reserve(has_categories ? per_thread : 0);
-    }
-  }
+  void begin_update(unsigned threads) { logs.assign(threads, thread_logs{}); }
 
   // After the update: the threads' records become segments of the state's logs.
   void end_update() {
     for (thread_logs& l : logs) {
-      days.log.append(std::move(l.days));
-      orders.log.append(std::move(l.orders));
-      channels.log.append(std::move(l.channels));
-      categories.log.append(std::move(l.categories));
-      series.append(std::move(l.series));
+      l.days.move_into(days.log);
+      l.orders.move_into(orders.log);
+      l.channels.move_into(channels.log);
+      l.categories.move_into(categories.log);
+      l.series.move_into(series);
     }
     logs.clear();
     stages.clear();
@@ -694,7 +682,7 @@ void profile_state::update(const std::vector<transactions>& batches) {
   std::vector<impl::piece> chunk;
   std::int64_t chunk_size = 0;
   s.compact_logs(threads);
-  s.begin_update(static_cast<std::size_t>(total), threads);
+  s.begin_update(threads);
   for (std::size_t i = 0; i < batches.size(); ++i) {
     for (std::int64_t r = 0; r < batches[i].rows();) {
       const std::int64_t take = std::min(batches[i].rows() - r, chunk_rows - chunk_size);
@@ -744,8 +732,7 @@ profile profile_state::finish() const {
 
   const std::vector<std::uint32_t> order = s.customers.sorted_order();
   const std::size_t n = order.size();
-  std::vector<std::uint32_t> rank(n);
-  for (std::size_t r = 0; r < n; ++r) rank[order[r]] = static_cast<std::uint32_t>(r);
+  const unsigned threads = thread_count(s.config, n);
 
   // Keys, in ascending order.
   p.customer.is_string = s.customers.key_kind() == key_dictionary::kind::string;
@@ -758,7 +745,9 @@ profile profile_state::finish() const {
     }
   } else {
     p.customer.ints.resize(n);
-    for (std::size_t r = 0; r < n; ++r) p.customer.ints[r] = s.customers.int_at(order[r]);
+    detail::for_row_blocks(n, threads, [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t r = lo; r < hi; ++r) p.customer.ints[r] = s.customers.int_at(order[r]);
+    });
   }
 
   p.first_purchase.resize(n);
@@ -766,7 +755,6 @@ profile profile_state::finish() const {
   p.recency.resize(n);
   p.tenure.resize(n);
   p.frequency.assign(n, 0);
-  p.purchase_days.assign(n, 0);
   p.transactions.resize(n);
   p.returns.assign(n, 0);
   p.monetary.resize(n);
@@ -774,7 +762,10 @@ profile profile_state::finish() const {
   p.returns_value.resize(n);
   p.average_order_value.resize(n);
   if (s.has_quantity) p.quantity.resize(n);
-  for (std::size_t r = 0; r < n; ++r) {
+  // Rows are independent: filled on all threads (customers are read in key order, that is
+  // at random, so the reads' cache misses overlap across threads).
+  detail::for_row_blocks(n, threads, [&](std::size_t lo, std::size_t hi) {
+  for (std::size_t r = lo; r < hi; ++r) {
     const customer_agg& g = s.aggs[order[r]];
     const bool bought = g.purchase_lines > 0;
     p.first_purchase[r] = bought ? g.first_purchase : no_day;
@@ -791,67 +782,62 @@ profile profile_state::finish() const {
       p.returns[r] = g.return_lines;
     }
   }
+  });
 
   // Distinct counts: group each log by customer and count its distinct records.
-  const unsigned threads = thread_count(s.config, n);
   // Counted per customer index inside the parallel grouping, then laid out by rank.
+  // Output row of each customer index: groups write their counts straight into place.
+  std::vector<std::uint32_t> rank(n);
+  detail::for_row_blocks(n, threads, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t r = lo; r < hi; ++r) rank[order[r]] = static_cast<std::uint32_t>(r);
+  });
   auto count_distinct = [&](const customer_log<value_record>& log,
                             std::vector<std::int64_t>& purchase,
                             std::vector<std::int64_t>* returns) {
-    std::vector<std::int64_t> buy(n, 0), back(n, 0);
+    purchase.assign(n, 0);
+    if (returns) returns->assign(n, 0);
     detail::for_each_customer_group<value_record>(
         log.segments(), n, threads,
         [&](std::size_t c, const value_record* first, const value_record* last) {
-          for (const value_record* r = first; r != last; ++r) {
-            ++(r->flag == purchase_flag ? buy : back)[c];
-          }
+          std::int64_t buy = 0, back = 0;
+          for (const value_record* r = first; r != last; ++r) ++(r->flag == purchase_flag ? buy : back);
+          purchase[rank[c]] = buy;
+          if (returns) (*returns)[rank[c]] = back;
         });
-    purchase.resize(n);
-    for (std::size_t r = 0; r < n; ++r) purchase[r] = buy[order[r]];
-    if (returns) {
-      returns->resize(n);
-      for (std::size_t r = 0; r < n; ++r) (*returns)[r] = back[order[r]];
-    }
   };
   // Purchase days: their number, the day before the last, and the median gap between them.
-  {
-    std::vector<std::int64_t> count(n, 0);
-    std::vector<std::int32_t> previous(n, no_day);
-    std::vector<double> median(n, std::numeric_limits<double>::quiet_NaN());
-    detail::for_each_customer_group<value_record>(
-        s.days.log.segments(), n, threads,
-        [&](std::size_t c, const value_record* first, const value_record* last) {
-          const std::ptrdiff_t k = last - first;  // distinct days, ascending
-          count[c] = k;
-          if (k < 2) return;
-          previous[c] = static_cast<std::int32_t>(first[k - 2].value);
-          std::vector<std::int64_t> gaps(static_cast<std::size_t>(k - 1));
-          for (std::ptrdiff_t i = 1; i < k; ++i) gaps[static_cast<std::size_t>(i - 1)] = first[i].value - first[i - 1].value;
-          const std::size_t m = gaps.size() / 2;
-          std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(m), gaps.end());
-          double med = static_cast<double>(gaps[m]);
-          if (gaps.size() % 2 == 0) {
-            med = (med + static_cast<double>(*std::max_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(m)))) / 2.0;
-          }
-          median[c] = med;
-        });
-    p.purchase_days.resize(n);
-    p.previous_purchase.resize(n);
-    p.median_gap.resize(n);
-    for (std::size_t r = 0; r < n; ++r) {
-      p.purchase_days[r] = count[order[r]];
-      p.previous_purchase[r] = previous[order[r]];
-      p.median_gap[r] = median[order[r]];
-    }
-  }
+  p.purchase_days.assign(n, 0);
+  p.previous_purchase.assign(n, no_day);
+  p.median_gap.assign(n, std::numeric_limits<double>::quiet_NaN());
+  detail::for_each_customer_group<value_record>(
+      s.days.log.segments(), n, threads,
+      [&](std::size_t c, const value_record* first, const value_record* last) {
+        const std::ptrdiff_t k = last - first;  // distinct days, ascending
+        const std::uint32_t r = rank[c];
+        p.purchase_days[r] = k;
+        if (k < 2) return;
+        p.previous_purchase[r] = static_cast<std::int32_t>(first[k - 2].value);
+        thread_local std::vector<std::int64_t> gaps;  // reused: no allocation per customer
+        gaps.resize(static_cast<std::size_t>(k - 1));
+        for (std::ptrdiff_t i = 1; i < k; ++i) gaps[static_cast<std::size_t>(i - 1)] = first[i].value - first[i - 1].value;
+        const std::size_t m = gaps.size() / 2;
+        std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(m), gaps.end());
+        double med = static_cast<double>(gaps[m]);
+        if (gaps.size() % 2 == 0) {
+          med = (med + static_cast<double>(*std::max_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(m)))) / 2.0;
+        }
+        p.median_gap[r] = med;
+      });
   if (s.has_orders) count_distinct(s.orders.log, p.frequency, &p.returns);
   if (s.has_channels) count_distinct(s.channels.log, p.channels, nullptr);
   if (s.has_categories) count_distinct(s.categories.log, p.categories, nullptr);
-  for (std::size_t r = 0; r < n; ++r) {
-    p.average_order_value[r] = p.frequency[r] > 0
-                                   ? p.monetary[r] / static_cast<double>(p.frequency[r])
-                                   : std::numeric_limits<double>::quiet_NaN();
-  }
+  detail::for_row_blocks(n, threads, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t r = lo; r < hi; ++r) {
+      p.average_order_value[r] = p.frequency[r] > 0
+                                     ? p.monetary[r] / static_cast<double>(p.frequency[r])
+                                     : std::numeric_limits<double>::quiet_NaN();
+    }
+  });
 
   // Spend series: closed buckets plus every customer's open one, grouped by customer and
   // laid out in output order.

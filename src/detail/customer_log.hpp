@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -136,22 +137,49 @@ template <class Record, class OnGroup>
 void for_each_customer_group(const std::vector<const std::vector<Record>*>& segments,
                              std::size_t customers, unsigned threads, OnGroup on_group) {
   const std::size_t blocks = customer_blocks(customers);
-  std::vector<std::int64_t> block_start(blocks + 1, 0);
-  std::size_t total = 0;
-  for (const auto* seg : segments) {
-    total += seg->size();
-    for (const Record& r : *seg) ++block_start[(r.customer >> customer_block_shift) + 1];
-  }
-  for (std::size_t b = 0; b < blocks; ++b) block_start[b + 1] += block_start[b];
-  std::vector<Record> by_block(total);
-  {
-    std::vector<std::int64_t> fill(block_start.begin(), block_start.end() - 1);
-    for (const auto* seg : segments) {
-      for (const Record& r : *seg) {
-        by_block[static_cast<std::size_t>(fill[r.customer >> customer_block_shift]++)] = r;
-      }
+  // Level 1, on `threads` threads: thread t takes a contiguous share of the records (in
+  // segment order), counts them per block, then copies them to its place in the block, so
+  // a block holds its records in log order, as one thread would have put them.
+  std::vector<std::size_t> seg_start(segments.size() + 1, 0);
+  for (std::size_t i = 0; i < segments.size(); ++i) seg_start[i + 1] = seg_start[i] + segments[i]->size();
+  const std::size_t total = seg_start.back();
+  const unsigned parts = threads_for(total / (std::size_t{1} << 16) + 1, threads);
+  // Calls f(record) for the records at positions [from, to) of the concatenated segments.
+  auto for_range = [&](std::size_t from, std::size_t to, auto f) {
+    std::size_t i = static_cast<std::size_t>(
+        std::upper_bound(seg_start.begin(), seg_start.end(), from) - seg_start.begin() - 1);
+    for (; i < segments.size() && seg_start[i] < to; ++i) {
+      const Record* data = segments[i]->data();
+      const std::size_t a = std::max(from, seg_start[i]) - seg_start[i];
+      const std::size_t b = std::min(to, seg_start[i + 1]) - seg_start[i];
+      for (std::size_t k = a; k < b; ++k) f(data[k]);
     }
+  };
+  std::vector<std::vector<std::int64_t>> fill(parts, std::vector<std::int64_t>(blocks, 0));
+  run_on_threads(parts, [&](unsigned t) {
+    std::vector<std::int64_t>& count = fill[t];
+    for_range(total * t / parts, total * (t + 1) / parts,
+              [&](const Record& r) { ++count[r.customer >> customer_block_shift]; });
+  });
+  std::vector<std::int64_t> block_start(blocks + 1, 0);
+  for (std::size_t b = 0; b < blocks; ++b) {
+    std::int64_t at = block_start[b];
+    for (unsigned t = 0; t < parts; ++t) {
+      const std::int64_t here = fill[t][b];
+      fill[t][b] = at;  // where thread t's records of block b begin
+      at += here;
+    }
+    block_start[b + 1] = at;
   }
+  // Left uninitialized: every slot is written below, and its pages are first touched there,
+  // by the threads that fill them.
+  std::unique_ptr<Record[]> by_block(new Record[total]);
+  run_on_threads(parts, [&](unsigned t) {
+    std::vector<std::int64_t>& at = fill[t];
+    for_range(total * t / parts, total * (t + 1) / parts, [&](const Record& r) {
+      by_block[static_cast<std::size_t>(at[r.customer >> customer_block_shift]++)] = r;
+    });
+  });
   constexpr std::size_t block_size = std::size_t{1} << customer_block_shift;
   std::vector<std::vector<Record>> scratch(std::max(1u, threads));
   parallel_blocks(blocks, threads, [&](std::size_t b, unsigned t) {
@@ -288,6 +316,36 @@ class customer_log {
   std::size_t size_ = 0;
   std::size_t min_compact_;
   std::size_t next_compact_;
+};
+
+// Where one thread appends records during an update: fixed segments of 2^20 records that
+// are never reallocated (a full one is set aside and a new one begun), so a large update
+// neither copies its records nor reserves memory it does not use. The segments then join a
+// customer_log in order.
+template <class Record>
+class log_writer {
+ public:
+  static constexpr std::size_t segment_records = std::size_t{1} << 20;
+
+  void push_back(const Record& r) {
+    if (current_.size() == current_.capacity()) roll();
+    current_.push_back(r);
+  }
+  void move_into(customer_log<Record>& log) {
+    for (std::vector<Record>& s : full_) log.append(std::move(s));
+    log.append(std::move(current_));
+    full_.clear();
+  }
+
+ private:
+  void roll() {
+    if (!current_.empty()) full_.push_back(std::move(current_));
+    current_ = std::vector<Record>();
+    current_.reserve(segment_records);
+  }
+
+  std::vector<Record> current_;
+  std::vector<std::vector<Record>> full_;
 };
 
 }  // namespace tierkit::detail

@@ -94,3 +94,31 @@ TEST_CASE("strided blocks always go to the same thread; handed-out blocks run on
                   }),
                   std::runtime_error);
 }
+
+TEST_CASE("a log writer keeps records in order across its fixed segments") {
+  log_writer<value_record> w;
+  const std::size_t n = log_writer<value_record>::segment_records * 2 + 5;
+  for (std::size_t i = 0; i < n; ++i) {
+    w.push_back(value_record{static_cast<std::uint32_t>(i % 7), 0, static_cast<std::int64_t>(i)});
+  }
+  customer_log<value_record> log(std::size_t{1} << 40);
+  w.move_into(log);
+  CHECK(log.size() == n);
+  const auto segs = log.segments();
+  CHECK(segs.size() == 3);  // two full segments and the current one
+  std::int64_t expect = 0;
+  for (const auto* s : segs) {
+    for (const value_record& r : *s) CHECK(r.value == expect++);
+  }
+  // Grouping sees each customer's records in write order, so they need no sorting.
+  std::vector<std::int64_t> last(7, -1);
+  std::size_t seen = 0;
+  for_each_customer_group<value_record>(segs, 7, 2, [&](std::size_t c, const value_record* f, const value_record* l) {
+    for (; f != l; ++f, ++seen) {
+      CHECK(f->customer == c);
+      CHECK(f->value > last[c]);
+      last[c] = f->value;
+    }
+  });
+  CHECK(seen == n);
+}
