@@ -100,25 +100,28 @@ class customer_aggs {
 };
 
 // Distinct values of an optional column per customer: the dictionary of its string values
-// (unused for integer values) and the log of (customer, flag, value) records.
+// (unused for integer values) and the logs of (customer, value) records, values on purchase
+// lines and (orders only) on return lines apart, so that each log of data in time order
+// with increasing order ids arrives sorted.
 struct distinct_log {
   key_dictionary strings;
-  customer_log<value_record> log;
+  customer_log<value_record> log;         // values on purchase lines
+  customer_log<value_record> return_log;  // values on return lines
 
   void append(const distinct_log& o, const std::vector<std::uint32_t>& cmap) {
-    if (o.strings.size() > 0) {
-      const std::vector<std::uint32_t> vmap = strings.absorb(o.strings);
-      log.append(o.log, [&](value_record r) {
-        r.customer = cmap[r.customer];
-        r.value = vmap[static_cast<std::size_t>(r.value)];
-        return r;
-      });
-    } else {
-      log.append(o.log, [&](value_record r) {
-        r.customer = cmap[r.customer];
-        return r;
-      });
-    }
+    const std::vector<std::uint32_t> vmap =
+        o.strings.size() > 0 ? strings.absorb(o.strings) : std::vector<std::uint32_t>{};
+    auto remap = [&](value_record r) {
+      r.customer = cmap[r.customer];
+      if (!vmap.empty()) r.value = vmap[static_cast<std::size_t>(r.value)];
+      return r;
+    };
+    log.append(o.log, remap);
+    return_log.append(o.return_log, remap);
+  }
+  void maybe_compact(std::size_t customers, unsigned threads) {
+    log.maybe_compact(customers, threads);
+    return_log.maybe_compact(customers, threads);
   }
 };
 
@@ -180,7 +183,7 @@ struct profile_state::impl {
   key_dictionary customers;
   customer_aggs aggs;
   distinct_log days;        // purchase days: (customer, 0, day)
-  distinct_log orders;      // (customer, purchase_flag | return_flag, order)
+  distinct_log orders;      // purchase orders in log, return orders in return_log
   distinct_log channels;    // purchase lines: (customer, 0, channel)
   distinct_log categories;  // purchase lines: (customer, 0, category)
   customer_log<amount_record> series;  // closed (customer, period, net) buckets
@@ -250,7 +253,7 @@ struct profile_state::impl {
   };
   // Records one thread appends while aggregating blocks of a chunk.
   struct thread_logs {
-    detail::log_writer<value_record> days, orders, channels, categories;
+    detail::log_writer<value_record> days, orders, return_orders, channels, categories;
     detail::log_writer<amount_record> series;
   };
   struct piece {  // rows [begin, end) of batch `batch`
@@ -298,6 +301,7 @@ struct profile_state::impl {
     for (thread_logs& l : logs) {
       l.days.move_into(days.log);
       l.orders.move_into(orders.log);
+      l.return_orders.move_into(orders.return_log);
       l.channels.move_into(channels.log);
       l.categories.move_into(categories.log);
       l.series.move_into(series);
@@ -530,7 +534,7 @@ struct profile_state::impl {
         if (r.order != g.last_order || flag != g.last_order_flag) {
           g.last_order = r.order;
           g.last_order_flag = flag;
-          out.orders.push_back(value_record{c, flag, r.order});
+          (purchase ? out.orders : out.return_orders).push_back(value_record{c, 0, r.order});
         }
       }
       if (extra) {
@@ -556,10 +560,10 @@ struct profile_state::impl {
   // once, in finish().
   void compact_logs(unsigned threads) {
     const std::size_t n = customers.size();
-    days.log.maybe_compact(n, threads);
-    orders.log.maybe_compact(n, threads);
-    channels.log.maybe_compact(n, threads);
-    categories.log.maybe_compact(n, threads);
+    days.maybe_compact(n, threads);
+    orders.maybe_compact(n, threads);
+    channels.maybe_compact(n, threads);
+    categories.maybe_compact(n, threads);
     series.maybe_compact(n, threads);
   }
 
@@ -791,18 +795,12 @@ profile profile_state::finish() const {
   detail::for_row_blocks(n, threads, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t r = lo; r < hi; ++r) rank[order[r]] = static_cast<std::uint32_t>(r);
   });
-  auto count_distinct = [&](const customer_log<value_record>& log,
-                            std::vector<std::int64_t>& purchase,
-                            std::vector<std::int64_t>* returns) {
-    purchase.assign(n, 0);
-    if (returns) returns->assign(n, 0);
+  auto count_distinct = [&](const customer_log<value_record>& log, std::vector<std::int64_t>& out) {
+    out.assign(n, 0);
     detail::for_each_customer_group<value_record>(
         log.segments(), n, threads,
         [&](std::size_t c, const value_record* first, const value_record* last) {
-          std::int64_t buy = 0, back = 0;
-          for (const value_record* r = first; r != last; ++r) ++(r->flag == purchase_flag ? buy : back);
-          purchase[rank[c]] = buy;
-          if (returns) (*returns)[rank[c]] = back;
+          out[rank[c]] = last - first;
         });
   };
   // Purchase days: their number, the day before the last, and the median gap between them.
@@ -828,9 +826,12 @@ profile profile_state::finish() const {
         }
         p.median_gap[r] = med;
       });
-  if (s.has_orders) count_distinct(s.orders.log, p.frequency, &p.returns);
-  if (s.has_channels) count_distinct(s.channels.log, p.channels, nullptr);
-  if (s.has_categories) count_distinct(s.categories.log, p.categories, nullptr);
+  if (s.has_orders) {
+    count_distinct(s.orders.log, p.frequency);
+    count_distinct(s.orders.return_log, p.returns);
+  }
+  if (s.has_channels) count_distinct(s.channels.log, p.channels);
+  if (s.has_categories) count_distinct(s.categories.log, p.categories);
   detail::for_row_blocks(n, threads, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t r = lo; r < hi; ++r) {
       p.average_order_value[r] = p.frequency[r] > 0
