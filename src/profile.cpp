@@ -171,6 +171,29 @@ key_dictionary::kind first_kind(const std::vector<transactions>& batches,
   return kind_of(batches.front().*member);
 }
 
+// Before the first rows of a state: when every batch holds plain integer customer keys
+// whose range is narrow (at most half a key per row, and at least 65,536 keys), the
+// dictionary indexes them by a direct table instead of hashing (customer numbers 1..N:
+// 4 bytes per possible key instead of a 16-byte slot, one memory access per lookup).
+void expect_customer_range(key_dictionary& d, const std::vector<transactions>& batches,
+                           std::int64_t rows) {
+  if (d.size() != 0) return;
+  std::int64_t lo = std::numeric_limits<std::int64_t>::max();
+  std::int64_t hi = std::numeric_limits<std::int64_t>::min();
+  for (const transactions& b : batches) {
+    const column_view& c = b.customer;
+    if (c.type == data_type::dictionary || is_string_like(c.type)) return;
+    detail::with_int_values(c, [&](const auto* v) {
+      for (std::int64_t i = 0; i < c.length; ++i) {
+        const auto k = static_cast<std::int64_t>(v[i]);
+        lo = std::min(lo, k);
+        hi = std::max(hi, k);
+      }
+    });
+  }
+  d.expect_int_range(lo, hi, std::max<std::uint64_t>(std::uint64_t{1} << 16, static_cast<std::uint64_t>(rows) / 2));
+}
+
 bool same_zone(const time_zone& a, const time_zone& b) {
   return a.name() == b.name() && a.initial_offset() == b.initial_offset() &&
          a.transitions() == b.transitions() && a.offsets() == b.offsets();
@@ -686,6 +709,7 @@ void profile_state::update(const std::vector<transactions>& batches) {
   std::vector<impl::piece> chunk;
   std::int64_t chunk_size = 0;
   s.compact_logs(threads);
+  expect_customer_range(s.customers, batches, total);
   s.begin_update(threads);
   for (std::size_t i = 0; i < batches.size(); ++i) {
     for (std::int64_t r = 0; r < batches[i].rows();) {

@@ -21,14 +21,42 @@ void key_dictionary::require_kind(kind k, const char* what) {
   }
 }
 
-std::uint32_t key_dictionary::claim(std::size_t i, std::uint64_t h) {
+std::uint32_t key_dictionary::next_index() {
   if (size_ >= no_index - 1) {
     throw invalid_input("tierkit: more than 4,294,967,294 distinct keys in one column");
   }
-  const auto index = static_cast<std::uint32_t>(size_++);
+  return static_cast<std::uint32_t>(size_++);
+}
+
+std::uint32_t key_dictionary::claim(std::size_t i, std::uint64_t h) {
+  const std::uint32_t index = next_index();
   slots_[i] = slot{h, index};
   if (2 * size_ > slots_.size()) grow();
   return index;
+}
+
+void key_dictionary::expect_int_range(std::int64_t lo, std::int64_t hi, std::uint64_t max_span) {
+  if (size_ != 0 || kind_ == kind::string || hi < lo) return;
+  const std::uint64_t span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo) + 1;
+  if (span == 0 || span > max_span) return;
+  direct_on_ = true;
+  base_ = lo;
+  direct_table_.assign(span, no_index);
+}
+
+void key_dictionary::leave_direct() {
+  direct_on_ = false;
+  direct_table_ = std::vector<std::uint32_t>();
+  std::size_t cap = 16;
+  while (cap < 2 * size_ + 2) cap *= 2;
+  slots_.assign(cap, slot{});
+  mask_ = cap - 1;
+  for (std::uint32_t j = 0; j < size_; ++j) {
+    const auto k = static_cast<std::uint64_t>(ints_[j]);
+    std::size_t i = mix64(k) & mask_;
+    while (slots_[i].index != no_index) i = (i + 1) & mask_;
+    slots_[i] = slot{k, j};
+  }
 }
 
 void key_dictionary::grow() {

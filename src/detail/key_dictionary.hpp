@@ -22,14 +22,38 @@ class key_dictionary {
   // Fixes the kind on first use; throws schema_error naming `what` on a mismatch.
   void require_kind(kind k, const char* what);
 
+  // Integer keys known to lie in [lo, hi] (a column's range, before any insert): when the
+  // range is at most `max_span` keys, they are indexed by a direct table of 4 bytes per
+  // possible key instead of hashing (compact ids: customer numbers 1..N). A key outside
+  // the range later moves the dictionary to hashing for good.
+  void expect_int_range(std::int64_t lo, std::int64_t hi, std::uint64_t max_span);
+  bool direct() const noexcept { return direct_on_; }
+
   // Starts loading the slot where `key` would live (software prefetch: lookups of a block
   // of rows then overlap their cache misses instead of waiting for each in turn).
   void prefetch(std::int64_t key) const noexcept {
+    if (direct_on_) {
+      const std::uint64_t d = static_cast<std::uint64_t>(key) - static_cast<std::uint64_t>(base_);
+      if (d < direct_table_.size()) __builtin_prefetch(&direct_table_[d]);
+      return;
+    }
     __builtin_prefetch(&slots_[mix64(static_cast<std::uint64_t>(key)) & mask_]);
   }
 
   // Integer slots hold the key itself in `hash` (one memory access per probe).
   std::uint32_t insert(std::int64_t key) {
+    if (direct_on_) {
+      const std::uint64_t d = static_cast<std::uint64_t>(key) - static_cast<std::uint64_t>(base_);
+      if (d < direct_table_.size()) {
+        std::uint32_t& at = direct_table_[d];
+        if (at == no_index) {
+          at = next_index();
+          ints_.push_back(key);
+        }
+        return at;
+      }
+      leave_direct();
+    }
     const auto k = static_cast<std::uint64_t>(key);
     std::size_t i = mix64(k) & mask_;
     while (true) {
@@ -59,6 +83,10 @@ class key_dictionary {
   // The index of `key`, or no_index when absent.
   std::uint32_t find(std::int64_t key) const noexcept {
     if (kind_ != kind::integer) return no_index;
+    if (direct_on_) {
+      const std::uint64_t d = static_cast<std::uint64_t>(key) - static_cast<std::uint64_t>(base_);
+      return d < direct_table_.size() ? direct_table_[d] : no_index;
+    }
     const auto k = static_cast<std::uint64_t>(key);
     for (std::size_t i = mix64(k) & mask_;; i = (i + 1) & mask_) {
       const slot& s = slots_[i];
@@ -102,7 +130,9 @@ class key_dictionary {
   }
 
   std::uint32_t claim(std::size_t i, std::uint64_t h);
+  std::uint32_t next_index();  // the next index, checked against the 32-bit limit
   void grow();
+  void leave_direct();  // from the direct table to hashing: every key into the slots
 
   kind kind_ = kind::unset;
   std::size_t size_ = 0;
@@ -110,6 +140,9 @@ class key_dictionary {
   std::vector<slot> slots_ = std::vector<slot>(16);
   std::vector<std::int64_t> ints_;
   std::vector<std::int64_t> offsets_ = {0};
+  bool direct_on_ = false;                  // integer keys indexed by direct_table_
+  std::int64_t base_ = 0;                   // direct_table_[key - base_]
+  std::vector<std::uint32_t> direct_table_;
   std::string chars_;
 };
 

@@ -8,7 +8,6 @@
 #include <numeric>
 #include <vector>
 
-#include "detail/key_dictionary.hpp"
 #include "detail/radix_sort.hpp"
 
 TEST_CASE("the radix sort orders non-negative doubles like std::sort, zeros of both signs included") {
@@ -50,19 +49,4 @@ TEST_CASE("integer keys are ordered by radix within a 2^32 range, ties by index"
   CHECK(tierkit::detail::order_by_int_keys({0, UINT32_MAX}).has_value());
   CHECK(tierkit::detail::order_by_int_keys({std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::max() - 1}).value() == std::vector<std::uint32_t>{1, 0});
   CHECK(tierkit::detail::order_by_int_keys({}).value().empty());
-}
-
-TEST_CASE("a dictionary orders its keys the same by radix and by comparison") {
-  for (const std::int64_t spread : {std::int64_t{1000}, std::int64_t{1} << 50}) {
-    tierkit::detail::key_dictionary d;
-    d.require_kind(tierkit::detail::key_dictionary::kind::integer, "customer");
-    std::uint64_t s = 7;
-    for (int i = 0; i < 3000; ++i) {
-      s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-      d.insert(static_cast<std::int64_t>(s % static_cast<std::uint64_t>(spread)) - spread / 2);
-    }
-    const auto order = d.sorted_order();
-    REQUIRE(order.size() == d.size());
-    for (std::size_t i = 1; i < order.size(); ++i) CHECK(d.int_at(order[i - 1]) < d.int_at(order[i]));
-  }
 }

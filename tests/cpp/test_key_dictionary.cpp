@@ -1,0 +1,72 @@
+// Internals: the dictionary that numbers keys (hash slots, or a direct table for compact
+// integer ranges) and orders them.
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "detail/key_dictionary.hpp"
+
+using tierkit::detail::key_dictionary;
+
+TEST_CASE("a dictionary orders its keys the same by radix and by comparison") {
+  for (const std::int64_t spread : {std::int64_t{1000}, std::int64_t{1} << 50}) {
+    tierkit::detail::key_dictionary d;
+    d.require_kind(tierkit::detail::key_dictionary::kind::integer, "customer");
+    std::uint64_t s = 7;
+    for (int i = 0; i < 3000; ++i) {
+      s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+      d.insert(static_cast<std::int64_t>(s % static_cast<std::uint64_t>(spread)) - spread / 2);
+    }
+    const auto order = d.sorted_order();
+    REQUIRE(order.size() == d.size());
+    for (std::size_t i = 1; i < order.size(); ++i) CHECK(d.int_at(order[i - 1]) < d.int_at(order[i]));
+  }
+}
+
+TEST_CASE("a direct table numbers compact integer keys like hashing, and leaves for hashing on an outside key") {
+  std::mt19937_64 rng(3);
+  for (const bool leave : {false, true}) {
+    key_dictionary direct, hashed;
+    direct.require_kind(key_dictionary::kind::integer, "customer");
+    hashed.require_kind(key_dictionary::kind::integer, "customer");
+    direct.expect_int_range(-50, 9'999, 1 << 16);
+    REQUIRE(direct.direct());
+    std::vector<std::int64_t> keys;
+    for (int i = 0; i < 20000; ++i) keys.push_back(static_cast<std::int64_t>(rng() % 10050) - 50);
+    if (leave) keys.insert(keys.begin() + 7000, {10'000, -51, std::numeric_limits<std::int64_t>::min()});
+    for (const std::int64_t k : keys) CHECK(direct.insert(k) == hashed.insert(k));
+    CHECK(direct.direct() == !leave);
+    CHECK(direct.size() == hashed.size());
+    for (const std::int64_t k : keys) CHECK(direct.find(k) == hashed.find(k));
+    CHECK(direct.find(20'000) == key_dictionary::no_index);
+    CHECK(direct.find(-51) == (leave ? hashed.find(-51) : key_dictionary::no_index));
+    CHECK(direct.sorted_order() == hashed.sorted_order());
+    // Absorbing gives the same numbering either way.
+    key_dictionary other;
+    other.require_kind(key_dictionary::kind::integer, "customer");
+    for (std::int64_t k = 9'990; k < 10'010; ++k) other.insert(k);
+    CHECK(direct.absorb(other) == hashed.absorb(other));
+    CHECK_FALSE(direct.direct());  // 10,000 and above lie outside the table
+  }
+}
+
+TEST_CASE("a direct table is refused for wide ranges, strings and filled dictionaries") {
+  key_dictionary wide;
+  wide.expect_int_range(0, 1 << 20, 1 << 16);
+  CHECK_FALSE(wide.direct());
+  key_dictionary full_range;
+  full_range.expect_int_range(std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(), 1 << 16);
+  CHECK_FALSE(full_range.direct());
+  key_dictionary filled;
+  filled.require_kind(key_dictionary::kind::integer, "customer");
+  filled.insert(5);
+  filled.expect_int_range(0, 10, 1 << 16);
+  CHECK_FALSE(filled.direct());
+  key_dictionary text;
+  text.require_kind(key_dictionary::kind::string, "customer");
+  text.expect_int_range(0, 10, 1 << 16);
+  CHECK_FALSE(text.direct());
+}
