@@ -601,7 +601,7 @@ def check_same(job: str, reference: pd.DataFrame, other: pd.DataFrame, engine: s
     assert len(reference) == len(other), f"{job}/{engine}: {len(other)} customers, " \
                                          f"expected {len(reference)}"
     for c in reference.columns:
-        if c in ("abc_class", "asset_band", "tier"):
+        if c in ("abc_class", "asset_band", "tier") or not pd.api.types.is_numeric_dtype(reference[c]):
             np.testing.assert_array_equal(other[c].astype(str).to_numpy(),
                                           reference[c].astype(str).to_numpy(),
                                           err_msg=f"{job}/{engine}: column {c}")

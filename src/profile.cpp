@@ -274,11 +274,6 @@ struct profile_state::impl {
     std::int64_t channel;
     std::int64_t category;
   };
-  // Records one thread appends while aggregating blocks of a chunk.
-  struct thread_logs {
-    detail::log_writer<value_record> days, orders, return_orders, channels, categories;
-    detail::log_writer<amount_record> series;
-  };
   struct piece {  // rows [begin, end) of batch `batch`
     std::size_t batch;
     std::int64_t begin, end;
@@ -315,23 +310,9 @@ struct profile_state::impl {
     }
   };
   std::vector<stage> stages;      // per thread; reused between chunks
-  std::vector<thread_logs> logs;  // per thread, for the whole of one update
 
-  void begin_update(unsigned threads) { logs.assign(threads, thread_logs{}); }
-
-  // After the update: the threads' records become segments of the state's logs.
-  void end_update() {
-    for (thread_logs& l : logs) {
-      l.days.move_into(days.log);
-      l.orders.move_into(orders.log);
-      l.return_orders.move_into(orders.return_log);
-      l.channels.move_into(channels.log);
-      l.categories.move_into(categories.log);
-      l.series.move_into(series);
-    }
-    logs.clear();
-    stages.clear();
-  }
+  // After the update: the staging buffers go.
+  void end_update() { stages.clear(); }
 
   // Pass 1 for rows [from, to) of the chunk (global positions over `pieces`): decode every
   // column, look customer keys up without inserting, file known rows under their block of
@@ -497,21 +478,26 @@ struct profile_state::impl {
       }
     }
 
-    if (logs.size() < threads) logs.resize(threads);
+    // Blocks are aggregated on all threads; a block's records go to its own part of each
+    // log, so threads never share one.
+    for (auto* log : {&days.log, &orders.log, &orders.return_log, &channels.log, &categories.log}) {
+      log->reserve_customers(customers.size());
+    }
+    series.reserve_customers(customers.size());
     std::size_t all_blocks = 0;
     for (unsigned t = 0; t < decode_threads; ++t) all_blocks = std::max(all_blocks, stages[t].buckets.size());
-    detail::parallel_strided(all_blocks, threads, [&](std::size_t blk, unsigned t) {
+    detail::parallel_blocks(all_blocks, threads, [&](std::size_t blk, unsigned) {
       for (unsigned s = 0; s < decode_threads; ++s) {
         if (blk >= stages[s].buckets.size()) continue;
         aggregate_block(stages[s].buckets[blk], with_extra ? &stages[s].extras[blk] : nullptr,
-                        logs[t], period_of, min_day);
+                        period_of, min_day);
       }
     });
     report.rows_used += used;
   }
 
   void aggregate_block(const std::vector<row_record>& rows, const std::vector<row_extra>* extra,
-                       thread_logs& out, const std::vector<std::int32_t>& period_of,
+                       const std::vector<std::int32_t>& period_of,
                        std::int32_t min_day) {
     const bool series_on = config.spend_series;
     constexpr std::size_t ahead = 16;  // prefetch distance: overlaps the records' cache misses
@@ -533,7 +519,7 @@ struct profile_state::impl {
         g.last_purchase = std::max(g.last_purchase, d);
         if (d != g.last_day) {
           g.last_day = d;
-          out.days.push_back(value_record{c, purchase_flag, d});
+          days.log.push_reserved(value_record{c, purchase_flag, d});
         }
       } else {
         g.returned -= a;
@@ -545,7 +531,7 @@ struct profile_state::impl {
                                    : period_of[static_cast<std::size_t>(d - min_day)];
         if (p != g.open_period) {
           if (g.open_period != no_day) {
-            out.series.push_back(amount_record::make(c, g.open_period, g.open_net));
+            series.push_reserved(amount_record::make(c, g.open_period, g.open_net));
           }
           g.open_period = p;
           g.open_net = 0;
@@ -557,7 +543,7 @@ struct profile_state::impl {
         if (r.order != g.last_order || flag != g.last_order_flag) {
           g.last_order = r.order;
           g.last_order_flag = flag;
-          (purchase ? out.orders : out.return_orders).push_back(value_record{c, 0, r.order});
+          (purchase ? orders.log : orders.return_log).push_reserved(value_record{c, 0, r.order});
         }
       }
       if (extra) {
@@ -566,13 +552,13 @@ struct profile_state::impl {
         if (purchase && has_channels && (!g.has_last_channel || x.channel != g.last_channel)) {
           g.last_channel = x.channel;
           g.has_last_channel = true;
-          out.channels.push_back(value_record{c, purchase_flag, x.channel});
+          channels.log.push_reserved(value_record{c, purchase_flag, x.channel});
         }
         if (purchase && has_categories &&
             (!g.has_last_category || x.category != g.last_category)) {
           g.last_category = x.category;
           g.has_last_category = true;
-          out.categories.push_back(value_record{c, purchase_flag, x.category});
+          categories.log.push_reserved(value_record{c, purchase_flag, x.category});
         }
       }
     }
@@ -710,7 +696,6 @@ void profile_state::update(const std::vector<transactions>& batches) {
   std::int64_t chunk_size = 0;
   s.compact_logs(threads);
   expect_customer_range(s.customers, batches, total);
-  s.begin_update(threads);
   for (std::size_t i = 0; i < batches.size(); ++i) {
     for (std::int64_t r = 0; r < batches[i].rows();) {
       const std::int64_t take = std::min(batches[i].rows() - r, chunk_rows - chunk_size);
@@ -822,7 +807,7 @@ profile profile_state::finish() const {
   auto count_distinct = [&](const customer_log<value_record>& log, std::vector<std::int64_t>& out) {
     out.assign(n, 0);
     detail::for_each_customer_group<value_record>(
-        log.segments(), n, threads,
+        {&log}, n, threads,
         [&](std::size_t c, const value_record* first, const value_record* last) {
           out[rank[c]] = last - first;
         });
@@ -832,7 +817,7 @@ profile profile_state::finish() const {
   p.previous_purchase.assign(n, no_day);
   p.median_gap.assign(n, std::numeric_limits<double>::quiet_NaN());
   detail::for_each_customer_group<value_record>(
-      s.days.log.segments(), n, threads,
+      {&s.days.log}, n, threads,
       [&](std::size_t c, const value_record* first, const value_record* last) {
         const std::ptrdiff_t k = last - first;  // distinct days, ascending
         const std::uint32_t r = rank[c];
@@ -867,15 +852,14 @@ profile profile_state::finish() const {
   // Spend series: closed buckets plus every customer's open one, grouped by customer and
   // laid out in output order.
   if (s.config.spend_series) {
-    std::vector<amount_record> open;
+    customer_log<amount_record> open;
     for (std::size_t c = 0; c < s.aggs.size(); ++c) {
       const customer_agg& g = s.aggs[c];
       if (g.open_period != no_day) {
-        open.push_back(amount_record::make(static_cast<std::uint32_t>(c), g.open_period, g.open_net));
+        open.push(amount_record::make(static_cast<std::uint32_t>(c), g.open_period, g.open_net));
       }
     }
-    std::vector<const std::vector<amount_record>*> all = s.series.segments();
-    all.push_back(&open);
+    const std::vector<const customer_log<amount_record>*> all{&s.series, &open};
     const auto g = detail::group_by_customer(all, n, threads);
     p.series_offsets.resize(n + 1);
     p.series_offsets[0] = 0;

@@ -3,11 +3,12 @@
 //
 // Hash sets of (customer, value) pairs cost a cache miss per row and are as expensive to
 // merge as to build. Instead, the kernel appends records (sequential writes; a per-customer
-// "last value" cache in the customer's own aggregate skips most repeats), and a log is
-// deduplicated by grouping on customer: a radix pass into blocks of customers, then, per
-// block and in cache, a counting sort on the customer and a sort of each customer's few
-// records. Merging two states appends one log to the other. Logs compact themselves when
-// they grow, so memory stays proportional to the distinct pairs.
+// "last value" cache in the customer's own aggregate skips most repeats) to the log of the
+// customer's block of 4096 customers, and a log is deduplicated by grouping on customer,
+// block by block in cache: a counting sort on the customer, and a sort of a customer's few
+// records when they did not arrive in order. Merging two states appends one log to the
+// other. Logs compact themselves when they grow, so memory stays proportional to the
+// distinct pairs.
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -69,18 +70,6 @@ void parallel_blocks(std::size_t blocks, unsigned threads, F f) {
   });
 }
 
-// Runs f(block, thread) for every block in [0, blocks) on `threads` threads, thread t
-// taking blocks t, t + threads, ...: a block always goes to the same thread, so the records
-// a thread logs for a customer over many chunks form one run, in input order (sorted
-// already when the input is in time order). Rethrows the first exception.
-template <class F>
-void parallel_strided(std::size_t blocks, unsigned threads, F f) {
-  const unsigned n = threads_for(blocks, threads);
-  run_on_threads(n, [&](unsigned t) {
-    for (std::size_t b = t; b < blocks; b += n) f(b, t);
-  });
-}
-
 // (customer, flag, value): a distinct-count record. flag separates kinds counted apart
 // (purchase orders from return orders).
 struct value_record {
@@ -119,7 +108,7 @@ struct amount_record {
 };
 
 // Records grouped by customer: customer c's distinct (merged) records are
-// records[begin[c], end[c]), sorted. Groups are laid out in customer order with gaps.
+// records[begin[c], end[c]), sorted, in customer order.
 template <class Record>
 struct grouped_records {
   std::vector<Record> records;
@@ -127,225 +116,196 @@ struct grouped_records {
   std::vector<std::int64_t> end;
 };
 
-// Groups the records of `segments` by customer (indices below `customers`) and calls
-// on_group(customer, first, last) once per customer with its records sorted and merged
-// (value_record keeps one of equal records, amount_record sums them); customers without
-// records get first == last. Two radix levels: records go to their block of customers (few,
-// sequential output streams), then each block is counting-sorted on its customers in
-// cache. Blocks run on `threads` threads; on_group must only touch its customer's data.
-template <class Record, class OnGroup>
-void for_each_customer_group(const std::vector<const std::vector<Record>*>& segments,
-                             std::size_t customers, unsigned threads, OnGroup on_group) {
-  const std::size_t blocks = customer_blocks(customers);
-  // Level 1, on `threads` threads: thread t takes a contiguous share of the records (in
-  // segment order), counts them per block, then copies them to its place in the block, so
-  // a block holds its records in log order, as one thread would have put them.
-  std::vector<std::size_t> seg_start(segments.size() + 1, 0);
-  for (std::size_t i = 0; i < segments.size(); ++i) seg_start[i + 1] = seg_start[i] + segments[i]->size();
-  const std::size_t total = seg_start.back();
-  const unsigned parts = threads_for(total / (std::size_t{1} << 16) + 1, threads);
-  // Calls f(record) for the records at positions [from, to) of the concatenated segments.
-  auto for_range = [&](std::size_t from, std::size_t to, auto f) {
-    std::size_t i = static_cast<std::size_t>(
-        std::upper_bound(seg_start.begin(), seg_start.end(), from) - seg_start.begin() - 1);
-    for (; i < segments.size() && seg_start[i] < to; ++i) {
-      const Record* data = segments[i]->data();
-      const std::size_t a = std::max(from, seg_start[i]) - seg_start[i];
-      const std::size_t b = std::min(to, seg_start[i + 1]) - seg_start[i];
-      for (std::size_t k = a; k < b; ++k) f(data[k]);
-    }
-  };
-  std::vector<std::vector<std::int64_t>> fill(parts, std::vector<std::int64_t>(blocks, 0));
-  run_on_threads(parts, [&](unsigned t) {
-    std::vector<std::int64_t>& count = fill[t];
-    for_range(total * t / parts, total * (t + 1) / parts,
-              [&](const Record& r) { ++count[r.customer >> customer_block_shift]; });
-  });
-  std::vector<std::int64_t> block_start(blocks + 1, 0);
-  for (std::size_t b = 0; b < blocks; ++b) {
-    std::int64_t at = block_start[b];
-    for (unsigned t = 0; t < parts; ++t) {
-      const std::int64_t here = fill[t][b];
-      fill[t][b] = at;  // where thread t's records of block b begin
-      at += here;
-    }
-    block_start[b + 1] = at;
-  }
-  // Left uninitialized: every slot is written below, and its pages are first touched there,
-  // by the threads that fill them.
-  std::unique_ptr<Record[]> by_block(new Record[total]);
-  run_on_threads(parts, [&](unsigned t) {
-    std::vector<std::int64_t>& at = fill[t];
-    for_range(total * t / parts, total * (t + 1) / parts, [&](const Record& r) {
-      by_block[static_cast<std::size_t>(at[r.customer >> customer_block_shift]++)] = r;
-    });
-  });
-  constexpr std::size_t block_size = std::size_t{1} << customer_block_shift;
-  std::vector<std::vector<Record>> scratch(std::max(1u, threads));
-  parallel_blocks(blocks, threads, [&](std::size_t b, unsigned t) {
-    const std::size_t first_customer = b << customer_block_shift;
-    if (first_customer >= customers) return;
-    const std::size_t n_cust = std::min(block_size, customers - first_customer);
-    const std::int64_t lo = block_start[b], hi = block_start[b + 1];
-    std::vector<Record>& out = scratch[t];
-    out.resize(static_cast<std::size_t>(hi - lo));
-    std::vector<std::int64_t> start(n_cust + 1, 0);
-    for (std::int64_t k = lo; k < hi; ++k) {
-      ++start[by_block[static_cast<std::size_t>(k)].customer - first_customer + 1];
-    }
-    for (std::size_t c = 0; c < n_cust; ++c) start[c + 1] += start[c];
-    std::vector<std::int64_t> fill(start.begin(), start.end() - 1);
-    for (std::int64_t k = lo; k < hi; ++k) {
-      const Record& r = by_block[static_cast<std::size_t>(k)];
-      out[static_cast<std::size_t>(fill[r.customer - first_customer]++)] = r;
-    }
-    for (std::size_t c = 0; c < n_cust; ++c) {
-      Record* first = out.data() + start[c];
-      Record* last = out.data() + start[c + 1];
-      if (first != last) {
-        // Logs of data in time order arrive sorted (days, increasing order ids): check first.
-        if (!std::is_sorted(first, last)) std::sort(first, last);
-        Record* kept = first;
-        for (Record* it = first + 1; it != last; ++it) {
-          if (it->same(*kept)) {
-            kept->absorb(*it);
-          } else {
-            *++kept = *it;
-          }
-        }
-        last = kept + 1;
-      }
-      on_group(first_customer + c, first, last);
-    }
-  });
-}
-
-// The grouped records themselves: customer c's merged records are
-// records[begin[c], end[c]), in customer order.
-template <class Record>
-grouped_records<Record> group_by_customer(const std::vector<const std::vector<Record>*>& segments,
-                                          std::size_t customers, unsigned threads) {
-  grouped_records<Record> g;
-  g.begin.assign(customers, 0);
-  g.end.assign(customers, 0);
-  std::size_t total = 0;
-  for (const auto* seg : segments) total += seg->size();
-  g.records.resize(total);
-  // Customers' raw record counts bound their merged counts: lay groups out at the raw
-  // offsets (gaps where records merged).
-  std::vector<std::int64_t> raw(customers + 1, 0);
-  for (const auto* seg : segments) {
-    for (const Record& r : *seg) ++raw[r.customer + 1];
-  }
-  for (std::size_t c = 0; c < customers; ++c) raw[c + 1] += raw[c];
-  for_each_customer_group<Record>(segments, customers, threads,
-                                  [&](std::size_t c, const Record* first, const Record* last) {
-    const std::int64_t at = raw[c];
-    std::copy(first, last, g.records.begin() + at);
-    g.begin[c] = at;
-    g.end[c] = at + (last - first);
-  });
-  return g;
-}
-
-// A log of records in segments (a thread's records move in whole, without a copy). It
-// compacts itself (groups by customer and merges) once it has grown to twice its last
-// compacted size, and at least to `min_compact` records.
+// A log of records filed by block of customers as they arrive: block b holds the records
+// of customers [b * 4096, (b + 1) * 4096), in arrival order, in segments that grow from
+// 256 to 8,192 records and are never reallocated. Grouping a block then needs no pass over
+// the other blocks' records, and memory is only what the records take. Different blocks
+// may be written from different threads at once (after reserve_customers); one block from
+// one thread at a time. Logs compact themselves when they grow (merging repeats), so
+// memory stays proportional to the distinct records.
 template <class Record>
 class customer_log {
  public:
+  using segments = std::vector<std::vector<Record>>;
   // Compacting costs a pass over the log; below this size it is not worth it.
   static constexpr std::size_t default_min_compact = std::size_t{1} << 24;
+  static constexpr std::size_t first_segment = 256, max_segment = std::size_t{1} << 13;
 
   explicit customer_log(std::size_t min_compact = default_min_compact)
       : min_compact_(min_compact), next_compact_(min_compact) {}
 
-  // The segments, as the list group_by_customer reads.
-  std::vector<const std::vector<Record>*> segments() const {
-    std::vector<const std::vector<Record>*> out;
-    for (const auto& s : segments_) out.push_back(&s);
-    return out;
+  std::size_t blocks() const noexcept { return blocks_.size(); }
+  // Block b's segments (empty when the log has no such block).
+  const segments& block(std::size_t b) const noexcept {
+    static const segments none;
+    return b < blocks_.size() ? blocks_[b] : none;
   }
-  std::size_t size() const noexcept { return size_; }
-
-  void push(const Record& r) {
-    if (segments_.empty()) segments_.emplace_back();
-    segments_.back().push_back(r);
-    ++size_;
-  }
-  // Takes `more` as a new segment (leaving it empty).
-  void append(std::vector<Record>&& more) {
-    if (more.empty()) return;
-    size_ += more.size();
-    segments_.push_back(std::move(more));
-    more = std::vector<Record>();
-  }
-
-  // Compacts when due; `customers` bounds the customer indices.
-  void maybe_compact(std::size_t customers, unsigned threads) {
-    if (size_ >= next_compact_) compact(customers, threads);
-  }
-  void compact(std::size_t customers, unsigned threads) {
-    grouped_records<Record> g = group_by_customer(segments(), customers, threads);
-    std::vector<Record> packed;
-    std::size_t kept = 0;
-    for (std::size_t c = 0; c < customers; ++c) kept += static_cast<std::size_t>(g.end[c] - g.begin[c]);
-    packed.reserve(kept);
-    for (std::size_t c = 0; c < customers; ++c) {
-      packed.insert(packed.end(), g.records.begin() + g.begin[c], g.records.begin() + g.end[c]);
+  std::size_t size() const noexcept {
+    std::size_t n = 0;
+    for (const segments& b : blocks_) {
+      for (const auto& s : b) n += s.size();
     }
-    segments_.clear();
-    size_ = 0;
-    append(std::move(packed));
-    next_compact_ = std::max(min_compact_, 2 * size_);
+    return n;
+  }
+
+  // Makes room for customers below `customers`: then push_reserved may run on threads.
+  void reserve_customers(std::size_t customers) {
+    if (blocks_.size() < customer_blocks(customers)) blocks_.resize(customer_blocks(customers));
+  }
+  void push(const Record& r) {
+    reserve_customers(std::size_t{r.customer} + 1);
+    push_reserved(r);
+  }
+  void push_reserved(const Record& r) {
+    segments& b = blocks_[r.customer >> customer_block_shift];
+    if (b.empty() || b.back().size() == b.back().capacity()) {
+      const std::size_t cap = b.empty() ? first_segment : std::min(max_segment, 2 * b.back().capacity());
+      b.emplace_back();
+      b.back().reserve(cap);
+    }
+    b.back().push_back(r);
   }
 
   // Appends `other`'s records with customers (and, for value records, values) remapped.
   template <class Remap>
   void append(const customer_log& other, Remap remap) {
-    std::vector<Record> seg;
-    seg.reserve(other.size_);
-    for (const auto& s : other.segments_) {
-      for (Record r : s) seg.push_back(remap(r));
+    for (const segments& b : other.blocks_) {
+      for (const auto& s : b) {
+        for (const Record& r : s) push(remap(r));
+      }
     }
-    append(std::move(seg));
   }
 
+  // Compacts when due; `customers` bounds the customer indices.
+  void maybe_compact(std::size_t customers, unsigned threads) {
+    if (size() >= next_compact_) compact(customers, threads);
+  }
+  // Every block becomes one segment of its customers' merged records, in customer order.
+  void compact(std::size_t customers, unsigned threads);
+
  private:
-  std::vector<std::vector<Record>> segments_;
-  std::size_t size_ = 0;
+  std::vector<segments> blocks_;
   std::size_t min_compact_;
   std::size_t next_compact_;
 };
 
-// Where one thread appends records during an update: fixed segments of 2^20 records that
-// are never reallocated (a full one is set aside and a new one begun), so a large update
-// neither copies its records nor reserves memory it does not use. The segments then join a
-// customer_log in order.
+// Groups block b of `logs` (its customers [first, first + count)) and calls
+// on_group(customer, first, last) for each of them in customer order, with the customer's
+// records sorted and merged (value_record keeps one of equal records, amount_record sums
+// them); customers without records get first == last. A counting sort on the customer in
+// cache into `scratch`; a customer's records are sorted only when they did not arrive in
+// order (logs of data in time order arrive sorted).
+template <class Record, class OnGroup>
+void group_block(const std::vector<const customer_log<Record>*>& logs, std::size_t b,
+                 std::size_t first, std::size_t count, std::vector<Record>& scratch,
+                 std::vector<std::int64_t>& start, OnGroup&& on_group) {
+  start.assign(count + 1, 0);
+  std::size_t total = 0;
+  for (const auto* log : logs) {
+    for (const auto& seg : log->block(b)) {
+      total += seg.size();
+      for (const Record& r : seg) ++start[r.customer - first + 1];
+    }
+  }
+  for (std::size_t c = 0; c < count; ++c) start[c + 1] += start[c];
+  scratch.resize(total);
+  std::vector<std::int64_t> fill(start.begin(), start.end() - 1);
+  for (const auto* log : logs) {
+    for (const auto& seg : log->block(b)) {
+      for (const Record& r : seg) scratch[static_cast<std::size_t>(fill[r.customer - first]++)] = r;
+    }
+  }
+  for (std::size_t c = 0; c < count; ++c) {
+    Record* lo = scratch.data() + start[c];
+    Record* hi = scratch.data() + start[c + 1];
+    if (lo != hi) {
+      if (!std::is_sorted(lo, hi)) std::sort(lo, hi);
+      Record* kept = lo;
+      for (Record* it = lo + 1; it != hi; ++it) {
+        if (it->same(*kept)) {
+          kept->absorb(*it);
+        } else {
+          *++kept = *it;
+        }
+      }
+      hi = kept + 1;
+    }
+    on_group(first + c, static_cast<const Record*>(lo), static_cast<const Record*>(hi));
+  }
+}
+
+// Groups the records of `logs` by customer (indices below `customers`) and calls
+// on_group(customer, first, last) once per customer, as group_block does. Blocks run on
+// `threads` threads (a block's customers in order on one thread); on_group must only touch
+// its customer's data.
+template <class Record, class OnGroup>
+void for_each_customer_group(const std::vector<const customer_log<Record>*>& logs,
+                             std::size_t customers, unsigned threads, OnGroup on_group) {
+  const std::size_t blocks = customer_blocks(customers);
+  constexpr std::size_t block_size = std::size_t{1} << customer_block_shift;
+  const unsigned n = threads_for(blocks, threads);
+  std::vector<std::vector<Record>> scratch(n);
+  std::vector<std::vector<std::int64_t>> start(n);
+  parallel_blocks(blocks, n, [&](std::size_t b, unsigned t) {
+    const std::size_t first = b << customer_block_shift;
+    if (first >= customers) return;
+    group_block(logs, b, first, std::min(block_size, customers - first), scratch[t], start[t], on_group);
+  });
+}
+
+// The grouped records themselves, in customer order.
 template <class Record>
-class log_writer {
- public:
-  static constexpr std::size_t segment_records = std::size_t{1} << 20;
-
-  void push_back(const Record& r) {
-    if (current_.size() == current_.capacity()) roll();
-    current_.push_back(r);
+grouped_records<Record> group_by_customer(const std::vector<const customer_log<Record>*>& logs,
+                                          std::size_t customers, unsigned threads) {
+  grouped_records<Record> g;
+  g.begin.assign(customers, 0);
+  g.end.assign(customers, 0);
+  // Block b's merged records start where its raw records would (gaps where records merged);
+  // within a block, customers come in order on one thread, so a cursor per block places them.
+  const std::size_t blocks = customer_blocks(customers);
+  std::vector<std::int64_t> cursor(blocks + 1, 0);
+  for (std::size_t b = 0; b < blocks; ++b) {
+    std::size_t raw = 0;
+    for (const auto* log : logs) {
+      for (const auto& seg : log->block(b)) raw += seg.size();
+    }
+    cursor[b + 1] = cursor[b] + static_cast<std::int64_t>(raw);
   }
-  void move_into(customer_log<Record>& log) {
-    for (std::vector<Record>& s : full_) log.append(std::move(s));
-    log.append(std::move(current_));
-    full_.clear();
-  }
+  g.records.resize(static_cast<std::size_t>(cursor[blocks]));
+  for_each_customer_group<Record>(logs, customers, threads,
+                                  [&](std::size_t c, const Record* first, const Record* last) {
+    std::int64_t& at = cursor[c >> customer_block_shift];
+    std::copy(first, last, g.records.begin() + at);
+    g.begin[c] = at;
+    g.end[c] = at + (last - first);
+    at = g.end[c];
+  });
+  return g;
+}
 
- private:
-  void roll() {
-    if (!current_.empty()) full_.push_back(std::move(current_));
-    current_ = std::vector<Record>();
-    current_.reserve(segment_records);
-  }
-
-  std::vector<Record> current_;
-  std::vector<std::vector<Record>> full_;
-};
+template <class Record>
+void customer_log<Record>::compact(std::size_t customers, unsigned threads) {
+  const std::size_t blocks = std::min(blocks_.size(), customer_blocks(customers));
+  constexpr std::size_t block_size = std::size_t{1} << customer_block_shift;
+  const unsigned n = threads_for(blocks, threads);
+  std::vector<std::vector<Record>> scratch(n);
+  std::vector<std::vector<std::int64_t>> start(n);
+  const std::vector<const customer_log*> self{this};
+  std::size_t kept = 0;
+  std::vector<std::size_t> kept_by_block(blocks, 0);
+  parallel_blocks(blocks, n, [&](std::size_t b, unsigned t) {
+    const std::size_t first = b << customer_block_shift;
+    if (first >= customers || blocks_[b].empty()) return;
+    std::vector<Record> packed;
+    group_block(self, b, first, std::min(block_size, customers - first), scratch[t], start[t],
+                [&](std::size_t, const Record* lo, const Record* hi) { packed.insert(packed.end(), lo, hi); });
+    kept_by_block[b] = packed.size();
+    segments one;
+    one.push_back(std::move(packed));
+    blocks_[b] = std::move(one);
+  });
+  for (std::size_t k : kept_by_block) kept += k;
+  next_compact_ = std::max(min_compact_, 2 * kept);
+}
 
 }  // namespace tierkit::detail
