@@ -20,6 +20,7 @@ using detail::amount_record;
 using detail::customer_log;
 using detail::fixed128;
 using detail::key_dictionary;
+using detail::day_record;
 using detail::value_record;
 
 namespace {
@@ -205,7 +206,7 @@ struct profile_state::impl {
   profile_config config;
   key_dictionary customers;
   customer_aggs aggs;
-  distinct_log days;        // purchase days: (customer, 0, day)
+  customer_log<day_record> days;  // distinct purchase days
   distinct_log orders;      // purchase orders in log, return orders in return_log
   distinct_log channels;    // purchase lines: (customer, 0, channel)
   distinct_log categories;  // purchase lines: (customer, 0, category)
@@ -480,7 +481,8 @@ struct profile_state::impl {
 
     // Blocks are aggregated on all threads; a block's records go to its own part of each
     // log, so threads never share one.
-    for (auto* log : {&days.log, &orders.log, &orders.return_log, &channels.log, &categories.log}) {
+    days.reserve_customers(customers.size());
+    for (auto* log : {&orders.log, &orders.return_log, &channels.log, &categories.log}) {
       log->reserve_customers(customers.size());
     }
     series.reserve_customers(customers.size());
@@ -519,7 +521,7 @@ struct profile_state::impl {
         g.last_purchase = std::max(g.last_purchase, d);
         if (d != g.last_day) {
           g.last_day = d;
-          days.log.push_reserved(value_record{c, purchase_flag, d});
+          days.push_reserved(day_record{c, d});
         }
       } else {
         g.returned -= a;
@@ -607,7 +609,10 @@ struct profile_state::impl {
     const std::vector<std::uint32_t> cmap = customers.absorb(o.customers);
     aggs.resize(customers.size());
     for (std::size_t j = 0; j < cmap.size(); ++j) aggs[cmap[j]].add(o.aggs[j]);
-    days.append(o.days, cmap);
+    days.append(o.days, [&](day_record r) {
+      r.customer = cmap[r.customer];
+      return r;
+    });
     orders.append(o.orders, cmap);
     channels.append(o.channels, cmap);
     categories.append(o.categories, cmap);
@@ -816,17 +821,17 @@ profile profile_state::finish() const {
   p.purchase_days.assign(n, 0);
   p.previous_purchase.assign(n, no_day);
   p.median_gap.assign(n, std::numeric_limits<double>::quiet_NaN());
-  detail::for_each_customer_group<value_record>(
-      {&s.days.log}, n, threads,
-      [&](std::size_t c, const value_record* first, const value_record* last) {
+  detail::for_each_customer_group<day_record>(
+      {&s.days}, n, threads,
+      [&](std::size_t c, const day_record* first, const day_record* last) {
         const std::ptrdiff_t k = last - first;  // distinct days, ascending
         const std::uint32_t r = rank[c];
         p.purchase_days[r] = k;
         if (k < 2) return;
-        p.previous_purchase[r] = static_cast<std::int32_t>(first[k - 2].value);
+        p.previous_purchase[r] = first[k - 2].day;
         thread_local std::vector<std::int64_t> gaps;  // reused: no allocation per customer
         gaps.resize(static_cast<std::size_t>(k - 1));
-        for (std::ptrdiff_t i = 1; i < k; ++i) gaps[static_cast<std::size_t>(i - 1)] = first[i].value - first[i - 1].value;
+        for (std::ptrdiff_t i = 1; i < k; ++i) gaps[static_cast<std::size_t>(i - 1)] = std::int64_t{first[i].day} - first[i - 1].day;
         const std::size_t m = gaps.size() / 2;
         std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(m), gaps.end());
         double med = static_cast<double>(gaps[m]);

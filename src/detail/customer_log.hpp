@@ -84,6 +84,17 @@ struct value_record {
   void absorb(const value_record&) noexcept {}
 };
 
+// (customer, day): a distinct purchase day; 8 bytes, half a value_record, as days are the
+// largest log.
+struct day_record {
+  std::uint32_t customer;
+  std::int32_t day;
+
+  bool operator<(const day_record& o) const noexcept { return day < o.day; }
+  bool same(const day_record& o) const noexcept { return day == o.day; }
+  void absorb(const day_record&) noexcept {}
+};
+
 // (customer, period, amount): a per-period sum record. The amount is a fixed128 split in
 // two words so that the record packs into 24 bytes.
 struct amount_record {
