@@ -81,12 +81,44 @@ std::vector<std::uint32_t> key_dictionary::absorb(const key_dictionary& other) {
   return map;
 }
 
+// Orders indices [first, last), whose strings agree on their first `depth` bytes, by their
+// bytes (a shorter string first when it is a prefix of another). Each round sorts on the
+// next 8 bytes read once into a local (chunk, length class, index) record, so comparisons
+// never chase the strings' bytes; only runs still tied after 8 more bytes go another round.
+void key_dictionary::sort_strings(std::uint32_t* first, std::uint32_t* last, std::size_t depth) const {
+  struct keyed {
+    std::uint64_t chunk;  // bytes [depth, depth + 8), big-endian, zero-padded
+    std::uint32_t rest;   // bytes left from depth, 9 for "more than 8"
+    std::uint32_t index;
+  };
+  std::vector<keyed> recs;
+  recs.reserve(static_cast<std::size_t>(last - first));
+  for (const std::uint32_t* it = first; it != last; ++it) {
+    const std::string_view s = string_at(*it);
+    const std::size_t left = s.size() - depth;
+    std::uint64_t chunk = 0;
+    for (std::size_t k = 0; k < 8; ++k) {
+      chunk = (chunk << 8) | (k < left ? static_cast<unsigned char>(s[depth + k]) : 0u);
+    }
+    recs.push_back(keyed{chunk, static_cast<std::uint32_t>(std::min<std::size_t>(left, 9)), *it});
+  }
+  std::sort(recs.begin(), recs.end(), [](const keyed& a, const keyed& b) {
+    return a.chunk != b.chunk ? a.chunk < b.chunk : a.rest < b.rest;
+  });
+  for (std::size_t i = 0; i < recs.size(); ++i) first[i] = recs[i].index;
+  for (std::size_t i = 0; i < recs.size();) {
+    std::size_t j = i + 1;
+    while (j < recs.size() && recs[j].chunk == recs[i].chunk && recs[j].rest == recs[i].rest) ++j;
+    if (j - i > 1 && recs[i].rest == 9) sort_strings(first + i, first + j, depth + 8);
+    i = j;
+  }
+}
+
 std::vector<std::uint32_t> key_dictionary::sorted_order() const {
   std::vector<std::uint32_t> order(size_);
   std::iota(order.begin(), order.end(), 0u);
   if (kind_ == kind::string) {
-    std::sort(order.begin(), order.end(),
-              [&](std::uint32_t a, std::uint32_t b) { return string_at(a) < string_at(b); });
+    sort_strings(order.data(), order.data() + order.size(), 0);
   } else if (auto by_radix = order_by_int_keys(ints_)) {  // keys within a 2^32 range
     order = std::move(*by_radix);
   } else {

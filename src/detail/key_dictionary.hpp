@@ -94,9 +94,12 @@ class key_dictionary {
       if (s.hash == k) return s.index;
     }
   }
-  std::uint32_t find(std::string_view key) const noexcept {
+  std::uint32_t find(std::string_view key) const noexcept { return find(key, hash_bytes(key)); }
+  // With the key's hash_bytes() computed already (a block of lookups hashes first, then
+  // prefetches slots with prefetch_hash, then probes).
+  void prefetch_hash(std::uint64_t h) const noexcept { __builtin_prefetch(&slots_[h & mask_]); }
+  std::uint32_t find(std::string_view key, std::uint64_t h) const noexcept {
     if (kind_ != kind::string) return no_index;
-    const std::uint64_t h = hash_bytes(key);
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       const slot& s = slots_[i];
       if (s.index == no_index) return no_index;
@@ -133,6 +136,7 @@ class key_dictionary {
   std::uint32_t next_index();  // the next index, checked against the 32-bit limit
   void grow();
   void leave_direct();  // from the direct table to hashing: every key into the slots
+  void sort_strings(std::uint32_t* first, std::uint32_t* last, std::size_t depth) const;
 
   kind kind_ = kind::unset;
   std::size_t size_ = 0;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "detail/key_dictionary.hpp"
@@ -69,4 +70,25 @@ TEST_CASE("a direct table is refused for wide ranges, strings and filled diction
   text.require_kind(key_dictionary::kind::string, "customer");
   text.expect_int_range(0, 10, 1 << 16);
   CHECK_FALSE(text.direct());
+}
+
+TEST_CASE("string keys are ordered by their bytes: prefixes first, NUL and high bytes included") {
+  std::mt19937_64 rng(11);
+  key_dictionary d;
+  d.require_kind(key_dictionary::kind::string, "customer");
+  std::vector<std::string> keys = {"", std::string(1, '\0'), std::string("ab\0", 3), "ab", "abc",
+                                   "C000000001", "C0000000010", "C00000000", "\xe5\xae\xa2\xe6\x88\xb7",
+                                   "\xff", std::string(40, 'x'), std::string(40, 'x') + "y",
+                                   std::string(39, 'x') + "\x80"};
+  const std::string alphabet("ab\0\xff", 4);
+  for (int i = 0; i < 5000; ++i) {
+    std::string k = i % 2 ? "prefix-shared-by-many-keys-" : "";
+    const std::size_t len = rng() % 20;
+    for (std::size_t j = 0; j < len; ++j) k.push_back(alphabet[rng() % alphabet.size()]);
+    keys.push_back(k);
+  }
+  for (const std::string& k : keys) d.insert(k);
+  const auto order = d.sorted_order();
+  REQUIRE(order.size() == d.size());
+  for (std::size_t i = 1; i < order.size(); ++i) CHECK(d.string_at(order[i - 1]) < d.string_at(order[i]));
 }
