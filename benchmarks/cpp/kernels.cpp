@@ -5,10 +5,14 @@
 //   cut points   fit_bins: quintile cuts of one metric by selection
 //   abc          abc_strategy::fit_abc: the class thresholds on the value shares
 //   rules        tier_policy::assign: a 6-rule policy over borrowed columns
+//   memory       the machine's floor: writing 1 GiB into fresh pages (first touch: the
+//                kernel zeroes and maps each page) against rewriting pages already mapped
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <cstring>
 #include <map>
+#include <memory>
 #include <random>
 #include <string_view>
 
@@ -124,6 +128,26 @@ BENCHMARK(rules)
     ->ArgsProduct({{1'000'000, 10'000'000}, {1, 2}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// Arg 0: every iteration writes a new allocation (fresh pages, returned to the system
+// after); arg 1: the same allocation again.
+void memory(benchmark::State& state) {
+  constexpr std::size_t bytes = std::size_t{1} << 30;
+  std::unique_ptr<char[]> kept(new char[bytes]);
+  std::memset(kept.get(), 1, bytes);
+  for (auto _ : state) {
+    if (state.range(0) == 0) {
+      std::unique_ptr<char[]> fresh(new char[bytes]);
+      std::memset(fresh.get(), 2, bytes);
+      benchmark::DoNotOptimize(fresh.get());
+    } else {
+      std::memset(kept.get(), 2, bytes);
+      benchmark::DoNotOptimize(kept.get());
+    }
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(bytes));
+}
+BENCHMARK(memory)->ArgNames({"reused"})->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 
