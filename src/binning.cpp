@@ -109,23 +109,62 @@ std::pair<double, double> fitted_bins::bounds(int score) const noexcept {
 }
 
 namespace {
-// The rank-th smallest value (1-based, clamped to 1..n) of `v`, by selection.
-double order_statistic(std::vector<double>& v, std::size_t rank) {
-  rank = std::clamp<std::size_t>(rank, 1, v.size());
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rank - 1), v.end());
-  return v[rank - 1];
-}
+// Order statistics of the fitted values. Whole numbers in a narrow range (days and counts:
+// recency, frequency) are counted once into a histogram, so that every cut point is a
+// lookup; other values are found by selection (nth_element), never by a full sort.
+class order_statistics {
+ public:
+  explicit order_statistics(std::vector<double>& v) : v_(v) {}
+  std::size_t size() const noexcept { return v_.size(); }
+  // The rank-th smallest value (1-based, clamped to 1..n).
+  double at(std::size_t rank) {
+    rank = std::clamp<std::size_t>(rank, 1, v_.size());
+    if (!prepared_) prepare();
+    if (!cumulative_.empty()) {
+      const auto it = std::lower_bound(cumulative_.begin(), cumulative_.end(), rank);
+      return min_ + static_cast<double>(it - cumulative_.begin());
+    }
+    std::nth_element(v_.begin(), v_.begin() + static_cast<std::ptrdiff_t>(rank - 1), v_.end());
+    return v_[rank - 1];
+  }
+
+ private:
+  // On the first lookup: the histogram, when the values allow it.
+  void prepare() {
+    prepared_ = true;
+    const std::vector<double>& v = v_;
+    if (v.size() < 4096) return;  // selection is as quick
+    // At most 4 counts per value and 2^22 in all (32 MiB).
+    const double max_range = std::min(double{1 << 22}, 4.0 * static_cast<double>(v.size()));
+    double lo = v[0], hi = v[0];
+    for (const double x : v) {
+      if (x != std::trunc(x) || (x == 0 && std::signbit(x))) return;  // -0.0 keeps its sign
+      lo = std::min(lo, x);
+      hi = std::max(hi, x);
+    }
+    if (hi - lo >= max_range) return;
+    min_ = lo;
+    cumulative_.assign(static_cast<std::size_t>(hi - lo) + 1, 0);
+    for (const double x : v) ++cumulative_[static_cast<std::size_t>(x - lo)];
+    for (std::size_t i = 1; i < cumulative_.size(); ++i) cumulative_[i] += cumulative_[i - 1];
+  }
+
+  std::vector<double>& v_;
+  bool prepared_ = false;
+  double min_ = 0;
+  std::vector<std::size_t> cumulative_;  // values <= min_ + i
+};
 
 // Linear interpolation between order statistics, as R's quantile(type = 7) computes it:
 // index = 1 + (n-1) p; (1-h) x[lo] + h x[hi].
-double quantile_linear_r(std::vector<double>& v, double p) {
+double quantile_linear_r(order_statistics& v, double p) {
   const std::size_t n = v.size();
   const double index = 1.0 + static_cast<double>(n - 1) * p;
   const auto lo = static_cast<std::size_t>(std::floor(index));
   const auto hi = static_cast<std::size_t>(std::ceil(index));
-  const double x_lo = order_statistic(v, lo);
+  const double x_lo = v.at(lo);
   if (!(index > static_cast<double>(lo))) return x_lo;
-  const double x_hi = order_statistic(v, hi);
+  const double x_hi = v.at(hi);
   if (x_hi == x_lo) return x_lo;
   const double h = index - static_cast<double>(lo);
   return (1.0 - h) * x_lo + h * x_hi;
@@ -133,7 +172,7 @@ double quantile_linear_r(std::vector<double>& v, double p) {
 
 // numpy's "linear" percentile (what pandas quantile and qcut use): virtual index
 // n q + (1 - q) - 1, then numpy's lerp, which interpolates from the nearer end.
-double quantile_linear_numpy(std::vector<double>& v, double q) {
+double quantile_linear_numpy(order_statistics& v, double q) {
   const auto n = static_cast<double>(v.size());
   const double virtual_index = n * q + (1.0 - q) - 1.0;
   double prev = std::floor(virtual_index);
@@ -141,8 +180,8 @@ double quantile_linear_numpy(std::vector<double>& v, double q) {
   prev = std::clamp(prev, 0.0, n - 1.0);
   const double next = std::min(prev + 1.0, n - 1.0);
   if (virtual_index < 0) gamma = 0;
-  const double a = order_statistic(v, static_cast<std::size_t>(prev) + 1);
-  const double b = order_statistic(v, static_cast<std::size_t>(next) + 1);
+  const double a = v.at(static_cast<std::size_t>(prev) + 1);
+  const double b = v.at(static_cast<std::size_t>(next) + 1);
   const double diff = b - a;
   return gamma >= 0.5 ? b - diff * (1.0 - gamma) : a + diff * gamma;
 }
@@ -187,6 +226,7 @@ fitted_bins fit_bins(const std::vector<double>& values, const binning_config& co
     throw invalid_input(what + ": no values to fit (" + detail::rows_text(f.fit_missing) +
                         " missing)");
   }
+  order_statistics stats(v);
   switch (config.method) {
     case bin_method::quantiles: {
       f.bins = config.bins;
@@ -195,13 +235,13 @@ fitted_bins fit_bins(const std::vector<double>& values, const binning_config& co
         double c = 0;
         switch (config.rule) {
           case quantile_rule::inverted_cdf:
-            c = order_statistic(v, quantile_rank(static_cast<std::size_t>(j), v.size(),
-                                                 static_cast<std::size_t>(config.bins)));
+            c = stats.at(quantile_rank(static_cast<std::size_t>(j), v.size(),
+                                       static_cast<std::size_t>(config.bins)));
             break;
-          case quantile_rule::linear_r: c = quantile_linear_r(v, j * by); break;
+          case quantile_rule::linear_r: c = quantile_linear_r(stats, j * by); break;
           case quantile_rule::linear_numpy:
             // numpy.linspace(0, 1, k + 1)[j], as pandas.qcut builds its levels
-            c = quantile_linear_numpy(v, static_cast<double>(j) * by);
+            c = quantile_linear_numpy(stats, static_cast<double>(j) * by);
             break;
         }
         f.cuts.push_back(c + config.cut_offset);
@@ -213,9 +253,9 @@ fitted_bins fit_bins(const std::vector<double>& values, const binning_config& co
       for (double p : config.percentiles) {
         double c = 0;
         switch (config.rule) {
-          case quantile_rule::inverted_cdf: c = order_statistic(v, percentile_rank(p, v.size())); break;
-          case quantile_rule::linear_r: c = quantile_linear_r(v, p / 100.0); break;
-          case quantile_rule::linear_numpy: c = quantile_linear_numpy(v, p / 100.0); break;
+          case quantile_rule::inverted_cdf: c = stats.at(percentile_rank(p, v.size())); break;
+          case quantile_rule::linear_r: c = quantile_linear_r(stats, p / 100.0); break;
+          case quantile_rule::linear_numpy: c = quantile_linear_numpy(stats, p / 100.0); break;
         }
         f.cuts.push_back(c + config.cut_offset);
       }
@@ -233,7 +273,7 @@ fitted_bins fit_bins(const std::vector<double>& values, const binning_config& co
     }
     case bin_method::median:
       f.bins = 2;
-      f.cuts = {order_statistic(v, quantile_rank(1, v.size(), 2))};
+      f.cuts = {stats.at(quantile_rank(1, v.size(), 2))};
       break;
   }
   // Increasing levels give non-decreasing order statistics; sorting only restates it.

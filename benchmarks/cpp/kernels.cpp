@@ -2,7 +2,8 @@
 // so that a change to one kernel shows in its own number. Sizes are transactions (profile)
 // or customers (cut points, ABC, rules); customers = transactions / 20 as in benchmarks/run.py.
 //   aggregation  make_profile: decode, densify keys, per-customer aggregates and distinct counts
-//   cut points   fit_bins: quintile cuts of one metric by selection
+//   cut points   fit_bins: quintile cuts of one metric: money by selection, whole days
+//                (recency in 0..1499) by counting
 //   abc          abc_strategy::fit_abc: the class thresholds on the value shares
 //   rules        tier_policy::assign: a 6-rule policy over borrowed columns
 //   memory       the machine's floor: writing 1 GiB into fresh pages (first touch: the
@@ -80,6 +81,16 @@ void cut_points(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(cut_points)->Arg(1'000'000)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void cut_points_days(benchmark::State& state) {
+  std::mt19937_64 g(7);
+  std::vector<double> v(static_cast<std::size_t>(state.range(0)));
+  for (double& x : v) x = static_cast<double>(g() % 1500);
+  binning_config c;  // quintiles
+  for (auto _ : state) benchmark::DoNotOptimize(fit_bins(v, c, "bench"));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(cut_points_days)->Arg(1'000'000)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void abc(benchmark::State& state) {
   const std::vector<double> v = lognormal(state.range(0));
