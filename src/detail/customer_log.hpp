@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "detail/fixed_point.hpp"
+#include "detail/hash.hpp"
 
 namespace tierkit::detail {
 
@@ -82,6 +83,12 @@ struct value_record {
   }
   bool same(const value_record& o) const noexcept { return flag == o.flag && value == o.value; }
   void absorb(const value_record&) noexcept {}
+  // Only distinct records count (orders, channels, categories): their order does not matter,
+  // so repeats are dropped by hashing instead of sorting.
+  static constexpr bool ordered = false;
+  std::uint64_t hash() const noexcept {
+    return mix64(static_cast<std::uint64_t>(value) ^ (std::uint64_t{flag} << 63));
+  }
 };
 
 // (customer, day): a distinct purchase day; 8 bytes, half a value_record, as days are the
@@ -93,6 +100,7 @@ struct day_record {
   bool operator<(const day_record& o) const noexcept { return day < o.day; }
   bool same(const day_record& o) const noexcept { return day == o.day; }
   void absorb(const day_record&) noexcept {}
+  static constexpr bool ordered = true;  // gaps between consecutive days
 };
 
 // (customer, period, amount): a per-period sum record. The amount is a fixed128 split in
@@ -115,6 +123,7 @@ struct amount_record {
   }
   bool operator<(const amount_record& o) const noexcept { return period < o.period; }
   bool same(const amount_record& o) const noexcept { return period == o.period; }
+  static constexpr bool ordered = true;  // the series runs by period
   void absorb(const amount_record& o) noexcept { *this = make(customer, period, amount() + o.amount()); }
 };
 
@@ -200,16 +209,61 @@ class customer_log {
   std::size_t next_compact_;
 };
 
+// A thread's working memory for grouping blocks, reused from block to block.
+template <class Record>
+struct group_scratch {
+  std::vector<Record> records;
+  std::vector<std::int64_t> start;
+  std::vector<std::uint32_t> table;
+};
+
+// Keeps the first of each set of equal records of [lo, hi), in their order; returns the new
+// end. A few records are checked against those kept; more go through an open-addressing
+// table of positions.
+template <class Record>
+Record* distinct_in_order(Record* lo, Record* hi, std::vector<std::uint32_t>& table) {
+  constexpr std::uint32_t empty = ~std::uint32_t{0};
+  const auto n = static_cast<std::size_t>(hi - lo);
+  if (n <= 16) {
+    Record* kept = lo + 1;
+    for (Record* it = lo + 1; it != hi; ++it) {
+      if (std::none_of(lo, kept, [&](const Record& k) { return k.same(*it); })) *kept++ = *it;
+    }
+    return kept;
+  }
+  std::size_t cap = 16;
+  while (cap < 2 * n) cap *= 2;
+  table.assign(cap, empty);
+  std::uint32_t kept = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Record r = lo[i];
+    std::size_t h = r.hash() & (cap - 1);
+    bool seen = false;
+    for (; table[h] != empty; h = (h + 1) & (cap - 1)) {
+      if (lo[table[h]].same(r)) {
+        seen = true;
+        break;
+      }
+    }
+    if (seen) continue;
+    table[h] = kept;
+    lo[kept++] = r;
+  }
+  return lo + kept;
+}
+
 // Groups block b of `logs` (its customers [first, first + count)) and calls
 // on_group(customer, first, last) for each of them in customer order, with the customer's
-// records sorted and merged (value_record keeps one of equal records, amount_record sums
-// them); customers without records get first == last. A counting sort on the customer in
-// cache into `scratch`; a customer's records are sorted only when they did not arrive in
-// order (logs of data in time order arrive sorted).
+// records merged (value_record keeps one of equal records, amount_record sums them) and, for
+// ordered records (days, periods), sorted; customers without records get first == last. A
+// counting sort on the customer in cache; a customer's records are sorted only when they did
+// not arrive in order (logs of data in time order arrive sorted), and unordered records
+// (orders, channels, categories) that did not arrive sorted are deduplicated by hashing.
 template <class Record, class OnGroup>
 void group_block(const std::vector<const customer_log<Record>*>& logs, std::size_t b,
-                 std::size_t first, std::size_t count, std::vector<Record>& scratch,
-                 std::vector<std::int64_t>& start, OnGroup&& on_group) {
+                 std::size_t first, std::size_t count, group_scratch<Record>& scratch,
+                 OnGroup&& on_group) {
+  std::vector<std::int64_t>& start = scratch.start;
   start.assign(count + 1, 0);
   std::size_t total = 0;
   for (const auto* log : logs) {
@@ -219,27 +273,38 @@ void group_block(const std::vector<const customer_log<Record>*>& logs, std::size
     }
   }
   for (std::size_t c = 0; c < count; ++c) start[c + 1] += start[c];
-  scratch.resize(total);
+  std::vector<Record>& recs = scratch.records;
+  recs.resize(total);
   std::vector<std::int64_t> fill(start.begin(), start.end() - 1);
   for (const auto* log : logs) {
     for (const auto& seg : log->block(b)) {
-      for (const Record& r : seg) scratch[static_cast<std::size_t>(fill[r.customer - first]++)] = r;
+      for (const Record& r : seg) recs[static_cast<std::size_t>(fill[r.customer - first]++)] = r;
     }
   }
   for (std::size_t c = 0; c < count; ++c) {
-    Record* lo = scratch.data() + start[c];
-    Record* hi = scratch.data() + start[c + 1];
+    Record* lo = recs.data() + start[c];
+    Record* hi = recs.data() + start[c + 1];
     if (lo != hi) {
-      if (!std::is_sorted(lo, hi)) std::sort(lo, hi);
-      Record* kept = lo;
-      for (Record* it = lo + 1; it != hi; ++it) {
-        if (it->same(*kept)) {
-          kept->absorb(*it);
+      bool sorted = std::is_sorted(lo, hi);
+      if (!sorted) {
+        if constexpr (Record::ordered) {
+          std::sort(lo, hi);
+          sorted = true;
         } else {
-          *++kept = *it;
+          hi = distinct_in_order(lo, hi, scratch.table);
         }
       }
-      hi = kept + 1;
+      if (sorted) {
+        Record* kept = lo;
+        for (Record* it = lo + 1; it != hi; ++it) {
+          if (it->same(*kept)) {
+            kept->absorb(*it);
+          } else {
+            *++kept = *it;
+          }
+        }
+        hi = kept + 1;
+      }
     }
     on_group(first + c, static_cast<const Record*>(lo), static_cast<const Record*>(hi));
   }
@@ -255,12 +320,11 @@ void for_each_customer_group(const std::vector<const customer_log<Record>*>& log
   const std::size_t blocks = customer_blocks(customers);
   constexpr std::size_t block_size = std::size_t{1} << customer_block_shift;
   const unsigned n = threads_for(blocks, threads);
-  std::vector<std::vector<Record>> scratch(n);
-  std::vector<std::vector<std::int64_t>> start(n);
+  std::vector<group_scratch<Record>> scratch(n);
   parallel_blocks(blocks, n, [&](std::size_t b, unsigned t) {
     const std::size_t first = b << customer_block_shift;
     if (first >= customers) return;
-    group_block(logs, b, first, std::min(block_size, customers - first), scratch[t], start[t], on_group);
+    group_block(logs, b, first, std::min(block_size, customers - first), scratch[t], on_group);
   });
 }
 
@@ -299,8 +363,7 @@ void customer_log<Record>::compact(std::size_t customers, unsigned threads) {
   const std::size_t blocks = std::min(blocks_.size(), customer_blocks(customers));
   constexpr std::size_t block_size = std::size_t{1} << customer_block_shift;
   const unsigned n = threads_for(blocks, threads);
-  std::vector<std::vector<Record>> scratch(n);
-  std::vector<std::vector<std::int64_t>> start(n);
+  std::vector<group_scratch<Record>> scratch(n);
   const std::vector<const customer_log*> self{this};
   std::size_t kept = 0;
   std::vector<std::size_t> kept_by_block(blocks, 0);
@@ -308,7 +371,7 @@ void customer_log<Record>::compact(std::size_t customers, unsigned threads) {
     const std::size_t first = b << customer_block_shift;
     if (first >= customers || blocks_[b].empty()) return;
     std::vector<Record> packed;
-    group_block(self, b, first, std::min(block_size, customers - first), scratch[t], start[t],
+    group_block(self, b, first, std::min(block_size, customers - first), scratch[t],
                 [&](std::size_t, const Record* lo, const Record* hi) { packed.insert(packed.end(), lo, hi); });
     kept_by_block[b] = packed.size();
     segments one;
