@@ -27,8 +27,14 @@ inline fixed128 fixed_from_double(double x) noexcept {
   if (!(std::fabs(x) < fixed_max_amount)) return 0;
   const double whole = std::trunc(x);
   const double frac = x - whole;  // exact
-  return static_cast<fixed128>(static_cast<std::int64_t>(whole)) * fixed_scale +
-         static_cast<fixed128>(std::llround(frac * static_cast<double>(fixed_scale)));
+  // frac * 10^9 rounded half away from zero, as llround does, without the library call:
+  // |y| < 10^9, so the truncation and the remainder y - t are exact.
+  const double y = frac * static_cast<double>(fixed_scale);
+  auto t = static_cast<std::int64_t>(y);
+  const double rest = y - static_cast<double>(t);
+  if (rest >= 0.5) ++t;
+  if (rest <= -0.5) --t;
+  return static_cast<fixed128>(static_cast<std::int64_t>(whole)) * fixed_scale + t;
 }
 
 inline fixed128 fixed_from_int(std::int64_t v) noexcept {
