@@ -40,33 +40,39 @@ unsigned thread_count(const profile_config& c, std::size_t work) {
 }
 
 constexpr std::uint32_t purchase_flag = 0;
-constexpr std::uint32_t return_flag = 1;
-constexpr std::uint32_t no_flag = 2;
 
-// Per-customer running aggregates, one interleaved record per customer. The last_* fields
-// cache the value most recently logged for the customer, so that repeats (the lines of
-// one order, a customer's purchases of one day) are not logged again; open_period and
-// open_net hold the customer's current spend-series bucket until another period comes.
-struct customer_agg {
+// Per-customer running aggregates, one interleaved record of two cache lines per customer:
+// the first holds all that a purchase or return line touches (sums, counts, first and last
+// purchase day, the last purchase order), the second what optional columns and the spend
+// series need. Caches skip logging repeats (the lines of one order, a customer's purchases
+// of one day): a purchase day equal to last_purchase was logged when it became the last;
+// last_order / last_return_order name the order most recently logged, valid once the
+// customer has a purchase / return line. open_period and open_net hold the customer's
+// current spend-series bucket until another period comes.
+struct alignas(64) customer_agg {
   fixed128 gross = 0;
   fixed128 returned = 0;
-  fixed128 quantity = 0;
-  fixed128 open_net = 0;
   std::int64_t purchase_lines = 0;
   std::int64_t return_lines = 0;
   std::int64_t last_order = 0;
-  std::int64_t last_channel = 0;
-  std::int64_t last_category = 0;
   std::int32_t first_purchase = std::numeric_limits<std::int32_t>::max();
   std::int32_t last_purchase = std::numeric_limits<std::int32_t>::min();
-  std::int32_t last_day = no_day;
+  // second cache line
+  fixed128 quantity = 0;
+  fixed128 open_net = 0;
+  std::int64_t last_return_order = 0;
+  std::int64_t last_channel = 0;
+  std::int64_t last_category = 0;
   std::int32_t open_period = no_day;
-  std::uint32_t last_order_flag = no_flag;
   bool has_last_channel = false;
   bool has_last_category = false;
 
-  // Adds another state's totals; the caches stay this state's (what they name is logged).
+  // Adds another state's totals. A cache stays this state's when it is valid here (what it
+  // names is in this state's log); otherwise it takes the other's (in the other's log, which
+  // joins this one).
   void add(const customer_agg& o) noexcept {
+    if (purchase_lines == 0) last_order = o.last_order;
+    if (return_lines == 0) last_return_order = o.last_return_order;
     gross += o.gross;
     returned += o.returned;
     quantity += o.quantity;
@@ -76,6 +82,7 @@ struct customer_agg {
     last_purchase = std::max(last_purchase, o.last_purchase);
   }
 };
+static_assert(sizeof(customer_agg) == 128, "two cache lines per customer");
 
 // The customers' aggregates in blocks of 4096 (one customer block each, see
 // detail/customer_log.hpp): growing adds blocks and never moves the ones there, so a run
@@ -514,15 +521,18 @@ struct profile_state::impl {
       const fixed128 a = r.amount;
       const bool purchase = a >= 0;
       customer_agg& g = aggs[c];
+      // The order caches are read before the line counts say whether they are valid.
+      const bool log_order =
+          has_orders && (purchase ? (g.purchase_lines == 0 || r.order != g.last_order)
+                                  : (g.return_lines == 0 || r.order != g.last_return_order));
       if (purchase) {
+        if (d != g.last_purchase) {  // equal: logged when it became the last purchase day
+          days.push_reserved(day_record{c, d});
+          g.last_purchase = std::max(g.last_purchase, d);
+        }
         g.gross += a;
         ++g.purchase_lines;
         g.first_purchase = std::min(g.first_purchase, d);
-        g.last_purchase = std::max(g.last_purchase, d);
-        if (d != g.last_day) {
-          g.last_day = d;
-          days.push_reserved(day_record{c, d});
-        }
       } else {
         g.returned -= a;
         ++g.return_lines;
@@ -540,13 +550,9 @@ struct profile_state::impl {
         }
         g.open_net += a;
       }
-      if (has_orders) {
-        const std::uint32_t flag = purchase ? purchase_flag : return_flag;
-        if (r.order != g.last_order || flag != g.last_order_flag) {
-          g.last_order = r.order;
-          g.last_order_flag = flag;
-          (purchase ? orders.log : orders.return_log).push_reserved(value_record{c, 0, r.order});
-        }
+      if (log_order) {
+        (purchase ? g.last_order : g.last_return_order) = r.order;
+        (purchase ? orders.log : orders.return_log).push_reserved(value_record{c, 0, r.order});
       }
       if (extra) {
         const row_extra& x = (*extra)[k];

@@ -372,3 +372,38 @@ TEST_CASE("cent amounts sum to the nearest double of the exact decimal total") {
   CHECK(p.monetary[0] == 0.3);
   CHECK(p.monetary[1] == 5.05);
 }
+
+TEST_CASE("merged states keep the repeat caches honest: orders and days logged once, none lost") {
+  // State a sees customer 1 return only, b its purchases; then a sees more purchases whose
+  // order (0, the cache's initial value) and days repeat or not what b logged.
+  auto batch = [](std::vector<std::int32_t> day, std::vector<double> amount, std::vector<std::int64_t> order) {
+    owned_batch b;
+    b.customer.assign(day.size(), 1);
+    b.day = std::move(day);
+    b.amount = std::move(amount);
+    b.order = std::move(order);
+    return b;
+  };
+  owned_batch first = batch({100}, {-5.0}, {9});
+  owned_batch second = batch({110, 120}, {4.0, 6.0}, {5, 6});
+  owned_batch third = batch({120, 115, 120}, {1.0, 2.0, 3.0}, {0, 0, 6});
+  profile_config c;
+  c.as_of = 200;
+  profile_state a(c), b(c);
+  a.update(first.view());
+  b.update(second.view());
+  a.merge(b);
+  a.update(third.view());
+  const profile p = a.finish();
+  REQUIRE(p.size() == 1);
+  CHECK(p.frequency[0] == 3);      // orders 5, 6, 0
+  CHECK(p.returns[0] == 1);        // order 9
+  CHECK(p.purchase_days[0] == 3);  // days 110, 115, 120
+  CHECK(p.previous_purchase[0] == 115);
+  CHECK(p.last_purchase[0] == 120);
+  CHECK(p.first_purchase[0] == 110);
+  CHECK(p.median_gap[0] == 5.0);   // gaps 5 and 5
+  // The same rows in one state give the same profile.
+  owned_batch all = batch({100, 110, 120, 120, 115, 120}, {-5.0, 4.0, 6.0, 1.0, 2.0, 3.0}, {9, 5, 6, 0, 0, 6});
+  require_same(make_profile(all.view(), c), p);
+}
