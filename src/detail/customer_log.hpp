@@ -128,7 +128,7 @@ struct amount_record {
 };
 
 // Records grouped by customer: customer c's distinct (merged) records are
-// records[begin[c], end[c]), sorted, in customer order.
+// records[begin[c], end[c]), in customer order; sorted for ordered records (days, periods).
 template <class Record>
 struct grouped_records {
   std::vector<Record> records;
