@@ -469,14 +469,19 @@ def policy_pandas(t: pa.Table) -> pd.DataFrame:
     return pd.DataFrame({"customer_id": df["customer_id"].to_numpy(), "tier": tier})
 
 
+def _duckdb_cases(rules) -> str:
+    """The `when ... then ...` arms of a CASE for (tier, condition) rules. tierkit's x / 0 is
+    null; DuckDB's is infinity, so the SQL says nullif."""
+    sql = [(name, cond.replace("monetary / frequency", "monetary / nullif(frequency, 0)"))
+           for name, cond in rules]
+    return "\n".join(f"when {cond} then '{name}'" for name, cond in sql)
+
+
 def policy_duckdb(t: pa.Table) -> pd.DataFrame:
     import duckdb
     con = duckdb.connect()
     con.register("c", t)
-    # tierkit's x / 0 is null; DuckDB's is infinity, so the SQL says nullif.
-    sql = [(name, cond.replace("monetary / frequency", "monetary / nullif(frequency, 0)"))
-           for name, cond in TIER_RULES]
-    cases = "\n".join(f"when {cond} then '{name}'" for name, cond in sql)
+    cases = _duckdb_cases(TIER_RULES)
     out = con.sql(f"select customer_id, case {cases} else 'Bronze' end as tier "
                   "from c order by customer_id").to_arrow_table()
     con.close()
@@ -546,9 +551,7 @@ def full_duckdb(t: pa.Table) -> pd.DataFrame:
     import duckdb
     con = duckdb.connect()
     con.register("tx", t)
-    sql = [(name, cond.replace("monetary / frequency", "monetary / nullif(frequency, 0)"))
-           for name, cond in FULL_RULES]
-    cases = "\n".join(f"when {cond} then '{name}'" for name, cond in sql)
+    cases = _duckdb_cases(FULL_RULES)
     out = con.sql(f"""with {_duckdb_rfm_abc_ctes()}
         select customer_id, case {cases} else 'Bronze' end as tier
         from scores order by customer_id""").to_arrow_table()

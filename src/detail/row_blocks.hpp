@@ -1,5 +1,5 @@
 #pragma once
-// Rule evaluation runs over rows in blocks spread across threads.
+// Rows in blocks spread across threads: rule evaluation, and filling a profile's rows.
 #include <algorithm>
 #include <cstddef>
 #include <thread>
