@@ -180,7 +180,7 @@ key_dictionary::kind first_kind(const std::vector<transactions>& batches,
 }
 
 // Before the first rows of a state: when every batch holds plain integer customer keys
-// whose range is narrow (at most half a key per row, and at least 65,536 keys), the
+// whose range is narrow (at most max(65,536, rows / 2) possible keys), the
 // dictionary indexes them by a direct table instead of hashing (customer numbers 1..N:
 // 4 bytes per possible key instead of a 16-byte slot, one memory access per lookup).
 void expect_customer_range(key_dictionary& d, const std::vector<transactions>& batches,
