@@ -8,6 +8,7 @@
 
 #include "detail/fixed_point.hpp"
 #include "detail/radix_sort.hpp"
+#include "detail/row_blocks.hpp"
 #include "detail/text.hpp"
 #include "tierkit/error.hpp"
 
@@ -184,26 +185,29 @@ std::vector<std::string> abc_model::labels() const {
 std::vector<std::int32_t> abc_model::classify(const std::vector<double>& values) const {
   const std::size_t k = classes_.size();
   std::vector<std::int32_t> out(values.size(), -1);
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    const double x = values[i];
-    if (std::isnan(x)) continue;
-    if (!(x > 0)) {
-      switch (config_.nonpositive) {
-        case nonpositive_policy::own_class: out[i] = static_cast<std::int32_t>(k); break;
-        case nonpositive_policy::lowest_class: out[i] = static_cast<std::int32_t>(k - 1); break;
-        case nonpositive_policy::unclassified: break;
+  // Customers are classified independently: blocks of rows on all cores.
+  detail::for_row_blocks(values.size(), 0, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; ++i) {
+      const double x = values[i];
+      if (std::isnan(x)) continue;
+      if (!(x > 0)) {
+        switch (config_.nonpositive) {
+          case nonpositive_policy::own_class: out[i] = static_cast<std::int32_t>(k); break;
+          case nonpositive_policy::lowest_class: out[i] = static_cast<std::int32_t>(k - 1); break;
+          case nonpositive_policy::unclassified: break;
+        }
+        continue;
       }
-      continue;
-    }
-    std::size_t c = k - 1;
-    for (std::size_t j = 0; j + 1 < k; ++j) {
-      if (classes_[j].customers > 0 && x >= classes_[j].min_value) {
-        c = j;
-        break;
+      std::size_t c = k - 1;
+      for (std::size_t j = 0; j + 1 < k; ++j) {
+        if (classes_[j].customers > 0 && x >= classes_[j].min_value) {
+          c = j;
+          break;
+        }
       }
+      out[i] = static_cast<std::int32_t>(c);
     }
-    out[i] = static_cast<std::int32_t>(c);
-  }
+  });
   return out;
 }
 
@@ -323,8 +327,9 @@ abc_model abc_strategy::fit_abc(const std::vector<double>& values) const {
     const double x = pos(i);
     const fixed128 fx = detail::fixed_from_double(x);
     if (i == 0 || x != pos(i - 1)) {
-      // A new tie group: its class follows from what comes before its first member.
-      current = 0;
+      // A new tie group: its class follows from what comes before its first member, the
+      // number of bounds that share reaches. The share only grows (and the bounds
+      // increase), so the class never goes back: the search goes on from the current one.
       while (current + 1 < k &&
              (config_.mode == abc_mode::value ? reached(before, total, bound[current])
                                               : reached(static_cast<fixed128>(i), n, bound[current]))) {

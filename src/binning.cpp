@@ -124,8 +124,18 @@ class order_statistics {
       const auto it = std::lower_bound(cumulative_.begin(), cumulative_.end(), rank);
       return min_ + static_cast<double>(it - cumulative_.begin());
     }
-    std::nth_element(v_.begin(), v_.begin() + static_cast<std::ptrdiff_t>(rank - 1), v_.end());
-    return v_[rank - 1];
+    // Each selection leaves v_ partitioned around the rank it placed; a later rank is
+    // selected only between the placed ranks around it (quintiles: about 2.5 passes over
+    // the values instead of 4 x 2).
+    const std::size_t i = rank - 1;
+    const auto after = std::lower_bound(placed_.begin(), placed_.end(), i);
+    if (after != placed_.end() && *after == i) return v_[i];
+    const std::size_t lo = after == placed_.begin() ? 0 : *(after - 1) + 1;
+    const std::size_t hi = after == placed_.end() ? v_.size() : *after;
+    std::nth_element(v_.begin() + static_cast<std::ptrdiff_t>(lo), v_.begin() + static_cast<std::ptrdiff_t>(i),
+                     v_.begin() + static_cast<std::ptrdiff_t>(hi));
+    placed_.insert(after, i);
+    return v_[i];
   }
 
  private:
@@ -153,6 +163,7 @@ class order_statistics {
   bool prepared_ = false;
   double min_ = 0;
   std::vector<std::size_t> cumulative_;  // values <= min_ + i
+  std::vector<std::size_t> placed_;      // ascending positions holding their order statistic
 };
 
 // Linear interpolation between order statistics, as R's quantile(type = 7) computes it:

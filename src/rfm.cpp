@@ -1,10 +1,12 @@
 #include "tierkit/rfm.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
 
+#include "detail/row_blocks.hpp"
 #include "detail/text.hpp"
 #include "tierkit/error.hpp"
 
@@ -117,20 +119,27 @@ rfm_scores rfm_model::score(const metric_table& t) const {
   s.code.resize(n);
   s.sum.resize(n);
   s.segment.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const int r = r_.score(rv[i]), f = f_.score(fv[i]), m = m_.score(mv[i]);
-    if (r == 0 || f == 0 || m == 0) {
-      s.segment[i] = -1;
-      ++s.unscored;
-      continue;
+  // Customers are scored independently: blocks of rows on all cores.
+  std::atomic<std::int64_t> unscored{0};
+  detail::for_row_blocks(n, 0, [&](std::size_t lo, std::size_t hi) {
+    std::int64_t missing = 0;
+    for (std::size_t i = lo; i < hi; ++i) {
+      const int r = r_.score(rv[i]), f = f_.score(fv[i]), m = m_.score(mv[i]);
+      if (r == 0 || f == 0 || m == 0) {
+        s.segment[i] = -1;
+        ++missing;
+        continue;
+      }
+      s.r[i] = static_cast<std::int8_t>(r);
+      s.f[i] = static_cast<std::int8_t>(f);
+      s.m[i] = static_cast<std::int8_t>(m);
+      s.code[i] = wide ? r * 10000 + f * 100 + m : r * 100 + f * 10 + m;
+      s.sum[i] = static_cast<std::int16_t>(r + f + m);
+      s.segment[i] = static_cast<std::int32_t>(config_.segments.match(r, f, m));
     }
-    s.r[i] = static_cast<std::int8_t>(r);
-    s.f[i] = static_cast<std::int8_t>(f);
-    s.m[i] = static_cast<std::int8_t>(m);
-    s.code[i] = wide ? r * 10000 + f * 100 + m : r * 100 + f * 10 + m;
-    s.sum[i] = static_cast<std::int16_t>(r + f + m);
-    s.segment[i] = static_cast<std::int32_t>(config_.segments.match(r, f, m));
-  }
+    unscored += missing;
+  });
+  s.unscored = unscored;
   return s;
 }
 
@@ -247,9 +256,14 @@ rfm_model rfm_strategy::fit_rfm(const metric_table& t) const {
                         ", " + config_.frequency_column + " and " + config_.monetary_column +
                         " (" + detail::rows_text(missing) + " with a missing value)");
   }
-  fitted_bins rb = fit_bins(r, config_.recency, std::string(fn) + " " + config_.recency_column);
-  fitted_bins fb = fit_bins(f, config_.frequency, std::string(fn) + " " + config_.frequency_column);
-  fitted_bins mb = fit_bins(m, config_.monetary, std::string(fn) + " " + config_.monetary_column);
+  // The three fits are independent: on separate threads when there is enough to do.
+  fitted_bins rb, fb, mb;
+  const unsigned threads = r.size() >= (std::size_t{1} << 16) ? 3u : 1u;
+  detail::parallel_blocks(3, threads, [&](std::size_t k, unsigned) {
+    if (k == 0) rb = fit_bins(r, config_.recency, std::string(fn) + " " + config_.recency_column);
+    if (k == 1) fb = fit_bins(f, config_.frequency, std::string(fn) + " " + config_.frequency_column);
+    if (k == 2) mb = fit_bins(m, config_.monetary, std::string(fn) + " " + config_.monetary_column);
+  });
   rb.fit_missing = fb.fit_missing = mb.fit_missing = missing;
   return rfm_model(config_, std::move(rb), std::move(fb), std::move(mb));
 }

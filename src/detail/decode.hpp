@@ -133,7 +133,8 @@ inline bool same_key(const column_view& c, std::int64_t a, std::int64_t b) noexc
 class key_lookup {
  public:
   key_lookup(const column_view& c, const key_dictionary& dict, const char* role);
-  // out[i] = the key's index, or no_index when the dictionary does not hold it yet.
+  // out[i] = the key's index, or no_index when the dictionary does not hold it yet; for
+  // rows with skip[i] set, out[i] is unspecified.
   void find(std::int64_t begin, std::int64_t n, const std::uint8_t* skip, std::uint32_t* out) const;
   // Inserts the key of `row` (relative to the column) into `dict` (any dictionary of the
   // same kind: the shared one, or a thread's own) and returns its index there. Touches no

@@ -28,6 +28,15 @@ class key_dictionary {
   // the range later moves the dictionary to hashing for good.
   void expect_int_range(std::int64_t lo, std::int64_t hi, std::uint64_t max_span);
   bool direct() const noexcept { return direct_on_; }
+  // The direct table while direct(): index of key k at table[k - base] for k - base < size.
+  struct direct_view {
+    const std::uint32_t* table;
+    std::uint64_t size;
+    std::int64_t base;
+  };
+  direct_view direct_table() const noexcept {
+    return {direct_table_.data(), direct_table_.size(), base_};
+  }
 
   // Starts loading the slot where `key` would live (software prefetch: lookups of a block
   // of rows then overlap their cache misses instead of waiting for each in turn).

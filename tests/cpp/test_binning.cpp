@@ -156,3 +156,54 @@ TEST_CASE("cut points of whole numbers by counting equal order statistics of a s
     CHECK(fit_bins(v, m, "x").cuts[0] == sorted[(n + 1) / 2 - 1]);
   }
 }
+
+TEST_CASE("cut points by selection between placed ranks equal a sorted copy's, in any order") {
+  std::mt19937_64 rng(23);
+  std::lognormal_distribution<double> ln(3.0, 1.5);
+  std::vector<double> v;
+  for (int i = 0; i < 20011; ++i) v.push_back(std::round(ln(rng) * 100) / 100);  // ties too
+  std::vector<double> sorted = v;
+  std::sort(sorted.begin(), sorted.end());
+  const std::size_t n = v.size();
+  binning_config c;
+  c.method = bin_method::percentiles;
+  // Levels out of order and close together: each selection runs between earlier ones.
+  c.percentiles = {3, 10, 11, 50, 50.5, 90, 97, 99.9};
+  const fitted_bins b = fit_bins(v, c, "x");
+  REQUIRE(b.cuts.size() == c.percentiles.size());
+  for (std::size_t j = 0; j < c.percentiles.size(); ++j) {
+    const auto rank = static_cast<std::size_t>(std::ceil(c.percentiles[j] / 100.0 * static_cast<double>(n) - 1e-9));
+    CHECK(b.cuts[j] == sorted[rank - 1]);
+  }
+  c.method = bin_method::quantiles;
+  c.bins = 10;
+  c.rule = quantile_rule::linear_numpy;  // two neighbouring order statistics per cut
+  const fitted_bins d = fit_bins(v, c, "x");
+  for (std::size_t j = 1; j < 10; ++j) {
+    const double vi = static_cast<double>(n) * (static_cast<double>(j) / 10) + (1 - static_cast<double>(j) / 10) - 1;
+    const auto lo = static_cast<std::size_t>(std::floor(vi));
+    const double g = vi - static_cast<double>(lo);
+    CHECK(d.cuts[j - 1] == doctest::Approx(sorted[lo] + (sorted[lo + 1] - sorted[lo]) * g).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("a score is the number of cuts the value passes, for both closures and many cuts") {
+  std::mt19937_64 rng(29);
+  for (const int bins : {2, 5, 17, 18, 40}) {
+    for (const auto closure : {interval_closure::right, interval_closure::left}) {
+      fitted_bins f;
+      f.bins = bins;
+      f.closed = closure;
+      f.higher_is_better = rng() % 2 == 0;
+      for (int j = 0; j + 1 < bins; ++j) f.cuts.push_back(static_cast<double>(rng() % 20));  // repeats
+      std::sort(f.cuts.begin(), f.cuts.end());
+      for (int i = 0; i < 500; ++i) {
+        const double x = static_cast<double>(rng() % 44) / 2 - 1;  // on and between the cuts
+        int b = 0;  // the definition: walk the cuts while x passes them
+        while (b < bins - 1 && (closure == interval_closure::right ? x > f.cuts[b] : x >= f.cuts[b])) ++b;
+        CHECK(f.score(x) == (f.higher_is_better ? b + 1 : bins - b));
+      }
+      CHECK(f.score(std::nan("")) == 0);
+    }
+  }
+}
