@@ -311,7 +311,7 @@ struct profile_state::impl {
       for (auto& v : buckets) v.clear();
       for (auto& v : extras) v.clear();
       pending.clear();
-      new_keys = key_dictionary();
+      new_keys.clear();
       used = outside = 0;
       min_day = std::numeric_limits<std::int32_t>::max();
       max_day = std::numeric_limits<std::int32_t>::min();
@@ -337,12 +337,8 @@ struct profile_state::impl {
     const auto B = static_cast<std::size_t>(block_rows);
     std::vector<std::uint8_t> skip(B);
     std::vector<std::int64_t> day(B), ord(B, 0), chan(B, 0), cat(B, 0);
-    std::vector<std::uint32_t> cust(B);
+    std::vector<std::uint32_t> cust(B), local(B);  // index in customers / in st.new_keys
     std::vector<fixed128> amt(B), qty(B, 0);
-    // New keys repeat on consecutive rows (the lines of one order): remember the last one.
-    std::int64_t last_new_row = -1;
-    std::size_t last_new_batch = 0;
-    std::uint32_t last_new_local = 0;
     std::int64_t base = 0;
     for (std::size_t p = 0; p < pieces.size(); ++p) {
       const piece& pc = pieces[p];
@@ -374,6 +370,7 @@ struct profile_state::impl {
           skip[i] = sk;
         }
         lookup.find(start, n, skip.data(), cust.data());
+        lookup.insert_missing(start, n, skip.data(), cust.data(), local.data(), st.new_keys);
         detail::decode_fixed(b.amount, start, n, amt.data());
         if (ord_enc) ord_enc->encode(start, n, skip.data(), ord.data());
         if (chan_enc) chan_enc->encode(start, n, skip.data(), chan.data());
@@ -386,16 +383,8 @@ struct profile_state::impl {
           st.min_day = std::min(st.min_day, d);
           st.max_day = std::max(st.max_day, d);
           if (cust[i] == key_dictionary::no_index) {
-            const std::uint32_t local =
-                last_new_row >= 0 && last_new_batch == pc.batch &&
-                        detail::same_key(b.customer, last_new_row, start + i)
-                    ? last_new_local
-                    : lookup.insert(start + i, st.new_keys);
-            last_new_row = start + i;
-            last_new_batch = pc.batch;
-            last_new_local = local;
             st.pending.push_back(
-                pending_row{row_record{amt[i], ord[i], local, d}, row_extra{qty[i], chan[i], cat[i]}});
+                pending_row{row_record{amt[i], ord[i], local[i], d}, row_extra{qty[i], chan[i], cat[i]}});
             continue;
           }
           const row_record rec{amt[i], ord[i], cust[i], d};

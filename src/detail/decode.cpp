@@ -194,6 +194,41 @@ std::uint32_t key_lookup::insert(std::int64_t row, key_dictionary& dict) const {
   return strings_ ? dict.insert(string_value(column_, row)) : dict.insert(int_value(column_, row));
 }
 
+void key_lookup::insert_missing(std::int64_t begin, std::int64_t n, const std::uint8_t* skip,
+                                const std::uint32_t* found, std::uint32_t* local,
+                                key_dictionary& dict) const {
+  thread_local std::vector<std::uint32_t> rows;
+  rows.clear();
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (!skip[i] && found[i] == key_dictionary::no_index) rows.push_back(static_cast<std::uint32_t>(i));
+  }
+  if (rows.empty()) return;
+  dict.require_kind(strings_ ? key_dictionary::kind::string : key_dictionary::kind::integer,
+                    "customer");
+  if (dictionary_ || strings_) {
+    std::int64_t last = -1;  // the lines of one order repeat their key
+    std::uint32_t last_index = key_dictionary::no_index;
+    for (const std::uint32_t i : rows) {
+      if (last < 0 || !same_key(column_, begin + last, begin + i)) last_index = insert(begin + i, dict);
+      last = i;
+      local[i] = last_index;
+    }
+    return;
+  }
+  with_int_values(column_, [&](const auto* v) {
+    v += begin;
+    for (const std::uint32_t i : rows) dict.prefetch(static_cast<std::int64_t>(v[i]));
+    std::int64_t last = 0;
+    std::uint32_t last_index = key_dictionary::no_index;
+    for (const std::uint32_t i : rows) {
+      const auto key = static_cast<std::int64_t>(v[i]);
+      if (last_index == key_dictionary::no_index || key != last) last_index = dict.insert(key);
+      last = key;
+      local[i] = last_index;
+    }
+  });
+}
+
 value_encoder::value_encoder(const column_view& c, key_dictionary& dict, const char* role)
     : column_(c) {
   strings_ = holds_strings(c);

@@ -140,6 +140,11 @@ class key_lookup {
   // same kind: the shared one, or a thread's own) and returns its index there. Touches no
   // state of the lookup, so threads may call it at once with their own dictionaries.
   std::uint32_t insert(std::int64_t row, key_dictionary& dict) const;
+  // For the rows of [begin, begin + n) that find() left at no_index (and skip[i] == 0):
+  // inserts their keys into `dict` in row order and sets local[i] to the index there. Keys
+  // are hashed and their slots prefetched first, so the inserts overlap their cache misses.
+  void insert_missing(std::int64_t begin, std::int64_t n, const std::uint8_t* skip,
+                      const std::uint32_t* found, std::uint32_t* local, key_dictionary& dict) const;
 
  private:
   const column_view& column_;

@@ -44,6 +44,21 @@ void key_dictionary::expect_int_range(std::int64_t lo, std::int64_t hi, std::uin
   direct_table_.assign(span, no_index);
 }
 
+void key_dictionary::clear() {
+  if (direct_on_) {
+    for (const std::int64_t k : ints_) {
+      direct_table_[static_cast<std::uint64_t>(k) - static_cast<std::uint64_t>(base_)] = no_index;
+    }
+  } else {
+    slots_.assign(16, slot{});  // small again: a chunk's first new keys probe in cache
+    mask_ = 15;
+  }
+  ints_.clear();
+  chars_.clear();
+  offsets_.assign(1, 0);
+  size_ = 0;
+}
+
 void key_dictionary::leave_direct() {
   direct_on_ = false;
   direct_table_ = std::vector<std::uint32_t>();

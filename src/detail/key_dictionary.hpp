@@ -37,6 +37,10 @@ class key_dictionary {
   direct_view direct_table() const noexcept {
     return {direct_table_.data(), direct_table_.size(), base_};
   }
+  // Forgets every key, keeping the kind and the memory: a scratch dictionary reused for the
+  // keys new in each chunk neither regrows its slots nor reallocates a direct table (a
+  // direct table resets only the entries in use).
+  void clear();
 
   // Starts loading the slot where `key` would live (software prefetch: lookups of a block
   // of rows then overlap their cache misses instead of waiting for each in turn).

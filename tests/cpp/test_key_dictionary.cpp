@@ -92,3 +92,29 @@ TEST_CASE("string keys are ordered by their bytes: prefixes first, NUL and high 
   REQUIRE(order.size() == d.size());
   for (std::size_t i = 1; i < order.size(); ++i) CHECK(d.string_at(order[i - 1]) < d.string_at(order[i]));
 }
+
+TEST_CASE("clear() forgets every key, for hashing and for a direct table") {
+  key_dictionary hashing;
+  hashing.require_kind(key_dictionary::kind::integer, "customer");
+  for (std::int64_t k = 0; k < 1000; ++k) hashing.insert(k * 7919);
+  key_dictionary direct;
+  direct.require_kind(key_dictionary::kind::integer, "customer");
+  direct.expect_int_range(100, 199, 1000);
+  REQUIRE(direct.direct());
+  for (std::int64_t k = 100; k < 150; ++k) direct.insert(k);
+  for (key_dictionary* d : {&hashing, &direct}) {
+    for (int round = 0; round < 3; ++round) {
+      d->clear();
+      CHECK(d->size() == 0);
+      CHECK(d->find(std::int64_t{7919}) == key_dictionary::no_index);
+      CHECK(d->find(std::int64_t{120}) == key_dictionary::no_index);
+      // Numbered from 0 again, in order of first insertion.
+      CHECK(d->insert(std::int64_t{150 + round}) == 0);
+      CHECK(d->insert(std::int64_t{120}) == 1);
+      CHECK(d->insert(std::int64_t{150 + round}) == 0);
+      CHECK(d->int_at(1) == 120);
+      CHECK(d->find(std::int64_t{120}) == 1);
+    }
+  }
+  CHECK(direct.direct());
+}
