@@ -184,20 +184,33 @@ key_dictionary::kind first_kind(const std::vector<transactions>& batches,
 // dictionary indexes them by a direct table instead of hashing (customer numbers 1..N:
 // 4 bytes per possible key instead of a 16-byte slot, one memory access per lookup).
 void expect_customer_range(key_dictionary& d, const std::vector<transactions>& batches,
-                           std::int64_t rows) {
+                           std::int64_t rows, unsigned threads) {
   if (d.size() != 0) return;
+  for (const transactions& b : batches) {
+    if (b.customer.type == data_type::dictionary || is_string_like(b.customer.type)) return;
+  }
   std::int64_t lo = std::numeric_limits<std::int64_t>::max();
   std::int64_t hi = std::numeric_limits<std::int64_t>::min();
   for (const transactions& b : batches) {
     const column_view& c = b.customer;
-    if (c.type == data_type::dictionary || is_string_like(c.type)) return;
-    detail::with_int_values(c, [&](const auto* v) {
-      for (std::int64_t i = 0; i < c.length; ++i) {
-        const auto k = static_cast<std::int64_t>(v[i]);
-        lo = std::min(lo, k);
-        hi = std::max(hi, k);
-      }
+    // Shares of the column on the threads, each with its own minimum and maximum.
+    const unsigned n = detail::threads_for(static_cast<std::size_t>(c.length >> 16), threads);
+    std::vector<std::int64_t> los(n, lo), his(n, hi);
+    detail::run_on_threads(n, [&](unsigned t) {
+      const std::int64_t from = c.length * t / n, to = c.length * (t + 1) / n;
+      std::int64_t mn = lo, mx = hi;  // locals: no false sharing of los/his
+      detail::with_int_values(c, [&](const auto* v) {
+        for (std::int64_t i = from; i < to; ++i) {
+          const auto k = static_cast<std::int64_t>(v[i]);
+          mn = std::min(mn, k);
+          mx = std::max(mx, k);
+        }
+      });
+      los[t] = mn;
+      his[t] = mx;
     });
+    lo = std::min(lo, *std::min_element(los.begin(), los.end()));
+    hi = std::max(hi, *std::max_element(his.begin(), his.end()));
   }
   d.expect_int_range(lo, hi, std::max<std::uint64_t>(std::uint64_t{1} << 16, static_cast<std::uint64_t>(rows) / 2));
 }
@@ -669,6 +682,7 @@ void profile_state::update(const std::vector<transactions>& batches) {
   detail::validation_options vo;
   vo.function = fn;
   vo.zone = &s.config.zone;
+  vo.threads = s.config.threads;
   if (!s.config.window_start) vo.as_of = s.config.as_of;
   std::vector<detail::validation_result> checks;
   checks.reserve(batches.size());
@@ -695,7 +709,7 @@ void profile_state::update(const std::vector<transactions>& batches) {
   std::vector<impl::piece> chunk;
   std::int64_t chunk_size = 0;
   s.compact_logs(threads);
-  expect_customer_range(s.customers, batches, total);
+  expect_customer_range(s.customers, batches, total, threads);
   for (std::size_t i = 0; i < batches.size(); ++i) {
     for (std::int64_t r = 0; r < batches[i].rows();) {
       const std::int64_t take = std::min(batches[i].rows() - r, chunk_rows - chunk_size);

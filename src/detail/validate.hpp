@@ -16,6 +16,7 @@ struct validation_options {
   const char* function = "tierkit";
   std::optional<std::int32_t> as_of;  // rows on or after it are invalid (no explicit window)
   const time_zone* zone = nullptr;
+  unsigned threads = 1;  // rows are checked in shares on this many threads (0: all cores)
 };
 
 struct validation_result {
