@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <functional>
 #include <thread>
 
 #include "detail/customer_log.hpp"
@@ -213,6 +214,38 @@ void expect_customer_range(key_dictionary& d, const std::vector<transactions>& b
     hi = std::max(hi, *std::max_element(his.begin(), his.end()));
   }
   d.expect_int_range(lo, hi, std::max<std::uint64_t>(std::uint64_t{1} << 16, static_cast<std::uint64_t>(rows) / 2));
+}
+
+// The median of the gaps between k >= 2 ascending distinct days (days lie within
+// +-max_abs_day, so gaps fit 32 bits). Most customers have a few dozen days at most: their
+// gaps are sorted in place on the stack by insertion; longer histories select.
+double median_gap(const detail::day_record* first, std::ptrdiff_t k) {
+  const auto m = static_cast<std::size_t>(k - 1);
+  constexpr std::size_t small = 48;
+  std::int32_t local[small];
+  thread_local std::vector<std::int32_t> scratch;  // reused: no allocation per customer
+  std::int32_t* gaps = local;
+  if (m > small) {
+    scratch.resize(m);
+    gaps = scratch.data();
+  }
+  for (std::size_t i = 0; i < m; ++i) gaps[i] = first[i + 1].day - first[i].day;
+  const std::size_t mid = m / 2;
+  double med = 0;
+  if (m <= small) {
+    for (std::size_t i = 1; i < m; ++i) {
+      const std::int32_t x = gaps[i];
+      std::size_t j = i;
+      for (; j > 0 && gaps[j - 1] > x; --j) gaps[j] = gaps[j - 1];
+      gaps[j] = x;
+    }
+    med = m % 2 == 1 ? gaps[mid] : (static_cast<double>(gaps[mid - 1]) + gaps[mid]) / 2.0;
+  } else {
+    std::nth_element(gaps, gaps + mid, gaps + m);
+    med = gaps[mid];
+    if (m % 2 == 0) med = (med + static_cast<double>(*std::max_element(gaps, gaps + mid))) / 2.0;
+  }
+  return med;
 }
 
 bool same_zone(const time_zone& a, const time_zone& b) {
@@ -777,18 +810,31 @@ profile profile_state::finish() const {
     });
   }
 
-  p.first_purchase.resize(n);
-  p.last_purchase.resize(n);
-  p.recency.resize(n);
-  p.tenure.resize(n);
-  p.frequency.assign(n, 0);
-  p.transactions.resize(n);
-  p.returns.assign(n, 0);
-  p.monetary.resize(n);
-  p.gross_sales.resize(n);
-  p.returns_value.resize(n);
-  p.average_order_value.resize(n);
-  if (s.has_quantity) p.quantity.resize(n);
+  // The columns' pages are new memory: their first touch (zeroing by the kernel, then by
+  // the vector) is shared out over the threads, one column at a time.
+  std::vector<std::uint32_t> rank;
+  const std::vector<std::function<void()>> allocate = {
+      [&] { p.first_purchase.resize(n); },
+      [&] { p.last_purchase.resize(n); },
+      [&] { p.recency.resize(n); },
+      [&] { p.tenure.resize(n); },
+      [&] { p.frequency.assign(n, 0); },
+      [&] { p.transactions.resize(n); },
+      [&] { p.returns.assign(n, 0); },
+      [&] { p.monetary.resize(n); },
+      [&] { p.gross_sales.resize(n); },
+      [&] { p.returns_value.resize(n); },
+      [&] { p.average_order_value.resize(n); },
+      [&] { if (s.has_quantity) p.quantity.resize(n); },
+      [&] { p.purchase_days.assign(n, 0); },
+      [&] { p.previous_purchase.assign(n, no_day); },
+      [&] { p.median_gap.assign(n, std::numeric_limits<double>::quiet_NaN()); },
+      [&] { if (s.has_channels) p.channels.assign(n, 0); },
+      [&] { if (s.has_categories) p.categories.assign(n, 0); },
+      [&] { rank.resize(n); },
+  };
+  detail::parallel_blocks(allocate.size(), n >= (std::size_t{1} << 16) ? threads : 1u,
+                          [&](std::size_t k, unsigned) { allocate[k](); });
   // Rows are independent: filled on all threads (customers are read in key order, that is
   // at random, so the reads' cache misses overlap across threads).
   detail::for_row_blocks(n, threads, [&](std::size_t lo, std::size_t hi) {
@@ -814,12 +860,10 @@ profile profile_state::finish() const {
   // Distinct counts: group each log by customer and count its distinct records.
   // Counted per customer index inside the parallel grouping, then laid out by rank.
   // Output row of each customer index: groups write their counts straight into place.
-  std::vector<std::uint32_t> rank(n);
   detail::for_row_blocks(n, threads, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t r = lo; r < hi; ++r) rank[order[r]] = static_cast<std::uint32_t>(r);
   });
   auto count_distinct = [&](const customer_log<value_record>& log, std::vector<std::int64_t>& out) {
-    out.assign(n, 0);
     detail::for_each_customer_group<value_record>(
         {&log}, n, threads,
         [&](std::size_t c, const value_record* first, const value_record* last) {
@@ -827,9 +871,6 @@ profile profile_state::finish() const {
         });
   };
   // Purchase days: their number, the day before the last, and the median gap between them.
-  p.purchase_days.assign(n, 0);
-  p.previous_purchase.assign(n, no_day);
-  p.median_gap.assign(n, std::numeric_limits<double>::quiet_NaN());
   detail::for_each_customer_group<day_record>(
       {&s.days}, n, threads,
       [&](std::size_t c, const day_record* first, const day_record* last) {
@@ -838,16 +879,7 @@ profile profile_state::finish() const {
         p.purchase_days[r] = k;
         if (k < 2) return;
         p.previous_purchase[r] = first[k - 2].day;
-        thread_local std::vector<std::int64_t> gaps;  // reused: no allocation per customer
-        gaps.resize(static_cast<std::size_t>(k - 1));
-        for (std::ptrdiff_t i = 1; i < k; ++i) gaps[static_cast<std::size_t>(i - 1)] = std::int64_t{first[i].day} - first[i - 1].day;
-        const std::size_t m = gaps.size() / 2;
-        std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(m), gaps.end());
-        double med = static_cast<double>(gaps[m]);
-        if (gaps.size() % 2 == 0) {
-          med = (med + static_cast<double>(*std::max_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(m)))) / 2.0;
-        }
-        p.median_gap[r] = med;
+        p.median_gap[r] = median_gap(first, k);
       });
   if (s.has_orders) {
     count_distinct(s.orders.log, p.frequency);

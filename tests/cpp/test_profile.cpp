@@ -118,6 +118,34 @@ TEST_CASE("the median gap between purchase days: odd and even numbers of gaps") 
   CHECK(p.previous_purchase == std::vector<std::int32_t>{11, 13});
 }
 
+TEST_CASE("the median gap for short and long histories equals a sorted copy's") {
+  // Histories around the length where the median switches from sorting on the stack to
+  // selection, days in shuffled order with repeats.
+  std::mt19937_64 rng(37);
+  owned_batch b;
+  std::vector<double> want;
+  const int days_of[] = {2, 3, 4, 47, 48, 49, 50, 51, 200, 1001};
+  for (int c = 0; c < 10; ++c) {
+    std::vector<std::int32_t> days;
+    std::int32_t d = 18000;
+    for (int k = 0; k < days_of[c]; ++k) days.push_back(d += 1 + static_cast<std::int32_t>(rng() % 40));
+    std::vector<double> gaps;
+    for (std::size_t k = 1; k < days.size(); ++k) gaps.push_back(days[k] - days[k - 1]);
+    std::sort(gaps.begin(), gaps.end());
+    const std::size_t m = gaps.size();
+    want.push_back(m % 2 == 1 ? gaps[m / 2] : (gaps[m / 2 - 1] + gaps[m / 2]) / 2);
+    days.push_back(days[days.size() / 2]);  // a repeated day counts once
+    std::shuffle(days.begin(), days.end(), rng);
+    for (std::int32_t x : days) {
+      b.customer.push_back(c);
+      b.day.push_back(x);
+      b.amount.push_back(1);
+    }
+  }
+  const profile p = make_profile(b.view());
+  CHECK(p.median_gap == want);
+}
+
 TEST_CASE("the spend series buckets net value by period, skipping empty periods") {
   owned_batch b;
   b.customer = {1, 1, 1, 1};
