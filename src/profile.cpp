@@ -68,6 +68,8 @@ struct alignas(64) customer_agg {
   bool has_last_channel = false;
   bool has_last_category = false;
 
+  std::int64_t lines() const noexcept { return purchase_lines + return_lines; }
+
   // Adds another state's totals. A cache stays this state's when it is valid here (what it
   // names is in this state's log); otherwise it takes the other's (in the other's log, which
   // joins this one).
@@ -184,36 +186,74 @@ key_dictionary::kind first_kind(const std::vector<transactions>& batches,
 // whose range is narrow (at most max(65,536, rows / 2) possible keys), the
 // dictionary indexes them by a direct table instead of hashing (customer numbers 1..N:
 // 4 bytes per possible key instead of a 16-byte slot, one memory access per lookup).
-void expect_customer_range(key_dictionary& d, const std::vector<transactions>& batches,
-                           std::int64_t rows, unsigned threads) {
-  if (d.size() != 0) return;
+// How a state's first update numbers integer customer keys, from the keys' range [lo, hi]
+// (the rows the update reads, invalid ones too) and, when that range is narrow (at most
+// max(65,536, rows / 2) keys), from how many distinct keys fill it:
+// - at least half of the range: by key (index = key - lo; no lookup at all, and customers
+//   come out in key order; the holes cost at most as many empty aggregates as customers);
+// - less: a direct table of 4 bytes per key of the range;
+// - a wider range, or string keys: hashing.
+// Returns true when the keys are numbered by key (the state then has holes).
+bool choose_customer_numbering(key_dictionary& d, const std::vector<transactions>& batches,
+                               std::int64_t rows, unsigned threads) {
+  if (d.size() != 0) return false;
   for (const transactions& b : batches) {
-    if (b.customer.type == data_type::dictionary || is_string_like(b.customer.type)) return;
+    if (b.customer.type == data_type::dictionary || is_string_like(b.customer.type)) return false;
   }
-  std::int64_t lo = std::numeric_limits<std::int64_t>::max();
-  std::int64_t hi = std::numeric_limits<std::int64_t>::min();
-  for (const transactions& b : batches) {
-    const column_view& c = b.customer;
-    // Shares of the column on the threads, each with its own minimum and maximum.
-    const unsigned n = detail::threads_for(static_cast<std::size_t>(c.length >> 16), threads);
-    std::vector<std::int64_t> los(n, lo), his(n, hi);
-    detail::run_on_threads(n, [&](unsigned t) {
-      const std::int64_t from = c.length * t / n, to = c.length * (t + 1) / n;
-      std::int64_t mn = lo, mx = hi;  // locals: no false sharing of los/his
-      detail::with_int_values(c, [&](const auto* v) {
-        for (std::int64_t i = from; i < to; ++i) {
-          const auto k = static_cast<std::int64_t>(v[i]);
-          mn = std::min(mn, k);
-          mx = std::max(mx, k);
-        }
+  // Runs body(thread, from, to, values) over shares of each batch's key column.
+  auto over_keys = [&](auto body) {
+    for (const transactions& b : batches) {
+      const column_view& c = b.customer;
+      const unsigned n = detail::threads_for(static_cast<std::size_t>(c.length >> 16), threads);
+      detail::run_on_threads(n, [&](unsigned t) {
+        detail::with_int_values(c, [&](const auto* v) {
+          body(t, n, c.length * t / n, c.length * (t + 1) / n, v);
+        });
       });
-      los[t] = mn;
-      his[t] = mx;
-    });
-    lo = std::min(lo, *std::min_element(los.begin(), los.end()));
-    hi = std::max(hi, *std::max_element(his.begin(), his.end()));
+    }
+  };
+  const unsigned most = std::max(1u, threads);
+  std::vector<std::int64_t> los(most, std::numeric_limits<std::int64_t>::max());
+  std::vector<std::int64_t> his(most, std::numeric_limits<std::int64_t>::min());
+  over_keys([&](unsigned t, unsigned, std::int64_t from, std::int64_t to, const auto* v) {
+    std::int64_t mn = los[t], mx = his[t];  // locals: no false sharing of los/his
+    for (std::int64_t i = from; i < to; ++i) {
+      const auto k = static_cast<std::int64_t>(v[i]);
+      mn = std::min(mn, k);
+      mx = std::max(mx, k);
+    }
+    los[t] = mn;
+    his[t] = mx;
+  });
+  const std::int64_t lo = *std::min_element(los.begin(), los.end());
+  const std::int64_t hi = *std::max_element(his.begin(), his.end());
+  if (hi < lo) return false;
+  const std::uint64_t span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo) + 1;
+  const std::uint64_t max_span = std::max<std::uint64_t>(std::uint64_t{1} << 16, static_cast<std::uint64_t>(rows) / 2);
+  if (span == 0 || span > max_span) return false;
+  // Distinct keys: a bitmap of the range per thread (span / 8 bytes each), then their union.
+  const std::size_t words = static_cast<std::size_t>((span + 63) / 64);
+  std::vector<std::vector<std::uint64_t>> seen(most);
+  over_keys([&](unsigned t, unsigned, std::int64_t from, std::int64_t to, const auto* v) {
+    std::vector<std::uint64_t>& bits = seen[t];
+    if (bits.empty()) bits.assign(words, 0);
+    for (std::int64_t i = from; i < to; ++i) {
+      const std::uint64_t x = static_cast<std::uint64_t>(static_cast<std::int64_t>(v[i])) - static_cast<std::uint64_t>(lo);
+      bits[x >> 6] |= std::uint64_t{1} << (x & 63);
+    }
+  });
+  std::uint64_t distinct = 0;
+  for (std::size_t w = 0; w < words; ++w) {
+    std::uint64_t any = 0;
+    for (const auto& bits : seen) any |= bits.empty() ? 0 : bits[w];
+    distinct += static_cast<std::uint64_t>(__builtin_popcountll(any));
   }
-  d.expect_int_range(lo, hi, std::max<std::uint64_t>(std::uint64_t{1} << 16, static_cast<std::uint64_t>(rows) / 2));
+  if (2 * distinct >= span) {
+    d.number_by_key(lo, hi);
+    return d.by_key();
+  }
+  d.expect_int_range(lo, hi, max_span);
+  return false;
 }
 
 // The median of the gaps between k >= 2 ascending distinct days (days lie within
@@ -258,6 +298,10 @@ bool same_zone(const time_zone& a, const time_zone& b) {
 struct profile_state::impl {
   profile_config config;
   key_dictionary customers;
+  // Customer indices without a used row (keys numbered by value, see
+  // choose_customer_numbering; or absorbed from a state that had them): finish() and
+  // customers() count only indices with lines.
+  bool holes = false;
   customer_aggs aggs;
   customer_log<day_record> days;  // distinct purchase days
   distinct_log orders;      // purchase orders in log, return orders in return_log
@@ -648,6 +692,7 @@ struct profile_state::impl {
     }
     compact_logs(thread_count(config, customers.size()));
     const std::vector<std::uint32_t> cmap = customers.absorb(o.customers);
+    holes = holes || o.holes;
     aggs.resize(customers.size());
     for (std::size_t j = 0; j < cmap.size(); ++j) aggs[cmap[j]].add(o.aggs[j]);
     days.append(o.days, [&](day_record r) {
@@ -698,7 +743,13 @@ profile_state& profile_state::operator=(const profile_state& o) {
 
 const profile_config& profile_state::config() const noexcept { return impl_->config; }
 std::int64_t profile_state::rows_read() const noexcept { return impl_->report.rows_read; }
-std::size_t profile_state::customers() const noexcept { return impl_->customers.size(); }
+std::size_t profile_state::customers() const noexcept {
+  const impl& s = *impl_;
+  if (!s.holes) return s.customers.size();
+  std::size_t n = 0;
+  for (std::size_t c = 0; c < s.customers.size(); ++c) n += s.aggs[c].lines() > 0;
+  return n;
+}
 
 void profile_state::update(const transactions& batch) {
   update(std::vector<transactions>{batch});
@@ -742,7 +793,10 @@ void profile_state::update(const std::vector<transactions>& batches) {
   std::vector<impl::piece> chunk;
   std::int64_t chunk_size = 0;
   s.compact_logs(threads);
-  expect_customer_range(s.customers, batches, total, threads);
+  if (choose_customer_numbering(s.customers, batches, total, threads)) {
+    s.holes = true;
+    s.aggs.resize(s.customers.size());
+  }
   for (std::size_t i = 0; i < batches.size(); ++i) {
     for (std::int64_t r = 0; r < batches[i].rows();) {
       const std::int64_t take = std::min(batches[i].rows() - r, chunk_rows - chunk_size);
@@ -790,9 +844,22 @@ profile profile_state::finish() const {
   p.has_categories = s.has_categories;
   p.report = rep;
 
-  const std::vector<std::uint32_t> order = s.customers.sorted_order();
+  std::vector<std::uint32_t> order = s.customers.sorted_order();
+  const std::size_t indices = order.size();  // customer indices, holes included
+  const unsigned threads = thread_count(s.config, indices);
+  if (s.holes) {
+    // Keys numbered by their value leave indices no row came for: no customers.
+    std::vector<std::uint8_t> present(indices);
+    detail::for_row_blocks(indices, threads, [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t r = lo; r < hi; ++r) present[r] = s.aggs[order[r]].lines() > 0;
+    });
+    std::size_t kept = 0;
+    for (std::size_t r = 0; r < indices; ++r) {
+      if (present[r]) order[kept++] = order[r];
+    }
+    order.resize(kept);
+  }
   const std::size_t n = order.size();
-  const unsigned threads = thread_count(s.config, n);
 
   // Keys, in ascending order.
   p.customer.is_string = s.customers.key_kind() == key_dictionary::kind::string;
@@ -831,7 +898,7 @@ profile profile_state::finish() const {
       [&] { p.median_gap.assign(n, std::numeric_limits<double>::quiet_NaN()); },
       [&] { if (s.has_channels) p.channels.assign(n, 0); },
       [&] { if (s.has_categories) p.categories.assign(n, 0); },
-      [&] { rank.resize(n); },
+      [&] { rank.resize(indices); },
   };
   detail::parallel_blocks(allocate.size(), n >= (std::size_t{1} << 16) ? threads : 1u,
                           [&](std::size_t k, unsigned) { allocate[k](); });
@@ -865,16 +932,17 @@ profile profile_state::finish() const {
   });
   auto count_distinct = [&](const customer_log<value_record>& log, std::vector<std::int64_t>& out) {
     detail::for_each_customer_group<value_record>(
-        {&log}, n, threads,
+        {&log}, indices, threads,
         [&](std::size_t c, const value_record* first, const value_record* last) {
-          out[rank[c]] = last - first;
+          if (first != last) out[rank[c]] = last - first;  // holes have no rank: skip empties
         });
   };
   // Purchase days: their number, the day before the last, and the median gap between them.
   detail::for_each_customer_group<day_record>(
-      {&s.days}, n, threads,
+      {&s.days}, indices, threads,
       [&](std::size_t c, const day_record* first, const day_record* last) {
         const std::ptrdiff_t k = last - first;  // distinct days, ascending
+        if (k == 0) return;  // the columns start at "no days"; holes have no rank
         const std::uint32_t r = rank[c];
         p.purchase_days[r] = k;
         if (k < 2) return;
@@ -906,7 +974,7 @@ profile profile_state::finish() const {
       }
     }
     const std::vector<const customer_log<amount_record>*> all{&s.series, &open};
-    const auto g = detail::group_by_customer(all, n, threads);
+    const auto g = detail::group_by_customer(all, indices, threads);
     p.series_offsets.resize(n + 1);
     p.series_offsets[0] = 0;
     for (std::size_t r = 0; r < n; ++r) {

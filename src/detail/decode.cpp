@@ -147,6 +147,17 @@ void key_lookup::find(std::int64_t begin, std::int64_t n, const std::uint8_t* sk
       }
       out[i] = last_index;
     }
+  } else if (dict_.key_kind() == key_dictionary::kind::integer && dict_.by_key()) {
+    // Numbered by key: the index is the key's offset in the range, no table.
+    const auto base = static_cast<std::uint64_t>(dict_.base());
+    const std::uint64_t size = dict_.size();
+    with_int_values(column_, [&](const auto* v) {
+      v += begin;
+      for (std::int64_t i = 0; i < n; ++i) {
+        const std::uint64_t d = static_cast<std::uint64_t>(static_cast<std::int64_t>(v[i])) - base;
+        out[i] = d < size ? static_cast<std::uint32_t>(d) : key_dictionary::no_index;
+      }
+    });
   } else if (dict_.key_kind() == key_dictionary::kind::integer && dict_.direct()) {
     // Compact ids: one independent load per row, no branch on the key (a branch on "same
     // key as the previous row" mispredicts on the lines of short orders and serializes

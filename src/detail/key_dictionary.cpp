@@ -44,7 +44,32 @@ void key_dictionary::expect_int_range(std::int64_t lo, std::int64_t hi, std::uin
   direct_table_.assign(span, no_index);
 }
 
+void key_dictionary::number_by_key(std::int64_t lo, std::int64_t hi) {
+  if (size_ != 0 || kind_ == kind::string || hi < lo) return;
+  const std::uint64_t span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo) + 1;
+  if (span == 0 || span >= no_index) return;
+  kind_ = kind::integer;
+  direct_on_ = false;
+  direct_table_ = std::vector<std::uint32_t>();
+  by_key_ = true;
+  base_ = lo;
+  size_ = static_cast<std::size_t>(span);
+}
+
+void key_dictionary::leave_by_key() {
+  by_key_ = false;
+  ints_.resize(size_);
+  for (std::size_t j = 0; j < size_; ++j) ints_[j] = base_ + static_cast<std::int64_t>(j);
+  leave_direct();  // builds the hash slots from ints_
+}
+
 void key_dictionary::clear() {
+  if (by_key_) {
+    const kind k = kind_;
+    *this = key_dictionary();
+    kind_ = k;
+    return;
+  }
   if (direct_on_) {
     for (const std::int64_t k : ints_) {
       direct_table_[static_cast<std::uint64_t>(k) - static_cast<std::uint64_t>(base_)] = no_index;
@@ -132,6 +157,7 @@ void key_dictionary::sort_strings(std::uint32_t* first, std::uint32_t* last, std
 std::vector<std::uint32_t> key_dictionary::sorted_order() const {
   std::vector<std::uint32_t> order(size_);
   std::iota(order.begin(), order.end(), 0u);
+  if (by_key_) return order;  // index order is key order
   if (kind_ == kind::string) {
     sort_strings(order.data(), order.data() + order.size(), 0);
   } else if (auto by_radix = order_by_int_keys(ints_)) {  // keys within a 2^32 range

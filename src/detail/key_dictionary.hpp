@@ -28,6 +28,14 @@ class key_dictionary {
   // the range later moves the dictionary to hashing for good.
   void expect_int_range(std::int64_t lo, std::int64_t hi, std::uint64_t max_span);
   bool direct() const noexcept { return direct_on_; }
+
+  // Integer keys known to lie in [lo, hi] and to fill much of it (customer numbers 1..N):
+  // key k is given index k - lo, without a table. size() is then the whole range; indices
+  // of keys that never came are holes, which the caller tells apart by its own data. A key
+  // outside the range moves the dictionary to hashing for good, every index kept.
+  void number_by_key(std::int64_t lo, std::int64_t hi);
+  bool by_key() const noexcept { return by_key_; }
+  std::int64_t base() const noexcept { return base_; }
   // The direct table while direct(): index of key k at table[k - base] for k - base < size.
   struct direct_view {
     const std::uint32_t* table;
@@ -45,6 +53,7 @@ class key_dictionary {
   // Starts loading the slot where `key` would live (software prefetch: lookups of a block
   // of rows then overlap their cache misses instead of waiting for each in turn).
   void prefetch(std::int64_t key) const noexcept {
+    if (by_key_) return;
     if (direct_on_) {
       const std::uint64_t d = static_cast<std::uint64_t>(key) - static_cast<std::uint64_t>(base_);
       if (d < direct_table_.size()) __builtin_prefetch(&direct_table_[d]);
@@ -55,6 +64,11 @@ class key_dictionary {
 
   // Integer slots hold the key itself in `hash` (one memory access per probe).
   std::uint32_t insert(std::int64_t key) {
+    if (by_key_) {
+      const std::uint64_t d = static_cast<std::uint64_t>(key) - static_cast<std::uint64_t>(base_);
+      if (d < size_) return static_cast<std::uint32_t>(d);
+      leave_by_key();
+    }
     if (direct_on_) {
       const std::uint64_t d = static_cast<std::uint64_t>(key) - static_cast<std::uint64_t>(base_);
       if (d < direct_table_.size()) {
@@ -96,6 +110,10 @@ class key_dictionary {
   // The index of `key`, or no_index when absent.
   std::uint32_t find(std::int64_t key) const noexcept {
     if (kind_ != kind::integer) return no_index;
+    if (by_key_) {
+      const std::uint64_t d = static_cast<std::uint64_t>(key) - static_cast<std::uint64_t>(base_);
+      return d < size_ ? static_cast<std::uint32_t>(d) : no_index;
+    }
     if (direct_on_) {
       const std::uint64_t d = static_cast<std::uint64_t>(key) - static_cast<std::uint64_t>(base_);
       return d < direct_table_.size() ? direct_table_[d] : no_index;
@@ -120,7 +138,9 @@ class key_dictionary {
     }
   }
 
-  std::int64_t int_at(std::uint32_t index) const noexcept { return ints_[index]; }
+  std::int64_t int_at(std::uint32_t index) const noexcept {
+    return by_key_ ? base_ + static_cast<std::int64_t>(index) : ints_[index];
+  }
   std::string_view string_at(std::uint32_t index) const noexcept {
     return std::string_view(chars_.data() + offsets_[index],
                             static_cast<std::size_t>(offsets_[index + 1] - offsets_[index]));
@@ -130,6 +150,7 @@ class key_dictionary {
   // index here.
   std::vector<std::uint32_t> absorb(const key_dictionary& other);
 
+  // Every key by index (not while by_key(): the keys are base() + index).
   const std::vector<std::int64_t>& ints() const noexcept { return ints_; }
 
   // Permutation that orders the keys ascending (integers numerically, strings by bytes).
@@ -149,6 +170,7 @@ class key_dictionary {
   std::uint32_t next_index();  // the next index, checked against the 32-bit limit
   void grow();
   void leave_direct();  // from the direct table to hashing: every key into the slots
+  void leave_by_key();  // from numbering by key to hashing: every index kept
   void sort_strings(std::uint32_t* first, std::uint32_t* last, std::size_t depth) const;
 
   kind kind_ = kind::unset;
@@ -158,6 +180,7 @@ class key_dictionary {
   std::vector<std::int64_t> ints_;
   std::vector<std::int64_t> offsets_ = {0};
   bool direct_on_ = false;                  // integer keys indexed by direct_table_
+  bool by_key_ = false;                     // index = key - base_, size_ = the range
   std::int64_t base_ = 0;                   // direct_table_[key - base_]
   std::vector<std::uint32_t> direct_table_;
   std::string chars_;

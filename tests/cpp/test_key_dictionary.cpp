@@ -118,3 +118,42 @@ TEST_CASE("clear() forgets every key, for hashing and for a direct table") {
   }
   CHECK(direct.direct());
 }
+
+TEST_CASE("keys numbered by value: index = key - lo, holes counted, hashing after an outside key") {
+  key_dictionary d;
+  d.number_by_key(-5, 94);
+  REQUIRE(d.by_key());
+  CHECK(d.size() == 100);  // the whole range, holes included
+  CHECK(d.find(std::int64_t{-5}) == 0);
+  CHECK(d.find(std::int64_t{94}) == 99);
+  CHECK(d.find(std::int64_t{95}) == key_dictionary::no_index);
+  CHECK(d.insert(std::int64_t{10}) == 15);
+  CHECK(d.int_at(15) == 10);
+  const std::vector<std::uint32_t> order = d.sorted_order();
+  CHECK(order.size() == 100);
+  CHECK(order.front() == 0);
+  CHECK(order.back() == 99);
+  // Another dictionary absorbs every index, holes too, by key.
+  key_dictionary other;
+  other.require_kind(key_dictionary::kind::integer, "customer");
+  other.insert(std::int64_t{1000});
+  const std::vector<std::uint32_t> map = other.absorb(d);
+  CHECK(map.size() == 100);
+  CHECK(other.find(std::int64_t{10}) == map[15]);
+  // A key outside: every index kept, then hashing.
+  CHECK(d.insert(std::int64_t{500}) == 100);
+  CHECK_FALSE(d.by_key());
+  CHECK(d.find(std::int64_t{10}) == 15);
+  CHECK(d.find(std::int64_t{-5}) == 0);
+  CHECK(d.find(std::int64_t{500}) == 100);
+  CHECK(d.int_at(99) == 94);
+  CHECK(d.size() == 101);
+  // Not for filled dictionaries, strings or ranges of 2^32 keys and more.
+  key_dictionary filled;
+  filled.insert(std::int64_t{1});
+  filled.number_by_key(0, 10);
+  CHECK_FALSE(filled.by_key());
+  key_dictionary wide;
+  wide.number_by_key(0, std::int64_t{1} << 33);
+  CHECK_FALSE(wide.by_key());
+}

@@ -290,6 +290,62 @@ TEST_CASE("chunking, merge order and thread count never change the profile") {
   }
 }
 
+TEST_CASE("keys numbered by their value, holes included, give the profile hashing gives") {
+  // Sparse keys (hashed) and the same customers as compact keys 2k + 1: half the range
+  // holds customers, index 0 and every other index is a hole.
+  owned_batch hashed = random_batch(200'000, 11, 3000);
+  owned_batch compact = hashed;
+  auto compact_key = [](std::int64_t k) { return 2 * ((k + 50000) / 7919) + 1; };
+  for (auto& k : compact.customer) k = compact_key(k);
+  profile want = make_profile(hashed.view());
+  for (auto& k : want.customer.ints) k = compact_key(k);  // order-preserving
+  REQUIRE(want.size() == 3000);
+  profile_config one;
+  one.threads = 1;
+  SUBCASE("one update, one and two threads") {
+    profile_state s(one);
+    s.update(compact.view());
+    CHECK(s.customers() == 3000);
+    require_same(want, s.finish());
+    profile_config two;
+    two.threads = 2;
+    require_same(want, make_profile(compact.view(), two));
+  }
+  SUBCASE("a later update with keys outside the first range moves to hashing") {
+    profile_state s(one);
+    s.update(compact.slice(0, 1000));  // its own, narrower range
+    s.update(compact.slice(1000, 200'000));
+    CHECK(s.customers() == 3000);
+    require_same(want, s.finish());
+  }
+  SUBCASE("states numbered by key merge into an empty state, in reverse order") {
+    std::vector<profile_state> parts;
+    const std::int64_t cuts[] = {0, 5, 60'000, 200'000};
+    for (int i = 0; i + 1 < 4; ++i) {
+      parts.emplace_back(one);
+      parts.back().update(compact.slice(cuts[i], cuts[i + 1]));
+    }
+    profile_state total(one);
+    for (int i = 2; i >= 0; --i) total.merge(parts[static_cast<std::size_t>(i)]);
+    CHECK(total.customers() == 3000);
+    require_same(want, total.finish());
+  }
+  SUBCASE("a customer whose only row is dropped as invalid is no customer") {
+    compact.customer.push_back(4);  // a hole's key, inside the range
+    compact.day.push_back(18100);
+    compact.amount.push_back(std::nan(""));
+    compact.order.push_back(1);
+    compact.quantity.push_back(1);
+    profile_config drop;
+    drop.on_invalid = invalid_policy::drop;
+    const profile got = make_profile(compact.view(), drop);
+    CHECK(got.report.rows_dropped == 1);
+    profile w = want;
+    w.report = got.report;
+    require_same(w, got);
+  }
+}
+
 TEST_CASE("an update that fails leaves the state unchanged") {
   owned_batch good = worked_example();
   owned_batch bad = worked_example();
