@@ -479,8 +479,16 @@ struct profile_state::impl {
           }
           const row_record rec{amt[i], ord[i], cust[i], d};
           const std::size_t blk = cust[i] >> detail::customer_block_shift;
-          st.buckets[blk].push_back(rec);
-          if (with_extra) st.extras[blk].push_back(row_extra{qty[i], chan[i], cat[i]});
+          std::vector<row_record>& bucket = st.buckets[blk];
+          bucket.push_back(rec);
+          // The bucket's next lines were written last chunk and have left the caches since:
+          // ask for them (for writing) a few lines ahead, so that their loads overlap.
+          __builtin_prefetch(bucket.data() + bucket.size() + 8, 1);
+          if (with_extra) {
+            std::vector<row_extra>& extras = st.extras[blk];
+            extras.push_back(row_extra{qty[i], chan[i], cat[i]});
+            __builtin_prefetch(extras.data() + extras.size() + 8, 1);
+          }
         }
       }
     }
