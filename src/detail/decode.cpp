@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "tierkit/error.hpp"
 
@@ -271,18 +272,6 @@ void value_encoder::encode(std::int64_t begin, std::int64_t n, const std::uint8_
 
 namespace {
 
-std::int64_t units_per_day(time_unit u) noexcept {
-  switch (u) {
-    case time_unit::second: return 86400LL;
-    case time_unit::milli: return 86400000LL;
-    case time_unit::micro: return 86400000000LL;
-    case time_unit::nano: return 86400000000000LL;
-  }
-  return 86400LL;
-}
-
-std::int64_t units_per_second(time_unit u) noexcept { return units_per_day(u) / 86400; }
-
 // Walks a zone's offset history; rows are often near-sorted in time, so the offset of the
 // last interval is reused until the instant leaves it.
 class zone_cursor {
@@ -323,13 +312,23 @@ void decode_days(const column_view& c, std::int64_t begin, std::int64_t n, const
     }
     case data_type::timestamp: {
       const auto* p = typed_values<std::int64_t>(c) + begin;
-      if (!c.time_zone_aware || zone.is_utc()) {
-        const std::int64_t per_day = units_per_day(c.unit);
-        for (std::int64_t i = 0; i < n; ++i) out[i] = floor_div(p[i], per_day);
-      } else {
-        const std::int64_t per_second = units_per_second(c.unit);
-        zone_cursor cursor(zone);
-        for (std::int64_t i = 0; i < n; ++i) out[i] = cursor.day(floor_div(p[i], per_second));
+      // Divisors as constants: the compiler divides by multiplying, not by a division
+      // instruction per row (a few times faster).
+      const bool utc = !c.time_zone_aware || zone.is_utc();
+      auto by = [&](auto unit) {
+        constexpr std::int64_t per_second = decltype(unit)::value;
+        if (utc) {
+          for (std::int64_t i = 0; i < n; ++i) out[i] = floor_div(p[i], per_second * 86400);
+        } else {
+          zone_cursor cursor(zone);
+          for (std::int64_t i = 0; i < n; ++i) out[i] = cursor.day(floor_div(p[i], per_second));
+        }
+      };
+      switch (c.unit) {
+        case time_unit::second: by(std::integral_constant<std::int64_t, 1>{}); break;
+        case time_unit::milli: by(std::integral_constant<std::int64_t, 1'000>{}); break;
+        case time_unit::micro: by(std::integral_constant<std::int64_t, 1'000'000>{}); break;
+        case time_unit::nano: by(std::integral_constant<std::int64_t, 1'000'000'000>{}); break;
       }
       break;
     }
