@@ -93,8 +93,15 @@ static_assert(sizeof(customer_agg) == 128, "two cache lines per customer");
 class customer_aggs {
  public:
   std::size_t size() const noexcept { return size_; }
-  void resize(std::size_t n) {
-    while (blocks_.size() << detail::customer_block_shift < n) blocks_.emplace_back(block_size);
+  // New blocks are built (their memory first touched) on `threads` threads.
+  void resize(std::size_t n, unsigned threads = 1) {
+    const std::size_t have = blocks_.size();
+    std::size_t want = have;
+    while (want << detail::customer_block_shift < n) ++want;
+    blocks_.resize(want);
+    detail::parallel_blocks(want - have, threads, [&](std::size_t k, unsigned) {
+      blocks_[have + k] = std::vector<customer_agg>(block_size);
+    });
     size_ = std::max(size_, n);
   }
   customer_agg& operator[](std::size_t c) noexcept {
@@ -559,7 +566,7 @@ struct profile_state::impl {
         if (with_extra) st.extras[blk].push_back(p.extra);
       }
     });
-    if (aggs.size() < customers.size()) aggs.resize(customers.size());
+    if (aggs.size() < customers.size()) aggs.resize(customers.size(), threads);
     report.rows_outside_window += outside;
     if (used == 0) return;
     max_day = std::max(max_day, top_day);
@@ -701,7 +708,7 @@ struct profile_state::impl {
     compact_logs(thread_count(config, customers.size()));
     const std::vector<std::uint32_t> cmap = customers.absorb(o.customers);
     holes = holes || o.holes;
-    aggs.resize(customers.size());
+    aggs.resize(customers.size(), thread_count(config, customers.size()));
     for (std::size_t j = 0; j < cmap.size(); ++j) aggs[cmap[j]].add(o.aggs[j]);
     days.append(o.days, [&](day_record r) {
       r.customer = cmap[r.customer];
@@ -803,7 +810,7 @@ void profile_state::update(const std::vector<transactions>& batches) {
   s.compact_logs(threads);
   if (choose_customer_numbering(s.customers, batches, total, threads)) {
     s.holes = true;
-    s.aggs.resize(s.customers.size());
+    s.aggs.resize(s.customers.size(), threads);
   }
   for (std::size_t i = 0; i < batches.size(); ++i) {
     for (std::int64_t r = 0; r < batches[i].rows();) {
