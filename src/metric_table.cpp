@@ -1,8 +1,11 @@
 #include "tierkit/metric_table.hpp"
 
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <thread>
 
+#include "detail/customer_log.hpp"  // parallel_blocks
 #include "detail/text.hpp"
 #include "tierkit/error.hpp"
 #include "tierkit/profile.hpp"
@@ -56,29 +59,42 @@ std::vector<double> days_or_nan(const std::vector<std::int32_t>& v) {
 }  // namespace
 
 metric_table metric_table::from_profile(const profile& p) {
+  // The columns are converted independently, on all cores: each is new memory, and its
+  // first touch is most of the cost.
+  auto last_gap = [&] {
+    std::vector<double> v(p.size());
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      v[i] = p.previous_purchase[i] == no_day
+                 ? std::numeric_limits<double>::quiet_NaN()
+                 : static_cast<double>(p.last_purchase[i] - p.previous_purchase[i]);
+    }
+    return v;
+  };
+  using column = std::pair<std::string, std::function<std::vector<double>()>>;
+  std::vector<column> columns = {
+      {"recency", [&] { return days_or_nan(p.recency); }},
+      {"tenure", [&] { return days_or_nan(p.tenure); }},
+      {"frequency", [&] { return as_double(p.frequency); }},
+      {"purchase_days", [&] { return as_double(p.purchase_days); }},
+      {"median_gap", [&] { return p.median_gap; }},
+      {"last_gap", last_gap},
+      {"transactions", [&] { return as_double(p.transactions); }},
+      {"returns", [&] { return as_double(p.returns); }},
+      {"monetary", [&] { return p.monetary; }},
+      {"gross_sales", [&] { return p.gross_sales; }},
+      {"returns_value", [&] { return p.returns_value; }},
+      {"average_order_value", [&] { return p.average_order_value; }},
+  };
+  if (p.has_quantity) columns.push_back({"quantity", [&] { return p.quantity; }});
+  if (p.has_channels) columns.push_back({"channels", [&] { return as_double(p.channels); }});
+  if (p.has_categories) columns.push_back({"categories", [&] { return as_double(p.categories); }});
+  if (!p.series_offsets.empty()) columns.push_back({"spend_growth", [&] { return spend_growth(p); }});
+  std::vector<std::vector<double>> values(columns.size());
+  const unsigned threads = p.size() >= (std::size_t{1} << 16) ? std::max(1u, std::thread::hardware_concurrency()) : 1u;
+  detail::parallel_blocks(columns.size(), threads,
+                          [&](std::size_t k, unsigned) { values[k] = columns[k].second(); });
   metric_table t;
-  t.add("recency", days_or_nan(p.recency));
-  t.add("tenure", days_or_nan(p.tenure));
-  t.add("frequency", as_double(p.frequency));
-  t.add("purchase_days", as_double(p.purchase_days));
-  t.add("median_gap", p.median_gap);
-  std::vector<double> last_gap(p.size());
-  for (std::size_t i = 0; i < p.size(); ++i) {
-    last_gap[i] = p.previous_purchase[i] == no_day
-                      ? std::numeric_limits<double>::quiet_NaN()
-                      : static_cast<double>(p.last_purchase[i] - p.previous_purchase[i]);
-  }
-  t.add("last_gap", std::move(last_gap));
-  t.add("transactions", as_double(p.transactions));
-  t.add("returns", as_double(p.returns));
-  t.add("monetary", p.monetary);
-  t.add("gross_sales", p.gross_sales);
-  t.add("returns_value", p.returns_value);
-  t.add("average_order_value", p.average_order_value);
-  if (p.has_quantity) t.add("quantity", p.quantity);
-  if (p.has_channels) t.add("channels", as_double(p.channels));
-  if (p.has_categories) t.add("categories", as_double(p.categories));
-  if (!p.series_offsets.empty()) t.add("spend_growth", spend_growth(p));
+  for (std::size_t k = 0; k < columns.size(); ++k) t.add(columns[k].first, std::move(values[k]));
   if (t.rows_ == 0) t.rows_ = p.size();
   return t;
 }
