@@ -602,7 +602,16 @@ struct profile_state::impl {
   void aggregate_block(const std::vector<row_record>& rows, const std::vector<row_extra>* extra,
                        const std::vector<std::int32_t>& period_of,
                        std::int32_t min_day) {
+    if (rows.empty()) return;
     const bool series_on = config.spend_series;
+    // All rows are of one block of customers: its logs' open segments are kept at hand.
+    const std::size_t blk = rows.front().customer >> detail::customer_block_shift;
+    auto day_log = days.appender(blk);
+    auto order_log = orders.log.appender(blk);
+    auto return_order_log = orders.return_log.appender(blk);
+    auto channel_log = channels.log.appender(blk);
+    auto category_log = categories.log.appender(blk);
+    auto series_log = series.appender(blk);
     constexpr std::size_t ahead = 16;  // prefetch distance: overlaps the records' cache misses
     for (std::size_t k = 0; k < std::min(ahead, rows.size()); ++k) {
       __builtin_prefetch(&aggs[rows[k].customer], 1);
@@ -621,7 +630,7 @@ struct profile_state::impl {
                                   : (g.return_lines == 0 || r.order != g.last_return_order));
       if (purchase) {
         if (d != g.last_purchase) {  // equal: logged when it became the last purchase day
-          days.push_reserved(day_record{c, d});
+          day_log.push(day_record{c, d});
           g.last_purchase = std::max(g.last_purchase, d);
         }
         g.gross += a;
@@ -637,7 +646,7 @@ struct profile_state::impl {
                                    : period_of[static_cast<std::size_t>(d - min_day)];
         if (p != g.open_period) {
           if (g.open_period != no_day) {
-            series.push_reserved(amount_record::make(c, g.open_period, g.open_net));
+            series_log.push(amount_record::make(c, g.open_period, g.open_net));
           }
           g.open_period = p;
           g.open_net = 0;
@@ -646,7 +655,7 @@ struct profile_state::impl {
       }
       if (log_order) {
         (purchase ? g.last_order : g.last_return_order) = r.order;
-        (purchase ? orders.log : orders.return_log).push_reserved(value_record{c, 0, r.order});
+        (purchase ? order_log : return_order_log).push(value_record{c, 0, r.order});
       }
       if (extra) {
         const row_extra& x = (*extra)[k];
@@ -654,13 +663,13 @@ struct profile_state::impl {
         if (purchase && has_channels && (!g.has_last_channel || x.channel != g.last_channel)) {
           g.last_channel = x.channel;
           g.has_last_channel = true;
-          channels.log.push_reserved(value_record{c, purchase_flag, x.channel});
+          channel_log.push(value_record{c, purchase_flag, x.channel});
         }
         if (purchase && has_categories &&
             (!g.has_last_category || x.category != g.last_category)) {
           g.last_category = x.category;
           g.has_last_category = true;
-          categories.log.push_reserved(value_record{c, purchase_flag, x.category});
+          category_log.push(value_record{c, purchase_flag, x.category});
         }
       }
     }

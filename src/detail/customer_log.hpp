@@ -176,15 +176,30 @@ class customer_log {
     reserve_customers(std::size_t{r.customer} + 1);
     push_reserved(r);
   }
-  void push_reserved(const Record& r) {
-    segments& b = blocks_[r.customer >> customer_block_shift];
-    if (b.empty() || b.back().size() == b.back().capacity()) {
-      const std::size_t cap = b.empty() ? first_segment : std::min(max_segment, 2 * b.back().capacity());
-      b.emplace_back();
-      b.back().reserve(cap);
+  void push_reserved(const Record& r) { appender(r.customer >> customer_block_shift).push(r); }
+
+  // Appends records of block b (after reserve_customers), keeping the block's open segment
+  // at hand: a run of one block's records (the profile aggregates block by block) skips
+  // finding it again per record. One appender per block at a time.
+  class block_appender {
+   public:
+    explicit block_appender(segments& b) : block_(b), open_(b.empty() ? nullptr : &b.back()) {}
+    void push(const Record& r) {
+      if (open_ == nullptr || open_->size() == open_->capacity()) open_segment();
+      open_->push_back(r);
     }
-    b.back().push_back(r);
-  }
+
+   private:
+    void open_segment() {
+      const std::size_t cap = open_ == nullptr ? first_segment : std::min(max_segment, 2 * open_->capacity());
+      block_.emplace_back();  // may move the other segments' handles, never their records
+      open_ = &block_.back();
+      open_->reserve(cap);
+    }
+    segments& block_;
+    std::vector<Record>* open_;
+  };
+  block_appender appender(std::size_t b) { return block_appender(blocks_[b]); }
 
   // Appends `other`'s records with customers (and, for value records, values) remapped.
   template <class Remap>
