@@ -21,29 +21,28 @@ namespace tierkit::python {
 
 namespace {
 
-// A score table as {name: {"kind", "values", "valid" | "labels"}}, copied into numpy.
-py::dict score_table_dict(const score_table& t) {
+// A score table as {name: {"kind", "values", "valid" | "labels"}}; the columns move into
+// numpy arrays, not copied (at millions of customers a copy costs as much as the scoring).
+py::dict score_table_dict(score_table t) {
   py::dict out;
-  for (const score_column& c : t.columns) {
+  for (score_column& c : t.columns) {
     py::dict d;
     switch (c.type) {
       case score_column::kind::integer:
         d["kind"] = "integer";
-        d["values"] = py::array_t<std::int64_t>(static_cast<py::ssize_t>(c.integers.size()), c.integers.data());
+        d["values"] = numpy_from(std::move(c.integers));
         break;
       case score_column::kind::number:
         d["kind"] = "number";
-        d["values"] = py::array_t<double>(static_cast<py::ssize_t>(c.numbers.size()), c.numbers.data());
+        d["values"] = numpy_from(std::move(c.numbers));
         break;
       case score_column::kind::label:
         d["kind"] = "label";
-        d["values"] = py::array_t<std::int32_t>(static_cast<py::ssize_t>(c.codes.size()), c.codes.data());
+        d["values"] = numpy_from(std::move(c.codes));
         d["labels"] = c.labels;
         break;
     }
-    if (!c.valid.empty()) {
-      d["valid"] = py::array_t<std::uint8_t>(static_cast<py::ssize_t>(c.valid.size()), c.valid.data());
-    }
+    if (!c.valid.empty()) d["valid"] = numpy_from(std::move(c.valid));
     out[py::str(c.name)] = d;
   }
   return out;
@@ -160,7 +159,7 @@ void bind_strategies(py::module_& m) {
           py::gil_scoped_release release;
           s = mod.apply(t);
         }
-        return score_table_dict(s);
+        return score_table_dict(std::move(s));
       }, py::arg("metrics"))
       .def("summary", [](const rfm_model& mod) { return score_table_dict(mod.summary()); })
       .def("check_segments", [](const rfm_model& mod) { return check_dict(mod.check_segments()); })
