@@ -306,8 +306,8 @@ struct profile_state::impl {
   profile_config config;
   key_dictionary customers;
   // Customer indices without a used row (keys numbered by value, see
-  // choose_customer_numbering; or absorbed from a state that had them): finish() and
-  // customers() count only indices with lines.
+  // choose_customer_numbering): finish() and customers() count only indices with lines;
+  // merge() does not absorb another state's holes.
   bool holes = false;
   customer_aggs aggs;
   customer_log<day_record> days;  // distinct purchase days
@@ -715,10 +715,18 @@ struct profile_state::impl {
       has_categories = o.has_categories;
     }
     compact_logs(thread_count(config, customers.size()));
-    const std::vector<std::uint32_t> cmap = customers.absorb(o.customers);
-    holes = holes || o.holes;
+    // The other state's holes (indices no row came for) are not customers: not absorbed
+    // (they map to no_index and have no records in any log).
+    std::vector<std::uint8_t> present;
+    if (o.holes) {
+      present.resize(o.customers.size());
+      for (std::size_t j = 0; j < present.size(); ++j) present[j] = o.aggs[j].lines() > 0;
+    }
+    const std::vector<std::uint32_t> cmap = customers.absorb(o.customers, o.holes ? &present : nullptr);
     aggs.resize(customers.size(), thread_count(config, customers.size()));
-    for (std::size_t j = 0; j < cmap.size(); ++j) aggs[cmap[j]].add(o.aggs[j]);
+    for (std::size_t j = 0; j < cmap.size(); ++j) {
+      if (cmap[j] != key_dictionary::no_index) aggs[cmap[j]].add(o.aggs[j]);
+    }
     days.append(o.days, [&](day_record r) {
       r.customer = cmap[r.customer];
       return r;
@@ -732,7 +740,7 @@ struct profile_state::impl {
     });
     // The other state's open buckets become closed records here.
     for (std::size_t j = 0; j < cmap.size(); ++j) {
-      if (o.aggs[j].open_period != no_day) {
+      if (cmap[j] != key_dictionary::no_index && o.aggs[j].open_period != no_day) {
         series.push(amount_record::make(cmap[j], o.aggs[j].open_period, o.aggs[j].open_net));
       }
     }

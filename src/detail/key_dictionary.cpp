@@ -111,11 +111,13 @@ void key_dictionary::grow() {
   }
 }
 
-std::vector<std::uint32_t> key_dictionary::absorb(const key_dictionary& other) {
-  std::vector<std::uint32_t> map(other.size());
+std::vector<std::uint32_t> key_dictionary::absorb(const key_dictionary& other,
+                                                  const std::vector<std::uint8_t>* keep) {
+  std::vector<std::uint32_t> map(other.size(), no_index);
   if (other.size() == 0) return map;
   require_kind(other.kind_, "merged");
   for (std::uint32_t j = 0; j < other.size(); ++j) {
+    if (keep != nullptr && !(*keep)[j]) continue;
     map[j] = other.kind_ == kind::string ? insert(other.string_at(j)) : insert(other.int_at(j));
   }
   return map;

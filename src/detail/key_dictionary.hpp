@@ -148,7 +148,10 @@ class key_dictionary {
 
   // Inserts every key of `other` (same kind) and returns, for each of its indices, the
   // index here.
-  std::vector<std::uint32_t> absorb(const key_dictionary& other);
+  // With `keep`, only indices j with (*keep)[j] != 0 are inserted; the others map to
+  // no_index (the holes of a dictionary numbered by key).
+  std::vector<std::uint32_t> absorb(const key_dictionary& other,
+                                    const std::vector<std::uint8_t>* keep = nullptr);
 
   // Every key by index (not while by_key(): the keys are base() + index).
   const std::vector<std::int64_t>& ints() const noexcept { return ints_; }

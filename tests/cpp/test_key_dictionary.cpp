@@ -140,6 +140,16 @@ TEST_CASE("keys numbered by value: index = key - lo, holes counted, hashing afte
   const std::vector<std::uint32_t> map = other.absorb(d);
   CHECK(map.size() == 100);
   CHECK(other.find(std::int64_t{10}) == map[15]);
+  // With a keep mask only the kept indices are inserted.
+  key_dictionary some;
+  std::vector<std::uint8_t> keep(100, 0);
+  keep[15] = keep[99] = 1;
+  const std::vector<std::uint32_t> kept = some.absorb(d, &keep);
+  CHECK(some.size() == 2);
+  CHECK(kept[15] == 0);
+  CHECK(kept[99] == 1);
+  CHECK(kept[0] == key_dictionary::no_index);
+  CHECK(some.find(std::int64_t{-5}) == key_dictionary::no_index);
   // A key outside: every index kept, then hashing.
   CHECK(d.insert(std::int64_t{500}) == 100);
   CHECK_FALSE(d.by_key());
