@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <thread>
@@ -490,11 +491,17 @@ struct profile_state::impl {
           bucket.push_back(rec);
           // The bucket's next lines were written last chunk and have left the caches since:
           // ask for them (for writing) a few lines ahead, so that their loads overlap.
-          __builtin_prefetch(bucket.data() + bucket.size() + 8, 1);
+          __builtin_prefetch(reinterpret_cast<const void*>(
+                                 reinterpret_cast<std::uintptr_t>(bucket.data() + bucket.size()) +
+                                 8 * sizeof(row_record)),
+                             1);
           if (with_extra) {
             std::vector<row_extra>& extras = st.extras[blk];
             extras.push_back(row_extra{qty[i], chan[i], cat[i]});
-            __builtin_prefetch(extras.data() + extras.size() + 8, 1);
+            __builtin_prefetch(reinterpret_cast<const void*>(
+                                   reinterpret_cast<std::uintptr_t>(extras.data() + extras.size()) +
+                                   8 * sizeof(row_extra)),
+                               1);
           }
         }
       }

@@ -73,6 +73,7 @@ struct fitted_bins {
   // Score 1..k of a value; 0 for NaN.
   int score(double x) const noexcept {
     if (x != x) return 0;
+    if (bins <= 1) return higher_is_better ? 1 : bins;  // one bin (or an unfitted model)
     // The bin is the number of cuts below x (cuts are non-decreasing, so the cuts x passes
     // come first). Counted without a branch per cut: scores of a column of customers are
     // data-dependent, and a mispredicted branch costs more than the few comparisons.

@@ -105,3 +105,25 @@ TEST_CASE("the Chinese eight-class preset splits at the mean") {
   CHECK(model.config().segments.rules()[static_cast<std::size_t>(s.segment[0])].label_zh == "重要价值客户");
   CHECK(model.config().segments.rules()[static_cast<std::size_t>(s.segment[1])].label_zh == "一般挽留客户");
 }
+
+TEST_CASE("fitting on threads reports the first bad metric in R, F, M order, every time") {
+  // Enough customers for the three fits to run on threads; frequency and monetary both bad.
+  const std::size_t n = 70'000;
+  std::vector<double> r(n, 5.0), f(n, 2.0), m(n, 10.0);
+  f[n / 2] = INFINITY;
+  m[7] = INFINITY;
+  const metric_table t = table(r, f, m);
+  for (int i = 0; i < 20; ++i) {
+    CHECK_THROWS_WITH_AS(rfm_strategy().fit_rfm(t), doctest::Contains("frequency"), invalid_input);
+  }
+}
+
+TEST_CASE("an unfitted model's bins score without reading cut points") {
+  fitted_bins none;  // bins == 0
+  CHECK(none.score(1.0) == 1);
+  none.higher_is_better = false;
+  CHECK(none.score(1.0) == 0);
+  fitted_bins one;
+  one.bins = 1;
+  CHECK(one.score(-3.0) == 1);
+}
