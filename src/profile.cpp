@@ -190,16 +190,13 @@ key_dictionary::kind first_kind(const std::vector<transactions>& batches,
   return kind_of(batches.front().*member);
 }
 
-// Before the first rows of a state: when every batch holds plain integer customer keys
-// whose range is narrow (at most max(65,536, rows / 2) possible keys), the
-// dictionary indexes them by a direct table instead of hashing (customer numbers 1..N:
-// 4 bytes per possible key instead of a 16-byte slot, one memory access per lookup).
 // How a state's first update numbers integer customer keys, from the keys' range [lo, hi]
 // (the rows the update reads, invalid ones too) and, when that range is narrow (at most
 // max(65,536, rows / 2) keys), from how many distinct keys fill it:
 // - at least half of the range: by key (index = key - lo; no lookup at all, and customers
 //   come out in key order; the holes cost at most as many empty aggregates as customers);
-// - less: a direct table of 4 bytes per key of the range;
+// - less: a direct table of 4 bytes per key of the range (one memory access per lookup
+//   instead of a 16-byte hash slot);
 // - a wider range, or string keys: hashing.
 // Returns true when the keys are numbered by key (the state then has holes).
 bool choose_customer_numbering(key_dictionary& d, const std::vector<transactions>& batches,
@@ -294,6 +291,18 @@ double median_gap(const detail::day_record* first, std::ptrdiff_t k) {
     if (m % 2 == 0) med = (med + static_cast<double>(*std::max_element(gaps, gaps + mid))) / 2.0;
   }
   return med;
+}
+
+// Appends to a staging bucket and asks for its next lines (for writing) a few records
+// ahead: they were written last chunk and have left the caches since, and loading them
+// early lets the appends overlap their misses. (The address is formed in integers: it may
+// lie past the buffer.)
+template <class T>
+void push_ahead(std::vector<T>& bucket, const T& x) {
+  bucket.push_back(x);
+  __builtin_prefetch(reinterpret_cast<const void*>(
+                         reinterpret_cast<std::uintptr_t>(bucket.data() + bucket.size()) + 8 * sizeof(T)),
+                     1);
 }
 
 bool same_zone(const time_zone& a, const time_zone& b) {
@@ -487,22 +496,8 @@ struct profile_state::impl {
           }
           const row_record rec{amt[i], ord[i], cust[i], d};
           const std::size_t blk = cust[i] >> detail::customer_block_shift;
-          std::vector<row_record>& bucket = st.buckets[blk];
-          bucket.push_back(rec);
-          // The bucket's next lines were written last chunk and have left the caches since:
-          // ask for them (for writing) a few lines ahead, so that their loads overlap.
-          __builtin_prefetch(reinterpret_cast<const void*>(
-                                 reinterpret_cast<std::uintptr_t>(bucket.data() + bucket.size()) +
-                                 8 * sizeof(row_record)),
-                             1);
-          if (with_extra) {
-            std::vector<row_extra>& extras = st.extras[blk];
-            extras.push_back(row_extra{qty[i], chan[i], cat[i]});
-            __builtin_prefetch(reinterpret_cast<const void*>(
-                                   reinterpret_cast<std::uintptr_t>(extras.data() + extras.size()) +
-                                   8 * sizeof(row_extra)),
-                               1);
-          }
+          push_ahead(st.buckets[blk], rec);
+          if (with_extra) push_ahead(st.extras[blk], row_extra{qty[i], chan[i], cat[i]});
         }
       }
     }
@@ -919,7 +914,7 @@ profile profile_state::finish() const {
   // The columns' pages are new memory: their first touch (zeroing by the kernel, then by
   // the vector) is shared out over the threads, one column at a time.
   std::vector<std::uint32_t> rank;
-  const std::vector<std::function<void()>> allocate = {
+  detail::run_tasks({
       [&] { p.first_purchase.resize(n); },
       [&] { p.last_purchase.resize(n); },
       [&] { p.recency.resize(n); },
@@ -938,9 +933,7 @@ profile profile_state::finish() const {
       [&] { if (s.has_channels) p.channels.assign(n, 0); },
       [&] { if (s.has_categories) p.categories.assign(n, 0); },
       [&] { rank.resize(indices); },
-  };
-  detail::parallel_blocks(allocate.size(), n >= (std::size_t{1} << 16) ? threads : 1u,
-                          [&](std::size_t k, unsigned) { allocate[k](); });
+  }, n >= (std::size_t{1} << 16) ? threads : 1u);
   // Rows are independent: filled on all threads (customers are read in key order, that is
   // at random, so the reads' cache misses overlap across threads).
   detail::for_row_blocks(n, threads, [&](std::size_t lo, std::size_t hi) {

@@ -4,7 +4,6 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
-#include <exception>
 #include <limits>
 
 #include "detail/row_blocks.hpp"
@@ -257,23 +256,14 @@ rfm_model rfm_strategy::fit_rfm(const metric_table& t) const {
                         ", " + config_.frequency_column + " and " + config_.monetary_column +
                         " (" + detail::rows_text(missing) + " with a missing value)");
   }
-  // The three fits are independent: on separate threads when there is enough to do.
-  // Each fit keeps its own error; the first in R, F, M order is raised, as one thread would.
+  // The three fits are independent: on separate threads when there is enough to do (an
+  // error is the first in R, F, M order, as on one thread).
   fitted_bins rb, fb, mb;
-  std::exception_ptr failed[3];
-  const unsigned threads = r.size() >= (std::size_t{1} << 16) ? 3u : 1u;
-  detail::parallel_blocks(3, threads, [&](std::size_t k, unsigned) {
-    try {
-      if (k == 0) rb = fit_bins(r, config_.recency, std::string(fn) + " " + config_.recency_column);
-      if (k == 1) fb = fit_bins(f, config_.frequency, std::string(fn) + " " + config_.frequency_column);
-      if (k == 2) mb = fit_bins(m, config_.monetary, std::string(fn) + " " + config_.monetary_column);
-    } catch (...) {
-      failed[k] = std::current_exception();
-    }
-  });
-  for (const std::exception_ptr& e : failed) {
-    if (e) std::rethrow_exception(e);
-  }
+  detail::run_tasks(
+      {[&] { rb = fit_bins(r, config_.recency, std::string(fn) + " " + config_.recency_column); },
+       [&] { fb = fit_bins(f, config_.frequency, std::string(fn) + " " + config_.frequency_column); },
+       [&] { mb = fit_bins(m, config_.monetary, std::string(fn) + " " + config_.monetary_column); }},
+      r.size() >= (std::size_t{1} << 16) ? 3u : 1u);
   rb.fit_missing = fb.fit_missing = mb.fit_missing = missing;
   return rfm_model(config_, std::move(rb), std::move(fb), std::move(mb));
 }

@@ -14,9 +14,11 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "detail/fixed_point.hpp"
@@ -62,13 +64,38 @@ inline unsigned threads_for(std::size_t blocks, unsigned threads) noexcept {
 }
 
 // Runs f(block, thread) for every block in [0, blocks) on `threads` threads; blocks are
-// handed out one at a time, so uneven blocks balance. Rethrows the first exception.
+// handed out one at a time, in order, so uneven blocks balance. On failure it rethrows the
+// error of the lowest failing block, as a single thread would, whatever the timing: blocks
+// are handed out in order, so every block below a failure has been started, and blocks
+// above the lowest failure so far are skipped.
 template <class F>
 void parallel_blocks(std::size_t blocks, unsigned threads, F f) {
+  const unsigned n = threads_for(blocks, threads);
   std::atomic<std::size_t> next{0};
-  run_on_threads(threads_for(blocks, threads), [&](unsigned t) {
-    for (std::size_t b = next++; b < blocks; b = next++) f(b, t);
+  std::atomic<std::size_t> lowest_failure{blocks};
+  std::vector<std::pair<std::size_t, std::exception_ptr>> failure(n, {blocks, nullptr});
+  run_on_threads(n, [&](unsigned t) {
+    for (std::size_t b = next++; b < blocks && b < lowest_failure; b = next++) {
+      try {
+        f(b, t);
+      } catch (...) {
+        failure[t] = {b, std::current_exception()};
+        std::size_t seen = lowest_failure;
+        while (b < seen && !lowest_failure.compare_exchange_weak(seen, b)) {
+        }
+        return;
+      }
+    }
   });
+  const auto first = std::min_element(failure.begin(), failure.end(),
+                                      [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (first != failure.end() && first->second) std::rethrow_exception(first->second);
+}
+
+// Runs independent tasks on `threads` threads (one task at a time each); rethrows the
+// error of the first failing task in list order.
+inline void run_tasks(const std::vector<std::function<void()>>& tasks, unsigned threads) {
+  parallel_blocks(tasks.size(), threads, [&](std::size_t k, unsigned) { tasks[k](); });
 }
 
 // (customer, flag, value): a distinct-count record. flag separates kinds counted apart

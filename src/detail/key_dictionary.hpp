@@ -45,9 +45,9 @@ class key_dictionary {
   direct_view direct_table() const noexcept {
     return {direct_table_.data(), direct_table_.size(), base_};
   }
-  // Forgets every key, keeping the kind and the memory: a scratch dictionary reused for the
-  // keys new in each chunk neither regrows its slots nor reallocates a direct table (a
-  // direct table resets only the entries in use).
+  // Forgets every key, keeping the kind. A direct table stays allocated (only the entries
+  // in use are reset); hash slots shrink back to 16, so that a scratch dictionary reused for
+  // each chunk's new keys starts in cache.
   void clear();
 
   // Starts loading the slot where `key` would live (software prefetch: lookups of a block

@@ -2,10 +2,12 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <random>
 #include <set>
 #include <stdexcept>
+#include <string>
 
 #include "detail/customer_log.hpp"
 
@@ -161,4 +163,26 @@ TEST_CASE("unordered records are deduplicated by hashing, keeping first occurren
     distinct = static_cast<std::size_t>(l - f);
   });
   CHECK(distinct == 101);
+}
+
+TEST_CASE("parallel blocks and tasks raise the lowest failing block's error, whatever the timing") {
+  for (int round = 0; round < 50; ++round) {
+    std::atomic<int> ran{0};
+    CHECK_THROWS_WITH(tierkit::detail::parallel_blocks(1000, 2,
+                                                       [&](std::size_t b, unsigned) {
+                                                         ++ran;
+                                                         if (b == 300 || b == 301 || b == 700) {
+                                                           throw std::runtime_error(std::to_string(b));
+                                                         }
+                                                       }),
+                      "300");
+    CHECK(ran >= 301);  // every block below the failure ran
+    CHECK_THROWS_WITH(tierkit::detail::run_tasks({[] {}, [] { throw std::runtime_error("second"); },
+                                                  [] { throw std::runtime_error("third"); }},
+                                                 3),
+                      "second");
+  }
+  int sum = 0;
+  tierkit::detail::run_tasks({[&] { sum += 1; }, [&] { sum += 2; }}, 1);
+  CHECK(sum == 3);
 }
