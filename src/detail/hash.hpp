@@ -38,4 +38,18 @@ inline std::uint64_t hash_bytes(std::string_view s) noexcept {
   return mix64(h);
 }
 
+// a[0, n) == b[0, n) for n <= 16, by word loads (two that overlap when n is not a multiple
+// of the word) that never read past either end: hash-table probes compare short keys
+// without a call to memcmp.
+inline bool same_bytes_up_to_16(const char* a, const char* b, std::size_t n) noexcept {
+  auto load8 = [](const char* p) { std::uint64_t w; std::memcpy(&w, p, 8); return w; };
+  auto load4 = [](const char* p) { std::uint32_t w; std::memcpy(&w, p, 4); return w; };
+  if (n >= 8) return ((load8(a) ^ load8(b)) | (load8(a + n - 8) ^ load8(b + n - 8))) == 0;
+  if (n >= 4) return ((load4(a) ^ load4(b)) | (load4(a + n - 4) ^ load4(b + n - 4))) == 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (a[k] != b[k]) return false;
+  }
+  return true;
+}
+
 }  // namespace tierkit::detail

@@ -1,6 +1,7 @@
 #include "detail/key_dictionary.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 
 #include "detail/radix_sort.hpp"
@@ -32,6 +33,17 @@ std::uint32_t key_dictionary::claim(std::size_t i, std::uint64_t h) {
   const std::uint32_t index = next_index();
   slots_[i] = slot{h, index};
   if (2 * size_ > slots_.size()) grow();
+  return index;
+}
+
+std::uint32_t key_dictionary::claim_string(std::size_t i, std::uint64_t h, std::string_view key) {
+  const std::uint32_t index = next_index();
+  string_slot& s = string_slots_[i];
+  s.hash = h;
+  s.index = index;
+  s.size = string_slot_size(key);
+  std::memcpy(s.head, key.data(), std::min(key.size(), string_slot::head_bytes));
+  if (2 * size_ > string_slots_.size()) grow();
   return index;
 }
 
@@ -75,7 +87,12 @@ void key_dictionary::clear() {
       direct_table_[static_cast<std::uint64_t>(k) - static_cast<std::uint64_t>(base_)] = no_index;
     }
   } else {
-    slots_.assign(16, slot{});  // small again: a chunk's first new keys probe in cache
+    // Small again: a chunk's first new keys probe in cache.
+    if (kind_ == kind::string) {
+      string_slots_.assign(16, string_slot{});
+    } else {
+      slots_.assign(16, slot{});
+    }
     mask_ = 15;
   }
   ints_.clear();
@@ -99,15 +116,28 @@ void key_dictionary::leave_direct() {
   }
 }
 
+namespace {
+// Moves every used slot of `table` into a table twice its size; `home` gives a slot's
+// first probe position under the new mask.
+template <class Slot, class Home>
+void double_table(std::vector<Slot>& table, std::size_t& mask, Home home) {
+  std::vector<Slot> old(table.size() * 2);
+  old.swap(table);
+  mask = table.size() - 1;
+  for (const Slot& s : old) {
+    if (s.index == key_dictionary::no_index) continue;
+    std::size_t i = home(s) & mask;
+    while (table[i].index != key_dictionary::no_index) i = (i + 1) & mask;
+    table[i] = s;
+  }
+}
+}  // namespace
+
 void key_dictionary::grow() {
-  std::vector<slot> old(slots_.size() * 2);
-  old.swap(slots_);
-  mask_ = slots_.size() - 1;
-  for (const slot& s : old) {
-    if (s.index == no_index) continue;
-    std::size_t i = home(s);
-    while (slots_[i].index != no_index) i = (i + 1) & mask_;
-    slots_[i] = s;
+  if (kind_ == kind::string) {
+    double_table(string_slots_, mask_, [](const string_slot& s) { return s.hash; });
+  } else {
+    double_table(slots_, mask_, [](const slot& s) { return mix64(s.hash); });
   }
 }
 

@@ -2,6 +2,7 @@
 // key_dictionary: maps customer (or order, channel, category) keys to dense indices
 // 0, 1, 2, ... in order of first insertion. Keys are either 64-bit integers or byte
 // strings; one dictionary holds one kind.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -62,7 +63,7 @@ class key_dictionary {
     __builtin_prefetch(&slots_[mix64(static_cast<std::uint64_t>(key)) & mask_]);
   }
 
-  // Integer slots hold the key itself in `hash` (one memory access per probe).
+  // Integer slots hold the key itself (one memory access per probe).
   std::uint32_t insert(std::int64_t key) {
     if (by_key_) {
       const std::uint64_t d = static_cast<std::uint64_t>(key) - static_cast<std::uint64_t>(base_);
@@ -95,16 +96,17 @@ class key_dictionary {
 
   std::uint32_t insert(std::string_view key) {
     const std::uint64_t h = hash_bytes(key);
+    if (string_slots_.empty()) string_slots_.resize(mask_ + 1);
     std::size_t i = h & mask_;
     while (true) {
-      const slot& s = slots_[i];
+      const string_slot& s = string_slots_[i];
       if (s.index == no_index) break;
-      if (s.hash == h && string_at(s.index) == key) return s.index;
+      if (holds(s, key, h)) return s.index;
       i = (i + 1) & mask_;
     }
     chars_.append(key.data(), key.size());
     offsets_.push_back(static_cast<std::int64_t>(chars_.size()));
-    return claim(i, h);
+    return claim_string(i, h, key);
   }
 
   // The index of `key`, or no_index when absent.
@@ -128,13 +130,15 @@ class key_dictionary {
   std::uint32_t find(std::string_view key) const noexcept { return find(key, hash_bytes(key)); }
   // With the key's hash_bytes() computed already (a block of lookups hashes first, then
   // prefetches slots with prefetch_hash, then probes).
-  void prefetch_hash(std::uint64_t h) const noexcept { __builtin_prefetch(&slots_[h & mask_]); }
+  void prefetch_hash(std::uint64_t h) const noexcept {
+    if (!string_slots_.empty()) __builtin_prefetch(&string_slots_[h & mask_]);
+  }
   std::uint32_t find(std::string_view key, std::uint64_t h) const noexcept {
-    if (kind_ != kind::string) return no_index;
+    if (kind_ != kind::string || string_slots_.empty()) return no_index;
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
-      const slot& s = slots_[i];
+      const string_slot& s = string_slots_[i];
       if (s.index == no_index) return no_index;
-      if (s.hash == h && string_at(s.index) == key) return s.index;
+      if (holds(s, key, h)) return s.index;
     }
   }
 
@@ -161,15 +165,33 @@ class key_dictionary {
 
  private:
   struct slot {
-    std::uint64_t hash = 0;  // integer kind: the key; string kind: its hash
+    std::uint64_t hash = 0;  // the key itself
     std::uint32_t index = no_index;
   };
 
-  std::size_t home(const slot& s) const noexcept {
-    return (kind_ == kind::integer ? mix64(s.hash) : s.hash) & mask_;
+  // String keys: the slot holds the key's first bytes and its length, so that a lookup
+  // compares keys inside the slot it has prefetched; only keys longer than `head` bytes
+  // read the rest from chars_ (two more cache misses, which short keys never pay).
+  struct string_slot {
+    static constexpr std::size_t head_bytes = 16;
+    std::uint64_t hash = 0;
+    std::uint32_t index = no_index;
+    std::uint32_t size = 0;  // the key's length, saturated at 2^32 - 1
+    char head[head_bytes] = {};
+  };
+  static_assert(sizeof(string_slot) == 32, "two string slots per cache line");
+
+  bool holds(const string_slot& s, std::string_view key, std::uint64_t h) const noexcept {
+    if (s.hash != h || s.size != string_slot_size(key)) return false;
+    if (key.size() <= string_slot::head_bytes) return same_bytes_up_to_16(s.head, key.data(), key.size());
+    return same_bytes_up_to_16(s.head, key.data(), string_slot::head_bytes) && string_at(s.index) == key;
+  }
+  static std::uint32_t string_slot_size(std::string_view key) noexcept {
+    return static_cast<std::uint32_t>(std::min<std::size_t>(key.size(), UINT32_MAX));
   }
 
   std::uint32_t claim(std::size_t i, std::uint64_t h);
+  std::uint32_t claim_string(std::size_t i, std::uint64_t h, std::string_view key);
   std::uint32_t next_index();  // the next index, checked against the 32-bit limit
   void grow();
   void leave_direct();  // from the direct table to hashing: every key into the slots
@@ -179,7 +201,8 @@ class key_dictionary {
   kind kind_ = kind::unset;
   std::size_t size_ = 0;
   std::size_t mask_ = 15;
-  std::vector<slot> slots_ = std::vector<slot>(16);
+  std::vector<slot> slots_ = std::vector<slot>(16);  // integer keys (mask_ + 1 of them)
+  std::vector<string_slot> string_slots_;            // string keys: mask_ + 1 once in use
   std::vector<std::int64_t> ints_;
   std::vector<std::int64_t> offsets_ = {0};
   bool direct_on_ = false;                  // integer keys indexed by direct_table_

@@ -167,3 +167,35 @@ TEST_CASE("keys numbered by value: index = key - lo, holes counted, hashing afte
   wide.number_by_key(0, std::int64_t{1} << 33);
   CHECK_FALSE(wide.by_key());
 }
+
+TEST_CASE("string keys are told apart by every byte, inside and beyond the slot's head") {
+  // Keys of every length 0..40 and, for each, variants differing in one byte at each
+  // position: the first 16 bytes are compared in the slot, the rest through the stored
+  // characters. Lookups must find exactly the inserted keys, also after growth and clear().
+  key_dictionary d;
+  d.require_kind(key_dictionary::kind::string, "customer");
+  std::vector<std::string> keys, absent;
+  for (std::size_t len = 0; len <= 40; ++len) {
+    const std::string base(len, 'k');
+    keys.push_back(base);
+    for (std::size_t at = 0; at < len; ++at) {
+      std::string v = base;
+      v[at] = static_cast<char>(at % 2 ? '\0' : '\xff');
+      (at % 3 ? keys : absent).push_back(v);
+    }
+    absent.push_back(base + 'x');  // the key plus a byte: same head, longer
+  }
+  for (int round = 0; round < 2; ++round) {
+    for (std::size_t i = 0; i < keys.size(); ++i) CHECK(d.insert(keys[i]) == i);
+    REQUIRE(d.size() == keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      CHECK(d.find(keys[i]) == i);
+      CHECK(d.insert(keys[i]) == i);
+      CHECK(d.string_at(static_cast<std::uint32_t>(i)) == keys[i]);
+    }
+    for (const std::string& k : absent) CHECK(d.find(k) == key_dictionary::no_index);
+    d.clear();
+    CHECK(d.size() == 0);
+    for (const std::string& k : keys) CHECK(d.find(k) == key_dictionary::no_index);
+  }
+}

@@ -1,0 +1,38 @@
+// Internals: the hash functions and the short-key comparison of the hash tables.
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "detail/hash.hpp"
+
+using tierkit::detail::hash_bytes;
+using tierkit::detail::same_bytes_up_to_16;
+
+TEST_CASE("short byte ranges compare equal exactly when every byte agrees") {
+  // Every length 0..16 and a difference at every position, in heap buffers of exactly n
+  // bytes (a read past either end shows under ASan).
+  for (std::size_t n = 0; n <= 16; ++n) {
+    std::vector<char> a(n, 'q');
+    for (std::size_t at = 0; at <= n; ++at) {
+      for (const char c : {'\0', 'r', '\xff'}) {
+        std::vector<char> b = a;
+        if (at < n) b[at] = c;
+        CHECK(same_bytes_up_to_16(a.data(), b.data(), n) == (at == n));
+        CHECK(same_bytes_up_to_16(a.data(), b.data(), at));  // the bytes before it agree
+      }
+    }
+  }
+}
+
+TEST_CASE("string hashes depend on length and on every byte") {
+  CHECK(hash_bytes(std::string_view("", 0)) != hash_bytes(std::string_view("\0", 1)));
+  CHECK(hash_bytes(std::string_view("ab\0", 3)) != hash_bytes("ab"));
+  const std::string base(20, 'h');
+  for (std::size_t at = 0; at < base.size(); ++at) {
+    std::string v = base;
+    v[at] = 'i';
+    CHECK(hash_bytes(v) != hash_bytes(base));
+  }
+}
