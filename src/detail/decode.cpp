@@ -173,23 +173,15 @@ void key_lookup::find(std::int64_t begin, std::int64_t n, const std::uint8_t* sk
       }
     });
   } else {
+    // Hashed keys: slots prefetched `ahead` rows on; no branch on "same key as the previous
+    // row" (see the direct table above): a repeated key finds its slot in L1 anyway.
     constexpr std::int64_t ahead = 16;  // prefetch distance, as in key_encoder
     with_int_values(column_, [&](const auto* v) {
       v += begin;
       for (std::int64_t i = 0; i < std::min(ahead, n); ++i) dict_.prefetch(static_cast<std::int64_t>(v[i]));
-      std::int64_t last = 0;
-      std::uint32_t last_index = key_dictionary::no_index;
-      bool have_last = false;
       for (std::int64_t i = 0; i < n; ++i) {
         if (i + ahead < n) dict_.prefetch(static_cast<std::int64_t>(v[i + ahead]));
-        if (skip[i]) continue;
-        const auto key = static_cast<std::int64_t>(v[i]);
-        if (!have_last || key != last) {
-          last = key;
-          last_index = dict_.find(key);
-          have_last = true;
-        }
-        out[i] = last_index;
+        out[i] = dict_.find(static_cast<std::int64_t>(v[i]));  // skipped rows: ignored
       }
     });
   }
