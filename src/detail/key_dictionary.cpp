@@ -174,9 +174,9 @@ void key_dictionary::sort_strings(std::uint32_t* first, std::uint32_t* last, std
     }
     recs.push_back(keyed{chunk, static_cast<std::uint32_t>(std::min<std::size_t>(left, 9)), *it});
   }
-  std::sort(recs.begin(), recs.end(), [](const keyed& a, const keyed& b) {
-    return a.chunk != b.chunk ? a.chunk < b.chunk : a.rest < b.rest;
-  });
+  // By chunk, then length class: stable radix passes, the minor key first.
+  radix_sort_by(recs, [](const keyed& r) { return std::uint64_t{r.rest}; });
+  radix_sort_by(recs, [](const keyed& r) { return r.chunk; });
   for (std::size_t i = 0; i < recs.size(); ++i) first[i] = recs[i].index;
   for (std::size_t i = 0; i < recs.size();) {
     std::size_t j = i + 1;
@@ -192,11 +192,8 @@ std::vector<std::uint32_t> key_dictionary::sorted_order() const {
   if (by_key_) return order;  // index order is key order
   if (kind_ == kind::string) {
     sort_strings(order.data(), order.data() + order.size(), 0);
-  } else if (auto by_radix = order_by_int_keys(ints_)) {  // keys within a 2^32 range
-    order = std::move(*by_radix);
   } else {
-    std::sort(order.begin(), order.end(),
-              [&](std::uint32_t a, std::uint32_t b) { return ints_[a] < ints_[b]; });
+    order = order_by_int_keys(ints_);
   }
   return order;
 }

@@ -1,11 +1,12 @@
 #pragma once
-// Radix sorting of 64-bit unsigned keys: least-significant digit first, 11 bits per pass,
+// Radix sorting by 64-bit unsigned keys: least-significant digit first, 11 bits per pass,
 // skipping digits all keys share. Linear in n; several times faster than std::sort on
-// millions of keys. Two uses build on it:
+// millions of keys. Uses that build on it:
+//   radix_sort_by     records by a key function, stably (string keys sort 8 bytes a round)
 //   sort_nonnegative  doubles >= 0 (their IEEE-754 patterns read as unsigned integers order
 //                     like the values); NaN must not occur; -0.0 is read as 0.
-//   order_by_int_keys the permutation that orders int64 keys, when their range fits 32 bits
-//                     (key - min in the high half, the index in the low half).
+//   order_by_int_keys the permutation that orders int64 keys (within a 2^32 range: key - min
+//                     in the high half of a word, the index in the low half).
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -16,20 +17,26 @@
 
 namespace tierkit::detail {
 
-inline void radix_sort(std::vector<std::uint64_t>& a) {
+// Sorts records by a 64-bit unsigned key, key(record), stably: least-significant digit
+// first, 11 bits per pass, skipping digits all keys share. Small inputs go to
+// std::stable_sort.
+template <class Record, class Key>
+void radix_sort_by(std::vector<Record>& a, Key key) {
   const std::size_t n = a.size();
   if (n < 256 || n >= UINT32_MAX) {  // small, or beyond the 32-bit bucket counts
-    std::sort(a.begin(), a.end());
+    std::stable_sort(a.begin(), a.end(),
+                     [&](const Record& x, const Record& y) { return key(x) < key(y); });
     return;
   }
   constexpr int bits = 11, passes = 6;  // 66 >= 64 bits
   constexpr std::size_t buckets = std::size_t{1} << bits;
   std::vector<std::array<std::uint32_t, buckets>> count(passes);
   for (auto& c : count) c.fill(0);
-  for (const std::uint64_t k : a) {
+  for (const Record& r : a) {
+    const std::uint64_t k = key(r);
     for (int p = 0; p < passes; ++p) ++count[static_cast<std::size_t>(p)][(k >> (p * bits)) & (buckets - 1)];
   }
-  std::vector<std::uint64_t> b(n);
+  std::vector<Record> b(n);
   for (int p = 0; p < passes; ++p) {
     auto& c = count[static_cast<std::size_t>(p)];
     bool trivial = false;
@@ -45,11 +52,14 @@ inline void radix_sort(std::vector<std::uint64_t>& a) {
     }
     const int shift = p * bits;
     for (std::size_t i = 0; i < n; ++i) {
-      const std::uint64_t k = a[i];
-      b[c[(k >> shift) & (buckets - 1)]++] = k;
+      b[c[(key(a[i]) >> shift) & (buckets - 1)]++] = a[i];
     }
     a.swap(b);
   }
+}
+
+inline void radix_sort(std::vector<std::uint64_t>& a) {
+  radix_sort_by(a, [](std::uint64_t k) { return k; });
 }
 
 inline void sort_nonnegative(std::vector<double>& values) {
@@ -62,21 +72,32 @@ inline void sort_nonnegative(std::vector<double>& values) {
   std::memcpy(values.data(), keys.data(), keys.size() * sizeof(double));
 }
 
-// Indices 0..n-1 ordered by keys[i] ascending (ties by index), or nothing when the keys
-// span 2^32 or more (the caller then sorts by comparison).
-inline std::optional<std::vector<std::uint32_t>> order_by_int_keys(const std::vector<std::int64_t>& keys) {
+// Indices 0..n-1 ordered by keys[i] ascending (ties by index). Keys within a 2^32 range
+// sort packed with their index in one 64-bit word; wider ones as (key, index) records.
+inline std::vector<std::uint32_t> order_by_int_keys(const std::vector<std::int64_t>& keys) {
   const std::size_t n = keys.size();
-  if (n == 0) return std::vector<std::uint32_t>{};
+  if (n == 0) return {};
   const auto [lo, hi] = std::minmax_element(keys.begin(), keys.end());
   const std::uint64_t span = static_cast<std::uint64_t>(*hi) - static_cast<std::uint64_t>(*lo);
-  if (span > UINT32_MAX || n > UINT32_MAX) return std::nullopt;
-  std::vector<std::uint64_t> packed(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    packed[i] = ((static_cast<std::uint64_t>(keys[i]) - static_cast<std::uint64_t>(*lo)) << 32) | i;
-  }
-  radix_sort(packed);
+  auto offset = [lo = static_cast<std::uint64_t>(*lo)](std::int64_t k) {
+    return static_cast<std::uint64_t>(k) - lo;  // order-preserving: every key is >= lo
+  };
   std::vector<std::uint32_t> order(n);
-  for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::uint32_t>(packed[i]);
+  if (span <= UINT32_MAX) {
+    std::vector<std::uint64_t> packed(n);
+    for (std::size_t i = 0; i < n; ++i) packed[i] = (offset(keys[i]) << 32) | i;
+    radix_sort(packed);
+    for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::uint32_t>(packed[i]);
+    return order;
+  }
+  struct keyed {
+    std::uint64_t key;
+    std::uint32_t index;
+  };
+  std::vector<keyed> recs(n);
+  for (std::size_t i = 0; i < n; ++i) recs[i] = keyed{offset(keys[i]), static_cast<std::uint32_t>(i)};
+  radix_sort_by(recs, [](const keyed& r) { return r.key; });
+  for (std::size_t i = 0; i < n; ++i) order[i] = recs[i].index;
   return order;
 }
 

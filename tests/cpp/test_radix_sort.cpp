@@ -30,23 +30,56 @@ TEST_CASE("the radix sort orders non-negative doubles like std::sort, zeros of b
   }
 }
 
-TEST_CASE("integer keys are ordered by radix within a 2^32 range, ties by index") {
-  std::vector<std::int64_t> keys;
-  std::uint64_t s = 99;
-  for (int i = 0; i < 50000; ++i) {
-    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-    keys.push_back(static_cast<std::int64_t>(s >> 40) - 5'000'000);  // negative and positive, repeats
+TEST_CASE("integer keys are ordered by radix, narrow and wide ranges alike, ties by index") {
+  using tierkit::detail::order_by_int_keys;
+  auto by_comparison = [](const std::vector<std::int64_t>& keys) {
+    std::vector<std::uint32_t> want(keys.size());
+    std::iota(want.begin(), want.end(), 0u);
+    std::stable_sort(want.begin(), want.end(), [&](std::uint32_t a, std::uint32_t b) { return keys[a] < keys[b]; });
+    return want;
+  };
+  // Within a 2^32 range (packed words) and across the whole int64 range (records).
+  for (const int shift : {40, 0}) {
+    std::vector<std::int64_t> keys;
+    std::uint64_t s = 99;
+    for (int i = 0; i < 50000; ++i) {
+      s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+      keys.push_back(static_cast<std::int64_t>(s >> shift) - 5'000'000);  // signs mixed, repeats
+      if (i % 7 == 0) keys.push_back(keys[static_cast<std::size_t>(i) / 2]);
+    }
+    keys.push_back(-5'000'000);
+    if (shift == 0) {
+      keys.push_back(std::numeric_limits<std::int64_t>::min());
+      keys.push_back(std::numeric_limits<std::int64_t>::max());
+    }
+    CHECK(order_by_int_keys(keys) == by_comparison(keys));
   }
-  keys.push_back(-5'000'000);
-  auto order = tierkit::detail::order_by_int_keys(keys);
-  REQUIRE(order.has_value());
-  std::vector<std::uint32_t> want(keys.size());
-  std::iota(want.begin(), want.end(), 0u);
-  std::stable_sort(want.begin(), want.end(), [&](std::uint32_t a, std::uint32_t b) { return keys[a] < keys[b]; });
-  CHECK(*order == want);
-  // A range of 2^32 or more is left to comparison sorting.
-  CHECK_FALSE(tierkit::detail::order_by_int_keys({0, std::int64_t{1} << 32}).has_value());
-  CHECK(tierkit::detail::order_by_int_keys({0, UINT32_MAX}).has_value());
-  CHECK(tierkit::detail::order_by_int_keys({std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::max() - 1}).value() == std::vector<std::uint32_t>{1, 0});
-  CHECK(tierkit::detail::order_by_int_keys({}).value().empty());
+  for (const std::vector<std::int64_t>& keys : std::vector<std::vector<std::int64_t>>{
+           {0, std::int64_t{1} << 32}, {0, UINT32_MAX}, {std::int64_t{1} << 32, 0},
+           {std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::max() - 1},
+           {std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min()}, {}}) {
+    CHECK(order_by_int_keys(keys) == by_comparison(keys));
+  }
+}
+
+TEST_CASE("records sort stably by a key function") {
+  struct rec {
+    std::uint64_t key;
+    std::uint32_t seq;
+  };
+  for (const std::size_t n : {std::size_t{100}, std::size_t{70000}}) {  // comparison and radix paths
+    std::vector<rec> v;
+    std::uint64_t s = 5;
+    for (std::size_t i = 0; i < n; ++i) {
+      s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+      v.push_back(rec{(i % 3 == 0) ? (s >> 50) : s, static_cast<std::uint32_t>(i)});  // many ties
+    }
+    std::vector<rec> want = v;
+    std::stable_sort(want.begin(), want.end(), [](const rec& a, const rec& b) { return a.key < b.key; });
+    tierkit::detail::radix_sort_by(v, [](const rec& r) { return r.key; });
+    REQUIRE(v.size() == want.size());
+    bool same = true;
+    for (std::size_t i = 0; i < n; ++i) same = same && v[i].key == want[i].key && v[i].seq == want[i].seq;
+    CHECK(same);
+  }
 }
