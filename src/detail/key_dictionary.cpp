@@ -141,14 +141,42 @@ void key_dictionary::grow() {
   }
 }
 
+void key_dictionary::reserve(std::size_t keys) {
+  if (by_key_ || direct_on_) return;
+  if (kind_ == kind::string && string_slots_.empty()) string_slots_.resize(mask_ + 1);
+  for (std::size_t cap = mask_ + 1; 2 * keys > cap; cap *= 2) grow();
+}
+
 std::vector<std::uint32_t> key_dictionary::absorb(const key_dictionary& other,
                                                   const std::vector<std::uint8_t>* keep) {
   std::vector<std::uint32_t> map(other.size(), no_index);
   if (other.size() == 0) return map;
   require_kind(other.kind_, "merged");
-  for (std::uint32_t j = 0; j < other.size(); ++j) {
-    if (keep != nullptr && !(*keep)[j]) continue;
-    map[j] = other.kind_ == kind::string ? insert(other.string_at(j)) : insert(other.int_at(j));
+  reserve(size_ + other.size());  // at most one rehash, before the inserts
+  // Keys are hashed and their slots prefetched `ahead` keys before their insert, so that
+  // the inserts overlap their cache misses.
+  constexpr std::uint32_t ahead = 16;
+  const auto n = static_cast<std::uint32_t>(other.size());
+  auto kept = [&](std::uint32_t j) { return keep == nullptr || (*keep)[j] != 0; };
+  if (other.kind_ == kind::string) {
+    std::uint64_t hashes[ahead];
+    auto stage = [&](std::uint32_t j) {
+      const std::uint64_t h = hash_bytes(other.string_at(j));
+      hashes[j % ahead] = h;
+      prefetch_hash(h);
+    };
+    for (std::uint32_t j = 0; j < std::min(ahead, n); ++j) stage(j);
+    for (std::uint32_t j = 0; j < n; ++j) {
+      const std::uint64_t h = hashes[j % ahead];
+      if (j + ahead < n) stage(j + ahead);
+      if (kept(j)) map[j] = insert(other.string_at(j), h);
+    }
+  } else {
+    for (std::uint32_t j = 0; j < std::min(ahead, n); ++j) prefetch(other.int_at(j));
+    for (std::uint32_t j = 0; j < n; ++j) {
+      if (j + ahead < n) prefetch(other.int_at(j + ahead));
+      if (kept(j)) map[j] = insert(other.int_at(j));
+    }
   }
   return map;
 }

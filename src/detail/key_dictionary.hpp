@@ -94,8 +94,9 @@ class key_dictionary {
     return claim(i, k);
   }
 
-  std::uint32_t insert(std::string_view key) {
-    const std::uint64_t h = hash_bytes(key);
+  std::uint32_t insert(std::string_view key) { return insert(key, hash_bytes(key)); }
+  // With the key's hash_bytes() computed already.
+  std::uint32_t insert(std::string_view key, std::uint64_t h) {
     if (string_slots_.empty()) string_slots_.resize(mask_ + 1);
     std::size_t i = h & mask_;
     while (true) {
@@ -149,6 +150,9 @@ class key_dictionary {
     return std::string_view(chars_.data() + offsets_[index],
                             static_cast<std::size_t>(offsets_[index + 1] - offsets_[index]));
   }
+
+  // Makes room for `keys` keys in all without growing on the way (hash slots only).
+  void reserve(std::size_t keys);
 
   // Inserts every key of `other` (same kind) and returns, for each of its indices, the
   // index here.

@@ -199,3 +199,42 @@ TEST_CASE("string keys are told apart by every byte, inside and beyond the slot'
     for (const std::string& k : keys) CHECK(d.find(k) == key_dictionary::no_index);
   }
 }
+
+TEST_CASE("absorbing a dictionary numbers its keys as inserting them one by one would") {
+  // Strings and integers, into empty and filled dictionaries (the inserts reserve room
+  // first and run ahead of themselves with prefetches), with and without a keep mask.
+  std::mt19937_64 rng(11);
+  for (const bool strings : {false, true}) {
+    for (const std::size_t filled : {std::size_t{0}, std::size_t{3000}}) {
+      for (const bool masked : {false, true}) {
+        const auto kind = strings ? key_dictionary::kind::string : key_dictionary::kind::integer;
+        key_dictionary into, other, want;
+        into.require_kind(kind, "customer");
+        other.require_kind(kind, "customer");
+        want.require_kind(kind, "customer");
+        auto put = [&](key_dictionary& d, std::uint64_t k) {
+          return strings ? d.insert("key-" + std::to_string(k)) : d.insert(static_cast<std::int64_t>(k));
+        };
+        for (std::size_t i = 0; i < filled; ++i) {
+          const std::uint64_t k = rng() % 20000;
+          put(into, k);
+          put(want, k);
+        }
+        for (int i = 0; i < 10000; ++i) put(other, rng() % 20000);
+        std::vector<std::uint8_t> keep(other.size());
+        for (auto& x : keep) x = static_cast<std::uint8_t>(rng() % 3 != 0);
+        const auto map = into.absorb(other, masked ? &keep : nullptr);
+        REQUIRE(map.size() == other.size());
+        for (std::uint32_t j = 0; j < other.size(); ++j) {
+          if (masked && !keep[j]) {
+            CHECK(map[j] == key_dictionary::no_index);
+            continue;
+          }
+          const std::uint32_t w = strings ? want.insert(other.string_at(j)) : want.insert(other.int_at(j));
+          CHECK(map[j] == w);
+        }
+        CHECK(into.size() == want.size());
+      }
+    }
+  }
+}
