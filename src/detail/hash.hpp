@@ -32,8 +32,18 @@ inline std::uint64_t hash_bytes(std::string_view s) noexcept {
     p += 8;
     n -= 8;
   }
+  // The last 0..7 bytes by fixed-size loads (overlapping ones for 4..7, three single bytes
+  // for 1..3) rather than a memcpy of variable length, which is a call.
   std::uint64_t tail = 0;
-  std::memcpy(&tail, p, n);
+  if (n >= 4) {
+    std::uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    tail = a | (std::uint64_t{b} << 32);
+  } else if (n > 0) {
+    const auto byte = [&](std::size_t i) { return std::uint64_t{static_cast<unsigned char>(p[i])}; };
+    tail = byte(0) | (byte(n / 2) << 8) | (byte(n - 1) << 16);
+  }
   h ^= tail * k;
   return mix64(h);
 }

@@ -29,10 +29,13 @@ TEST_CASE("short byte ranges compare equal exactly when every byte agrees") {
 TEST_CASE("string hashes depend on length and on every byte") {
   CHECK(hash_bytes(std::string_view("", 0)) != hash_bytes(std::string_view("\0", 1)));
   CHECK(hash_bytes(std::string_view("ab\0", 3)) != hash_bytes("ab"));
-  const std::string base(20, 'h');
-  for (std::size_t at = 0; at < base.size(); ++at) {
-    std::string v = base;
-    v[at] = 'i';
-    CHECK(hash_bytes(v) != hash_bytes(base));
+  for (std::size_t len = 1; len <= 24; ++len) {  // word loop, overlapping and single-byte tails
+    const std::string base(len, 'h');
+    CHECK(hash_bytes(base) != hash_bytes(base + 'h'));
+    for (std::size_t at = 0; at < len; ++at) {
+      std::string v = base;
+      v[at] = 'i';
+      CHECK(hash_bytes(v) != hash_bytes(base));
+    }
   }
 }
