@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <thread>
 
 #include "detail/row_blocks.hpp"
 #include "detail/text.hpp"
@@ -106,12 +107,38 @@ bool rfm_model::operator==(const rfm_model& o) const {
          same(f_, o.f_) && same(m_, o.m_) && same_rules(config_.segments, o.config_.segments);
 }
 
+namespace {
+// Scores every row of `t` on all cores and calls emit(i, r, f, m, code, segment) for each
+// scored row (r, f, m >= 1) and skip(i) for the others; returns how many were skipped.
+// score() and apply() share it, each writing its own output types.
+template <class Emit, class Skip>
+std::int64_t score_rows(const metric_table& t, const rfm_config& config, const fitted_bins& rb,
+                        const fitted_bins& fb, const fitted_bins& mb, Emit emit, Skip skip) {
+  const std::vector<double>& rv = t.column(config.recency_column, fn);
+  const std::vector<double>& fv = t.column(config.frequency_column, fn);
+  const std::vector<double>& mv = t.column(config.monetary_column, fn);
+  const bool wide = rb.bins > 9 || fb.bins > 9 || mb.bins > 9;
+  std::atomic<std::int64_t> unscored{0};
+  detail::for_row_blocks(t.rows(), 0, [&](std::size_t lo, std::size_t hi) {
+    std::int64_t missing = 0;
+    for (std::size_t i = lo; i < hi; ++i) {
+      const int r = rb.score(rv[i]), f = fb.score(fv[i]), m = mb.score(mv[i]);
+      if (r == 0 || f == 0 || m == 0) {
+        skip(i);
+        ++missing;
+        continue;
+      }
+      const int code = wide ? r * 10000 + f * 100 + m : r * 100 + f * 10 + m;
+      emit(i, r, f, m, code, static_cast<std::int32_t>(config.segments.match(r, f, m)));
+    }
+    unscored += missing;
+  });
+  return unscored;
+}
+}  // namespace
+
 rfm_scores rfm_model::score(const metric_table& t) const {
-  const std::vector<double>& rv = t.column(config_.recency_column, fn);
-  const std::vector<double>& fv = t.column(config_.frequency_column, fn);
-  const std::vector<double>& mv = t.column(config_.monetary_column, fn);
   const std::size_t n = t.rows();
-  const bool wide = r_.bins > 9 || f_.bins > 9 || m_.bins > 9;
   rfm_scores s;
   s.r.resize(n);
   s.f.resize(n);
@@ -119,41 +146,55 @@ rfm_scores rfm_model::score(const metric_table& t) const {
   s.code.resize(n);
   s.sum.resize(n);
   s.segment.resize(n);
-  // Customers are scored independently: blocks of rows on all cores.
-  std::atomic<std::int64_t> unscored{0};
-  detail::for_row_blocks(n, 0, [&](std::size_t lo, std::size_t hi) {
-    std::int64_t missing = 0;
-    for (std::size_t i = lo; i < hi; ++i) {
-      const int r = r_.score(rv[i]), f = f_.score(fv[i]), m = m_.score(mv[i]);
-      if (r == 0 || f == 0 || m == 0) {
-        s.segment[i] = -1;
-        ++missing;
-        continue;
-      }
-      s.r[i] = static_cast<std::int8_t>(r);
-      s.f[i] = static_cast<std::int8_t>(f);
-      s.m[i] = static_cast<std::int8_t>(m);
-      s.code[i] = wide ? r * 10000 + f * 100 + m : r * 100 + f * 10 + m;
-      s.sum[i] = static_cast<std::int16_t>(r + f + m);
-      s.segment[i] = static_cast<std::int32_t>(config_.segments.match(r, f, m));
-    }
-    unscored += missing;
-  });
-  s.unscored = unscored;
+  s.unscored = score_rows(
+      t, config_, r_, f_, m_,
+      [&](std::size_t i, int r, int f, int m, int code, std::int32_t segment) {
+        s.r[i] = static_cast<std::int8_t>(r);
+        s.f[i] = static_cast<std::int8_t>(f);
+        s.m[i] = static_cast<std::int8_t>(m);
+        s.code[i] = code;
+        s.sum[i] = static_cast<std::int16_t>(r + f + m);
+        s.segment[i] = segment;
+      },
+      [&](std::size_t i) { s.segment[i] = -1; });
   return s;
 }
 
 score_table rfm_model::apply(const metric_table& t) const {
-  rfm_scores s = score(t);
   const std::size_t n = t.rows();
-  std::vector<std::uint8_t> valid(n);
-  for (std::size_t i = 0; i < n; ++i) valid[i] = s.r[i] != 0;
+  // The output columns straight from one pass on all cores (no narrow copy converted after):
+  // at millions of customers these are fresh pages, first touched on all threads.
+  std::vector<std::int64_t> r_col, f_col, m_col, code_col, sum_col;
+  std::vector<std::uint8_t> valid;
+  std::vector<std::int32_t> segment;
+  const unsigned threads =
+      n >= (std::size_t{1} << 16) ? std::max(1u, std::thread::hardware_concurrency()) : 1u;
+  detail::run_tasks({[&] { r_col.resize(n); }, [&] { f_col.resize(n); }, [&] { m_col.resize(n); },
+                     [&] { code_col.resize(n); }, [&] { sum_col.resize(n); },
+                     [&] { valid.resize(n); }, [&] { segment.resize(n); }},
+                    threads);
+  score_rows(
+      t, config_, r_, f_, m_,
+      [&](std::size_t i, int r, int f, int m, int code, std::int32_t seg) {
+        r_col[i] = r;
+        f_col[i] = f;
+        m_col[i] = m;
+        code_col[i] = code;
+        sum_col[i] = r + f + m;
+        valid[i] = 1;
+        segment[i] = seg;
+      },
+      [&](std::size_t i) {
+        r_col[i] = f_col[i] = m_col[i] = code_col[i] = sum_col[i] = 0;
+        valid[i] = 0;
+        segment[i] = -1;
+      });
   score_table out;
-  out.add_integers("r_score", std::vector<std::int64_t>(s.r.begin(), s.r.end()), valid);
-  out.add_integers("f_score", std::vector<std::int64_t>(s.f.begin(), s.f.end()), valid);
-  out.add_integers("m_score", std::vector<std::int64_t>(s.m.begin(), s.m.end()), valid);
-  out.add_integers("rfm_code", std::vector<std::int64_t>(s.code.begin(), s.code.end()), valid);
-  out.add_integers("rfm_sum", std::vector<std::int64_t>(s.sum.begin(), s.sum.end()), valid);
+  out.add_integers("r_score", std::move(r_col), valid);
+  out.add_integers("f_score", std::move(f_col), valid);
+  out.add_integers("m_score", std::move(m_col), valid);
+  out.add_integers("rfm_code", std::move(code_col), valid);
+  out.add_integers("rfm_sum", std::move(sum_col), std::move(valid));
   std::vector<std::string> names, zh;
   bool any_zh = false;
   for (const segment_rule& r : config_.segments.rules()) {
@@ -176,10 +217,12 @@ score_table rfm_model::apply(const metric_table& t) const {
       label_of[i] = static_cast<std::int32_t>(it - labels.begin());
     }
   }
-  std::vector<std::int32_t> codes(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    codes[i] = s.segment[i] < 0 ? -1 : label_of[static_cast<std::size_t>(s.segment[i])];
-  }
+  std::vector<std::int32_t>& codes = segment;  // rule index -> label index, in place
+  detail::for_row_blocks(n, threads, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; ++i) {
+      if (codes[i] >= 0) codes[i] = label_of[static_cast<std::size_t>(codes[i])];
+    }
+  });
   if (any_zh) out.add_labels("segment_zh", codes, labels_zh);
   out.add_labels("segment", std::move(codes), std::move(labels));
   // segment first, then its Chinese label
