@@ -41,8 +41,6 @@ unsigned thread_count(const profile_config& c, std::size_t work) {
   return static_cast<unsigned>(std::min<std::size_t>(t, std::max<std::size_t>(1, work / min_work_per_thread)));
 }
 
-constexpr std::uint32_t purchase_flag = 0;
-
 // Per-customer running aggregates, one interleaved record of two cache lines per customer:
 // the first holds all that a purchase or return line touches (sums, counts, first and last
 // purchase day, the last purchase order), the second what optional columns and the spend
@@ -322,8 +320,8 @@ struct profile_state::impl {
   customer_aggs aggs;
   customer_log<day_record> days;  // distinct purchase days
   distinct_log orders;      // purchase orders in log, return orders in return_log
-  distinct_log channels;    // purchase lines: (customer, 0, channel)
-  distinct_log categories;  // purchase lines: (customer, 0, category)
+  distinct_log channels;    // purchase lines: (customer, channel)
+  distinct_log categories;  // purchase lines: (customer, category)
   customer_log<amount_record> series;  // closed (customer, period, net) buckets
   bool shape_fixed = false;  // which optional columns are present, fixed by the first update
   bool has_orders = false;
@@ -657,7 +655,7 @@ struct profile_state::impl {
       }
       if (log_order) {
         (purchase ? g.last_order : g.last_return_order) = r.order;
-        (purchase ? order_log : return_order_log).push(value_record{c, 0, r.order});
+        (purchase ? order_log : return_order_log).push(value_record{c, r.order});
       }
       if (extra) {
         const row_extra& x = (*extra)[k];
@@ -665,13 +663,13 @@ struct profile_state::impl {
         if (purchase && has_channels && (!g.has_last_channel || x.channel != g.last_channel)) {
           g.last_channel = x.channel;
           g.has_last_channel = true;
-          channel_log.push(value_record{c, purchase_flag, x.channel});
+          channel_log.push(value_record{c, x.channel});
         }
         if (purchase && has_categories &&
             (!g.has_last_category || x.category != g.last_category)) {
           g.last_category = x.category;
           g.has_last_category = true;
-          category_log.push(value_record{c, purchase_flag, x.category});
+          category_log.push(value_record{c, x.category});
         }
       }
     }

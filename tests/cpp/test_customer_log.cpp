@@ -17,24 +17,27 @@ TEST_CASE("grouping by customer keeps one of each distinct record, across blocks
   std::mt19937_64 rng(5);
   const std::size_t customers = 20'000;  // several blocks of 4096
   customer_log<value_record> a, b;
-  std::map<std::uint32_t, std::set<std::pair<std::uint32_t, std::int64_t>>> expected;
+  std::map<std::uint32_t, std::set<std::int64_t>> expected;
   for (int i = 0; i < 200'000; ++i) {
-    const value_record r{static_cast<std::uint32_t>(rng() % customers),
-                         static_cast<std::uint32_t>(rng() % 2), static_cast<std::int64_t>(rng() % 50) - 25};
+    // Values from a narrow range (many repeats) and from the whole int64 range.
+    const std::int64_t v = i % 2 ? static_cast<std::int64_t>(rng() % 50) - 25
+                                 : static_cast<std::int64_t>(rng() % 64) * (std::int64_t{1} << 57) - 3;
+    const value_record r{static_cast<std::uint32_t>(rng() % customers), v};
     (i % 3 ? a : b).push(r);
-    expected[r.customer].insert({r.flag, r.value});
+    expected[r.customer].insert(r.value);
   }
   for (unsigned threads : {1u, 2u, 3u}) {
     const auto g = group_by_customer<value_record>({&a, &b}, customers, threads);
     REQUIRE(a.blocks() == customer_blocks(customers - 1));
     for (std::uint32_t c = 0; c < customers; ++c) {
-      std::vector<std::pair<std::uint32_t, std::int64_t>> got;
+      std::vector<std::int64_t> got;
       for (std::int64_t k = g.begin[c]; k < g.end[c]; ++k) {
-        got.emplace_back(g.records[static_cast<std::size_t>(k)].flag, g.records[static_cast<std::size_t>(k)].value);
+        got.push_back(g.records[static_cast<std::size_t>(k)].value);
+        CHECK(g.records[static_cast<std::size_t>(k)].customer == c);
       }
       std::sort(got.begin(), got.end());  // distinct records come in no set order
       const auto& want = expected[c];
-      REQUIRE(got == std::vector<std::pair<std::uint32_t, std::int64_t>>(want.begin(), want.end()));
+      REQUIRE(got == std::vector<std::int64_t>(want.begin(), want.end()));
     }
   }
 }
@@ -60,8 +63,7 @@ TEST_CASE("a log compacts itself when due and keeps the same distinct records") 
   std::mt19937_64 rng(9);
   customer_log<value_record> reference(std::size_t{1} << 40);  // never compacts
   for (int i = 0; i < 50'000; ++i) {
-    const value_record r{static_cast<std::uint32_t>(rng() % 300), 0,
-                         static_cast<std::int64_t>(rng() % 20)};
+    const value_record r{static_cast<std::uint32_t>(rng() % 300), static_cast<std::int64_t>(rng() % 20)};
     log.push(r);
     reference.push(r);
     log.maybe_compact(300, 2);
@@ -104,7 +106,7 @@ TEST_CASE("a log keeps each block's records in arrival order across its segments
   customer_log<value_record> log(std::size_t{1} << 40);
   const std::size_t customers = 3 * 4096 + 11, n = 200'000;
   for (std::size_t i = 0; i < n; ++i) {
-    log.push(value_record{static_cast<std::uint32_t>((i * 7919) % customers), 0, static_cast<std::int64_t>(i)});
+    log.push(value_record{static_cast<std::uint32_t>((i * 7919) % customers), static_cast<std::int64_t>(i)});
   }
   CHECK(log.size() == n);
   REQUIRE(log.blocks() == 4);
@@ -144,20 +146,19 @@ TEST_CASE("a log keeps each block's records in arrival order across its segments
 TEST_CASE("unordered records are deduplicated by hashing, keeping first occurrences in order") {
   customer_log<value_record> log;
   const std::vector<std::int64_t> values = {9, 3, 9, 7, 3, 3, 1, 9, -4, 7};
-  for (const std::int64_t v : values) log.push(value_record{2, 0, v});
-  log.push(value_record{2, 1, 9});  // the same value with another flag is another record
-  std::vector<std::pair<std::uint32_t, std::int64_t>> got;
+  for (const std::int64_t v : values) log.push(value_record{2, v});
+  std::vector<std::int64_t> got;
   for_each_customer_group<value_record>({&log}, 3, 1, [&](std::size_t c, const value_record* f, const value_record* l) {
     if (c == 2) {
-      for (; f != l; ++f) got.emplace_back(f->flag, f->value);
+      for (; f != l; ++f) got.push_back(f->value);
     } else {
       CHECK(f == l);
     }
   });
-  CHECK(got == std::vector<std::pair<std::uint32_t, std::int64_t>>{{0, 9}, {0, 3}, {0, 7}, {0, 1}, {0, -4}, {1, 9}});
+  CHECK(got == std::vector<std::int64_t>{9, 3, 7, 1, -4});
   // Many records of one customer (the table grows past its first 16 slots).
   customer_log<value_record> many;
-  for (int i = 0; i < 1000; ++i) many.push(value_record{0, 0, (i * 37) % 101});
+  for (int i = 0; i < 1000; ++i) many.push(value_record{0, (i * 37) % 101});
   std::size_t distinct = 0;
   for_each_customer_group<value_record>({&many}, 1, 1, [&](std::size_t, const value_record* f, const value_record* l) {
     distinct = static_cast<std::size_t>(l - f);
