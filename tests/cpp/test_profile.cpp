@@ -346,6 +346,24 @@ TEST_CASE("keys numbered by their value, holes included, give the profile hashin
   }
 }
 
+TEST_CASE("compact keys in a large update (chunks above the smallest size) give the profile hashing gives") {
+  // 4.3M rows: an update of compact keys this large aggregates in chunks of 2^19 rows;
+  // the same rows as sparse (hashed) keys, and as small updates, go in chunks of 2^18.
+  owned_batch hashed = random_batch(4'300'000, 23, 20000);
+  owned_batch compact = hashed;
+  auto compact_key = [](std::int64_t k) { return (k + 50000) / 7919 + 1; };
+  for (auto& k : compact.customer) k = compact_key(k);
+  profile want = make_profile(hashed.view());
+  for (auto& k : want.customer.ints) k = compact_key(k);  // order-preserving
+  REQUIRE(want.size() == 20000);
+  require_same(want, make_profile(compact.view()));
+  profile_state pieces{profile_config{}};
+  for (std::int64_t r = 0; r < 4'300'000; r += 500'000) {
+    pieces.update(compact.slice(r, std::min<std::int64_t>(r + 500'000, 4'300'000)));
+  }
+  require_same(want, pieces.finish());
+}
+
 TEST_CASE("an update that fails leaves the state unchanged") {
   owned_batch good = worked_example();
   owned_batch bad = worked_example();
