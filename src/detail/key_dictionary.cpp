@@ -88,7 +88,7 @@ void key_dictionary::clear() {
     }
   } else {
     // Small again: a chunk's first new keys probe in cache.
-    if (kind_ == kind::string) {
+    if (!string_slots_.empty()) {  // string keys in use (their table, whatever kind_ says)
       string_slots_.assign(16, string_slot{});
     } else {
       slots_.assign(16, slot{});
@@ -134,7 +134,7 @@ void double_table(std::vector<Slot>& table, std::size_t& mask, Home home) {
 }  // namespace
 
 void key_dictionary::grow() {
-  if (kind_ == kind::string) {
+  if (!string_slots_.empty()) {  // the table in use: string keys have one of their own
     double_table(string_slots_, mask_, [](const string_slot& s) { return s.hash; });
   } else {
     double_table(slots_, mask_, [](const slot& s) { return mix64(s.hash); });

@@ -238,3 +238,13 @@ TEST_CASE("absorbing a dictionary numbers its keys as inserting them one by one 
     }
   }
 }
+
+TEST_CASE("string inserts grow the string table even before the kind is set") {
+  // The table that grows is the one in use (a caller that skipped require_kind must not
+  // grow the integer slots while inserting strings).
+  key_dictionary d;
+  for (int i = 0; i < 5000; ++i) CHECK(d.insert("s" + std::to_string(i)) == static_cast<std::uint32_t>(i));
+  for (int i = 0; i < 5000; ++i) CHECK(d.insert("s" + std::to_string(i)) == static_cast<std::uint32_t>(i));
+  CHECK(d.size() == 5000);
+  CHECK(d.string_at(4321) == "s4321");
+}
