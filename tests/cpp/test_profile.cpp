@@ -119,13 +119,13 @@ TEST_CASE("the median gap between purchase days: odd and even numbers of gaps") 
 }
 
 TEST_CASE("the median gap for short and long histories equals a sorted copy's") {
-  // Histories around the length where the median switches from sorting on the stack to
-  // selection, days in shuffled order with repeats.
+  // Histories around the lengths where the median switches from insertion to selection (8
+  // gaps) and from the stack to a heap buffer (48 gaps), days in shuffled order with repeats.
   std::mt19937_64 rng(37);
   owned_batch b;
   std::vector<double> want;
-  const int days_of[] = {2, 3, 4, 47, 48, 49, 50, 51, 200, 1001};
-  for (int c = 0; c < 10; ++c) {
+  const int days_of[] = {2, 3, 4, 8, 9, 10, 11, 47, 48, 49, 50, 51, 200, 1001};
+  for (int c = 0; c < 14; ++c) {
     std::vector<std::int32_t> days;
     std::int32_t d = 18000;
     for (int k = 0; k < days_of[c]; ++k) days.push_back(d += 1 + static_cast<std::int32_t>(rng() % 40));
