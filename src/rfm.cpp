@@ -162,8 +162,9 @@ rfm_scores rfm_model::score(const metric_table& t) const {
 
 score_table rfm_model::apply(const metric_table& t) const {
   const std::size_t n = t.rows();
-  // The output columns straight from one pass on all cores (no narrow copy converted after):
-  // at millions of customers these are fresh pages, first touched on all threads.
+  // The output columns straight from one pass on all cores (no narrow copy converted after);
+  // at millions of customers they are fresh pages: allocated (zero-filled) a column per
+  // task, on all threads.
   std::vector<std::int64_t> r_col, f_col, m_col, code_col, sum_col;
   std::vector<std::uint8_t> valid;
   std::vector<std::int32_t> segment;

@@ -117,11 +117,11 @@ void key_dictionary::leave_direct() {
 }
 
 namespace {
-// Moves every used slot of `table` into a table twice its size; `home` gives a slot's
-// first probe position under the new mask.
+// Moves every used slot of `table` into a table of `capacity` slots (a power of two);
+// `home` gives a slot's first probe position under the new mask.
 template <class Slot, class Home>
-void double_table(std::vector<Slot>& table, std::size_t& mask, Home home) {
-  std::vector<Slot> old(table.size() * 2);
+void rehash(std::vector<Slot>& table, std::size_t capacity, std::size_t& mask, Home home) {
+  std::vector<Slot> old(capacity);
   old.swap(table);
   mask = table.size() - 1;
   for (const Slot& s : old) {
@@ -133,18 +133,22 @@ void double_table(std::vector<Slot>& table, std::size_t& mask, Home home) {
 }
 }  // namespace
 
-void key_dictionary::grow() {
+void key_dictionary::grow() { rehash_to(2 * (mask_ + 1)); }
+
+void key_dictionary::rehash_to(std::size_t capacity) {
   if (!string_slots_.empty()) {  // the table in use: string keys have one of their own
-    double_table(string_slots_, mask_, [](const string_slot& s) { return s.hash; });
+    rehash(string_slots_, capacity, mask_, [](const string_slot& s) { return s.hash; });
   } else {
-    double_table(slots_, mask_, [](const slot& s) { return mix64(s.hash); });
+    rehash(slots_, capacity, mask_, [](const slot& s) { return mix64(s.hash); });
   }
 }
 
 void key_dictionary::reserve(std::size_t keys) {
   if (by_key_ || direct_on_) return;
   if (kind_ == kind::string && string_slots_.empty()) string_slots_.resize(mask_ + 1);
-  for (std::size_t cap = mask_ + 1; 2 * keys > cap; cap *= 2) grow();
+  std::size_t cap = mask_ + 1;
+  while (2 * keys > cap) cap *= 2;
+  if (cap != mask_ + 1) rehash_to(cap);
 }
 
 std::vector<std::uint32_t> key_dictionary::absorb(const key_dictionary& other,
@@ -152,7 +156,9 @@ std::vector<std::uint32_t> key_dictionary::absorb(const key_dictionary& other,
   std::vector<std::uint32_t> map(other.size(), no_index);
   if (other.size() == 0) return map;
   require_kind(other.kind_, "merged");
-  reserve(size_ + other.size());  // at most one rehash, before the inserts
+  // Room for the keys there will be at least (the other's may repeat ours: reserving for
+  // the sum would overshoot when overlapping states merge); more grow as usual.
+  reserve(std::max(size_, other.size()));
   // Keys are hashed and their slots prefetched `ahead` keys before their insert, so that
   // the inserts overlap their cache misses.
   constexpr std::uint32_t ahead = 16;

@@ -63,8 +63,10 @@ class key_dictionary {
     __builtin_prefetch(&slots_[mix64(static_cast<std::uint64_t>(key)) & mask_]);
   }
 
-  // Integer slots hold the key itself (one memory access per probe).
+  // Integer slots hold the key itself (one memory access per probe). Inserting fixes the
+  // kind (a string dictionary refuses integers: the two kinds have separate tables).
   std::uint32_t insert(std::int64_t key) {
+    if (kind_ != kind::integer) require_kind(kind::integer, "inserted");
     if (by_key_) {
       const std::uint64_t d = static_cast<std::uint64_t>(key) - static_cast<std::uint64_t>(base_);
       if (d < size_) return static_cast<std::uint32_t>(d);
@@ -97,6 +99,7 @@ class key_dictionary {
   std::uint32_t insert(std::string_view key) { return insert(key, hash_bytes(key)); }
   // With the key's hash_bytes() computed already.
   std::uint32_t insert(std::string_view key, std::uint64_t h) {
+    if (kind_ != kind::string) require_kind(kind::string, "inserted");
     if (string_slots_.empty()) string_slots_.resize(mask_ + 1);
     std::size_t i = h & mask_;
     while (true) {
@@ -105,9 +108,12 @@ class key_dictionary {
       if (holds(s, key, h)) return s.index;
       i = (i + 1) & mask_;
     }
+    // The slot first: it copies the key's head before the append may move chars_ (which
+    // `key` could point into).
+    const std::uint32_t index = claim_string(i, h, key);
     chars_.append(key.data(), key.size());
     offsets_.push_back(static_cast<std::int64_t>(chars_.size()));
-    return claim_string(i, h, key);
+    return index;
   }
 
   // The index of `key`, or no_index when absent.
@@ -151,7 +157,8 @@ class key_dictionary {
                             static_cast<std::size_t>(offsets_[index + 1] - offsets_[index]));
   }
 
-  // Makes room for `keys` keys in all without growing on the way (hash slots only).
+  // Makes room for `keys` keys in all (hash slots only): one rehash now instead of several
+  // on the way.
   void reserve(std::size_t keys);
 
   // Inserts every key of `other` (same kind) and returns, for each of its indices, the
@@ -198,6 +205,7 @@ class key_dictionary {
   std::uint32_t claim_string(std::size_t i, std::uint64_t h, std::string_view key);
   std::uint32_t next_index();  // the next index, checked against the 32-bit limit
   void grow();
+  void rehash_to(std::size_t capacity);  // a power of two, above the keys held
   void leave_direct();  // from the direct table to hashing: every key into the slots
   void leave_by_key();  // from numbering by key to hashing: every index kept
   void sort_strings(std::uint32_t* first, std::uint32_t* last, std::size_t depth) const;

@@ -72,7 +72,8 @@ inline void sort_nonnegative(std::vector<double>& values) {
   std::memcpy(values.data(), keys.data(), keys.size() * sizeof(double));
 }
 
-// Indices 0..n-1 ordered by keys[i] ascending (ties by index). Keys within a 2^32 range
+// Indices 0..n-1 ordered by keys[i] ascending (ties by index); n < 2^32, as the indices are
+// 32-bit (dictionaries hold fewer keys than that). Keys within a 2^32 range
 // sort packed with their index in one 64-bit word; wider ones as (key, index) records.
 inline std::vector<std::uint32_t> order_by_int_keys(const std::vector<std::int64_t>& keys) {
   const std::size_t n = keys.size();

@@ -24,7 +24,7 @@ TEST_CASE("grouping by customer keeps one of each distinct record, across blocks
                                  : static_cast<std::int64_t>(rng() % 64) * (std::int64_t{1} << 57) - 3;
     const value_record r{static_cast<std::uint32_t>(rng() % customers), v};
     (i % 3 ? a : b).push(r);
-    expected[r.customer].insert(r.value);
+    expected[r.customer].insert(std::int64_t{r.value});  // a copy: the member is 4-aligned
   }
   for (unsigned threads : {1u, 2u, 3u}) {
     const auto g = group_by_customer<value_record>({&a, &b}, customers, threads);
@@ -32,7 +32,7 @@ TEST_CASE("grouping by customer keeps one of each distinct record, across blocks
     for (std::uint32_t c = 0; c < customers; ++c) {
       std::vector<std::int64_t> got;
       for (std::int64_t k = g.begin[c]; k < g.end[c]; ++k) {
-        got.push_back(g.records[static_cast<std::size_t>(k)].value);
+        got.push_back(std::int64_t{g.records[static_cast<std::size_t>(k)].value});
         CHECK(g.records[static_cast<std::size_t>(k)].customer == c);
       }
       std::sort(got.begin(), got.end());  // distinct records come in no set order
@@ -73,8 +73,8 @@ TEST_CASE("a log compacts itself when due and keeps the same distinct records") 
   const auto b = group_by_customer<value_record>({&reference}, 300, 1);
   for (std::size_t c = 0; c < 300; ++c) {
     std::set<std::int64_t> va, vb;
-    for (std::int64_t k = a.begin[c]; k < a.end[c]; ++k) va.insert(a.records[static_cast<std::size_t>(k)].value);
-    for (std::int64_t k = b.begin[c]; k < b.end[c]; ++k) vb.insert(b.records[static_cast<std::size_t>(k)].value);
+    for (std::int64_t k = a.begin[c]; k < a.end[c]; ++k) va.insert(std::int64_t{a.records[static_cast<std::size_t>(k)].value});
+    for (std::int64_t k = b.begin[c]; k < b.end[c]; ++k) vb.insert(std::int64_t{b.records[static_cast<std::size_t>(k)].value});
     REQUIRE(a.end[c] - a.begin[c] == static_cast<std::int64_t>(va.size()));  // no repeats
     REQUIRE(va == vb);
   }
@@ -150,7 +150,7 @@ TEST_CASE("unordered records are deduplicated by hashing, keeping first occurren
   std::vector<std::int64_t> got;
   for_each_customer_group<value_record>({&log}, 3, 1, [&](std::size_t c, const value_record* f, const value_record* l) {
     if (c == 2) {
-      for (; f != l; ++f) got.push_back(f->value);
+      for (; f != l; ++f) got.push_back(std::int64_t{f->value});
     } else {
       CHECK(f == l);
     }

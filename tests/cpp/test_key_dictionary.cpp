@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "detail/key_dictionary.hpp"
+#include "tierkit/error.hpp"
 
 using tierkit::detail::key_dictionary;
 
@@ -239,12 +240,17 @@ TEST_CASE("absorbing a dictionary numbers its keys as inserting them one by one 
   }
 }
 
-TEST_CASE("string inserts grow the string table even before the kind is set") {
-  // The table that grows is the one in use (a caller that skipped require_kind must not
-  // grow the integer slots while inserting strings).
+TEST_CASE("inserting fixes the kind; the other kind is refused") {
+  // String and integer keys have tables of their own: a dictionary holds one kind.
   key_dictionary d;
   for (int i = 0; i < 5000; ++i) CHECK(d.insert("s" + std::to_string(i)) == static_cast<std::uint32_t>(i));
-  for (int i = 0; i < 5000; ++i) CHECK(d.insert("s" + std::to_string(i)) == static_cast<std::uint32_t>(i));
-  CHECK(d.size() == 5000);
+  CHECK(d.key_kind() == key_dictionary::kind::string);
+  for (int i = 0; i < 5000; ++i) CHECK(d.find("s" + std::to_string(i)) == static_cast<std::uint32_t>(i));
   CHECK(d.string_at(4321) == "s4321");
+  CHECK_THROWS_AS(d.insert(std::int64_t{5}), tierkit::schema_error);
+  key_dictionary n;
+  CHECK(n.insert(std::int64_t{-7}) == 0);
+  CHECK(n.key_kind() == key_dictionary::kind::integer);
+  CHECK_THROWS_AS(n.insert("x"), tierkit::schema_error);
+  CHECK(n.size() == 1);
 }
