@@ -90,7 +90,7 @@ metric_table metric_table::from_profile(const profile& p) {
   if (p.has_categories) columns.push_back({"categories", [&] { return as_double(p.categories); }});
   if (!p.series_offsets.empty()) columns.push_back({"spend_growth", [&] { return spend_growth(p); }});
   std::vector<std::vector<double>> values(columns.size());
-  const unsigned threads = p.size() >= (std::size_t{1} << 16) ? std::max(1u, std::thread::hardware_concurrency()) : 1u;
+  const unsigned threads = detail::threads_for_rows(p.size());
   detail::parallel_blocks(columns.size(), threads,
                           [&](std::size_t k, unsigned) { values[k] = columns[k].second(); });
   metric_table t;

@@ -45,13 +45,8 @@ std::int64_t chunk_rows_for(std::int64_t rows, const key_dictionary& customers) 
   while (c < max_chunk_rows && 2 * c <= rows / 8) c *= 2;
   return c;
 }
-// Below this many rows (or customers) per thread, threads cost more than they give.
-constexpr std::size_t min_work_per_thread = std::size_t{1} << 16;
-
 unsigned thread_count(const profile_config& c, std::size_t work) {
-  unsigned t = c.threads ? c.threads : std::thread::hardware_concurrency();
-  t = std::max(1u, t);
-  return static_cast<unsigned>(std::min<std::size_t>(t, std::max<std::size_t>(1, work / min_work_per_thread)));
+  return detail::threads_for_rows(work, c.threads);
 }
 
 // Per-customer running aggregates, one interleaved record of two cache lines per customer:
@@ -220,7 +215,7 @@ bool choose_customer_numbering(key_dictionary& d, const std::vector<transactions
   auto over_keys = [&](auto body) {
     for (const transactions& b : batches) {
       const column_view& c = b.customer;
-      const unsigned n = detail::threads_for(static_cast<std::size_t>(c.length >> 16), threads);
+      const unsigned n = detail::threads_for_rows(static_cast<std::size_t>(c.length), threads);
       detail::run_on_threads(n, [&](unsigned t) {
         detail::with_int_values(c, [&](const auto* v) {
           body(t, n, c.length * t / n, c.length * (t + 1) / n, v);
@@ -539,8 +534,7 @@ struct profile_state::impl {
       }
     }
     const unsigned decode_threads =
-        string_values ? 1u : static_cast<unsigned>(std::max<std::int64_t>(
-                                 1, std::min<std::int64_t>(threads, rows / static_cast<std::int64_t>(min_work_per_thread))));
+        string_values ? 1u : detail::threads_for_rows(static_cast<std::size_t>(rows), threads);
     if (stages.size() < decode_threads) stages.resize(decode_threads);
     const std::size_t blocks = detail::customer_blocks(customers.size());
     for (unsigned t = 0; t < decode_threads; ++t) stages[t].reset(blocks);
@@ -945,7 +939,7 @@ profile profile_state::finish() const {
       [&] { if (s.has_channels) p.channels.assign(n, 0); },
       [&] { if (s.has_categories) p.categories.assign(n, 0); },
       [&] { rank.resize(indices); },
-  }, n >= (std::size_t{1} << 16) ? threads : 1u);
+  }, detail::threads_for_rows(n, threads));
   // Rows are independent: filled on all threads (customers are read in key order, that is
   // at random, so the reads' cache misses overlap across threads).
   detail::for_row_blocks(n, threads, [&](std::size_t lo, std::size_t hi) {

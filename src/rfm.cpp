@@ -168,8 +168,7 @@ score_table rfm_model::apply(const metric_table& t) const {
   std::vector<std::int64_t> r_col, f_col, m_col, code_col, sum_col;
   std::vector<std::uint8_t> valid;
   std::vector<std::int32_t> segment;
-  const unsigned threads =
-      n >= (std::size_t{1} << 16) ? std::max(1u, std::thread::hardware_concurrency()) : 1u;
+  const unsigned threads = detail::threads_for_rows(n);
   detail::run_tasks({[&] { r_col.resize(n); }, [&] { f_col.resize(n); }, [&] { m_col.resize(n); },
                      [&] { code_col.resize(n); }, [&] { sum_col.resize(n); },
                      [&] { valid.resize(n); }, [&] { segment.resize(n); }},
@@ -307,7 +306,7 @@ rfm_model rfm_strategy::fit_rfm(const metric_table& t) const {
       {[&] { rb = fit_bins(r, config_.recency, std::string(fn) + " " + config_.recency_column); },
        [&] { fb = fit_bins(f, config_.frequency, std::string(fn) + " " + config_.frequency_column); },
        [&] { mb = fit_bins(m, config_.monetary, std::string(fn) + " " + config_.monetary_column); }},
-      r.size() >= (std::size_t{1} << 16) ? 3u : 1u);
+      r.size() >= detail::min_rows_per_thread ? 3u : 1u);
   rb.fit_missing = fb.fit_missing = mb.fit_missing = missing;
   return rfm_model(config_, std::move(rb), std::move(fb), std::move(mb));
 }

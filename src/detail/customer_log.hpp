@@ -63,6 +63,17 @@ inline unsigned threads_for(std::size_t blocks, unsigned threads) noexcept {
   return static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(threads, blocks)));
 }
 
+// Below this many rows (or customers) per thread, starting threads costs more than they
+// give (a region of two threads costs about 64 µs to start and join here).
+inline constexpr std::size_t min_rows_per_thread = std::size_t{1} << 16;
+
+// Threads for a job over `rows` rows: at most `threads` (0: all cores), at most one per
+// min_rows_per_thread rows, at least one.
+inline unsigned threads_for_rows(std::size_t rows, unsigned threads = 0) noexcept {
+  const unsigned most = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+  return threads_for(rows / min_rows_per_thread, most);
+}
+
 // Runs f(block, thread) for every block in [0, blocks) on `threads` threads; blocks are
 // handed out one at a time, in order, so uneven blocks balance. On failure it rethrows the
 // error of the lowest failing block, as a single thread would, whatever the timing: blocks

@@ -126,10 +126,7 @@ validation_result validate_columns(std::int64_t rows, const std::vector<const co
   // Each thread checks a contiguous share of the rows, every column; its findings are then
   // merged in share order, column by column, so the issues keep the order a single pass
   // would give them (by column as checked, then by first row).
-  const std::int64_t min_rows_per_thread = std::int64_t{1} << 16;
-  const auto threads = static_cast<unsigned>(std::clamp<std::int64_t>(
-      rows / min_rows_per_thread, 1,
-      options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads));
+  const unsigned threads = threads_for_rows(static_cast<std::size_t>(rows), options.threads);
   struct column_check {
     const column_view* column;
     int kind;  // 0 key, 1 time, 2 number
