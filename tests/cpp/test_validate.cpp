@@ -134,3 +134,38 @@ TEST_CASE("validation finds the same issues, in the same order, on any number of
     CHECK(ok.invalid_rows == 0);
   }
 }
+
+TEST_CASE("columns without nulls: a block with nothing to report is skipped, one issue is not") {
+  // Blocks of 4096 rows without nulls are swept once; one bad value anywhere in a block
+  // (first row, last row, last row of the column) sends it through the row-by-row checks.
+  const std::size_t n = 3 * 4096 + 5;
+  std::vector<std::int64_t> key(n, 1);
+  std::vector<std::int32_t> day(n, 19000);
+  std::vector<double> amount(n, 2.5);
+  for (const std::size_t r : {std::size_t{4095}, std::size_t{4096}, n - 1}) {
+    day[r] = 20000;  // = as_of
+    amount[r] = std::numeric_limits<double>::quiet_NaN();
+  }
+  day[9000] = 2'000'000'000;  // far outside the supported range
+  transactions tx;
+  tx.customer = int64_column("customer", key.data(), n);
+  tx.time = day_column("day", day.data(), n);
+  tx.amount = float64_column("amount", amount.data(), n);
+  const time_zone utc;
+  detail::validation_options o;
+  o.zone = &utc;
+  o.as_of = 20000;
+  for (const unsigned threads : {1u, 2u}) {
+    o.threads = threads;
+    const detail::validation_result r = detail::validate_transactions(tx, o);
+    REQUIRE(r.issues.size() == 3);
+    CHECK(r.issues[0].column == "day");
+    CHECK(r.issues[0].rows == 3);  // on or after as_of
+    CHECK(r.issues[1].column == "day");
+    CHECK(r.issues[1].rows == 1);  // outside the supported range
+    CHECK(r.issues[2].column == "amount");
+    CHECK(r.issues[2].problem == std::string("NaN"));
+    CHECK(r.issues[2].rows == 3);
+    CHECK(r.invalid_rows == 4);
+  }
+}
