@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <thread>
 
 #include "detail/row_blocks.hpp"
 #include "detail/text.hpp"
@@ -184,11 +183,7 @@ score_table rfm_model::apply(const metric_table& t) const {
         valid[i] = 1;
         segment[i] = seg;
       },
-      [&](std::size_t i) {
-        r_col[i] = f_col[i] = m_col[i] = code_col[i] = sum_col[i] = 0;
-        valid[i] = 0;
-        segment[i] = -1;
-      });
+      [&](std::size_t i) { segment[i] = -1; });  // the columns start at 0, valid at 0
   score_table out;
   out.add_integers("r_score", std::move(r_col), valid);
   out.add_integers("f_score", std::move(f_col), valid);
