@@ -11,6 +11,7 @@
 #include "detail/decode.hpp"
 #include "detail/fixed_point.hpp"
 #include "detail/key_dictionary.hpp"
+#include "detail/prefetch.hpp"
 #include "detail/row_blocks.hpp"
 #include "detail/text.hpp"
 #include "detail/validate.hpp"
@@ -306,9 +307,8 @@ double median_gap(const detail::day_record* first, std::ptrdiff_t k) {
 template <class T>
 void push_ahead(std::vector<T>& bucket, const T& x) {
   bucket.push_back(x);
-  __builtin_prefetch(reinterpret_cast<const void*>(
-                         reinterpret_cast<std::uintptr_t>(bucket.data() + bucket.size()) + 8 * sizeof(T)),
-                     1);
+  detail::prefetch(reinterpret_cast<const void*>(
+      reinterpret_cast<std::uintptr_t>(bucket.data() + bucket.size()) + 8 * sizeof(T)));
 }
 
 bool same_zone(const time_zone& a, const time_zone& b) {
@@ -621,10 +621,10 @@ struct profile_state::impl {
     auto series_log = series.appender(blk);
     constexpr std::size_t ahead = 16;  // prefetch distance: overlaps the records' cache misses
     for (std::size_t k = 0; k < std::min(ahead, rows.size()); ++k) {
-      __builtin_prefetch(&aggs[rows[k].customer], 1);
+      detail::prefetch(&aggs[rows[k].customer]);
     }
     for (std::size_t k = 0; k < rows.size(); ++k) {
-      if (k + ahead < rows.size()) __builtin_prefetch(&aggs[rows[k + ahead].customer], 1);
+      if (k + ahead < rows.size()) detail::prefetch(&aggs[rows[k + ahead].customer]);
       const row_record& r = rows[k];
       const std::uint32_t c = r.customer;
       const std::int32_t d = r.day;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "detail/hash.hpp"
+#include "detail/prefetch.hpp"
 
 namespace tierkit::detail {
 
@@ -57,10 +58,10 @@ class key_dictionary {
     if (by_key_) return;
     if (direct_on_) {
       const std::uint64_t d = static_cast<std::uint64_t>(key) - static_cast<std::uint64_t>(base_);
-      if (d < direct_table_.size()) __builtin_prefetch(&direct_table_[d]);
+      if (d < direct_table_.size()) detail::prefetch(&direct_table_[d]);
       return;
     }
-    __builtin_prefetch(&slots_[mix64(static_cast<std::uint64_t>(key)) & mask_]);
+    detail::prefetch(&slots_[mix64(static_cast<std::uint64_t>(key)) & mask_]);
   }
 
   // Integer slots hold the key itself (one memory access per probe). Inserting fixes the
@@ -138,7 +139,7 @@ class key_dictionary {
   // With the key's hash_bytes() computed already (a block of lookups hashes first, then
   // prefetches slots with prefetch_hash, then probes).
   void prefetch_hash(std::uint64_t h) const noexcept {
-    if (!string_slots_.empty()) __builtin_prefetch(&string_slots_[h & mask_]);
+    if (!string_slots_.empty()) detail::prefetch(&string_slots_[h & mask_]);
   }
   std::uint32_t find(std::string_view key, std::uint64_t h) const noexcept {
     if (kind_ != kind::string || string_slots_.empty()) return no_index;
