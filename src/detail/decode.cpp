@@ -8,6 +8,11 @@
 
 namespace tierkit::detail {
 
+// Rows between a hash slot's prefetch and its probe. Measured on 10^7 rows of sparse 64-bit
+// ids (C++ profile, alternating rounds): 0.81 s user per profile at 16, 0.77 at 32 and at
+// 64; string keys 1.04 -> 1.01 s from 16 to 32.
+constexpr std::int64_t lookup_prefetch_distance = 32;
+
 column_view dictionary_indices(const column_view& c) {
   column_view ix;
   ix.name = c.name;
@@ -72,7 +77,7 @@ void key_encoder::encode(std::int64_t begin, std::int64_t n, const std::uint8_t*
     }
   } else {
     // Prefetch the slot of the row `ahead` rows on, so that lookups overlap their misses.
-    constexpr std::int64_t ahead = 16;
+    constexpr std::int64_t ahead = lookup_prefetch_distance;
     std::int64_t last = 0;
     std::uint32_t last_index = key_dictionary::no_index;
     with_int_values(column_, [&](const auto* v) {
@@ -127,7 +132,7 @@ void key_lookup::find(std::int64_t begin, std::int64_t n, const std::uint8_t* sk
     // Hash the block's keys first, then probe with the slot `ahead` rows on prefetched, so
     // that lookups overlap their cache misses. No "same key as the previous row" shortcut:
     // its string compare costs more than a probe of a slot already in L1.
-    constexpr std::int64_t ahead = 16;
+    constexpr std::int64_t ahead = lookup_prefetch_distance;
     thread_local std::vector<std::uint64_t> hashes;
     hashes.resize(static_cast<std::size_t>(n));
     for (std::int64_t i = 0; i < n; ++i) {
@@ -166,7 +171,7 @@ void key_lookup::find(std::int64_t begin, std::int64_t n, const std::uint8_t* sk
   } else {
     // Hashed keys: slots prefetched `ahead` rows on; no branch on "same key as the previous
     // row" (see the direct table above): a repeated key finds its slot in L1 anyway.
-    constexpr std::int64_t ahead = 16;  // prefetch distance, as in key_encoder
+    constexpr std::int64_t ahead = lookup_prefetch_distance;
     with_int_values(column_, [&](const auto* v) {
       v += begin;
       for (std::int64_t i = 0; i < std::min(ahead, n); ++i) dict_.prefetch(static_cast<std::int64_t>(v[i]));
