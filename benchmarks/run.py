@@ -11,7 +11,9 @@ tierkit and peak memory beyond the input.
 Each (engine, size) runs in its own process, which generates the data with the seeded
 demo generator (so every engine sees identical data), resets the peak-RSS counter, runs
 the job `repeat` times and reports the times, its peak memory and its answer. Results are
-printed as a table and written to benchmarks/results/<job>.json.
+printed as a table and written to benchmarks/results/<job>-<ids>-<order>[-customers].json;
+rows of other sizes already in that file (an earlier run's) are kept, each row with the
+time it was measured.
 """
 from __future__ import annotations
 
@@ -91,6 +93,8 @@ def main() -> int:
                     help="rows in day order, as a log arrives (default), or shuffled")
     ap.add_argument("--engines", nargs="+", default=["tierkit", "polars", "duckdb", "pandas"])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--results", type=Path, default=HERE / "results",
+                    help="directory of the results files (default benchmarks/results)")
     ap.add_argument("--worker", nargs=8,
                     metavar=("JOB", "ENGINE", "N", "C", "IDS", "ORDER", "R", "OUT"),
                     help=argparse.SUPPRESS)
@@ -147,13 +151,33 @@ def main() -> int:
         print(f"{r['transactions']:>14,} {r['customers']:>10,} {r['engine']:>8} "
               f"{r['median_s']:>10.3f} {r['ratio_to_tierkit']:>10.1f} {r['ns_per_row']:>8.1f} "
               f"{peak:>10} {r['input_mib']:>10.0f}")
-    results = HERE / "results"
-    results.mkdir(exist_ok=True)
+    results = args.results
+    results.mkdir(parents=True, exist_ok=True)
     scaling = "-customers" if len(args.customers_ratio) > 1 else ""
     path = results / f"{args.job}-{args.ids}-{args.order}{scaling}.json"
+    # Runs of other sizes (say 10^8 on its own after 10^6 and 10^7) add to the file: a row
+    # is replaced only by a new measurement of the same engine, transactions and customers.
+    measured = {(r["engine"], r["transactions"], r["customers"]) for r in rows}
+    kept = []
+    if path.exists():
+        try:
+            kept = [r for r in json.loads(path.read_text()).get("rows", [])
+                    if (r["engine"], r["transactions"], r["customers"]) not in measured]
+        except (ValueError, KeyError, TypeError):
+            print(f"{path} is not a results file of this runner: overwritten")
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    for r in rows:
+        r["measured_at"] = when
+    merged = sorted(kept + rows, key=lambda r: (r["transactions"], r["customers"],
+                                                r["engine"] != "tierkit", r["engine"]))
+    # Ratios against the tierkit row the file now holds for the same size.
+    ours = {(r["transactions"], r["customers"]): r["median_s"] for r in merged if r["engine"] == "tierkit"}
+    for r in merged:
+        if (r["transactions"], r["customers"]) in ours:
+            r["ratio_to_tierkit"] = r["median_s"] / ours[(r["transactions"], r["customers"])]
     path.write_text(json.dumps({"job": args.job, "python": sys.version, "cores": os.cpu_count(),
-                                "rows": rows}, indent=1))
-    print(f"\nwrote {path}")
+                                "rows": merged}, indent=1))
+    print(f"\nwrote {path} ({len(rows)} rows measured now, {len(kept)} kept from earlier runs)")
     return 0
 
 
