@@ -65,7 +65,7 @@ void bind_balances(py::module_& m) {
            const std::string& input, const std::string& period, std::optional<std::int32_t> from_day,
            std::optional<std::int32_t> through_day, const time_zone& zone,
            const std::string& on_invalid, std::optional<py::tuple> start_account,
-           std::optional<py::tuple> start_balance) {
+           std::optional<py::tuple> start_balance, unsigned threads) {
           balance_events ev{column(account), column(time), column(value)};
           balance_config cfg;
           cfg.input = parse_balance_input(input);
@@ -74,6 +74,7 @@ void bind_balances(py::module_& m) {
           cfg.through_day = through_day;
           cfg.zone = zone;
           cfg.on_invalid = parse_invalid_policy(on_invalid);
+          cfg.threads = threads;
           std::optional<start_balances> starts;
           if (start_account && start_balance) starts = start_balances{column(*start_account), column(*start_balance)};
           py::gil_scoped_release release;
@@ -81,7 +82,8 @@ void bind_balances(py::module_& m) {
         },
         py::arg("account"), py::arg("time"), py::arg("value"), py::arg("input"), py::arg("period"),
         py::arg("from_day"), py::arg("through_day"), py::arg("zone"), py::arg("on_invalid"),
-        py::arg("start_account") = py::none(), py::arg("start_balance") = py::none());
+        py::arg("start_account") = py::none(), py::arg("start_balance") = py::none(),
+        py::arg("threads") = 0);
 
   m.def("balances_by_customer",
         [](const account_balances& b, const py::tuple& account, const py::tuple& customer,

@@ -12,3 +12,12 @@
 from ._core import FormatError, InvalidInput, SchemaError, TierkitError
 
 __all__ = ["TierkitError", "InvalidInput", "SchemaError", "FormatError"]
+
+
+def threads_arg(threads, what: str) -> int:
+    """The core's thread count for a ``threads=`` argument: None means all cores (0)."""
+    if threads is None:
+        return 0
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
+        raise InvalidInput(f"{what}: threads must be a non-negative integer; got {threads!r}")
+    return threads

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from . import _core
 from ._arrow import as_arrow, check_roles, key_array
+from ._errors import threads_arg
 from ._results import Table
 from ._time import resolve_zone, to_day
 
@@ -120,7 +121,7 @@ def average_daily_balances(events, *, account: str = "account_id", time: str = "
                            value: str = "balance", input: str = "after_movement",
                            period: str = "month", start=None, through=None,
                            start_balances=None, time_zone="UTC",
-                           on_invalid: str = "raise") -> AccountBalances:
+                           on_invalid: str = "raise", threads: int | None = None) -> AccountBalances:
     """Average daily balance per account and period.
 
     input: "after_movement" (the balance after each movement; the day's last closes it),
@@ -128,6 +129,7 @@ def average_daily_balances(events, *, account: str = "account_id", time: str = "
     ``start_balances`` = a table with the account column and a ``balance`` column).
     start / through: the first day averaged and the first day not averaged (default: the
     start of the first event's period; the day after the last event).
+    threads: how many threads (default: all cores).
     """
     t = _table(events, "tierkit.average_daily_balances")
     check_roles(t.schema, {"account": account, "time": time, "value": value},
@@ -142,7 +144,7 @@ def average_daily_balances(events, *, account: str = "account_id", time: str = "
         _capsules(t, account), _capsules(t, time), _capsules(t, value), input, period,
         to_day(start, "tierkit.average_daily_balances: start"),
         to_day(through, "tierkit.average_daily_balances: through"), resolve_zone(time_zone),
-        on_invalid, sa, sb)
+        on_invalid, sa, sb, threads_arg(threads, "tierkit.average_daily_balances"))
     return AccountBalances(core, account, t.schema.field(account).type)
 
 

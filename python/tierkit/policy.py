@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 from . import _core
 from ._arrow import as_arrow
-from ._errors import InvalidInput, SchemaError
+from ._errors import InvalidInput, SchemaError, threads_arg
 from ._results import Table, html_table
 from .scoring import register_loader, save_bytes
 
@@ -312,7 +312,7 @@ class TierPolicy:
         keys, key, columns, coverage = joined_columns(
             data, list(dict.fromkeys([*self.columns, *keep])), key, what)
         table = rule_table_of({c: columns[c] for c in self.columns}, len(keys), what)
-        idx = self._core.assign(table, threads or 0)  # rule index; len(rules) = default
+        idx = self._core.assign(table, threads_arg(threads, what))  # rule index; len(rules) = default
         rules = self._core.rules
         names = [r.tier for r in rules] + [self.default]
         rule_labels = [f"rule {i + 1}" for i in range(len(rules))] + ["default"]

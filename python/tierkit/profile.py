@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from . import _core
 from ._arrow import key_array, masked
+from ._errors import threads_arg
 from ._results import ArrowResult, html_table
 from ._time import NO_DAY, resolve_zone, to_date, to_day
 from .transactions import Transactions, as_transactions
@@ -317,15 +318,11 @@ class ProfileBuilder:
                        "quantity": quantity, "channel": channel, "category": category}
         self._on_invalid = on_invalid
         self._as_of_given = as_of is not None
-        if threads is not None and (not isinstance(threads, int) or threads < 0):
-            from ._errors import InvalidInput
-            raise InvalidInput(f"tierkit.profile: threads must be a non-negative integer; "
-                               f"got {threads!r}")
         self._settings = dict(
             as_of=to_day(as_of, "tierkit.profile: as_of"),
             window_start=to_day(window_start, "tierkit.profile: window_start"),
             zone=resolve_zone(time_zone), period=period, spend_series=spend_series,
-            on_invalid=on_invalid, threads=threads or 0)
+            on_invalid=on_invalid, threads=threads_arg(threads, "tierkit.profile"))
         self._state = _core.ProfileState(**self._settings)
         self._key_type: pa.DataType | None = None
 

@@ -88,3 +88,27 @@ def test_no_events_and_bad_columns_are_named():
         tk.average_daily_balances(empty)
     with pytest.raises(tk.SchemaError, match="no column 'balanse'"):
         tk.average_daily_balances(empty, value="balanse")
+
+
+def test_same_averages_on_any_thread_count_and_row_order():
+    # 300,000 events of 20,000 accounts over two years, one event per account and day: enough
+    # rows for two threads and several blocks of accounts. Rows in day order, then reversed
+    # (every account's events arrive descending and are sorted first): the same averages.
+    rng = np.random.default_rng(5)
+    n, accounts = 300_000, 20_000
+    pairs = np.unique(np.stack([rng.integers(0, accounts, 2 * n), rng.integers(0, 730, 2 * n)], 1), axis=0)
+    pairs = pairs[rng.permutation(len(pairs))[:n]]
+    ev = pd.DataFrame({"account_id": pairs[:, 0] * 7919 + 13,
+                       "date": pd.Timestamp("2023-01-01") + pd.to_timedelta(pairs[:, 1], unit="D"),
+                       "balance": rng.integers(-10**6, 10**8, n) / 100})
+    ev = ev.sort_values("date", kind="stable", ignore_index=True)
+    for form in ("after_movement", "movements"):
+        one = tk.average_daily_balances(ev, input=form, period="quarter", threads=1).to_pandas(index=False)
+        assert len(one) == accounts * 8
+        for threads in (2, None):
+            got = tk.average_daily_balances(ev, input=form, period="quarter", threads=threads)
+            pd.testing.assert_frame_equal(got.to_pandas(index=False), one)
+        backwards = tk.average_daily_balances(ev.iloc[::-1], input=form, period="quarter", threads=2)
+        pd.testing.assert_frame_equal(backwards.to_pandas(index=False), one)
+    with pytest.raises(tk.InvalidInput, match="threads must be a non-negative integer"):
+        tk.average_daily_balances(ev, threads=-1)
