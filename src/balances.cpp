@@ -8,6 +8,7 @@
 #include "detail/decode.hpp"
 #include "detail/fixed_point.hpp"
 #include "detail/key_dictionary.hpp"
+#include "detail/key_numbering.hpp"
 #include "detail/row_blocks.hpp"
 #include "detail/text.hpp"
 #include "detail/validate.hpp"
@@ -115,7 +116,16 @@ account_balances average_daily_balances(const balance_events& ev, const balance_
   out.report.dropped = check.issues;
   const std::vector<std::uint8_t>& skip = check.invalid;
 
+  if (n - check.invalid_rows == 0) {
+    throw invalid_input(std::string(fn) + ": no balance events to average (" +
+                        detail::rows_text(n) + " read, " + detail::format_count(check.invalid_rows) +
+                        " invalid)");
+  }
+  const unsigned threads = detail::threads_for_rows(static_cast<std::size_t>(n), cfg.threads);
+  // Account numbers in a compact range are numbered by their value (no hashing); indices
+  // no valid event came for (holes) are skipped below.
   key_dictionary accounts;
+  const bool holes = detail::choose_key_numbering(accounts, {&ev.account}, n, threads);
   const std::vector<std::uint32_t> acc = encode_all(ev.account, accounts, "account", skip);
   std::vector<std::int64_t> day(static_cast<std::size_t>(n));
   std::vector<fixed128> value(static_cast<std::size_t>(n));
@@ -129,11 +139,6 @@ account_balances average_daily_balances(const balance_events& ev, const balance_
     if (!skip.empty() && skip[static_cast<std::size_t>(i)]) continue;
     first_day = std::min(first_day, day[static_cast<std::size_t>(i)]);
     last_day = std::max(last_day, day[static_cast<std::size_t>(i)]);
-  }
-  if (na == 0) {
-    throw invalid_input(std::string(fn) + ": no balance events to average (" +
-                        detail::rows_text(n) + " read, " + detail::format_count(check.invalid_rows) +
-                        " invalid)");
   }
   out.from_day = cfg.from_day ? *cfg.from_day : period_start(cfg.period, static_cast<std::int32_t>(first_day));
   out.through_day = cfg.through_day ? *cfg.through_day : static_cast<std::int32_t>(last_day + 1);
@@ -191,19 +196,24 @@ account_balances average_daily_balances(const balance_events& ev, const balance_
     grid_days[k] = hi - lo;
   }
 
-  const std::vector<std::uint32_t> order = accounts.sorted_order();
+  std::vector<std::uint32_t> order = accounts.sorted_order();
+  if (holes) {
+    order.erase(std::remove_if(order.begin(), order.end(),
+                               [&](std::uint32_t a) { return offsets[a + 1] == offsets[a]; }),
+                order.end());
+  }
+  const std::size_t accounts_out = order.size();
   out.accounts = keys_in_order(accounts, order);
-  out.offsets.resize(na + 1);
-  out.period.resize(na * np);
-  out.average.resize(na * np);
-  out.days.resize(na * np);
-  for (std::size_t r = 0; r <= na; ++r) out.offsets[r] = static_cast<std::int64_t>(r * np);
+  out.offsets.resize(accounts_out + 1);
+  out.period.resize(accounts_out * np);
+  out.average.resize(accounts_out * np);
+  out.days.resize(accounts_out * np);
+  for (std::size_t r = 0; r <= accounts_out; ++r) out.offsets[r] = static_cast<std::int64_t>(r * np);
   // Accounts are independent: blocks of them on all threads, each block with its own sums.
   const auto earlier_day = [&](std::int64_t x, std::int64_t y) {
     return day[static_cast<std::size_t>(x)] < day[static_cast<std::size_t>(y)];
   };
-  const unsigned threads = detail::threads_for_rows(static_cast<std::size_t>(n), cfg.threads);
-  detail::for_row_blocks(na, threads, [&](std::size_t block_begin, std::size_t block_end) {
+  detail::for_row_blocks(accounts_out, threads, [&](std::size_t block_begin, std::size_t block_end) {
     std::vector<fixed128> sum(np);
     for (std::size_t r = block_begin; r < block_end; ++r) {
       const std::uint32_t a = order[r];

@@ -11,6 +11,7 @@
 #include "detail/decode.hpp"
 #include "detail/fixed_point.hpp"
 #include "detail/key_dictionary.hpp"
+#include "detail/key_numbering.hpp"
 #include "detail/prefetch.hpp"
 #include "detail/row_blocks.hpp"
 #include "detail/text.hpp"
@@ -198,77 +199,6 @@ key_dictionary::kind first_kind(const std::vector<transactions>& batches,
   return kind_of(batches.front().*member);
 }
 
-// How a state's first update numbers integer customer keys, from the keys' range [lo, hi]
-// (the rows the update reads, invalid ones too) and, when that range is narrow (at most
-// max(65,536, rows / 2) keys), from how many distinct keys fill it:
-// - at least half of the range: by key (index = key - lo; no lookup at all, and customers
-//   come out in key order; the holes cost at most as many empty aggregates as customers);
-// - less: a direct table of 4 bytes per key of the range (one memory access per lookup
-//   instead of a 16-byte hash slot);
-// - a wider range, or string keys: hashing.
-// Returns true when the keys are numbered by key (the state then has holes).
-bool choose_customer_numbering(key_dictionary& d, const std::vector<transactions>& batches,
-                               std::int64_t rows, unsigned threads) {
-  if (d.size() != 0) return false;
-  for (const transactions& b : batches) {
-    if (b.customer.type == data_type::dictionary || is_string_like(b.customer.type)) return false;
-  }
-  // Runs body(thread, from, to, values) over shares of each batch's key column.
-  auto over_keys = [&](auto body) {
-    for (const transactions& b : batches) {
-      const column_view& c = b.customer;
-      const unsigned n = detail::threads_for_rows(static_cast<std::size_t>(c.length), threads);
-      detail::run_on_threads(n, [&](unsigned t) {
-        detail::with_int_values(c, [&](const auto* v) {
-          body(t, n, c.length * t / n, c.length * (t + 1) / n, v);
-        });
-      });
-    }
-  };
-  const unsigned most = std::max(1u, threads);
-  std::vector<std::int64_t> los(most, std::numeric_limits<std::int64_t>::max());
-  std::vector<std::int64_t> his(most, std::numeric_limits<std::int64_t>::min());
-  over_keys([&](unsigned t, unsigned, std::int64_t from, std::int64_t to, const auto* v) {
-    std::int64_t mn = los[t], mx = his[t];  // locals: no false sharing of los/his
-    for (std::int64_t i = from; i < to; ++i) {
-      const auto k = static_cast<std::int64_t>(v[i]);
-      mn = std::min(mn, k);
-      mx = std::max(mx, k);
-    }
-    los[t] = mn;
-    his[t] = mx;
-  });
-  const std::int64_t lo = *std::min_element(los.begin(), los.end());
-  const std::int64_t hi = *std::max_element(his.begin(), his.end());
-  if (hi < lo) return false;
-  const std::uint64_t span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo) + 1;
-  const std::uint64_t max_span = std::max<std::uint64_t>(std::uint64_t{1} << 16, static_cast<std::uint64_t>(rows) / 2);
-  if (span == 0 || span > max_span) return false;
-  // Distinct keys: a bitmap of the range per thread (span / 8 bytes each), then their union.
-  const std::size_t words = static_cast<std::size_t>((span + 63) / 64);
-  std::vector<std::vector<std::uint64_t>> seen(most);
-  over_keys([&](unsigned t, unsigned, std::int64_t from, std::int64_t to, const auto* v) {
-    std::vector<std::uint64_t>& bits = seen[t];
-    if (bits.empty()) bits.assign(words, 0);
-    for (std::int64_t i = from; i < to; ++i) {
-      const std::uint64_t x = static_cast<std::uint64_t>(static_cast<std::int64_t>(v[i])) - static_cast<std::uint64_t>(lo);
-      bits[x >> 6] |= std::uint64_t{1} << (x & 63);
-    }
-  });
-  std::uint64_t distinct = 0;
-  for (std::size_t w = 0; w < words; ++w) {
-    std::uint64_t any = 0;
-    for (const auto& bits : seen) any |= bits.empty() ? 0 : bits[w];
-    distinct += static_cast<std::uint64_t>(__builtin_popcountll(any));
-  }
-  if (2 * distinct >= span) {
-    d.number_by_key(lo, hi);
-    return d.by_key();
-  }
-  d.expect_int_range(lo, hi, max_span);
-  return false;
-}
-
 // The median of the gaps between k >= 2 ascending distinct days (days lie within
 // +-max_abs_day, so gaps fit 32 bits). The gaps go to the stack (up to 48; longer histories
 // to a reused buffer); up to 8 are sorted by insertion, more are selected (nth_element:
@@ -323,7 +253,7 @@ struct profile_state::impl {
   profile_config config;
   key_dictionary customers;
   // Customer indices without a used row (keys numbered by value, see
-  // choose_customer_numbering): finish() and customers() count only indices with lines;
+  // detail::choose_key_numbering): finish() and customers() count only indices with lines;
   // merge() does not absorb another state's holes.
   bool holes = false;
   customer_aggs aggs;
@@ -833,7 +763,9 @@ void profile_state::update(const std::vector<transactions>& batches) {
   std::vector<impl::piece> chunk;
   std::int64_t chunk_size = 0;
   s.compact_logs(threads);
-  if (choose_customer_numbering(s.customers, batches, total, threads)) {
+  std::vector<const column_view*> keys;
+  for (const transactions& b : batches) keys.push_back(&b.customer);
+  if (detail::choose_key_numbering(s.customers, keys, total, threads)) {
     s.holes = true;
     s.aggs.resize(s.customers.size(), threads);
   }

@@ -112,3 +112,25 @@ def test_same_averages_on_any_thread_count_and_row_order():
         pd.testing.assert_frame_equal(backwards.to_pandas(index=False), one)
     with pytest.raises(tk.InvalidInput, match="threads must be a non-negative integer"):
         tk.average_daily_balances(ev, threads=-1)
+
+
+def test_compact_account_numbers_with_gaps_match_sparse_ones():
+    # Account numbers 1,000..6,999 with every third one missing fill two thirds of their
+    # range: numbered by value, with holes (and one more hole: an account whose only event
+    # is invalid and dropped). The same events under sparse numbers (hashed) must average
+    # alike, account for account.
+    rng = np.random.default_rng(11)
+    ids = np.array([a for a in range(1000, 7000) if a % 3 != 0])
+    n = 50_000
+    ev = pd.DataFrame({"account_id": rng.choice(ids, n),
+                       "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 90, n), unit="D"),
+                       "balance": rng.integers(0, 10**7, n) / 100})
+    lone = pd.DataFrame({"account_id": [7001], "date": [pd.Timestamp("2024-02-01")], "balance": [np.nan]})
+    ev = pd.concat([ev, lone], ignore_index=True)
+    compact = tk.average_daily_balances(ev, on_invalid="drop").to_pandas(index=False)
+    sparse_ev = ev.assign(account_id=ev["account_id"] * 1_000_003 + 7)
+    sparse = tk.average_daily_balances(sparse_ev, on_invalid="drop").to_pandas(index=False)
+    assert compact["account_id"].nunique() == len(np.unique(ev["account_id"][:n])) and \
+        7001 not in set(compact["account_id"])
+    sparse["account_id"] = (sparse["account_id"] - 7) // 1_000_003
+    pd.testing.assert_frame_equal(compact, sparse)
