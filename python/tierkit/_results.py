@@ -108,11 +108,16 @@ def arrow_columns(core_columns: dict) -> dict[str, pa.Array]:
             unique = list(dict.fromkeys(labels))
             if len(unique) != len(labels):
                 remap = np.array([unique.index(x) for x in labels], dtype=np.int32)
-                values = np.where(values < 0, values, remap[np.maximum(values, 0)])
+                values = np.where(values < 0, -1, remap[np.maximum(values, 0)])
                 labels = unique
-            mask = values < 0
-            indices = pa.array(np.where(mask, 0, values).astype(np.int32), mask=mask if mask.any() else None)
-            out[name] = pa.DictionaryArray.from_arrays(indices, pa.array(labels, pa.string()))
+            # A negative code is a missing label: -1 marks a null index (from_pandas), read
+            # in place (no mask array, no bitmap built from one); Arrow still checks the
+            # other codes against the labels.
+            codes = np.asarray(values, dtype=np.int32)
+            if codes.size and codes.min() < -1:
+                codes = np.maximum(codes, -1)
+            out[name] = pa.DictionaryArray.from_arrays(codes, pa.array(labels, pa.string()),
+                                                       from_pandas=True)
             continue
         valid = c.get("valid")
         mask = None if valid is None else ~valid.astype(bool)
