@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "detail/row_blocks.hpp"
 #include "detail/text.hpp"
 #include "tierkit/error.hpp"
 
@@ -87,38 +88,41 @@ asset_band_result asset_band_model::assign(const metric_table& t) const {
   r.admitted_by.assign(n, -1);
   r.criteria_met.assign(n, 0);
   r.counts.assign(nb + 2, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    const double x = balance[i];
-    std::int32_t band = -1;
-    if (!std::isnan(x)) {
-      for (std::size_t b = 0; b < nb; ++b) {
-        if (x >= config_.bands[b].lower) {
-          bool ok = true;
-          for (std::size_t k = 0; k < cond_cols[b].size(); ++k) {
-            ok = ok && config_.bands[b].conditions[k].holds((*cond_cols[b][k])[i]);
+  // Customers are independent: blocks of them on all threads (one per 2^16 customers).
+  detail::for_row_blocks(n, detail::threads_for_rows(n), [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; ++i) {
+      const double x = balance[i];
+      std::int32_t band = -1;
+      if (!std::isnan(x)) {
+        for (std::size_t b = 0; b < nb; ++b) {
+          if (x >= config_.bands[b].lower) {
+            bool ok = true;
+            for (std::size_t k = 0; k < cond_cols[b].size(); ++k) {
+              ok = ok && config_.bands[b].conditions[k].holds((*cond_cols[b][k])[i]);
+            }
+            if (ok) band = static_cast<std::int32_t>(b);
+            break;  // the balance's band decides; failing its conditions leads to the criteria
           }
-          if (ok) band = static_cast<std::int32_t>(b);
-          break;  // the balance's band decides; failing its conditions leads to the criteria
         }
       }
-    }
-    std::int32_t met = 0, first = -1;
-    for (std::size_t c = 0; c < crit_cols.size(); ++c) {
-      const double v = (*crit_cols[c])[i];
-      if (!std::isnan(v) && v >= config_.criteria[c].threshold) {
-        ++met;
-        if (first < 0) first = static_cast<std::int32_t>(c);
+      std::int32_t met = 0, first = -1;
+      for (std::size_t c = 0; c < crit_cols.size(); ++c) {
+        const double v = (*crit_cols[c])[i];
+        if (!std::isnan(v) && v >= config_.criteria[c].threshold) {
+          ++met;
+          if (first < 0) first = static_cast<std::int32_t>(c);
+        }
+      }
+      r.criteria_met[i] = met;
+      if (band >= 0) {
+        r.band[i] = band;
+      } else if (first >= 0) {
+        r.band[i] = static_cast<std::int32_t>(nb);
+        r.admitted_by[i] = first;
       }
     }
-    r.criteria_met[i] = met;
-    if (band >= 0) {
-      r.band[i] = band;
-    } else if (first >= 0) {
-      r.band[i] = static_cast<std::int32_t>(nb);
-      r.admitted_by[i] = first;
-    }
-    ++r.counts[r.band[i] < 0 ? nb + 1 : static_cast<std::size_t>(r.band[i])];
-  }
+  });
+  for (const std::int32_t b : r.band) ++r.counts[b < 0 ? nb + 1 : static_cast<std::size_t>(b)];
   return r;
 }
 

@@ -95,6 +95,31 @@ def test_preset_edges_missing_values_and_several_criteria():
         tk.AssetBands([{"label": "a", "lower": 1}, {"label": "b", "lower": 2}])
 
 
+
+def test_large_table_on_threads_matches_the_hand_written_assignment():
+    # 300,000 customers: assigned in blocks on two threads; every band, both roles of the
+    # criteria and missing values occur. The preset's rules written out must agree row by row.
+    rng = np.random.default_rng(3)
+    n = 300_000
+    age = rng.integers(18, 86, n).astype(float)
+    age[rng.random(n) < 0.02] = np.nan
+    df = pd.DataFrame({"customer_id": np.arange(n),
+                       "adb": np.round(rng.lognormal(np.log(30_000), 1.6, n), 2),
+                       "age": age, "card_spend": np.round(rng.gamma(1.2, 20_000, n), 2),
+                       "loan_balance": np.where(rng.random(n) < 0.15, 400_000.0, 0.0),
+                       "margin_balance": 0.0,
+                       "card_level": np.array(["classic", "gold"])[rng.integers(0, 2, n)]})
+    got = tk.AssetBands.preset().fit_apply(df).to_pandas()["asset_band"].astype(str)
+    adb = df["adb"]
+    staff = (adb >= 50_000) & (df["age"] < 60)
+    other = (df["card_spend"] >= 50_000) | (df["loan_balance"] >= 300_000) | (df["card_level"] == "gold")
+    ref = np.select([adb >= 2_000_000, adb >= 200_000, adb >= 100_000, staff, ~staff & other],
+                    ["Private banking", "Wealth management", "Branch managed", "Branch staff",
+                     "Maintained by other criteria"], "Not maintained")
+    assert (got.to_numpy() == ref).all()
+    assert set(ref) == {"Private banking", "Wealth management", "Branch managed", "Branch staff",
+                        "Maintained by other criteria", "Not maintained"}
+
 def test_star_schemes():
     df = pd.DataFrame({"customer_id": [1, 2, 3], "accounts": [2, 0, 1], "adb": [90_000, 0, 3e6],
                        "adb_cv": [0.1, np.nan, 0.5], "wallet_share": [0.7, 0, 0.1], "years": [4, 0, 20]})
