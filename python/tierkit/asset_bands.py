@@ -44,9 +44,17 @@ def _with_levels(data, levels: Mapping[str, Sequence[str]] | None):
         if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
                 or pa.types.is_dictionary(col.type) or pa.types.is_string_view(col.type)):
             continue
-        text = pc.utf8_lower(col.cast(pa.string()))
-        ranks = pc.index_in(text, value_set=pa.array([str(x).lower() for x in order]))
+        text = col.cast(pa.string())
+        levels_lower = pa.array([str(x).lower() for x in order])
+        # Levels are matched without regard to case. Text already in lower case (the usual)
+        # matches as it is: lower-casing every row (a copy of the column) only when some
+        # row did not match.
+        ranks = pc.index_in(text, value_set=levels_lower)
         unknown = pc.and_(pc.is_null(ranks), pc.is_valid(text))
+        if pc.any(unknown).as_py():
+            text = pc.utf8_lower(text)
+            ranks = pc.index_in(text, value_set=levels_lower)
+            unknown = pc.and_(pc.is_null(ranks), pc.is_valid(text))
         bad = pc.sum(unknown.cast(pa.int64())).as_py() or 0
         if bad:
             seen = pc.unique(pc.filter(text, unknown)).to_pylist()[:5]
