@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "detail/decode.hpp"
+#include "detail/hash.hpp"
 #include "detail/row_blocks.hpp"
 #include "detail/text.hpp"
 #include "tierkit/calendar.hpp"
@@ -148,7 +149,7 @@ void equal_to_any(const column_view& c, std::int64_t begin, std::size_t n,
       const std::string_view x = string_at(static_cast<std::int64_t>(i));
       std::uint8_t h = 0;
       for (const std::string& t : texts) {
-        h |= static_cast<std::uint8_t>(x.size() == t.size() && std::memcmp(x.data(), t.data(), t.size()) == 0);
+        h |= static_cast<std::uint8_t>(x.size() == t.size() && detail::same_bytes(x.data(), t.data(), t.size()));
       }
       hit[i] = h;
     }

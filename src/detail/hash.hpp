@@ -62,4 +62,9 @@ inline bool same_bytes_up_to_16(const char* a, const char* b, std::size_t n) noe
   return true;
 }
 
+// a[0, n) == b[0, n): short strings (codes, segment names) without a call to memcmp.
+inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+  return n <= 16 ? same_bytes_up_to_16(a, b, n) : std::memcmp(a, b, n) == 0;
+}
+
 }  // namespace tierkit::detail

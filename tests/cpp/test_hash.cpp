@@ -8,6 +8,7 @@
 #include "detail/hash.hpp"
 
 using tierkit::detail::hash_bytes;
+using tierkit::detail::same_bytes;
 using tierkit::detail::same_bytes_up_to_16;
 
 TEST_CASE("short byte ranges compare equal exactly when every byte agrees") {
@@ -22,6 +23,19 @@ TEST_CASE("short byte ranges compare equal exactly when every byte agrees") {
         CHECK(same_bytes_up_to_16(a.data(), b.data(), n) == (at == n));
         CHECK(same_bytes_up_to_16(a.data(), b.data(), at));  // the bytes before it agree
       }
+    }
+  }
+}
+
+TEST_CASE("byte ranges of any length compare as memcmp does") {
+  // Lengths on both sides of the 16-byte word path, a difference at every position.
+  for (std::size_t n = 0; n <= 40; ++n) {
+    std::vector<char> a(n, 'q');
+    for (std::size_t at = 0; at <= n; ++at) {
+      std::vector<char> b = a;
+      if (at < n) b[at] = 'r';
+      CHECK(same_bytes(a.data(), b.data(), n) == (std::memcmp(a.data(), b.data(), n) == 0));
+      CHECK(same_bytes(a.data(), b.data(), n) == (at == n));
     }
   }
 }
