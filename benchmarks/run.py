@@ -160,9 +160,11 @@ def main() -> int:
     measured = {(r["engine"], r["transactions"], r["customers"]) for r in rows}
     kept = []
     if path.exists():
+        fields = ("engine", "transactions", "customers", "median_s")
         try:
-            kept = [r for r in json.loads(path.read_text()).get("rows", [])
-                    if (r["engine"], r["transactions"], r["customers"]) not in measured]
+            old = json.loads(path.read_text())
+            kept = [r for r in old["rows"] if isinstance(r, dict) and all(f in r for f in fields)
+                    and (r["engine"], r["transactions"], r["customers"]) not in measured]
         except (ValueError, KeyError, TypeError):
             print(f"{path} is not a results file of this runner: overwritten")
     when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -9,15 +9,22 @@
 - ``FormatError`` (also a ``ValueError``): bytes or files that are not a valid tierkit
   object of a readable format version.
 """
+import operator
+
 from ._core import FormatError, InvalidInput, SchemaError, TierkitError
 
 __all__ = ["TierkitError", "InvalidInput", "SchemaError", "FormatError"]
 
 
 def threads_arg(threads, what: str) -> int:
-    """The core's thread count for a ``threads=`` argument: None means all cores (0)."""
+    """The core's thread count for a ``threads=`` argument: None means all cores (0); any
+    integer type (numpy's too) below 2^32; booleans are refused."""
     if threads is None:
         return 0
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
+    try:
+        n = None if isinstance(threads, bool) else operator.index(threads)
+    except TypeError:
+        n = None
+    if n is None or not 0 <= n < 2**32:
         raise InvalidInput(f"{what}: threads must be a non-negative integer; got {threads!r}")
-    return threads
+    return n

@@ -110,9 +110,9 @@ def arrow_columns(core_columns: dict) -> dict[str, pa.Array]:
                 remap = np.array([unique.index(x) for x in labels], dtype=np.int32)
                 values = np.where(values < 0, -1, remap[np.maximum(values, 0)])
                 labels = unique
-            # A negative code is a missing label: -1 marks a null index (from_pandas), read
-            # in place (no mask array, no bitmap built from one); Arrow still checks the
-            # other codes against the labels.
+            # A negative code is a missing label: -1 marks a null index (from_pandas: Arrow
+            # builds the validity from the codes; no where() pass over them here). Arrow
+            # still checks the other codes against the labels.
             codes = np.asarray(values, dtype=np.int32)
             if codes.size and codes.min() < -1:
                 codes = np.maximum(codes, -1)

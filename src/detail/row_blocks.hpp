@@ -1,5 +1,6 @@
 #pragma once
-// Rows in blocks spread across threads: rule evaluation, and filling a profile's rows.
+// Rows in blocks spread across threads: rule evaluation, a profile's rows, accounts
+// averaged, customers banded.
 #include <algorithm>
 #include <cstddef>
 #include <thread>

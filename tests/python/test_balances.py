@@ -90,28 +90,45 @@ def test_no_events_and_bad_columns_are_named():
         tk.average_daily_balances(empty, value="balanse")
 
 
-def test_same_averages_on_any_thread_count_and_row_order():
+@pytest.mark.parametrize("numbers", ["sparse", "compact"])
+def test_same_averages_on_any_thread_count_and_row_order(numbers):
     # 300,000 events of 20,000 accounts over two years, one event per account and day: enough
-    # rows for two threads and several blocks of accounts. Rows in day order, then reversed
-    # (every account's events arrive descending and are sorted first): the same averages.
+    # rows for two threads and several blocks of accounts. Sparse account numbers are hashed;
+    # compact ones (every other number of a range: half of it) are numbered by value, with
+    # holes. Rows in day order, then reversed (every account's events arrive descending and
+    # are sorted first): the same averages. The movements form starts from start balances,
+    # among them a number that is a hole and one outside every range.
     rng = np.random.default_rng(5)
     n, accounts = 300_000, 20_000
     pairs = np.unique(np.stack([rng.integers(0, accounts, 2 * n), rng.integers(0, 730, 2 * n)], 1), axis=0)
     pairs = pairs[rng.permutation(len(pairs))[:n]]
-    ev = pd.DataFrame({"account_id": pairs[:, 0] * 7919 + 13,
+    number = (lambda a: a * 7919 + 13) if numbers == "sparse" else (lambda a: 2 * a + 1000)
+    ev = pd.DataFrame({"account_id": number(pairs[:, 0]),
                        "date": pd.Timestamp("2023-01-01") + pd.to_timedelta(pairs[:, 1], unit="D"),
                        "balance": rng.integers(-10**6, 10**8, n) / 100})
     ev = ev.sort_values("date", kind="stable", ignore_index=True)
+    starts = pd.DataFrame({"account_id": [number(0), number(7), 1001, 10**12], "balance": [5.0, -7.5, 9.0, 3.0]})
+    results = {}
     for form in ("after_movement", "movements"):
-        one = tk.average_daily_balances(ev, input=form, period="quarter", threads=1).to_pandas(index=False)
-        assert len(one) == accounts * 8
+        extra = {"start_balances": starts} if form == "movements" else {}
+        one = tk.average_daily_balances(ev, input=form, period="quarter", threads=1, **extra).to_pandas(index=False)
+        assert len(one) == accounts * 8 and 1001 not in set(one["account_id"])
         for threads in (2, None):
-            got = tk.average_daily_balances(ev, input=form, period="quarter", threads=threads)
+            got = tk.average_daily_balances(ev, input=form, period="quarter", threads=threads, **extra)
             pd.testing.assert_frame_equal(got.to_pandas(index=False), one)
-        backwards = tk.average_daily_balances(ev.iloc[::-1], input=form, period="quarter", threads=2)
+        backwards = tk.average_daily_balances(ev.iloc[::-1], input=form, period="quarter", threads=2, **extra)
         pd.testing.assert_frame_equal(backwards.to_pandas(index=False), one)
+        results[form] = one
+    # A start balance shifts every day of its account, so every quarter's average, by itself.
+    bare = tk.average_daily_balances(ev, input="movements", period="quarter").to_pandas(index=False)
+    shift = results["movements"]["average_daily_balance"] - bare["average_daily_balance"]
+    for account, start in ((number(0), 5.0), (number(7), -7.5), (number(1), 0.0)):
+        np.testing.assert_allclose(shift[bare["account_id"] == account], start, atol=1e-9)
     with pytest.raises(tk.InvalidInput, match="threads must be a non-negative integer"):
         tk.average_daily_balances(ev, threads=-1)
+    with pytest.raises(tk.InvalidInput, match="threads must be a non-negative integer"):
+        tk.average_daily_balances(ev, threads=True)
+    assert len(tk.average_daily_balances(ev.head(1000), threads=np.int64(2)).to_pandas()) > 0
 
 
 def test_compact_account_numbers_with_gaps_match_sparse_ones():
