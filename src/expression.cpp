@@ -9,8 +9,9 @@
 #include <limits>
 
 #include "detail/decode.hpp"
-#include "detail/hash.hpp"
+#include "detail/expr_node.hpp"
 #include "detail/row_blocks.hpp"
+#include "detail/rule_evaluator.hpp"
 #include "detail/text.hpp"
 #include "tierkit/calendar.hpp"
 #include "tierkit/error.hpp"
@@ -86,87 +87,6 @@ void rule_table::add_column(const column_view& column) {
   columns_.push_back(std::move(c));
 }
 
-namespace {
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-
-// Numbers of rows [begin, begin + n) of a borrowed number column; null rows give NaN.
-void read_numbers(const column_view& c, std::size_t begin, std::size_t n, double* out) {
-  const auto b = static_cast<std::int64_t>(begin);
-  const auto m = static_cast<std::int64_t>(n);
-  switch (c.type) {
-    case data_type::float64: {
-      const double* p = detail::typed_values<double>(c) + b;
-      std::copy(p, p + m, out);
-      break;
-    }
-    case data_type::float32: {
-      const float* p = detail::typed_values<float>(c) + b;
-      for (std::int64_t i = 0; i < m; ++i) out[i] = static_cast<double>(p[i]);
-      break;
-    }
-    case data_type::date32: {
-      const std::int32_t* p = detail::typed_values<std::int32_t>(c) + b;
-      for (std::int64_t i = 0; i < m; ++i) out[i] = static_cast<double>(p[i]);
-      break;
-    }
-    case data_type::boolean: {
-      const auto* bits = static_cast<const std::uint8_t*>(c.values);
-      for (std::int64_t i = 0; i < m; ++i) {
-        const std::int64_t at = c.offset + b + i;
-        out[i] = static_cast<double>((bits[at >> 3] >> (at & 7)) & 1);
-      }
-      break;
-    }
-    default:
-      detail::for_each_int(c, b, m, [&](std::int64_t i, std::int64_t v) { out[i] = static_cast<double>(v); });
-  }
-  if (c.may_have_nulls()) {
-    for (std::int64_t i = 0; i < m; ++i) {
-      if (!c.is_valid(b + i)) out[i] = nan;
-    }
-  }
-}
-
-// Codes of rows [begin, begin + n) of a borrowed dictionary column; null rows give -1.
-void read_codes(const column_view& c, std::size_t begin, std::size_t n, std::int32_t* out) {
-  const column_view ix = detail::dictionary_indices(c);
-  const auto b = static_cast<std::int64_t>(begin);
-  detail::for_each_int(ix, b, static_cast<std::int64_t>(n),
-                       [&](std::int64_t i, std::int64_t k) { out[i] = static_cast<std::int32_t>(k); });
-  if (c.may_have_nulls()) {
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!c.is_valid(b + static_cast<std::int64_t>(i))) out[i] = -1;
-    }
-  }
-}
-
-// hit[i] = 1 when the string at row begin + i equals one of `texts` (null rows: any value;
-// callers check validity). Typed loops for Arrow strings: lengths first, then bytes.
-void equal_to_any(const column_view& c, std::int64_t begin, std::size_t n,
-                  const std::vector<std::string>& texts, std::uint8_t* hit) {
-  auto run = [&](auto string_at) {
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::string_view x = string_at(static_cast<std::int64_t>(i));
-      std::uint8_t h = 0;
-      for (const std::string& t : texts) {
-        h |= static_cast<std::uint8_t>(x.size() == t.size() && detail::same_bytes(x.data(), t.data(), t.size()));
-      }
-      hit[i] = h;
-    }
-  };
-  const std::int64_t at = c.offset + begin;
-  if (c.type == data_type::utf8) {
-    const auto* o = static_cast<const std::int32_t*>(c.values) + at;
-    run([&](std::int64_t i) { return std::string_view(c.chars + o[i], static_cast<std::size_t>(o[i + 1] - o[i])); });
-  } else if (c.type == data_type::large_utf8) {
-    const auto* o = static_cast<const std::int64_t*>(c.values) + at;
-    run([&](std::int64_t i) { return std::string_view(c.chars + o[i], static_cast<std::size_t>(o[i + 1] - o[i])); });
-  } else {
-    run([&](std::int64_t i) { return detail::string_value(c, begin + i); });
-  }
-}
-}  // namespace
-
 bool rule_column::is_null(std::size_t row) const noexcept {
   if (view) {
     if (!view->is_valid(static_cast<std::int64_t>(row))) return true;
@@ -175,21 +95,11 @@ bool rule_column::is_null(std::size_t row) const noexcept {
   return kind == value_kind::text ? codes[row] < 0 : std::isnan(numbers[row]);
 }
 
-double rule_column::number_at(std::size_t row) const noexcept {
-  if (!view) return numbers[row];
-  double v;
-  read_numbers(*view, row, 1, &v);
-  return v;
-}
+double rule_column::number_at(std::size_t row) const noexcept { return detail::number_at(*this, row); }
 
 std::string_view rule_column::text_at(std::size_t row) const noexcept {
-  if (!view) return labels[static_cast<std::size_t>(codes[row])];
-  if (view->type == data_type::dictionary) {
-    std::int32_t k;
-    read_codes(*view, row, 1, &k);
-    return labels[static_cast<std::size_t>(k)];
-  }
-  return detail::string_value(*view, static_cast<std::int64_t>(row));
+  if (view && view->type != data_type::dictionary) return detail::string_value(*view, static_cast<std::int64_t>(row));
+  return labels[static_cast<std::size_t>(detail::code_at(*this, row))];
 }
 
 const rule_column* rule_table::find(const std::string& name) const noexcept {
@@ -205,27 +115,6 @@ std::vector<std::string> rule_table::names() const {
   return out;
 }
 
-namespace detail {
-
-enum class op : std::uint8_t {
-  number_lit, text_lit, column, neg, add, sub, mul, div, mod,
-  eq, ne, lt, le, gt, ge, between, not_between, in, not_in, is_null, is_not_null,
-  and_, or_, not_
-};
-
-struct expr_node {
-  op kind = op::number_lit;
-  double number = 0;
-  std::string text;  // text literal or column name
-  std::vector<std::shared_ptr<const expr_node>> args;
-  std::vector<double> set_numbers;
-  std::vector<std::string> set_texts;
-  bool set_is_text = false;
-  std::size_t begin = 0, end = 0;  // source span
-  std::size_t depth = 1;           // levels of the tree below and including this node
-};
-
-}  // namespace detail
 
 using detail::expr_node;
 using detail::op;
@@ -765,301 +654,6 @@ type type_of(const expr_node& n, const rule_table& schema, const std::string& te
   return type::boolean;
 }
 
-// ---- evaluation over a row range -----------------------------------------------------------
-// Working buffers of one block: uninitialized (every element is written before it is read).
-std::unique_ptr<double[]> doubles(std::size_t n) { return std::unique_ptr<double[]>(new double[n]); }
-std::unique_ptr<std::uint8_t[]> truths(std::size_t n) { return std::unique_ptr<std::uint8_t[]>(new std::uint8_t[n]); }
-
-// Calls f with the comparison of `k` as a function object, so loops are typed per operator.
-template <class F>
-void with_comparison(op k, F&& f) {
-  switch (k) {
-    case op::eq: f(std::equal_to<>{}); break;
-    case op::ne: f(std::not_equal_to<>{}); break;
-    case op::lt: f(std::less<>{}); break;
-    case op::le: f(std::less_equal<>{}); break;
-    case op::gt: f(std::greater<>{}); break;
-    default: f(std::greater_equal<>{}); break;
-  }
-}
-
-// `literal op x` as `x op' literal`.
-op mirrored(op k) {
-  switch (k) {
-    case op::lt: return op::gt;
-    case op::le: return op::ge;
-    case op::gt: return op::lt;
-    case op::ge: return op::le;
-    default: return k;
-  }
-}
-
-struct evaluator {
-  const rule_table& t;
-  std::size_t begin, n;
-
-  // Numbers (NaN = null).
-  void number(const expr_node& e, double* out) const {
-    switch (e.kind) {
-      case op::number_lit:
-        std::fill(out, out + n, e.number);
-        return;
-      case op::column: {
-        const rule_column& c = *t.find(e.text);
-        if (c.view) {
-          read_numbers(*c.view, begin, n, out);
-        } else {
-          std::copy(c.numbers.begin() + static_cast<std::ptrdiff_t>(begin),
-                    c.numbers.begin() + static_cast<std::ptrdiff_t>(begin + n), out);
-        }
-        return;
-      }
-      case op::neg:
-        number(*e.args[0], out);
-        for (std::size_t i = 0; i < n; ++i) out[i] = -out[i];
-        return;
-      case op::add: case op::sub: case op::mul: case op::div: case op::mod: {
-        const auto b = doubles(n);
-        number(*e.args[0], out);
-        number(*e.args[1], b.get());
-        for (std::size_t i = 0; i < n; ++i) {
-          switch (e.kind) {
-            case op::add: out[i] += b[i]; break;
-            case op::sub: out[i] -= b[i]; break;
-            case op::mul: out[i] *= b[i]; break;
-            case op::div: out[i] = b[i] == 0 ? nan : out[i] / b[i]; break;
-            default: out[i] = b[i] == 0 ? nan : std::fmod(out[i], b[i]); break;
-          }
-        }
-        return;
-      }
-      default: {  // a condition used as a number: true 1, false 0, null NaN
-        const auto c = truths(n);
-        truth_of(e, c.get());
-        for (std::size_t i = 0; i < n; ++i) out[i] = c[i] == is_null ? nan : c[i];
-        return;
-      }
-    }
-  }
-
-  // Text of the rows: a literal; codes into labels (owned codes, or a dictionary column's
-  // indices decoded for these rows), decided once per label; or strings read row by row.
-  struct text_view {
-    const std::string* literal = nullptr;
-    const std::int32_t* codes = nullptr;
-    const std::vector<std::string>* labels = nullptr;
-    const column_view* strings = nullptr;
-    std::int64_t begin = 0;
-    std::vector<std::int32_t> decoded;
-
-    bool coded() const noexcept { return labels != nullptr; }
-    const std::int32_t* code_data() const noexcept { return decoded.empty() ? codes : decoded.data(); }
-    bool null(std::size_t i) const noexcept {
-      if (literal) return false;
-      if (strings) return !strings->is_valid(begin + static_cast<std::int64_t>(i));
-      return code_data()[i] < 0;
-    }
-    std::string_view at(std::size_t i) const noexcept {
-      if (literal) return *literal;
-      if (strings) return detail::string_value(*strings, begin + static_cast<std::int64_t>(i));
-      return (*labels)[static_cast<std::size_t>(code_data()[i])];
-    }
-  };
-  text_view text(const expr_node& e) const {
-    text_view v;
-    if (e.kind == op::text_lit) {
-      v.literal = &e.text;
-      return v;
-    }
-    const rule_column& c = *t.find(e.text);
-    if (!c.view) {
-      v.codes = c.codes.data() + begin;
-      v.labels = &c.labels;
-    } else if (c.view->type == data_type::dictionary) {
-      v.decoded.resize(n);
-      read_codes(*c.view, begin, n, v.decoded.data());
-      v.labels = &c.labels;
-    } else {
-      v.strings = c.view.get();
-      v.begin = static_cast<std::int64_t>(begin);
-    }
-    return v;
-  }
-
-  static bool compare_text(op k, std::string_view a, std::string_view b) {
-    const int c = a.compare(b);
-    switch (k) {
-      case op::eq: return c == 0;
-      case op::ne: return c != 0;
-      case op::lt: return c < 0;
-      case op::le: return c <= 0;
-      case op::gt: return c > 0;
-      default: return c >= 0;
-    }
-  }
-
-  void truth_of(const expr_node& e, std::uint8_t* out) const {
-    switch (e.kind) {
-      case op::eq: case op::ne: case op::lt: case op::le: case op::gt: case op::ge: {
-        const bool textual = e.args[0]->kind == op::text_lit || e.args[1]->kind == op::text_lit ||
-                             (e.args[0]->kind == op::column && t.find(e.args[0]->text)->kind == value_kind::text);
-        if (textual) {
-          const text_view a = text(*e.args[0]), b = text(*e.args[1]);
-          if (a.literal && b.literal) {
-            std::fill(out, out + n, compare_text(e.kind, *a.literal, *b.literal) ? is_true : is_false);
-          } else if ((a.literal && b.coded()) || (b.literal && a.coded())) {
-            // Coded column against a literal: decide once per label.
-            const text_view& col = a.literal ? b : a;
-            const std::string& lit = a.literal ? *a.literal : *b.literal;
-            std::vector<std::uint8_t> per_label(col.labels->size());
-            for (std::size_t k = 0; k < per_label.size(); ++k) {
-              per_label[k] = (a.literal ? compare_text(e.kind, lit, (*col.labels)[k])
-                                        : compare_text(e.kind, (*col.labels)[k], lit)) ? is_true : is_false;
-            }
-            const std::int32_t* codes = col.code_data();
-            for (std::size_t i = 0; i < n; ++i) {
-              out[i] = codes[i] < 0 ? std::uint8_t{is_null} : per_label[static_cast<std::size_t>(codes[i])];
-            }
-          } else if ((e.kind == op::eq || e.kind == op::ne) && (a.literal || b.literal)) {
-            // Strings against a literal: a typed equality loop.
-            const text_view& col = a.literal ? b : a;
-            const std::vector<std::string> one = {a.literal ? *a.literal : *b.literal};
-            equal_to_any(*col.strings, col.begin, n, one, out);
-            const std::uint8_t when_equal = e.kind == op::eq ? is_true : is_false;
-            const std::uint8_t otherwise = e.kind == op::eq ? is_false : is_true;
-            for (std::size_t i = 0; i < n; ++i) out[i] = col.null(i) ? std::uint8_t{is_null} : out[i] ? when_equal : otherwise;
-          } else {
-            for (std::size_t i = 0; i < n; ++i) {
-              out[i] = (a.null(i) || b.null(i)) ? is_null
-                                                : (compare_text(e.kind, a.at(i), b.at(i)) ? is_true : is_false);
-            }
-          }
-          return;
-        }
-        const bool right_literal = e.args[1]->kind == op::number_lit;
-        if (right_literal || e.args[0]->kind == op::number_lit) {
-          // Against a literal: one buffer, one typed pass.
-          const double lit = right_literal ? e.args[1]->number : e.args[0]->number;
-          const auto x = doubles(n);
-          number(right_literal ? *e.args[0] : *e.args[1], x.get());
-          with_comparison(right_literal ? e.kind : mirrored(e.kind), [&](auto cmp) {
-            for (std::size_t i = 0; i < n; ++i) {
-              out[i] = std::isnan(x[i]) ? std::uint8_t{is_null} : cmp(x[i], lit) ? std::uint8_t{is_true} : std::uint8_t{is_false};
-            }
-          });
-          return;
-        }
-        const auto a = doubles(n), b = doubles(n);
-        number(*e.args[0], a.get());
-        number(*e.args[1], b.get());
-        with_comparison(e.kind, [&](auto cmp) {
-          for (std::size_t i = 0; i < n; ++i) {
-            out[i] = (std::isnan(a[i]) || std::isnan(b[i])) ? std::uint8_t{is_null}
-                     : cmp(a[i], b[i]) ? std::uint8_t{is_true} : std::uint8_t{is_false};
-          }
-        });
-        return;
-      }
-      case op::between: case op::not_between: {
-        const auto x = doubles(n), lo = doubles(n), hi = doubles(n);
-        number(*e.args[0], x.get());
-        number(*e.args[1], lo.get());
-        number(*e.args[2], hi.get());
-        const bool neg = e.kind == op::not_between;
-        for (std::size_t i = 0; i < n; ++i) {
-          if (std::isnan(x[i]) || std::isnan(lo[i]) || std::isnan(hi[i])) {
-            out[i] = is_null;
-          } else {
-            const bool r = x[i] >= lo[i] && x[i] <= hi[i];
-            out[i] = (r != neg) ? is_true : is_false;
-          }
-        }
-        return;
-      }
-      case op::in: case op::not_in: {
-        const bool neg = e.kind == op::not_in;
-        if (e.set_is_text) {
-          const text_view v = text(*e.args[0]);
-          if (v.literal) {
-            const bool r = std::find(e.set_texts.begin(), e.set_texts.end(), *v.literal) != e.set_texts.end();
-            std::fill(out, out + n, (r != neg) ? is_true : is_false);
-            return;
-          }
-          if (v.coded()) {
-            std::vector<std::uint8_t> per_label(v.labels->size());
-            for (std::size_t k = 0; k < per_label.size(); ++k) {
-              const bool r = std::find(e.set_texts.begin(), e.set_texts.end(), (*v.labels)[k]) != e.set_texts.end();
-              per_label[k] = (r != neg) ? is_true : is_false;
-            }
-            const std::int32_t* codes = v.code_data();
-            for (std::size_t i = 0; i < n; ++i) {
-              out[i] = codes[i] < 0 ? std::uint8_t{is_null} : per_label[static_cast<std::size_t>(codes[i])];
-            }
-            return;
-          }
-          equal_to_any(*v.strings, v.begin, n, e.set_texts, out);
-          for (std::size_t i = 0; i < n; ++i) out[i] = v.null(i) ? is_null : ((out[i] != 0) != neg) ? is_true : is_false;
-          return;
-        }
-        const auto x = doubles(n);
-        number(*e.args[0], x.get());
-        for (std::size_t i = 0; i < n; ++i) {
-          if (std::isnan(x[i])) {
-            out[i] = is_null;
-            continue;
-          }
-          const bool r = std::find(e.set_numbers.begin(), e.set_numbers.end(), x[i]) != e.set_numbers.end();
-          out[i] = (r != neg) ? is_true : is_false;
-        }
-        return;
-      }
-      case op::is_null: case op::is_not_null: {
-        const bool want_null = e.kind == op::is_null;
-        const expr_node& a = *e.args[0];
-        const bool textual = a.kind == op::text_lit ||
-                             (a.kind == op::column && t.find(a.text)->kind == value_kind::text);
-        if (textual) {
-          const text_view v = text(a);
-          for (std::size_t i = 0; i < n; ++i) out[i] = (v.null(i) == want_null) ? is_true : is_false;
-          return;
-        }
-        const auto x = doubles(n);
-        number(a, x.get());
-        for (std::size_t i = 0; i < n; ++i) out[i] = (std::isnan(x[i]) == want_null) ? is_true : is_false;
-        return;
-      }
-      case op::and_: case op::or_: {
-        const auto b = truths(n);
-        truth_of(*e.args[0], out);
-        truth_of(*e.args[1], b.get());
-        // Three-valued logic on the codes false 0, true 1, null 2.
-        if (e.kind == op::and_) {
-          for (std::size_t i = 0; i < n; ++i) {
-            const std::uint8_t x = out[i], y = b[i];
-            out[i] = (x == is_false || y == is_false) ? std::uint8_t{is_false} : std::max(x, y);
-          }
-        } else {
-          for (std::size_t i = 0; i < n; ++i) {
-            const std::uint8_t x = out[i], y = b[i];
-            out[i] = (x == is_true || y == is_true) ? std::uint8_t{is_true} : std::max(x, y);
-          }
-        }
-        return;
-      }
-      case op::not_:
-        truth_of(*e.args[0], out);
-        for (std::size_t i = 0; i < n; ++i) out[i] = out[i] == is_null ? is_null : out[i] == is_true ? is_false : is_true;
-        return;
-      default: {  // a number used as a condition: non-zero is true
-        const auto x = doubles(n);
-        number(e, x.get());
-        for (std::size_t i = 0; i < n; ++i) out[i] = std::isnan(x[i]) ? is_null : x[i] != 0 ? is_true : is_false;
-        return;
-      }
-    }
-  }
-};
-
 void collect_columns(const expr_node& n, std::vector<std::string>& out) {
   if (n.kind == op::column && std::find(out.begin(), out.end(), n.text) == out.end()) out.push_back(n.text);
   for (const auto& a : n.args) collect_columns(*a, out);
@@ -1108,8 +702,16 @@ void expression::check(const rule_table& schema) const {
 
 void expression::evaluate(const rule_table& table, std::size_t begin, std::size_t end,
                           std::uint8_t* out) const {
-  if (begin >= end) return;
-  evaluator{table, begin, end - begin}.truth_of(*root_, out);
+  // In blocks, so that the evaluator's working buffers stay small.
+  for (std::size_t b = begin; b < end; b += detail::rule_block_rows) {
+    const std::size_t count = std::min(end - b, detail::rule_block_rows);
+    detail::evaluate_truth(table, *root_, detail::row_selection{b, count, nullptr}, out + (b - begin));
+  }
+}
+
+void expression::evaluate_rows(const rule_table& table, std::size_t begin, const std::uint32_t* rows,
+                               std::size_t count, std::uint8_t* out) const {
+  detail::evaluate_truth(table, *root_, detail::row_selection{begin, count, rows}, out);
 }
 
 std::vector<std::uint8_t> expression::evaluate(const rule_table& table, unsigned threads) const {
@@ -1128,7 +730,7 @@ std::vector<double> expression::evaluate_numbers(const rule_table& table, unsign
   const std::size_t n = table.rows();
   std::vector<double> out(n);
   detail::for_row_blocks(n, threads, [&](std::size_t b, std::size_t e) {
-    evaluator{table, b, e - b}.number(*root_, out.data() + b);
+    detail::evaluate_numbers(table, *root_, detail::row_selection{b, e - b, nullptr}, out.data() + b);
   });
   return out;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <thread>
 
 #include "detail/row_blocks.hpp"
@@ -83,19 +84,47 @@ std::vector<std::int32_t> tier_policy::assign(const rule_table& table, unsigned 
   const std::size_t n = table.rows();
   std::vector<std::int32_t> out(n, -1);
   detail::for_row_blocks(n, threads, [&](std::size_t b, std::size_t e) {
-    std::vector<std::uint8_t> truth_of(e - b);
-    std::size_t open = e - b;  // rows still without a tier
-    for (std::size_t r = 0; r < compiled_.size() && open > 0; ++r) {
-      compiled_[r].evaluate(table, b, e, truth_of.data());
+    const std::size_t count = e - b;
+    std::int32_t* tier = out.data() + b;
+    const std::unique_ptr<std::uint8_t[]> truth(new std::uint8_t[count]);
+    // Each rule reads only the rows no earlier rule took. While most rows are open, a rule
+    // runs over the whole block (dense loops beat gathers); then over the list of open rows.
+    const std::unique_ptr<std::uint32_t[]> open(new std::uint32_t[count]);
+    std::size_t left = count;
+    bool dense = true;
+    for (std::size_t r = 0; r < compiled_.size() && left > 0; ++r) {
       const auto rule = static_cast<std::int32_t>(r);
-      std::int32_t* tier = out.data() + b;
-      std::size_t taken = 0;
-      for (std::size_t i = 0; i < e - b; ++i) {  // branch-free: rows are unpredictable
-        const bool take = (tier[i] < 0) & (truth_of[i] == is_true);
-        tier[i] = take ? rule : tier[i];
-        taken += take;
+      std::size_t kept = 0;
+      if (dense) {
+        compiled_[r].evaluate(table, b, e, truth.get());
+        std::int32_t* __restrict t = tier;
+        const std::uint8_t* __restrict holds = truth.get();
+        for (std::size_t i = 0; i < count; ++i) {  // branch-free masks (rows are unpredictable)
+          const std::int32_t was = t[i];
+          const std::int32_t take = -static_cast<std::int32_t>((was < 0) & (holds[i] == is_true));
+          const std::int32_t now = (was & ~take) | (rule & take);
+          t[i] = now;
+          kept += static_cast<std::size_t>(now < 0);
+        }
+        if (kept * 4 <= count * 3) {
+          std::size_t j = 0;
+          for (std::size_t i = 0; i < count; ++i) {
+            open[j] = static_cast<std::uint32_t>(i);
+            j += static_cast<std::size_t>(tier[i] < 0);
+          }
+          dense = false;
+        }
+      } else {
+        compiled_[r].evaluate_rows(table, b, open.get(), left, truth.get());
+        for (std::size_t j = 0; j < left; ++j) {
+          const std::uint32_t i = open[j];
+          const std::int32_t take = -static_cast<std::int32_t>(truth[j] == is_true);
+          tier[i] = (tier[i] & ~take) | (rule & take);
+          open[kept] = i;
+          kept += static_cast<std::size_t>(take == 0);
+        }
       }
-      open -= taken;
+      left = kept;
     }
   });
   return out;

@@ -114,6 +114,11 @@ class expression {
 
   // Truth per row of [begin, end) into out (end - begin values). check() first.
   void evaluate(const rule_table& table, std::size_t begin, std::size_t end, std::uint8_t* out) const;
+  // Truth of the rows begin + rows[i], i < count (rows ascending, below 2^32) into out
+  // (count values): only the rows still needing an answer, as a policy's later rules do.
+  // check() first.
+  void evaluate_rows(const rule_table& table, std::size_t begin, const std::uint32_t* rows,
+                     std::size_t count, std::uint8_t* out) const;
   // Whole table, on `threads` threads (0: all).
   std::vector<std::uint8_t> evaluate(const rule_table& table, unsigned threads = 0) const;
 

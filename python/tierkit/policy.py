@@ -172,15 +172,17 @@ def rule_table_of(columns: Mapping[str, pa.ChunkedArray], rows: int, what: str):
 def _labels_by_rule(labels: Sequence[str | None], idx: np.ndarray) -> pa.DictionaryArray:
     """A dictionary column holding labels[idx[i]] (None -> null), with distinct labels
     (pandas turns it into a categorical). Distinct labels without None reuse `idx` as the
-    indices (no copy); otherwise indices are int8/int16 codes."""
+    indices (no copy); otherwise the rule indices are recoded in C++ to int8 codes of the
+    distinct labels. The indices are in range by construction (rule indices of this
+    policy), so Arrow's bounds check is skipped (safe=False)."""
     distinct = list(dict.fromkeys(v for v in labels if v is not None))
+    dictionary = pa.array(distinct, pa.string())
     if len(distinct) == len(labels):
-        return pa.DictionaryArray.from_arrays(pa.array(idx), pa.array(distinct, pa.string()))
-    small = np.int8 if len(distinct) < 127 else np.int16 if len(distinct) < 32767 else np.int32
-    code_of = np.array([distinct.index(v) if v is not None else -1 for v in labels], dtype=small)
-    codes = code_of[idx]
-    mask = codes < 0 if None in labels else None
-    return pa.DictionaryArray.from_arrays(pa.array(codes, mask=mask), pa.array(distinct, pa.string()))
+        return pa.DictionaryArray.from_arrays(pa.array(idx), dictionary, safe=False)
+    codes = _core.recode(idx, [distinct.index(v) if v is not None else -1 for v in labels])
+    if None in labels:  # -1 marks a null
+        return pa.DictionaryArray.from_arrays(codes, dictionary, from_pandas=True, safe=False)
+    return pa.DictionaryArray.from_arrays(pa.array(codes), dictionary, safe=False)
 
 
 class TierAssignment(Table):

@@ -62,9 +62,12 @@ inline bool same_bytes_up_to_16(const char* a, const char* b, std::size_t n) noe
   return true;
 }
 
-// a[0, n) == b[0, n): short strings (codes, segment names) without a call to memcmp.
+// a[0, n) == b[0, n): short strings (codes, segment names such as "Potential Loyalist")
+// without a call to memcmp: up to 32 bytes by word loads (two overlapping halves above 16).
 inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
-  return n <= 16 ? same_bytes_up_to_16(a, b, n) : std::memcmp(a, b, n) == 0;
+  if (n <= 16) return same_bytes_up_to_16(a, b, n);
+  if (n <= 32) return same_bytes_up_to_16(a, b, 16) && same_bytes_up_to_16(a + n - 16, b + n - 16, 16);
+  return std::memcmp(a, b, n) == 0;
 }
 
 }  // namespace tierkit::detail

@@ -28,7 +28,7 @@ TEST_CASE("short byte ranges compare equal exactly when every byte agrees") {
 }
 
 TEST_CASE("byte ranges of any length compare as memcmp does") {
-  // Lengths on both sides of the 16-byte word path, a difference at every position.
+  // Lengths on both sides of the 16- and 32-byte word paths, a difference at every position.
   for (std::size_t n = 0; n <= 40; ++n) {
     std::vector<char> a(n, 'q');
     for (std::size_t at = 0; at <= n; ++at) {

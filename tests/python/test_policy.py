@@ -265,3 +265,14 @@ def test_chunked_inputs_with_different_dictionaries():
     t = pa.concat_tables([a, b])
     got = tk.TierPolicy([("Y", "seg = 'y'"), ("Z", "seg in ('z')")], default="X").assign(t)
     assert got.to_pandas().tier.tolist() == ["X", "Y", "Y", "Z"]
+
+
+def test_recode_maps_rule_indices_to_label_codes_and_refuses_codes_outside_the_table():
+    from tierkit import _core
+    idx = np.array([0, 2, 1, 2, 0], dtype=np.int32)
+    got = _core.recode(idx, [5, -1, 7])
+    assert got.dtype == np.int8 and got.tolist() == [5, 7, -1, 7, 5]
+    wide = _core.recode(idx, [0, 1, 300])
+    assert wide.dtype == np.int32 and wide.tolist() == [0, 300, 1, 300, 0]
+    with pytest.raises(tk.InvalidInput, match="2 codes are outside the table of 2"):
+        _core.recode(np.array([0, 2, -1], dtype=np.int32), [1, 2])

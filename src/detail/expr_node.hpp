@@ -1,0 +1,30 @@
+#pragma once
+// The parsed form of a rule expression (include/tierkit/expression.hpp): a tree of nodes,
+// built by the parser in expression.cpp and read by the evaluator (rule_evaluator.hpp).
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tierkit::detail {
+
+enum class op : std::uint8_t {
+  number_lit, text_lit, column, neg, add, sub, mul, div, mod,
+  eq, ne, lt, le, gt, ge, between, not_between, in, not_in, is_null, is_not_null,
+  and_, or_, not_
+};
+
+struct expr_node {
+  op kind = op::number_lit;
+  double number = 0;
+  std::string text;  // text literal or column name
+  std::vector<std::shared_ptr<const expr_node>> args;
+  std::vector<double> set_numbers;
+  std::vector<std::string> set_texts;
+  bool set_is_text = false;
+  std::size_t begin = 0, end = 0;  // source span
+  std::size_t depth = 1;           // levels of the tree below and including this node
+};
+
+}  // namespace tierkit::detail
