@@ -38,6 +38,13 @@ void bind_policy(py::module_& m) {
       .def("add_column", [](rule_table& t, const std::string& name, const py::tuple& capsules) {
         t.add_column(import_arrow_column(capsules, name));
       }, py::arg("name"), py::arg("capsules"), py::keep_alive<1, 3>())
+      // The same for the chunks of a chunked array: a list of capsule pairs, borrowed in
+      // place without combining them.
+      .def("add_pieces", [](rule_table& t, const std::string& name, const py::list& pieces) {
+        std::vector<column_view> views;
+        for (const py::handle& p : pieces) views.push_back(import_arrow_column(p, name));
+        t.add_column(name, views);
+      }, py::arg("name"), py::arg("pieces"), py::keep_alive<1, 3>())
       .def_property_readonly("rows", &rule_table::rows)
       .def_property_readonly("names", &rule_table::names);
 

@@ -55,41 +55,93 @@ void rule_table::add_text(std::string name, std::vector<std::int32_t> codes, std
   columns_.push_back(std::move(c));
 }
 
-void rule_table::add_column(const column_view& column) {
-  rule_column c;
-  c.name = column.name;
+namespace {
+// The kind of a borrowed column (and a dictionary's labels), checked: throws schema_error
+// for types rules cannot read and for dictionary indices out of range.
+value_kind borrowed_kind(const column_view& column, std::vector<std::string>* labels) {
   const data_type t = column.type;
   if (detail::holds_strings(column)) {
-    c.kind = value_kind::text;
     if (t == data_type::dictionary) {
       const column_view& d = *column.dictionary;
-      c.labels.reserve(static_cast<std::size_t>(d.length));
-      for (std::int64_t k = 0; k < d.length; ++k) c.labels.emplace_back(detail::string_value(d, k));
+      labels->reserve(static_cast<std::size_t>(d.length));
+      for (std::int64_t k = 0; k < d.length; ++k) labels->emplace_back(detail::string_value(d, k));
       const column_view ix = detail::dictionary_indices(column);
       std::int64_t bad = 0;
       detail::for_each_int(ix, 0, ix.length, [&](std::int64_t i, std::int64_t k) {
         if (column.is_valid(i) && (k < 0 || k >= d.length || !d.is_valid(k))) ++bad;
       });
       if (bad > 0) {
-        throw schema_error("tierkit.rule_table: column '" + c.name + "' has " +
+        throw schema_error("tierkit.rule_table: column '" + column.name + "' has " +
                            detail::rows_text(bad) + " with a dictionary index that is out of range or null");
       }
     }
-  } else if (is_integer(t) || is_floating(t) || t == data_type::boolean || t == data_type::date32) {
-    c.kind = value_kind::number;
-  } else {
-    throw schema_error("tierkit.rule_table: " + column.describe() +
-                       " cannot be read by rules; give numbers, booleans, date32 days or text");
+    return value_kind::text;
   }
+  if (is_integer(t) || is_floating(t) || t == data_type::boolean || t == data_type::date32) return value_kind::number;
+  throw schema_error("tierkit.rule_table: " + column.describe() +
+                     " cannot be read by rules; give numbers, booleans, date32 days or text");
+}
+}  // namespace
+
+void rule_table::add_column(const column_view& column) {
+  rule_column c;
+  c.name = column.name;
+  c.kind = borrowed_kind(column, &c.labels);
   admit(c.name, static_cast<std::size_t>(column.length));
   c.view = std::make_shared<const column_view>(column);
   rows_ = static_cast<std::size_t>(column.length);
   columns_.push_back(std::move(c));
 }
 
+void rule_table::add_column(const std::string& name, const std::vector<column_view>& pieces) {
+  std::vector<column_view> kept;  // empty pieces hold no rows and start nowhere
+  for (const column_view& p : pieces) {
+    if (p.length > 0) kept.push_back(p);
+  }
+  if (kept.size() <= 1) {
+    column_view one = kept.empty() ? (pieces.empty() ? column_view{} : pieces.front()) : kept.front();
+    if (pieces.empty()) one.type = data_type::float64;  // no pieces: an empty number column
+    one.name = name;
+    add_column(one);
+    return;
+  }
+  rule_column c;
+  c.name = name;
+  c.piece_starts.push_back(0);
+  for (column_view& p : kept) {
+    p.name = name;
+    if (p.type != kept.front().type || p.type == data_type::dictionary) {
+      throw schema_error("tierkit.rule_table: column '" + name + "' comes in pieces of " +
+                         (p.type == data_type::dictionary ? std::string("dictionaries; combine them into one first")
+                                                          : "different types (" + kept.front().describe() + ", " +
+                                                                p.describe() + ")"));
+    }
+    c.kind = borrowed_kind(p, &c.labels);
+    c.piece_starts.push_back(c.piece_starts.back() + static_cast<std::size_t>(p.length));
+  }
+  c.pieces = std::move(kept);
+  const std::size_t n = c.piece_starts.back();
+  admit(c.name, n);
+  for (std::size_t k = 1; k + 1 < c.piece_starts.size(); ++k) piece_bounds_.push_back(c.piece_starts[k]);
+  std::sort(piece_bounds_.begin(), piece_bounds_.end());
+  piece_bounds_.erase(std::unique(piece_bounds_.begin(), piece_bounds_.end()), piece_bounds_.end());
+  rows_ = n;
+  columns_.push_back(std::move(c));
+}
+
+const column_view* rule_column::view_at(std::size_t row, std::size_t& first) const noexcept {
+  first = 0;
+  if (pieces.empty()) return view.get();
+  const std::size_t k = static_cast<std::size_t>(
+      std::upper_bound(piece_starts.begin() + 1, piece_starts.end() - 1, row) - (piece_starts.begin() + 1));
+  first = piece_starts[k];
+  return &pieces[k];
+}
+
 bool rule_column::is_null(std::size_t row) const noexcept {
-  if (view) {
-    if (!view->is_valid(static_cast<std::int64_t>(row))) return true;
+  std::size_t first = 0;
+  if (const column_view* v = view_at(row, first)) {
+    if (!v->is_valid(static_cast<std::int64_t>(row - first))) return true;
     return kind == value_kind::number && std::isnan(number_at(row));
   }
   return kind == value_kind::text ? codes[row] < 0 : std::isnan(numbers[row]);
@@ -98,7 +150,9 @@ bool rule_column::is_null(std::size_t row) const noexcept {
 double rule_column::number_at(std::size_t row) const noexcept { return detail::number_at(*this, row); }
 
 std::string_view rule_column::text_at(std::size_t row) const noexcept {
-  if (view && view->type != data_type::dictionary) return detail::string_value(*view, static_cast<std::int64_t>(row));
+  std::size_t first = 0;
+  const column_view* v = view_at(row, first);
+  if (v && v->type != data_type::dictionary) return detail::string_value(*v, static_cast<std::int64_t>(row - first));
   return labels[static_cast<std::size_t>(detail::code_at(*this, row))];
 }
 
@@ -702,23 +756,41 @@ void expression::check(const rule_table& schema) const {
 
 void expression::evaluate(const rule_table& table, std::size_t begin, std::size_t end,
                           std::uint8_t* out) const {
-  // In blocks, so that the evaluator's working buffers stay small.
-  for (std::size_t b = begin; b < end; b += detail::rule_block_rows) {
-    const std::size_t count = std::min(end - b, detail::rule_block_rows);
+  // In blocks, so that the evaluator's working buffers stay small, ending where pieces of a
+  // column meet.
+  const std::vector<std::size_t>& bounds = table.piece_bounds();
+  auto next_bound = std::upper_bound(bounds.begin(), bounds.end(), begin);
+  for (std::size_t b = begin; b < end;) {
+    while (next_bound != bounds.end() && *next_bound <= b) ++next_bound;
+    const std::size_t limit = next_bound == bounds.end() ? end : std::min(end, *next_bound);
+    const std::size_t count = std::min(limit - b, detail::rule_block_rows);
     detail::evaluate_truth(table, *root_, detail::row_selection{b, count, nullptr}, out + (b - begin));
+    b += count;
   }
 }
 
 void expression::evaluate_rows(const rule_table& table, std::size_t begin, const std::uint32_t* rows,
                                std::size_t count, std::uint8_t* out) const {
-  detail::evaluate_truth(table, *root_, detail::row_selection{begin, count, rows}, out);
+  // Runs of rows within one piece of every column.
+  const std::vector<std::size_t>& bounds = table.piece_bounds();
+  for (std::size_t i = 0; i < count;) {
+    const auto next_bound = std::upper_bound(bounds.begin(), bounds.end(), begin + rows[i]);
+    std::size_t j = count;
+    if (next_bound != bounds.end()) {
+      j = static_cast<std::size_t>(std::lower_bound(rows + i, rows + count, *next_bound - begin,
+                                                    [](std::uint32_t r, std::size_t v) { return r < v; }) - rows);
+    }
+    detail::evaluate_truth(table, *root_, detail::row_selection{begin, j - i, rows + i}, out + i);
+    i = j;
+  }
 }
 
 std::vector<std::uint8_t> expression::evaluate(const rule_table& table, unsigned threads) const {
   check(table);
   const std::size_t n = table.rows();
   std::vector<std::uint8_t> out(n);
-  detail::for_row_blocks(n, threads, [&](std::size_t b, std::size_t e) { evaluate(table, b, e, out.data() + b); });
+  detail::for_row_blocks(n, table.piece_bounds(), threads,
+                         [&](std::size_t b, std::size_t e) { evaluate(table, b, e, out.data() + b); });
   return out;
 }
 
@@ -729,7 +801,7 @@ std::vector<double> expression::evaluate_numbers(const rule_table& table, unsign
   }
   const std::size_t n = table.rows();
   std::vector<double> out(n);
-  detail::for_row_blocks(n, threads, [&](std::size_t b, std::size_t e) {
+  detail::for_row_blocks(n, table.piece_bounds(), threads, [&](std::size_t b, std::size_t e) {
     detail::evaluate_numbers(table, *root_, detail::row_selection{b, e - b, nullptr}, out.data() + b);
   });
   return out;

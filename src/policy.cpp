@@ -83,7 +83,7 @@ std::vector<std::int32_t> tier_policy::assign(const rule_table& table, unsigned 
   check_schema(table);
   const std::size_t n = table.rows();
   std::vector<std::int32_t> out(n, -1);
-  detail::for_row_blocks(n, threads, [&](std::size_t b, std::size_t e) {
+  detail::for_row_blocks(n, table.piece_bounds(), threads, [&](std::size_t b, std::size_t e) {
     const std::size_t count = e - b;
     std::int32_t* tier = out.data() + b;
     const std::unique_ptr<std::uint8_t[]> truth(new std::uint8_t[count]);

@@ -32,8 +32,9 @@ enum class value_kind : std::uint8_t { number, text };
 const char* value_kind_name(value_kind k) noexcept;
 
 // A column rules read: numbers (NaN = null) or text (codes into labels, -1 = null), owned;
-// or a borrowed Arrow-layout column read in place (`view`; for a dictionary of strings,
-// `labels` holds its values).
+// or a borrowed Arrow-layout column read in place: in one piece (`view`; for a dictionary
+// of strings, `labels` holds its values) or in pieces (Arrow chunks: piece k holds the
+// table's rows piece_starts[k] .. piece_starts[k + 1]; `view` is then null).
 struct rule_column {
   std::string name;
   value_kind kind = value_kind::number;
@@ -41,6 +42,13 @@ struct rule_column {
   std::vector<std::int32_t> codes;
   std::vector<std::string> labels;
   std::shared_ptr<const column_view> view;
+  std::vector<column_view> pieces;
+  std::vector<std::size_t> piece_starts;
+
+  bool borrowed() const noexcept { return view != nullptr || !pieces.empty(); }
+  // The borrowed view holding table row `row`, and the table row where that view starts
+  // (`first`); null for owned columns.
+  const column_view* view_at(std::size_t row, std::size_t& first) const noexcept;
 
   bool is_null(std::size_t row) const noexcept;
   double number_at(std::size_t row) const noexcept;     // number columns; NaN = null
@@ -61,6 +69,13 @@ class rule_table {
   // (utf8, large_utf8, utf8_view, std::string_view arrays) and dictionaries of strings are
   // text. Other types throw schema_error naming the column and its type.
   void add_column(const column_view& column);
+  // Borrows a column in pieces (an Arrow chunked array) without combining them: the pieces
+  // in row order, all of one type. Dictionaries must come in one piece (each piece's
+  // dictionary would differ); throws schema_error otherwise.
+  void add_column(const std::string& name, const std::vector<column_view>& pieces);
+  // Rows where pieces of some column meet, ascending: evaluation blocks end there, so that
+  // every block reads one piece of each column.
+  const std::vector<std::size_t>& piece_bounds() const noexcept { return piece_bounds_; }
 
   std::size_t rows() const noexcept { return rows_; }
   const rule_column* find(const std::string& name) const noexcept;
@@ -72,6 +87,7 @@ class rule_table {
   std::size_t rows_ = 0;
   bool rows_fixed_ = false;
   std::vector<rule_column> columns_;
+  std::vector<std::size_t> piece_bounds_;
 };
 
 // Three-valued truth per row.

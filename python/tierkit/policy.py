@@ -133,18 +133,10 @@ def _rows_in(keys: pa.Array, keyed: tuple[pa.Table, str, bool], i: int, what: st
     return rows, (missing, len(other) - (len(keys) - missing))
 
 
-def _one_array(col: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """One contiguous array: the only chunk as it is, or the chunks combined (dictionaries
-    unified first, so their indices agree)."""
-    if not isinstance(col, pa.ChunkedArray):
-        return col
-    if col.num_chunks == 1:
-        return col.chunk(0)
-    return (col.unify_dictionaries() if pa.types.is_dictionary(col.type) else col).combine_chunks()
-
-
 def rule_table_of(columns: Mapping[str, pa.ChunkedArray], rows: int, what: str):
-    """A core RuleTable of `columns`, read in place (no copy) where Arrow allows.
+    """A core RuleTable of `columns`, read in place (no copy) where Arrow allows: a chunked
+    column is borrowed chunk by chunk (not combined), except dictionaries, whose chunks are
+    unified and combined (so that their indices agree).
 
     Numbers and booleans are numbers (null -> null); decimals become float64; dates and
     timestamps become day numbers (date32: days since 1970-01-01, so `date '2024-01-01'`
@@ -152,20 +144,29 @@ def rule_table_of(columns: Mapping[str, pa.ChunkedArray], rows: int, what: str):
     """
     table = _core.RuleTable(rows)
     for name, col in columns.items():
-        arr = _one_array(col)
-        ty = arr.type
+        ty = col.type
         if pa.types.is_decimal(ty):
-            arr = arr.cast(pa.float64())
+            col = col.cast(pa.float64())
         elif pa.types.is_timestamp(ty) or pa.types.is_date64(ty):
-            arr = arr.cast(pa.date32())
+            col = col.cast(pa.date32())
         elif not (pa.types.is_integer(ty) or pa.types.is_floating(ty) or pa.types.is_boolean(ty)
                   or pa.types.is_date32(ty) or pa.types.is_string(ty) or pa.types.is_large_string(ty)
                   or pa.types.is_string_view(ty) or pa.types.is_dictionary(ty)):
             raise SchemaError(f"{what}: column {name!r} has type {ty}, which rules cannot read")
         if pa.types.is_dictionary(ty) and not (pa.types.is_string(ty.value_type)
                                                or pa.types.is_large_string(ty.value_type)):
-            arr = arr.cast(ty.value_type)  # a dictionary of numbers: its values
-        table.add_column(name, arr.__arrow_c_array__())
+            col = col.cast(ty.value_type)  # a dictionary of numbers: its values
+        if isinstance(col, pa.ChunkedArray):
+            if col.num_chunks > 1 and not pa.types.is_dictionary(col.type):
+                table.add_pieces(name, [c.__arrow_c_array__() for c in col.chunks])
+                continue
+            if col.num_chunks == 1:
+                col = col.chunk(0)
+            elif pa.types.is_dictionary(col.type):
+                col = col.unify_dictionaries().combine_chunks()
+            else:
+                col = col.combine_chunks()  # no chunks: an empty array
+        table.add_column(name, col.__arrow_c_array__())
     return table
 
 

@@ -51,45 +51,63 @@ struct bit_values {
   }
 };
 
-// Calls f(p) with the values of a number column indexed by row: owned doubles, or a
-// borrowed column's buffer typed as stored (past its offset). Null rows hold anything; the
-// caller marks them (mark_nulls).
-template <class F>
-void with_values(const rule_column& c, F&& f) {
-  if (!c.view) {
-    f(c.numbers.data());
+// The borrowed view holding the selected rows (they lie in one piece: blocks end where
+// pieces meet) and the selection with rows counted from that view's start. Offsets are
+// unsigned: begin - first may wrap around, begin - first + rows[i] does not.
+struct located {
+  const column_view* view;
+  row_selection rows;
+};
+located locate(const rule_column& c, const row_selection& s) {
+  std::size_t first = 0;
+  const column_view* v = c.view_at(s.begin + (s.rows ? s.rows[0] : 0), first);
+  return {v, row_selection{s.begin - first, s.count, s.rows}};
+}
+
+// Calls f(p, rows) with the values of a number column indexed by row and the selection to
+// read: owned doubles, or a borrowed column's buffer typed as stored (past its offset).
+// Null rows hold anything; then calls mark(view, rows) for borrowed columns, to mark them.
+template <class F, class Mark>
+void with_values(const rule_column& c, const row_selection& s, F&& f, Mark&& mark) {
+  if (!c.borrowed()) {
+    f(c.numbers.data(), s);
     return;
   }
-  const column_view& v = *c.view;
+  const located at = locate(c, s);
+  const column_view& v = *at.view;
   switch (v.type) {
-    case data_type::float64: f(typed_values<double>(v)); break;
-    case data_type::float32: f(typed_values<float>(v)); break;
-    case data_type::date32: f(typed_values<std::int32_t>(v)); break;
-    case data_type::boolean: f(bit_values{static_cast<const std::uint8_t*>(v.values), v.offset}); break;
-    default: with_int_values(v, f);
+    case data_type::float64: f(typed_values<double>(v), at.rows); break;
+    case data_type::float32: f(typed_values<float>(v), at.rows); break;
+    case data_type::date32: f(typed_values<std::int32_t>(v), at.rows); break;
+    case data_type::boolean: f(bit_values{static_cast<const std::uint8_t*>(v.values), v.offset}, at.rows); break;
+    default: with_int_values(v, [&](const auto* p) { f(p, at.rows); });
   }
+  mark(v, at.rows);
 }
 
 // Numbers of the selected rows of a number column (null: NaN).
 void read_numbers(const rule_column& c, const row_selection& s, double* out) {
-  with_values(c, [&](const auto& p) {
-    for_rows(s, [&](std::size_t i, std::size_t row) { out[i] = static_cast<double>(p[row]); });
-  });
-  if (c.view) mark_nulls(*c.view, s, out, nan);
+  with_values(
+      c, s,
+      [&](const auto& p, const row_selection& rows) {
+        for_rows(rows, [&](std::size_t i, std::size_t row) { out[i] = static_cast<double>(p[row]); });
+      },
+      [&](const column_view& v, const row_selection& rows) { mark_nulls(v, rows, out, nan); });
 }
 
 // Codes of the selected rows of a text column held as codes: owned codes or a dictionary's
 // indices (null: -1).
 void read_codes(const rule_column& c, const row_selection& s, std::int32_t* out) {
-  if (!c.view) {
+  if (!c.borrowed()) {
     const std::int32_t* codes = c.codes.data();
     for_rows(s, [&](std::size_t i, std::size_t row) { out[i] = codes[row]; });
     return;
   }
-  with_int_values(dictionary_indices(*c.view), [&](const auto* p) {
-    for_rows(s, [&](std::size_t i, std::size_t row) { out[i] = static_cast<std::int32_t>(p[row]); });
+  const located at = locate(c, s);
+  with_int_values(dictionary_indices(*at.view), [&](const auto* p) {
+    for_rows(at.rows, [&](std::size_t i, std::size_t row) { out[i] = static_cast<std::int32_t>(p[row]); });
   });
-  mark_nulls(*c.view, s, out, std::int32_t{-1});
+  mark_nulls(*at.view, at.rows, out, std::int32_t{-1});
 }
 
 // Calls f with the comparison of `k` as a function object, so loops are typed per operator.
@@ -222,26 +240,30 @@ struct evaluator {
 
   // A number column compared with a literal, in one pass over the column's own values.
   void column_vs_literal(const rule_column& c, op k, double lit, std::uint8_t* out) const {
-    with_values(c, [&](const auto& p) {
-      with_comparison(k, [&](auto cmp) {
-        for_rows(s, [&](std::size_t i, std::size_t row) {
-          const double x = static_cast<double>(p[row]);
-          out[i] = std::isnan(x) ? std::uint8_t{is_null} : truth_of_bool(cmp(x, lit));
-        });
-      });
-    });
-    if (c.view) mark_nulls(*c.view, s, out, std::uint8_t{is_null});
+    with_values(
+        c, s,
+        [&](const auto& p, const row_selection& rows) {
+          with_comparison(k, [&](auto cmp) {
+            for_rows(rows, [&](std::size_t i, std::size_t row) {
+              const double x = static_cast<double>(p[row]);
+              out[i] = std::isnan(x) ? std::uint8_t{is_null} : truth_of_bool(cmp(x, lit));
+            });
+          });
+        },
+        [&](const column_view& v, const row_selection& rows) { mark_nulls(v, rows, out, std::uint8_t{is_null}); });
   }
 
   // A number column between two literals, in one pass.
   void column_between(const rule_column& c, double lo, double hi, bool negate, std::uint8_t* out) const {
-    with_values(c, [&](const auto& p) {
-      for_rows(s, [&](std::size_t i, std::size_t row) {
-        const double x = static_cast<double>(p[row]);
-        out[i] = std::isnan(x) ? std::uint8_t{is_null} : truth_of_bool(((x >= lo) & (x <= hi)) != negate);
-      });
-    });
-    if (c.view) mark_nulls(*c.view, s, out, std::uint8_t{is_null});
+    with_values(
+        c, s,
+        [&](const auto& p, const row_selection& rows) {
+          for_rows(rows, [&](std::size_t i, std::size_t row) {
+            const double x = static_cast<double>(p[row]);
+            out[i] = std::isnan(x) ? std::uint8_t{is_null} : truth_of_bool(((x >= lo) & (x <= hi)) != negate);
+          });
+        },
+        [&](const column_view& v, const row_selection& rows) { mark_nulls(v, rows, out, std::uint8_t{is_null}); });
   }
 
   const rule_column* number_column(const expr_node& e) const {
@@ -294,10 +316,10 @@ struct evaluator {
     const std::vector<std::string>* labels = nullptr;
     std::vector<std::int32_t> codes;
     const column_view* strings = nullptr;
-    const row_selection* s = nullptr;
+    row_selection s;  // the rows of `strings`, counted from its start
 
     bool coded() const noexcept { return labels != nullptr; }
-    std::size_t row(std::size_t i) const noexcept { return s->begin + (s->rows ? s->rows[i] : i); }
+    std::size_t row(std::size_t i) const noexcept { return s.begin + (s.rows ? s.rows[i] : i); }
     bool null(std::size_t i) const noexcept {
       if (literal) return false;
       if (strings) return !strings->is_valid(static_cast<std::int64_t>(row(i)));
@@ -311,18 +333,19 @@ struct evaluator {
   };
   text_rows text(const expr_node& e) const {
     text_rows v;
-    v.s = &s;
     if (e.kind == op::text_lit) {
       v.literal = &e.text;
       return v;
     }
     const rule_column& c = *t.find(e.text);
-    if (!c.view || c.view->type == data_type::dictionary) {
+    const located at = c.borrowed() ? locate(c, s) : located{nullptr, s};
+    if (!at.view || at.view->type == data_type::dictionary) {
       v.codes.resize(n());
       read_codes(c, s, v.codes.data());
       v.labels = &c.labels;
     } else {
-      v.strings = c.view.get();
+      v.strings = at.view;
+      v.s = at.rows;
     }
     return v;
   }
@@ -365,7 +388,7 @@ struct evaluator {
     } else if ((e.kind == op::eq || e.kind == op::ne) && (a.literal || b.literal)) {
       // Strings against a literal: a typed equality loop.
       const text_rows& col = a.literal ? b : a;
-      strings_in(*col.strings, s, {a.literal ? *a.literal : *b.literal}, e.kind == op::ne, out);
+      strings_in(*col.strings, col.s, {a.literal ? *a.literal : *b.literal}, e.kind == op::ne, out);
     } else {
       for (std::size_t i = 0; i < n; ++i) {
         out[i] = (a.null(i) || b.null(i)) ? std::uint8_t{is_null} : truth_of_bool(compare_text(e.kind, a.at(i), b.at(i)));
@@ -412,7 +435,8 @@ struct evaluator {
       case op::number_lit: case op::text_lit: return 0;
       case op::column: {
         const rule_column& c = *t.find(e.text);
-        const bool strings = c.kind == value_kind::text && c.view && c.view->type != data_type::dictionary;
+        const bool strings = c.kind == value_kind::text && c.borrowed() &&
+                             (c.view ? c.view->type : c.pieces.front().type) != data_type::dictionary;
         return strings ? 7 : 1;
       }
       case op::div: case op::mod: return cost(*e.args[0]) + cost(*e.args[1]) + 4;
@@ -507,7 +531,7 @@ struct evaluator {
             }
             by_label(v, per_label, out);
           } else {
-            strings_in(*v.strings, s, e.set_texts, negate, out);
+            strings_in(*v.strings, v.s, e.set_texts, negate, out);
           }
           return;
         }

@@ -4,11 +4,15 @@
 // evaluator gather selections (the right side of and/or on undecided rows, a policy's later
 // rules on open rows) and use its fused column-versus-literal loops; the oracle does neither.
 #include <doctest/doctest.h>
+#include <tierkit/error.hpp>
 #include <tierkit/expression.hpp>
 #include <tierkit/policy.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <random>
@@ -51,7 +55,52 @@ struct random_table {
     return w;
   }
 
-  explicit random_table(std::uint64_t seed) {
+  // in_pieces: m, f, s and b are borrowed in pieces (as Arrow chunks: views with offsets)
+  // that end at rows 1,000, 5,000 (inside blocks) and 8,192 (a block's end), and at other
+  // rows for s and b, so blocks end where any column's pieces meet.
+  // Rows [from, to) of `whole` in buffers of their own, as an Arrow chunk would be, after
+  // three rows of garbage that the view's offset skips.
+  std::deque<std::vector<std::uint8_t>> piece_bytes;
+  std::deque<std::vector<std::int32_t>> piece_offsets;
+  std::deque<std::string> piece_chars;
+  column_view copy_piece(const column_view& whole, std::size_t from, std::size_t to) {
+    constexpr std::size_t pad = 3;
+    const std::size_t n = to - from;
+    column_view p = whole;
+    p.offset = pad;
+    p.length = static_cast<std::int64_t>(n);
+    auto bits = [&](auto bit_of) {
+      std::vector<std::uint8_t>& b = piece_bytes.emplace_back((pad + n) / 8 + 1, std::uint8_t{0xA5});
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t at = pad + i;
+        b[at / 8] = static_cast<std::uint8_t>((b[at / 8] & ~(1u << (at % 8))) | (bit_of(from + i) << (at % 8)));
+      }
+      return b.data();
+    };
+    if (whole.validity) p.validity = bits([&](std::size_t r) { return whole.is_valid(static_cast<std::int64_t>(r)) ? 1u : 0u; });
+    if (whole.type == data_type::boolean) {
+      const auto* v = static_cast<const std::uint8_t*>(whole.values);
+      p.values = bits([&](std::size_t r) { return static_cast<unsigned>((v[r / 8] >> (r % 8)) & 1); });
+    } else if (whole.type == data_type::utf8) {
+      const auto* o = static_cast<const std::int32_t*>(whole.values);
+      std::string& chars = piece_chars.emplace_back(2 * pad, 'g');  // the garbage rows' characters
+      std::vector<std::int32_t>& offsets = piece_offsets.emplace_back();
+      for (std::size_t i = 0; i <= pad; ++i) offsets.push_back(static_cast<std::int32_t>(2 * i));
+      for (std::size_t r = from; r < to; ++r) {
+        chars.append(whole.chars + o[r], static_cast<std::size_t>(o[r + 1] - o[r]));
+        offsets.push_back(static_cast<std::int32_t>(chars.size()));
+      }
+      p.values = offsets.data();
+      p.chars = chars.data();
+    } else {  // 8-byte values
+      std::vector<std::uint8_t>& b = piece_bytes.emplace_back(8 * (pad + n), std::uint8_t{0xAB});
+      std::memcpy(b.data() + 8 * pad, static_cast<const std::uint8_t*>(whole.values) + 8 * from, 8 * n);
+      p.values = b.data();
+    }
+    return p;
+  }
+
+  explicit random_table(std::uint64_t seed, bool in_pieces = false) {
     std::mt19937_64 rng(seed);
     auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     auto chance = [&](double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; };
@@ -100,8 +149,21 @@ struct random_table {
       if (t_codes.back() >= 0) texts[2][i] = w[static_cast<std::size_t>(t_codes.back())];
     }
     for (const std::string& s : w) c_labels.emplace_back(s);
-    table.add_column(float64_column("m", m.data(), rows, m_valid.data()));
-    table.add_column(int64_column("f", f.data(), rows, f_valid.data()));
+    auto add = [&](const column_view& whole, const std::vector<std::size_t>& ends) {
+      if (!in_pieces) {
+        table.add_column(whole);
+        return;
+      }
+      std::vector<column_view> pieces;
+      std::size_t from = 0;
+      for (const std::size_t to : ends) {
+        pieces.push_back(copy_piece(whole, from, to));
+        from = to;
+      }
+      table.add_column(whole.name, pieces);
+    };
+    add(float64_column("m", m.data(), rows, m_valid.data()), {1'000, 5'000, 8'192, rows});
+    add(int64_column("f", f.data(), rows, f_valid.data()), {1'000, 1'000, 5'000, rows});  // an empty piece
     table.add_column(int32_column("k", k.data(), rows, k_valid.data()));
     table.add_column(day_column("d", d.data(), rows));
     table.add_column(float32_column("g", g.data(), rows));
@@ -110,7 +172,7 @@ struct random_table {
     b.type = data_type::boolean;
     b.length = static_cast<std::int64_t>(rows);
     b.values = b_bits.data();
-    table.add_column(b);
+    add(b, {3, 4'099, rows});
     table.add_numbers("o", o);
     column_view s;
     s.name = "s";
@@ -119,7 +181,7 @@ struct random_table {
     s.values = offsets.data();
     s.chars = chars.data();
     s.validity = s_valid.data();
-    table.add_column(s);
+    add(s, {7'777, rows});
     column_view c;
     c.name = "c";
     c.type = data_type::dictionary;
@@ -296,48 +358,83 @@ class generator {
 }  // namespace
 
 TEST_CASE("random conditions: block evaluation agrees with a row-at-a-time oracle") {
-  const random_table t(20261123);
-  generator g(t, 7);
-  for (int k = 0; k < 400; ++k) {
-    const condition c = g.cond(3);
-    CAPTURE(c.text);
-    const expression e = expression::parse(c.text);
-    e.check(t.table);
-    std::vector<std::uint8_t> want(random_table::rows);
-    for (std::size_t r = 0; r < want.size(); ++r) want[r] = c.at(r);
-    REQUIRE(e.evaluate(t.table, 1) == want);
-    REQUIRE(e.evaluate(t.table, 2) == want);
-    // Any selection of rows: every third row, from row 5.
-    std::vector<std::uint32_t> rows;
-    for (std::uint32_t r = 0; r + 5 < random_table::rows; r += 3) rows.push_back(r);
-    std::vector<std::uint8_t> some(rows.size());
-    e.evaluate_rows(t.table, 5, rows.data(), rows.size(), some.data());
-    for (std::size_t i = 0; i < rows.size(); ++i) REQUIRE(some[i] == want[5 + rows[i]]);
+  for (const bool in_pieces : {false, true}) {
+    CAPTURE(in_pieces);
+    const random_table t(20261123, in_pieces);
+    if (in_pieces) CHECK(t.table.piece_bounds() == std::vector<std::size_t>{3, 1'000, 4'099, 5'000, 7'777, 8'192});
+    generator g(t, 7);
+    for (int k = 0; k < 400; ++k) {
+      const condition c = g.cond(3);
+      CAPTURE(c.text);
+      const expression e = expression::parse(c.text);
+      e.check(t.table);
+      std::vector<std::uint8_t> want(random_table::rows);
+      for (std::size_t r = 0; r < want.size(); ++r) want[r] = c.at(r);
+      REQUIRE(e.evaluate(t.table, 1) == want);
+      REQUIRE(e.evaluate(t.table, 2) == want);
+      // Any selection of rows: every third row, from row 5 (across the pieces' bounds).
+      std::vector<std::uint32_t> rows;
+      for (std::uint32_t r = 0; r + 5 < random_table::rows; r += 3) rows.push_back(r);
+      std::vector<std::uint8_t> some(rows.size());
+      e.evaluate_rows(t.table, 5, rows.data(), rows.size(), some.data());
+      for (std::size_t i = 0; i < rows.size(); ++i) REQUIRE(some[i] == want[5 + rows[i]]);
+      // One range across several bounds.
+      std::vector<std::uint8_t> range(6'000);
+      e.evaluate(t.table, 900, 6'900, range.data());
+      REQUIRE(std::equal(range.begin(), range.end(), want.begin() + 900));
+    }
   }
 }
 
 TEST_CASE("random policies: the first rule that holds, as the oracle finds it row by row") {
-  const random_table t(99);
-  generator g(t, 11);
-  for (int k = 0; k < 60; ++k) {
-    std::vector<tier_rule> rules;
-    std::vector<condition> conds;
-    for (int r = 0; r < 6; ++r) {
-      conds.push_back(g.cond(2));
-      rules.push_back({"tier " + std::to_string(r), conds.back().text, {}});
-    }
-    const tier_policy p(rules, "default");
-    std::vector<std::int32_t> want(random_table::rows, -1);
-    for (std::size_t row = 0; row < want.size(); ++row) {
-      for (std::size_t r = 0; r < conds.size(); ++r) {
-        if (conds[r].at(row) == T) {
-          want[row] = static_cast<std::int32_t>(r);
-          break;
+  for (const bool in_pieces : {false, true}) {
+    CAPTURE(in_pieces);
+    const random_table t(99, in_pieces);
+    generator g(t, 11);
+    for (int k = 0; k < 60; ++k) {
+      std::vector<tier_rule> rules;
+      std::vector<condition> conds;
+      for (int r = 0; r < 6; ++r) {
+        conds.push_back(g.cond(2));
+        rules.push_back({"tier " + std::to_string(r), conds.back().text, {}});
+      }
+      const tier_policy p(rules, "default");
+      std::vector<std::int32_t> want(random_table::rows, -1);
+      for (std::size_t row = 0; row < want.size(); ++row) {
+        for (std::size_t r = 0; r < conds.size(); ++r) {
+          if (conds[r].at(row) == T) {
+            want[row] = static_cast<std::int32_t>(r);
+            break;
+          }
         }
       }
+      CAPTURE(k);
+      REQUIRE(p.assign(t.table, 1) == want);
+      REQUIRE(p.assign(t.table, 2) == want);
     }
-    CAPTURE(k);
-    REQUIRE(p.assign(t.table, 1) == want);
-    REQUIRE(p.assign(t.table, 2) == want);
   }
+}
+
+TEST_CASE("columns in pieces: one row at a time, and pieces that cannot be read") {
+  const random_table t(5, true);
+  const rule_column& m = *t.table.find("m");
+  const rule_column& s = *t.table.find("s");
+  for (const std::size_t row : {0, 999, 1'000, 4'999, 5'000, 8'191, 8'192, 10'006}) {
+    CAPTURE(row);
+    const double want = t.numbers[0][row];
+    CHECK((std::isnan(want) ? std::isnan(m.number_at(row)) : m.number_at(row) == want));
+    CHECK(s.is_null(row) == !t.texts[0][row].has_value());
+    if (t.texts[0][row]) CHECK(s.text_at(row) == *t.texts[0][row]);
+  }
+  rule_table bad;
+  const std::vector<double> x = {1, 2, 3};
+  const std::vector<std::int64_t> y = {1, 2, 3};
+  CHECK_THROWS_WITH_AS(bad.add_column("x", {float64_column("x", x.data(), 2), int64_column("x", y.data() + 2, 1)}),
+                       doctest::Contains("comes in pieces of different types"), schema_error);
+  rule_table fine;
+  fine.add_column("x", {float64_column("x", x.data(), 2), float64_column("x", x.data() + 2, 1)});
+  CHECK(fine.rows() == 3);
+  CHECK(fine.piece_bounds() == std::vector<std::size_t>{2});
+  CHECK_THROWS_WITH_AS(fine.add_column("y", {float64_column("y", x.data(), 1), float64_column("y", x.data() + 1, 1)}),
+                       doctest::Contains("has 2 rows but the table has 3"), schema_error);
 }

@@ -267,6 +267,23 @@ def test_chunked_inputs_with_different_dictionaries():
     assert got.to_pandas().tier.tolist() == ["X", "Y", "Y", "Z"]
 
 
+def test_chunked_columns_are_read_chunk_by_chunk_with_the_same_tiers(data, policy):
+    """Chunks of different sizes in each column (strings, numbers, dates, with nulls and
+    a slice's offset) are borrowed as they are; the tiers equal those of one chunk."""
+    whole = pa.Table.from_pandas(data, preserve_index=False)
+    want = policy.assign(whole).to_arrow().column("tier")
+    cols = {}
+    for i, name in enumerate(whole.column_names):
+        col = whole.column(name).combine_chunks()
+        cuts = sorted({0, 1 + 7 * i, 97, 4_200 + i, 4_500, len(col)})
+        cols[name] = pa.chunked_array([col.slice(a, b - a) for a, b in zip(cuts, cuts[1:])])
+    chunked = pa.table(cols)
+    assert all(chunked.column(c).num_chunks > 1 for c in chunked.column_names)
+    for threads in (1, 2):
+        got = policy.assign(chunked, threads=threads).to_arrow().column("tier")
+        assert got.equals(want)
+
+
 def test_recode_maps_rule_indices_to_label_codes_and_refuses_codes_outside_the_table():
     from tierkit import _core
     idx = np.array([0, 2, 1, 2, 0], dtype=np.int32)
