@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "arrow_import.hpp"
 #include "bindings.hpp"
 #include "tierkit/abc.hpp"
 #include "tierkit/asset_bands.hpp"
@@ -14,6 +15,7 @@
 #include "tierkit/rfm.hpp"
 #include "tierkit/segments.hpp"
 #include "tierkit/serialization.hpp"
+#include "tierkit/text_levels.hpp"
 
 namespace py = pybind11;
 
@@ -87,13 +89,27 @@ void bind_strategies(py::module_& m) {
   py::class_<metric_table>(m, "MetricTable")
       .def(py::init<>())
       .def_static("from_profile", &metric_table::from_profile, py::arg("profile"))
-      .def("add", [](metric_table& t, const std::string& name, py::array_t<double, py::array::c_style | py::array::forcecast> v) {
-        t.add(name, std::vector<double>(v.data(), v.data() + v.size()));
-      }, py::arg("name"), py::arg("values"))
+      // Policy: the values are copied unless borrowing is safe: the array is read-only (an
+      // Arrow buffer's numpy view: nobody can change it), or the caller says `borrow` (a
+      // temporary array nobody else holds). A borrowed array is kept alive by the table.
+      .def("add", [](metric_table& t, const std::string& name,
+                     py::array_t<double, py::array::c_style | py::array::forcecast> v, bool borrow) {
+        if (!borrow && v.writeable()) {
+          t.add(name, std::vector<double>(v.data(), v.data() + v.size()));
+          return;
+        }
+        auto* held = new py::object(v);
+        std::shared_ptr<const void> owner(held, [](const void* p) {
+          if (!Py_IsInitialized()) return;  // at interpreter exit: leave it
+          py::gil_scoped_acquire gil;
+          delete static_cast<const py::object*>(p);
+        });
+        t.add_borrowed(name, v.data(), static_cast<std::size_t>(v.size()), std::move(owner));
+      }, py::arg("name"), py::arg("values"), py::arg("borrow") = false)
       .def_property_readonly("rows", &metric_table::rows)
       .def_property_readonly("names", &metric_table::names)
       .def("column", [](const metric_table& t, const std::string& name) {
-        const std::vector<double>& c = t.column(name, "tierkit.MetricTable");
+        const number_span c = t.column(name, "tierkit.MetricTable");
         return py::array_t<double>(static_cast<py::ssize_t>(c.size()), c.data());
       }, py::arg("name"));
 
@@ -219,7 +235,7 @@ void bind_strategies(py::module_& m) {
   py::class_<abc_strategy>(m, "ABCStrategy")
       .def(py::init<abc_config>(), py::arg("config"))
       .def("fit", [](const abc_strategy& s, const metric_table& t) {
-        const std::vector<double>& v = t.column(s.config().column, "tierkit.abc");
+        const number_span v = t.column(s.config().column, "tierkit.abc");
         py::gil_scoped_release release;
         return s.fit_abc(v);
       }, py::arg("metrics"));
@@ -342,6 +358,27 @@ void bind_strategies(py::module_& m) {
       .def_readwrite("boundaries", &points_star_config::boundaries)
       .def_readwrite("labels", &points_star_config::labels)
       .def_readwrite("labels_zh", &points_star_config::labels_zh);
+  // Ranks of text levels for the pieces (chunks) of a text column, in row order: (float64
+  // ranks, NaN for null and unknown rows; the number of unknown rows).
+  m.def("rank_levels", [](const py::list& pieces, const std::vector<std::string>& levels) {
+    std::vector<column_view> views;
+    std::size_t n = 0;
+    for (const py::handle& p : pieces) {
+      views.push_back(import_arrow_column(p, "levels"));
+      n += static_cast<std::size_t>(views.back().length);
+    }
+    py::array_t<double> ranks(static_cast<py::ssize_t>(n));
+    double* out = ranks.mutable_data();
+    std::int64_t unknown = 0;
+    {
+      py::gil_scoped_release release;
+      for (const column_view& v : views) {
+        unknown += rank_levels(v, levels, out);
+        out += v.length;
+      }
+    }
+    return py::make_tuple(ranks, unknown);
+  }, py::arg("pieces"), py::arg("levels"));
   m.def("relationship_stars", [](const metric_table& t, const relationship_star_config& c) {
     return score_table_dict(relationship_stars(t, c));
   }, py::arg("metrics"), py::arg("config"));

@@ -122,7 +122,7 @@ concentration concentration_of_sorted(const std::vector<double>& v, std::int64_t
 
 // The non-negative values of `values`, ascending, and the count of negative ones (NaN and
 // infinities are left for the caller to report).
-std::vector<double> sorted_nonnegative(const std::vector<double>& values, std::int64_t& negative) {
+std::vector<double> sorted_nonnegative(number_span values, std::int64_t& negative) {
   std::vector<double> v;
   v.reserve(values.size());
   negative = 0;
@@ -139,7 +139,7 @@ std::vector<double> sorted_nonnegative(const std::vector<double>& values, std::i
 }
 }  // namespace
 
-concentration measure_concentration(const std::vector<double>& values) {
+concentration measure_concentration(number_span values) {
   std::int64_t negative = 0;
   std::vector<double> v = sorted_nonnegative(values, negative);
   return concentration_of_sorted(v, negative);
@@ -182,7 +182,7 @@ std::vector<std::string> abc_model::labels() const {
   return out;
 }
 
-std::vector<std::int32_t> abc_model::classify(const std::vector<double>& values) const {
+std::vector<std::int32_t> abc_model::classify(number_span values) const {
   const std::size_t k = classes_.size();
   std::vector<std::int32_t> out(values.size(), -1);
   // Customers are classified independently: blocks of rows on all cores.
@@ -259,7 +259,7 @@ abc_strategy::abc_strategy(abc_config config) : config_(std::move(config)) {
   config_.check();
 }
 
-abc_model abc_strategy::fit_abc(const std::vector<double>& values) const {
+abc_model abc_strategy::fit_abc(number_span values) const {
   const std::size_t k = config_.labels.size();
   const std::vector<double>& bounds = config_.shares;
   std::int64_t missing = 0, infinite = 0;

@@ -13,7 +13,7 @@ namespace {
 constexpr const char* fn = "tierkit.asset_bands";
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
-const std::vector<double>& col(const metric_table& t, const std::string& name, const char* f) {
+number_span col(const metric_table& t, const std::string& name, const char* f) {
   return t.column(name, f);
 }
 }  // namespace
@@ -75,13 +75,13 @@ void asset_band_config::check() const {
 asset_band_model::asset_band_model(asset_band_config config) : config_(std::move(config)) { config_.check(); }
 
 asset_band_result asset_band_model::assign(const metric_table& t) const {
-  const std::vector<double>& balance = col(t, config_.balance_column, fn);
-  std::vector<std::vector<const std::vector<double>*>> cond_cols(config_.bands.size());
+  const number_span balance = col(t, config_.balance_column, fn);
+  std::vector<std::vector<number_span>> cond_cols(config_.bands.size());
   for (std::size_t b = 0; b < config_.bands.size(); ++b) {
-    for (const band_condition& c : config_.bands[b].conditions) cond_cols[b].push_back(&col(t, c.column, fn));
+    for (const band_condition& c : config_.bands[b].conditions) cond_cols[b].push_back(col(t, c.column, fn));
   }
-  std::vector<const std::vector<double>*> crit_cols;
-  for (const entry_criterion& c : config_.criteria) crit_cols.push_back(&col(t, c.column, fn));
+  std::vector<number_span> crit_cols;
+  for (const entry_criterion& c : config_.criteria) crit_cols.push_back(col(t, c.column, fn));
   const std::size_t n = t.rows(), nb = config_.bands.size();
   asset_band_result r;
   r.band.assign(n, -1);
@@ -98,7 +98,7 @@ asset_band_result asset_band_model::assign(const metric_table& t) const {
           if (x >= config_.bands[b].lower) {
             bool ok = true;
             for (std::size_t k = 0; k < cond_cols[b].size(); ++k) {
-              ok = ok && config_.bands[b].conditions[k].holds((*cond_cols[b][k])[i]);
+              ok = ok && config_.bands[b].conditions[k].holds(cond_cols[b][k][i]);
             }
             if (ok) band = static_cast<std::int32_t>(b);
             break;  // the balance's band decides; failing its conditions leads to the criteria
@@ -107,7 +107,7 @@ asset_band_result asset_band_model::assign(const metric_table& t) const {
       }
       std::int32_t met = 0, first = -1;
       for (std::size_t c = 0; c < crit_cols.size(); ++c) {
-        const double v = (*crit_cols[c])[i];
+        const double v = crit_cols[c][i];
         if (!std::isnan(v) && v >= config_.criteria[c].threshold) {
           ++met;
           if (first < 0) first = static_cast<std::int32_t>(c);
@@ -128,36 +128,48 @@ asset_band_result asset_band_model::assign(const metric_table& t) const {
 
 score_table asset_band_model::apply(const metric_table& t) const {
   asset_band_result r = assign(t);
-  const std::size_t nb = config_.bands.size();
-  std::vector<std::string> labels, zh, roles;
+  const std::size_t nb = config_.bands.size(), n = r.band.size();
+  std::vector<std::string> labels, zh;
   for (const asset_band& b : config_.bands) {
     labels.push_back(b.label);
     zh.push_back(b.label_zh);
-    roles.push_back(b.owner_role);
   }
   labels.push_back(config_.pool.label);
   zh.push_back(config_.pool.label_zh);
-  roles.push_back(config_.pool.owner_role);
   labels.push_back(config_.unassigned);
   zh.push_back(config_.unassigned_zh);
-  roles.emplace_back("");
-  std::vector<std::int32_t> code(r.band.size()), role(r.band.size());
-  for (std::size_t i = 0; i < code.size(); ++i) {
-    code[i] = r.band[i] < 0 ? static_cast<std::int32_t>(nb + 1) : r.band[i];
-    role[i] = r.band[i] < 0 ? -1 : r.band[i];
+  // Owner roles as distinct labels (bands may share an owner, as the preset's branch staff
+  // and pool do); the unassigned have none (null).
+  std::vector<std::string> roles;
+  std::vector<std::int32_t> role_of;  // per band, then the pool
+  for (std::size_t b = 0; b <= nb; ++b) {
+    const std::string& role = b < nb ? config_.bands[b].owner_role : config_.pool.owner_role;
+    const auto at = std::find(roles.begin(), roles.end(), role);
+    role_of.push_back(static_cast<std::int32_t>(at - roles.begin()));
+    if (at == roles.end()) roles.push_back(role);
   }
   std::vector<std::string> admitted = {"balance"};
   for (const entry_criterion& c : config_.criteria) admitted.push_back(c.name);
-  std::vector<std::int32_t> adm(r.band.size());
-  for (std::size_t i = 0; i < adm.size(); ++i) {
-    adm[i] = r.band[i] < 0 ? -1 : r.admitted_by[i] + 1;
-  }
+  // One pass on all cores: codes of the roles and of the admitting criterion, then the band
+  // codes in place (the unassigned get the last label).
+  std::vector<std::int32_t> role(n), adm(n);
+  std::vector<std::int64_t> met(n);
+  std::vector<std::int32_t>& code = r.band;
+  detail::for_row_blocks(n, detail::threads_for_rows(n), [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; ++i) {
+      const std::int32_t b = code[i];
+      role[i] = b < 0 ? -1 : role_of[static_cast<std::size_t>(b)];
+      adm[i] = b < 0 ? -1 : r.admitted_by[i] + 1;
+      met[i] = r.criteria_met[i];
+      code[i] = b < 0 ? static_cast<std::int32_t>(nb + 1) : b;
+    }
+  });
   score_table out;
   out.add_labels("asset_band", code, labels);
-  out.add_labels("asset_band_zh", code, zh);
-  out.add_labels("owner_role", role, roles);
-  out.add_labels("admitted_by", adm, admitted);
-  out.add_integers("criteria_met", std::vector<std::int64_t>(r.criteria_met.begin(), r.criteria_met.end()));
+  out.add_labels("asset_band_zh", std::move(code), zh);
+  out.add_labels("owner_role", std::move(role), roles);
+  out.add_labels("admitted_by", std::move(adm), admitted);
+  out.add_integers("criteria_met", std::move(met));
   return out;
 }
 
@@ -228,10 +240,10 @@ void relationship_star_config::check() const {
 score_table relationship_stars(const metric_table& t, const relationship_star_config& c) {
   c.check();
   const char* f = "tierkit.relationship_stars";
-  const std::vector<double>& accounts = col(t, c.accounts_column, f);
-  const std::vector<double>& balance = col(t, c.balance_column, f);
-  const std::vector<double>& variation = col(t, c.variation_column, f);
-  const std::vector<double>& share = col(t, c.wallet_share_column, f);
+  const number_span accounts = col(t, c.accounts_column, f);
+  const number_span balance = col(t, c.balance_column, f);
+  const number_span variation = col(t, c.variation_column, f);
+  const number_span share = col(t, c.wallet_share_column, f);
   const std::size_t n = t.rows();
   std::vector<std::int64_t> stars(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -270,8 +282,8 @@ void points_star_config::check() const {
 
 score_table points_stars(const metric_table& t, const points_star_config& c) {
   c.check();
-  std::vector<const std::vector<double>*> cols;
-  for (const std::string& name : c.columns) cols.push_back(&col(t, name, "tierkit.points_stars"));
+  std::vector<number_span> cols;
+  for (const std::string& name : c.columns) cols.push_back(col(t, name, "tierkit.points_stars"));
   const std::size_t n = t.rows();
   std::vector<double> points(n, 0);
   std::vector<std::int64_t> missing(n, 0);
@@ -279,7 +291,7 @@ score_table points_stars(const metric_table& t, const points_star_config& c) {
   for (std::size_t i = 0; i < n; ++i) {
     long double p = 0;
     for (std::size_t k = 0; k < cols.size(); ++k) {
-      const double v = (*cols[k])[i];
+      const double v = cols[k][i];
       if (std::isnan(v)) {
         ++missing[i];
         continue;

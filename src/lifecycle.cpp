@@ -64,11 +64,10 @@ bool lifecycle_model::operator==(const lifecycle_model& o) const {
 }
 
 lifecycle_result lifecycle_model::stages(const metric_table& t) const {
-  const std::vector<double>& recency = t.column("recency", fn);
-  const std::vector<double>& tenure = t.column("tenure", fn);
-  const std::vector<double>& last_gap = t.column("last_gap", fn);
-  const std::vector<double>* median_gap =
-      config_.relative_to_gap ? &t.column("median_gap", fn) : nullptr;
+  const number_span recency = t.column("recency", fn);
+  const number_span tenure = t.column("tenure", fn);
+  const number_span last_gap = t.column("last_gap", fn);
+  const number_span median_gap = config_.relative_to_gap ? t.column("median_gap", fn) : number_span();
   const std::size_t n = t.rows();
   lifecycle_result r;
   r.stage.resize(n);
@@ -83,8 +82,8 @@ lifecycle_result lifecycle_model::stages(const metric_table& t) const {
     } else {
       dormant = config_.dormant_days;
       churn = config_.churn_days;
-      if (median_gap && !std::isnan((*median_gap)[i])) {
-        const double g = (*median_gap)[i];
+      if (!median_gap.empty() && !std::isnan(median_gap[i])) {
+        const double g = median_gap[i];
         dormant = std::max<double>(config_.min_relative_days, config_.dormant_gaps * g);
         churn = std::max<double>(config_.min_relative_days + 1, config_.churn_gaps * g);
       }

@@ -13,19 +13,30 @@
 
 namespace tierkit {
 
-void metric_table::add(std::string name, std::vector<double> values) {
+void metric_table::admit(const std::string& name, std::size_t rows) const {
   if (has(name)) {
     throw schema_error("tierkit.metric_table: column '" + name + "' appears twice");
   }
-  if (!names_.empty() && values.size() != rows_) {
+  if (!names_.empty() && rows != rows_) {
     throw schema_error("tierkit.metric_table: column '" + name + "' has " +
-                       detail::rows_text(static_cast<std::int64_t>(values.size())) +
-                       " but the other columns have " +
+                       detail::rows_text(static_cast<std::int64_t>(rows)) + " but the other columns have " +
                        detail::format_count(static_cast<std::int64_t>(rows_)));
   }
-  rows_ = values.size();
+}
+
+void metric_table::add(std::string name, std::vector<double> values) {
+  auto owned = std::make_shared<const std::vector<double>>(std::move(values));
+  const number_span view(*owned);
+  add_borrowed(std::move(name), view.data(), view.size(), std::move(owned));
+}
+
+void metric_table::add_borrowed(std::string name, const double* data, std::size_t rows,
+                                std::shared_ptr<const void> owner) {
+  admit(name, rows);
+  rows_ = rows;
   names_.push_back(std::move(name));
-  columns_.push_back(std::move(values));
+  columns_.emplace_back(data, rows);
+  owners_.push_back(std::move(owner));
 }
 
 bool metric_table::has(const std::string& name) const noexcept {
@@ -35,8 +46,7 @@ bool metric_table::has(const std::string& name) const noexcept {
   return false;
 }
 
-const std::vector<double>& metric_table::column(const std::string& name,
-                                                const char* function) const {
+number_span metric_table::column(const std::string& name, const char* function) const {
   for (std::size_t i = 0; i < names_.size(); ++i) {
     if (names_[i] == name) return columns_[i];
   }

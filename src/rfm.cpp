@@ -113,9 +113,9 @@ namespace {
 template <class Emit, class Skip>
 std::int64_t score_rows(const metric_table& t, const rfm_config& config, const fitted_bins& rb,
                         const fitted_bins& fb, const fitted_bins& mb, Emit emit, Skip skip) {
-  const std::vector<double>& rv = t.column(config.recency_column, fn);
-  const std::vector<double>& fv = t.column(config.frequency_column, fn);
-  const std::vector<double>& mv = t.column(config.monetary_column, fn);
+  const number_span rv = t.column(config.recency_column, fn);
+  const number_span fv = t.column(config.frequency_column, fn);
+  const number_span mv = t.column(config.monetary_column, fn);
   const bool wide = rb.bins > 9 || fb.bins > 9 || mb.bins > 9;
   std::atomic<std::int64_t> unscored{0};
   detail::for_row_blocks(t.rows(), 0, [&](std::size_t lo, std::size_t hi) {
@@ -270,9 +270,9 @@ rfm_strategy::rfm_strategy(rfm_config config) : config_(std::move(config)) {
 }
 
 rfm_model rfm_strategy::fit_rfm(const metric_table& t) const {
-  const std::vector<double>& rv = t.column(config_.recency_column, fn);
-  const std::vector<double>& fv = t.column(config_.frequency_column, fn);
-  const std::vector<double>& mv = t.column(config_.monetary_column, fn);
+  const number_span rv = t.column(config_.recency_column, fn);
+  const number_span fv = t.column(config_.frequency_column, fn);
+  const number_span mv = t.column(config_.monetary_column, fn);
   if (t.rows() == 0) throw invalid_input(std::string(fn) + ": no customers to fit");
   // Fit on the customers that will be scored: all three metrics present.
   std::vector<double> r, f, m;

@@ -122,8 +122,8 @@ bool value_potential_model::operator==(const value_potential_model& o) const {
 }
 
 score_table value_potential_model::apply(const metric_table& t) const {
-  const std::vector<double>& v = t.column(config_.value_column, fn);
-  const std::vector<double>& p = t.column(config_.potential_column, fn);
+  const number_span v = t.column(config_.value_column, fn);
+  const number_span p = t.column(config_.potential_column, fn);
   const std::size_t n = t.rows();
   std::vector<std::int64_t> vs(n), ps(n);
   std::vector<std::uint8_t> valid(n);
@@ -181,8 +181,8 @@ value_potential_strategy::value_potential_strategy(value_potential_config config
 }
 
 value_potential_model value_potential_strategy::fit_vp(const metric_table& t) const {
-  const std::vector<double>& v = t.column(config_.value_column, fn);
-  const std::vector<double>& p = t.column(config_.potential_column, fn);
+  const number_span v = t.column(config_.value_column, fn);
+  const number_span p = t.column(config_.potential_column, fn);
   if (t.rows() == 0) throw invalid_input(std::string(fn) + ": no customers to fit");
   std::vector<double> fv, fp;
   std::int64_t unscored = 0;

@@ -29,6 +29,7 @@
 #include "tierkit/detail/archive.hpp"
 
 #include "tierkit/metric_table.hpp"
+#include "tierkit/number_span.hpp"
 #include "tierkit/strategy.hpp"
 
 namespace tierkit {
@@ -73,7 +74,7 @@ struct concentration {
 };
 
 // Concentration of any values (NaN left out).
-concentration measure_concentration(const std::vector<double>& values);
+concentration measure_concentration(number_span values);
 
 struct abc_class_stats {
   std::string label;
@@ -104,7 +105,7 @@ class abc_model final : public model {
   std::string to_bytes() const override;
 
   // Per row: index into labels() (-1 = no class).
-  std::vector<std::int32_t> classify(const std::vector<double>& values) const;
+  std::vector<std::int32_t> classify(number_span values) const;
   // Class labels, then the non-positive label when that class exists.
   std::vector<std::string> labels() const;
   const abc_config& config() const noexcept { return config_; }
@@ -136,7 +137,7 @@ class abc_strategy final : public strategy {
   explicit abc_strategy(abc_config config = {});
   std::string kind() const override { return "abc"; }
   std::unique_ptr<model> fit(const metric_table& metrics) const override;
-  abc_model fit_abc(const std::vector<double>& values) const;
+  abc_model fit_abc(number_span values) const;
   const abc_config& config() const noexcept { return config_; }
 
  private:

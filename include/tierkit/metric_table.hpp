@@ -2,10 +2,14 @@
 // metric_table: named numeric columns, one row per customer (or per product, or per any
 // key): what scoring strategies read. Values are doubles; NaN means "missing" (a customer
 // without purchases has no recency). Rows are aligned with whatever the caller keyed them
-// by; strategies return results in the same row order.
+// by; strategies return results in the same row order. Columns are owned (add) or borrowed
+// in place (add_borrowed: a numpy or Arrow buffer, no copy); copies of a table share them.
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "tierkit/number_span.hpp"
 
 namespace tierkit {
 
@@ -18,6 +22,9 @@ class metric_table {
   // Adds a column. Throws schema_error when the name is taken or the length differs from
   // the columns already present.
   void add(std::string name, std::vector<double> values);
+  // Adds a column read in place: `rows` doubles at `data`, kept alive by `owner` for as long
+  // as the table or a copy of it exists. Same checks as add.
+  void add_borrowed(std::string name, const double* data, std::size_t rows, std::shared_ptr<const void> owner);
 
   // The metrics of a profile: recency, tenure (NaN without purchases), frequency,
   // purchase_days, median_gap, last_gap (days between the last two purchase days),
@@ -30,12 +37,14 @@ class metric_table {
   const std::vector<std::string>& names() const noexcept { return names_; }
   bool has(const std::string& name) const noexcept;
   // Throws schema_error naming `function`, the column and the closest names.
-  const std::vector<double>& column(const std::string& name, const char* function) const;
+  number_span column(const std::string& name, const char* function) const;
 
  private:
+  void admit(const std::string& name, std::size_t rows) const;  // throws for a repeat or a length
   std::size_t rows_ = 0;
   std::vector<std::string> names_;
-  std::vector<std::vector<double>> columns_;
+  std::vector<number_span> columns_;
+  std::vector<std::shared_ptr<const void>> owners_;  // what keeps each column's values alive
 };
 
 }  // namespace tierkit

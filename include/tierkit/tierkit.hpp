@@ -19,6 +19,7 @@
 #include "tierkit/rfm.hpp"
 #include "tierkit/segments.hpp"
 #include "tierkit/strategy.hpp"
+#include "tierkit/text_levels.hpp"
 #include "tierkit/time_zone.hpp"
 #include "tierkit/transactions.hpp"
 #include "tierkit/value_potential.hpp"

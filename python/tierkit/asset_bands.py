@@ -44,17 +44,19 @@ def _with_levels(data, levels: Mapping[str, Sequence[str]] | None):
         if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
                 or pa.types.is_dictionary(col.type) or pa.types.is_string_view(col.type)):
             continue
-        text = col.cast(pa.string())
-        levels_lower = pa.array([str(x).lower() for x in order])
-        # Levels are matched without regard to case. Text already in lower case (the usual)
-        # matches as it is: lower-casing every row (a copy of the column) only when some
-        # row did not match.
-        ranks = pc.index_in(text, value_set=levels_lower)
+        levels_lower = [str(x).lower() for x in order]
+        # Levels are matched without regard to case: in C++, as they are or after ASCII
+        # lower-casing (the usual); only when some rows match no level, again here after
+        # Unicode lower-casing, which also names the rows still unknown.
+        if not pa.types.is_dictionary(col.type):
+            chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+            ranks, unknown = _core.rank_levels([c.__arrow_c_array__() for c in chunks], levels_lower)
+            if unknown == 0:
+                t = t.set_column(t.column_names.index(name), name, pa.array(ranks))  # NaN: no rank
+                continue
+        text = pc.utf8_lower(col.cast(pa.string()))
+        ranks = pc.index_in(text, value_set=pa.array(levels_lower))
         unknown = pc.and_(pc.is_null(ranks), pc.is_valid(text))
-        if pc.any(unknown).as_py():
-            text = pc.utf8_lower(text)
-            ranks = pc.index_in(text, value_set=levels_lower)
-            unknown = pc.and_(pc.is_null(ranks), pc.is_valid(text))
         bad = pc.sum(unknown.cast(pa.int64())).as_py() or 0
         if bad:
             seen = pc.unique(pc.filter(text, unknown)).to_pylist()[:5]

@@ -61,22 +61,22 @@ TEST_CASE("zero and negative values: own class, lowest class, or no class; NaN n
 }
 
 TEST_CASE("a frozen model classifies new values by each class's smallest fitted value") {
-  const abc_model m = abc_strategy().fit_abc({50, 30, 10, 5, 3, 2});
+  const abc_model m = abc_strategy().fit_abc(std::vector<double>{50, 30, 10, 5, 3, 2});
   CHECK(classes(m, {1000, 30, 29.9, 5, 4.99, 0.01, 0}) ==
         std::vector<std::string>{"A", "A", "B", "B", "C", "C", "N"});
 }
 
 TEST_CASE("concentration: Gini, top 20% share and the Lorenz curve") {
-  const concentration eq = measure_concentration({1, 1, 1, 1});
+  const concentration eq = measure_concentration(std::vector<double>{1, 1, 1, 1});
   CHECK(eq.gini == doctest::Approx(0.0));
   CHECK(eq.lorenz[50] == doctest::Approx(0.5));
-  const concentration one = measure_concentration({0, 0, 0, 10, -3});
+  const concentration one = measure_concentration(std::vector<double>{0, 0, 0, 10, -3});
   CHECK(one.gini == doctest::Approx(0.75));
   CHECK(one.top20_share == doctest::Approx(1.0));
   CHECK(one.negative_left_out == 1);
   CHECK(one.lorenz[50] == doctest::Approx(0.0));
   CHECK(one.lorenz[100] == doctest::Approx(1.0));
-  CHECK(std::isnan(measure_concentration({0, 0}).gini));
+  CHECK(std::isnan(measure_concentration(std::vector<double>{0, 0}).gini));
 }
 
 TEST_CASE("bad ABC settings are named") {
@@ -87,7 +87,7 @@ TEST_CASE("bad ABC settings are named") {
   l.labels = {"A", "B"};
   CHECK_THROWS_WITH_AS(abc_strategy{l}, doctest::Contains("2 shares make 3 classes, but 2 labels"),
                        invalid_input);
-  CHECK_THROWS_WITH_AS(abc_strategy().fit_abc({1, INFINITY}), doctest::Contains("1 row hold an infinite value"),
+  CHECK_THROWS_WITH_AS(abc_strategy().fit_abc(std::vector<double>{1, INFINITY}), doctest::Contains("1 row hold an infinite value"),
                        invalid_input);
-  CHECK_THROWS_AS(abc_strategy().fit_abc({}), invalid_input);
+  CHECK_THROWS_AS(abc_strategy().fit_abc(std::vector<double>{}), invalid_input);
 }

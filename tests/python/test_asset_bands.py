@@ -6,6 +6,7 @@ import pickle
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import tierkit as tk
@@ -88,6 +89,11 @@ def test_preset_edges_missing_values_and_several_criteria():
     assert s["criteria_met"].tolist()[4] == 3
     with pytest.raises(tk.InvalidInput, match="1 rows hold levels not in"):
         tk.AssetBands.preset().fit(df.assign(card_level=["tin"] + [None] * 5))
+    # Owner roles are distinct labels (the preset's branch staff and pool share one); the
+    # not maintained have none.
+    roles = list(s["owner_role"].cat.categories)
+    assert len(set(roles)) == len(roles) and roles.count("branch staff (网点员工)") == 1
+    assert s["owner_role"].astype(str).tolist()[2:4] == ["branch staff (网点员工)"] * 2
     m = tk.AssetBands.preset().fit(df)
     assert pickle.loads(pickle.dumps(m)).apply(df).to_arrow().equals(m.apply(df).to_arrow())
     assert tk.load(m.to_bytes()).rules.to_arrow().num_rows == 5
@@ -130,3 +136,23 @@ def test_star_schemes():
     assert pts["star_level_zh"].tolist() == ["四星级", "准星级", "六星级"]
     s = tk.score(df, tk.RelationshipStars(), tk.PointsStars({"adb": 0.01}))
     assert {"relationship_stars", "star_level"} <= set(s.column_names)
+
+
+def test_text_levels_in_chunks_any_case_and_unicode_case_rank_as_lower_case_text():
+    levels = {"tier": ["bronze", "gold", "émeraude"]}
+    bands = [{"label": "top", "lower": 100}]
+    criteria = [{"name": "emerald", "column": "tier", "threshold": 3},
+                {"name": "gold", "column": "tier", "threshold": 2}]
+    strategy = tk.AssetBands(bands, criteria=criteria, levels=levels)
+    text = ["gold", "GOLD", "Émeraude", None, "bronze", "ÉMERAUDE", "Gold"]
+    lower = [None if x is None else x.lower() for x in text]
+    chunked = pa.table({"customer_id": pa.chunked_array([[1, 2, 3], [4, 5, 6, 7]]),
+                        "adb": pa.chunked_array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]]),
+                        "tier": pa.chunked_array([text[:3], text[3:]])})
+    want = strategy.fit_apply(pa.table({"customer_id": range(1, 8), "adb": [0.0] * 7, "tier": lower}))
+    got = strategy.fit_apply(chunked)
+    assert got.to_arrow().column("admitted_by").to_pylist() == \
+        ["gold", "gold", "emerald", None, None, "emerald", "gold"]
+    assert got.to_arrow().column("admitted_by").to_pylist() == want.to_arrow().column("admitted_by").to_pylist()
+    with pytest.raises(tk.InvalidInput, match=r"column 'tier': 2 rows hold levels not in"):
+        strategy.fit_apply(pa.table({"customer_id": [1, 2, 3], "adb": [0.0] * 3, "tier": ["tin", "GOLD", "TIN"]}))

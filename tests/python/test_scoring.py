@@ -175,3 +175,29 @@ def test_score_hands_asset_bands_the_source_so_text_card_levels_are_ranked():
     want = tk.AssetBands.preset().fit_apply(table).to_pandas()
     assert got.asset_band.tolist() == want.asset_band.tolist()
     assert got.abc_class.tolist() == tk.ABC("adb").fit_apply(table).to_pandas().abc_class.tolist()
+
+
+def test_metric_tables_read_arrow_columns_in_place_and_copy_arrays_their_caller_can_change():
+    import gc
+    from tierkit import _core
+    from tierkit.scoring import metrics_of
+    t = pa.table({"customer_id": [1, 2, 3], "adb": [10.0, 20.0, 30.0], "age": pa.array([1, None, 3])})
+    m = metrics_of(t)
+    del t
+    gc.collect()  # the borrowed Arrow buffer lives on with the table
+    assert m.column("adb").tolist() == [10.0, 20.0, 30.0]
+    assert np.isnan(m.column("age")[1]) and m.column("age")[2] == 3.0
+    mine = np.array([1.0, 2.0, 3.0])
+    core = _core.MetricTable()
+    core.add("x", mine)
+    mine[0] = 99.0  # a writeable array is copied: the table keeps what it was given
+    assert core.column("x").tolist() == [1.0, 2.0, 3.0]
+    frozen = np.array([4.0, 5.0])
+    frozen.setflags(write=False)
+    core2 = _core.MetricTable()
+    core2.add("y", frozen)
+    del frozen
+    gc.collect()
+    assert core2.column("y").tolist() == [4.0, 5.0]
+    with pytest.raises(tk.SchemaError, match="has 2 rows but the other columns have 3"):
+        core.add("z", np.array([1.0, 2.0]), borrow=True)
