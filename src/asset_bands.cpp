@@ -74,61 +74,88 @@ void asset_band_config::check() const {
 
 asset_band_model::asset_band_model(asset_band_config config) : config_(std::move(config)) { config_.check(); }
 
-asset_band_result asset_band_model::assign(const metric_table& t) const {
-  const number_span balance = col(t, config_.balance_column, fn);
-  std::vector<std::vector<number_span>> cond_cols(config_.bands.size());
-  for (std::size_t b = 0; b < config_.bands.size(); ++b) {
-    for (const band_condition& c : config_.bands[b].conditions) cond_cols[b].push_back(col(t, c.column, fn));
+namespace {
+// The columns a configuration reads.
+struct band_columns {
+  number_span balance;
+  std::vector<std::vector<number_span>> conditions;  // per band
+  std::vector<number_span> criteria;
+};
+
+band_columns columns_of(const asset_band_config& config, const metric_table& t) {
+  band_columns c;
+  c.balance = col(t, config.balance_column, fn);
+  c.conditions.resize(config.bands.size());
+  for (std::size_t b = 0; b < config.bands.size(); ++b) {
+    for (const band_condition& k : config.bands[b].conditions) c.conditions[b].push_back(col(t, k.column, fn));
   }
-  std::vector<number_span> crit_cols;
-  for (const entry_criterion& c : config_.criteria) crit_cols.push_back(col(t, c.column, fn));
+  for (const entry_criterion& k : config.criteria) c.criteria.push_back(col(t, k.column, fn));
+  return c;
+}
+
+// Customers [lo, lo + n), one column at a time (each loop runs without branches):
+// band[i] = index into the bands, bands.size() = the pool, -1 = none; admitted[i] = the
+// first criterion that admitted a pool customer, else -1; met[i] = criteria that hold.
+void band_block(const asset_band_config& config, const band_columns& cols, std::size_t lo, std::size_t n,
+                std::int32_t* band, std::int32_t* admitted, std::int32_t* met) {
+  const auto nb = static_cast<std::int32_t>(config.bands.size());
+  const double* x = cols.balance.data() + lo;
+  // The balance's band: bounds descend, so it is the number of bounds above the balance.
+  for (std::size_t i = 0; i < n; ++i) {
+    std::int32_t above = 0;
+    for (const asset_band& b : config.bands) above += x[i] < b.lower;
+    band[i] = (x[i] != x[i]) | (above == nb) ? -1 : above;
+  }
+  // A band whose conditions fail leaves its customers to the criteria.
+  for (std::size_t b = 0; b < config.bands.size(); ++b) {
+    const auto me = static_cast<std::int32_t>(b);
+    for (std::size_t k = 0; k < cols.conditions[b].size(); ++k) {
+      const band_condition& cond = config.bands[b].conditions[k];
+      const double* v = cols.conditions[b][k].data() + lo;
+      for (std::size_t i = 0; i < n; ++i) band[i] = (band[i] == me) & !cond.holds(v[i]) ? -1 : band[i];
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    met[i] = 0;
+    admitted[i] = -1;
+  }
+  for (std::size_t c = 0; c < cols.criteria.size(); ++c) {
+    const double* v = cols.criteria[c].data() + lo;
+    const double threshold = config.criteria[c].threshold;
+    const auto me = static_cast<std::int32_t>(c);
+    for (std::size_t i = 0; i < n; ++i) {
+      const bool hit = v[i] >= threshold;  // false for a missing value (NaN)
+      met[i] += hit;
+      admitted[i] = (admitted[i] < 0) & hit ? me : admitted[i];
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool by_balance = band[i] >= 0;
+    band[i] = by_balance ? band[i] : admitted[i] >= 0 ? nb : -1;
+    admitted[i] = by_balance ? -1 : admitted[i];
+  }
+}
+}  // namespace
+
+asset_band_result asset_band_model::assign(const metric_table& t) const {
+  const band_columns cols = columns_of(config_, t);
   const std::size_t n = t.rows(), nb = config_.bands.size();
   asset_band_result r;
-  r.band.assign(n, -1);
-  r.admitted_by.assign(n, -1);
-  r.criteria_met.assign(n, 0);
+  r.band.resize(n);
+  r.admitted_by.resize(n);
+  r.criteria_met.resize(n);
   r.counts.assign(nb + 2, 0);
   // Customers are independent: blocks of them on all threads (one per 2^16 customers).
   detail::for_row_blocks(n, detail::threads_for_rows(n), [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t i = lo; i < hi; ++i) {
-      const double x = balance[i];
-      std::int32_t band = -1;
-      if (!std::isnan(x)) {
-        for (std::size_t b = 0; b < nb; ++b) {
-          if (x >= config_.bands[b].lower) {
-            bool ok = true;
-            for (std::size_t k = 0; k < cond_cols[b].size(); ++k) {
-              ok = ok && config_.bands[b].conditions[k].holds(cond_cols[b][k][i]);
-            }
-            if (ok) band = static_cast<std::int32_t>(b);
-            break;  // the balance's band decides; failing its conditions leads to the criteria
-          }
-        }
-      }
-      std::int32_t met = 0, first = -1;
-      for (std::size_t c = 0; c < crit_cols.size(); ++c) {
-        const double v = crit_cols[c][i];
-        if (!std::isnan(v) && v >= config_.criteria[c].threshold) {
-          ++met;
-          if (first < 0) first = static_cast<std::int32_t>(c);
-        }
-      }
-      r.criteria_met[i] = met;
-      if (band >= 0) {
-        r.band[i] = band;
-      } else if (first >= 0) {
-        r.band[i] = static_cast<std::int32_t>(nb);
-        r.admitted_by[i] = first;
-      }
-    }
+    band_block(config_, cols, lo, hi - lo, r.band.data() + lo, r.admitted_by.data() + lo, r.criteria_met.data() + lo);
   });
   for (const std::int32_t b : r.band) ++r.counts[b < 0 ? nb + 1 : static_cast<std::size_t>(b)];
   return r;
 }
 
 score_table asset_band_model::apply(const metric_table& t) const {
-  asset_band_result r = assign(t);
-  const std::size_t nb = config_.bands.size(), n = r.band.size();
+  const band_columns cols = columns_of(config_, t);
+  const std::size_t nb = config_.bands.size(), n = t.rows();
   std::vector<std::string> labels, zh;
   for (const asset_band& b : config_.bands) {
     labels.push_back(b.label);
@@ -150,18 +177,19 @@ score_table asset_band_model::apply(const metric_table& t) const {
   }
   std::vector<std::string> admitted = {"balance"};
   for (const entry_criterion& c : config_.criteria) admitted.push_back(c.name);
-  // One pass on all cores: codes of the roles and of the admitting criterion, then the band
-  // codes in place (the unassigned get the last label).
-  std::vector<std::int32_t> role(n), adm(n);
+  // Blocks on all cores, each straight into the label codes (the unassigned get the last
+  // band label and no role).
+  std::vector<std::int32_t> code(n), role(n), adm(n);
   std::vector<std::int64_t> met(n);
-  std::vector<std::int32_t>& code = r.band;
   detail::for_row_blocks(n, detail::threads_for_rows(n), [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t i = lo; i < hi; ++i) {
-      const std::int32_t b = code[i];
-      role[i] = b < 0 ? -1 : role_of[static_cast<std::size_t>(b)];
-      adm[i] = b < 0 ? -1 : r.admitted_by[i] + 1;
-      met[i] = r.criteria_met[i];
-      code[i] = b < 0 ? static_cast<std::int32_t>(nb + 1) : b;
+    std::int32_t band[detail::rule_block_rows], admitted[detail::rule_block_rows], count[detail::rule_block_rows];
+    band_block(config_, cols, lo, hi - lo, band, admitted, count);
+    for (std::size_t i = 0; i < hi - lo; ++i) {
+      const std::int32_t b = band[i];
+      code[lo + i] = b < 0 ? static_cast<std::int32_t>(nb + 1) : b;
+      role[lo + i] = b < 0 ? -1 : role_of[static_cast<std::size_t>(b)];
+      adm[lo + i] = b < 0 ? -1 : admitted[i] + 1;
+      met[lo + i] = count[i];
     }
   });
   score_table out;
