@@ -201,3 +201,19 @@ def test_metric_tables_read_arrow_columns_in_place_and_copy_arrays_their_caller_
     assert core2.column("y").tolist() == [4.0, 5.0]
     with pytest.raises(tk.SchemaError, match="has 2 rows but the other columns have 3"):
         core.add("z", np.array([1.0, 2.0]), borrow=True)
+
+
+def test_label_columns_become_dictionaries_with_negative_codes_as_nulls():
+    from tierkit._results import arrow_columns
+    nine = np.array([0, -1, 2, -2, 1, 0, 0, 2, -1], dtype=np.int32)  # not a multiple of 8
+    out = arrow_columns({
+        "a": {"kind": "label", "values": nine, "labels": ["x", "y", "x"]},  # a repeated label
+        "b": {"kind": "label", "values": np.array([1, 0], dtype=np.int32), "labels": ["p", "q"]},
+        "c": {"kind": "label", "values": nine, "labels": ["u", "v", "w"]}})
+    assert out["a"].to_pylist() == ["x", None, "x", None, "y", "x", "x", "x", None]
+    assert out["a"].dictionary.to_pylist() == ["x", "y"]
+    assert out["b"].to_pylist() == ["q", "p"] and out["b"].null_count == 0
+    assert out["c"].to_pylist() == ["u", None, "w", None, "v", "u", "u", "w", None]
+    assert out["c"].null_count == 3
+    with pytest.raises(pa.ArrowException):  # Arrow checks codes against the labels
+        arrow_columns({"d": {"kind": "label", "values": np.array([0, 5], dtype=np.int32), "labels": ["p"]}})
