@@ -89,12 +89,12 @@ void bind_strategies(py::module_& m) {
   py::class_<metric_table>(m, "MetricTable")
       .def(py::init<>())
       .def_static("from_profile", &metric_table::from_profile, py::arg("profile"))
-      // Policy: the values are copied unless borrowing is safe: the array is read-only (an
-      // Arrow buffer's numpy view: nobody can change it), or the caller says `borrow` (a
-      // temporary array nobody else holds). A borrowed array is kept alive by the table.
+      // Policy: the values are copied, unless the caller says `borrow`: then they are read
+      // in place (kept alive by the table) and must not change while the table is used —
+      // as for every input tierkit reads in place.
       .def("add", [](metric_table& t, const std::string& name,
                      py::array_t<double, py::array::c_style | py::array::forcecast> v, bool borrow) {
-        if (!borrow && v.writeable()) {
+        if (!borrow) {
           t.add(name, std::vector<double>(v.data(), v.data() + v.size()));
           return;
         }

@@ -771,7 +771,8 @@ void expression::evaluate(const rule_table& table, std::size_t begin, std::size_
 
 void expression::evaluate_rows(const rule_table& table, std::size_t begin, const std::uint32_t* rows,
                                std::size_t count, std::uint8_t* out) const {
-  // Runs of rows within one piece of every column.
+  // Runs of rows within one piece of every column, at most a block's worth at a time (the
+  // evaluator's working buffers are as long as the run).
   const std::vector<std::size_t>& bounds = table.piece_bounds();
   for (std::size_t i = 0; i < count;) {
     const auto next_bound = std::upper_bound(bounds.begin(), bounds.end(), begin + rows[i]);
@@ -780,6 +781,7 @@ void expression::evaluate_rows(const rule_table& table, std::size_t begin, const
       j = static_cast<std::size_t>(std::lower_bound(rows + i, rows + count, *next_bound - begin,
                                                     [](std::uint32_t r, std::size_t v) { return r < v; }) - rows);
     }
+    j = std::min(j, i + detail::rule_block_rows);
     detail::evaluate_truth(table, *root_, detail::row_selection{begin, j - i, rows + i}, out + i);
     i = j;
   }

@@ -97,14 +97,17 @@ std::vector<std::int32_t> tier_policy::assign(const rule_table& table, unsigned 
       std::size_t kept = 0;
       if (dense) {
         compiled_[r].evaluate(table, b, e, truth.get());
-        std::int32_t* __restrict t = tier;
-        const std::uint8_t* __restrict holds = truth.get();
-        for (std::size_t i = 0; i < count; ++i) {  // branch-free masks (rows are unpredictable)
-          const std::int32_t was = t[i];
-          const std::int32_t take = -static_cast<std::int32_t>((was < 0) & (holds[i] == is_true));
-          const std::int32_t now = (was & ~take) | (rule & take);
-          t[i] = now;
-          kept += static_cast<std::size_t>(now < 0);
+        {
+          // Restrict: within this scope the tiers are accessed through `t` only.
+          std::int32_t* __restrict t = tier;
+          const std::uint8_t* __restrict holds = truth.get();
+          for (std::size_t i = 0; i < count; ++i) {  // branch-free masks (rows are unpredictable)
+            const std::int32_t was = t[i];
+            const std::int32_t take = -static_cast<std::int32_t>((was < 0) & (holds[i] == is_true));
+            const std::int32_t now = (was & ~take) | (rule & take);
+            t[i] = now;
+            kept += static_cast<std::size_t>(now < 0);
+          }
         }
         if (kept * 4 <= count * 3) {
           std::size_t j = 0;

@@ -29,7 +29,8 @@ CARD_LEVELS = ("classic", "gold", "platinum", "diamond", "black")
 
 def _with_levels(data, levels: Mapping[str, Sequence[str]] | None):
     """`data` as an Arrow table with the text level columns replaced by their rank (1-based;
-    null stays null; a value not in the list is invalid input)."""
+    a null row has no rank: NaN, or null on the Unicode path, both read as missing; a value
+    not in the list is invalid input)."""
     if not levels:
         return data
     from .profile import Profile

@@ -133,10 +133,16 @@ def _rows_in(keys: pa.Array, keyed: tuple[pa.Table, str, bool], i: int, what: st
     return rows, (missing, len(other) - (len(keys) - missing))
 
 
+# Evaluation blocks end where any column's chunks meet: chunks shorter than this on
+# average are combined first, so that blocks stay long.
+MIN_PIECE_ROWS = 16_384
+
+
 def rule_table_of(columns: Mapping[str, pa.ChunkedArray], rows: int, what: str):
     """A core RuleTable of `columns`, read in place (no copy) where Arrow allows: a chunked
-    column is borrowed chunk by chunk (not combined), except dictionaries, whose chunks are
-    unified and combined (so that their indices agree).
+    column is borrowed chunk by chunk (not combined) when its chunks hold MIN_PIECE_ROWS
+    rows on average, except dictionaries, whose chunks are unified and combined (so that
+    their indices agree).
 
     Numbers and booleans are numbers (null -> null); decimals become float64; dates and
     timestamps become day numbers (date32: days since 1970-01-01, so `date '2024-01-01'`
@@ -157,7 +163,8 @@ def rule_table_of(columns: Mapping[str, pa.ChunkedArray], rows: int, what: str):
                                                or pa.types.is_large_string(ty.value_type)):
             col = col.cast(ty.value_type)  # a dictionary of numbers: its values
         if isinstance(col, pa.ChunkedArray):
-            if col.num_chunks > 1 and not pa.types.is_dictionary(col.type):
+            if col.num_chunks > 1 and not pa.types.is_dictionary(col.type) \
+                    and len(col) >= col.num_chunks * MIN_PIECE_ROWS:
                 table.add_pieces(name, [c.__arrow_c_array__() for c in col.chunks])
                 continue
             if col.num_chunks == 1:
@@ -173,8 +180,8 @@ def rule_table_of(columns: Mapping[str, pa.ChunkedArray], rows: int, what: str):
 def _labels_by_rule(labels: Sequence[str | None], idx: np.ndarray) -> pa.DictionaryArray:
     """A dictionary column holding labels[idx[i]] (None -> null), with distinct labels
     (pandas turns it into a categorical). Distinct labels without None reuse `idx` as the
-    indices (no copy); otherwise the rule indices are recoded in C++ to int8 codes of the
-    distinct labels. The indices are in range by construction (rule indices of this
+    indices (no copy); otherwise the rule indices are recoded in C++ to codes of the
+    distinct labels (int8; int32 beyond 127 labels). The indices are in range by construction (rule indices of this
     policy), so Arrow's bounds check is skipped (safe=False)."""
     distinct = list(dict.fromkeys(v for v in labels if v is not None))
     dictionary = pa.array(distinct, pa.string())

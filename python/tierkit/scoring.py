@@ -80,8 +80,10 @@ def metrics_of(data, key: str | None = None, what: str = "tierkit") -> Metrics:
         if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t) \
                 or pa.types.is_boolean(t):
             col = table.column(name).cast(pa.float64())
-            # Nulls become NaN. A float64 column without nulls in one chunk is Arrow's own
-            # buffer (read in place); otherwise a new array nobody else holds: borrowed too.
+            # Nulls become NaN. A float64 column without nulls in one chunk is read in place
+            # (the input's own buffer, a pandas frame's memory when the table came from
+            # pandas, as tierkit reads every input: it must not change during the call);
+            # otherwise it is a new array nobody else holds.
             core.add(name, col.to_numpy(zero_copy_only=False), borrow=True)
     if core.rows == 0 and table.num_rows:
         raise SchemaError(f"{what}: the table has no numeric column besides the key {key!r}")

@@ -2,11 +2,12 @@
 // Columnar evaluation of a rule expression (expr_node.hpp) over selected rows of a block:
 // every node fills a buffer with one value per selected row.
 //
-// Selections are why it is fast. `a and b` evaluates b only on the rows where a is not
-// false, `a or b` only where a is not true, and a policy evaluates each rule only on the
-// rows no earlier rule has taken (tier_policy::assign): later rules and right-hand sides
-// read fewer rows. A column compared with a literal (`monetary >= 100000`, `recency between
-// 0 and 180`) is compared in one pass over its own buffer, without copying it first.
+// Selections make later rules and right-hand sides read fewer rows: `a and b` evaluates b
+// only on the rows where a is not false, `a or b` only where a is not true, when b's cost
+// estimate says gathering those rows pays; a policy evaluates each rule only on the rows no
+// earlier rule took, once at most 3/4 of a block's rows are left (tier_policy::assign). A
+// column compared with a literal (`monetary >= 100000`, `recency between 0 and 180`) is
+// compared in one pass over its own buffer, without copying it first.
 #include <cstddef>
 #include <cstdint>
 

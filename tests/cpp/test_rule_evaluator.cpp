@@ -51,7 +51,8 @@ struct random_table {
     static const std::vector<std::string> w = {
         "Champions", "Lost", "At Risk", "Loyal Customers", "Potential Loyalist", "Hibernating",
         "Promising", "Need Attention", "About To Sleep", "Cannot Lose Them, premium tier",
-        "a customer segment named with forty bytes", "", "lost", "Lose"};
+        "a customer segment named with forty bytes", "", "lost", "Lose",
+        "Exactly twenty-four byte", "Exactly twenty-five bytes"};  // the matcher's word limit, and one past it
     return w;
   }
 

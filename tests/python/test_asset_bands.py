@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 
 import tierkit as tk
+from tierkit import _core
 from conftest import shared_data
 
 
@@ -156,3 +157,25 @@ def test_text_levels_in_chunks_any_case_and_unicode_case_rank_as_lower_case_text
     assert got.to_arrow().column("admitted_by").to_pylist() == want.to_arrow().column("admitted_by").to_pylist()
     with pytest.raises(tk.InvalidInput, match=r"column 'tier': 2 rows hold levels not in"):
         strategy.fit_apply(pa.table({"customer_id": [1, 2, 3], "adb": [0.0] * 3, "tier": ["tin", "GOLD", "TIN"]}))
+
+
+def test_text_levels_in_ascii_chunks_rank_in_place_and_infinite_balances_band_at_the_ends():
+    levels = {"tier": ["bronze", "gold"]}
+    strategy = tk.AssetBands([{"label": "top", "lower": 100}, {"label": "mid", "lower": 10}],
+                             criteria=[{"name": "gold", "column": "tier", "threshold": 2}], levels=levels)
+    chunk = lambda k: ["GOLD", "bronze", None, "Gold", "gold"][k % 5]  # ASCII case only: C++ ranks
+    n = 12
+    t = pa.table({"customer_id": pa.chunked_array([list(range(5)), list(range(5, n))]),
+                  "adb": pa.chunked_array([[np.inf, -np.inf, 50.0, 5.0, np.nan],
+                                           [100.0, 9.99, 10.0, 0.0, 0.0, 0.0, 0.0]]),
+                  "tier": pa.chunked_array([[chunk(k) for k in range(5)], [chunk(k) for k in range(5, n)]])})
+    got = strategy.fit_apply(t).to_arrow()
+    pool, out = "Maintained by other criteria", "Not maintained"
+    # inf: the top band; -inf, NaN and balances below every band: the criteria (gold or above)
+    assert got.column("asset_band").to_pylist() == [
+        "top", out, "mid", pool, pool, "top", out, "mid", pool, pool, pool, out]
+    assert got.column("admitted_by").to_pylist() == [
+        "balance", None, "balance", "gold", "gold", "balance", None, "balance", "gold", "gold", "gold", None]
+    ranks, unknown = _core.rank_levels([c.__arrow_c_array__() for c in t.column("tier").chunks], ["bronze", "gold"])
+    assert unknown == 0 and np.isnan(ranks[[2, 7]]).all()
+    assert ranks[[0, 1, 3, 4, 5, 6, 8, 9, 10, 11]].tolist() == [2, 1, 2, 2, 2, 1, 2, 2, 2, 1]

@@ -267,9 +267,12 @@ def test_chunked_inputs_with_different_dictionaries():
     assert got.to_pandas().tier.tolist() == ["X", "Y", "Y", "Z"]
 
 
-def test_chunked_columns_are_read_chunk_by_chunk_with_the_same_tiers(data, policy):
+@pytest.mark.parametrize("min_piece_rows", [1, 1_000_000])  # borrowed chunk by chunk / combined
+def test_chunked_columns_are_read_chunk_by_chunk_with_the_same_tiers(data, policy, min_piece_rows, monkeypatch):
     """Chunks of different sizes in each column (strings, numbers, dates, with nulls and
-    a slice's offset) are borrowed as they are; the tiers equal those of one chunk."""
+    a slice's offset) are borrowed as they are, or combined when they are short; the tiers
+    equal those of one chunk."""
+    monkeypatch.setattr(tk.policy, "MIN_PIECE_ROWS", min_piece_rows)
     whole = pa.Table.from_pandas(data, preserve_index=False)
     want = policy.assign(whole).to_arrow().column("tier")
     cols = {}
@@ -293,3 +296,22 @@ def test_recode_maps_rule_indices_to_label_codes_and_refuses_codes_outside_the_t
     assert wide.dtype == np.int32 and wide.tolist() == [0, 300, 1, 300, 0]
     with pytest.raises(tk.InvalidInput, match="2 codes are outside the table of 2"):
         _core.recode(np.array([0, 2, -1], dtype=np.int32), [1, 2])
+
+
+@pytest.mark.parametrize("text_type", [pa.large_string(), pa.string_view()])
+def test_large_and_view_strings_tier_as_strings(data, policy, text_type):
+    whole = pa.Table.from_pandas(data, preserve_index=False)
+    want = policy.assign(whole).to_arrow().column("tier")
+    cast = whole.cast(pa.schema([pa.field(f.name, text_type if pa.types.is_string(f.type) else f.type)
+                                 for f in whole.schema]))
+    assert policy.assign(cast).to_arrow().column("tier").equals(want)
+
+
+def test_many_rules_with_missing_attributes_label_every_customer():
+    """130 rules (codes beyond int8) whose attribute is missing on odd rules (nulls)."""
+    rules = [(f"T{i}", f"x = {i}", {"owner": f"o{i // 2}"} if i % 2 == 0 else {}) for i in range(130)]
+    x = np.arange(300) % 131  # 130: no rule, the default
+    got = tk.TierPolicy(rules, default="D").assign(pd.DataFrame({"customer_id": np.arange(300), "x": x}))
+    t = got.to_arrow()
+    assert t.column("tier").to_pylist() == [f"T{v}" if v < 130 else "D" for v in x]
+    assert t.column("owner").to_pylist() == [f"o{v // 2}" if v < 130 and v % 2 == 0 else None for v in x]

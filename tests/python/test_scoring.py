@@ -190,15 +190,16 @@ def test_metric_tables_read_arrow_columns_in_place_and_copy_arrays_their_caller_
     mine = np.array([1.0, 2.0, 3.0])
     core = _core.MetricTable()
     core.add("x", mine)
-    mine[0] = 99.0  # a writeable array is copied: the table keeps what it was given
+    mine[0] = 99.0  # copied by default: the table keeps what it was given
     assert core.column("x").tolist() == [1.0, 2.0, 3.0]
-    frozen = np.array([4.0, 5.0])
-    frozen.setflags(write=False)
+    lent = np.array([4.0, 5.0])
     core2 = _core.MetricTable()
-    core2.add("y", frozen)
-    del frozen
-    gc.collect()
-    assert core2.column("y").tolist() == [4.0, 5.0]
+    core2.add("y", lent, borrow=True)
+    lent[1] = 6.0  # borrowed: read in place
+    assert core2.column("y").tolist() == [4.0, 6.0]
+    del lent
+    gc.collect()  # and kept alive by the table
+    assert core2.column("y").tolist() == [4.0, 6.0]
     with pytest.raises(tk.SchemaError, match="has 2 rows but the other columns have 3"):
         core.add("z", np.array([1.0, 2.0]), borrow=True)
 
