@@ -126,14 +126,13 @@ void bind_policy(py::module_& m) {
       // Per row the rule index; the default tier is len(rules) here (not -1), so the result
       // indexes [rules..., default] directly.
       .def("assign", [](const tier_policy& p, const rule_table& t, unsigned threads) {
-        std::vector<std::int32_t> v;
+        py::array_t<std::int32_t> out(static_cast<py::ssize_t>(t.rows()));  // pages untouched
+        std::int32_t* rows = out.mutable_data();
         {
           py::gil_scoped_release release;
-          v = p.assign(t, threads);
-          const auto fallback = static_cast<std::int32_t>(p.rules().size());
-          for (std::int32_t& r : v) r = r < 0 ? fallback : r;
+          p.assign(t, rows, static_cast<std::int32_t>(p.rules().size()), threads);
         }
-        return numpy_from(std::move(v));
+        return out;
       }, py::arg("table"), py::arg("threads") = 0)
       .def("check", [](const tier_policy& p, const rule_table* t, unsigned threads) {
         rule_check c;

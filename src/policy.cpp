@@ -80,12 +80,19 @@ void tier_policy::check_schema(const rule_table& table) const {
 }
 
 std::vector<std::int32_t> tier_policy::assign(const rule_table& table, unsigned threads) const {
+  std::vector<std::int32_t> out(table.rows());
+  assign(table, out.data(), -1, threads);
+  return out;
+}
+
+void tier_policy::assign(const rule_table& table, std::int32_t* out, std::int32_t unmatched,
+                         unsigned threads) const {
   check_schema(table);
   const std::size_t n = table.rows();
-  std::vector<std::int32_t> out(n, -1);
   detail::for_row_blocks(n, table.piece_bounds(), threads, [&](std::size_t b, std::size_t e) {
     const std::size_t count = e - b;
-    std::int32_t* tier = out.data() + b;
+    std::int32_t* tier = out + b;
+    std::fill(tier, tier + count, -1);
     const std::unique_ptr<std::uint8_t[]> truth(new std::uint8_t[count]);
     // Each rule reads only the rows no earlier rule took. While most rows are open, a rule
     // runs over the whole block (dense loops beat gathers); then over the list of open rows.
@@ -129,8 +136,10 @@ std::vector<std::int32_t> tier_policy::assign(const rule_table& table, unsigned 
       }
       left = kept;
     }
+    if (unmatched != -1) {
+      for (std::size_t i = 0; i < count; ++i) tier[i] = tier[i] < 0 ? unmatched : tier[i];
+    }
   });
-  return out;
 }
 
 rule_check tier_policy::check(const rule_table* table, unsigned threads) const {

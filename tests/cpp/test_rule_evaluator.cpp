@@ -406,6 +406,9 @@ TEST_CASE("random policies: the first rule that holds, as the oracle finds it ro
       CAPTURE(k);
       REQUIRE(p.assign(t.table, 1) == want);
       REQUIRE(p.assign(t.table, 2) == want);
+      std::vector<std::int32_t> into(random_table::rows, 12'345);  // every element is written
+      p.assign(t.table, into.data(), 99, 2);
+      for (std::size_t row = 0; row < want.size(); ++row) REQUIRE(into[row] == (want[row] < 0 ? 99 : want[row]));
     }
   }
 }
