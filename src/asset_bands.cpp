@@ -179,22 +179,28 @@ score_table asset_band_model::apply(const metric_table& t) const {
   for (const entry_criterion& c : config_.criteria) admitted.push_back(c.name);
   // Blocks on all cores, each straight into the label codes (the unassigned get the last
   // band label and no role).
-  std::vector<std::int32_t> code(n), role(n), adm(n);
-  std::vector<std::int64_t> met(n);
-  detail::for_row_blocks(n, detail::threads_for_rows(n), [&](std::size_t lo, std::size_t hi) {
+  // The output columns are new memory: their first touch (the kernel's zeroing, then the
+  // vector's) is shared out over the threads, one column at a time.
+  std::vector<std::int32_t> code, code_zh, role, adm;
+  std::vector<std::int64_t> met;
+  const unsigned threads = detail::threads_for_rows(n);
+  detail::run_tasks({[&] { code.resize(n); }, [&] { code_zh.resize(n); }, [&] { role.resize(n); },
+                     [&] { adm.resize(n); }, [&] { met.resize(n); }},
+                    threads);
+  detail::for_row_blocks(n, threads, [&](std::size_t lo, std::size_t hi) {
     std::int32_t band[detail::rule_block_rows], admitted[detail::rule_block_rows], count[detail::rule_block_rows];
     band_block(config_, cols, lo, hi - lo, band, admitted, count);
     for (std::size_t i = 0; i < hi - lo; ++i) {
       const std::int32_t b = band[i];
-      code[lo + i] = b < 0 ? static_cast<std::int32_t>(nb + 1) : b;
+      code[lo + i] = code_zh[lo + i] = b < 0 ? static_cast<std::int32_t>(nb + 1) : b;
       role[lo + i] = b < 0 ? -1 : role_of[static_cast<std::size_t>(b)];
       adm[lo + i] = b < 0 ? -1 : admitted[i] + 1;
       met[lo + i] = count[i];
     }
   });
   score_table out;
-  out.add_labels("asset_band", code, labels);
-  out.add_labels("asset_band_zh", std::move(code), zh);
+  out.add_labels("asset_band", std::move(code), labels);
+  out.add_labels("asset_band_zh", std::move(code_zh), zh);
   out.add_labels("owner_role", std::move(role), roles);
   out.add_labels("admitted_by", std::move(adm), admitted);
   out.add_integers("criteria_met", std::move(met));
