@@ -429,6 +429,16 @@ TEST_CASE("columns in pieces: one row at a time, and pieces that cannot be read"
   const std::vector<std::int64_t> y = {1, 2, 3};
   CHECK_THROWS_WITH_AS(bad.add_column("x", {float64_column("x", x.data(), 2), int64_column("x", y.data() + 2, 1)}),
                        doctest::Contains("comes in pieces of different types"), schema_error);
+  const std::vector<std::int8_t> codes = {0, 0};
+  const std::vector<std::string_view> labels = {"a"};
+  column_view coded;
+  coded.type = data_type::dictionary;
+  coded.length = 1;
+  coded.values = codes.data();
+  coded.index_type = data_type::int8;
+  coded.dictionary = std::make_shared<const column_view>(string_column("labels", labels.data(), 1));
+  CHECK_THROWS_WITH_AS(bad.add_column("d", {coded, coded}), doctest::Contains("combine them into one first"),
+                       schema_error);
   rule_table fine;
   fine.add_column("x", {float64_column("x", x.data(), 2), float64_column("x", x.data() + 2, 1)});
   CHECK(fine.rows() == 3);
