@@ -509,3 +509,21 @@ TEST_CASE("merged states keep the repeat caches honest: orders and days logged o
   owned_batch all = batch({100, 110, 120, 120, 115, 120}, {-5.0, 4.0, 6.0, 1.0, 2.0, 3.0}, {9, 5, 6, 0, 0, 6});
   require_same(make_profile(all.view(), c), p);
 }
+
+TEST_CASE("a copied or moved state carries on as the original would") {
+  // 150,000 customers (37 aggregate blocks), grown across updates.
+  owned_batch b = random_batch(400'000, 23, 150'000);
+  const profile want = make_profile(b.view());
+  profile_state s;
+  s.update(b.slice(0, 150'000));
+  profile_state copy = s;                 // deep copy mid-way
+  s.update(b.slice(150'000, 400'000));
+  copy.update(b.slice(150'000, 400'000));
+  profile_state moved = std::move(copy);  // the moved-to state owns the slabs
+  require_same(want, s.finish());
+  require_same(want, moved.finish());
+  profile_state assigned;
+  assigned.update(b.slice(0, 10));
+  assigned = s;                           // copy-assignment over a state with slabs of its own
+  require_same(want, assigned.finish());
+}
