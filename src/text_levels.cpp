@@ -1,41 +1,17 @@
 #include "tierkit/text_levels.hpp"
 
-#include <array>
-#include <cstring>
 #include <limits>
 #include <string_view>
 
 #include "detail/customer_log.hpp"  // threads_for_rows
 #include "detail/decode.hpp"
-#include "detail/hash.hpp"
 #include "detail/row_blocks.hpp"
+#include "detail/text_list.hpp"
 #include "tierkit/error.hpp"
 
 namespace tierkit {
 
 namespace {
-// Levels by length, so that a row is compared with the levels of its own length only.
-class level_finder {
- public:
-  explicit level_finder(const std::vector<std::string>& levels) : levels_(levels) {
-    for (std::size_t k = 0; k < levels.size(); ++k) {
-      by_length_[std::min(levels[k].size(), by_length_.size() - 1)].push_back(k);
-    }
-  }
-  // The level's index, or -1.
-  std::int64_t find(std::string_view x) const noexcept {
-    for (const std::size_t k : by_length_[std::min(x.size(), by_length_.size() - 1)]) {
-      const std::string& l = levels_[k];
-      if (l.size() == x.size() && detail::same_bytes(x.data(), l.data(), l.size())) return static_cast<std::int64_t>(k);
-    }
-    return -1;
-  }
-
- private:
-  const std::vector<std::string>& levels_;
-  std::array<std::vector<std::size_t>, 65> by_length_;  // the last: 64 bytes and more
-};
-
 bool has_upper_ascii(std::string_view x) noexcept {
   for (const char c : x) {
     if (c >= 'A' && c <= 'Z') return true;
@@ -48,7 +24,7 @@ std::int64_t rank_levels(const column_view& text, const std::vector<std::string>
   if (!is_string_like(text.type)) {
     throw schema_error("tierkit.rank_levels: " + text.describe() + " is not text");
   }
-  const level_finder finder(levels);
+  const detail::text_list finder(levels);
   const auto n = static_cast<std::size_t>(text.length);
   const unsigned threads = detail::threads_for_rows(n);
   std::vector<std::int64_t> unknown(threads + 1, 0);

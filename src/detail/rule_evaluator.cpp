@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "detail/decode.hpp"
-#include "detail/hash.hpp"
+#include "detail/text_list.hpp"
 
 namespace tierkit::detail {
 
@@ -145,7 +145,7 @@ class text_matcher {
  public:
   static constexpr std::size_t word_bytes = 24;
 
-  explicit text_matcher(const std::vector<std::string>& texts) : texts_(texts) {
+  explicit text_matcher(const std::vector<std::string>& texts) : list_(texts) {
     for (std::size_t len = 0; len <= word_bytes + 1; ++len) {
       for (std::size_t w = 0; w < 3; ++w) {
         unsigned char bytes[8];
@@ -178,12 +178,7 @@ class text_matcher {
     return sl.present & (diff == 0);
   }
 
-  bool matches(std::string_view x) const noexcept {
-    for (const std::string& t : texts_) {
-      if (x.size() == t.size() && same_bytes(x.data(), t.data(), t.size())) return true;
-    }
-    return false;
-  }
+  bool matches(std::string_view x) const noexcept { return list_.find(x) >= 0; }
 
  private:
   struct slot {
@@ -191,7 +186,7 @@ class text_matcher {
     std::uint64_t mask[3] = {0, 0, 0};
     std::uint8_t present = 0;
   };
-  const std::vector<std::string>& texts_;
+  text_list list_;
   std::array<slot, word_bytes + 2> slots_{};  // by length; the last: longer than 24 bytes
   bool branch_free_ = true;
 };
