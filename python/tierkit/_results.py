@@ -7,6 +7,7 @@ any Arrow consumer (``__arrow_c_stream__``), and renders as an HTML table in Jup
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -96,6 +97,23 @@ _INTEGER_TYPES = {"r_score": pa.int32(), "f_score": pa.int32(), "m_score": pa.in
                   "rfm_sum": pa.int32(), "rfm_code": pa.int32(), "score": pa.int32()}
 
 
+def label_array(codes: np.ndarray, labels: Sequence[str], *, may_miss: bool = True,
+                checked: bool = True) -> pa.DictionaryArray:
+    """A dictionary column of distinct `labels` indexed by integer `codes`; a negative code
+    is a missing label (null). The codes become Arrow's indices in place, with a validity
+    bitmap packed from them only when some are missing (about 2x faster than from_pandas at
+    10^7 rows). `may_miss=False` skips looking for missing codes; `checked=False` skips
+    Arrow's check of the codes against the labels (for codes in range by construction)."""
+    codes = np.ascontiguousarray(codes)
+    if not may_miss or codes.size == 0 or codes.min() >= 0:
+        indices = pa.array(codes)
+    else:
+        bitmap = np.packbits(codes >= 0, bitorder="little")
+        indices = pa.Array.from_buffers(pa.from_numpy_dtype(codes.dtype), len(codes),
+                                        [pa.py_buffer(bitmap), pa.py_buffer(codes)])
+    return pa.DictionaryArray.from_arrays(indices, pa.array(list(labels), pa.string()), safe=checked)
+
+
 def arrow_columns(core_columns: dict) -> dict[str, pa.Array]:
     """Arrow arrays of a core score table ({name: {kind, values, valid | labels}})."""
     out = {}
@@ -110,18 +128,7 @@ def arrow_columns(core_columns: dict) -> dict[str, pa.Array]:
                 remap = np.array([unique.index(x) for x in labels], dtype=np.int32)
                 values = np.where(values < 0, -1, remap[np.maximum(values, 0)])
                 labels = unique
-            # A negative code is a missing label. The codes become Arrow's indices in place,
-            # with a validity bitmap packed from them only when some are missing (about 2x
-            # faster than from_pandas at 10^7 rows); Arrow checks the valid codes against
-            # the labels.
-            codes = np.asarray(values, dtype=np.int32)
-            if codes.size == 0 or codes.min() >= 0:
-                indices = pa.array(codes)
-            else:
-                bitmap = np.packbits(codes >= 0, bitorder="little")
-                indices = pa.Array.from_buffers(pa.int32(), len(codes),
-                                                [pa.py_buffer(bitmap), pa.py_buffer(codes)])
-            out[name] = pa.DictionaryArray.from_arrays(indices, pa.array(labels, pa.string()))
+            out[name] = label_array(np.asarray(values, dtype=np.int32), labels)
             continue
         valid = c.get("valid")
         mask = None if valid is None else ~valid.astype(bool)

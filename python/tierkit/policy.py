@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 from . import _core
 from ._arrow import as_arrow
 from ._errors import InvalidInput, SchemaError, threads_arg
-from ._results import Table, html_table
+from ._results import Table, html_table, label_array
 from .scoring import register_loader, save_bytes
 
 
@@ -181,16 +181,13 @@ def _labels_by_rule(labels: Sequence[str | None], idx: np.ndarray) -> pa.Diction
     """A dictionary column holding labels[idx[i]] (None -> null), with distinct labels
     (pandas turns it into a categorical). Distinct labels without None reuse `idx` as the
     indices (no copy); otherwise the rule indices are recoded in C++ to codes of the
-    distinct labels (int8; int32 beyond 127 labels). The indices are in range by construction (rule indices of this
-    policy), so Arrow's bounds check is skipped (safe=False)."""
+    distinct labels (int8; int32 beyond 127 labels). The indices are in range by
+    construction (rule indices of this policy), so Arrow's check of them is skipped."""
     distinct = list(dict.fromkeys(v for v in labels if v is not None))
-    dictionary = pa.array(distinct, pa.string())
     if len(distinct) == len(labels):
-        return pa.DictionaryArray.from_arrays(pa.array(idx), dictionary, safe=False)
+        return label_array(idx, distinct, may_miss=False, checked=False)
     codes = _core.recode(idx, [distinct.index(v) if v is not None else -1 for v in labels])
-    if None in labels:  # -1 marks a null
-        return pa.DictionaryArray.from_arrays(codes, dictionary, from_pandas=True, safe=False)
-    return pa.DictionaryArray.from_arrays(pa.array(codes), dictionary, safe=False)
+    return label_array(codes, distinct, may_miss=None in labels, checked=False)
 
 
 class TierAssignment(Table):
