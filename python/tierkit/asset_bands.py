@@ -49,12 +49,13 @@ def _with_levels(data, levels: Mapping[str, Sequence[str]] | None):
         # Levels are matched without regard to case: in C++, as they are or after ASCII
         # lower-casing (the usual); only when some rows match no level, again here after
         # Unicode lower-casing, which also names the rows still unknown.
-        if not pa.types.is_dictionary(col.type):
-            chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
-            ranks, unknown = _core.rank_levels([c.__arrow_c_array__() for c in chunks], levels_lower)
-            if unknown == 0:
-                t = t.set_column(t.column_names.index(name), name, pa.array(ranks))  # NaN: no rank
-                continue
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(pa.string())  # a pandas categorical: its texts, ranked as any text
+        chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+        ranks, unknown = _core.rank_levels([c.__arrow_c_array__() for c in chunks], levels_lower)
+        if unknown == 0:
+            t = t.set_column(t.column_names.index(name), name, pa.array(ranks))  # NaN: no rank
+            continue
         text = pc.utf8_lower(col.cast(pa.string()))
         ranks = pc.index_in(text, value_set=pa.array(levels_lower))
         unknown = pc.and_(pc.is_null(ranks), pc.is_valid(text))

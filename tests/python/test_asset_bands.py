@@ -88,6 +88,9 @@ def test_preset_edges_missing_values_and_several_criteria():
     assert s["admitted_by"].astype(str).tolist()[2:] == ["gold card or above", "balance",
                                                          "credit card spend", "gold card or above"]
     assert s["criteria_met"].tolist()[4] == 3
+    # A categorical (an Arrow dictionary) ranks as the same text does.
+    categorical = tk.AssetBands.preset().fit_apply(df.assign(card_level=df["card_level"].astype("category")))
+    assert categorical.to_arrow().equals(tk.AssetBands.preset().fit_apply(df).to_arrow())
     with pytest.raises(tk.InvalidInput, match="1 rows hold levels not in"):
         tk.AssetBands.preset().fit(df.assign(card_level=["tin"] + [None] * 5))
     # Owner roles are distinct labels (the preset's branch staff and pool share one); the
