@@ -4,6 +4,9 @@
 #include <tierkit/serialization.hpp>
 
 #include <cmath>
+#include <random>
+#include <string>
+#include <vector>
 
 using namespace tierkit;
 
@@ -52,6 +55,97 @@ TEST_CASE("band edges belong to the band above; conditions and criteria decide t
   CHECK(m.assign(t).counts == std::vector<std::int64_t>{1, 2, 1, 1, 2, 3});
   CHECK(asset_band_model_from_bytes(to_bytes(m)).apply(t).column("asset_band").codes ==
         s.column("asset_band").codes);
+}
+
+TEST_CASE("random configurations against a customer-at-a-time reading of the rules") {
+  // Balances on, beside and between the bounds, infinite and missing; conditions with every
+  // comparison; criteria in order. The model works a block of columns at a time; the oracle
+  // below is the header's rules applied to one customer at a time.
+  std::mt19937_64 rng(11);
+  const std::vector<double> bounds = {5e6, 1e6, 2e5, 1e5, 5e4, 0, -100};
+  const std::vector<comparison> ops = {comparison::less, comparison::less_equal, comparison::greater_equal,
+                                       comparison::greater};
+  auto pick = [&](std::size_t k) { return static_cast<std::size_t>(rng() % k); };
+  auto value = [&](double near) {
+    switch (pick(6)) {
+      case 0: return std::nan("");
+      case 1: return near;
+      case 2: return std::nextafter(near, -HUGE_VAL);
+      case 3: return pick(2) ? HUGE_VAL : -HUGE_VAL;
+      default: return near * (0.5 + static_cast<double>(pick(1000)) / 500.0) - 50.0;
+    }
+  };
+  for (int round = 0; round < 40; ++round) {
+    asset_band_config c;
+    c.pool = {"pool", "池", pick(2) ? "staff" : "manager", 0, {}};
+    const std::size_t nb = 1 + pick(bounds.size());
+    std::size_t first = pick(bounds.size() - nb + 1);
+    for (std::size_t b = 0; b < nb; ++b) {
+      asset_band band{"b" + std::to_string(b), "带" + std::to_string(b), "role" + std::to_string(pick(3)),
+                      bounds[first + b], {}};
+      for (std::size_t k = pick(3); k > 0; --k) {
+        band.conditions.push_back({"v" + std::to_string(pick(3)), ops[pick(ops.size())],
+                                   static_cast<double>(pick(5)) * 10.0});
+      }
+      c.bands.push_back(band);
+    }
+    for (std::size_t k = pick(4); k > 0; --k) {
+      c.criteria.push_back({"c" + std::to_string(k), "", "v" + std::to_string(pick(3)),
+                            static_cast<double>(pick(5)) * 10.0});
+    }
+    const std::size_t n = 1 + pick(3 * 4096);
+    std::vector<double> adb(n), v0(n), v1(n), v2(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      adb[i] = value(bounds[pick(bounds.size())]);
+      v0[i] = value(static_cast<double>(pick(5)) * 10.0);
+      v1[i] = value(static_cast<double>(pick(5)) * 10.0);
+      v2[i] = value(static_cast<double>(pick(5)) * 10.0);
+    }
+    metric_table t;
+    t.add("adb", adb);
+    t.add("v0", v0);
+    t.add("v1", v1);
+    t.add("v2", v2);
+    const std::vector<const std::vector<double>*> by_name = {&v0, &v1, &v2};
+    auto column = [&](const std::string& name) { return by_name[static_cast<std::size_t>(name[1] - '0')]; };
+
+    const asset_band_model m(c);
+    const asset_band_result r = m.assign(t);
+    const score_table s = m.apply(t);
+    std::vector<std::int64_t> counts(nb + 2, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::int32_t band = -1, admitted = -1, met = 0;
+      for (std::size_t b = 0; b < nb && band < 0; ++b) {
+        const double upper = b == 0 ? HUGE_VAL : c.bands[b - 1].lower;
+        if (!(adb[i] >= c.bands[b].lower && (b == 0 || adb[i] < upper))) continue;
+        bool holds = true;
+        for (const band_condition& k : c.bands[b].conditions) holds = holds && k.holds((*column(k.column))[i]);
+        band = holds ? static_cast<std::int32_t>(b) : -2;  // -2: in a band whose conditions fail
+      }
+      band = band == -2 ? -1 : band;
+      for (std::size_t k = 0; k < c.criteria.size(); ++k) {
+        const bool hit = (*column(c.criteria[k].column))[i] >= c.criteria[k].threshold;
+        met += hit;
+        if (hit && admitted < 0 && band < 0) admitted = static_cast<std::int32_t>(k);
+      }
+      if (band < 0 && admitted >= 0) band = static_cast<std::int32_t>(nb);
+      ++counts[band < 0 ? nb + 1 : static_cast<std::size_t>(band)];
+      REQUIRE(r.band[i] == band);
+      REQUIRE(r.admitted_by[i] == admitted);
+      REQUIRE(r.criteria_met[i] == met);
+      const std::int32_t code = band < 0 ? static_cast<std::int32_t>(nb + 1) : band;
+      REQUIRE(s.column("asset_band").codes[i] == code);
+      REQUIRE(s.column("asset_band_zh").codes[i] == code);
+      REQUIRE(s.column("admitted_by").codes[i] == (band < 0 ? -1 : admitted + 1));
+      REQUIRE(s.column("criteria_met").integers[i] == met);
+      const score_column& role = s.column("owner_role");
+      const std::string want = band < 0 ? "-"
+                               : static_cast<std::size_t>(band) < nb ? c.bands[static_cast<std::size_t>(band)].owner_role
+                                                                      : c.pool.owner_role;
+      REQUIRE((role.codes[i] < 0 ? "-" : role.labels[static_cast<std::size_t>(role.codes[i])]) == want);
+    }
+    CHECK(r.counts == counts);
+  }
 }
 
 TEST_CASE("band settings are checked, and missing columns named at fit") {
