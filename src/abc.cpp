@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "detail/fixed_point.hpp"
+#include "detail/huge_pages.hpp"
 #include "detail/radix_sort.hpp"
 #include "detail/row_blocks.hpp"
 #include "detail/text.hpp"
@@ -184,7 +185,7 @@ std::vector<std::string> abc_model::labels() const {
 
 std::vector<std::int32_t> abc_model::classify(number_span values) const {
   const std::size_t k = classes_.size();
-  std::vector<std::int32_t> out(values.size(), -1);
+  std::vector<std::int32_t> out = detail::new_column<std::int32_t>(values.size(), -1);
   // Customers are classified independently: blocks of rows on all cores.
   detail::for_row_blocks(values.size(), 0, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t i = lo; i < hi; ++i) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "detail/huge_pages.hpp"
 #include "detail/row_blocks.hpp"
 #include "detail/text.hpp"
 #include "tierkit/error.hpp"
@@ -179,12 +180,14 @@ asset_band_result asset_band_model::assign(const metric_table& t) const {
   const band_columns cols = columns_of(config_, t);
   const std::size_t n = t.rows(), nb = config_.bands.size();
   asset_band_result r;
-  r.band.resize(n);
-  r.admitted_by.resize(n);
-  r.criteria_met.resize(n);
+  const unsigned threads = detail::threads_for_rows(n);
+  detail::run_tasks({[&] { detail::assign_new_column(r.band, n); },
+                     [&] { detail::assign_new_column(r.admitted_by, n); },
+                     [&] { detail::assign_new_column(r.criteria_met, n); }},
+                    threads);
   r.counts.assign(nb + 2, 0);
   // Customers are independent: blocks of them on all threads.
-  detail::for_row_blocks(n, detail::threads_for_rows(n), [&](std::size_t lo, std::size_t hi) {
+  detail::for_row_blocks(n, threads, [&](std::size_t lo, std::size_t hi) {
     band_block(config_, cols, lo, hi - lo, r.band.data() + lo, r.admitted_by.data() + lo, r.criteria_met.data() + lo);
   });
   for (const std::int32_t b : r.band) ++r.counts[b < 0 ? nb + 1 : static_cast<std::size_t>(b)];
@@ -217,13 +220,14 @@ score_table asset_band_model::apply(const metric_table& t) const {
   for (const entry_criterion& c : config_.criteria) admitted.push_back(c.name);
   // Blocks on all cores, each straight into the label codes (the unassigned get the last
   // band label and no role).
-  // The output columns are new memory: their first touch (the kernel's zeroing, then the
-  // vector's) is shared out over the threads, one column at a time.
+  // The output columns are new memory (on huge pages where offered): their first touch (the
+  // kernel's zeroing, then the vector's) is shared out over the threads, a column each.
   std::vector<std::int32_t> code, code_zh, role, adm;
   std::vector<std::int64_t> met;
   const unsigned threads = detail::threads_for_rows(n);
-  detail::run_tasks({[&] { code.resize(n); }, [&] { code_zh.resize(n); }, [&] { role.resize(n); },
-                     [&] { adm.resize(n); }, [&] { met.resize(n); }},
+  detail::run_tasks({[&] { detail::assign_new_column(code, n); }, [&] { detail::assign_new_column(code_zh, n); },
+                     [&] { detail::assign_new_column(role, n); }, [&] { detail::assign_new_column(adm, n); },
+                     [&] { detail::assign_new_column(met, n); }},
                     threads);
   detail::for_row_blocks(n, threads, [&](std::size_t lo, std::size_t hi) {
     std::int32_t band[detail::rule_block_rows], admitted[detail::rule_block_rows], count[detail::rule_block_rows];

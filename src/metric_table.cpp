@@ -1,11 +1,13 @@
 #include "tierkit/metric_table.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
 #include <thread>
 
 #include "detail/customer_log.hpp"  // parallel_blocks
+#include "detail/huge_pages.hpp"
 #include "detail/text.hpp"
 #include "tierkit/error.hpp"
 #include "tierkit/profile.hpp"
@@ -57,10 +59,12 @@ number_span metric_table::column(const std::string& name, const char* function) 
 namespace {
 template <class T>
 std::vector<double> as_double(const std::vector<T>& v) {
-  return std::vector<double>(v.begin(), v.end());
+  std::vector<double> out = detail::new_column<double>(v.size());
+  std::copy(v.begin(), v.end(), out.begin());
+  return out;
 }
 std::vector<double> days_or_nan(const std::vector<std::int32_t>& v) {
-  std::vector<double> out(v.size());
+  std::vector<double> out = detail::new_column<double>(v.size());
   for (std::size_t i = 0; i < v.size(); ++i) {
     out[i] = v[i] == no_day ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(v[i]);
   }
@@ -69,10 +73,10 @@ std::vector<double> days_or_nan(const std::vector<std::int32_t>& v) {
 }  // namespace
 
 metric_table metric_table::from_profile(const profile& p) {
-  // The columns are converted independently, on all cores: each is new memory, and its
-  // first touch is most of the cost.
+  // The columns are converted independently, on all cores: each is new memory (huge pages
+  // where offered), and its first touch is most of the cost.
   auto last_gap = [&] {
-    std::vector<double> v(p.size());
+    std::vector<double> v = detail::new_column<double>(p.size());
     for (std::size_t i = 0; i < p.size(); ++i) {
       v[i] = p.previous_purchase[i] == no_day
                  ? std::numeric_limits<double>::quiet_NaN()
@@ -86,16 +90,16 @@ metric_table metric_table::from_profile(const profile& p) {
       {"tenure", [&] { return days_or_nan(p.tenure); }},
       {"frequency", [&] { return as_double(p.frequency); }},
       {"purchase_days", [&] { return as_double(p.purchase_days); }},
-      {"median_gap", [&] { return p.median_gap; }},
+      {"median_gap", [&] { return detail::copy_column(p.median_gap); }},
       {"last_gap", last_gap},
       {"transactions", [&] { return as_double(p.transactions); }},
       {"returns", [&] { return as_double(p.returns); }},
-      {"monetary", [&] { return p.monetary; }},
-      {"gross_sales", [&] { return p.gross_sales; }},
-      {"returns_value", [&] { return p.returns_value; }},
-      {"average_order_value", [&] { return p.average_order_value; }},
+      {"monetary", [&] { return detail::copy_column(p.monetary); }},
+      {"gross_sales", [&] { return detail::copy_column(p.gross_sales); }},
+      {"returns_value", [&] { return detail::copy_column(p.returns_value); }},
+      {"average_order_value", [&] { return detail::copy_column(p.average_order_value); }},
   };
-  if (p.has_quantity) columns.push_back({"quantity", [&] { return p.quantity; }});
+  if (p.has_quantity) columns.push_back({"quantity", [&] { return detail::copy_column(p.quantity); }});
   if (p.has_channels) columns.push_back({"channels", [&] { return as_double(p.channels); }});
   if (p.has_categories) columns.push_back({"categories", [&] { return as_double(p.categories); }});
   if (!p.series_offsets.empty()) columns.push_back({"spend_growth", [&] { return spend_growth(p); }});

@@ -10,6 +10,7 @@
 #include "detail/customer_log.hpp"
 #include "detail/decode.hpp"
 #include "detail/fixed_point.hpp"
+#include "detail/huge_pages.hpp"
 #include "detail/key_dictionary.hpp"
 #include "detail/key_numbering.hpp"
 #include "detail/prefetch.hpp"
@@ -850,28 +851,29 @@ profile profile_state::finish() const {
     });
   }
 
-  // The columns' pages are new memory: their first touch (zeroing by the kernel, then by
-  // the vector) is shared out over the threads, one column at a time.
+  // The columns' pages are new memory (huge pages where offered): their first touch
+  // (zeroing by the kernel, then by the vector) is shared out over the threads, a column
+  // each.
   std::vector<std::uint32_t> rank;
   detail::run_tasks({
-      [&] { p.first_purchase.resize(n); },
-      [&] { p.last_purchase.resize(n); },
-      [&] { p.recency.resize(n); },
-      [&] { p.tenure.resize(n); },
-      [&] { p.frequency.assign(n, 0); },
-      [&] { p.transactions.resize(n); },
-      [&] { p.returns.assign(n, 0); },
-      [&] { p.monetary.resize(n); },
-      [&] { p.gross_sales.resize(n); },
-      [&] { p.returns_value.resize(n); },
-      [&] { p.average_order_value.resize(n); },
-      [&] { if (s.has_quantity) p.quantity.resize(n); },
-      [&] { p.purchase_days.assign(n, 0); },
-      [&] { p.previous_purchase.assign(n, no_day); },
-      [&] { p.median_gap.assign(n, std::numeric_limits<double>::quiet_NaN()); },
-      [&] { if (s.has_channels) p.channels.assign(n, 0); },
-      [&] { if (s.has_categories) p.categories.assign(n, 0); },
-      [&] { rank.resize(indices); },
+      [&] { detail::assign_new_column(p.first_purchase, n); },
+      [&] { detail::assign_new_column(p.last_purchase, n); },
+      [&] { detail::assign_new_column(p.recency, n); },
+      [&] { detail::assign_new_column(p.tenure, n); },
+      [&] { detail::assign_new_column(p.frequency, n, 0); },
+      [&] { detail::assign_new_column(p.transactions, n); },
+      [&] { detail::assign_new_column(p.returns, n, 0); },
+      [&] { detail::assign_new_column(p.monetary, n); },
+      [&] { detail::assign_new_column(p.gross_sales, n); },
+      [&] { detail::assign_new_column(p.returns_value, n); },
+      [&] { detail::assign_new_column(p.average_order_value, n); },
+      [&] { if (s.has_quantity) detail::assign_new_column(p.quantity, n); },
+      [&] { detail::assign_new_column(p.purchase_days, n, 0); },
+      [&] { detail::assign_new_column(p.previous_purchase, n, no_day); },
+      [&] { detail::assign_new_column(p.median_gap, n, std::numeric_limits<double>::quiet_NaN()); },
+      [&] { if (s.has_channels) detail::assign_new_column(p.channels, n, 0); },
+      [&] { if (s.has_categories) detail::assign_new_column(p.categories, n, 0); },
+      [&] { detail::assign_new_column(rank, indices); },
   }, detail::threads_for_rows(n, threads));
   // Rows are independent: filled on all threads (customers are read in key order, that is
   // at random, so the reads' cache misses overlap across threads).

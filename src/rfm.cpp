@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "detail/huge_pages.hpp"
 #include "detail/row_blocks.hpp"
 #include "detail/text.hpp"
 #include "tierkit/error.hpp"
@@ -139,12 +140,12 @@ std::int64_t score_rows(const metric_table& t, const rfm_config& config, const f
 rfm_scores rfm_model::score(const metric_table& t) const {
   const std::size_t n = t.rows();
   rfm_scores s;
-  s.r.resize(n);
-  s.f.resize(n);
-  s.m.resize(n);
-  s.code.resize(n);
-  s.sum.resize(n);
-  s.segment.resize(n);
+  detail::assign_new_column(s.r, n);
+  detail::assign_new_column(s.f, n);
+  detail::assign_new_column(s.m, n);
+  detail::assign_new_column(s.code, n);
+  detail::assign_new_column(s.sum, n);
+  detail::assign_new_column(s.segment, n);
   s.unscored = score_rows(
       t, config_, r_, f_, m_,
       [&](std::size_t i, int r, int f, int m, int code, std::int32_t segment) {
@@ -162,15 +163,16 @@ rfm_scores rfm_model::score(const metric_table& t) const {
 score_table rfm_model::apply(const metric_table& t) const {
   const std::size_t n = t.rows();
   // The output columns straight from one pass on all cores (no narrow copy converted after);
-  // at millions of customers they are fresh pages: allocated (zero-filled) a column per
-  // task, on all threads.
+  // at millions of customers they are fresh pages (huge ones where offered): allocated
+  // (zero-filled) a column per task, on all threads.
   std::vector<std::int64_t> r_col, f_col, m_col, code_col, sum_col;
   std::vector<std::uint8_t> valid;
   std::vector<std::int32_t> segment;
   const unsigned threads = detail::threads_for_rows(n);
-  detail::run_tasks({[&] { r_col.resize(n); }, [&] { f_col.resize(n); }, [&] { m_col.resize(n); },
-                     [&] { code_col.resize(n); }, [&] { sum_col.resize(n); },
-                     [&] { valid.resize(n); }, [&] { segment.resize(n); }},
+  detail::run_tasks({[&] { detail::assign_new_column(r_col, n); }, [&] { detail::assign_new_column(f_col, n); },
+                     [&] { detail::assign_new_column(m_col, n); }, [&] { detail::assign_new_column(code_col, n); },
+                     [&] { detail::assign_new_column(sum_col, n); }, [&] { detail::assign_new_column(valid, n); },
+                     [&] { detail::assign_new_column(segment, n); }},
                     threads);
   score_rows(
       t, config_, r_, f_, m_,
@@ -185,10 +187,10 @@ score_table rfm_model::apply(const metric_table& t) const {
       },
       [&](std::size_t i) { segment[i] = -1; });  // the columns start at 0, valid at 0
   score_table out;
-  out.add_integers("r_score", std::move(r_col), valid);
-  out.add_integers("f_score", std::move(f_col), valid);
-  out.add_integers("m_score", std::move(m_col), valid);
-  out.add_integers("rfm_code", std::move(code_col), valid);
+  out.add_integers("r_score", std::move(r_col), detail::copy_column(valid));
+  out.add_integers("f_score", std::move(f_col), detail::copy_column(valid));
+  out.add_integers("m_score", std::move(m_col), detail::copy_column(valid));
+  out.add_integers("rfm_code", std::move(code_col), detail::copy_column(valid));
   out.add_integers("rfm_sum", std::move(sum_col), std::move(valid));
   std::vector<std::string> names, zh;
   bool any_zh = false;
