@@ -8,6 +8,8 @@
 #include "bindings.hpp"
 #include "tierkit/abc.hpp"
 #include "tierkit/asset_bands.hpp"
+#include "tierkit/error.hpp"
+#include "tierkit/label_indices.hpp"
 #include "tierkit/lifecycle.hpp"
 #include "tierkit/value_potential.hpp"
 #include "tierkit/metric_table.hpp"
@@ -379,6 +381,43 @@ void bind_strategies(py::module_& m) {
     }
     return py::make_tuple(ranks, unknown);
   }, py::arg("pieces"), py::arg("levels"));
+  // Label codes (int8 or int32; negative = missing) as an Arrow dictionary column's parts:
+  // (indices: int8 up to 128 labels, else int32; validity bitmap bytes; missing rows), in
+  // one pass with the GIL released. Codes at or beyond the number of labels are refused.
+  m.def("label_indices", [](const py::array& codes, std::size_t labels) {
+    if (codes.ndim() != 1) throw invalid_input("tierkit.label_indices: codes must be one-dimensional");
+    const auto n = static_cast<std::size_t>(codes.size());
+    py::array_t<std::uint8_t> validity(static_cast<py::ssize_t>((n + 7) / 8));
+    label_index_counts counts;
+    py::array indices;
+    auto fill = [&](const auto* in, auto* out) {
+      py::gil_scoped_release release;
+      counts = label_indices(in, n, labels, out, validity.mutable_data());
+    };
+    const bool narrow = label_indices_fit_8_bits(labels);
+    if (narrow && py::isinstance<py::array_t<std::int8_t>>(codes) && (codes.flags() & py::array::c_style)) {
+      py::array_t<std::int8_t> out(static_cast<py::ssize_t>(n));
+      fill(static_cast<const std::int8_t*>(codes.data()), out.mutable_data());
+      indices = out;
+    } else {
+      const auto wide = py::array_t<std::int32_t, py::array::c_style | py::array::forcecast>::ensure(codes);
+      if (!wide) throw invalid_input("tierkit.label_indices: codes must be integers");
+      if (narrow) {
+        py::array_t<std::int8_t> out(static_cast<py::ssize_t>(n));
+        fill(wide.data(), out.mutable_data());
+        indices = out;
+      } else {
+        py::array_t<std::int32_t> out(static_cast<py::ssize_t>(n));
+        fill(wide.data(), out.mutable_data());
+        indices = out;
+      }
+    }
+    if (counts.out_of_range > 0) {
+      throw invalid_input("tierkit: " + std::to_string(counts.out_of_range) + " label codes are beyond the " +
+                          std::to_string(labels) + " labels");
+    }
+    return py::make_tuple(indices, validity, counts.missing);
+  }, py::arg("codes"), py::arg("labels"));
   m.def("relationship_stars", [](const metric_table& t, const relationship_star_config& c) {
     return score_table_dict(relationship_stars(t, c));
   }, py::arg("metrics"), py::arg("config"));

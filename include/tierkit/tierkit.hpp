@@ -12,6 +12,7 @@
 #include "tierkit/error.hpp"
 #include "tierkit/expression.hpp"
 #include "tierkit/fwd.hpp"
+#include "tierkit/label_indices.hpp"
 #include "tierkit/lifecycle.hpp"
 #include "tierkit/metric_table.hpp"
 #include "tierkit/policy.hpp"

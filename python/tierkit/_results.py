@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
+from . import _core
+
 
 class ArrowResult:
     """Base of keyed results: subclasses provide ``to_arrow()`` and ``key_name``."""
@@ -100,18 +102,20 @@ _INTEGER_TYPES = {"r_score": pa.int32(), "f_score": pa.int32(), "m_score": pa.in
 def label_array(codes: np.ndarray, labels: Sequence[str], *, may_miss: bool = True,
                 checked: bool = True) -> pa.DictionaryArray:
     """A dictionary column of distinct `labels` indexed by integer `codes`; a negative code
-    is a missing label (null). The codes become Arrow's indices in place, with a validity
-    bitmap packed from them only when some are missing (about 2x faster than from_pandas at
-    10^7 rows). `may_miss=False` skips looking for missing codes; `checked=False` skips
-    Arrow's check of the codes against the labels (for codes in range by construction)."""
+    is a missing label (null). One pass in C++ writes Arrow's indices (int8 up to 128 labels,
+    as a pandas categorical's codes; else int32) and the validity bitmap, and refuses codes
+    beyond the labels (InvalidInput). Codes that need none of it (`may_miss=False`,
+    `checked=False`: in range by construction) already of the index type are used in place."""
     codes = np.ascontiguousarray(codes)
-    if not may_miss or codes.size == 0 or codes.min() >= 0:
-        indices = pa.array(codes)
-    else:
-        bitmap = np.packbits(codes >= 0, bitorder="little")
-        indices = pa.Array.from_buffers(pa.from_numpy_dtype(codes.dtype), len(codes),
-                                        [pa.py_buffer(bitmap), pa.py_buffer(codes)])
-    return pa.DictionaryArray.from_arrays(indices, pa.array(list(labels), pa.string()), safe=checked)
+    index_type = np.int8 if len(labels) <= 128 else np.int32
+    dictionary = pa.array(list(labels), pa.string())
+    if not may_miss and not checked and codes.dtype == index_type:
+        return pa.DictionaryArray.from_arrays(pa.array(codes), dictionary, safe=False)
+    indices, validity, missing = _core.label_indices(codes, len(labels))
+    arrow_indices = pa.Array.from_buffers(
+        pa.from_numpy_dtype(indices.dtype), len(indices),
+        [pa.py_buffer(validity) if missing else None, pa.py_buffer(indices)], null_count=missing)
+    return pa.DictionaryArray.from_arrays(arrow_indices, dictionary, safe=False)
 
 
 def arrow_columns(core_columns: dict) -> dict[str, pa.Array]:

@@ -216,5 +216,28 @@ def test_label_columns_become_dictionaries_with_negative_codes_as_nulls():
     assert out["b"].to_pylist() == ["q", "p"] and out["b"].null_count == 0
     assert out["c"].to_pylist() == ["u", None, "w", None, "v", "u", "u", "w", None]
     assert out["c"].null_count == 3
-    with pytest.raises(pa.ArrowException):  # Arrow checks codes against the labels
+    assert out["a"].type.index_type == pa.int8() and out["c"].null_count == 3
+    with pytest.raises(tk.InvalidInput, match="1 label codes are beyond the 1 labels"):
         arrow_columns({"d": {"kind": "label", "values": np.array([0, 5], dtype=np.int32), "labels": ["p"]}})
+
+
+@pytest.mark.parametrize("labels", [3, 128, 129, 300])
+@pytest.mark.parametrize("dtype", [np.int8, np.int32])
+def test_label_arrays_against_a_row_by_row_reading_across_blocks_and_threads(labels, dtype):
+    # 20,011 codes: several 4,096-row blocks on two threads, a tail that is not a whole
+    # byte of the bitmap; missing codes of any negative value.
+    from tierkit._results import label_array
+    rng = np.random.default_rng(labels)
+    top = min(labels, 127 if dtype == np.int8 else labels)
+    codes = rng.integers(-3, top, 20_011).astype(dtype)
+    texts = [f"label {k}" for k in range(labels)]
+    got = label_array(codes, texts)
+    assert got.type.index_type == (pa.int8() if labels <= 128 else pa.int32())
+    assert got.to_pylist() == [texts[c] if c >= 0 else None for c in codes.tolist()]
+    assert got.null_count == int((codes < 0).sum())
+    got.validate(full=True)
+    whole = label_array(codes[codes >= 0], texts, may_miss=False)
+    assert whole.null_count == 0 and whole.buffers()[0] is None
+    if labels <= 127:
+        with pytest.raises(tk.InvalidInput, match="label codes are beyond"):
+            label_array(np.append(codes, dtype(labels)), texts)
