@@ -105,11 +105,10 @@ def label_array(codes: np.ndarray, labels: Sequence[str], *, may_miss: bool = Tr
     is a missing label (null). One pass in C++ writes Arrow's indices (int8 up to 128 labels,
     as a pandas categorical's codes; else int32) and the validity bitmap, and refuses codes
     beyond the labels (InvalidInput). Codes that need none of it (`may_miss=False`,
-    `checked=False`: in range by construction) already of the index type are used in place."""
+    `checked=False`: in range by construction) are used in place, as they are."""
     codes = np.ascontiguousarray(codes)
-    index_type = np.int8 if len(labels) <= 128 else np.int32
     dictionary = pa.array(list(labels), pa.string())
-    if not may_miss and not checked and codes.dtype == index_type:
+    if not may_miss and not checked:
         return pa.DictionaryArray.from_arrays(pa.array(codes), dictionary, safe=False)
     indices, validity, missing = _core.label_indices(codes, len(labels))
     arrow_indices = pa.Array.from_buffers(
