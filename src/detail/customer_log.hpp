@@ -34,25 +34,28 @@ inline std::size_t customer_blocks(std::size_t customers) noexcept {
   return (customers >> customer_block_shift) + 1;
 }
 
-// Runs body(t) for t in [0, threads) on as many threads (the caller's among them when
-// threads == 1) and rethrows the first exception once all have finished.
+// Runs body(t) for t in [0, threads) on as many threads (the caller's among them: it runs
+// body(0)) and rethrows the first exception once all have finished.
 template <class Body>
 void run_on_threads(unsigned threads, Body body) {
   if (threads <= 1) {
     body(0u);
     return;
   }
+  // The calling thread is worker 0 (its caches hold what it just made); the others are
+  // started for the call (starting two threads and joining them measured 80 us here, one
+  // 50 us).
   std::vector<std::exception_ptr> errors(threads);
+  auto work = [&](unsigned t) {
+    try {
+      body(t);
+    } catch (...) {
+      errors[t] = std::current_exception();
+    }
+  };
   std::vector<std::thread> pool;
-  for (unsigned t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      try {
-        body(t);
-      } catch (...) {
-        errors[t] = std::current_exception();
-      }
-    });
-  }
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
   for (std::thread& th : pool) th.join();
   for (const std::exception_ptr& e : errors) {
     if (e) std::rethrow_exception(e);
