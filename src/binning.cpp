@@ -214,15 +214,24 @@ std::size_t percentile_rank(double p, std::size_t n) {
 
 fitted_bins fit_bins(const std::vector<double>& values, const binning_config& config,
                      const std::string& what) {
+  return fit_bins(std::vector<double>(values), config, what);
+}
+
+fitted_bins fit_bins(std::vector<double>&& values, const binning_config& config, const std::string& what) {
   config.check(what);
-  std::vector<double> v;
-  v.reserve(values.size());
+  // NaN left out in place, without a branch per value: each value is written at the next
+  // free position, which advances only past a kept one.
+  std::vector<double> v = std::move(values);
+  const std::size_t given = v.size();
+  std::size_t kept = 0;
   std::int64_t infinite = 0;
-  for (double x : values) {
-    if (std::isnan(x)) continue;
-    if (std::isinf(x)) ++infinite;
-    v.push_back(x);
+  for (std::size_t i = 0; i < given; ++i) {
+    const double x = v[i];
+    v[kept] = x;
+    kept += !std::isnan(x);
+    infinite += std::isinf(x);
   }
+  v.resize(kept);
   if (infinite > 0) {
     throw invalid_input(what + ": " + detail::rows_text(infinite) + " hold an infinite value");
   }
@@ -231,7 +240,7 @@ fitted_bins fit_bins(const std::vector<double>& values, const binning_config& co
   f.higher_is_better = config.higher_is_better;
   f.method = config.method;
   f.fit_rows = static_cast<std::int64_t>(v.size());
-  f.fit_missing = static_cast<std::int64_t>(values.size() - v.size());
+  f.fit_missing = static_cast<std::int64_t>(given - kept);
   const bool needs_data = config.method != bin_method::fixed;
   if (needs_data && v.empty()) {
     throw invalid_input(what + ": no values to fit (" + detail::rows_text(f.fit_missing) +

@@ -277,21 +277,21 @@ rfm_model rfm_strategy::fit_rfm(const metric_table& t) const {
   const number_span mv = t.column(config_.monetary_column, fn);
   if (t.rows() == 0) throw invalid_input(std::string(fn) + ": no customers to fit");
   // Fit on the customers that will be scored: all three metrics present.
-  std::vector<double> r, f, m;
-  r.reserve(t.rows());
-  f.reserve(t.rows());
-  m.reserve(t.rows());
-  std::int64_t missing = 0;
+  // (Each row is written at the next free position, which advances only past a complete
+  // one: no branch per row.)
+  std::vector<double> r(t.rows()), f(t.rows()), m(t.rows());
+  std::size_t kept = 0;
   for (std::size_t i = 0; i < t.rows(); ++i) {
-    if (std::isnan(rv[i]) || std::isnan(fv[i]) || std::isnan(mv[i])) {
-      ++missing;
-      continue;
-    }
-    r.push_back(rv[i]);
-    f.push_back(fv[i]);
-    m.push_back(mv[i]);
+    r[kept] = rv[i];
+    f[kept] = fv[i];
+    m[kept] = mv[i];
+    kept += !(std::isnan(rv[i]) | std::isnan(fv[i]) | std::isnan(mv[i]));
   }
-  if (r.empty()) {
+  const auto missing = static_cast<std::int64_t>(t.rows() - kept);
+  r.resize(kept);
+  f.resize(kept);
+  m.resize(kept);
+  if (kept == 0) {
     throw invalid_input(std::string(fn) + ": no customer has all of " + config_.recency_column +
                         ", " + config_.frequency_column + " and " + config_.monetary_column +
                         " (" + detail::rows_text(missing) + " with a missing value)");
@@ -300,10 +300,10 @@ rfm_model rfm_strategy::fit_rfm(const metric_table& t) const {
   // error is the first in R, F, M order, as on one thread).
   fitted_bins rb, fb, mb;
   detail::run_tasks(
-      {[&] { rb = fit_bins(r, config_.recency, std::string(fn) + " " + config_.recency_column); },
-       [&] { fb = fit_bins(f, config_.frequency, std::string(fn) + " " + config_.frequency_column); },
-       [&] { mb = fit_bins(m, config_.monetary, std::string(fn) + " " + config_.monetary_column); }},
-      r.size() >= detail::min_rows_per_thread ? 3u : 1u);
+      {[&] { rb = fit_bins(std::move(r), config_.recency, std::string(fn) + " " + config_.recency_column); },
+       [&] { fb = fit_bins(std::move(f), config_.frequency, std::string(fn) + " " + config_.frequency_column); },
+       [&] { mb = fit_bins(std::move(m), config_.monetary, std::string(fn) + " " + config_.monetary_column); }},
+      kept >= detail::min_rows_per_thread ? 3u : 1u);
   rb.fit_missing = fb.fit_missing = mb.fit_missing = missing;
   return rfm_model(config_, std::move(rb), std::move(fb), std::move(mb));
 }

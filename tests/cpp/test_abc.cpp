@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <vector>
 
 
@@ -64,6 +65,57 @@ TEST_CASE("a frozen model classifies new values by each class's smallest fitted 
   const abc_model m = abc_strategy().fit_abc(std::vector<double>{50, 30, 10, 5, 3, 2});
   CHECK(classes(m, {1000, 30, 29.9, 5, 4.99, 0.01, 0}) ==
         std::vector<std::string>{"A", "A", "B", "B", "C", "C", "N"});
+}
+
+TEST_CASE("classes of many values against a value-at-a-time reading of the thresholds") {
+  // Fitted on few distinct values (so that some classes hold no customers) or on many;
+  // applied to values on, beside and between the class thresholds, zero, negative, infinite
+  // and missing, under each non-positive policy, in blocks on all cores.
+  std::mt19937_64 rng(3);
+  for (const int distinct : {1, 2, 3, 50, 100000}) {
+    for (const nonpositive_policy policy :
+         {nonpositive_policy::own_class, nonpositive_policy::lowest_class, nonpositive_policy::unclassified}) {
+      abc_config c;
+      c.nonpositive = policy;
+      std::vector<double> fit(3000);
+      for (double& x : fit) x = 1 + static_cast<double>(rng() % static_cast<std::uint64_t>(distinct));
+      const abc_model m = abc_strategy(c).fit_abc(fit);
+      const std::vector<abc_class_stats>& cls = m.classes();
+      const std::size_t k = cls.size();
+      std::vector<double> v(9001);
+      for (double& x : v) {
+        const abc_class_stats& near = cls[rng() % k];
+        switch (rng() % 7) {
+          case 0: x = std::nan(""); break;
+          case 1: x = rng() % 2 ? 0.0 : -3.5; break;
+          case 2: x = rng() % 2 ? HUGE_VAL : -HUGE_VAL; break;
+          case 3: x = near.min_value; break;
+          case 4: x = std::nextafter(near.min_value, 0.0); break;
+          default: x = static_cast<double>(rng() % static_cast<std::uint64_t>(distinct + 2));
+        }
+      }
+      const std::vector<std::int32_t> got = m.classify(v);
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        std::int32_t want = -1;
+        if (std::isnan(v[i])) {
+          want = -1;
+        } else if (!(v[i] > 0)) {
+          want = policy == nonpositive_policy::own_class      ? static_cast<std::int32_t>(k)
+                 : policy == nonpositive_policy::lowest_class ? static_cast<std::int32_t>(k - 1)
+                                                              : -1;
+        } else {
+          want = static_cast<std::int32_t>(k - 1);
+          for (std::size_t j = 0; j + 1 < k; ++j) {
+            if (cls[j].customers > 0 && v[i] >= cls[j].min_value) {
+              want = static_cast<std::int32_t>(j);
+              break;
+            }
+          }
+        }
+        REQUIRE(got[i] == want);
+      }
+    }
+  }
 }
 
 TEST_CASE("concentration: Gini, top 20% share and the Lorenz curve") {
