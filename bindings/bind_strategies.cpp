@@ -381,40 +381,46 @@ void bind_strategies(py::module_& m) {
     }
     return py::make_tuple(ranks, unknown);
   }, py::arg("pieces"), py::arg("levels"));
-  // Label codes (int8 or int32; negative = missing) as an Arrow dictionary column's parts:
-  // (indices: int8 up to 128 labels, else int32; validity bitmap bytes; missing rows), in
-  // one pass with the GIL released. Codes at or beyond the number of labels are refused.
+  // Label codes (a contiguous int8 or int32 array; negative = missing) as an Arrow
+  // dictionary column's parts: (indices: int8 up to 128 labels, else int32; validity bitmap
+  // bytes; missing rows), in one pass with the GIL released. Codes at or beyond the number
+  // of labels are refused. Other integer types are narrowed, checked, by the Python caller
+  // (tierkit._results.label_array): a cast here would wrap them silently.
   m.def("label_indices", [](const py::array& codes, std::size_t labels) {
-    if (codes.ndim() != 1) throw invalid_input("tierkit.label_indices: codes must be one-dimensional");
+    const bool is8 = py::isinstance<py::array_t<std::int8_t>>(codes);
+    const bool is32 = py::isinstance<py::array_t<std::int32_t>>(codes);
+    if (codes.ndim() != 1 || !(is8 || is32) || !(codes.flags() & py::array::c_style)) {
+      throw invalid_input("tierkit.label_indices: codes must be a one-dimensional contiguous int8 or int32 array, not " +
+                          std::string(py::str(codes.dtype())) + " of " + std::to_string(codes.ndim()) + " dimensions");
+    }
     const auto n = static_cast<std::size_t>(codes.size());
     py::array_t<std::uint8_t> validity(static_cast<py::ssize_t>((n + 7) / 8));
+    std::uint8_t* bits = validity.mutable_data();
     label_index_counts counts;
     py::array indices;
     auto fill = [&](const auto* in, auto* out) {
       py::gil_scoped_release release;
-      counts = label_indices(in, n, labels, out, validity.mutable_data());
+      counts = label_indices(in, n, labels, out, bits);
     };
-    const bool narrow = label_indices_fit_8_bits(labels);
-    if (narrow && py::isinstance<py::array_t<std::int8_t>>(codes) && (codes.flags() & py::array::c_style)) {
+    if (label_indices_fit_8_bits(labels)) {
       py::array_t<std::int8_t> out(static_cast<py::ssize_t>(n));
-      fill(static_cast<const std::int8_t*>(codes.data()), out.mutable_data());
+      if (is8) {
+        fill(static_cast<const std::int8_t*>(codes.data()), out.mutable_data());
+      } else {
+        fill(static_cast<const std::int32_t*>(codes.data()), out.mutable_data());
+      }
       indices = out;
     } else {
+      // int8 codes widen exactly.
       const auto wide = py::array_t<std::int32_t, py::array::c_style | py::array::forcecast>::ensure(codes);
-      if (!wide) throw invalid_input("tierkit.label_indices: codes must be integers");
-      if (narrow) {
-        py::array_t<std::int8_t> out(static_cast<py::ssize_t>(n));
-        fill(wide.data(), out.mutable_data());
-        indices = out;
-      } else {
-        py::array_t<std::int32_t> out(static_cast<py::ssize_t>(n));
-        fill(wide.data(), out.mutable_data());
-        indices = out;
-      }
+      py::array_t<std::int32_t> out(static_cast<py::ssize_t>(n));
+      fill(wide.data(), out.mutable_data());
+      indices = out;
     }
     if (counts.out_of_range > 0) {
-      throw invalid_input("tierkit: " + std::to_string(counts.out_of_range) + " label codes are beyond the " +
-                          std::to_string(labels) + " labels");
+      const std::int64_t k = counts.out_of_range;
+      throw invalid_input("tierkit: " + std::to_string(k) + (k == 1 ? " row holds" : " rows hold") +
+                          " a label code beyond the " + std::to_string(labels) + " labels");
     }
     return py::make_tuple(indices, validity, counts.missing);
   }, py::arg("codes"), py::arg("labels"));

@@ -186,6 +186,7 @@ std::vector<std::string> abc_model::labels() const {
 std::vector<std::int32_t> abc_model::classify(number_span values) const {
   const std::size_t k = classes_.size();
   const std::size_t n = values.size();
+  if (k == 0) return detail::new_column<std::int32_t>(n, -1);  // a default-constructed model
   double nonpositive_class = -1;  // unclassified
   if (config_.nonpositive == nonpositive_policy::own_class) nonpositive_class = static_cast<double>(k);
   if (config_.nonpositive == nonpositive_policy::lowest_class) nonpositive_class = static_cast<double>(k - 1);

@@ -66,6 +66,12 @@ void asset_band_config::check() const {
       fail("bands must be ordered from the highest lower bound down; '" + bands[i].label +
            "' is not below '" + bands[i - 1].label + "'");
     }
+    for (const band_condition& k : bands[i].conditions) {
+      if (static_cast<unsigned>(k.op) > static_cast<unsigned>(comparison::greater)) {
+        fail("band '" + bands[i].label + "' has a condition on '" + k.column + "' with an unknown comparison (" +
+             std::to_string(static_cast<unsigned>(k.op)) + ")");
+      }
+    }
   }
   for (const entry_criterion& c : criteria) {
     if (c.name.empty() || c.column.empty()) fail("a criterion needs a name and a column");
@@ -104,6 +110,8 @@ void with_comparison(comparison op, double threshold, F&& f) {
     case comparison::greater_equal: return f([threshold](double x) { return x >= threshold; });
     case comparison::greater: return f([threshold](double x) { return x > threshold; });
   }
+  // Not a comparison (check() refuses these; kept as band_condition::holds reads it).
+  f([](double) { return false; });
 }
 
 // Customers at most this many at a time: three working columns of doubles (24 KB) on the
@@ -229,28 +237,31 @@ score_table asset_band_model::apply(const metric_table& t) const {
                      [&] { detail::assign_new_column(role, n); }, [&] { detail::assign_new_column(adm, n); },
                      [&] { detail::assign_new_column(met, n); }},
                     threads);
-  detail::for_row_blocks(n, threads, [&](std::size_t lo, std::size_t hi) {
-    std::int32_t band[detail::rule_block_rows], admitted[detail::rule_block_rows], count[detail::rule_block_rows];
-    band_block(config_, cols, lo, hi - lo, band, admitted, count);
-    const auto unassigned = static_cast<std::int32_t>(nb + 1);
-    std::int32_t* __restrict code_at = code.data() + lo;
-    std::int32_t* __restrict code_zh_at = code_zh.data() + lo;
-    std::int32_t* __restrict adm_at = adm.data() + lo;
-    std::int64_t* __restrict met_at = met.data() + lo;
-    for (std::size_t i = 0; i < hi - lo; ++i) {
-      const std::int32_t b = band[i];
-      code_at[i] = code_zh_at[i] = b < 0 ? unassigned : b;
-      adm_at[i] = b < 0 ? -1 : admitted[i] + 1;  // 0 = "balance"
-      met_at[i] = count[i];
-    }
-    // The owner role by band: one select pass per band (a table lookup per row would not
-    // vectorize); the unassigned (-1) have none.
-    std::int32_t* __restrict role_at = role.data() + lo;
-    for (std::size_t i = 0; i < hi - lo; ++i) role_at[i] = -1;
-    for (std::size_t k = 0; k <= nb; ++k) {
-      const auto b = static_cast<std::int32_t>(k);
-      const std::int32_t r = role_of[k];
-      for (std::size_t i = 0; i < hi - lo; ++i) role_at[i] = band[i] == b ? r : role_at[i];
+  const auto unassigned = static_cast<std::int32_t>(nb + 1);
+  detail::for_row_blocks(n, threads, [&](std::size_t block_lo, std::size_t block_hi) {
+    for (std::size_t lo = block_lo; lo < block_hi; lo += band_rows) {  // 12 KB of stack a piece
+      const std::size_t m = std::min(band_rows, block_hi - lo);
+      std::int32_t band[band_rows], admitted[band_rows], count[band_rows];
+      band_rows_of(config_, cols, lo, m, band, admitted, count);
+      std::int32_t* __restrict code_at = code.data() + lo;
+      std::int32_t* __restrict code_zh_at = code_zh.data() + lo;
+      std::int32_t* __restrict adm_at = adm.data() + lo;
+      std::int64_t* __restrict met_at = met.data() + lo;
+      for (std::size_t i = 0; i < m; ++i) {
+        const std::int32_t b = band[i];
+        code_at[i] = code_zh_at[i] = b < 0 ? unassigned : b;
+        adm_at[i] = b < 0 ? -1 : admitted[i] + 1;  // 0 = "balance"
+        met_at[i] = count[i];
+      }
+      // The owner role by band: one select pass per band (a table lookup per row would not
+      // vectorize); the unassigned (-1) have none.
+      std::int32_t* __restrict role_at = role.data() + lo;
+      for (std::size_t i = 0; i < m; ++i) role_at[i] = -1;
+      for (std::size_t k = 0; k <= nb; ++k) {
+        const auto b = static_cast<std::int32_t>(k);
+        const std::int32_t r = role_of[k];
+        for (std::size_t i = 0; i < m; ++i) role_at[i] = band[i] == b ? r : role_at[i];
+      }
     }
   });
   score_table out;

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <limits>
+#include <string>
 
 #include "detail/row_blocks.hpp"
+#include "tierkit/error.hpp"
 
 namespace tierkit {
 
@@ -50,6 +52,10 @@ template <class Code, class Index>
 label_index_counts indices_of(const Code* codes, std::size_t n, std::size_t labels, Index* indices,
                               std::uint8_t* validity, unsigned threads) {
   static_assert(detail::rule_block_rows % 8 == 0, "blocks must own whole bitmap bytes");
+  if (sizeof(Index) == 1 && !label_indices_fit_8_bits(labels)) {
+    throw invalid_input("tierkit.label_indices: " + std::to_string(labels) +
+                        " labels do not fit 8-bit indices (at most 128)");
+  }
   // Codes are at most 32-bit: more labels than that are as good as unlimited.
   const auto limit = static_cast<std::int32_t>(
       std::min<std::size_t>(labels, static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())));

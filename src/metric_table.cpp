@@ -1,6 +1,5 @@
 #include "tierkit/metric_table.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -59,9 +58,7 @@ number_span metric_table::column(const std::string& name, const char* function) 
 namespace {
 template <class T>
 std::vector<double> as_double(const std::vector<T>& v) {
-  std::vector<double> out = detail::new_column<double>(v.size());
-  std::copy(v.begin(), v.end(), out.begin());
-  return out;
+  return detail::column_as<double>(v);
 }
 std::vector<double> days_or_nan(const std::vector<std::int32_t>& v) {
   std::vector<double> out = detail::new_column<double>(v.size());

@@ -107,7 +107,7 @@ struct fitted_bins {
 // value is infinite or when no value is left to fit quantiles, a mean or a median.
 fitted_bins fit_bins(const std::vector<double>& values, const binning_config& config,
                      const std::string& what);
-// The same, working in `values` itself (no copy): its contents are left in any order.
+// The same, working in `values` itself (no copy): the vector is consumed (moved from).
 fitted_bins fit_bins(std::vector<double>&& values, const binning_config& config, const std::string& what);
 
 }  // namespace tierkit

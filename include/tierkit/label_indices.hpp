@@ -22,7 +22,9 @@ inline bool label_indices_fit_8_bits(std::size_t labels) noexcept { return label
 
 // indices[i] = codes[i] for codes in [0, labels), 0 for the others (missing or out of
 // range; the validity bit says which rows hold a label). `validity` receives (n + 7) / 8
-// bytes, the bits beyond n cleared. threads: 0 = all cores.
+// bytes, the bits beyond n cleared. `indices` and `validity` must not overlap `codes`.
+// threads: 0 = as many as the rows call for (one per 65,536 rows, up to all cores).
+// 8-bit indices take at most 128 labels (invalid_input otherwise).
 label_index_counts label_indices(const std::int32_t* codes, std::size_t n, std::size_t labels,
                                  std::int8_t* indices, std::uint8_t* validity, unsigned threads = 0);
 label_index_counts label_indices(const std::int32_t* codes, std::size_t n, std::size_t labels,

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import _core
+from ._errors import InvalidInput
 
 
 class ArrowResult:
@@ -105,11 +106,22 @@ def label_array(codes: np.ndarray, labels: Sequence[str], *, may_miss: bool = Tr
     is a missing label (null). One pass in C++ writes Arrow's indices (int8 up to 128 labels,
     as a pandas categorical's codes; else int32) and the validity bitmap, and refuses codes
     beyond the labels (InvalidInput). Codes that need none of it (`may_miss=False`,
-    `checked=False`: in range by construction) are used in place, as they are."""
+    `checked=False`: in range by construction) are used in place, as they are. Integer codes
+    of other widths are narrowed to int32 after checking them; other types are refused."""
     codes = np.ascontiguousarray(codes)
     dictionary = pa.array(list(labels), pa.string())
     if not may_miss and not checked:
         return pa.DictionaryArray.from_arrays(pa.array(codes), dictionary, safe=False)
+    if codes.dtype not in (np.int8, np.int32):
+        if codes.dtype.kind not in "iu":
+            raise InvalidInput(f"tierkit: label codes must be integers, not {codes.dtype}")
+        beyond = int((codes >= len(labels)).sum())
+        if beyond:
+            raise InvalidInput(f"tierkit: {beyond:,} {'row holds' if beyond == 1 else 'rows hold'} "
+                               f"a label code beyond the {len(labels)} labels")
+        # In range above; any negative code (however wide) is missing.
+        codes = np.maximum(codes, -1).astype(np.int32) if codes.dtype.kind == "i" \
+            else codes.astype(np.int32)
     indices, validity, missing = _core.label_indices(codes, len(labels))
     arrow_indices = pa.Array.from_buffers(
         pa.from_numpy_dtype(indices.dtype), len(indices),

@@ -181,7 +181,7 @@ def _labels_by_rule(labels: Sequence[str | None], idx: np.ndarray) -> pa.Diction
     """A dictionary column holding labels[idx[i]] (None -> null), with distinct labels
     (pandas turns it into a categorical). Distinct labels without None reuse `idx` as the
     indices (no copy); otherwise the rule indices are recoded in C++ to codes of the
-    distinct labels (int8; int32 beyond 127 labels). The indices are in range by
+    distinct labels (int8 up to 128 labels, else int32). The indices are in range by
     construction (rule indices of this policy), so Arrow's check of them is skipped."""
     distinct = list(dict.fromkeys(v for v in labels if v is not None))
     if len(distinct) == len(labels):

@@ -334,7 +334,8 @@ class RFMModel:
         metrics = self._metrics(data, key, "tierkit.RFMModel.segment_summary")
         segment = self.apply(metrics).to_arrow().column("segment").combine_chunks()
         labels = list(segment.dictionary.to_pylist()) + [None]
-        idx = segment.indices.fill_null(len(labels) - 1).to_numpy().astype(np.int64)
+        # (Widened first: with 128 segments the null slot's number does not fit int8 indices.)
+        idx = segment.indices.cast(pa.int64()).fill_null(len(labels) - 1).to_numpy()
         _, freq_col, mon_col = self._core.columns
         n = len(labels)
         customers = np.bincount(idx, minlength=n)

@@ -53,9 +53,17 @@ void run_on_threads(unsigned threads, Body body) {
       errors[t] = std::current_exception();
     }
   };
+  // If a thread cannot be started (the system is out of threads or memory), the caller
+  // runs the bodies no thread took, after its own: every t runs once, whatever happens.
   std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  unsigned started = 1;
+  try {
+    pool.reserve(threads - 1);
+    for (; started < threads; ++started) pool.emplace_back(work, started);
+  } catch (...) {
+  }
   work(0);
+  for (unsigned t = started; t < threads; ++t) work(t);
   for (std::thread& th : pool) th.join();
   for (const std::exception_ptr& e : errors) {
     if (e) std::rethrow_exception(e);

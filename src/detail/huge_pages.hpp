@@ -1,14 +1,16 @@
 #pragma once
 // New large columns backed by 2 MiB pages where the kernel offers them.
 //
-// Why: an output column of 10^7 values is fresh memory from the kernel on every call (glibc
-// maps allocations this large afresh and unmaps them when freed). With 4 KiB pages its first
-// touch is one page fault per 4 KiB: measured here, the faults cost as much as the work
-// that fills the column (asset bands at 10^7 customers: 185 -> 107 ms once its five output
-// columns were advised). Transparent huge pages in "madvise" mode (this machine's, and
-// many distributions' default) back only ranges that ask for it; numpy asks for every
-// allocation of 4 MiB or more, and so do we. Where huge pages are off, or not on Linux,
-// the advice does nothing and the columns are ordinary memory.
+// Why: an output column of 10^7 values is new memory on every call, usually fresh pages
+// from the kernel (glibc maps allocations this large afresh, above its mmap threshold,
+// which grows with what is freed up to 32 MiB; below it they come from a heap arena). With
+// 4 KiB pages the first touch is one page fault per 4 KiB: measured here, the faults cost as
+// much as the work that fills the column (asset bands at 10^7 customers: 185 -> 107 ms once
+// its five output columns were advised). Transparent huge pages in "madvise" mode (this
+// machine's, and many distributions' default) back only ranges that ask for it; numpy asks
+// for every allocation of 4 MiB or more, and so do we. Advice on a heap range stays with the
+// range when malloc reuses it (harmless: huge pages for later large blocks too). Where huge
+// pages are off, or not on Linux, the advice does nothing and the columns are ordinary memory.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -27,7 +29,7 @@ constexpr std::size_t huge_page_threshold = std::size_t{1} << 22;
 // errors (an old kernel, huge pages disabled) are ignored.
 inline void advise_huge_pages(const void* data, std::size_t bytes) noexcept {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (bytes < huge_page_threshold) return;
+  if (data == nullptr || bytes < huge_page_threshold) return;
   constexpr std::uintptr_t page = std::uintptr_t{1} << 21;
   const auto at = reinterpret_cast<std::uintptr_t>(data);
   const std::uintptr_t from = (at + page - 1) & ~(page - 1), to = (at + bytes) & ~(page - 1);
@@ -54,14 +56,19 @@ std::vector<T> new_column(std::size_t n, const typename std::vector<T>::value_ty
   return v;
 }
 
-// A copy of a column, itself a new column.
-template <class T>
-std::vector<T> copy_column(const std::vector<T>& from) {
+// A copy of a column, its values converted to T, itself a new column.
+template <class T, class From>
+std::vector<T> column_as(const std::vector<From>& from) {
   std::vector<T> v;
   v.reserve(from.size());
   advise_huge_pages(v.data(), from.size() * sizeof(T));
   v.assign(from.begin(), from.end());
   return v;
+}
+
+template <class T>
+std::vector<T> copy_column(const std::vector<T>& from) {
+  return column_as<T>(from);
 }
 
 }  // namespace tierkit::detail

@@ -118,6 +118,10 @@ TEST_CASE("classes of many values against a value-at-a-time reading of the thres
   }
 }
 
+TEST_CASE("a model without classes (default-constructed) classifies nothing") {
+  CHECK(abc_model().classify(std::vector<double>{1, 0, -1, NAN}) == std::vector<std::int32_t>(4, -1));
+}
+
 TEST_CASE("concentration: Gini, top 20% share and the Lorenz curve") {
   const concentration eq = measure_concentration(std::vector<double>{1, 1, 1, 1});
   CHECK(eq.gini == doctest::Approx(0.0));

@@ -93,7 +93,8 @@ TEST_CASE("random configurations against a customer-at-a-time reading of the rul
       c.criteria.push_back({"c" + std::to_string(k), "", "v" + std::to_string(pick(3)),
                             static_cast<double>(pick(5)) * 10.0});
     }
-    const std::size_t n = 1 + pick(3 * 4096);
+    // The first round is large enough to be banded in blocks on two threads.
+    const std::size_t n = round == 0 ? 140000 : 1 + pick(3 * 4096);
     std::vector<double> adb(n), v0(n), v1(n), v2(n);
     for (std::size_t i = 0; i < n; ++i) {
       adb[i] = value(bounds[pick(bounds.size())]);
@@ -158,6 +159,10 @@ TEST_CASE("band settings are checked, and missing columns named at fit") {
   CHECK_THROWS_WITH_AS(asset_band_strategy().fit_bands(t), doctest::Contains("no metric column 'age'"),
                        schema_error);
   CHECK_THROWS_AS(parse_comparison("=="), invalid_input);
+  asset_band_config odd = asset_band_config::chinese_retail();  // e.g. from damaged bytes
+  odd.bands[3].conditions[0].op = static_cast<comparison>(7);
+  CHECK_THROWS_WITH_AS(odd.check(), doctest::Contains("condition on 'age' with an unknown comparison (7)"),
+                       invalid_input);
 }
 
 TEST_CASE("relationship stars: six levels, first rule that holds") {

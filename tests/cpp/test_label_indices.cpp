@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <tierkit/error.hpp>
 #include <tierkit/label_indices.hpp>
 
 #include <cstdint>
@@ -48,4 +49,9 @@ TEST_CASE("label codes become dictionary indices and a validity bitmap, row for 
   }
   CHECK(label_indices_fit_8_bits(128));
   CHECK(!label_indices_fit_8_bits(129));
+  const std::vector<std::int32_t> codes = {0, 1};
+  std::int8_t small[2];
+  std::uint8_t bits[1];
+  CHECK_THROWS_WITH_AS(label_indices(codes.data(), 2, 129, small, bits), doctest::Contains("at most 128"),
+                       invalid_input);
 }

@@ -294,3 +294,17 @@ def test_chinese_eight_class_preset_splits_at_the_mean():
     assert set(s["segment_zh"].dropna()) <= {r["label_zh"] for r in tk.Segments.preset("chinese_eight").rules}
     med = tk.RFM.preset("chinese_eight_median").fit(p)
     assert med.bins["monetary"]["cuts"][0] == np.quantile(df["monetary"], 0.5, method="inverted_cdf")
+
+
+def test_segment_summary_with_128_segment_labels_and_unscored_customers():
+    # 127 rules and the default: 128 labels, the most 8-bit dictionary indices hold; the
+    # unscored customer's null segment is counted in a row of its own.
+    rules = [(f"S{k}", (k % 5 + 1, k % 5 + 1), (1, 5), (1, 5)) for k in range(127)]
+    df = pd.DataFrame({"customer_id": np.arange(10), "recency": [float(x) for x in range(9)] + [np.nan],
+                       "frequency": 1.0, "monetary": np.arange(10.0)})
+    m = tk.RFM(segments=tk.Segments(rules, default="Rest")).fit(df)
+    segment = m.apply(df).to_arrow().column("segment").combine_chunks()
+    assert segment.type.index_type == pa.int8() and len(segment.dictionary) == 128
+    summary = m.segment_summary(df).to_pandas()
+    assert summary["customers"].sum() == 10
+    assert summary.loc[summary.index.isna(), "customers"].tolist() == [1]

@@ -217,15 +217,15 @@ def test_label_columns_become_dictionaries_with_negative_codes_as_nulls():
     assert out["c"].to_pylist() == ["u", None, "w", None, "v", "u", "u", "w", None]
     assert out["c"].null_count == 3
     assert out["a"].type.index_type == pa.int8() and out["c"].null_count == 3
-    with pytest.raises(tk.InvalidInput, match="1 label codes are beyond the 1 labels"):
+    with pytest.raises(tk.InvalidInput, match="1 row holds a label code beyond the 1 labels"):
         arrow_columns({"d": {"kind": "label", "values": np.array([0, 5], dtype=np.int32), "labels": ["p"]}})
 
 
 @pytest.mark.parametrize("labels", [3, 128, 129, 300])
 @pytest.mark.parametrize("dtype", [np.int8, np.int32])
 def test_label_arrays_against_a_row_by_row_reading_across_blocks_and_threads(labels, dtype):
-    # 20,011 codes: several 4,096-row blocks on two threads, a tail that is not a whole
-    # byte of the bitmap; missing codes of any negative value.
+    # 20,011 codes: several 4,096-row blocks, a tail that is not a whole byte of the
+    # bitmap; missing codes of any negative value (the C++ test runs 1-3 threads).
     from tierkit._results import label_array
     rng = np.random.default_rng(labels)
     top = min(labels, 127 if dtype == np.int8 else labels)
@@ -239,5 +239,23 @@ def test_label_arrays_against_a_row_by_row_reading_across_blocks_and_threads(lab
     whole = label_array(codes[codes >= 0], texts, may_miss=False)
     assert whole.null_count == 0 and whole.buffers()[0] is None
     if labels <= 127:
-        with pytest.raises(tk.InvalidInput, match="label codes are beyond"):
+        with pytest.raises(tk.InvalidInput, match="a label code beyond"):
             label_array(np.append(codes, dtype(labels)), texts)
+
+
+def test_label_arrays_from_other_integer_widths_are_checked_before_narrowing():
+    from tierkit._results import label_array
+    texts = ["a", "b", "c"]
+    wide = np.array([0, 2, -1, -(2**40), 1], dtype=np.int64)
+    got = label_array(wide, texts)
+    assert got.to_pylist() == ["a", "c", None, None, "b"]
+    assert label_array(np.array([2, 0], dtype=np.uint32), texts).to_pylist() == ["c", "a"]
+    # Wrapping would turn 2**32 into 0 and 2**31 into a negative (null) code: refused instead.
+    for bad in (np.array([0, 2**32], dtype=np.int64), np.array([2**31], dtype=np.int64),
+                np.array([2**32 - 1], dtype=np.uint32)):
+        with pytest.raises(tk.InvalidInput, match="1 row holds a label code beyond the 3 labels"):
+            label_array(bad, texts)
+    with pytest.raises(tk.InvalidInput, match="label codes must be integers, not float64"):
+        label_array(np.array([1.9]), texts)
+    with pytest.raises(tk.InvalidInput, match="contiguous int8 or int32"):
+        tk._core.label_indices(np.array([1], dtype=np.int16), 3)
