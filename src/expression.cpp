@@ -756,6 +756,10 @@ void expression::check(const rule_table& schema) const {
 
 void expression::evaluate(const rule_table& table, std::size_t begin, std::size_t end,
                           std::uint8_t* out) const {
+  if (begin > end || end > table.rows()) {
+    throw invalid_input("tierkit: " + what_ + ": rows [" + std::to_string(begin) + ", " + std::to_string(end) +
+                        ") are not within the table's " + std::to_string(table.rows()) + " rows");
+  }
   // In blocks, so that the evaluator's working buffers stay small, ending where pieces of a
   // column meet.
   const std::vector<std::size_t>& bounds = table.piece_bounds();
@@ -771,6 +775,16 @@ void expression::evaluate(const rule_table& table, std::size_t begin, std::size_
 
 void expression::evaluate_rows(const rule_table& table, std::size_t begin, const std::uint32_t* rows,
                                std::size_t count, std::uint8_t* out) const {
+  // The rows must ascend and lie inside the table (one compare per row: the evaluation that
+  // follows costs many times that).
+  std::size_t unordered = 0;
+  for (std::size_t i = 1; i < count; ++i) unordered += rows[i] <= rows[i - 1];
+  if (unordered > 0 || (count > 0 && begin + rows[count - 1] >= table.rows())) {
+    throw invalid_input("tierkit: " + what_ + ": the rows to evaluate must ascend and lie within the table's " +
+                        std::to_string(table.rows()) + " rows (" + std::to_string(unordered) +
+                        " out of order, the last at " +
+                        std::to_string(count > 0 ? begin + rows[count - 1] : begin) + ")");
+  }
   // Runs of rows within one piece of every column, at most a block's worth at a time (the
   // evaluator's working buffers are as long as the run).
   const std::vector<std::size_t>& bounds = table.piece_bounds();

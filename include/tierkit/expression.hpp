@@ -128,11 +128,12 @@ class expression {
   // schema_error (unknown column with the closest names; type mismatch naming both types).
   void check(const rule_table& schema) const;
 
-  // Truth per row of [begin, end) into out (end - begin values). check() first.
+  // Truth per row of [begin, end) into out (end - begin values). check() first. Throws
+  // invalid_input for rows outside the table.
   void evaluate(const rule_table& table, std::size_t begin, std::size_t end, std::uint8_t* out) const;
-  // Truth of the rows begin + rows[i], i < count (rows ascending, below 2^32) into out
-  // (count values): only the rows still needing an answer, as a policy's later rules do.
-  // check() first.
+  // Truth of the rows begin + rows[i], i < count (rows strictly ascending, below 2^32) into
+  // out (count values): only the rows still needing an answer, as a policy's later rules
+  // do. check() first. Throws invalid_input for rows out of order or outside the table.
   void evaluate_rows(const rule_table& table, std::size_t begin, const std::uint32_t* rows,
                      std::size_t count, std::uint8_t* out) const;
   // Whole table, on `threads` threads (0: all).

@@ -381,6 +381,24 @@ TEST_CASE("random conditions: block evaluation agrees with a row-at-a-time oracl
   }
 }
 
+TEST_CASE("rows outside the table or out of order are refused, not read") {
+  const random_table t(5, false);
+  const expression e = expression::parse("f > 3");
+  e.check(t.table);
+  std::vector<std::uint8_t> out(random_table::rows + 1);
+  CHECK_THROWS_WITH_AS(e.evaluate(t.table, 10, random_table::rows + 1, out.data()),
+                       doctest::Contains("are not within the table's"), invalid_input);
+  CHECK_THROWS_AS(e.evaluate(t.table, 20, 10, out.data()), invalid_input);
+  const std::vector<std::uint32_t> unordered = {1, 5, 5, 3};
+  CHECK_THROWS_WITH_AS(e.evaluate_rows(t.table, 0, unordered.data(), unordered.size(), out.data()),
+                       doctest::Contains("(2 out of order"), invalid_input);
+  const std::vector<std::uint32_t> beyond = {1, static_cast<std::uint32_t>(random_table::rows - 2)};
+  CHECK_THROWS_WITH_AS(e.evaluate_rows(t.table, 2, beyond.data(), beyond.size(), out.data()),
+                       doctest::Contains("must ascend and lie within"), invalid_input);
+  e.evaluate_rows(t.table, 1, beyond.data(), beyond.size(), out.data());  // the last row: fine
+  e.evaluate_rows(t.table, 0, beyond.data(), 0, out.data());             // nothing to do
+}
+
 TEST_CASE("random policies: the first rule that holds, as the oracle finds it row by row") {
   for (const bool in_pieces : {false, true}) {
     CAPTURE(in_pieces);
