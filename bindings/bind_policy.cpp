@@ -130,7 +130,7 @@ void bind_policy(py::module_& m) {
         std::int32_t* rows = out.mutable_data();
         {
           py::gil_scoped_release release;
-          p.assign(t, rows, static_cast<std::int32_t>(p.rules().size()), threads);
+          p.assign_into(t, rows, t.rows(), static_cast<std::int32_t>(p.rules().size()), threads);
         }
         return out;
       }, py::arg("table"), py::arg("threads") = 0)

@@ -81,14 +81,18 @@ void tier_policy::check_schema(const rule_table& table) const {
 
 std::vector<std::int32_t> tier_policy::assign(const rule_table& table, unsigned threads) const {
   std::vector<std::int32_t> out(table.rows());
-  assign(table, out.data(), -1, threads);
+  assign_into(table, out.data(), out.size(), -1, threads);
   return out;
 }
 
-void tier_policy::assign(const rule_table& table, std::int32_t* out, std::int32_t unmatched,
-                         unsigned threads) const {
+void tier_policy::assign_into(const rule_table& table, std::int32_t* out, std::size_t out_size,
+                              std::int32_t unmatched, unsigned threads) const {
   check_schema(table);
   const std::size_t n = table.rows();
+  if (out_size != n) {
+    throw invalid_input("tierkit.tier_policy.assign_into: the output holds " + std::to_string(out_size) +
+                        " values for a table of " + std::to_string(n) + " rows");
+  }
   detail::for_row_blocks(n, table.piece_bounds(), threads, [&](std::size_t b, std::size_t e) {
     const std::size_t count = e - b;
     std::int32_t* tier = out + b;

@@ -68,10 +68,12 @@ class tier_policy {
   void check_schema(const rule_table& table) const;
   // Per row: the index of the rule that matched, or -1 for the default tier.
   std::vector<std::int32_t> assign(const rule_table& table, unsigned threads = 0) const;
-  // The same into out[0, table.rows()), with `unmatched` for rows no rule takes. Every
-  // element is written, block by block on the threads that evaluate it: fresh memory (an
-  // uninitialized numpy array) is first touched on all cores.
-  void assign(const rule_table& table, std::int32_t* out, std::int32_t unmatched, unsigned threads = 0) const;
+  // The same into out[0, out_size), with `unmatched` for rows no rule takes; out_size must
+  // be table.rows() (invalid_input otherwise). Every element is written, block by block on
+  // the threads that evaluate it: fresh memory (an uninitialized numpy array) is first
+  // touched on all cores.
+  void assign_into(const rule_table& table, std::int32_t* out, std::size_t out_size, std::int32_t unmatched,
+                   unsigned threads = 0) const;
   // Static checks, and with a table the counts of check().
   rule_check check(const rule_table* table = nullptr, unsigned threads = 0) const;
   explanation explain(const rule_table& table, std::size_t row) const;

@@ -425,8 +425,10 @@ TEST_CASE("random policies: the first rule that holds, as the oracle finds it ro
       REQUIRE(p.assign(t.table, 1) == want);
       REQUIRE(p.assign(t.table, 2) == want);
       std::vector<std::int32_t> into(random_table::rows, 12'345);  // every element is written
-      p.assign(t.table, into.data(), 99, 2);
+      p.assign_into(t.table, into.data(), into.size(), 99, 2);
       for (std::size_t row = 0; row < want.size(); ++row) REQUIRE(into[row] == (want[row] < 0 ? 99 : want[row]));
+      CHECK_THROWS_WITH_AS(p.assign_into(t.table, into.data(), into.size() - 1, 99, 2),
+                           doctest::Contains("the output holds"), invalid_input);
     }
   }
 }
