@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -50,7 +51,11 @@ def _with_levels(data, levels: Mapping[str, Sequence[str]] | None):
         # lower-casing (the usual); only when some rows match no level, again here after
         # Unicode lower-casing, which also names the rows still unknown.
         if pa.types.is_dictionary(col.type):
-            col = col.cast(pa.string())  # a pandas categorical: its texts, ranked as any text
+            ranks = _ranks_by_dictionary(col, levels_lower)
+            if ranks is not None:
+                t = t.set_column(t.column_names.index(name), name, ranks)
+                continue
+            col = col.cast(pa.string())  # then as any text, which names the unknown levels
         chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
         ranks, unknown = _core.rank_levels([c.__arrow_c_array__() for c in chunks], levels_lower)
         if unknown == 0:
@@ -66,6 +71,30 @@ def _with_levels(data, levels: Mapping[str, Sequence[str]] | None):
                                f"{list(order)} (e.g. {seen})")
         t = t.set_column(t.column_names.index(name), name, pc.add(ranks, 1).cast(pa.float64()))
     return t
+
+
+def _ranks_by_dictionary(col, levels_lower: list[str]):
+    """Level ranks of a dictionary-encoded text column (a pandas categorical) through its
+    dictionary: each distinct text is ranked once, in C++ as any text is, and every row
+    takes its entry's rank (NaN for a null row or entry). None — the caller then ranks the
+    texts row by row, retrying Unicode case and naming unknown levels — when a row refers to
+    an entry that is no level as it is or ASCII-lower-cased; unknown entries no row uses
+    are no error."""
+    out = []
+    for chunk in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
+        dictionary = chunk.dictionary
+        if not (pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)
+                or pa.types.is_string_view(dictionary.type)):
+            return None
+        entry_ranks, unknown = _core.rank_levels([dictionary.__arrow_c_array__()], levels_lower)
+        if unknown:
+            unknown_entries = np.flatnonzero(np.isnan(entry_ranks)
+                                             & dictionary.is_valid().to_numpy(zero_copy_only=False))
+            used = pc.is_in(chunk.indices, value_set=pa.array(unknown_entries, chunk.indices.type))
+            if pc.any(used).as_py():
+                return None
+        out.append(pc.take(pa.array(entry_ranks), chunk.indices).fill_null(float("nan")))
+    return pa.chunked_array(out, pa.float64())
 
 
 class AssetBands:

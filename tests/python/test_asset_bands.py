@@ -182,3 +182,43 @@ def test_text_levels_in_ascii_chunks_rank_in_place_and_infinite_balances_band_at
     ranks, unknown = _core.rank_levels([c.__arrow_c_array__() for c in t.column("tier").chunks], ["bronze", "gold"])
     assert unknown == 0 and np.isnan(ranks[[2, 7]]).all()
     assert ranks[[0, 1, 3, 4, 5, 6, 8, 9, 10, 11]].tolist() == [2, 1, 2, 2, 2, 1, 2, 2, 2, 1]
+
+
+def test_dictionary_levels_rank_through_the_dictionary_as_the_texts_do():
+    # Categorical levels are ranked entry by entry and taken by index: the same answers as
+    # the texts themselves, across chunks with their own dictionaries, null rows and null
+    # entries, case, an unknown entry no row uses (no error) and one a row uses (named).
+    levels = {"tier": ["bronze", "gold", "émeraude"]}
+    strategy = tk.AssetBands([{"label": "top", "lower": 100}],
+                             criteria=[{"name": "emerald", "column": "tier", "threshold": 3},
+                                       {"name": "gold", "column": "tier", "threshold": 2},
+                                       {"name": "any", "column": "tier", "threshold": 1}],
+                             levels=levels)  # "any" tells a null (no rank) from bronze (1)
+
+    def dictionary(indices, entries):
+        return pa.DictionaryArray.from_arrays(pa.array(indices, pa.int8()), pa.array(entries, pa.string()))
+
+    def same_as_texts(chunks):
+        texts = [v for c in chunks for v in c.to_pylist()]
+        base = {"customer_id": list(range(len(texts))), "adb": [0.0] * len(texts)}
+        got = strategy.fit_apply(pa.table({**base, "tier": pa.chunked_array(chunks)})).to_arrow()
+        want = strategy.fit_apply(pa.table({**base, "tier": pa.array(texts, pa.string())})).to_arrow()
+        assert got.equals(want)
+        return got.column("admitted_by").to_pylist()
+
+    # ASCII case, null rows, a null entry (None) and an entry no row uses ("tin"): ranked
+    # through the dictionaries.
+    ascii_chunks = [dictionary([0, 1, None, 2, 3, 0], ["gold", "GOLD", "bronze", None]),
+                    dictionary([1, 2, 1], ["tin", "Gold", "bronze"]),
+                    dictionary([0, 0], ["émeraude"])]
+    from tierkit.asset_bands import _ranks_by_dictionary
+    assert _ranks_by_dictionary(pa.chunked_array(ascii_chunks), levels["tier"]) is not None
+    assert same_as_texts(ascii_chunks) == [
+        "gold", "gold", None, "any", None, "gold", "gold", "any", "gold", "emerald", "emerald"]
+    # A used entry known only in Unicode lower case: the texts' path, same answers.
+    unicode_chunks = [dictionary([1, 0], ["gold", "ÉMERAUDE"])]
+    assert _ranks_by_dictionary(pa.chunked_array(unicode_chunks), levels["tier"]) is None
+    assert same_as_texts(unicode_chunks) == ["emerald", "gold"]
+    used = pa.chunked_array([dictionary([0, 1], ["gold", "tin"])])
+    with pytest.raises(tk.InvalidInput, match=r"column 'tier': 1 rows hold levels not in .*'tin'"):
+        strategy.fit_apply(pa.table({"customer_id": [1, 2], "adb": [0.0, 0.0], "tier": used}))
