@@ -785,6 +785,11 @@ void expression::evaluate_rows(const rule_table& table, std::size_t begin, const
                         " out of order, the last at " +
                         std::to_string(count > 0 ? begin + rows[count - 1] : begin) + ")");
   }
+  evaluate_selected(table, begin, rows, count, out);
+}
+
+void expression::evaluate_selected(const rule_table& table, std::size_t begin, const std::uint32_t* rows,
+                                   std::size_t count, std::uint8_t* out) const {
   // Runs of rows within one piece of every column, at most a block's worth at a time (the
   // evaluator's working buffers are as long as the run).
   const std::vector<std::size_t>& bounds = table.piece_bounds();

@@ -129,7 +129,7 @@ void tier_policy::assign_into(const rule_table& table, std::int32_t* out, std::s
           dense = false;
         }
       } else {
-        compiled_[r].evaluate_rows(table, b, open.get(), left, truth.get());
+        compiled_[r].evaluate_selected(table, b, open.get(), left, truth.get());
         for (std::size_t j = 0; j < left; ++j) {
           const std::uint32_t i = open[j];
           const std::int32_t take = -static_cast<std::int32_t>(truth[j] == is_true);

@@ -107,6 +107,8 @@ struct column_constraint {
   bool texts_given = false;
 };
 
+class tier_policy;
+
 class expression {
  public:
   expression();
@@ -151,6 +153,12 @@ class expression {
   std::vector<expression> conjuncts() const;
 
  private:
+  // evaluate_rows without its checks, for a tier policy's own row lists (ascending inside
+  // the table by construction: checking them again per rule and block is work done twice).
+  friend class tier_policy;
+  void evaluate_selected(const rule_table& table, std::size_t begin, const std::uint32_t* rows,
+                         std::size_t count, std::uint8_t* out) const;
+
   std::string text_, what_;
   std::shared_ptr<const detail::expr_node> root_;
 };
