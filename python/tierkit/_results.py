@@ -100,17 +100,17 @@ _INTEGER_TYPES = {"r_score": pa.int32(), "f_score": pa.int32(), "m_score": pa.in
                   "rfm_sum": pa.int32(), "rfm_code": pa.int32(), "score": pa.int32()}
 
 
-def label_array(codes: np.ndarray, labels: Sequence[str], *, may_miss: bool = True,
-                checked: bool = True) -> pa.DictionaryArray:
+def label_array(codes: np.ndarray, labels: Sequence[str], *, in_place: bool = False) -> pa.DictionaryArray:
     """A dictionary column of distinct `labels` indexed by integer `codes`; a negative code
     is a missing label (null). One pass in C++ writes Arrow's indices (int8 up to 128 labels,
     as a pandas categorical's codes; else int32) and the validity bitmap, and refuses codes
-    beyond the labels (InvalidInput). Codes that need none of it (`may_miss=False`,
-    `checked=False`: in range by construction) are used in place, as they are. Integer codes
-    of other widths are narrowed to int32 after checking them; other types are refused."""
+    beyond the labels (InvalidInput). `in_place=True` says the codes are valid indices
+    already (in range, none missing, by construction): they are used as they are, whatever
+    their width. Integer codes of other widths are narrowed to int32 after checking them;
+    other types are refused."""
     codes = np.ascontiguousarray(codes)
     dictionary = pa.array(list(labels), pa.string())
-    if not may_miss and not checked:
+    if in_place:
         return pa.DictionaryArray.from_arrays(pa.array(codes), dictionary, safe=False)
     if codes.dtype not in (np.int8, np.int32):
         if codes.dtype.kind not in "iu":

@@ -182,12 +182,13 @@ def _labels_by_rule(labels: Sequence[str | None], idx: np.ndarray) -> pa.Diction
     (pandas turns it into a categorical). Distinct labels without None reuse `idx` as the
     indices (no copy); otherwise the rule indices are recoded in C++ to codes of the
     distinct labels (int8 up to 128 labels, else int32). The indices are in range by
-    construction (rule indices of this policy), so Arrow's check of them is skipped."""
+    construction (rule indices of this policy): without missing labels they are used in
+    place, unchecked; with missing ones, one C++ pass writes the validity bitmap."""
     distinct = list(dict.fromkeys(v for v in labels if v is not None))
     if len(distinct) == len(labels):
-        return label_array(idx, distinct, may_miss=False, checked=False)
+        return label_array(idx, distinct, in_place=True)
     codes = _core.recode(idx, [distinct.index(v) if v is not None else -1 for v in labels])
-    return label_array(codes, distinct, may_miss=None in labels, checked=False)
+    return label_array(codes, distinct, in_place=None not in labels)
 
 
 class TierAssignment(Table):

@@ -236,7 +236,7 @@ def test_label_arrays_against_a_row_by_row_reading_across_blocks_and_threads(lab
     assert got.to_pylist() == [texts[c] if c >= 0 else None for c in codes.tolist()]
     assert got.null_count == int((codes < 0).sum())
     got.validate(full=True)
-    whole = label_array(codes[codes >= 0], texts, may_miss=False)
+    whole = label_array(codes[codes >= 0], texts)
     assert whole.null_count == 0 and whole.buffers()[0] is None
     if labels <= 127:
         with pytest.raises(tk.InvalidInput, match="a label code beyond"):
