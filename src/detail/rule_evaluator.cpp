@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "detail/decode.hpp"
-#include "detail/text_list.hpp"
+#include "detail/text_matcher.hpp"
 
 namespace tierkit::detail {
 
@@ -136,94 +136,14 @@ op mirrored(op k) {
 
 std::uint8_t truth_of_bool(bool b) noexcept { return b ? std::uint8_t{is_true} : std::uint8_t{is_false}; }
 
-// Equality of strings with a list of texts. The usual list (texts up to 24 bytes, of
-// distinct lengths: segment names, regions, levels) is matched without branches: a row's
-// length picks the one candidate of that length, and three masked 8-byte words compare it
-// (rows whose 24 bytes from their start lie inside the characters buffer; the others, and
-// other lists, take the general comparison).
-class text_matcher {
- public:
-  static constexpr std::size_t word_bytes = 24;
-
-  explicit text_matcher(const std::vector<std::string>& texts) : list_(texts) {
-    for (std::size_t len = 0; len <= word_bytes + 1; ++len) {
-      for (std::size_t w = 0; w < 3; ++w) {
-        unsigned char bytes[8];
-        for (std::size_t k = 0; k < 8; ++k) bytes[k] = 8 * w + k < len && len <= word_bytes ? 0xff : 0;
-        std::memcpy(&slots_[len].mask[w], bytes, 8);
-      }
-    }
-    for (const std::string& t : texts) {
-      slot& sl = slots_[std::min(t.size(), word_bytes + 1)];
-      if (t.size() > word_bytes || sl.present) {
-        branch_free_ = false;
-        continue;
-      }
-      char padded[word_bytes] = {};
-      std::memcpy(padded, t.data(), t.size());
-      std::memcpy(sl.word, padded, word_bytes);
-      sl.present = 1;
-    }
-  }
-
-  bool branch_free() const noexcept { return branch_free_; }
-
-  // Needs branch_free() and 24 readable bytes at x.
-  bool matches_padded(const char* x, std::size_t len) const noexcept {
-    const slot& sl = slots_[std::min(len, word_bytes + 1)];
-    std::uint64_t w[3];
-    std::memcpy(w, x, word_bytes);
-    const std::uint64_t diff = ((w[0] ^ sl.word[0]) & sl.mask[0]) | ((w[1] ^ sl.word[1]) & sl.mask[1]) |
-                               ((w[2] ^ sl.word[2]) & sl.mask[2]);
-    return sl.present & (diff == 0);
-  }
-
-  bool matches(std::string_view x) const noexcept { return list_.find(x) >= 0; }
-
- private:
-  struct slot {
-    std::uint64_t word[3] = {0, 0, 0};
-    std::uint64_t mask[3] = {0, 0, 0};
-    std::uint8_t present = 0;
-  };
-  text_list list_;
-  std::array<slot, word_bytes + 2> slots_{};  // by length; the last: longer than 24 bytes
-  bool branch_free_ = true;
-};
-
 // out[i] = (the string is one of `texts`) != negate, for the selected rows of a string
 // column; null rows are null.
 void strings_in(const column_view& c, const row_selection& s, const std::vector<std::string>& texts,
                 bool negate, std::uint8_t* out) {
   const text_matcher m(texts);
-  auto run = [&](const auto* o) {
-    const auto* offsets = o + c.offset;
-    // The characters buffer holds at least up to the view's last offset.
-    const auto readable = static_cast<std::int64_t>(offsets[c.length]) - static_cast<std::int64_t>(text_matcher::word_bytes);
-    if (m.branch_free()) {
-      for_rows(s, [&](std::size_t i, std::size_t row) {
-        const auto a = offsets[row];
-        const auto len = static_cast<std::size_t>(offsets[row + 1] - a);
-        const bool hit = static_cast<std::int64_t>(a) <= readable ? m.matches_padded(c.chars + a, len)
-                                                                  : m.matches(std::string_view(c.chars + a, len));
-        out[i] = truth_of_bool(hit != negate);
-      });
-      return;
-    }
-    for_rows(s, [&](std::size_t i, std::size_t row) {
-      const std::string_view x(c.chars + offsets[row], static_cast<std::size_t>(offsets[row + 1] - offsets[row]));
-      out[i] = truth_of_bool(m.matches(x) != negate);
-    });
-  };
-  if (c.type == data_type::utf8) {
-    run(static_cast<const std::int32_t*>(c.values));
-  } else if (c.type == data_type::large_utf8) {
-    run(static_cast<const std::int64_t*>(c.values));
-  } else {
-    for_rows(s, [&](std::size_t i, std::size_t row) {
-      out[i] = truth_of_bool(m.matches(string_value(c, static_cast<std::int64_t>(row))) != negate);
-    });
-  }
+  m.with_index_of(c, [&](auto index_of) {
+    for_rows(s, [&](std::size_t i, std::size_t row) { out[i] = truth_of_bool((index_of(row) >= 0) != negate); });
+  });
   mark_nulls(c, s, out, std::uint8_t{is_null});
 }
 
