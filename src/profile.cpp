@@ -148,10 +148,6 @@ struct distinct_log {
     log.append(o.log, remap);
     return_log.append(o.return_log, remap);
   }
-  void maybe_compact(std::size_t customers, unsigned threads) {
-    log.maybe_compact(customers, threads);
-    return_log.maybe_compact(customers, threads);
-  }
 };
 
 // Which optional columns a batch carries. Every batch of a state must carry the same
@@ -617,13 +613,23 @@ struct profile_state::impl {
   // Compaction bounds the logs of a long stream of updates and merges; it runs before more
   // records arrive, not after, so that a one-shot profile (update, finish) groups its logs
   // once, in finish().
-  void compact_logs(unsigned threads) {
+  // Threads for a log's grouping are sized by its records, not its customers: a few
+  // thousand customers may have millions of records.
+  template <class Record>
+  unsigned threads_for_log(const detail::customer_log<Record>& log) const {
+    return thread_count(config, log.size());
+  }
+  void compact_logs() {
     const std::size_t n = customers.size();
-    days.maybe_compact(n, threads);
-    orders.maybe_compact(n, threads);
-    channels.maybe_compact(n, threads);
-    categories.maybe_compact(n, threads);
-    series.maybe_compact(n, threads);
+    auto compact = [&](auto& log) { log.maybe_compact(n, threads_for_log(log)); };
+    compact(days);
+    compact(orders.log);
+    compact(orders.return_log);
+    compact(channels.log);
+    compact(channels.return_log);
+    compact(categories.log);
+    compact(categories.return_log);
+    compact(series);
   }
 
   void check_compatible(const impl& o) const {
@@ -653,7 +659,7 @@ struct profile_state::impl {
       has_channels = o.has_channels;
       has_categories = o.has_categories;
     }
-    compact_logs(thread_count(config, customers.size()));
+    compact_logs();
     // The other state's holes (indices no row came for) are not customers: not absorbed
     // (they map to no_index and have no records in any log).
     std::vector<std::uint8_t> present;
@@ -763,7 +769,7 @@ void profile_state::update(const std::vector<transactions>& batches) {
   for (const auto& c : checks) masks.push_back(c.invalid.empty() ? nullptr : c.invalid.data());
   std::vector<impl::piece> chunk;
   std::int64_t chunk_size = 0;
-  s.compact_logs(threads);
+  s.compact_logs();
   std::vector<const column_view*> keys;
   for (const transactions& b : batches) keys.push_back(&b.customer);
   if (detail::choose_key_numbering(s.customers, keys, total, threads)) {
@@ -905,14 +911,14 @@ profile profile_state::finish() const {
   });
   auto count_distinct = [&](const customer_log<value_record>& log, std::vector<std::int64_t>& out) {
     detail::for_each_customer_group<value_record>(
-        {&log}, indices, threads,
+        {&log}, indices, s.threads_for_log(log),
         [&](std::size_t c, const value_record* first, const value_record* last) {
           if (first != last) out[rank[c]] = last - first;  // holes have no rank: skip empties
         });
   };
   // Purchase days: their number, the day before the last, and the median gap between them.
   detail::for_each_customer_group<day_record>(
-      {&s.days}, indices, threads,
+      {&s.days}, indices, s.threads_for_log(s.days),
       [&](std::size_t c, const day_record* first, const day_record* last) {
         const std::ptrdiff_t k = last - first;  // distinct days, ascending
         if (k == 0) return;  // the columns start at "no days"; holes have no rank
@@ -947,7 +953,7 @@ profile profile_state::finish() const {
       }
     }
     const std::vector<const customer_log<amount_record>*> all{&s.series, &open};
-    const auto g = detail::group_by_customer(all, indices, threads);
+    const auto g = detail::group_by_customer(all, indices, thread_count(s.config, s.series.size() + open.size()));
     p.series_offsets.resize(n + 1);
     p.series_offsets[0] = 0;
     for (std::size_t r = 0; r < n; ++r) {
