@@ -42,7 +42,11 @@ py::dict score_table_dict(score_table t) {
         break;
       case score_column::kind::label:
         d["kind"] = "label";
-        d["values"] = numpy_from(std::move(c.codes));
+        if (c.narrow_codes.empty()) {
+          d["values"] = numpy_from(std::move(c.codes));
+        } else {
+          d["values"] = numpy_from(std::move(c.narrow_codes));
+        }
         d["labels"] = c.labels;
         break;
     }

@@ -202,75 +202,95 @@ asset_band_result asset_band_model::assign(const metric_table& t) const {
   return r;
 }
 
-score_table asset_band_model::apply(const metric_table& t) const {
-  const band_columns cols = columns_of(config_, t);
-  const std::size_t nb = config_.bands.size(), n = t.rows();
-  std::vector<std::string> labels, zh;
-  for (const asset_band& b : config_.bands) {
-    labels.push_back(b.label);
-    zh.push_back(b.label_zh);
-  }
-  labels.push_back(config_.pool.label);
-  zh.push_back(config_.pool.label_zh);
-  labels.push_back(config_.unassigned);
-  zh.push_back(config_.unassigned_zh);
-  // Owner roles as distinct labels (bands may share an owner, as the preset's branch staff
-  // and pool do); the unassigned have none (null).
-  std::vector<std::string> roles;
-  std::vector<std::int32_t> role_of;  // per band, then the pool
-  for (std::size_t b = 0; b <= nb; ++b) {
-    const std::string& role = b < nb ? config_.bands[b].owner_role : config_.pool.owner_role;
-    const auto at = std::find(roles.begin(), roles.end(), role);
-    role_of.push_back(static_cast<std::int32_t>(at - roles.begin()));
-    if (at == roles.end()) roles.push_back(role);
-  }
-  std::vector<std::string> admitted = {"balance"};
-  for (const entry_criterion& c : config_.criteria) admitted.push_back(c.name);
-  // Blocks on all cores, each straight into the label codes (the unassigned get the last
-  // band label and no role).
+namespace {
+// The label lists of apply's label columns; role_of: the owner role of each band, then of
+// the pool.
+struct band_labels {
+  std::vector<std::string> band, band_zh, role, admitted;
+  std::vector<std::int32_t> role_of;
+};
+
+// The output columns of apply, codes of type Code (int8 or int32): asset_band and
+// asset_band_zh (the unassigned get the last band label), owner_role (the unassigned have
+// none), admitted_by, criteria_met. Blocks on all cores, each straight into the columns.
+template <class Code>
+score_table band_table(const asset_band_config& config, const band_columns& cols, band_labels labels, std::size_t n) {
+  const std::vector<std::int32_t>& role_of = labels.role_of;
+  const std::size_t nb = config.bands.size();
   // The output columns are new memory (on huge pages where offered): their first touch (the
   // kernel's zeroing, then the vector's) is shared out over the threads, a column each.
-  std::vector<std::int32_t> code, code_zh, role, adm;
+  std::vector<Code> code, code_zh, role, adm;
   std::vector<std::int64_t> met;
   const unsigned threads = detail::threads_for_rows(n);
   detail::run_tasks({[&] { detail::assign_new_column(code, n); }, [&] { detail::assign_new_column(code_zh, n); },
                      [&] { detail::assign_new_column(role, n); }, [&] { detail::assign_new_column(adm, n); },
                      [&] { detail::assign_new_column(met, n); }},
                     threads);
-  const auto unassigned = static_cast<std::int32_t>(nb + 1);
+  const auto unassigned = static_cast<Code>(nb + 1);
   detail::for_row_blocks(n, threads, [&](std::size_t block_lo, std::size_t block_hi) {
     for (std::size_t lo = block_lo; lo < block_hi; lo += band_rows) {  // 12 KB of stack a piece
       const std::size_t m = std::min(band_rows, block_hi - lo);
       std::int32_t band[band_rows], admitted[band_rows], count[band_rows];
-      band_rows_of(config_, cols, lo, m, band, admitted, count);
-      std::int32_t* __restrict code_at = code.data() + lo;
-      std::int32_t* __restrict code_zh_at = code_zh.data() + lo;
-      std::int32_t* __restrict adm_at = adm.data() + lo;
+      band_rows_of(config, cols, lo, m, band, admitted, count);
+      Code* __restrict code_at = code.data() + lo;
+      Code* __restrict code_zh_at = code_zh.data() + lo;
+      Code* __restrict adm_at = adm.data() + lo;
       std::int64_t* __restrict met_at = met.data() + lo;
       for (std::size_t i = 0; i < m; ++i) {
         const std::int32_t b = band[i];
-        code_at[i] = code_zh_at[i] = b < 0 ? unassigned : b;
-        adm_at[i] = b < 0 ? -1 : admitted[i] + 1;  // 0 = "balance"
+        code_at[i] = code_zh_at[i] = b < 0 ? unassigned : static_cast<Code>(b);
+        adm_at[i] = static_cast<Code>(b < 0 ? -1 : admitted[i] + 1);  // 0 = "balance"
         met_at[i] = count[i];
       }
       // The owner role by band: one select pass per band (a table lookup per row would not
       // vectorize); the unassigned (-1) have none.
-      std::int32_t* __restrict role_at = role.data() + lo;
+      Code* __restrict role_at = role.data() + lo;
       for (std::size_t i = 0; i < m; ++i) role_at[i] = -1;
       for (std::size_t k = 0; k <= nb; ++k) {
         const auto b = static_cast<std::int32_t>(k);
-        const std::int32_t r = role_of[k];
+        const auto r = static_cast<Code>(role_of[k]);
         for (std::size_t i = 0; i < m; ++i) role_at[i] = band[i] == b ? r : role_at[i];
       }
     }
   });
   score_table out;
-  out.add_labels("asset_band", std::move(code), labels);
-  out.add_labels("asset_band_zh", std::move(code_zh), zh);
-  out.add_labels("owner_role", std::move(role), roles);
-  out.add_labels("admitted_by", std::move(adm), admitted);
+  out.add_labels("asset_band", std::move(code), std::move(labels.band));
+  out.add_labels("asset_band_zh", std::move(code_zh), std::move(labels.band_zh));
+  out.add_labels("owner_role", std::move(role), std::move(labels.role));
+  out.add_labels("admitted_by", std::move(adm), std::move(labels.admitted));
   out.add_integers("criteria_met", std::move(met));
   return out;
+}
+}  // namespace
+
+score_table asset_band_model::apply(const metric_table& t) const {
+  const band_columns cols = columns_of(config_, t);
+  const std::size_t nb = config_.bands.size();
+  band_labels labels;
+  for (const asset_band& b : config_.bands) {
+    labels.band.push_back(b.label);
+    labels.band_zh.push_back(b.label_zh);
+  }
+  labels.band.push_back(config_.pool.label);
+  labels.band_zh.push_back(config_.pool.label_zh);
+  labels.band.push_back(config_.unassigned);
+  labels.band_zh.push_back(config_.unassigned_zh);
+  // Owner roles as distinct labels (bands may share an owner, as the preset's branch staff
+  // and pool do); the unassigned have none (null).
+  for (std::size_t b = 0; b <= nb; ++b) {
+    const std::string& role = b < nb ? config_.bands[b].owner_role : config_.pool.owner_role;
+    const auto at = std::find(labels.role.begin(), labels.role.end(), role);
+    labels.role_of.push_back(static_cast<std::int32_t>(at - labels.role.begin()));
+    if (at == labels.role.end()) labels.role.push_back(role);
+  }
+  labels.admitted = {"balance"};
+  for (const entry_criterion& c : config_.criteria) labels.admitted.push_back(c.name);
+  // Label codes are 8-bit when every label list fits (the preset's and any usual config's):
+  // at 10^7 customers four 40 MB columns become 10 MB ones, and touching their new memory
+  // had taken about as long as the banding.
+  const bool narrow = labels.band.size() <= 127 && labels.role.size() <= 127 && labels.admitted.size() <= 127;
+  return narrow ? band_table<std::int8_t>(config_, cols, std::move(labels), t.rows())
+                : band_table<std::int32_t>(config_, cols, std::move(labels), t.rows());
 }
 
 score_table asset_band_model::summary() const {

@@ -56,6 +56,21 @@ score_column& score_table::add_labels(std::string name, std::vector<std::int32_t
   return columns.back();
 }
 
+score_column& score_table::add_labels(std::string name, std::vector<std::int8_t> codes,
+                                      std::vector<std::string> labels) {
+  if (labels.size() > 127) {
+    throw invalid_input("tierkit: label column '" + name + "' has " + std::to_string(labels.size()) +
+                        " labels: 8-bit codes take at most 127");
+  }
+  score_column c;
+  c.name = std::move(name);
+  c.type = score_column::kind::label;
+  c.narrow_codes = std::move(codes);
+  c.labels = std::move(labels);
+  columns.push_back(std::move(c));
+  return columns.back();
+}
+
 namespace {
 [[noreturn]] void wrong_type(const std::string& key, const char* want) {
   throw invalid_input("tierkit: option '" + key + "' must be " + want);

@@ -143,7 +143,9 @@ def arrow_columns(core_columns: dict) -> dict[str, pa.Array]:
                 remap = np.array([unique.index(x) for x in labels], dtype=np.int32)
                 values = np.where(values < 0, -1, remap[np.maximum(values, 0)])
                 labels = unique
-            out[name] = label_array(np.asarray(values, dtype=np.int32), labels)
+            if values.dtype not in (np.int8, np.int32):
+                values = np.asarray(values, dtype=np.int32)
+            out[name] = label_array(values, labels)
             continue
         valid = c.get("valid")
         mask = None if valid is None else ~valid.astype(bool)

@@ -24,7 +24,7 @@ metric_table customers(std::vector<double> adb, std::vector<double> age, std::ve
 }
 std::string label(const score_table& s, const char* col, std::size_t i) {
   const score_column& c = s.column(col);
-  return c.codes[i] < 0 ? "-" : c.labels[static_cast<std::size_t>(c.codes[i])];
+  return c.code(i) < 0 ? "-" : c.labels[static_cast<std::size_t>(c.code(i))];
 }
 }  // namespace
 
@@ -53,8 +53,8 @@ TEST_CASE("band edges belong to the band above; conditions and criteria decide t
   CHECK(label(s, "admitted_by", 9) == "-");
   CHECK(label(s, "asset_band_zh", 3) == "网点重点客户");
   CHECK(m.assign(t).counts == std::vector<std::int64_t>{1, 2, 1, 1, 2, 3});
-  CHECK(asset_band_model_from_bytes(to_bytes(m)).apply(t).column("asset_band").codes ==
-        s.column("asset_band").codes);
+  CHECK(asset_band_model_from_bytes(to_bytes(m)).apply(t).column("asset_band").narrow_codes ==
+        s.column("asset_band").narrow_codes);
 }
 
 TEST_CASE("random configurations against a customer-at-a-time reading of the rules") {
@@ -135,18 +135,43 @@ TEST_CASE("random configurations against a customer-at-a-time reading of the rul
       REQUIRE(r.admitted_by[i] == admitted);
       REQUIRE(r.criteria_met[i] == met);
       const std::int32_t code = band < 0 ? static_cast<std::int32_t>(nb + 1) : band;
-      REQUIRE(s.column("asset_band").codes[i] == code);
-      REQUIRE(s.column("asset_band_zh").codes[i] == code);
-      REQUIRE(s.column("admitted_by").codes[i] == (band < 0 ? -1 : admitted + 1));
+      REQUIRE(s.column("asset_band").code(i) == code);
+      REQUIRE(s.column("asset_band_zh").code(i) == code);
+      REQUIRE(s.column("admitted_by").code(i) == (band < 0 ? -1 : admitted + 1));
       REQUIRE(s.column("criteria_met").integers[i] == met);
       const score_column& role = s.column("owner_role");
       const std::string want = band < 0 ? "-"
                                : static_cast<std::size_t>(band) < nb ? c.bands[static_cast<std::size_t>(band)].owner_role
                                                                       : c.pool.owner_role;
-      REQUIRE((role.codes[i] < 0 ? "-" : role.labels[static_cast<std::size_t>(role.codes[i])]) == want);
+      REQUIRE((role.code(i) < 0 ? "-" : role.labels[static_cast<std::size_t>(role.code(i))]) == want);
     }
     CHECK(r.counts == counts);
   }
+}
+
+TEST_CASE("label codes are 8-bit up to 127 labels, 32-bit beyond, with the same bands") {
+  // 130 bands (132 labels with the pool and the unassigned): one below every 10 of balance.
+  asset_band_config c;
+  c.pool = {"pool", "池", "staff", 0, {}};
+  for (int b = 0; b < 130; ++b) c.bands.push_back({"b" + std::to_string(b), "", "manager", 1300.0 - 10.0 * b, {}});
+  metric_table t;
+  t.add("adb", {1305, 1295, 25, 10, 5, -1, NAN});
+  const score_table wide = asset_band_model(c).apply(t);
+  const score_column& band = wide.column("asset_band");
+  CHECK(band.narrow_codes.empty());
+  CHECK(band.codes == std::vector<std::int32_t>{0, 1, 128, 129, 131, 131, 131});  // 131: unassigned
+  CHECK(wide.column("owner_role").codes == std::vector<std::int32_t>{0, 0, 0, 0, -1, -1, -1});
+
+  c.bands.resize(100);  // 102 labels: 8-bit codes, the same bands
+  const score_table narrow = asset_band_model(c).apply(t);
+  CHECK(narrow.column("asset_band").codes.empty());
+  CHECK(narrow.column("asset_band").narrow_codes == std::vector<std::int8_t>{0, 1, 101, 101, 101, 101, 101});
+  CHECK(narrow.column("asset_band").size() == 7);
+  CHECK(narrow.column("admitted_by").code(0) == 0);  // balance
+
+  score_table s;
+  CHECK_THROWS_WITH_AS(s.add_labels("x", std::vector<std::int8_t>{0}, std::vector<std::string>(128, "l")),
+                       doctest::Contains("8-bit codes take at most 127"), invalid_input);
 }
 
 TEST_CASE("band settings are checked, and missing columns named at fit") {
