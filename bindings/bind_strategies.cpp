@@ -387,10 +387,12 @@ void bind_strategies(py::module_& m) {
   }, py::arg("pieces"), py::arg("levels"));
   // Label codes (a contiguous int8 or int32 array; negative = missing) as an Arrow
   // dictionary column's parts: (indices: int8 up to 128 labels, else int32; validity bitmap
-  // bytes; missing rows), in one pass with the GIL released. Codes at or beyond the number
-  // of labels are refused. Other integer types are narrowed, checked, by the Python caller
-  // (tierkit._results.label_array): a cast here would wrap them silently.
-  m.def("label_indices", [](const py::array& codes, std::size_t labels) {
+  // bytes; missing rows), in one pass with the GIL released. int8 codes all present and in
+  // range come back as the indices themselves (checked by a read-only pass; no copy). Codes
+  // at or beyond the number of labels are refused. Other integer types are narrowed,
+  // checked, by the Python caller (tierkit._results.label_array): a cast here would wrap
+  // them silently.
+  m.def("label_indices", [](const py::array& codes, std::size_t labels) -> py::tuple {
     const bool is8 = py::isinstance<py::array_t<std::int8_t>>(codes);
     const bool is32 = py::isinstance<py::array_t<std::int32_t>>(codes);
     if (codes.ndim() != 1 || !(is8 || is32) || !(codes.flags() & py::array::c_style)) {
@@ -398,6 +400,16 @@ void bind_strategies(py::module_& m) {
                           std::string(py::str(codes.dtype())) + " of " + std::to_string(codes.ndim()) + " dimensions");
     }
     const auto n = static_cast<std::size_t>(codes.size());
+    if (is8 && label_indices_fit_8_bits(labels)) {
+      label_index_counts seen;
+      {
+        py::gil_scoped_release release;
+        seen = count_label_codes(static_cast<const std::int8_t*>(codes.data()), n, labels);
+      }
+      if (seen.missing == 0 && seen.out_of_range == 0) {
+        return py::make_tuple(codes, py::array_t<std::uint8_t>(0), std::int64_t{0});  // the codes are the indices
+      }
+    }
     py::array_t<std::uint8_t> validity(static_cast<py::ssize_t>((n + 7) / 8));
     std::uint8_t* bits = validity.mutable_data();
     label_index_counts counts;

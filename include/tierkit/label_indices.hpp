@@ -32,4 +32,9 @@ label_index_counts label_indices(const std::int32_t* codes, std::size_t n, std::
 label_index_counts label_indices(const std::int8_t* codes, std::size_t n, std::size_t labels,
                                  std::int8_t* indices, std::uint8_t* validity, unsigned threads = 0);
 
+// The counts alone, reading the codes once: 8-bit codes with neither missing nor
+// out-of-range rows are Arrow's indices as they are (no copy, no bitmap).
+label_index_counts count_label_codes(const std::int8_t* codes, std::size_t n, std::size_t labels,
+                                     unsigned threads = 0);
+
 }  // namespace tierkit

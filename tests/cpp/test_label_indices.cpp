@@ -44,6 +44,14 @@ TEST_CASE("label codes become dictionary indices and a validity bitmap, row for 
       check_against_rows<std::int32_t, std::int8_t>(wide, 6, threads);
       check_against_rows<std::int32_t, std::int32_t>(wide, 6, threads);
       check_against_rows<std::int8_t, std::int8_t>(narrow, 6, threads);
+      const label_index_counts counted = count_label_codes(narrow.data(), n, 6, threads);
+      std::int64_t missing = 0, beyond = 0;
+      for (const std::int8_t c : narrow) {
+        missing += c < 0;
+        beyond += c >= 6;
+      }
+      CHECK(counted.missing == missing);
+      CHECK(counted.out_of_range == beyond);
       check_against_rows<std::int32_t, std::int8_t>(wide, 128, threads);  // nothing beyond
     }
   }

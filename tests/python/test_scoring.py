@@ -236,11 +236,18 @@ def test_label_arrays_against_a_row_by_row_reading_across_blocks_and_threads(lab
     assert got.to_pylist() == [texts[c] if c >= 0 else None for c in codes.tolist()]
     assert got.null_count == int((codes < 0).sum())
     got.validate(full=True)
-    whole = label_array(codes[codes >= 0], texts)
+    present = codes[codes >= 0]
+    whole = label_array(present, texts)
     assert whole.null_count == 0 and whole.buffers()[0] is None
+    assert whole.to_pylist() == [texts[c] for c in present.tolist()]
+    # 8-bit codes all present and in range are the indices themselves: no copy.
+    shared = whole.indices.buffers()[1].address == present.ctypes.data
+    assert shared == (dtype == np.int8 and labels <= 128)
     if labels <= 127:
         with pytest.raises(tk.InvalidInput, match="a label code beyond"):
             label_array(np.append(codes, dtype(labels)), texts)
+        with pytest.raises(tk.InvalidInput, match="1 row holds a label code beyond"):
+            label_array(np.append(present, dtype(labels)), texts)  # none missing: the counting pass
 
 
 def test_label_arrays_from_other_integer_widths_are_checked_before_narrowing():
