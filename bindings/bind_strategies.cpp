@@ -388,7 +388,8 @@ void bind_strategies(py::module_& m) {
   // Label codes (a contiguous int8 or int32 array; negative = missing) as an Arrow
   // dictionary column's parts: (indices: int8 up to 128 labels, else int32; validity bitmap
   // bytes; missing rows), in one pass with the GIL released. int8 codes all present and in
-  // range come back as the indices themselves (checked by a read-only pass; no copy). Codes
+  // range come back as the indices themselves (checked by a read-only pass that stops at the
+  // first block holding another code; no copy). Codes
   // at or beyond the number of labels are refused. Other integer types are narrowed,
   // checked, by the Python caller (tierkit._results.label_array): a cast here would wrap
   // them silently.
@@ -401,12 +402,12 @@ void bind_strategies(py::module_& m) {
     }
     const auto n = static_cast<std::size_t>(codes.size());
     if (is8 && label_indices_fit_8_bits(labels)) {
-      label_index_counts seen;
+      bool in_place = false;
       {
         py::gil_scoped_release release;
-        seen = count_label_codes(static_cast<const std::int8_t*>(codes.data()), n, labels);
+        in_place = label_codes_are_indices(static_cast<const std::int8_t*>(codes.data()), n, labels);
       }
-      if (seen.missing == 0 && seen.out_of_range == 0) {
+      if (in_place) {
         return py::make_tuple(codes, py::array_t<std::uint8_t>(0), std::int64_t{0});  // the codes are the indices
       }
     }

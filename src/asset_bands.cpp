@@ -254,10 +254,17 @@ score_table band_table(const asset_band_config& config, const band_columns& cols
     }
   });
   score_table out;
-  out.add_labels("asset_band", std::move(code), std::move(labels.band));
-  out.add_labels("asset_band_zh", std::move(code_zh), std::move(labels.band_zh));
-  out.add_labels("owner_role", std::move(role), std::move(labels.role));
-  out.add_labels("admitted_by", std::move(adm), std::move(labels.admitted));
+  auto add = [&](std::string name, std::vector<Code>&& codes, std::vector<std::string>&& texts) {
+    if constexpr (sizeof(Code) == 1) {
+      out.add_narrow_labels(std::move(name), std::move(codes), std::move(texts));
+    } else {
+      out.add_labels(std::move(name), std::move(codes), std::move(texts));
+    }
+  };
+  add("asset_band", std::move(code), std::move(labels.band));
+  add("asset_band_zh", std::move(code_zh), std::move(labels.band_zh));
+  add("owner_role", std::move(role), std::move(labels.role));
+  add("admitted_by", std::move(adm), std::move(labels.admitted));
   out.add_integers("criteria_met", std::move(met));
   return out;
 }
@@ -285,10 +292,10 @@ score_table asset_band_model::apply(const metric_table& t) const {
   }
   labels.admitted = {"balance"};
   for (const entry_criterion& c : config_.criteria) labels.admitted.push_back(c.name);
-  // Label codes are 8-bit when every label list fits (the preset's and any usual config's):
-  // at 10^7 customers four 40 MB columns become 10 MB ones, and touching their new memory
-  // had taken about as long as the banding.
-  const bool narrow = labels.band.size() <= 127 && labels.role.size() <= 127 && labels.admitted.size() <= 127;
+  // Label codes are 8-bit when every label list fits (at most 128 labels: the preset's and
+  // any usual config's): at 10^7 customers four 40 MB columns become 10 MB ones, and
+  // touching their new memory had taken about as long as the banding.
+  const bool narrow = labels.band.size() <= 128 && labels.role.size() <= 128 && labels.admitted.size() <= 128;
   return narrow ? band_table<std::int8_t>(config_, cols, std::move(labels), t.rows())
                 : band_table<std::int32_t>(config_, cols, std::move(labels), t.rows());
 }

@@ -10,6 +10,7 @@
 
 #include "detail/decode.hpp"
 #include "detail/expr_node.hpp"
+#include "detail/text_matcher.hpp"
 #include "detail/row_blocks.hpp"
 #include "detail/rule_evaluator.hpp"
 #include "detail/text.hpp"
@@ -493,6 +494,7 @@ class parser {
         }
         n->end = peek().end;
         expect(tok::rparen, "',' or ')' in the list");
+        if (n->set_is_text) n->set_matcher = std::make_shared<const detail::text_matcher>(n->set_texts);
         break;
       }
       return n;

@@ -610,18 +610,20 @@ struct profile_state::impl {
     }
   }
 
+  // Threads for grouping a log: its work is a pass over its records and a step per customer
+  // index (every block's customers are walked, with records or not), so both count: a few
+  // thousand customers may have millions of records, and 10^7 customers few returns.
+  template <class Record>
+  unsigned threads_for_log(const detail::customer_log<Record>& log, std::size_t customer_indices) const {
+    return thread_count(config, log.size() + customer_indices);
+  }
+
   // Compaction bounds the logs of a long stream of updates and merges; it runs before more
   // records arrive, not after, so that a one-shot profile (update, finish) groups its logs
   // once, in finish().
-  // Threads for a log's grouping are sized by its records, not its customers: a few
-  // thousand customers may have millions of records.
-  template <class Record>
-  unsigned threads_for_log(const detail::customer_log<Record>& log) const {
-    return thread_count(config, log.size());
-  }
   void compact_logs() {
     const std::size_t n = customers.size();
-    auto compact = [&](auto& log) { log.maybe_compact(n, threads_for_log(log)); };
+    auto compact = [&](auto& log) { log.maybe_compact(n, threads_for_log(log, n)); };
     compact(days);
     compact(orders.log);
     compact(orders.return_log);
@@ -911,14 +913,14 @@ profile profile_state::finish() const {
   });
   auto count_distinct = [&](const customer_log<value_record>& log, std::vector<std::int64_t>& out) {
     detail::for_each_customer_group<value_record>(
-        {&log}, indices, s.threads_for_log(log),
+        {&log}, indices, s.threads_for_log(log, indices),
         [&](std::size_t c, const value_record* first, const value_record* last) {
           if (first != last) out[rank[c]] = last - first;  // holes have no rank: skip empties
         });
   };
   // Purchase days: their number, the day before the last, and the median gap between them.
   detail::for_each_customer_group<day_record>(
-      {&s.days}, indices, s.threads_for_log(s.days),
+      {&s.days}, indices, s.threads_for_log(s.days, indices),
       [&](std::size_t c, const day_record* first, const day_record* last) {
         const std::ptrdiff_t k = last - first;  // distinct days, ascending
         if (k == 0) return;  // the columns start at "no days"; holes have no rank
@@ -953,7 +955,7 @@ profile profile_state::finish() const {
       }
     }
     const std::vector<const customer_log<amount_record>*> all{&s.series, &open};
-    const auto g = detail::group_by_customer(all, indices, thread_count(s.config, s.series.size() + open.size()));
+    const auto g = detail::group_by_customer(all, indices, thread_count(s.config, s.series.size() + open.size() + indices));
     p.series_offsets.resize(n + 1);
     p.series_offsets[0] = 0;
     for (std::size_t r = 0; r < n; ++r) {

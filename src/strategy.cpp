@@ -56,11 +56,11 @@ score_column& score_table::add_labels(std::string name, std::vector<std::int32_t
   return columns.back();
 }
 
-score_column& score_table::add_labels(std::string name, std::vector<std::int8_t> codes,
-                                      std::vector<std::string> labels) {
-  if (labels.size() > 127) {
+score_column& score_table::add_narrow_labels(std::string name, std::vector<std::int8_t> codes,
+                                             std::vector<std::string> labels) {
+  if (labels.size() > 128) {
     throw invalid_input("tierkit: label column '" + name + "' has " + std::to_string(labels.size()) +
-                        " labels: 8-bit codes take at most 127");
+                        " labels: 8-bit codes take at most 128");
   }
   score_column c;
   c.name = std::move(name);

@@ -32,9 +32,9 @@ label_index_counts label_indices(const std::int32_t* codes, std::size_t n, std::
 label_index_counts label_indices(const std::int8_t* codes, std::size_t n, std::size_t labels,
                                  std::int8_t* indices, std::uint8_t* validity, unsigned threads = 0);
 
-// The counts alone, reading the codes once: 8-bit codes with neither missing nor
-// out-of-range rows are Arrow's indices as they are (no copy, no bitmap).
-label_index_counts count_label_codes(const std::int8_t* codes, std::size_t n, std::size_t labels,
-                                     unsigned threads = 0);
+// True when every code is in [0, labels): 8-bit codes then are Arrow's indices as they are
+// (no copy, no bitmap). Reads the codes once at most: it stops at the first block of 4,096
+// holding a missing or out-of-range code (columns with missing labels are common).
+bool label_codes_are_indices(const std::int8_t* codes, std::size_t n, std::size_t labels, unsigned threads = 0);
 
 }  // namespace tierkit

@@ -22,10 +22,11 @@
 namespace tierkit {
 
 // One output column: integers or numbers with a validity mask, or labels (codes into a
-// list of label texts, -1 for null). Label codes are 32-bit (`codes`) or, where a strategy
-// chose so for a large output of few labels, 8-bit (`narrow_codes`: a quarter of the new
-// memory, which costs as much to touch as the strategy's own work); one of the two holds
-// the column. code(row) reads either.
+// list of label texts, -1 for null). Label codes are 32-bit (`codes`) or 8-bit
+// (`narrow_codes`, which the asset bands write when their label lists have at most 128
+// labels: a quarter of the new memory, which had cost as much to touch as the banding);
+// exactly one of the two holds a label column (add_labels / add_narrow_labels see to it).
+// Read codes with code(row), whichever holds them.
 struct score_column {
   enum class kind : std::uint8_t { integer, number, label };
   std::string name;
@@ -61,9 +62,9 @@ struct score_table {
                             std::vector<std::uint8_t> valid = {});
   score_column& add_labels(std::string name, std::vector<std::int32_t> codes,
                            std::vector<std::string> labels);
-  // 8-bit codes: at most 127 labels (throws invalid_input beyond).
-  score_column& add_labels(std::string name, std::vector<std::int8_t> codes,
-                           std::vector<std::string> labels);
+  // 8-bit codes (into `narrow_codes`): at most 128 labels (throws invalid_input beyond).
+  score_column& add_narrow_labels(std::string name, std::vector<std::int8_t> codes,
+                                  std::vector<std::string> labels);
 };
 
 class model {

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import _core
-from ._arrow import as_arrow, check_roles, key_array
+from ._arrow import as_arrow, check_roles, key_array, one_array
 from ._errors import threads_arg
 from ._results import Table
 from ._time import resolve_zone, to_day
@@ -32,9 +32,7 @@ def _table(data, what: str) -> pa.Table:
 
 def _capsules(t: pa.Table, name: str):
     col = t.column(name)
-    arr = col.chunk(0) if col.num_chunks == 1 else pa.concat_arrays(col.chunks) if col.num_chunks \
-        else pa.array([], col.type)
-    return (name, arr.__arrow_c_array__())
+    return (name, one_array(col).__arrow_c_array__())
 
 
 class _Series(Table):

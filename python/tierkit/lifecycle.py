@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _core
+from ._arrow import one_array
 from ._results import Table
 from .attributes import CustomerAttributes
 from .scoring import Metrics, keyed_table, metrics_of, plain_table, register_loader, save_bytes
@@ -73,7 +74,7 @@ def _with_prospects(metrics: Metrics, prospects) -> Metrics:
             raise missing_column(metrics.key_name, t.column_names, "prospect key",
                                  "tierkit.Lifecycle prospects")
         keys = t.column(metrics.key_name)
-    keys = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
+    keys = one_array(keys)
     try:
         keys = keys.cast(metrics.keys.type)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _core
-from ._arrow import as_arrow
+from ._arrow import as_arrow, one_array
 from ._errors import InvalidInput, SchemaError, threads_arg
 from ._results import Table, html_table, label_array
 from .scoring import register_loader, save_bytes
@@ -85,7 +85,7 @@ def joined_columns(tables: Sequence, columns: Sequence[str], key: str | None, wh
         raise InvalidInput(f"{what}: give the data to tier (a profile, scores, attributes, ...)")
     keyed = [_keyed_arrow(t, key, what) for t in tables]
     base, base_key, _ = keyed[0]
-    keys = base.column(base_key).combine_chunks()
+    keys = one_array(base.column(base_key))
     if keys.null_count:
         raise InvalidInput(f"{what}: the key column {base_key!r} has {keys.null_count:,} null rows")
     out, coverage, rows_of = {}, {}, {}
@@ -113,7 +113,7 @@ def _rows_in(keys: pa.Array, keyed: tuple[pa.Table, str, bool], i: int, what: st
     """Where each of `keys` sits in input i's key column (None: the same keys in the same
     order, so its columns align as they are), and (missing, extra) counts."""
     t, k, unique = keyed
-    other = t.column(k).combine_chunks()
+    other = one_array(t.column(k))
     if other.type != keys.type:
         try:
             other = other.cast(keys.type)
@@ -167,12 +167,7 @@ def rule_table_of(columns: Mapping[str, pa.ChunkedArray], rows: int, what: str):
                     and len(col) >= col.num_chunks * MIN_PIECE_ROWS:
                 table.add_pieces(name, [c.__arrow_c_array__() for c in col.chunks])
                 continue
-            if col.num_chunks == 1:
-                col = col.chunk(0)
-            elif pa.types.is_dictionary(col.type):
-                col = col.unify_dictionaries().combine_chunks()
-            else:
-                col = col.combine_chunks()  # no chunks: an empty array
+            col = one_array(col)
         table.add_column(name, col.__arrow_c_array__())
     return table
 
@@ -199,7 +194,7 @@ class TierAssignment(Table):
     def defaulted(self) -> pa.Array:
         """The keys no rule matched (they have the default tier)."""
         t = self.to_arrow()
-        return t.column(0).filter(pc.equal(t.column("rule").cast(pa.string()), "default")).combine_chunks()
+        return one_array(t.column(0).filter(pc.equal(t.column("rule").cast(pa.string()), "default")))
 
     def summary(self, value: str | None = "monetary") -> Table:
         """Per tier (in policy order, then the default): customers, their share, the rules
@@ -207,7 +202,7 @@ class TierAssignment(Table):
         column (see ``assign(keep=...)``); null values count as 0 in the sums."""
         t = self.to_arrow()
         order = list(self._tier_order)
-        tier = t.column("tier").combine_chunks()
+        tier = one_array(t.column("tier"))
         codes = np.asarray(tier.indices.to_numpy(zero_copy_only=False))
         # The assignment's tier dictionary is in policy order; map it onto `order`.
         position = np.array([order.index(v) for v in tier.dictionary.to_pylist()], dtype=np.int64)
@@ -224,7 +219,7 @@ class TierAssignment(Table):
                 total = sums.sum()
                 rows[value] = sums
                 rows[f"{value}_share"] = sums / total if total else np.full(len(order), np.nan)
-        rule = t.column("rule").combine_chunks()
+        rule = one_array(t.column("rule"))
         pairs = _pairs(codes, np.asarray(rule.indices.to_numpy(zero_copy_only=False)))
         names = tier.dictionary.to_pylist()
         labels = rule.dictionary.to_pylist()

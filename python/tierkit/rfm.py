@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import _core
+from ._arrow import one_array
 from ._errors import InvalidInput
 from ._results import Table, cell
 from .scoring import Metrics, keyed_table, metrics_of, plain_table, register_loader, save_bytes
@@ -332,7 +333,7 @@ class RFMModel:
         the monetary metric), their shares and the average order value — like R rfm's
         rfm_segment_summary. Unscored customers form a row with a null segment."""
         metrics = self._metrics(data, key, "tierkit.RFMModel.segment_summary")
-        segment = self.apply(metrics).to_arrow().column("segment").combine_chunks()
+        segment = one_array(self.apply(metrics).to_arrow().column("segment"))
         labels = list(segment.dictionary.to_pylist()) + [None]
         # (Widened first: with 128 segments the null slot's number does not fit int8 indices.)
         idx = segment.indices.cast(pa.int64()).fill_null(len(labels) - 1).to_numpy()

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _core
-from ._arrow import as_arrow, missing_column
+from ._arrow import as_arrow, missing_column, one_array
 from ._errors import InvalidInput, SchemaError
 from ._results import Table, arrow_columns
 from .profile import Profile
@@ -55,7 +55,7 @@ def metrics_of(data, key: str | None = None, what: str = "tierkit") -> Metrics:
         if key is not None and key != data.key_name:
             raise SchemaError(f"{what}: a Profile is keyed by {data.key_name!r}, not {key!r}")
         core = _core.MetricTable.from_profile(data._core)
-        keys = data.to_arrow().column(0).combine_chunks()
+        keys = one_array(data.to_arrow().column(0))
         return Metrics(core, keys, data.key_name, data)
     source = as_arrow(data, what)
     table = source.read_all() if isinstance(source, pa.RecordBatchReader) else source
@@ -65,7 +65,7 @@ def metrics_of(data, key: str | None = None, what: str = "tierkit") -> Metrics:
                           f"{', '.join(table.column_names)})")
     if key not in table.column_names:
         raise missing_column(key, table.column_names, "key", what)
-    keys = table.column(key).combine_chunks()
+    keys = one_array(table.column(key))
     if keys.null_count:
         raise InvalidInput(f"{what}: the key column {key!r} has {keys.null_count:,} null rows")
     if not _strictly_increasing(keys) and pc.count_distinct(keys).as_py() != len(keys):

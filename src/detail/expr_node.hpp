@@ -9,6 +9,8 @@
 
 namespace tierkit::detail {
 
+class text_matcher;  // detail/text_matcher.hpp
+
 enum class op : std::uint8_t {
   number_lit, text_lit, column, neg, add, sub, mul, div, mod,
   eq, ne, lt, le, gt, ge, between, not_between, in, not_in, is_null, is_not_null,
@@ -22,6 +24,9 @@ struct expr_node {
   std::vector<std::shared_ptr<const expr_node>> args;
   std::vector<double> set_numbers;
   std::vector<std::string> set_texts;
+  // The lookup of set_texts, built once by the parser (building it searches for a perfect
+  // hash: too costly for every block of rows); null for nodes made otherwise.
+  std::shared_ptr<const text_matcher> set_matcher;
   bool set_is_text = false;
   std::size_t begin = 0, end = 0;  // source span
   std::size_t depth = 1;           // levels of the tree below and including this node

@@ -136,11 +136,10 @@ op mirrored(op k) {
 
 std::uint8_t truth_of_bool(bool b) noexcept { return b ? std::uint8_t{is_true} : std::uint8_t{is_false}; }
 
-// out[i] = (the string is one of `texts`) != negate, for the selected rows of a string
+// out[i] = (the string is one of the matcher's texts) != negate, for the selected rows of a string
 // column; null rows are null.
-void strings_in(const column_view& c, const row_selection& s, const std::vector<std::string>& texts,
-                bool negate, std::uint8_t* out) {
-  const text_matcher m(texts);
+void strings_in(const column_view& c, const row_selection& s, const text_matcher& m, bool negate,
+                std::uint8_t* out) {
   m.with_index_of(c, [&](auto index_of) {
     for_rows(s, [&](std::size_t i, std::size_t row) { out[i] = truth_of_bool((index_of(row) >= 0) != negate); });
   });
@@ -303,7 +302,7 @@ struct evaluator {
     } else if ((e.kind == op::eq || e.kind == op::ne) && (a.literal || b.literal)) {
       // Strings against a literal: a typed equality loop.
       const text_rows& col = a.literal ? b : a;
-      strings_in(*col.strings, col.s, {a.literal ? *a.literal : *b.literal}, e.kind == op::ne, out);
+      strings_in(*col.strings, col.s, text_matcher({a.literal ? *a.literal : *b.literal}), e.kind == op::ne, out);
     } else {
       for (std::size_t i = 0; i < n; ++i) {
         out[i] = (a.null(i) || b.null(i)) ? std::uint8_t{is_null} : truth_of_bool(compare_text(e.kind, a.at(i), b.at(i)));
@@ -446,7 +445,11 @@ struct evaluator {
             }
             by_label(v, per_label, out);
           } else {
-            strings_in(*v.strings, v.s, e.set_texts, negate, out);
+            if (e.set_matcher) {
+              strings_in(*v.strings, v.s, *e.set_matcher, negate, out);
+            } else {
+              strings_in(*v.strings, v.s, text_matcher(e.set_texts), negate, out);
+            }
           }
           return;
         }

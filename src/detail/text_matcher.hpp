@@ -9,9 +9,11 @@
 // candidates and no branch on the outcome: mixed levels (classic, gold, diamond, ...) cost
 // what one level does. This needs 24 readable bytes from the row's start: rows near the end
 // of the characters buffer take the general lookup (text_list: by length, then byte
-// comparison), as do lists with a text longer than 24 bytes or with no perfect hash in
-// 4,096 slots (one is found for 100 distinct texts of the form "segment 12345" in 50 of 50
-// trials, for 150 in 32). Equal texts in the list: the first one's index.
+// comparison), as do lists with a text longer than 24 bytes, of more than 256 texts, or
+// with no perfect hash in 4,096 slots (one is found for 100 distinct texts of the form
+// "segment 12345" in 50 of 50 trials, for 150 in 32). Building searches for the hash:
+// build once per list (the rule parser keeps its lists' matchers). Equal texts in the list:
+// the first one's index.
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -132,7 +134,12 @@ class text_matcher {
   // Finds a multiplier that puts every distinct text in a slot of its own (tries a few per
   // table size, from twice the texts up to 4,096 slots). False when there is none, or a
   // text is longer than 24 bytes.
+  // (Built once per list: a policy's parser keeps the matchers of its `in` lists.)
   bool build_table(const std::vector<std::string>& texts) {
+    table_.assign(1, slot{});  // until a table is found: find_padded never matches
+    multiplier_ = 0;
+    shift_ = 63;
+    if (texts.size() > max_hashed_texts) return false;
     std::vector<std::size_t> distinct;  // first of equal texts
     for (std::size_t k = 0; k < texts.size(); ++k) {
       if (texts[k].size() > word_bytes) return false;
@@ -147,24 +154,27 @@ class text_matcher {
       std::memcpy(padded, texts[k].data(), texts[k].size());
       std::memcpy(words[k].data(), padded, word_bytes);
     }
+    std::vector<slot> table(word_bytes + 2);  // by length; the last (longer texts) stays empty
     by_length_ = true;
-    table_.assign(word_bytes + 2, slot{});  // by length; the last (longer texts) stays empty
     for (const std::size_t k : distinct) {
-      slot& s = table_[texts[k].size()];
+      slot& s = table[texts[k].size()];
       if (s.index >= 0) {
         by_length_ = false;
         break;
       }
       s = slot{{words[k][0], words[k][1], words[k][2]}, texts[k].size(), static_cast<std::int64_t>(k)};
     }
-    if (by_length_) return true;
+    if (by_length_) {
+      table_ = std::move(table);
+      return true;
+    }
     for (unsigned bits = 1; bits <= 12; ++bits) {
       const std::size_t size = std::size_t{1} << bits;
       if (size < 2 * distinct.size()) continue;
       for (std::uint64_t attempt = 1; attempt <= 16; ++attempt) {
         multiplier_ = mix64(attempt) | 1;
         shift_ = 64 - bits;
-        std::vector<slot> table(size);
+        table.assign(size, slot{});
         bool perfect = true;
         for (const std::size_t k : distinct) {
           slot& s = table[slot_of(words[k].data(), texts[k].size())];
@@ -180,11 +190,13 @@ class text_matcher {
         }
       }
     }
-    table_.assign(1, slot{});  // find_padded stays safe to call; it never matches
     multiplier_ = 0;
     shift_ = 63;
     return false;
   }
+
+  // Longer lists are not hashed (a perfect hash in 4,096 slots is unlikely beyond about 150).
+  static constexpr std::size_t max_hashed_texts = 256;
 
   std::vector<std::string> texts_;  // a copy: the lists are short, and callers' may be temporaries
   text_list list_;                  // refers to texts_

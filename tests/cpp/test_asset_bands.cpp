@@ -53,8 +53,11 @@ TEST_CASE("band edges belong to the band above; conditions and criteria decide t
   CHECK(label(s, "admitted_by", 9) == "-");
   CHECK(label(s, "asset_band_zh", 3) == "网点重点客户");
   CHECK(m.assign(t).counts == std::vector<std::int64_t>{1, 2, 1, 1, 2, 3});
-  CHECK(asset_band_model_from_bytes(to_bytes(m)).apply(t).column("asset_band").narrow_codes ==
-        s.column("asset_band").narrow_codes);
+  const score_table again = asset_band_model_from_bytes(to_bytes(m)).apply(t);
+  REQUIRE(again.column("asset_band").size() == s.column("asset_band").size());
+  for (std::size_t i = 0; i < s.column("asset_band").size(); ++i) {
+    CHECK(again.column("asset_band").code(i) == s.column("asset_band").code(i));
+  }
 }
 
 TEST_CASE("random configurations against a customer-at-a-time reading of the rules") {
@@ -149,7 +152,7 @@ TEST_CASE("random configurations against a customer-at-a-time reading of the rul
   }
 }
 
-TEST_CASE("label codes are 8-bit up to 127 labels, 32-bit beyond, with the same bands") {
+TEST_CASE("label codes are 8-bit up to 128 labels, 32-bit beyond, with the same bands") {
   // 130 bands (132 labels with the pool and the unassigned): one below every 10 of balance.
   asset_band_config c;
   c.pool = {"pool", "池", "staff", 0, {}};
@@ -162,16 +165,20 @@ TEST_CASE("label codes are 8-bit up to 127 labels, 32-bit beyond, with the same 
   CHECK(band.codes == std::vector<std::int32_t>{0, 1, 128, 129, 131, 131, 131});  // 131: unassigned
   CHECK(wide.column("owner_role").codes == std::vector<std::int32_t>{0, 0, 0, 0, -1, -1, -1});
 
-  c.bands.resize(100);  // 102 labels: 8-bit codes, the same bands
+  c.bands.resize(126);  // 128 labels: 8-bit codes, the same bands
   const score_table narrow = asset_band_model(c).apply(t);
   CHECK(narrow.column("asset_band").codes.empty());
-  CHECK(narrow.column("asset_band").narrow_codes == std::vector<std::int8_t>{0, 1, 101, 101, 101, 101, 101});
+  CHECK(narrow.column("asset_band").narrow_codes == std::vector<std::int8_t>{0, 1, 127, 127, 127, 127, 127});
   CHECK(narrow.column("asset_band").size() == 7);
   CHECK(narrow.column("admitted_by").code(0) == 0);  // balance
 
   score_table s;
-  CHECK_THROWS_WITH_AS(s.add_labels("x", std::vector<std::int8_t>{0}, std::vector<std::string>(128, "l")),
-                       doctest::Contains("8-bit codes take at most 127"), invalid_input);
+  CHECK_THROWS_WITH_AS(s.add_narrow_labels("x", {0}, std::vector<std::string>(129, "l")),
+                       doctest::Contains("8-bit codes take at most 128"), invalid_input);
+  s.add_narrow_labels("y", {127, -1}, std::vector<std::string>(128, "l"));
+  CHECK(s.column("y").code(0) == 127);
+  CHECK_FALSE(s.column("y").is_valid(1));
+  CHECK(s.column("y").size() == 2);
 }
 
 TEST_CASE("band settings are checked, and missing columns named at fit") {

@@ -44,14 +44,19 @@ TEST_CASE("label codes become dictionary indices and a validity bitmap, row for 
       check_against_rows<std::int32_t, std::int8_t>(wide, 6, threads);
       check_against_rows<std::int32_t, std::int32_t>(wide, 6, threads);
       check_against_rows<std::int8_t, std::int8_t>(narrow, 6, threads);
-      const label_index_counts counted = count_label_codes(narrow.data(), n, 6, threads);
-      std::int64_t missing = 0, beyond = 0;
-      for (const std::int8_t c : narrow) {
-        missing += c < 0;
-        beyond += c >= 6;
+      bool all_in = true;
+      for (const std::int8_t c : narrow) all_in = all_in && c >= 0 && c < 6;
+      CHECK(label_codes_are_indices(narrow.data(), n, 6, threads) == all_in);
+      std::vector<std::int8_t> in_range(n);
+      for (std::size_t i = 0; i < n; ++i) in_range[i] = static_cast<std::int8_t>(i % 6);
+      CHECK(label_codes_are_indices(in_range.data(), n, 6, threads));
+      if (n > 0) {
+        in_range[n - 1] = 6;  // one code beyond, in the last block
+        CHECK_FALSE(label_codes_are_indices(in_range.data(), n, 6, threads));
+        in_range[n - 1] = -1;  // one missing
+        CHECK_FALSE(label_codes_are_indices(in_range.data(), n, 6, threads));
+        CHECK_FALSE(label_codes_are_indices(in_range.data(), n, 0, threads));  // no labels
       }
-      CHECK(counted.missing == missing);
-      CHECK(counted.out_of_range == beyond);
       check_against_rows<std::int32_t, std::int8_t>(wide, 128, threads);  // nothing beyond
     }
   }

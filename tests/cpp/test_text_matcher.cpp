@@ -10,18 +10,19 @@
 using tierkit::detail::text_matcher;
 
 namespace {
-// Every row of a utf8 column built from `rows`, looked up by with_index_of, against the
-// first equal text found by a plain search.
+// Every row of a utf8 (or large_utf8) column built from `rows`, looked up by
+// with_index_of, against the first equal text found by a plain search.
+template <class Offset = std::int32_t>
 void check_rows(const std::vector<std::string>& texts, const std::vector<std::string>& rows) {
   std::string chars;
-  std::vector<std::int32_t> offsets = {0};
+  std::vector<Offset> offsets = {0};
   for (const std::string& r : rows) {
     chars += r;
-    offsets.push_back(static_cast<std::int32_t>(chars.size()));
+    offsets.push_back(static_cast<Offset>(chars.size()));
   }
   tierkit::column_view c;
   c.name = "text";
-  c.type = tierkit::data_type::utf8;
+  c.type = sizeof(Offset) == 4 ? tierkit::data_type::utf8 : tierkit::data_type::large_utf8;
   c.length = static_cast<std::int64_t>(rows.size());
   c.values = offsets.data();
   c.chars = chars.data();
@@ -87,7 +88,7 @@ TEST_CASE("a text matcher falls back to the plain lookup for long texts, and agr
     std::vector<std::string> texts;
     for (std::size_t k = 0; k < count; ++k) texts.push_back(random_text(count > 100 ? 12 : 10));
     if (count == 2) texts.push_back(std::string(30, 'a'));  // longer than 24 bytes
-    // 600 texts: no perfect hash in 4,096 slots (the plain lookup)
+    // 600 texts: more than are hashed (the plain lookup)
     CHECK(text_matcher(texts).branch_free() == (count != 2 && count != 600));
     std::vector<std::string> rows;
     for (std::size_t i = 0; i < 5'000; ++i) {
@@ -96,5 +97,10 @@ TEST_CASE("a text matcher falls back to the plain lookup for long texts, and agr
     rows.push_back(texts.front());  // the last rows lie within 24 bytes of the buffer's end
     rows.push_back("");
     check_rows(texts, rows);
+    check_rows<std::int64_t>(texts, rows);
   }
+  // A slot per length (lengths differ once repeats are set aside): the first of equal texts.
+  const std::vector<std::string> by_length = {"north", "east", "north", "south-west", ""};
+  CHECK(text_matcher(by_length).branch_free());
+  check_rows(by_length, {"north", "east", "south-west", "", "west", "North", "south-wes"});
 }

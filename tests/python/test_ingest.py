@@ -185,3 +185,20 @@ def test_a_frame_indexed_by_consecutive_ids_keeps_its_key():
     assert scores.index.tolist() == [1, 2, 3]
     plain = pd.DataFrame({"customer_id": [5, 6], "monetary": [1.0, 2.0]})  # unnamed index dropped
     assert tk.ABC().fit_apply(plain).to_pandas().index.tolist() == [5, 6]
+
+
+def test_one_array_takes_a_single_chunk_as_it_is_and_joins_several():
+    from tierkit._arrow import one_array
+    single = pa.chunked_array([pa.array(np.arange(1_000, dtype=np.int64))])
+    got = one_array(single)
+    assert got.buffers()[1].address == single.chunk(0).buffers()[1].address  # no copy
+    assert one_array(pa.chunked_array([pa.array([1, 2]), pa.array([3])])).to_pylist() == [1, 2, 3]
+    empty = one_array(pa.chunked_array([], pa.int64()))
+    assert len(empty) == 0 and empty.type == pa.int64()
+    # Dictionary chunks with different dictionaries: unified, the values kept.
+    labels = one_array(pa.chunked_array([pa.array(["a", "b"]).dictionary_encode(),
+                                         pa.array(["c", "a"]).dictionary_encode()]))
+    assert labels.to_pylist() == ["a", "b", "c", "a"]
+    assert labels.dictionary.to_pylist() == ["a", "b", "c"]
+    plain = pa.array([1.5])
+    assert one_array(plain) is plain

@@ -228,7 +228,7 @@ def test_label_arrays_against_a_row_by_row_reading_across_blocks_and_threads(lab
     # bitmap; missing codes of any negative value (the C++ test runs 1-3 threads).
     from tierkit._results import label_array
     rng = np.random.default_rng(labels)
-    top = min(labels, 127 if dtype == np.int8 else labels)
+    top = min(labels, 128 if dtype == np.int8 else labels)
     codes = rng.integers(-3, top, 20_011).astype(dtype)
     texts = [f"label {k}" for k in range(labels)]
     got = label_array(codes, texts)
