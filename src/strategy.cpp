@@ -23,6 +23,17 @@ const score_column& score_table::column(const std::string& name) const {
                      detail::suggest_names(name, names));
 }
 
+namespace {
+// A label column without its codes (the caller sets `codes` or `narrow_codes`).
+score_column label_column(std::string name, std::vector<std::string> labels) {
+  score_column c;
+  c.name = std::move(name);
+  c.type = score_column::kind::label;
+  c.labels = std::move(labels);
+  return c;
+}
+}  // namespace
+
 score_column& score_table::add_integers(std::string name, std::vector<std::int64_t> values,
                                         std::vector<std::uint8_t> valid) {
   score_column c;
@@ -47,11 +58,8 @@ score_column& score_table::add_numbers(std::string name, std::vector<double> val
 
 score_column& score_table::add_labels(std::string name, std::vector<std::int32_t> codes,
                                       std::vector<std::string> labels) {
-  score_column c;
-  c.name = std::move(name);
-  c.type = score_column::kind::label;
+  score_column c = label_column(std::move(name), std::move(labels));
   c.codes = std::move(codes);
-  c.labels = std::move(labels);
   columns.push_back(std::move(c));
   return columns.back();
 }
@@ -62,11 +70,8 @@ score_column& score_table::add_narrow_labels(std::string name, std::vector<std::
     throw invalid_input("tierkit: label column '" + name + "' has " + std::to_string(labels.size()) +
                         " labels: 8-bit codes take at most 128");
   }
-  score_column c;
-  c.name = std::move(name);
-  c.type = score_column::kind::label;
+  score_column c = label_column(std::move(name), std::move(labels));
   c.narrow_codes = std::move(codes);
-  c.labels = std::move(labels);
   columns.push_back(std::move(c));
   return columns.back();
 }

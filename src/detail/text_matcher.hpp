@@ -154,16 +154,18 @@ class text_matcher {
       std::memcpy(padded, texts[k].data(), texts[k].size());
       std::memcpy(words[k].data(), padded, word_bytes);
     }
-    std::vector<slot> table(word_bytes + 2);  // by length; the last (longer texts) stays empty
-    by_length_ = true;
-    for (const std::size_t k : distinct) {
-      slot& s = table[texts[k].size()];
-      if (s.index >= 0) {
-        by_length_ = false;
-        break;
+    // Puts every distinct text k in table[where(k)]; false when two would share a slot.
+    std::vector<slot> table;
+    auto place = [&](auto where) {
+      for (const std::size_t k : distinct) {
+        slot& s = table[where(k)];
+        if (s.index >= 0) return false;
+        s = slot{{words[k][0], words[k][1], words[k][2]}, texts[k].size(), static_cast<std::int64_t>(k)};
       }
-      s = slot{{words[k][0], words[k][1], words[k][2]}, texts[k].size(), static_cast<std::int64_t>(k)};
-    }
+      return true;
+    };
+    table.assign(word_bytes + 2, slot{});  // by length; the last (longer texts) stays empty
+    by_length_ = place([&](std::size_t k) { return texts[k].size(); });
     if (by_length_) {
       table_ = std::move(table);
       return true;
@@ -175,16 +177,7 @@ class text_matcher {
         multiplier_ = mix64(attempt) | 1;
         shift_ = 64 - bits;
         table.assign(size, slot{});
-        bool perfect = true;
-        for (const std::size_t k : distinct) {
-          slot& s = table[slot_of(words[k].data(), texts[k].size())];
-          if (s.index >= 0) {
-            perfect = false;
-            break;
-          }
-          s = slot{{words[k][0], words[k][1], words[k][2]}, texts[k].size(), static_cast<std::int64_t>(k)};
-        }
-        if (perfect) {
+        if (place([&](std::size_t k) { return slot_of(words[k].data(), texts[k].size()); })) {
           table_ = std::move(table);
           return true;
         }
