@@ -46,7 +46,10 @@ const tierkit::rule_table& table() {
 }
 
 // The same rows as borrowed Arrow-layout columns: numbers as float64 and int64 views, text
-// as string views with a validity bitmap and as a dictionary with int8 indices.
+// as an Arrow utf8 column with a validity bitmap and as a dictionary with int8 indices.
+// The utf8 characters sit in a buffer of exactly their size (the null row holds 30 bytes
+// of junk, as Arrow allows): rows at least 24 bytes before its end are matched by reading
+// 24 bytes from their start, and ASan sees any read past the buffer.
 const tierkit::rule_table& borrowed() {
   static const double nan = std::numeric_limits<double>::quiet_NaN();
   static const double inf = std::numeric_limits<double>::infinity();
@@ -54,7 +57,9 @@ const tierkit::rule_table& borrowed() {
   static const std::vector<std::int64_t> frequency = {12, 0, 0, 3}, recency = {0, 30, 400, 0};
   static const std::uint8_t frequency_valid = 0b1011, recency_valid = 0b0111, segment_valid = 0b1011,
                             lifecycle_valid = 0b1110;
-  static const std::vector<std::string_view> segment = {"Champions", "O'Brien", "", ""};
+  static const std::string segment_text = "ChampionsO'Brien" + std::string(30, 'x');
+  static const std::vector<char> segment_chars(segment_text.begin(), segment_text.end());
+  static const std::vector<std::int32_t> segment_offsets = {0, 9, 16, 46, 46};
   static const std::vector<std::string_view> lifecycle_labels = {"active", "churned"};
   static const std::vector<std::int8_t> lifecycle_codes = {0, 0, 1, 1};
   static const tierkit::rule_table t = [] {
@@ -63,7 +68,14 @@ const tierkit::rule_table& borrowed() {
     r.add_column(tierkit::int64_column("frequency", frequency.data(), 4, &frequency_valid));
     r.add_column(tierkit::int64_column("recency", recency.data(), 4, &recency_valid));
     r.add_column(tierkit::float64_column("x", x.data(), 4));
-    r.add_column(tierkit::string_column("segment", segment.data(), 4, &segment_valid));
+    tierkit::column_view segment;
+    segment.name = "segment";
+    segment.type = tierkit::data_type::utf8;
+    segment.length = 4;
+    segment.values = segment_offsets.data();
+    segment.chars = segment_chars.data();
+    segment.validity = &segment_valid;
+    r.add_column(segment);
     tierkit::column_view life;
     life.name = "lifecycle";
     life.type = tierkit::data_type::dictionary;
