@@ -138,7 +138,7 @@ void band_rows_of(const asset_band_config& config, const band_columns& cols, std
     const double lower = b.lower;
     for (std::size_t i = 0; i < n; ++i) band[i] += x[i] < lower ? 1.0 : 0.0;
   }
-  for (std::size_t i = 0; i < n; ++i) band[i] = (x[i] == x[i]) & (band[i] != nb) ? band[i] : -1.0;
+  for (std::size_t i = 0; i < n; ++i) band[i] = ((x[i] == x[i]) & (band[i] != nb)) ? band[i] : -1.0;
   // A band whose conditions fail leaves its customers to the criteria.
   for (std::size_t b = 0; b < config.bands.size(); ++b) {
     const auto me = static_cast<double>(b);
@@ -146,7 +146,7 @@ void band_rows_of(const asset_band_config& config, const band_columns& cols, std
       const band_condition& cond = config.bands[b].conditions[k];
       const double* __restrict v = cols.conditions[b][k].data() + lo;
       with_comparison(cond.op, cond.value, [&](auto holds) {
-        for (std::size_t i = 0; i < n; ++i) band[i] = (band[i] == me) & !holds(v[i]) ? -1.0 : band[i];
+        for (std::size_t i = 0; i < n; ++i) band[i] = ((band[i] == me) & !holds(v[i])) ? -1.0 : band[i];
       });
     }
   }
@@ -170,7 +170,7 @@ void band_rows_of(const asset_band_config& config, const band_columns& cols, std
   for (std::size_t i = 0; i < n; ++i) {
     const bool by_balance = band[i] >= 0, by_criterion = admitted[i] < none;
     band_out[i] = static_cast<std::int32_t>(by_balance ? band[i] : by_criterion ? nb : -1.0);
-    admitted_out[i] = static_cast<std::int32_t>(!by_balance & by_criterion ? admitted[i] : -1.0);
+    admitted_out[i] = static_cast<std::int32_t>((!by_balance & by_criterion) ? admitted[i] : -1.0);
     met_out[i] = static_cast<std::int32_t>(met[i]);
   }
 }

@@ -22,7 +22,7 @@ void block_indices(const Code* __restrict codes, std::size_t n, std::int32_t lim
     const std::int32_t c = codes[i];
     m += c < 0;
     b += c >= limit;
-    indices[i] = static_cast<Index>((c >= 0) & (c < limit) ? c : 0);
+    indices[i] = static_cast<Index>(((c >= 0) & (c < limit)) ? c : 0);
   }
   missing = m;
   beyond = b;
