@@ -389,8 +389,8 @@ void bind_strategies(py::module_& m) {
   // dictionary column's parts: (indices: int8 up to 128 labels, else int32; validity bitmap
   // bytes; missing rows), in one pass with the GIL released. int8 codes all present and in
   // range come back as the indices themselves (checked by a read-only pass that stops at the
-  // first block holding another code; no copy). Codes
-  // at or beyond the number of labels are refused. Other integer types are narrowed,
+  // first block holding another code; no copy: the caller must not change them afterwards).
+  // Codes at or beyond the number of labels are refused. Other integer types are narrowed,
   // checked, by the Python caller (tierkit._results.label_array): a cast here would wrap
   // them silently.
   m.def("label_indices", [](const py::array& codes, std::size_t labels) -> py::tuple {

@@ -105,9 +105,9 @@ def label_array(codes: np.ndarray, labels: Sequence[str], *, in_place: bool = Fa
     is a missing label (null). One pass in C++ writes Arrow's indices (int8 up to 128 labels,
     as a pandas categorical's codes; else int32) and the validity bitmap, and refuses codes
     beyond the labels (InvalidInput); int8 codes all present and in range are the indices
-    themselves (the column shares their memory: callers pass codes they no longer change). `in_place=True` says the codes are valid indices
-    already (in range, none missing, by construction): they are used as they are, whatever
-    their width. Integer codes of other widths are narrowed to int32 after checking them;
+    themselves (the column shares their memory: callers pass codes they no longer change).
+    `in_place=True` says the codes are valid indices already (in range, none missing, by
+    construction): they are used as they are, whatever their width. Integer codes of other widths are narrowed to int32 after checking them;
     other types are refused."""
     codes = np.ascontiguousarray(codes)
     dictionary = pa.array(list(labels), pa.string())
