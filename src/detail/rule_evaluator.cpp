@@ -136,8 +136,8 @@ op mirrored(op k) {
 
 std::uint8_t truth_of_bool(bool b) noexcept { return b ? std::uint8_t{is_true} : std::uint8_t{is_false}; }
 
-// out[i] = (the string is one of the matcher's texts) != negate, for the selected rows of a string
-// column; null rows are null.
+// out[i] = (the string is one of the matcher's texts) != negate, for the selected rows of
+// a string column; null rows are null.
 void strings_in(const column_view& c, const row_selection& s, const text_matcher& m, bool negate,
                 std::uint8_t* out) {
   m.with_index_of(c, [&](auto index_of) {
