@@ -11,6 +11,9 @@ amount >= 0; days are UTC calendar days. Money is summed exactly, as a careful
 implementation does: the peers sum whole cents as integers (the demo amounts are cents),
 tierkit sums on its 10^-9 decimal grid; float sums would depend on the row order and
 disagree at cut points.
+
+The scored jobs (rfm_abc, full) need no purchase days: every engine leaves them out there
+(tierkit with ``purchase_days=False``, the peers without their distinct-day count).
 """
 from __future__ import annotations
 
@@ -35,7 +38,11 @@ def profile_tierkit(t: pa.Table) -> pd.DataFrame:
     return df[PROFILE_COLUMNS]
 
 
-def profile_pandas(t: pa.Table) -> pd.DataFrame:
+def _profile_columns(purchase_days: bool) -> list[str]:
+    return [c for c in PROFILE_COLUMNS if purchase_days or c != "purchase_days"]
+
+
+def profile_pandas(t: pa.Table, purchase_days: bool = True) -> pd.DataFrame:
     df = pd.DataFrame({
         "customer_id": t.column("customer_id").to_numpy(),
         "day": t.column("time").cast(pa.int64()).to_numpy() // US_PER_DAY,
@@ -45,25 +52,29 @@ def profile_pandas(t: pa.Table) -> pd.DataFrame:
     buy = df["amount"] >= 0
     every = df.groupby("customer_id").agg(transactions=("amount", "size"),
                                           monetary=("amount", "sum"))
+    days = {"purchase_days": ("day", "nunique")} if purchase_days else {}
     b = df[buy].groupby("customer_id").agg(first_purchase=("day", "min"),
                                            last_purchase=("day", "max"),
                                            frequency=("order_id", "nunique"),
-                                           purchase_days=("day", "nunique"),
+                                           **days,
                                            gross_sales=("amount", "sum"))
     r = df[~buy].groupby("customer_id").agg(returns=("order_id", "nunique"),
                                             returns_value=("amount", "sum"))
     out = every.join(b).join(r)
     out["returns_value"] = -out["returns_value"].fillna(0) / 100
     for c in ("frequency", "purchase_days", "returns"):
-        out[c] = out[c].fillna(0).astype(np.int64)
+        if c in out:
+            out[c] = out[c].fillna(0).astype(np.int64)
     out["gross_sales"] = out["gross_sales"].fillna(0) / 100
     out["monetary"] = out["monetary"] / 100
-    return out.reset_index().sort_values("customer_id", ignore_index=True)[PROFILE_COLUMNS]
+    return out.reset_index().sort_values("customer_id", ignore_index=True)[
+        _profile_columns(purchase_days)]
 
 
-def profile_polars(t: pa.Table) -> pd.DataFrame:
+def profile_polars(t: pa.Table, purchase_days: bool = True) -> pd.DataFrame:
     import polars as pl
     buy = pl.col("amount") >= 0
+    days = [pl.col("day").filter(buy).n_unique().alias("purchase_days")] if purchase_days else []
     out = (
         pl.from_arrow(t).lazy()
         .with_columns((pl.col("time").cast(pl.Int64) // US_PER_DAY).alias("day"),
@@ -73,7 +84,7 @@ def profile_polars(t: pa.Table) -> pd.DataFrame:
             pl.col("day").filter(buy).min().alias("first_purchase"),
             pl.col("day").filter(buy).max().alias("last_purchase"),
             pl.col("order_id").filter(buy).n_unique().alias("frequency"),
-            pl.col("day").filter(buy).n_unique().alias("purchase_days"),
+            *days,
             pl.len().alias("transactions"),
             pl.col("order_id").filter(~buy).n_unique().alias("returns"),
             pl.col("amount").sum().alias("monetary"),
@@ -83,7 +94,7 @@ def profile_polars(t: pa.Table) -> pd.DataFrame:
         .sort("customer_id")
         .collect()
     )
-    df = out.to_pandas()[PROFILE_COLUMNS]
+    df = out.to_pandas()[_profile_columns(purchase_days)]
     # cents to currency here: polars turns "/ 100" into "* 0.01", which is not correctly
     # rounded (255.64000000000001)
     for c in ("monetary", "gross_sales", "returns_value"):
@@ -91,8 +102,10 @@ def profile_polars(t: pa.Table) -> pd.DataFrame:
     return df
 
 
-# The profile in SQL: lines (days, whole cents) and one row of aggregates per customer.
-DUCKDB_PROFILE_CTES = f"""
+def duckdb_profile_ctes(purchase_days: bool = True) -> str:
+    """The profile in SQL: lines (days, whole cents) and one row of aggregates per customer."""
+    days = "count(distinct day) filter (where amount >= 0) as purchase_days," if purchase_days else ""
+    return f"""
         lines as (
           select customer_id, epoch_us(time) // {US_PER_DAY} as day,
                  round(amount * 100)::bigint as amount, order_id
@@ -102,7 +115,7 @@ DUCKDB_PROFILE_CTES = f"""
                  min(day) filter (where amount >= 0) as first_purchase,
                  max(day) filter (where amount >= 0) as last_purchase,
                  count(distinct order_id) filter (where amount >= 0) as frequency,
-                 count(distinct day) filter (where amount >= 0) as purchase_days,
+                 {days}
                  count(*) as transactions,
                  count(distinct order_id) filter (where amount < 0) as returns,
                  sum(amount) / 100 as monetary,
@@ -115,7 +128,7 @@ def profile_duckdb(t: pa.Table) -> pd.DataFrame:
     import duckdb
     con = duckdb.connect()
     con.register("tx", t)
-    out = con.sql(f"with {DUCKDB_PROFILE_CTES} select * from prof order by customer_id").to_arrow_table()
+    out = con.sql(f"with {duckdb_profile_ctes()} select * from prof order by customer_id").to_arrow_table()
     con.close()
     return out.to_pandas()[PROFILE_COLUMNS]
 
@@ -133,7 +146,7 @@ K = 5
 
 def rfm_abc_tierkit(t: pa.Table) -> pd.DataFrame:
     import tierkit as tk
-    p = tk.profile(t, order="order_id", spend_series=False)
+    p = tk.profile(t, order="order_id", spend_series=False, purchase_days=False)
     s = tk.score(p, tk.RFM(segments=None), tk.ABC()).to_arrow()
     df = pd.DataFrame({c: s.column(c).to_numpy(zero_copy_only=False) for c in SCORE_COLUMNS[:4]})
     df["abc_class"] = s.column("abc_class").to_pandas().to_numpy()  # categorical
@@ -171,7 +184,7 @@ def rfm_abc_pandas(t: pa.Table) -> pd.DataFrame:
 
 def _rfm_abc_pandas_frame(t: pa.Table) -> pd.DataFrame:
     """Scores with the metrics they came from (recency, frequency, monetary)."""
-    prof = profile_pandas(t)
+    prof = profile_pandas(t, purchase_days=False)
     scored = prof["first_purchase"].notna().to_numpy()
     # as_of is the day after the last line of any kind: take it from the data
     as_of = (t.column("time").cast(pa.int64()).to_numpy() // US_PER_DAY).max() + 1
@@ -193,7 +206,7 @@ def rfm_abc_polars(t: pa.Table) -> pd.DataFrame:
 def _rfm_abc_polars_frame(t: pa.Table):
     """A polars frame of the scores with recency, frequency and monetary."""
     import polars as pl
-    prof = pl.from_pandas(profile_polars(t))
+    prof = pl.from_pandas(profile_polars(t, purchase_days=False))
     as_of = (t.column("time").cast(pa.int64()).to_numpy() // US_PER_DAY).max() + 1
     prof = prof.with_columns((pl.lit(as_of) - pl.col("last_purchase")).alias("recency"))
     buyers = prof.filter(pl.col("last_purchase").is_not_null())
@@ -245,7 +258,7 @@ def _duckdb_rfm_abc_ctes() -> str:
            select {col} as x, row_number() over (order by {col}) as rn, count(*) over () as n
            from buyers) where rn in ({ranks}))"""
     return f"""
-        {DUCKDB_PROFILE_CTES},
+        {duckdb_profile_ctes(purchase_days=False)},
         horizon as (select max(day) + 1 as as_of from lines),
         scored as (select p.*, (select as_of from horizon) - last_purchase as recency from prof p),
         buyers as (select * from scored where last_purchase is not null),
@@ -504,7 +517,7 @@ FULL_RULES = [
 
 def full_tierkit(t: pa.Table) -> pd.DataFrame:
     import tierkit as tk
-    p = tk.profile(t, order="order_id", spend_series=False)
+    p = tk.profile(t, order="order_id", spend_series=False, purchase_days=False)
     s = tk.score(p, tk.RFM(segments=None), tk.ABC())
     a = tk.TierPolicy(FULL_RULES, default="Bronze").assign(p, s).to_arrow()
     return pd.DataFrame({"customer_id": a.column(0).to_numpy(),

@@ -34,7 +34,7 @@ transactions import_batch(const py::dict& batch) {
 
 profile_config make_config(std::optional<std::int32_t> as_of,
                            std::optional<std::int32_t> window_start, const time_zone& zone,
-                           const std::string& period, bool spend_series,
+                           const std::string& period, bool spend_series, bool purchase_days,
                            const std::string& on_invalid, unsigned threads) {
   profile_config c;
   c.as_of = as_of;
@@ -42,6 +42,7 @@ profile_config make_config(std::optional<std::int32_t> as_of,
   c.zone = zone;
   c.period = parse_period(period);
   c.spend_series = spend_series;
+  c.purchase_days = purchase_days;
   c.on_invalid = parse_invalid_policy(on_invalid);
   c.threads = threads;
   return c;
@@ -78,6 +79,7 @@ void bind_profile(py::module_& m) {
       .def_property_readonly("has_quantity", [](const profile& p) { return p.has_quantity; })
       .def_property_readonly("has_channels", [](const profile& p) { return p.has_channels; })
       .def_property_readonly("has_categories", [](const profile& p) { return p.has_categories; })
+      .def_property_readonly("has_purchase_days", [](const profile& p) { return p.has_purchase_days; })
       .def_property_readonly("report", [](const profile& p) { return report_dict(p.report); })
       .def_property_readonly("keys_are_strings", [](const profile& p) { return p.customer.is_string; })
       .def("key_ints", [](py::object self) {
@@ -97,10 +99,12 @@ void bind_profile(py::module_& m) {
         d["last_purchase"] = numpy_view(p.last_purchase, self);
         d["recency"] = numpy_view(p.recency, self);
         d["tenure"] = numpy_view(p.tenure, self);
-        d["previous_purchase"] = numpy_view(p.previous_purchase, self);
-        d["median_gap"] = numpy_view(p.median_gap, self);
+        if (p.has_purchase_days) {
+          d["previous_purchase"] = numpy_view(p.previous_purchase, self);
+          d["median_gap"] = numpy_view(p.median_gap, self);
+        }
         d["frequency"] = numpy_view(p.frequency, self);
-        d["purchase_days"] = numpy_view(p.purchase_days, self);
+        if (p.has_purchase_days) d["purchase_days"] = numpy_view(p.purchase_days, self);
         d["transactions"] = numpy_view(p.transactions, self);
         d["returns"] = numpy_view(p.returns, self);
         d["monetary"] = numpy_view(p.monetary, self);
@@ -124,12 +128,13 @@ void bind_profile(py::module_& m) {
   py::class_<profile_state>(m, "ProfileState")
       .def(py::init([](std::optional<std::int32_t> as_of, std::optional<std::int32_t> window_start,
                        const time_zone& zone, const std::string& period, bool spend_series,
-                       const std::string& on_invalid, unsigned threads) {
+                       bool purchase_days, const std::string& on_invalid, unsigned threads) {
              return profile_state(make_config(as_of, window_start, zone, period, spend_series,
-                                              on_invalid, threads));
+                                              purchase_days, on_invalid, threads));
            }),
            py::arg("as_of"), py::arg("window_start"), py::arg("zone"), py::arg("period"),
-           py::arg("spend_series"), py::arg("on_invalid"), py::arg("threads"))
+           py::arg("spend_series"), py::arg("purchase_days"), py::arg("on_invalid"),
+           py::arg("threads"))
       .def("update", [](profile_state& s, const py::list& batches) {
         std::vector<transactions> txs;
         txs.reserve(batches.size());

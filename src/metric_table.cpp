@@ -47,9 +47,18 @@ bool metric_table::has(const std::string& name) const noexcept {
   return false;
 }
 
+void metric_table::note_absent(std::string name, std::string why) {
+  absent_.emplace_back(std::move(name), std::move(why));
+}
+
 number_span metric_table::column(const std::string& name, const char* function) const {
   for (std::size_t i = 0; i < names_.size(); ++i) {
     if (names_[i] == name) return columns_[i];
+  }
+  for (const auto& [absent, why] : absent_) {
+    if (absent == name) {
+      throw schema_error(std::string(function) + ": no metric column '" + name + "': " + why);
+    }
   }
   throw schema_error(std::string(function) + ": no metric column '" + name + "'" +
                      detail::suggest_names(name, names_));
@@ -86,9 +95,6 @@ metric_table metric_table::from_profile(const profile& p) {
       {"recency", [&] { return days_or_nan(p.recency); }},
       {"tenure", [&] { return days_or_nan(p.tenure); }},
       {"frequency", [&] { return as_double(p.frequency); }},
-      {"purchase_days", [&] { return as_double(p.purchase_days); }},
-      {"median_gap", [&] { return detail::copy_column(p.median_gap); }},
-      {"last_gap", last_gap},
       {"transactions", [&] { return as_double(p.transactions); }},
       {"returns", [&] { return as_double(p.returns); }},
       {"monetary", [&] { return detail::copy_column(p.monetary); }},
@@ -96,6 +102,11 @@ metric_table metric_table::from_profile(const profile& p) {
       {"returns_value", [&] { return detail::copy_column(p.returns_value); }},
       {"average_order_value", [&] { return detail::copy_column(p.average_order_value); }},
   };
+  if (p.has_purchase_days) {
+    columns.push_back({"purchase_days", [&] { return as_double(p.purchase_days); }});
+    columns.push_back({"median_gap", [&] { return detail::copy_column(p.median_gap); }});
+    columns.push_back({"last_gap", last_gap});
+  }
   if (p.has_quantity) columns.push_back({"quantity", [&] { return detail::copy_column(p.quantity); }});
   if (p.has_channels) columns.push_back({"channels", [&] { return as_double(p.channels); }});
   if (p.has_categories) columns.push_back({"categories", [&] { return as_double(p.categories); }});
@@ -107,6 +118,12 @@ metric_table metric_table::from_profile(const profile& p) {
   metric_table t;
   for (std::size_t k = 0; k < columns.size(); ++k) t.add(columns[k].first, std::move(values[k]));
   if (t.rows_ == 0) t.rows_ = p.size();
+  if (!p.has_purchase_days) {
+    for (const char* name : {"purchase_days", "median_gap", "last_gap"}) {
+      t.note_absent(name, "the profile was built with purchase_days off; build it with "
+                          "purchase_days on (the default) to use this metric");
+    }
+  }
   return t;
 }
 

@@ -539,6 +539,7 @@ struct profile_state::impl {
                        std::int32_t min_day) {
     if (rows.empty()) return;
     const bool series_on = config.spend_series;
+    const bool days_on = config.purchase_days;
     // All rows are of one block of customers: its logs' open segments are kept at hand.
     const std::size_t blk = rows.front().customer >> detail::customer_block_shift;
     auto day_log = days.appender(blk);
@@ -565,7 +566,7 @@ struct profile_state::impl {
                                   : (g.return_lines == 0 || r.order != g.last_return_order));
       if (purchase) {
         if (d != g.last_purchase) {  // equal: logged when it became the last purchase day
-          day_log.push(day_record{c, d});
+          if (days_on) day_log.push(day_record{c, d});
           g.last_purchase = std::max(g.last_purchase, d);
         }
         g.gross += a;
@@ -645,6 +646,7 @@ struct profile_state::impl {
     if (config.period != o.config.period || config.spend_series != o.config.spend_series) {
       differ("spend series settings");
     }
+    if (config.purchase_days != o.config.purchase_days) differ("purchase days settings");
     if (shape_fixed && o.shape_fixed &&
         (has_orders != o.has_orders || has_quantity != o.has_quantity ||
          has_channels != o.has_channels || has_categories != o.has_categories)) {
@@ -824,6 +826,7 @@ profile profile_state::finish() const {
   p.has_quantity = s.has_quantity;
   p.has_channels = s.has_channels;
   p.has_categories = s.has_categories;
+  p.has_purchase_days = s.config.purchase_days;
   p.report = rep;
 
   std::vector<std::uint32_t> order = s.customers.sorted_order();
@@ -876,9 +879,13 @@ profile profile_state::finish() const {
       [&] { detail::assign_new_column(p.returns_value, n); },
       [&] { detail::assign_new_column(p.average_order_value, n); },
       [&] { if (s.has_quantity) detail::assign_new_column(p.quantity, n); },
-      [&] { detail::assign_new_column(p.purchase_days, n, 0); },
-      [&] { detail::assign_new_column(p.previous_purchase, n, no_day); },
-      [&] { detail::assign_new_column(p.median_gap, n, std::numeric_limits<double>::quiet_NaN()); },
+      [&] { if (p.has_purchase_days) detail::assign_new_column(p.purchase_days, n, 0); },
+      [&] { if (p.has_purchase_days) detail::assign_new_column(p.previous_purchase, n, no_day); },
+      [&] {
+        if (p.has_purchase_days) {
+          detail::assign_new_column(p.median_gap, n, std::numeric_limits<double>::quiet_NaN());
+        }
+      },
       [&] { if (s.has_channels) detail::assign_new_column(p.channels, n, 0); },
       [&] { if (s.has_categories) detail::assign_new_column(p.categories, n, 0); },
       [&] { detail::assign_new_column(rank, indices); },
@@ -918,18 +925,21 @@ profile profile_state::finish() const {
           if (first != last) out[rank[c]] = last - first;  // holes have no rank: skip empties
         });
   };
-  // Purchase days: their number, the day before the last, and the median gap between them.
-  detail::for_each_customer_group<day_record>(
-      {&s.days}, indices, s.threads_for_log(s.days, indices),
-      [&](std::size_t c, const day_record* first, const day_record* last) {
-        const std::ptrdiff_t k = last - first;  // distinct days, ascending
-        if (k == 0) return;  // the columns start at "no days"; holes have no rank
-        const std::uint32_t r = rank[c];
-        p.purchase_days[r] = k;
-        if (k < 2) return;
-        p.previous_purchase[r] = first[k - 2].day;
-        p.median_gap[r] = median_gap(first, k);
-      });
+  // Purchase days: their number, the day before the last, and the median gap between them
+  // (the log is empty when they are off).
+  if (p.has_purchase_days) {
+    detail::for_each_customer_group<day_record>(
+        {&s.days}, indices, s.threads_for_log(s.days, indices),
+        [&](std::size_t c, const day_record* first, const day_record* last) {
+          const std::ptrdiff_t k = last - first;  // distinct days, ascending
+          if (k == 0) return;  // the columns start at "no days"; holes have no rank
+          const std::uint32_t r = rank[c];
+          p.purchase_days[r] = k;
+          if (k < 2) return;
+          p.previous_purchase[r] = first[k - 2].day;
+          p.median_gap[r] = median_gap(first, k);
+        });
+  }
   if (s.has_orders) {
     count_distinct(s.orders.log, p.frequency);
     count_distinct(s.orders.return_log, p.returns);

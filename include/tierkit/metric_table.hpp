@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tierkit/number_span.hpp"
@@ -26,11 +27,16 @@ class metric_table {
   // as the table or a copy of it exists. Same checks as add.
   void add_borrowed(std::string name, const double* data, std::size_t rows, std::shared_ptr<const void> owner);
 
+  // Records that column `name` is left out on purpose: column() then says `why` (how to get
+  // it) instead of suggesting other names.
+  void note_absent(std::string name, std::string why);
+
   // The metrics of a profile: recency, tenure (NaN without purchases), frequency,
-  // purchase_days, median_gap, last_gap (days between the last two purchase days),
-  // transactions, returns, monetary, gross_sales, returns_value,
-  // average_order_value (NaN when frequency is 0), spend_growth (value_potential.hpp; with a
-  // spend series), and quantity, channels, categories when the profile has them.
+  // purchase_days, median_gap, last_gap (days between the last two purchase days; these
+  // three only when the profile has purchase days, else noted absent), transactions,
+  // returns, monetary, gross_sales, returns_value, average_order_value (NaN when frequency
+  // is 0), spend_growth (value_potential.hpp; with a spend series), and quantity, channels,
+  // categories when the profile has them.
   static metric_table from_profile(const profile& p);
 
   std::size_t rows() const noexcept { return rows_; }
@@ -45,6 +51,7 @@ class metric_table {
   std::vector<std::string> names_;
   std::vector<number_span> columns_;
   std::vector<std::shared_ptr<const void>> owners_;  // what keeps each column's values alive
+  std::vector<std::pair<std::string, std::string>> absent_;  // (name, why), see note_absent
 };
 
 }  // namespace tierkit

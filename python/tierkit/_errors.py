@@ -11,9 +11,19 @@
 """
 import operator
 
+import numpy as np
+
 from ._core import FormatError, InvalidInput, SchemaError, TierkitError
 
 __all__ = ["TierkitError", "InvalidInput", "SchemaError", "FormatError"]
+
+
+def flag_arg(value, what: str) -> bool:
+    """A yes/no setting: True or False (numpy's booleans too); anything else is refused
+    rather than read by its truth value ("no" would be true)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise InvalidInput(f"{what} must be True or False; got {value!r}")
 
 
 def threads_arg(threads, what: str) -> int:

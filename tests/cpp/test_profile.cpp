@@ -290,6 +290,36 @@ TEST_CASE("chunking, merge order and thread count never change the profile") {
   }
 }
 
+TEST_CASE("without purchase days, every other column is the full profile's") {
+  owned_batch b = random_batch(300'000, 5, 5000);
+  profile_config full, lean;
+  lean.purchase_days = false;
+  profile want = make_profile(b.view(), full);
+  REQUIRE(want.has_purchase_days);
+  REQUIRE(std::count(want.purchase_days.begin(), want.purchase_days.end(), 0) < 100);
+  want.purchase_days.clear();
+  want.previous_purchase.clear();
+  want.median_gap.clear();
+  want.has_purchase_days = false;
+
+  const profile got = make_profile(b.view(), lean);
+  CHECK_FALSE(got.has_purchase_days);
+  CHECK(got.median_gap.empty());
+  require_same(want, got);
+  SUBCASE("chunks merged, on one thread") {
+    lean.threads = 1;
+    profile_state total(lean);
+    for (std::int64_t from = 0; from < 300'000; from += 70'000) {
+      profile_state part(lean);
+      part.update(b.slice(from, std::min<std::int64_t>(from + 70'000, 300'000)));
+      total.merge(part);
+    }
+    const profile merged = total.finish();
+    CHECK_FALSE(merged.has_purchase_days);
+    require_same(want, merged);
+  }
+}
+
 TEST_CASE("keys numbered by their value, holes included, give the profile hashing gives") {
   // Sparse keys (hashed) and the same customers as compact keys 2k + 1: half the range
   // holds customers, index 0 and every other index is a hole.
@@ -400,6 +430,10 @@ TEST_CASE("states merge only with the same configuration") {
   b.zone = time_zone::fixed("UTC+01:00", 3600);
   profile_state z(b);
   CHECK_THROWS_WITH_AS(x.merge(z), doctest::Contains("time zones differ"), invalid_input);
+  b = a;
+  b.purchase_days = false;
+  profile_state lean(b);
+  CHECK_THROWS_WITH_AS(x.merge(lean), doctest::Contains("purchase days settings differ"), invalid_input);
   CHECK_THROWS_AS(x.merge(x), invalid_input);
 }
 

@@ -187,6 +187,33 @@ def test_builder_updates_merges_and_copies():
     assert "ProfileBuilder(customer='customer_id'" in repr(a)
 
 
+def test_without_purchase_days_the_other_columns_are_the_full_profiles():
+    df = make_transactions(seed=3)
+    full = tk.profile(df, order="order_id").to_arrow()
+    lean = tk.profile(df, order="order_id", purchase_days=False)
+    day_columns = ["previous_purchase", "median_gap", "purchase_days"]
+    assert not lean.has_purchase_days and tk.profile(df).has_purchase_days
+    assert lean.to_arrow().equals(full.drop_columns(day_columns))
+    builder = tk.ProfileBuilder(order="order_id", purchase_days=False)
+    builder.update(df.iloc[:7000]).merge(
+        tk.ProfileBuilder(order="order_id", purchase_days=False).update(df.iloc[7000:]))
+    assert builder.finish().to_arrow().equals(lean.to_arrow())
+    with pytest.raises(tk.InvalidInput, match="purchase days settings differ"):
+        builder.merge(tk.ProfileBuilder(order="order_id"))
+    # RFM by orders and ABC need no purchase days; a lifecycle does, and says so
+    assert tk.score(lean, tk.RFM(), tk.ABC()).to_arrow().equals(
+        tk.score(tk.profile(df, order="order_id"), tk.RFM(), tk.ABC()).to_arrow())
+    with pytest.raises(tk.SchemaError, match="no metric column 'last_gap': the profile was "
+                                             "built with purchase_days off"):
+        tk.score(lean, tk.Lifecycle())
+    with pytest.raises(tk.SchemaError, match="profile column"):
+        lean.column("median_gap")
+    with pytest.raises(tk.InvalidInput, match="purchase_days must be True or False; got 'no'"):
+        tk.profile(df, purchase_days="no")
+    with pytest.raises(tk.InvalidInput, match="spend_series must be True or False; got 1"):
+        tk.ProfileBuilder(spend_series=1)
+
+
 def test_reprs_and_summary():
     p = tk.profile(tk.demo.transactions(500, 5000), order="order_id")
     assert repr(p).startswith("<tierkit.Profile: ")
