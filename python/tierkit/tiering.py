@@ -18,7 +18,8 @@ The file (format 1; YAML or JSON)::
         amount: Quantity * UnitPrice
       on_invalid: drop                      # raise (default) or drop, reported either way
       as_of: 2011-12-10                     # optional; run(as_of=...) overrides
-      window_start: 2010-12-10              # optional; time_zone, period also accepted
+      window_start: 2010-12-10              # optional; time_zone, period, spend_series,
+                                            # purchase_days also accepted (tierkit.profile)
     attributes:                             # optional: how run(attributes=...) is keyed
       customer: customer_id
     strategies:                             # fitted on the profile; `on: attributes` to fit
@@ -74,7 +75,8 @@ class PolicyError(InvalidInput):
 
 
 _PROFILE_KEYS = {"customer", "time", "amount", "order", "quantity", "channel", "category",
-                 "derive", "on_invalid", "as_of", "window_start", "time_zone", "period"}
+                 "derive", "on_invalid", "as_of", "window_start", "time_zone", "period",
+                 "spend_series", "purchase_days"}
 _TOP_KEYS = {"tierkit", "name", "transactions", "attributes", "strategies", "tiers", "default",
              "default_attributes", "keep", "description"}
 

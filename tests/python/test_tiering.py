@@ -65,6 +65,20 @@ def test_a_policy_dict_runs_the_whole_job_like_the_steps_by_hand():
     assert s.customers.sum() == 300 and s.index.tolist() == ["VIP", "Regular", "Occasional"]
 
 
+def test_a_policy_file_may_leave_purchase_days_and_the_series_out():
+    tx, attrs = shop()
+    lean = {**POLICY, "transactions": {**POLICY["transactions"], "purchase_days": False,
+                                       "spend_series": False}}
+    got = tk.Tiering.from_dict(lean).run(tx, attrs, as_of="2025-01-01")
+    want = tk.Tiering.from_dict(POLICY).run(tx, attrs, as_of="2025-01-01")
+    assert got.tiers.to_arrow().equals(want.tiers.to_arrow())
+    assert not got.profile.has_purchase_days
+    assert "median_gap" not in got.profile.to_arrow().column_names
+    bad = {**POLICY, "transactions": {**POLICY["transactions"], "purchase_days": "off"}}
+    with pytest.raises(tk.InvalidInput, match="purchase_days must be True or False"):
+        tk.Tiering.from_dict(bad).run(tx, attrs)
+
+
 def test_yaml_and_json_files_give_the_same_job(tmp_path):
     import yaml
     tx, attrs = shop()
