@@ -41,12 +41,22 @@ constexpr std::int64_t block_rows = 1024;
 // 0.041 s in four chunks of 2^18, 0.050 s in one of 2^20). Hashed keys keep 2^18: a larger
 // copy crowds their table out of the cache (10^7 sparse ids: 0.489 -> 0.547 s with 2^20;
 // once the lookups' prefetches worked, 0.80 s user per profile either way).
+// Past 2^20, up to 2^23, chunks grow while they hold fewer rows than twice the customers
+// the keys' range allows: with millions of customers the aggregates are far larger than
+// the caches, and a chunk with under a row per customer misses the cache on nearly every
+// row; more rows per visit let a block's customers be hit more than once while its lines
+// are in the cache (10^8 rows, 4 million customers, profile in C++: 3.36-3.42 -> 2.79-2.87 s
+// with 2^23; the copy, 256 MB, stays an eighth of the update's rows, 4 bytes a row).
 constexpr std::int64_t min_chunk_rows = std::int64_t{1} << 18;
-constexpr std::int64_t max_chunk_rows = std::int64_t{1} << 20;
+constexpr std::int64_t rows_chunk_rows = std::int64_t{1} << 20;
+constexpr std::int64_t max_chunk_rows = std::int64_t{1} << 23;
 std::int64_t chunk_rows_for(std::int64_t rows, const key_dictionary& customers) noexcept {
   std::int64_t c = min_chunk_rows;
   if (!customers.by_key() && !customers.direct()) return c;
-  while (c < max_chunk_rows && 2 * c <= rows / 8) c *= 2;
+  const auto range = static_cast<std::int64_t>(customers.by_key() ? customers.size()
+                                                                  : customers.direct_table().size);
+  auto wanted = [&](std::int64_t next) { return next <= rows_chunk_rows || c < 2 * range; };
+  while (c < max_chunk_rows && 2 * c <= rows / 8 && wanted(2 * c)) c *= 2;
   return c;
 }
 unsigned thread_count(const profile_config& c, std::size_t work) {
