@@ -73,6 +73,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--channel", help="channel column")
     p.add_argument("--category", help="category column")
     p.add_argument("--delimiter", help="CSV field delimiter (default ',', tab for .tsv)")
+    p.add_argument("--no-spend-series", dest="spend_series", action="store_false",
+                   help="skip the per-period spend series")
+    p.add_argument("--no-purchase-days", dest="purchase_days", action="store_false",
+                   help="skip purchase_days, previous_purchase and median_gap (faster, less "
+                   "memory)")
     _add_profile_options(p)
 
     t = sub.add_parser("tier", help="tier the customers of a transactions file by a policy file")
@@ -109,7 +114,9 @@ def _write(table: pa.Table, output: str, what: str) -> None:
 
 def _settings(args) -> dict:
     return dict(as_of=args.as_of, window_start=args.window_start, time_zone=args.time_zone,
-                period=args.period, on_invalid=args.on_invalid, threads=args.threads)
+                period=args.period, on_invalid=args.on_invalid, threads=args.threads,
+                spend_series=getattr(args, "spend_series", True),
+                purchase_days=getattr(args, "purchase_days", True))
 
 
 def _run(args) -> int:

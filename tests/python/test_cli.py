@@ -29,6 +29,11 @@ def test_profile_a_parquet_file_and_write_the_result(tmp_path, capsys):
     written = pq.read_table(out)
     assert written.equals(tk.profile(t, order="order_id").to_arrow())
     assert "wrote" in capsys.readouterr().out
+    assert main(["profile", str(src), "--order", "order_id", "--no-purchase-days",
+                 "--no-spend-series", "-o", str(out)]) == EXIT_OK
+    lean = tk.profile(t, order="order_id", purchase_days=False, spend_series=False)
+    assert pq.read_table(out).equals(lean.to_arrow())
+    assert "median_gap" not in pq.read_table(out).column_names
 
 
 def test_profile_a_csv_with_text_dates_and_keys(tmp_path):
