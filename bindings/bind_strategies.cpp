@@ -114,6 +114,8 @@ void bind_strategies(py::module_& m) {
       }, py::arg("name"), py::arg("values"), py::arg("borrow") = false)
       .def_property_readonly("rows", &metric_table::rows)
       .def_property_readonly("names", &metric_table::names)
+      .def("note_absent", &metric_table::note_absent, py::arg("name"), py::arg("why"))
+      .def_property_readonly("absent", &metric_table::absent)
       .def("column", [](const metric_table& t, const std::string& name) {
         const number_span c = t.column(name, "tierkit.MetricTable");
         return py::array_t<double>(static_cast<py::ssize_t>(c.size()), c.data());

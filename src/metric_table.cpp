@@ -118,11 +118,18 @@ metric_table metric_table::from_profile(const profile& p) {
   metric_table t;
   for (std::size_t k = 0; k < columns.size(); ++k) t.add(columns[k].first, std::move(values[k]));
   if (t.rows_ == 0) t.rows_ = p.size();
+  // The settings are named as in every interface: profile(purchase_days=...) in Python
+  // and profile_config in C++, a policy file's transactions section, the command line's
+  // --no-purchase-days.
   if (!p.has_purchase_days) {
     for (const char* name : {"purchase_days", "median_gap", "last_gap"}) {
       t.note_absent(name, "the profile was built with purchase_days off; build it with "
                           "purchase_days on (the default) to use this metric");
     }
+  }
+  if (p.series_offsets.empty()) {
+    t.note_absent("spend_growth", "the profile was built with spend_series off; build it "
+                                  "with spend_series on (the default) to use this metric");
   }
   return t;
 }

@@ -30,13 +30,15 @@ class metric_table {
   // Records that column `name` is left out on purpose: column() then says `why` (how to get
   // it) instead of suggesting other names.
   void note_absent(std::string name, std::string why);
+  // The columns noted absent, with why (kept by whoever rebuilds a table from this one).
+  const std::vector<std::pair<std::string, std::string>>& absent() const noexcept { return absent_; }
 
   // The metrics of a profile: recency, tenure (NaN without purchases), frequency,
   // purchase_days, median_gap, last_gap (days between the last two purchase days; these
   // three only when the profile has purchase days, else noted absent), transactions,
   // returns, monetary, gross_sales, returns_value, average_order_value (NaN when frequency
-  // is 0), spend_growth (value_potential.hpp; with a spend series), and quantity, channels,
-  // categories when the profile has them.
+  // is 0), spend_growth (value_potential.hpp; with a spend series, else noted absent), and
+  // quantity, channels, categories when the profile has them.
   static metric_table from_profile(const profile& p);
 
   std::size_t rows() const noexcept { return rows_; }

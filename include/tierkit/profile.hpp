@@ -59,8 +59,9 @@ struct profile_config {
   bool spend_series = true;                  // false skips the per-period series
   // false skips the distinct purchase days and what is derived from them (purchase_days,
   // previous_purchase, median_gap; the profile's vectors stay empty): no log of (customer,
-  // day) is kept, which a profile for RFM by orders, ABC or tier rules does not need
-  // (10^6 rows: about a fifth of the profile's time; 10^7: 8 bytes per purchase day held).
+  // day) is kept, which the default RFM, ABC and rules not reading those columns do not
+  // need (10^6 rows: about a fifth of the profile's time; 10^7: 8 bytes per purchase day
+  // held). Lifecycle stages and RFM's frequency by purchase days need them.
   bool purchase_days = true;
   invalid_policy on_invalid = invalid_policy::raise;
   unsigned threads = 0;                      // 0: all hardware threads

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from . import _core
 from ._arrow import one_array
+from ._errors import flag_arg
 from ._results import Table
 from .attributes import CustomerAttributes
 from .scoring import Metrics, keyed_table, metrics_of, plain_table, register_loader, save_bytes
@@ -31,7 +32,7 @@ class Lifecycle:
                  churn_gaps: float = 6.0, min_relative_days: int = 14):
         c = _core.LifecycleConfig()
         c.new_days, c.dormant_days, c.churn_days = int(new_days), int(dormant_days), int(churn_days)
-        c.relative_to_gap = bool(relative_to_gap)
+        c.relative_to_gap = flag_arg(relative_to_gap, "tierkit.Lifecycle: relative_to_gap")
         c.dormant_gaps, c.churn_gaps = float(dormant_gaps), float(churn_gaps)
         c.min_relative_days = int(min_relative_days)
         self._strategy = _core.LifecycleStrategy(c)  # validates
@@ -88,6 +89,8 @@ def _with_prospects(metrics: Metrics, prospects) -> Metrics:
     core = _core.MetricTable()
     for name in metrics.names:
         core.add(name, np.concatenate([metrics.column(name), np.full(len(new), np.nan)]))
+    for name, why in metrics.core.absent:  # what was left out, and why, stays said
+        core.note_absent(name, why)
     return Metrics(core, pa.concat_arrays([metrics.keys, new]), metrics.key_name)
 
 

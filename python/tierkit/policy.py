@@ -95,6 +95,11 @@ def joined_columns(tables: Sequence, columns: Sequence[str], key: str | None, wh
             raise SchemaError(f"{what}: column {name!r} is in inputs "
                               f"{' and '.join(str(i + 1) for i in holders)}; rename one of them")
         if not holders:
+            from .profile import Profile
+            why = next((t.absent_because(name) for t in tables if isinstance(t, Profile)
+                        and t.absent_because(name)), None)
+            if why:
+                raise SchemaError(f"{what}: the rules read a column {name!r} no input has: {why}")
             available = sorted({c for t, k, _ in keyed for c in t.column_names if c != k})
             close = difflib.get_close_matches(name, available, n=3, cutoff=0.6)
             hint = (" (did you mean " + " or ".join(repr(c) for c in close) + "?)") if close \

@@ -68,6 +68,9 @@ class ProfileReport:
         return "\n".join(lines)
 
 
+# Columns computed only with purchase_days=True (the default).
+PURCHASE_DAY_COLUMNS = ("purchase_days", "previous_purchase", "median_gap")
+
 _COLUMN_DOCS = {
     "first_purchase": "first day with a purchase line (amount >= 0); null without purchases",
     "last_purchase": "last day with a purchase line; null without purchases",
@@ -160,9 +163,20 @@ class Profile(ArrowResult):
         day columns hold -2147483648, average_order_value NaN)."""
         cols = self._core.columns()
         if name not in cols:
+            why = self.absent_because(name)
+            if why:
+                from ._errors import SchemaError
+                raise SchemaError(f"tierkit.Profile.column: no column {name!r}: {why}")
             from ._arrow import missing_column
             raise missing_column(name, list(cols), "profile column", "tierkit.Profile.column")
         return cols[name]
+
+    def absent_because(self, name: str) -> str | None:
+        """Why column `name` is not in this profile when a setting left it out, else None."""
+        if name in PURCHASE_DAY_COLUMNS and not self.has_purchase_days:
+            return ("the profile was built with purchase_days=False; build it with "
+                    "purchase_days=True (the default) to have it")
+        return None
 
     def _build_table(self) -> pa.Table:
         cols = self._core.columns()
@@ -434,10 +448,11 @@ def profile(data, *, customer: str = "customer_id", time: str = "time", amount: 
     purchase_days
         False skips the distinct purchase days and what derives from them: the columns
         purchase_days, previous_purchase and median_gap are absent, and so are the metrics
-        purchase_days, median_gap and last_gap (lifecycle stages need them; strategies
-        that ask for them raise, saying so). RFM by orders, ABC and tier rules do not need
-        them; the profile then keeps no per-customer list of days (faster: about a fifth
-        of the profile's time at 10^6 rows, and less memory).
+        purchase_days, median_gap and last_gap. Lifecycle stages, the pymc_marketing RFM
+        preset and rules that read those columns need them (and raise, saying so); the
+        default RFM, ABC and other rules do not. The profile then keeps no per-customer
+        list of days (faster: about a fifth of the profile's time at 10^6 rows, and less
+        memory).
     on_invalid
         "raise" (default): invalid rows raise InvalidInput naming every column, problem and
         row count. "drop": they are left out and counted in ``report.dropped``.

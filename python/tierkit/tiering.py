@@ -218,6 +218,10 @@ class Tiering:
         self.policy = policy
         self.transactions = dict(transactions or {})
         _unknown(self.transactions, _PROFILE_KEYS, f"{where}: transactions")
+        for flag in ("spend_series", "purchase_days"):
+            if flag in self.transactions and not isinstance(self.transactions[flag], bool):
+                raise PolicyError(f"{where}: transactions.{flag} must be true or false; got "
+                                  f"{self.transactions[flag]!r}")
         derive = self.transactions.get("derive") or {}
         if not isinstance(derive, Mapping):
             raise PolicyError(f"{where}: transactions.derive must map column names to expressions")

@@ -23,6 +23,7 @@ void require_same(const profile& a, const profile& b) {
   CHECK(a.frequency == b.frequency);
   CHECK(a.purchase_days == b.purchase_days);
   CHECK(a.previous_purchase == b.previous_purchase);
+  CHECK(a.has_purchase_days == b.has_purchase_days);
   CHECK(a.transactions == b.transactions);
   CHECK(a.returns == b.returns);
   auto same_bits = [](const std::vector<double>& x, const std::vector<double>& y) {
@@ -33,6 +34,7 @@ void require_same(const profile& a, const profile& b) {
   CHECK(same_bits(a.gross_sales, b.gross_sales));
   CHECK(same_bits(a.returns_value, b.returns_value));
   CHECK(same_bits(a.average_order_value, b.average_order_value));
+  CHECK(same_bits(a.median_gap, b.median_gap));
   CHECK(same_bits(a.quantity, b.quantity));
   CHECK(a.series_offsets == b.series_offsets);
   CHECK(a.series_period == b.series_period);

@@ -29,6 +29,8 @@ def test_demo_id_styles(ids, type_):
 
 
 def test_demo_settings_are_checked():
+    with pytest.raises(tk.InvalidInput, match="time_ordered must be True or False; got 'no'"):
+        tk.demo.transactions(10, 100, time_ordered="no")
     with pytest.raises(tk.InvalidInput, match="ids must be 'dense', 'sparse' or 'text'"):
         tk.demo.transactions(10, 100, ids="uuid")
     with pytest.raises(tk.InvalidInput, match="customers must be between"):

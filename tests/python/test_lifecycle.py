@@ -88,6 +88,8 @@ def test_prospects_come_from_the_attribute_table():
 def test_lifecycle_settings_and_persistence(tmp_path):
     with pytest.raises(tk.InvalidInput, match="must exceed dormant_days"):
         tk.Lifecycle(dormant_days=400)
+    with pytest.raises(tk.InvalidInput, match="relative_to_gap must be True or False; got 'yes'"):
+        tk.Lifecycle(relative_to_gap="yes")
     m = tk.Lifecycle(relative_to_gap=True).fit(pd.DataFrame(
         {"customer_id": [1], "recency": [1.0], "tenure": [9.0], "last_gap": [2.0], "median_gap": [2.0]}))
     assert pickle.loads(pickle.dumps(m)) == m

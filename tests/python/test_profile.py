@@ -206,12 +206,39 @@ def test_without_purchase_days_the_other_columns_are_the_full_profiles():
     with pytest.raises(tk.SchemaError, match="no metric column 'last_gap': the profile was "
                                              "built with purchase_days off"):
         tk.score(lean, tk.Lifecycle())
-    with pytest.raises(tk.SchemaError, match="profile column"):
+    with pytest.raises(tk.SchemaError, match="no column 'median_gap': the profile was built "
+                                             "with purchase_days=False"):
         lean.column("median_gap")
+    with pytest.raises(tk.SchemaError, match="did you mean 'monetary'"):
+        lean.column("monetry")
+    with pytest.raises(tk.SchemaError, match="no metric column 'purchase_days': the profile "
+                                             "was built with purchase_days off"):
+        tk.RFM.preset("pymc_marketing").fit(lean)
+    # rules and kept columns that read a left-out column say why
+    with pytest.raises(tk.SchemaError, match="'previous_purchase' no input has: the profile "
+                                             "was built with purchase_days=False"):
+        tk.TierPolicy([("A", "previous_purchase is not null")], default="B").assign(lean)
+    # a lifecycle model applied to a lean profile with prospects keeps the reason
+    model = tk.Lifecycle().fit(tk.profile(df, order="order_id"))
+    prospects = pd.DataFrame({"customer_id": [10**6]})
+    with pytest.raises(tk.SchemaError, match="built with purchase_days off"):
+        model.apply(lean, prospects=prospects)
+    # the reports of a lean profile work as for any profile
+    assert "tierkit.Profile" in repr(lean) and "<table>" in lean._repr_html_()
+    assert lean.summary()["customers"] == full.num_rows
+    assert "revenue:" in lean.describe()
     with pytest.raises(tk.InvalidInput, match="purchase_days must be True or False; got 'no'"):
         tk.profile(df, purchase_days="no")
     with pytest.raises(tk.InvalidInput, match="spend_series must be True or False; got 1"):
         tk.ProfileBuilder(spend_series=1)
+    assert not tk.profile(df, purchase_days=np.bool_(False)).has_purchase_days
+
+
+def test_without_the_spend_series_value_x_potential_says_why():
+    p = tk.profile(make_transactions(seed=4), spend_series=False)
+    with pytest.raises(tk.SchemaError, match="no metric column 'spend_growth': the profile was "
+                                             "built with spend_series off"):
+        tk.ValuePotential().fit(p)
 
 
 def test_reprs_and_summary():

@@ -75,8 +75,14 @@ def test_a_policy_file_may_leave_purchase_days_and_the_series_out():
     assert not got.profile.has_purchase_days
     assert "median_gap" not in got.profile.to_arrow().column_names
     bad = {**POLICY, "transactions": {**POLICY["transactions"], "purchase_days": "off"}}
-    with pytest.raises(tk.InvalidInput, match="purchase_days must be True or False"):
-        tk.Tiering.from_dict(bad).run(tx, attrs)
+    with pytest.raises(tk.PolicyError, match="transactions.purchase_days must be true or false; "
+                                             "got 'off'"):
+        tk.Tiering.from_dict(bad)
+    # a lifecycle needs the purchase days: the run says which setting took them away
+    lifecycle = {**lean, "strategies": [{"lifecycle": {}}],
+                 "tiers": [{"tier": "Active", "when": "lifecycle = 'active'"}]}
+    with pytest.raises(tk.SchemaError, match="built with purchase_days off"):
+        tk.Tiering.from_dict(lifecycle).run(tx, attrs, as_of="2025-01-01")
 
 
 def test_yaml_and_json_files_give_the_same_job(tmp_path):
