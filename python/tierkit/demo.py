@@ -37,7 +37,8 @@ def transactions(customers: int = 10_000, transactions: int = 200_000, *, seed: 
         customers=int(customers), transactions=int(transactions), first_day=first_day,
         days=int(days), seed=int(seed), return_rate=float(return_rate),
         mean_lines_per_order=float(mean_lines_per_order), ids=ids,
-        time_ordered=flag_arg(time_ordered, "tierkit.demo.transactions: time_ordered"), threads=threads_arg(threads, "tierkit.demo.transactions"))
+        time_ordered=flag_arg(time_ordered, "tierkit.demo.transactions: time_ordered"),
+        threads=threads_arg(threads, "tierkit.demo.transactions"))
     c = data.columns()
     n = data.size
     if "customer_offsets" in c:

@@ -96,8 +96,8 @@ def joined_columns(tables: Sequence, columns: Sequence[str], key: str | None, wh
                               f"{' and '.join(str(i + 1) for i in holders)}; rename one of them")
         if not holders:
             from .profile import Profile
-            why = next((t.absent_because(name) for t in tables if isinstance(t, Profile)
-                        and t.absent_because(name)), None)
+            reasons = [t.absent_because(name) for t in tables if isinstance(t, Profile)]
+            why = next((r for r in reasons if r), None)
             if why:
                 raise SchemaError(f"{what}: the rules read a column {name!r} no input has: {why}")
             available = sorted({c for t, k, _ in keyed for c in t.column_names if c != k})
