@@ -6,6 +6,11 @@
 //                (recency in 0..1499) by counting
 //   abc          abc_strategy::fit_abc: the class thresholds on the value shares
 //   rules        tier_policy::assign: a 6-rule policy over borrowed columns
+//   key lookup   sparse 64-bit customer ids to indices, in blocks of 1024 rows as the profile
+//                does: the library's one open-addressing table with prefetched slots,
+//                against a hash-partitioned layout (rows filed by hash bits into
+//                partitions whose tables fit the L2 cache, looked up there, indices filed
+//                back to row order), the layout the issue suggested
 //   memory       the machine's floor: writing 1 GiB into fresh pages (first touch: the
 //                kernel zeroes and maps each page) against rewriting pages already mapped
 #include <benchmark/benchmark.h>
@@ -25,6 +30,9 @@
 #include "tierkit/policy.hpp"
 #include "tierkit/profile.hpp"
 #include "tierkit/transactions.hpp"
+#include "detail/decode.hpp"
+#include "detail/hash.hpp"
+#include "detail/key_dictionary.hpp"
 
 namespace {
 
@@ -159,6 +167,134 @@ void rules(benchmark::State& state) {
 BENCHMARK(rules)
     ->ArgNames({"customers", "threads"})
     ->ArgsProduct({{1'000'000, 10'000'000}, {1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// 10^7 rows over `customers` distinct random 64-bit ids, skewed (the square of a uniform
+// picks the customer: a few customers have many rows). Kept per size.
+struct sparse_keys {
+  std::vector<std::int64_t> keys, rows;
+};
+const sparse_keys& sparse(std::int64_t customers) {
+  static std::map<std::int64_t, sparse_keys> cache;
+  auto it = cache.find(customers);
+  if (it == cache.end()) {
+    sparse_keys k;
+    std::mt19937_64 g(7);
+    k.keys.resize(static_cast<std::size_t>(customers));
+    for (std::int64_t& x : k.keys) x = static_cast<std::int64_t>(g());
+    std::uniform_real_distribution<double> u(0, 1);
+    k.rows.resize(10'000'000);
+    for (std::int64_t& r : k.rows) {
+      const double x = u(g);
+      r = k.keys[static_cast<std::size_t>(static_cast<double>(customers) * x * x)];
+    }
+    it = cache.emplace(customers, std::move(k)).first;
+  }
+  return it->second;
+}
+
+constexpr std::int64_t lookup_block = 1024;  // rows per find() call, as in the profile
+
+void key_lookup_single(benchmark::State& state) {
+  const sparse_keys& k = sparse(state.range(0));
+  detail::key_dictionary dict;
+  for (std::int64_t key : k.keys) dict.insert(key);
+  const column_view col = int64_column("customer_id", k.rows.data(), static_cast<std::int64_t>(k.rows.size()));
+  const detail::key_lookup lookup(col, dict, "customer");
+  const auto n = static_cast<std::int64_t>(k.rows.size());
+  std::vector<std::uint8_t> skip(lookup_block, 0);
+  std::vector<std::uint32_t> out(k.rows.size());
+  for (auto _ : state) {
+    for (std::int64_t b = 0; b < n; b += lookup_block) {
+      lookup.find(b, std::min(lookup_block, n - b), skip.data(), out.data() + b);
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  if (k.keys[out[12345]] != k.rows[12345]) state.SkipWithError("wrong index");
+  state.SetItemsProcessed(state.iterations() * n);
+}
+BENCHMARK(key_lookup_single)
+    ->ArgNames({"customers"})
+    ->Arg(406'277)
+    ->Arg(4'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// The partitioned layout: partition p holds the keys whose hash has p in its top bits, in a
+// table sized to the L2 cache (at most 2^15 keys); indices are partition-local plus the
+// partition's first index. Arg filed 0: rows go through in chunks of 2^16: file (key, row)
+// by partition, look each partition's keys up (slots prefetched as above), write indices
+// back by row. Arg filed 1: the rows are filed by partition once, before timing, and only
+// the lookups are timed: the floor of a profile whose customer blocks were hash partitions
+// (its pass 1 files rows by block anyway, and pass 2 would not need row order back).
+void key_lookup_partitioned(benchmark::State& state) {
+  const sparse_keys& k = sparse(state.range(0));
+  const bool filed_once = state.range(1) != 0;
+  std::size_t parts = 1;
+  while (parts * (std::size_t{1} << 15) < k.keys.size()) parts *= 2;
+  const int shift = 64 - __builtin_ctzll(parts);
+  auto part_of = [&](std::int64_t key) {
+    return parts == 1 ? 0 : static_cast<std::uint32_t>(detail::mix64(static_cast<std::uint64_t>(key)) >> shift);
+  };
+  std::vector<detail::key_dictionary> dicts(parts);
+  for (std::int64_t key : k.keys) dicts[part_of(key)].insert(key);
+  std::vector<std::uint32_t> first(parts, 0);
+  for (std::size_t p = 1; p < parts; ++p) first[p] = first[p - 1] + static_cast<std::uint32_t>(dicts[p - 1].size());
+  const auto n = static_cast<std::int64_t>(k.rows.size());
+  const std::int64_t chunk = filed_once ? n : std::int64_t{1} << 16;
+  std::vector<std::int64_t> filed(static_cast<std::size_t>(chunk));
+  std::vector<std::uint32_t> row_of(filed.size()), part(filed.size()), start(parts + 1),
+      out(k.rows.size());
+  // Files rows [b, b + m) by partition; start[p] is then partition p's end.
+  auto file = [&](std::int64_t b, std::size_t m) {
+    const std::int64_t* v = k.rows.data() + b;
+    std::fill(start.begin(), start.end(), 0);
+    for (std::size_t i = 0; i < m; ++i) ++start[(part[i] = part_of(v[i])) + 1];
+    for (std::size_t p = 0; p < parts; ++p) start[p + 1] += start[p];
+    for (std::size_t i = 0; i < m; ++i) {
+      const std::uint32_t at = start[part[i]]++;
+      filed[at] = v[i];
+      row_of[at] = static_cast<std::uint32_t>(i);
+    }
+  };
+  // Looks the filed rows up, partition by partition; writes by row (back to row order) or
+  // in filed order.
+  auto look_up = [&](std::int64_t b, bool by_row) {
+    constexpr std::uint32_t ahead = 32;
+    std::uint32_t from = 0;
+    for (std::size_t p = 0; p < parts; ++p) {
+      const detail::key_dictionary& d = dicts[p];
+      const std::uint32_t to = start[p];
+      for (std::uint32_t q = from; q < std::min(to, from + ahead); ++q) d.prefetch(filed[q]);
+      for (std::uint32_t q = from; q < to; ++q) {
+        if (q + ahead < to) d.prefetch(filed[q + ahead]);
+        out[static_cast<std::size_t>(b) + (by_row ? row_of[q] : q)] = first[p] + d.find(filed[q]);
+      }
+      from = to;
+    }
+  };
+  if (filed_once) file(0, k.rows.size());
+  for (auto _ : state) {
+    if (filed_once) {
+      look_up(0, false);
+    } else {
+      for (std::int64_t b = 0; b < n; b += chunk) {
+        file(b, static_cast<std::size_t>(std::min(chunk, n - b)));
+        look_up(b, true);
+      }
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  // The indices differ from the single table's; check one against its key.
+  const std::size_t at = filed_once ? 12345 : static_cast<std::size_t>(n - 1);
+  const std::int64_t key = filed_once ? filed[at] : k.rows[at];
+  if (out[at] != first[part_of(key)] + dicts[part_of(key)].find(key)) state.SkipWithError("wrong index");
+  state.SetItemsProcessed(state.iterations() * n);
+}
+BENCHMARK(key_lookup_partitioned)
+    ->ArgNames({"customers", "filed"})
+    ->ArgsProduct({{406'277, 4'000'000}, {0, 1}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
