@@ -272,3 +272,22 @@ def test_columns_of_different_lengths_and_bad_settings_are_named():
         tk.profile(df, time_zone="+25:00")
     with pytest.raises(tk.InvalidInput, match="window_start 2024-02-01 must be before as_of 2024-01-01"):
         tk.profile(df, window_start="2024-02-01", as_of="2024-01-01")
+
+
+def _profile_totals(seed):
+    """A worker process's job: profile demo data large enough to use several threads."""
+    t = tk.demo.transactions(5_000, 300_000, seed=seed)
+    p = tk.profile(t, order="order_id")
+    return len(p), float(np.sum(p.column("monetary")))
+
+
+def test_profiles_in_forked_worker_processes_after_the_parent_profiled():
+    # Dask and PySpark workers may be forked from a process that has used tierkit: the
+    # child has none of the parent's pooled threads and must start its own.
+    multiprocessing = pytest.importorskip("multiprocessing")
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    expected = [_profile_totals(seed) for seed in (1, 2)]  # the parent's pool is now running
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        got = pool.map_async(_profile_totals, [1, 2]).get(timeout=120)
+    assert got == expected
