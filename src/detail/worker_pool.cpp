@@ -9,7 +9,6 @@
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <system_error>
 #include <thread>
 
 namespace tierkit::detail {
@@ -104,8 +103,10 @@ class pool {
       try {
         std::thread(&pool::worker_loop, this).detach();
         ++workers_;
-      } catch (const std::system_error&) {
-        cannot_start_ = true;  // out of threads or memory: callers run the rest themselves
+      } catch (...) {
+        // Out of threads or memory (std::system_error, std::bad_alloc): callers run the
+        // rest themselves. Nothing may escape here: the job is queued already.
+        cannot_start_ = true;
       }
     }
   }

@@ -15,8 +15,9 @@
 //   job completes even when every worker is busy with another caller's job (or none could
 //   be started), and nested jobs cannot deadlock: a caller only ever waits for indices
 //   that some thread is running.
-// - Workers are started on first need, up to the largest job seen minus one, and never
-//   stop; they sleep when idle.
+// - Workers are started on first need, up to the largest job seen minus one (at most 64),
+//   and never stop; they sleep when idle. If one cannot be started (out of threads or
+//   memory), the pool stops trying and callers run the indices themselves.
 // - After fork() the child has none of the parent's threads: the first job in the child
 //   starts a new pool and leaves the parent's (whose locks may have been held at the fork)
 //   untouched.
