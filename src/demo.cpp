@@ -11,6 +11,7 @@
 #include "detail/hash.hpp"
 #include "detail/random.hpp"
 #include "detail/text.hpp"
+#include "detail/worker_pool.hpp"  // usable_cpus
 #include "tierkit/error.hpp"
 
 namespace tierkit {
@@ -218,7 +219,7 @@ demo_transactions generate_demo_transactions(const demo_config& cfg) {
     }
   };
 
-  unsigned threads = cfg.threads ? cfg.threads : std::thread::hardware_concurrency();
+  unsigned threads = cfg.threads ? cfg.threads : detail::usable_cpus();
   threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(blocks)));
   std::vector<std::exception_ptr> errors(threads);
   std::vector<std::thread> pool;

@@ -51,7 +51,7 @@ struct balance_config {
   std::optional<std::int32_t> through_day;  // first day not averaged (default: day after the last event)
   time_zone zone;
   invalid_policy on_invalid = invalid_policy::raise;
-  unsigned threads = 0;  // 0: all cores
+  unsigned threads = 0;  // 0: every CPU the process may use
 };
 
 // Per account (ascending key) and period: the average daily balance and the days averaged.

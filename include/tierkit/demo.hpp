@@ -33,7 +33,7 @@ struct demo_config {
   demo_id_style ids = demo_id_style::dense;
   bool time_ordered = true;             // rows in day order, as a transaction log arrives;
                                         // false: in generation order (days shuffled)
-  unsigned threads = 0;                 // 0: all hardware threads
+  unsigned threads = 0;                 // 0: every CPU the process may use
 };
 
 struct demo_transactions {

@@ -64,7 +64,7 @@ struct profile_config {
   // held). Lifecycle stages and RFM's frequency by purchase days need them.
   bool purchase_days = true;
   invalid_policy on_invalid = invalid_policy::raise;
-  unsigned threads = 0;                      // 0: all hardware threads
+  unsigned threads = 0;                      // 0: every CPU the process may use
 };
 
 // Customer keys of a result, owned: integers or strings.

@@ -37,27 +37,16 @@ inline std::size_t customer_blocks(std::size_t customers) noexcept {
 
 // Runs body(t) for t in [0, threads) on the calling thread and pooled workers (see
 // detail/worker_pool.hpp; the caller runs body(0) first: its caches hold what it just made)
-// and rethrows the first exception once all have finished. Every t runs once, whatever
-// happens: indices no worker takes (none could be started, or all are busy) the caller
-// runs itself.
+// and, once all have finished, rethrows the exception of the lowest throwing t. Every t
+// runs once, whatever happens: indices no worker takes (none could be started, or all are
+// busy) the caller runs itself.
 template <class Body>
 void run_on_threads(unsigned threads, Body body) {
   if (threads <= 1) {
     body(0u);
     return;
   }
-  std::vector<std::exception_ptr> errors(threads);
-  const std::function<void(unsigned)> work = [&](unsigned t) {
-    try {
-      body(t);
-    } catch (...) {
-      errors[t] = std::current_exception();
-    }
-  };
-  run_pooled(threads, work);
-  for (const std::exception_ptr& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
+  run_pooled(threads, std::function<void(unsigned)>(std::ref(body)));
 }
 
 inline unsigned threads_for(std::size_t blocks, unsigned threads) noexcept {
@@ -72,7 +61,7 @@ inline constexpr std::size_t min_rows_per_thread = std::size_t{1} << 16;
 // Threads for a job over `rows` rows: at most `threads` (0: all cores), at most one per
 // min_rows_per_thread rows, at least one.
 inline unsigned threads_for_rows(std::size_t rows, unsigned threads = 0) noexcept {
-  const unsigned most = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned most = threads ? threads : usable_cpus();
   return threads_for(rows / min_rows_per_thread, most);
 }
 

@@ -4,7 +4,7 @@
 #include <limits>
 #include <thread>
 
-#include "detail/customer_log.hpp"  // run_on_threads, threads_for_rows
+#include "detail/customer_log.hpp"  // run_on_threads, threads_for_rows, usable_cpus
 #include "detail/decode.hpp"        // with_int_values
 
 namespace tierkit::detail {
@@ -15,7 +15,7 @@ bool choose_key_numbering(key_dictionary& d, const std::vector<const column_view
   for (const column_view* c : keys) {
     if (c->type == data_type::dictionary || is_string_like(c->type)) return false;
   }
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  if (threads == 0) threads = usable_cpus();
   // Runs body(thread, from, to, values) over shares of each key column.
   auto over_keys = [&](auto body) {
     for (const column_view* key_column : keys) {

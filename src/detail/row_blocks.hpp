@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "detail/customer_log.hpp"  // parallel_blocks
+#include "detail/customer_log.hpp"  // parallel_blocks, usable_cpus
 
 namespace tierkit::detail {
 
@@ -18,7 +18,7 @@ constexpr std::size_t rule_block_rows = 4096;
 template <class F>
 void for_row_blocks(std::size_t rows, unsigned threads, F f) {
   const std::size_t blocks = (rows + rule_block_rows - 1) / rule_block_rows;
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  if (threads == 0) threads = usable_cpus();
   parallel_blocks(blocks, threads, [&](std::size_t k, unsigned) {
     const std::size_t b = k * rule_block_rows;
     f(b, std::min(rows, b + rule_block_rows));
@@ -41,7 +41,7 @@ void for_row_blocks(std::size_t rows, const std::vector<std::size_t>& bounds, un
     from = to;
   }
   starts.push_back(rows);
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  if (threads == 0) threads = usable_cpus();
   parallel_blocks(starts.size() - 1, threads, [&](std::size_t k, unsigned) {
     f(starts[k], std::min(starts[k + 1], starts[k] + rule_block_rows));
   });

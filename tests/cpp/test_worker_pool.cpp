@@ -1,12 +1,15 @@
 // Internals: the pool of worker threads behind every parallel section.
 #include <doctest/doctest.h>
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -38,13 +41,18 @@ TEST_CASE("every index runs exactly once, for jobs smaller and larger than the p
   }
 }
 
-TEST_CASE("two indices run at the same time: the second does not wait for the first") {
+TEST_CASE("two indices run at the same time, the second on a worker that takes no signals") {
   // Index 0 waits (up to 10 s) until index 1 has started; on one thread it would wait the
   // whole time.
   std::atomic<bool> second_started{false};
-  bool saw_second = false;
+  bool saw_second = false, second_on_worker = false, worker_blocks_sigint = false;
+  const std::thread::id caller = std::this_thread::get_id();
   run_pooled(2, [&](unsigned t) {
     if (t == 1) {
+      second_on_worker = std::this_thread::get_id() != caller;
+      sigset_t mask;
+      pthread_sigmask(SIG_SETMASK, nullptr, &mask);
+      worker_blocks_sigint = sigismember(&mask, SIGINT) == 1;
       second_started = true;
       return;
     }
@@ -53,6 +61,27 @@ TEST_CASE("two indices run at the same time: the second does not wait for the fi
     saw_second = second_started;
   });
   CHECK(saw_second);
+  CHECK(second_on_worker);
+  CHECK(worker_blocks_sigint);
+}
+
+TEST_CASE("the CPUs the process may use: at least one, at most the hardware's") {
+  CHECK(usable_cpus() >= 1);
+  if (std::thread::hardware_concurrency() > 0) CHECK(usable_cpus() <= std::thread::hardware_concurrency());
+}
+
+TEST_CASE("run_pooled rethrows the lowest throwing index's error after every index ran") {
+  for (int round = 0; round < 20; ++round) {
+    std::vector<std::atomic<int>> ran(8);
+    CHECK_THROWS_WITH_AS(run_pooled(8,
+                                    [&](unsigned t) {
+                                      ++ran[t];
+                                      if (t == 0 || t == 5) throw std::runtime_error("index " + std::to_string(t));
+                                    }),
+                         "index 0", std::runtime_error);
+    for (auto& r : ran) REQUIRE(r == 1);
+  }
+  CHECK(runs_of(3) == std::vector<int>{1, 1, 1});  // the pool works on after errors
 }
 
 TEST_CASE("nested jobs and jobs from several callers at once all complete") {
@@ -97,3 +126,24 @@ TEST_CASE("a child of fork() runs jobs on a pool of its own") {
   CHECK(WEXITSTATUS(status) == 0);
   CHECK(runs_of(2) == std::vector<int>{1, 1});  // and the parent's still works
 }
+
+#if defined(__linux__)
+namespace {
+int threads_of_process() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
+}  // namespace
+
+TEST_CASE("idle workers end after two seconds, and the next job starts new ones") {
+  REQUIRE(runs_of(4) == std::vector<int>(4, 1));  // at least three workers exist now
+  const int busy = threads_of_process();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2600));
+  CHECK(threads_of_process() <= busy - 3);
+  CHECK(runs_of(4) == std::vector<int>(4, 1));
+}
+#endif
