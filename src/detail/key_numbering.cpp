@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <thread>
 
 #include "detail/customer_log.hpp"  // run_on_threads, threads_for_rows, usable_cpus
 #include "detail/decode.hpp"        // with_int_values

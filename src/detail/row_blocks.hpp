@@ -3,7 +3,6 @@
 // averaged, customers banded.
 #include <algorithm>
 #include <cstddef>
-#include <thread>
 #include <vector>
 
 #include "detail/customer_log.hpp"  // parallel_blocks, usable_cpus
