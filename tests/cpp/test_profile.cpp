@@ -26,6 +26,8 @@ void require_same(const profile& a, const profile& b) {
   CHECK(a.has_purchase_days == b.has_purchase_days);
   CHECK(a.transactions == b.transactions);
   CHECK(a.returns == b.returns);
+  CHECK(a.channels == b.channels);
+  CHECK(a.categories == b.categories);
   auto same_bits = [](const std::vector<double>& x, const std::vector<double>& y) {
     return x.size() == y.size() &&
            (x.empty() || std::memcmp(x.data(), y.data(), x.size() * sizeof(double)) == 0);
@@ -289,6 +291,40 @@ TEST_CASE("chunking, merge order and thread count never change the profile") {
     profile_state s(one);
     s.update(std::vector<transactions>{b.slice(0, 1000), b.slice(1000, 300'000)});
     require_same(single, s.finish());
+  }
+}
+
+TEST_CASE("rows aggregated as they are decoded (one thread, few customers) give the staged profile") {
+  // One thread with at most 2^16 customers aggregates rows as it decodes them; two threads
+  // (300,000 rows: two decoding shares) file them by block first. Every column must agree,
+  // with channels, categories, a window that leaves rows out, and customers that are new
+  // in a later update (their rows wait for the new keys to be numbered).
+  owned_batch b = random_batch(300'000, 13, 3000);
+  std::mt19937_64 rng(5);
+  std::vector<std::int64_t> channel(b.day.size()), category(b.day.size());
+  for (auto& c : channel) c = static_cast<std::int64_t>(rng() % 4);
+  for (auto& c : category) c = static_cast<std::int64_t>(rng() % 40);
+  auto with_extras = [&](transactions tx, std::int64_t from) {
+    tx.channel = int64_column("channel", channel.data() + from, tx.rows());
+    tx.category = int64_column("category", category.data() + from, tx.rows());
+    return tx;
+  };
+  profile_config one, two;
+  one.threads = 1;
+  two.threads = 2;
+  for (profile_config* c : {&one, &two}) {
+    c->window_start = 18100;
+    c->as_of = 18800;
+  }
+  const profile staged = make_profile(with_extras(b.view(), 0), two);
+  REQUIRE(staged.size() > 2000);
+  REQUIRE(staged.report.rows_outside_window > 0);
+  require_same(staged, make_profile(with_extras(b.view(), 0), one));
+  SUBCASE("later updates bring new customers") {
+    profile_state s(one);
+    s.update(with_extras(b.slice(0, 500), 0));
+    s.update(with_extras(b.slice(500, 300'000), 500));
+    require_same(staged, s.finish());
   }
 }
 
