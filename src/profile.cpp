@@ -641,7 +641,7 @@ struct profile_state::impl {
   // The caches skip logging repeats, see customer_agg.
   template <class Period>
   void aggregate_row(const row_record& r, const row_extra* x, block_logs& logs,
-                     const row_settings& set, Period period) {
+                     const row_settings& set, Period& period) {
     const std::uint32_t c = r.customer;
     const std::int32_t d = r.day;
     const fixed128 a = r.amount;
