@@ -33,11 +33,6 @@ namespace {
 
 constexpr const char* fn = "tierkit.profile";
 constexpr std::int64_t block_rows = 1024;
-// With one thread and at most this many customers (their aggregates, 128 bytes each, fit
-// the caches: 8 MB), rows are aggregated as they are decoded instead of being filed by block
-// first: the staging copy (32 bytes a row, written and read back) costs more than the
-// aggregates' cache misses it saves.
-constexpr std::size_t direct_max_customers = std::size_t{1} << 16;
 unsigned thread_count(const profile_config& c, std::size_t work) {
   return detail::threads_for_rows(work, c.threads);
 }
@@ -228,40 +223,6 @@ void push_ahead(std::vector<T>& bucket, const T& x) {
       reinterpret_cast<std::uintptr_t>(bucket.data() + bucket.size()) + 8 * sizeof(T)));
 }
 
-// Period starts of the days met so far, each computed once: rows aggregated as they are
-// decoded (see direct_max_customers) meet days in any order, where a chunk's staged rows
-// use a table of the chunk's day range. The table grows to twice its span when a day falls
-// outside; beyond 2^22 days a period is computed each time.
-class period_memo {
- public:
-  explicit period_memo(period_kind kind) : kind_(kind) {}
-  std::int32_t operator()(std::int32_t d) {
-    const std::int64_t i = static_cast<std::int64_t>(d) - lo_;
-    if (i < 0 || i >= static_cast<std::int64_t>(starts_.size())) return grow(d);
-    std::int32_t& p = starts_[static_cast<std::size_t>(i)];
-    if (p == unset) p = period_start(kind_, d);
-    return p;
-  }
-
- private:
-  static constexpr std::int32_t unset = std::numeric_limits<std::int32_t>::min();
-  static constexpr std::int64_t max_span = std::int64_t{1} << 22;
-  std::int32_t grow(std::int32_t d) {
-    const auto size = static_cast<std::int64_t>(starts_.size());
-    const std::int64_t lo = size == 0 ? d : std::min<std::int64_t>(lo_, d - size - 64);
-    const std::int64_t hi = size == 0 ? std::int64_t{d} + 64 : std::max<std::int64_t>(lo_ + size, std::int64_t{d} + size + 64);
-    if (hi - lo > max_span) return period_start(kind_, d);
-    std::vector<std::int32_t> wider(static_cast<std::size_t>(hi - lo), unset);
-    if (size > 0) std::copy(starts_.begin(), starts_.end(), wider.begin() + (lo_ - lo));
-    starts_.swap(wider);
-    lo_ = lo;
-    return (*this)(d);
-  }
-  period_kind kind_;
-  std::int64_t lo_ = 0;
-  std::vector<std::int32_t> starts_;
-};
-
 bool same_zone(const time_zone& a, const time_zone& b) {
   return a.name() == b.name() && a.initial_offset() == b.initial_offset() &&
          a.transitions() == b.transitions() && a.offsets() == b.offsets();
@@ -388,12 +349,11 @@ struct profile_state::impl {
 
   // Pass 1 for rows [from, to) of the chunk (global positions over `pieces`): decode every
   // column, look customer keys up without inserting, file known rows under their block of
-  // 4096 customers and set rows with new keys aside. `direct` (one thread, few customers,
-  // see direct_max_customers): known rows are aggregated at once instead of filed.
+  // 4096 customers and set rows with new keys aside.
   void decode_rows(const std::vector<transactions>& batches, const std::vector<piece>& pieces,
                    const std::vector<const std::uint8_t*>& masks,
                    std::vector<std::optional<detail::key_lookup>>& lookups, std::int64_t from,
-                   std::int64_t to, stage& st, bool encode_values, bool direct) {
+                   std::int64_t to, stage& st, bool encode_values) {
     const bool window = config.window_start.has_value();
     const std::int64_t lo = window ? *config.window_start : 0;
     const std::int64_t hi = (window && config.as_of) ? *config.as_of
@@ -404,16 +364,6 @@ struct profile_state::impl {
     std::vector<std::int64_t> day(B), ord(B, 0), chan(B, 0), cat(B, 0);
     std::vector<std::uint32_t> cust(B), local(B);  // index in customers / in st.new_keys
     std::vector<fixed128> amt(B), qty(B, 0);
-    // Direct: every known customer's block of logs at hand (the logs have room for them),
-    // and the period of each day met.
-    std::vector<block_logs> direct_logs;
-    if (direct) {
-      for (std::size_t b = 0; b < detail::customer_blocks(customers.size()); ++b) {
-        direct_logs.push_back(logs_of(b));
-      }
-    }
-    period_memo period(config.period);
-    const row_settings set = settings();
     std::int64_t base = 0;
     for (std::size_t p = 0; p < pieces.size(); ++p) {
       const piece& pc = pieces[p];
@@ -464,17 +414,6 @@ struct profile_state::impl {
           }
           const row_record rec{amt[i], ord[i], cust[i], d};
           const std::size_t blk = cust[i] >> detail::customer_block_shift;
-          if (direct) {
-            // The aggregates of the row `ahead` rows on are loaded meanwhile (only known
-            // customers: a skipped row's index is unspecified).
-            constexpr std::int64_t ahead = 16;
-            if (i + ahead < n && !skip[i + ahead] && cust[i + ahead] != key_dictionary::no_index) {
-              detail::prefetch(&aggs[cust[i + ahead]]);
-            }
-            const row_extra x{qty[i], chan[i], cat[i]};
-            aggregate_row(rec, with_extra ? &x : nullptr, direct_logs[blk], set, period);
-            continue;
-          }
           push_ahead(st.buckets[blk], rec);
           if (with_extra) push_ahead(st.extras[blk], row_extra{qty[i], chan[i], cat[i]});
         }
@@ -508,21 +447,13 @@ struct profile_state::impl {
     }
     const unsigned decode_threads =
         string_values ? 1u : detail::threads_for_rows(static_cast<std::size_t>(rows), threads);
-    // One thread and aggregates that fit the caches: known rows are aggregated as they are
-    // decoded, without the staging copy.
-    const bool direct = threads == 1 && decode_threads == 1 && customers.size() > 0 &&
-                        customers.size() <= direct_max_customers;
-    if (direct) {
-      if (aggs.size() < customers.size()) aggs.resize(customers.size());
-      reserve_logs();
-    }
     if (stages.size() < decode_threads) stages.resize(decode_threads);
     const std::size_t blocks = detail::customer_blocks(customers.size());
     for (unsigned t = 0; t < decode_threads; ++t) stages[t].reset(blocks);
     detail::parallel_blocks(decode_threads, decode_threads, [&](std::size_t t, unsigned) {
       const std::int64_t from = rows * static_cast<std::int64_t>(t) / decode_threads;
       const std::int64_t to = rows * static_cast<std::int64_t>(t + 1) / decode_threads;
-      decode_rows(batches, pieces, masks, lookups, from, to, stages[t], string_values, direct);
+      decode_rows(batches, pieces, masks, lookups, from, to, stages[t], string_values);
     });
 
     // New customers join the shared dictionary thread by thread (thread 0's rows come
@@ -570,7 +501,11 @@ struct profile_state::impl {
 
     // Blocks are aggregated on all threads; a block's records go to its own part of each
     // log, so threads never share one.
-    reserve_logs();
+    days.reserve_customers(customers.size());  // its appenders are made (and left unused) either way
+    for (auto* log : {&orders.log, &orders.return_log, &channels.log, &categories.log}) {
+      log->reserve_customers(customers.size());
+    }
+    series.reserve_customers(customers.size());
     std::size_t all_blocks = 0;
     for (unsigned t = 0; t < decode_threads; ++t) all_blocks = std::max(all_blocks, stages[t].buckets.size());
     detail::parallel_blocks(all_blocks, threads, [&](std::size_t blk, unsigned) {
@@ -583,110 +518,79 @@ struct profile_state::impl {
     report.rows_used += used;
   }
 
-  // The open segments of one customer block's logs, kept at hand while its rows are
-  // aggregated (see customer_log::block_appender).
-  struct block_logs {
-    customer_log<day_record>::block_appender days;
-    customer_log<value_record>::block_appender orders, return_orders, channels, categories;
-    customer_log<amount_record>::block_appender series;
-  };
-  block_logs logs_of(std::size_t blk) {
-    return block_logs{days.appender(blk),          orders.log.appender(blk),
-                      orders.return_log.appender(blk), channels.log.appender(blk),
-                      categories.log.appender(blk),  series.appender(blk)};
-  }
-
-  // Room in every log for the customers so far (the day log's appenders are made, and left
-  // unused, without purchase days too).
-  void reserve_logs() {
-    days.reserve_customers(customers.size());
-    for (auto* log : {&orders.log, &orders.return_log, &channels.log, &categories.log}) {
-      log->reserve_customers(customers.size());
-    }
-    series.reserve_customers(customers.size());
-  }
-
   void aggregate_block(const std::vector<row_record>& rows, const std::vector<row_extra>* extra,
                        const std::vector<std::int32_t>& period_of,
                        std::int32_t min_day) {
     if (rows.empty()) return;
-    // All rows are of one block of customers.
-    block_logs logs = logs_of(rows.front().customer >> detail::customer_block_shift);
-    auto period = [&](std::int32_t d) {
-      return period_of.empty() ? period_start(config.period, d)
-                               : period_of[static_cast<std::size_t>(d - min_day)];
-    };
-    const row_settings set = settings();
+    const bool series_on = config.spend_series;
+    const bool days_on = config.purchase_days;
+    // All rows are of one block of customers: its logs' open segments are kept at hand.
+    const std::size_t blk = rows.front().customer >> detail::customer_block_shift;
+    auto day_log = days.appender(blk);
+    auto order_log = orders.log.appender(blk);
+    auto return_order_log = orders.return_log.appender(blk);
+    auto channel_log = channels.log.appender(blk);
+    auto category_log = categories.log.appender(blk);
+    auto series_log = series.appender(blk);
     constexpr std::size_t ahead = 16;  // prefetch distance: overlaps the records' cache misses
     for (std::size_t k = 0; k < std::min(ahead, rows.size()); ++k) {
       detail::prefetch(&aggs[rows[k].customer]);
     }
     for (std::size_t k = 0; k < rows.size(); ++k) {
       if (k + ahead < rows.size()) detail::prefetch(&aggs[rows[k + ahead].customer]);
-      aggregate_row(rows[k], extra ? &(*extra)[k] : nullptr, logs, set, period);
-    }
-  }
-
-  // What aggregate_row needs of the configuration, read once per run of rows (not per row:
-  // the compiler cannot tell that the logs' stores leave the configuration alone).
-  struct row_settings {
-    bool days, series, orders, quantity, channels, categories;
-  };
-  row_settings settings() const {
-    return {config.purchase_days, config.spend_series, has_orders, has_quantity, has_channels,
-            has_categories};
-  }
-
-  // Adds one row to its customer's aggregates and logs (`logs`: the customer's block's).
-  // The caches skip logging repeats, see customer_agg.
-  template <class Period>
-  void aggregate_row(const row_record& r, const row_extra* x, block_logs& logs,
-                     const row_settings& set, Period& period) {
-    const std::uint32_t c = r.customer;
-    const std::int32_t d = r.day;
-    const fixed128 a = r.amount;
-    const bool purchase = a >= 0;
-    customer_agg& g = aggs[c];
-    // The order caches are read before the line counts say whether they are valid.
-    const bool log_order =
-        set.orders && (purchase ? (g.purchase_lines == 0 || r.order != g.last_order)
-                                : (g.return_lines == 0 || r.order != g.last_return_order));
-    if (purchase) {
-      if (d != g.last_purchase) {  // equal: logged when it became the last purchase day
-        if (set.days) logs.days.push(day_record{c, d});
-        g.last_purchase = std::max(g.last_purchase, d);
+      const row_record& r = rows[k];
+      const std::uint32_t c = r.customer;
+      const std::int32_t d = r.day;
+      const fixed128 a = r.amount;
+      const bool purchase = a >= 0;
+      customer_agg& g = aggs[c];
+      // The order caches are read before the line counts say whether they are valid.
+      const bool log_order =
+          has_orders && (purchase ? (g.purchase_lines == 0 || r.order != g.last_order)
+                                  : (g.return_lines == 0 || r.order != g.last_return_order));
+      if (purchase) {
+        if (d != g.last_purchase) {  // equal: logged when it became the last purchase day
+          if (days_on) day_log.push(day_record{c, d});
+          g.last_purchase = std::max(g.last_purchase, d);
+        }
+        g.gross += a;
+        ++g.purchase_lines;
+        g.first_purchase = std::min(g.first_purchase, d);
+      } else {
+        g.returned -= a;
+        ++g.return_lines;
       }
-      g.gross += a;
-      ++g.purchase_lines;
-      g.first_purchase = std::min(g.first_purchase, d);
-    } else {
-      g.returned -= a;
-      ++g.return_lines;
-    }
-    if (set.series) {
-      const std::int32_t p = period(d);
-      if (p != g.open_period) {
-        if (g.open_period != no_day) logs.series.push(amount_record::make(c, g.open_period, g.open_net));
-        g.open_period = p;
-        g.open_net = 0;
+      if (series_on) {
+        const std::int32_t p = period_of.empty()
+                                   ? period_start(config.period, d)
+                                   : period_of[static_cast<std::size_t>(d - min_day)];
+        if (p != g.open_period) {
+          if (g.open_period != no_day) {
+            series_log.push(amount_record::make(c, g.open_period, g.open_net));
+          }
+          g.open_period = p;
+          g.open_net = 0;
+        }
+        g.open_net += a;
       }
-      g.open_net += a;
-    }
-    if (log_order) {
-      (purchase ? g.last_order : g.last_return_order) = r.order;
-      (purchase ? logs.orders : logs.return_orders).push(value_record{c, r.order});
-    }
-    if (x) {
-      if (set.quantity) g.quantity += x->quantity;
-      if (purchase && set.channels && (!g.has_last_channel || x->channel != g.last_channel)) {
-        g.last_channel = x->channel;
-        g.has_last_channel = true;
-        logs.channels.push(value_record{c, x->channel});
+      if (log_order) {
+        (purchase ? g.last_order : g.last_return_order) = r.order;
+        (purchase ? order_log : return_order_log).push(value_record{c, r.order});
       }
-      if (purchase && set.categories && (!g.has_last_category || x->category != g.last_category)) {
-        g.last_category = x->category;
-        g.has_last_category = true;
-        logs.categories.push(value_record{c, x->category});
+      if (extra) {
+        const row_extra& x = (*extra)[k];
+        if (has_quantity) g.quantity += x.quantity;
+        if (purchase && has_channels && (!g.has_last_channel || x.channel != g.last_channel)) {
+          g.last_channel = x.channel;
+          g.has_last_channel = true;
+          channel_log.push(value_record{c, x.channel});
+        }
+        if (purchase && has_categories &&
+            (!g.has_last_category || x.category != g.last_category)) {
+          g.last_category = x.category;
+          g.has_last_category = true;
+          category_log.push(value_record{c, x.category});
+        }
       }
     }
   }

@@ -294,11 +294,10 @@ TEST_CASE("chunking, merge order and thread count never change the profile") {
   }
 }
 
-TEST_CASE("rows aggregated as they are decoded (one thread, few customers) give the staged profile") {
-  // One thread with at most 2^16 customers aggregates rows as it decodes them; two threads
-  // (300,000 rows: two decoding shares) file them by block first. Every column must agree,
-  // with channels, categories, a window that leaves rows out, and customers that are new
-  // in a later update (their rows wait for the new keys to be numbered).
+TEST_CASE("one and two threads agree with channels, categories, a window and new customers") {
+  // 300,000 rows: two threads decode two shares. Every column must agree, with channels,
+  // categories, a window that leaves rows out, and customers that are new in a later
+  // update (their rows wait for the new keys to be numbered).
   owned_batch b = random_batch(300'000, 13, 3000);
   std::mt19937_64 rng(5);
   std::vector<std::int64_t> channel(b.day.size()), category(b.day.size());
