@@ -3,15 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <atomic>
-#include <exception>
 #include <functional>
-#include <thread>
 
 #include "detail/hash.hpp"
 #include "detail/random.hpp"
 #include "detail/text.hpp"
-#include "detail/worker_pool.hpp"  // usable_cpus
+#include "detail/customer_log.hpp"  // run_on_threads, parallel_blocks, usable_cpus
 #include "tierkit/error.hpp"
 
 namespace tierkit {
@@ -119,14 +116,7 @@ void sort_by_day(demo_transactions& d, const demo_config& cfg, unsigned threads)
       [&] { permute(d.amount, from); },      [&] { permute(d.order_id, from); },
       [&] { permute(d.quantity, from); },    [&] { permute(d.channel, from); },
       [&] { permute(d.category, from); }};
-  std::vector<std::thread> pool;
-  std::atomic<std::size_t> next{0};
-  for (unsigned t = 0; t < std::max(1u, threads); ++t) {
-    pool.emplace_back([&] {
-      for (std::size_t j = next++; j < jobs.size(); j = next++) jobs[j]();
-    });
-  }
-  for (std::thread& th : pool) th.join();
+  detail::parallel_blocks(jobs.size(), threads, [&](std::size_t j, unsigned) { jobs[j](); });
 }
 
 }  // namespace
@@ -221,21 +211,9 @@ demo_transactions generate_demo_transactions(const demo_config& cfg) {
 
   unsigned threads = cfg.threads ? cfg.threads : detail::usable_cpus();
   threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(blocks)));
-  std::vector<std::exception_ptr> errors(threads);
-  std::vector<std::thread> pool;
-  for (unsigned t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      try {
-        for (std::int64_t b = t; b < blocks; b += threads) run_block(b);
-      } catch (...) {
-        errors[t] = std::current_exception();
-      }
-    });
-  }
-  for (std::thread& th : pool) th.join();
-  for (const auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
+  detail::run_on_threads(threads, [&](unsigned t) {
+    for (std::int64_t b = t; b < blocks; b += threads) run_block(b);
+  });
 
   if (cfg.time_ordered) sort_by_day(out, cfg, threads);
 
