@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from . import _core
 from ._errors import InvalidInput
+from ._optional import require
 
 
 class ArrowResult:
@@ -30,11 +31,13 @@ class ArrowResult:
 
     def to_pandas(self, index: bool = True):
         """A pandas DataFrame, indexed by the key unless index=False."""
+        require("pandas", f"{type(self).__name__}.to_pandas()")
         df = self.to_arrow().to_pandas()
         return df.set_index(self.key_name) if index and self.key_name else df
 
     def to_polars(self):
-        import polars as pl
+        """A polars DataFrame."""
+        pl = require("polars", f"{type(self).__name__}.to_polars()")
         return pl.from_arrow(self.to_arrow())
 
     def __len__(self) -> int:
@@ -82,6 +85,23 @@ def html_table(table: pa.Table, title: str = "", limit: int = 20) -> str:
         out.append(f"<tr><td colspan='{len(cols)}'>… {table.num_rows - limit:,} more rows</td></tr>")
     out.append("</table></div>")
     return "".join(out)
+
+
+def text_table(table: pa.Table, limit: int = 20) -> str:
+    """A plain-text table (reprs and the command line need no pandas): columns padded to
+    their widest cell, numbers right-aligned."""
+    cols = table.column_names
+    rows = table.slice(0, limit).to_pylist()
+    cells = [[cell(r[c]) for c in cols] for r in rows]
+    width = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(cols)]
+    numeric = [pa.types.is_integer(t) or pa.types.is_floating(t) for t in table.schema.types]
+    def line(values):
+        return "  ".join(v.rjust(w) if num else v.ljust(w)
+                         for v, w, num in zip(values, width, numeric)).rstrip()
+    out = [line(cols)] + [line(r) for r in cells]
+    if table.num_rows > limit:
+        out.append(f"... {table.num_rows - limit:,} more rows")
+    return "\n".join(out)
 
 
 def cell(v) -> str:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import _core
+from ._optional import require
 from ._results import Table, cell
 from .scoring import keyed_table, metrics_of, plain_table, register_loader, save_bytes
 
@@ -139,7 +140,7 @@ class ABCModel:
 
     def plot_lorenz(self, ax=None):
         """The Lorenz curve with the line of equality (matplotlib)."""
-        import matplotlib.pyplot as plt
+        plt = require("matplotlib.pyplot", "ABCModel.plot_lorenz()")
         ax = ax or plt.gca()
         x = np.linspace(0, 1, 101)
         ax.plot(x, self.concentration.lorenz, label=f"Lorenz (Gini {self.concentration.gini:.3f})")

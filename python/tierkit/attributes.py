@@ -6,6 +6,7 @@ import pyarrow as pa
 
 from . import _core
 from ._arrow import as_arrow, check_roles, key_array, missing_column
+from ._optional import require
 from ._time import resolve_zone
 from .profile import Profile
 
@@ -96,6 +97,8 @@ class CustomerAttributes:
         return self._table
 
     def to_pandas(self, index: bool = True):
+        """A pandas DataFrame, indexed by the customer key unless index=False."""
+        require("pandas", "CustomerAttributes.to_pandas()")
         df = self.to_arrow().to_pandas()
         return df.set_index(self._key_name) if index else df
 

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import _core
 from ._arrow import as_arrow, check_roles, key_array, one_array
 from ._errors import threads_arg
+from ._optional import require
 from ._results import Table
 from ._time import resolve_zone, to_day
 
@@ -54,6 +56,7 @@ class _Series(Table):
 
     def wide(self):
         """A pandas DataFrame: one row per key, one column per period."""
+        require("pandas", f"{type(self).__name__}.wide()")
         df = self.to_pandas(index=False)
         return df.pivot(index=self.key_name, columns="period_start", values="average_daily_balance")
 
@@ -69,16 +72,18 @@ class _Series(Table):
 
     def mean(self) -> Table:
         """One row per key: the mean of its period averages (column `adb_mean`) and their
-        coefficient of variation (column `adb_cv`, for stability measures)."""
-        df = self.to_pandas(index=False)
-        g = df.groupby(self.key_name, sort=True)["average_daily_balance"]
-        mean = g.mean()
-        std = g.std(ddof=0)
+        coefficient of variation (column `adb_cv`, for stability measures: the population
+        standard deviation over the absolute mean; null when the mean is 0)."""
+        t = self.to_arrow()
+        g = t.group_by(self.key_name, use_threads=False).aggregate(
+            [("average_daily_balance", "mean"),
+             ("average_daily_balance", "stddev", pc.VarianceOptions(ddof=0))])
+        g = g.sort_by(self.key_name)
+        mean = g.column("average_daily_balance_mean").to_numpy(zero_copy_only=False)
+        std = g.column("average_daily_balance_stddev").to_numpy(zero_copy_only=False)
         with np.errstate(divide="ignore", invalid="ignore"):
-            cv = np.where(mean.to_numpy() != 0, std.to_numpy() / np.abs(mean.to_numpy()), np.nan)
-        keys = pa.array(mean.index.to_numpy()).cast(self._key_type) \
-            if not pa.types.is_dictionary(self._key_type) else pa.array(mean.index.to_numpy())
-        return Table(pa.table({self.key_name: keys, "adb_mean": pa.array(mean.to_numpy()),
+            cv = np.where(mean != 0, std / np.abs(mean), np.nan)
+        return Table(pa.table({self.key_name: g.column(self.key_name), "adb_mean": pa.array(mean),
                                "adb_cv": pa.array(cv)}), self.key_name, "mean average daily balance")
 
 

@@ -17,10 +17,12 @@ import time
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import __version__, demo
 from ._errors import TierkitError
 from ._io import read_table, write_table
+from ._optional import MissingDependency
 from ._progress import Progress
 from .abc import ABC
 from .asset_bands import AssetBands, RelationshipStars
@@ -180,10 +182,21 @@ def _print_scores(prof: Profile) -> None:
     for r in vp.summary.to_arrow().to_pylist():
         print(f"  {r['cell']:<10}{r['customers']:>8,} customers ({r['customer_share']:.1%}), "
               f"{(r['value_share'] or 0):.1%} of value")
-    life = Lifecycle().fit_apply(prof).to_pandas()
-    counts = life["lifecycle"].value_counts()
+    life = Lifecycle().fit_apply(prof).to_arrow().column("lifecycle")
     print("\nLifecycle (new <= 90 days, dormant > 180 days silent, churned > 365):")
-    print("  " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    print("  " + ", ".join(f"{k} {v:,}" for k, v in _counts(life)))
+
+
+def _counts(column: pa.ChunkedArray) -> list[tuple]:
+    """(value, count) pairs of a column, most frequent first (ties by value), with the labels
+    of a dictionary column that no row has at 0; nulls last."""
+    vc = pc.value_counts(column.cast(column.type.value_type)
+                         if pa.types.is_dictionary(column.type) else column)
+    pairs = [(v.as_py(), n.as_py()) for v, n in zip(vc.field("values"), vc.field("counts"))]
+    if pa.types.is_dictionary(column.type) and column.num_chunks:  # labels no one has: 0
+        seen = {v for v, _ in pairs}
+        pairs += [(v, 0) for v in column.chunk(0).dictionary.to_pylist() if v not in seen]
+    return sorted(pairs, key=lambda p: (p[0] is None, -p[1], str(p[0])))
 
 
 def _print_bank(seed: int) -> None:
@@ -191,18 +204,25 @@ def _print_bank(seed: int) -> None:
     bank = demo.bank(5_000, 200_000, seed=seed)
     adb = average_daily_balances(bank["events"])
     by_customer = adb.by_customer(bank["owners"])
-    latest = by_customer.latest().to_pandas()
-    table = latest.join(by_customer.mean().to_pandas()[["adb_cv"]]) \
-        .join(bank["customers"].to_pandas().set_index("customer_id"))
+    key = by_customer.key_name
+    table = by_customer.latest().to_arrow() \
+        .join(by_customer.mean().to_arrow().select([key, "adb_cv"]), key) \
+        .join(bank["customers"].rename_columns(
+            [key if c == "customer_id" else c for c in bank["customers"].column_names]), key) \
+        .sort_by(key)
     print(f"\nBank demo: {bank['events'].num_rows:,} balance events on "
           f"{bank['owners'].num_rows:,} accounts of 5,000 customers; average daily balance of "
           "the last month, asset bands (Chinese retail preset):")
-    bands = AssetBands.preset().fit_apply(table).to_pandas()
-    for (band, role), n in bands.groupby(["asset_band", "owner_role"], dropna=False,
-                                         observed=True).size().items():
-        print(f"  {band:<30}{n:>7,}  {role if isinstance(role, str) else ''}")
-    stars = RelationshipStars().apply(table).to_pandas()["relationship_level"].value_counts()
-    print("Relationship stars: " + ", ".join(f"{k} {v:,}" for k, v in stars.items()))
+    bands = AssetBands.preset().fit_apply(table, key=key).to_arrow()
+    pairs = pa.table({"band": bands.column("asset_band").cast(pa.string()),
+                      "role": bands.column("owner_role").cast(pa.string())})
+    counts = pairs.group_by(["band", "role"], use_threads=False).aggregate([([], "count_all")])
+    rank = {b: i for i, b in enumerate(bands.column("asset_band").chunk(0).dictionary.to_pylist())} \
+        if bands.num_rows else {}
+    for r in sorted(counts.to_pylist(), key=lambda r: rank.get(r["band"], len(rank))):
+        print(f"  {r['band'] or '':<30}{r['count_all']:>7,}  {r['role'] or ''}")
+    stars = RelationshipStars().apply(table, key=key).to_arrow().column("relationship_level")
+    print("Relationship stars: " + ", ".join(f"{k} {v:,}" for k, v in _counts(stars)))
 
 
 def _tier(args) -> int:
@@ -282,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     except TierkitError as e:
         print(f"tierkit: error: {e}", file=sys.stderr)
         return EXIT_DATA
+    except MissingDependency as e:
+        print(f"tierkit: {e}", file=sys.stderr)
+        return EXIT_ERROR
     except (OSError, pa.ArrowInvalid) as e:
         print(f"tierkit: error: {e}", file=sys.stderr)
         return EXIT_DATA

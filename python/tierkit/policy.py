@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 from . import _core
 from ._arrow import as_arrow, one_array
 from ._errors import InvalidInput, SchemaError, threads_arg
-from ._results import Table, html_table, label_array
+from ._results import Table, html_table, label_array, text_table
 from .scoring import register_loader, save_bytes
 
 
@@ -237,7 +237,7 @@ class TierAssignment(Table):
 
     def __repr__(self) -> str:
         return f"<tierkit tiers: {self.to_arrow().num_rows:,} customers>\n" + \
-            self.summary().to_arrow().to_pandas().to_string(index=False)
+            text_table(self.summary().to_arrow())
 
     def _repr_html_(self) -> str:
         """The per-tier summary, then the first rows."""

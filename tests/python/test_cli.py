@@ -136,3 +136,52 @@ def test_progress_bar_on_a_terminal(tmp_path):
     quiet = io.StringIO()
     Progress(enabled=False, stream=quiet).stage("x")
     assert quiet.getvalue() == ""
+
+
+# Runs the command line in a child process in which pandas, polars, matplotlib and duckdb
+# cannot be imported: the main job must need only what `pip install .` installs.
+_WITHOUT_EXTRAS = """
+import sys
+class _Hide:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {"pandas", "polars", "matplotlib", "duckdb"}:
+            raise ModuleNotFoundError(f"No module named {name!r}")
+sys.meta_path.insert(0, _Hide())
+from tierkit.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _cli_without_extras(*args, cwd):
+    return subprocess.run([sys.executable, "-c", _WITHOUT_EXTRAS, *args], cwd=cwd,
+                          capture_output=True, text=True)
+
+
+def test_demo_and_tier_run_without_the_optional_packages(tmp_path):
+    r = _cli_without_extras("demo", "--customers", "400", "--transactions", "6000", cwd=tmp_path)
+    assert r.returncode == EXIT_OK, r.stderr
+    assert "Lifecycle" in r.stdout and "Relationship stars" in r.stdout
+    assert "Tiers by the demo policy" in r.stdout
+    src = tmp_path / "tx.csv"
+    pcsv.write_csv(tk.demo.transactions(300, 5000, seed=3), src)
+    policy = "tierkit: 1\ntransactions: {customer: customer_id, time: time, amount: amount}\n" \
+             "strategies: [rfm, abc]\ntiers:\n  - {tier: Top, when: \"abc_class = 'A'\"}\n" \
+             "default: Rest\n"
+    (tmp_path / "p.yaml").write_text(policy)
+    r = _cli_without_extras("tier", str(src), "--policy", "p.yaml", "-o", "tiers.parquet", "-q",
+                            cwd=tmp_path)
+    assert r.returncode == EXIT_OK, r.stderr
+    assert pq.read_table(tmp_path / "tiers.parquet").num_rows > 0
+
+
+def test_a_missing_extra_names_what_to_install():
+    code = _WITHOUT_EXTRAS.split("from tierkit.cli")[0] + (
+        "import tierkit as tk\n"
+        "p = tk.profile(tk.demo.transactions(50, 500))\n"
+        "for call in (p.to_pandas, p.to_polars):\n"
+        "    try:\n        call()\n    except ImportError as e:\n        print(e)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "Profile.to_pandas() needs pandas, which is not installed: pip install 'tierkit[pandas]'" \
+        in r.stdout
+    assert "pip install 'tierkit[polars]'" in r.stdout
