@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "over_time/ledger_impl.hpp"
 #include "tierkit/error.hpp"
 
 // Class versions: bump one when its serialize() changes, and keep reading the old layout.
@@ -34,6 +35,11 @@ BOOST_CLASS_VERSION(tierkit::asset_band_config, 1)
 BOOST_CLASS_VERSION(tierkit::asset_band_model, 1)
 BOOST_CLASS_VERSION(tierkit::tier_rule, 1)
 BOOST_CLASS_VERSION(tierkit::tier_policy, 1)
+BOOST_CLASS_VERSION(tierkit::tier_transition, 1)
+BOOST_CLASS_VERSION(tierkit::transition_rules, 1)
+BOOST_CLASS_VERSION(tierkit::policy_version, 1)
+BOOST_CLASS_VERSION(tierkit::ledger_config, 1)
+BOOST_CLASS_VERSION(tierkit::tier_ledger, 1)
 
 namespace tierkit {
 
@@ -237,6 +243,219 @@ std::string abc_model::to_bytes() const { return tierkit::to_bytes(*this); }
 std::string lifecycle_model::to_bytes() const { return tierkit::to_bytes(*this); }
 std::string value_potential_model::to_bytes() const { return tierkit::to_bytes(*this); }
 std::string asset_band_model::to_bytes() const { return tierkit::to_bytes(*this); }
+
+// --- the tier ledger -----------------------------------------------------------------------
+// Its columns travel as raw little-endian bytes in one archived string each (a text archive
+// of tens of millions of numbers is slow to write and read); a marker checks the byte order.
+
+namespace {
+
+bool little_endian() noexcept {
+  const std::uint32_t x = 1;
+  unsigned char b;
+  std::memcpy(&b, &x, 1);
+  return b == 1;
+}
+
+template <class Archive, class T>
+void archive_column(Archive& ar, std::vector<T>& v) {
+  static_assert(std::is_trivially_copyable<T>::value, "raw columns only");
+  std::string bytes;
+  if constexpr (Archive::is_saving::value) {
+    bytes.assign(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+    ar & bytes;
+  } else {
+    ar & bytes;
+    if (bytes.size() % sizeof(T) != 0) throw format_error("tierkit: a column's byte length is not a whole number of values");
+    v.resize(bytes.size() / sizeof(T));
+    if (!bytes.empty()) std::memcpy(v.data(), bytes.data(), bytes.size());
+  }
+}
+
+template <class Archive>
+void archive_keys(Archive& ar, customer_keys& k) {
+  ar & k.is_string;
+  archive_column(ar, k.ints);
+  archive_column(ar, k.offsets);
+  ar & k.chars;
+}
+
+template <class Archive>
+void archive_overrides(Archive& ar, tier_overrides& o) {
+  archive_keys(ar, o.customer);
+  ar & o.tier;
+  archive_column(ar, o.from);
+  archive_column(ar, o.to);
+  archive_column(ar, o.kind);
+  ar & o.reason & o.operator_name;
+}
+
+}  // namespace
+
+template <class Archive>
+void tier_ledger::serialize(Archive& ar, const unsigned /*version*/) {
+  impl& s = *impl_;
+  std::uint32_t order = little_endian() ? 0x01020304u : 0x04030201u;
+  ar & order;
+  if (order != 0x01020304u) throw format_error("tierkit: ledger written with another byte order");
+  ar & s.versions & s.version_tiers & s.tier_names & s.config;
+  archive_overrides(ar, s.overrides);
+  archive_keys(ar, s.keys);
+  // Customer states, field by field.
+  std::vector<std::int32_t> held, since, below, raw, rule, first, orank, rcount;
+  std::vector<override_kind> active;
+  std::vector<std::int16_t> recent;
+  constexpr std::size_t depth = max_upgrade_after - 1;
+  if constexpr (Archive::is_saving::value) {
+    for (const customer_state& c : s.states) {
+      held.push_back(c.held);
+      since.push_back(c.since);
+      below.push_back(c.below);
+      raw.push_back(c.raw);
+      rule.push_back(c.rule);
+      first.push_back(c.first_purchase);
+      orank.push_back(c.override_rank);
+      rcount.push_back(c.recent_count);
+      active.push_back(c.active);
+      recent.insert(recent.end(), c.recent.begin(), c.recent.end());
+    }
+  }
+  for (auto* col : {&held, &since, &below, &raw, &rule, &first, &orank, &rcount}) archive_column(ar, *col);
+  archive_column(ar, active);
+  archive_column(ar, recent);
+  if constexpr (!Archive::is_saving::value) {
+    const std::size_t n = held.size();
+    for (auto* col : {&since, &below, &raw, &rule, &first, &orank, &rcount}) {
+      if (col->size() != n) throw format_error("tierkit: customer state columns of different lengths");
+    }
+    if (active.size() != n || recent.size() != n * depth) throw format_error("tierkit: customer state columns of different lengths");
+    s.states.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      customer_state& c = s.states[i];
+      c.held = held[i];
+      c.since = since[i];
+      c.below = below[i];
+      c.raw = raw[i];
+      c.rule = rule[i];
+      c.first_purchase = first[i];
+      c.override_rank = orank[i];
+      c.recent_count = rcount[i];
+      c.active = active[i];
+      std::copy(recent.begin() + static_cast<std::ptrdiff_t>(i * depth),
+                recent.begin() + static_cast<std::ptrdiff_t>((i + 1) * depth), c.recent.begin());
+    }
+  }
+  archive_column(ar, s.open_spell);
+  archive_column(ar, s.override_row);
+  spell_table& p = s.spells;
+  archive_column(ar, p.customer);
+  archive_column(ar, p.tier);
+  archive_column(ar, p.from);
+  archive_column(ar, p.to);
+  archive_column(ar, p.reason);
+  archive_column(ar, p.rule);
+  archive_column(ar, p.version);
+  archive_column(ar, p.previous_tier);
+  assessment_records& r = s.records;
+  archive_column(ar, r.date);
+  archive_column(ar, r.customer);
+  archive_column(ar, r.raw);
+  archive_column(ar, r.rule);
+  archive_column(ar, r.held);
+  archive_column(ar, r.below);
+  archive_column(ar, r.downgrade_on);
+  archive_column(ar, r.override_active);
+  archive_column(ar, r.protected_new);
+  archive_column(ar, r.version);
+  archive_column(ar, s.dates);
+  archive_column(ar, s.record_offsets);
+  ar & s.current_version;
+}
+
+namespace {
+
+// Everything a loaded ledger's code relies on: lengths agree, indices are in range.
+void check_ledger(const tier_ledger::impl& s, const char* f) {
+  auto bad = [&](const char* what) { throw format_error(std::string(f) + ": inconsistent ledger payload (" + what + ")"); };
+  if (s.versions.empty() || s.version_tiers.size() != s.versions.size()) bad("versions");
+  for (std::size_t v = 0; v < s.versions.size(); ++v) {
+    try {
+      s.versions[v].rules.validate(f);
+    } catch (const invalid_input&) {
+      bad("transition rules");
+    }
+    if (s.version_tiers[v].size() != s.versions[v].rules.tiers.size()) bad("version tiers");
+    for (std::int32_t id : s.version_tiers[v]) {
+      if (id < 0 || static_cast<std::size_t>(id) >= s.tier_names.size()) bad("tier ids");
+    }
+  }
+  try {
+    s.overrides.validate(f);
+  } catch (const invalid_input&) {
+    bad("overrides");
+  }
+  const std::size_t n = s.states.size();
+  if (s.keys.size() != n || s.open_spell.size() != n || s.override_row.size() != n) bad("customers");
+  if (s.keys.is_string && (s.keys.offsets.empty() ? n != 0 : (s.keys.offsets.front() != 0 ||
+      !std::is_sorted(s.keys.offsets.begin(), s.keys.offsets.end()) ||
+      static_cast<std::size_t>(s.keys.offsets.back()) != s.keys.chars.size()))) bad("keys");
+  const auto tiers = static_cast<std::int32_t>(s.tier_names.size());
+  const auto versions = static_cast<std::int32_t>(s.versions.size());
+  const spell_table& p = s.spells;
+  const std::size_t m = p.customer.size();
+  for (std::size_t len : {p.tier.size(), p.from.size(), p.to.size(), p.reason.size(), p.rule.size(),
+                          p.version.size(), p.previous_tier.size()}) {
+    if (len != m) bad("spell columns");
+  }
+  for (std::size_t i = 0; i < m; ++i) {
+    if (p.customer[i] >= n || p.tier[i] < 0 || p.tier[i] >= tiers || p.version[i] < 0 ||
+        p.version[i] >= versions || p.previous_tier[i] < no_tier || p.previous_tier[i] >= tiers ||
+        static_cast<int>(p.reason[i]) > static_cast<int>(change_reason::policy_changed)) bad("spells");
+  }
+  for (std::int64_t o : s.open_spell) {
+    if (o < -1 || o >= static_cast<std::int64_t>(m)) bad("open spells");
+  }
+  for (std::int64_t o : s.override_row) {
+    if (o < -1 || o >= static_cast<std::int64_t>(s.overrides.size())) bad("override rows");
+  }
+  const assessment_records& r = s.records;
+  const std::size_t k = r.customer.size();
+  for (std::size_t len : {r.date.size(), r.raw.size(), r.rule.size(), r.held.size(), r.below.size(),
+                          r.downgrade_on.size(), r.override_active.size(), r.protected_new.size(),
+                          r.version.size()}) {
+    if (len != k) bad("record columns");
+  }
+  for (std::size_t i = 0; i < k; ++i) {
+    if (r.customer[i] >= n || r.held[i] < 0 || r.held[i] >= tiers || r.raw[i] < 0 || r.raw[i] >= tiers ||
+        r.version[i] < 0 || r.version[i] >= versions) bad("records");
+  }
+  if (s.record_offsets.size() != s.dates.size() + 1 || s.record_offsets.front() != 0 ||
+      !std::is_sorted(s.record_offsets.begin(), s.record_offsets.end()) ||
+      static_cast<std::size_t>(s.record_offsets.back()) != k ||
+      !std::is_sorted(s.dates.begin(), s.dates.end())) bad("assessment dates");
+  if (s.current_version < -1 || s.current_version >= versions) bad("current version");
+  for (const customer_state& c : s.states) {
+    if (c.held < no_tier || c.recent_count < 0 || c.recent_count > max_upgrade_after - 1) bad("customer states");
+  }
+}
+
+}  // namespace
+
+std::string to_bytes(const tier_ledger& l) { return save("tier_ledger", l); }
+
+tier_ledger tier_ledger_from_bytes(const std::string& bytes) {
+  const char* f = "tierkit.tier_ledger.from_bytes";
+  tier_ledger l = load<tier_ledger>(bytes, "tier_ledger", f);
+  check_ledger(*l.impl_, f);
+  // What is not saved is rebuilt: the key dictionary and the override events.
+  tier_ledger::impl& s = *l.impl_;
+  for (std::size_t i = 0; i < s.keys.size(); ++i) {
+    const auto c = s.keys.is_string ? s.dict.insert(s.keys.string_at(i)) : s.dict.insert(s.keys.ints[i]);
+    if (c != i) throw format_error(std::string(f) + ": inconsistent ledger payload (repeated keys)");
+  }
+  s.rebuild_events();
+  return l;
+}
 
 void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);

@@ -14,4 +14,9 @@ struct profile;
 class profile_state;
 struct demo_config;
 struct demo_transactions;
+struct transition_rules;
+struct customer_state;
+struct tier_overrides;
+struct policy_version;
+class tier_ledger;
 }  // namespace tierkit

@@ -6,7 +6,7 @@
 //   uint32    format version (little-endian), currently 1
 //   uint16    length of the kind, then the kind ("rfm", "abc", "lifecycle",
 //             "value_potential", "asset_bands", "tier_policy",
-//             "segment_table")
+//             "segment_table", "tier_ledger")
 //   uint64    payload length
 //   uint64    FNV-1a 64-bit checksum of the payload
 //   payload   the text archive; every type carries a class version
@@ -20,6 +20,7 @@
 #include "tierkit/abc.hpp"
 #include "tierkit/asset_bands.hpp"
 #include "tierkit/lifecycle.hpp"
+#include "tierkit/over_time/ledger.hpp"
 #include "tierkit/policy.hpp"
 #include "tierkit/rfm.hpp"
 #include "tierkit/segments.hpp"
@@ -36,6 +37,7 @@ std::string to_bytes(const lifecycle_model& m);
 std::string to_bytes(const value_potential_model& m);
 std::string to_bytes(const asset_band_model& m);
 std::string to_bytes(const tier_policy& p);
+std::string to_bytes(const tier_ledger& l);
 
 rfm_model rfm_model_from_bytes(const std::string& bytes);
 abc_model abc_model_from_bytes(const std::string& bytes);
@@ -44,6 +46,7 @@ lifecycle_model lifecycle_model_from_bytes(const std::string& bytes);
 value_potential_model value_potential_model_from_bytes(const std::string& bytes);
 asset_band_model asset_band_model_from_bytes(const std::string& bytes);
 tier_policy tier_policy_from_bytes(const std::string& bytes);
+tier_ledger tier_ledger_from_bytes(const std::string& bytes);
 
 // The kind named in an envelope (format_error when the envelope is not valid).
 std::string envelope_kind(const std::string& bytes);
