@@ -619,13 +619,13 @@ struct profile_state::impl {
     compact(series);
   }
 
-  void check_compatible(const impl& o) const {
+  void check_compatible(const impl& o, bool windows_checked = false) const {
     auto differ = [](const char* what) {
       throw invalid_input(std::string(fn) + ": cannot merge profile states whose " + what +
                           " differ; build every partial state with the same configuration");
     };
-    if (config.as_of != o.config.as_of) differ("as_of dates");
-    if (config.window_start != o.config.window_start) differ("window starts");
+    if (!windows_checked && config.as_of != o.config.as_of) differ("as_of dates");
+    if (!windows_checked && config.window_start != o.config.window_start) differ("window starts");
     if (!same_zone(config.zone, o.config.zone)) differ("time zones");
     if (config.period != o.config.period || config.spend_series != o.config.spend_series) {
       differ("spend series settings");
@@ -638,8 +638,8 @@ struct profile_state::impl {
     }
   }
 
-  void merge(const impl& o) {
-    check_compatible(o);
+  void merge(const impl& o, bool windows_checked = false) {
+    check_compatible(o, windows_checked);
     if (!shape_fixed && o.shape_fixed) {
       shape_fixed = true;
       has_orders = o.has_orders;
@@ -791,10 +791,34 @@ void profile_state::merge(const profile_state& other) {
   impl_->merge(*other.impl_);
 }
 
-profile profile_state::finish() const {
+void profile_state::merge_window(const profile_state& other) {
+  if (this == &other) {
+    throw invalid_input(std::string(fn) + ": cannot merge a profile state with itself");
+  }
+  profile_config& a = impl_->config;
+  const profile_config& b = other.impl_->config;
+  if (!a.as_of || !a.window_start || !b.as_of || !b.window_start) {
+    throw invalid_input(std::string(fn) + ": merge_window needs states with explicit windows "
+                        "(as_of and window_start); use merge() for partial states of one window");
+  }
+  if (*b.window_start < *a.as_of && *a.window_start < *b.as_of) {
+    throw invalid_input(std::string(fn) + ": cannot merge the windows [" + format_day(*a.window_start) +
+                        ", " + format_day(*a.as_of) + ") and [" + format_day(*b.window_start) + ", " +
+                        format_day(*b.as_of) + "): they overlap");
+  }
+  impl_->merge(*other.impl_, true);
+  a.window_start = std::min(*a.window_start, *b.window_start);
+  a.as_of = std::max(*a.as_of, *b.as_of);
+}
+
+std::int64_t profile_state::rows_used() const noexcept { return impl_->report.rows_used; }
+
+profile profile_state::finish() const { return finish(false); }
+
+profile profile_state::finish(bool allow_empty) const {
   const impl& s = *impl_;
   const validation_report& rep = s.report;
-  if (rep.rows_used == 0) {
+  if (rep.rows_used == 0 && !allow_empty) {
     throw invalid_input(std::string(fn) + ": no transactions to profile: " +
                         detail::rows_text(rep.rows_read) + " read, " +
                         detail::format_count(rep.rows_dropped) + " dropped as invalid, " +
@@ -802,7 +826,7 @@ profile profile_state::finish() const {
                         " outside the window");
   }
   profile p;
-  p.as_of = s.config.as_of ? *s.config.as_of : s.max_day + 1;
+  p.as_of = s.config.as_of ? *s.config.as_of : (rep.rows_used > 0 ? s.max_day + 1 : 0);
   p.window_start = s.config.window_start;
   p.time_zone = s.config.zone.name();
   p.period = s.config.period;

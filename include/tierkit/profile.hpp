@@ -144,8 +144,16 @@ class profile_state {
   // time zone, period, spend series or purchase days settings, or when key kinds
   // (integer/string) differ.
   void merge(const profile_state& other);
-  // Throws tierkit::invalid_input when no transaction was used.
+  // Adds the state of another period of one history: both states have explicit windows
+  // [window_start, as_of) that do not overlap, and otherwise equal settings (as merge()).
+  // The result's window is the hull of the two (from the earlier start to the later as_of),
+  // so that the states of consecutive periods merge into the state of their span.
+  void merge_window(const profile_state& other);
+  // Throws tierkit::invalid_input when no transaction was used (unless allow_empty: then a
+  // profile without customers, with the state's settings and optional columns).
   profile finish() const;
+  profile finish(bool allow_empty) const;
+  std::int64_t rows_used() const noexcept;
 
   const profile_config& config() const noexcept;
   std::int64_t rows_read() const noexcept;

@@ -15,6 +15,7 @@
 #include "tierkit/label_indices.hpp"
 #include "tierkit/lifecycle.hpp"
 #include "tierkit/metric_table.hpp"
+#include "tierkit/over_time/assessment_profile.hpp"
 #include "tierkit/over_time/ledger.hpp"
 #include "tierkit/over_time/overrides.hpp"
 #include "tierkit/over_time/schedule.hpp"
