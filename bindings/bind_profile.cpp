@@ -146,10 +146,15 @@ void bind_profile(py::module_& m) {
         py::gil_scoped_release release;
         s.merge(other);
       }, py::arg("other"))
-      .def("finish", [](const profile_state& s) {
+      .def("finish", [](const profile_state& s, bool allow_empty) {
         py::gil_scoped_release release;
-        return s.finish();
-      })
+        return s.finish(allow_empty);
+      }, py::arg("allow_empty") = false)
+      .def("merge_window", [](profile_state& s, const profile_state& other) {
+        py::gil_scoped_release release;
+        s.merge_window(other);
+      }, py::arg("other"))
+      .def_property_readonly("rows_used", &profile_state::rows_used)
       .def("copy", [](const profile_state& s) { return profile_state(s); })
       .def_property_readonly("rows_read", &profile_state::rows_read)
       .def_property_readonly("customers", &profile_state::customers);

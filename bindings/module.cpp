@@ -16,4 +16,5 @@ PYBIND11_MODULE(_core, m) {
   tierkit::python::bind_strategies(m);
   tierkit::python::bind_balances(m);
   tierkit::python::bind_policy(m);
+  tierkit::python::bind_over_time(m);
 }

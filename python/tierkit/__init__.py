@@ -11,6 +11,7 @@ from .asset_bands import AssetBandModel, AssetBands, PointsStars, RelationshipSt
 from .attributes import CustomerAttributes
 from .balances import AccountBalances, CustomerBalances, average_daily_balances
 from .lifecycle import Lifecycle, LifecycleModel
+from .over_time import Migration, TierHistory, TierLedger, Transition
 from .policy import Explanation, PolicyCheck, TierAssignment, TierPolicy
 from .profile import DroppedRows, Profile, ProfileBuilder, ProfileReport, profile
 from .rfm import RFM, Bins, RFMModel, SegmentCheck, Segments
@@ -55,6 +56,10 @@ __all__ = [
     "Explanation",
     "Tiering",
     "TieringResult",
+    "TierHistory",
+    "TierLedger",
+    "Transition",
+    "Migration",
     "PolicyError",
     "load",
     "FORMAT_VERSION",

@@ -78,7 +78,7 @@ _PROFILE_KEYS = {"customer", "time", "amount", "order", "quantity", "channel", "
                  "derive", "on_invalid", "as_of", "window_start", "time_zone", "period",
                  "spend_series", "purchase_days"}
 _TOP_KEYS = {"tierkit", "name", "transactions", "attributes", "strategies", "tiers", "default",
-             "default_attributes", "keep", "description"}
+             "default_attributes", "keep", "description", "assessment"}
 
 
 def _strategy(name: str, config: Mapping, where: str):
@@ -170,6 +170,15 @@ def derive_columns(table: pa.Table, derive: Mapping[str, str], what: str = "tier
     return table
 
 
+def _assessment_section(d: Mapping, where: str) -> dict:
+    a = d.get("assessment")
+    if a is None:
+        return {}
+    if not isinstance(a, Mapping):
+        raise PolicyError(f"{where}: 'assessment' must be a mapping (frequency, window_months, ...)")
+    return dict(a)
+
+
 class TieringResult:
     """What a run produced: the profile, the fitted models, the scores, the tiers, the
     check of the rules on this data and a report of every count a run can lose."""
@@ -212,8 +221,10 @@ class Tiering:
 
     def __init__(self, policy: TierPolicy, *, transactions: Mapping | None = None,
                  attributes: Mapping | None = None, strategies=None, keep=(),
-                 name: str | None = None):
+                 name: str | None = None, assessment: Mapping | None = None):
         self.name = name or "tiering"
+        # The file's `assessment:` section, read by tk.TierHistory.from_file (checked there).
+        self.assessment = dict(assessment or {})
         where = f"tierkit policy {self.name!r}"
         self.policy = policy
         self.transactions = dict(transactions or {})
@@ -253,7 +264,7 @@ class Tiering:
             raise PolicyError(f"{where}: {e}") from None
         return cls(policy, transactions=d.get("transactions"), attributes=d.get("attributes"),
                    strategies=d.get("strategies"), keep=d.get("keep", ()),
-                   name=name or d.get("name"))
+                   name=name or d.get("name"), assessment=_assessment_section(d, where))
 
     @classmethod
     def from_file(cls, path) -> "Tiering":
@@ -279,6 +290,12 @@ class Tiering:
         return cls.from_dict(d, name=d.get("name") or path.name)
 
     # --- running ---------------------------------------------------------------------------
+    @property
+    def roles(self) -> dict:
+        """The transactions' column roles (customer, time, amount and the optional ones)."""
+        return {k: v for k, v in self.transactions.items()
+                if k in ("customer", "time", "amount", "order", "quantity", "channel", "category")}
+
     def profile_settings(self, as_of=None) -> dict:
         s = {k: v for k, v in self.transactions.items() if k != "derive"}
         if as_of is not None:
@@ -286,12 +303,15 @@ class Tiering:
         return s
 
     def run(self, transactions, attributes=None, *, as_of=None, threads: int | None = None,
-            progress=None) -> TieringResult:
+            progress=None, models: Mapping | None = None) -> TieringResult:
         """Profile `transactions`, fit and apply the strategies, assign tiers.
 
+        ``transactions``: any input tk.profile reads, or a finished Profile.
         ``attributes``: CustomerAttributes or a keyed table (key named in the file's
         ``attributes.customer``, default "customer_id"). ``as_of`` overrides the file's.
         ``progress``: a callable taking a message, for each finished step.
+        ``models``: fitted models by strategy name (as in ``result.models``) to apply as they
+        are instead of fitting those strategies (frozen cut points).
         """
         step = progress or (lambda message: None)
         what = f"tierkit policy {self.name!r}"
@@ -322,6 +342,11 @@ class Tiering:
                 columns=self.attributes.get("columns"),
                 time_zone=self.attributes.get("time_zone", "UTC"))
             report["attributes"] = attrs.coverage(prof)
+        frozen = dict(models or {})
+        unknown = [n for n in frozen if n not in {name for name, _, _ in self.strategies}]
+        if unknown:
+            raise InvalidInput(f"{what}: models were given for {', '.join(map(repr, unknown))}, "
+                               "which the policy has no strategy of")
         models, scores = {}, []
         on_profile = [(n, s) for n, s, on in self.strategies if on == "profile"]
         on_attrs = [(n, s) for n, s, on in self.strategies if on == "attributes"]
@@ -331,7 +356,7 @@ class Tiering:
         for group, data in ((on_profile, prof), (on_attrs, attrs)):
             if not group:
                 continue
-            fitted = {n: _Recorder(s, models, n) for n, s in group}
+            fitted = {n: _Recorder(s, models, n, (frozen or {}).get(n)) for n, s in group}
             if data is attrs:
                 scores.append(score(attrs.to_arrow(), *fitted.values(), key=attrs._key_name))
             else:
@@ -353,17 +378,21 @@ class Tiering:
 
 
 class _Recorder:
-    """Wraps a strategy so the model ``score`` fits is kept (for saving and audit)."""
+    """Wraps a strategy so the model ``score`` fits is kept (for saving and audit); with a
+    frozen model, that model is used instead of fitting."""
 
-    def __init__(self, strategy, models: dict, name: str):
-        self._strategy, self._models, self._name = strategy, models, name
+    def __init__(self, strategy, models: dict, name: str, frozen=None):
+        self._strategy, self._models, self._name, self._frozen = strategy, models, name, frozen
 
     @property
     def reads_source(self) -> bool:
         return getattr(self._strategy, "reads_source", False)
 
     def fit(self, data, key: str | None = None):
-        model = self._strategy.fit(data) if key is None else self._strategy.fit(data, key=key)
+        if self._frozen is not None:
+            model = self._frozen
+        else:
+            model = self._strategy.fit(data) if key is None else self._strategy.fit(data, key=key)
         self._models[self._name] = model
         return model
 

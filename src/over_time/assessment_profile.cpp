@@ -261,4 +261,33 @@ period_rows split_by_period(const column_view& time, const time_zone& zone,
   return out;
 }
 
+std::optional<std::pair<std::int32_t, std::int32_t>> day_range(const column_view& time, const time_zone& zone,
+                                                               unsigned threads) {
+  if (!is_temporal(time.type)) {
+    throw schema_error("tierkit.day_range: " + time.describe() + " is not a date or timestamp column");
+  }
+  const auto n = static_cast<std::size_t>(time.length);
+  const std::size_t blocks = (n + detail::rule_block_rows - 1) / detail::rule_block_rows;
+  std::vector<std::int64_t> lo(blocks, std::numeric_limits<std::int64_t>::max());
+  std::vector<std::int64_t> hi(blocks, std::numeric_limits<std::int64_t>::min());
+  detail::for_row_blocks(n, detail::threads_for_rows(n, threads), [&](std::size_t a, std::size_t b) {
+    std::int64_t days[detail::rule_block_rows];
+    detail::decode_days(time, static_cast<std::int64_t>(a), static_cast<std::int64_t>(b - a), zone, days);
+    const std::size_t k = a / detail::rule_block_rows;
+    for (std::size_t r = a; r < b; ++r) {
+      if (!time.is_valid(static_cast<std::int64_t>(r))) continue;
+      lo[k] = std::min(lo[k], days[r - a]);
+      hi[k] = std::max(hi[k], days[r - a]);
+    }
+  });
+  const std::int64_t first = lo.empty() ? std::numeric_limits<std::int64_t>::max() : *std::min_element(lo.begin(), lo.end());
+  const std::int64_t last = hi.empty() ? std::numeric_limits<std::int64_t>::min() : *std::max_element(hi.begin(), hi.end());
+  if (first > last) return std::nullopt;
+  const auto clamp = [](std::int64_t d) {
+    return static_cast<std::int32_t>(std::clamp<std::int64_t>(d, std::numeric_limits<std::int32_t>::min() + 1,
+                                                              std::numeric_limits<std::int32_t>::max()));
+  };
+  return std::make_pair(clamp(first), clamp(last));
+}
+
 }  // namespace tierkit

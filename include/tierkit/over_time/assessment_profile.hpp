@@ -17,6 +17,7 @@
 // So customers seen before stay assessed when their window is empty (zero, not absent).
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "tierkit/column.hpp"
@@ -57,5 +58,10 @@ struct period_rows {
 // cuts: strictly ascending (invalid_input otherwise).
 period_rows split_by_period(const column_view& time, const time_zone& zone,
                             const std::vector<std::int32_t>& cuts, unsigned threads = 0);
+
+// The first and last day of a time column's valid rows (days as profiles compute them);
+// nullopt when no row is valid.
+std::optional<std::pair<std::int32_t, std::int32_t>> day_range(const column_view& time, const time_zone& zone,
+                                                               unsigned threads = 0);
 
 }  // namespace tierkit
