@@ -233,8 +233,7 @@ class TierHistory:
                 p = Path(path).parent / p
             if not p.exists():
                 raise PolicyError(f"{where}: no overrides file {str(p)!r}")
-            kwargs["overrides"] = read_table(p, text_columns=[tiering.roles.get("customer", "customer_id"),
-                                                              "tier", "kind", "reason", "operator"])
+            kwargs["overrides"] = read_table(p, text_columns=["tier", "kind", "reason", "operator"])
         kwargs.update(overrides)
         try:
             return cls(tiering, **kwargs)
@@ -658,6 +657,8 @@ def _overrides_of(data, key: str, key_type: pa.DataType | None, what: str):
         if col not in names:
             return np.full(n, np.iinfo(np.int32).min, np.int32)
         arr = one_array(t.column(col))
+        if pa.types.is_null(arr.type):  # every row null (open ends)
+            arr = pa.nulls(len(arr), pa.date32())
         if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
             arr = pc.strptime(arr, "%Y-%m-%d", "s").cast(pa.date32())
         if pa.types.is_timestamp(arr.type):
@@ -680,6 +681,16 @@ def _overrides_of(data, key: str, key_type: pa.DataType | None, what: str):
         raise InvalidInput(f"{what}: overrides column {key!r} has {k.null_count:,} null rows")
     if pa.types.is_dictionary(k.type):
         k = k.cast(k.type.value_type)
+    int_keys = key_type is not None and (pa.types.is_integer(key_type) or (
+        pa.types.is_dictionary(key_type) and pa.types.is_integer(key_type.value_type)))
+    if int_keys and not pa.types.is_integer(k.type):
+        try:
+            k = k.cast(pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise SchemaError(f"{what}: overrides column {key!r} holds keys that are not integers; the "
+                              f"transactions' customer keys are {key_type}") from None
+    if not int_keys and key_type is not None and pa.types.is_integer(k.type):
+        k = k.cast(pa.string())
     if pa.types.is_integer(k.type):
         if key_type is not None and not (pa.types.is_integer(key_type) or
                                          (pa.types.is_dictionary(key_type) and pa.types.is_integer(key_type.value_type))):

@@ -1,0 +1,213 @@
+"""tk.TierHistory: assessments over a calendar, checked against a plain pandas computation of
+each assessment's profile and a customer-by-customer replay of the transition rules."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tierkit as tk
+from reference_over_time import assessment_frames, months_before, replay
+
+RULES = [("Gold", "monetary >= 1500"), ("Silver", "monetary >= 400 or frequency >= 6")]
+RANKS = ["Gold", "Silver", "Bronze"]
+
+
+def _tiering(rules=RULES, **transactions):
+    roles = dict(customer="customer_id", time="time", amount="amount", order="order_id")
+    roles.update(transactions)
+    return tk.Tiering(tk.TierPolicy(rules, default="Bronze"), transactions=roles)
+
+
+def _raw_pandas(frame: pd.DataFrame) -> dict:
+    """The policy's raw tier per customer, from the reference frame."""
+    gold = frame["monetary"] >= 1500
+    silver = (frame["monetary"] >= 400) | (frame["frequency"] >= 6)
+    tier = np.where(gold, "Gold", np.where(silver, "Silver", "Bronze"))
+    return dict(zip(frame.index, tier))
+
+
+def _held_by_date(ledger) -> dict:
+    r = ledger.records().to_pandas()
+    return {d: dict(zip(g["customer_id"], g["tier"].astype(str))) for d, g in r.groupby("assessment")}
+
+
+@pytest.fixture(scope="module")
+def demo():
+    t = tk.demo.transactions(1500, 40_000, seed=11)
+    df = t.to_pandas()
+    df["day"] = df["time"].dt.date
+    return t, df
+
+
+def test_raw_tiers_equal_a_pandas_computation_of_each_window(demo):
+    t, df = demo
+    ledger = tk.TierHistory(_tiering(), window_months=6).run(t)
+    dates = ledger.dates
+    assert dates[0] == dt.date(2021, 2, 1) and dates[-1] == dt.date(2024, 1, 1)
+    frames = assessment_frames(df, dates, 6)
+    records = ledger.records().to_pandas()
+    for d in dates[::5]:
+        got = records[records["assessment"] == d].set_index("customer_id").sort_index()
+        want = frames[d]
+        assert list(got.index) == list(want.index)
+        assert got["raw_tier"].astype(str).to_dict() == _raw_pandas(want)
+
+
+@pytest.mark.parametrize("transitions,protect", [
+    ({}, 0),
+    ({"Gold": {"downgrade_after": 3}, "Silver": {"downgrade_after": 2}}, 0),
+    ({"Gold": {"upgrade_after": 2, "downgrade_after": 2, "downgrade_to": "one_step"},
+      "Silver": {"upgrade_after": 3}}, 0),
+    ({"Gold": {"downgrade_after": 4}}, 120),
+])
+def test_held_tiers_equal_a_replay_of_the_transition_rules(demo, transitions, protect):
+    t, df = demo
+    ledger = tk.TierHistory(_tiering(), window_months=3, transitions=transitions,
+                            protect_new_days=protect).run(t)
+    frames = assessment_frames(df, ledger.dates, 3)
+    raw = {d: _raw_pandas(f) for d, f in frames.items()}
+    first = {d: f["first_purchase"].dropna().to_dict() for d, f in frames.items()}
+    want = replay(raw, RANKS, transitions, protect, first)
+    got = _held_by_date(ledger)
+    for d in ledger.dates:
+        assert got[d] == want[d], d
+    ledger.check()
+
+
+def test_spells_cover_each_day_with_the_records_tier(demo):
+    t, _ = demo
+    ledger = tk.TierHistory(_tiering(), window_months=12, transitions={"Gold": {"downgrade_after": 2}}).run(t)
+    spells = ledger.spells().to_pandas(index=False)
+    assert spells.groupby("customer_id")["effective_to"].apply(lambda s: s.isna().sum()).eq(1).all()
+    for d in ledger.dates[::7]:
+        at = ledger.at(d).to_pandas()["tier"].astype(str).to_dict()
+        rec = ledger.records(d).to_pandas().set_index("customer_id")["tier"].astype(str).to_dict()
+        assert at == rec
+        # The spells covering d, found by hand.
+        start, end = pd.to_datetime(spells["effective_from"]), pd.to_datetime(spells["effective_to"])
+        open_then = spells[(start <= pd.Timestamp(d)) & (end.isna() | (end > pd.Timestamp(d)))]
+        assert dict(zip(open_then["customer_id"], open_then["tier"].astype(str))) == at
+
+
+def test_all_history_window_and_refit_settings(demo):
+    t, df = demo
+    every = tk.TierHistory(_tiering(), window_months=None).run(t)
+    frames = assessment_frames(df, every.dates, None)
+    d = every.dates[-1]
+    got = every.records(d).to_pandas().set_index("customer_id")["raw_tier"].astype(str).to_dict()
+    assert got == _raw_pandas(frames[d])
+    strat = tk.Tiering(tk.TierPolicy([("Top", "r_score >= 4 and m_score >= 4")], default="Rest"),
+                       transactions=dict(customer="customer_id", time="time", amount="amount"),
+                       strategies=[{"rfm": {}}])
+    first = tk.TierHistory(strat, refit="first").run(t)
+    assert first.settings["refit"] == "first"
+    models = first._engine.models_by_date
+    cuts = [m["rfm"].cuts.to_arrow() for m in models.values()]
+    assert all(c.equals(cuts[0]) for c in cuts)  # frozen at the first assessment
+    refit = tk.TierHistory(strat).run(t)
+    cuts = [m["rfm"].cuts.to_arrow() for m in refit._engine.models_by_date.values()]
+    assert not all(c.equals(cuts[0]) for c in cuts)
+    given_models = tk.TierHistory(strat, models=next(iter(models.values()))).run(t)
+    assert given_models.settings["refit"] == "given models"
+    assert given_models.records().to_arrow().equals(first.records().to_arrow())
+    assert given_models.settings["fingerprint"] != first.settings["fingerprint"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), split=st.integers(1, 30), months=st.sampled_from([1, 3, 12, None]))
+def test_advancing_gives_the_ledger_of_one_run(seed, split, months):
+    t = tk.demo.transactions(200, 3000, seed=seed)
+    hist = dict(window_months=months, transitions={"Gold": {"downgrade_after": 3, "upgrade_after": 2}})
+    whole = tk.TierHistory(_tiering(), **hist).run(t)
+    dates = whole.dates
+    k = min(split, len(dates) - 1)
+    # The rows up to the k-th date, then each later month's rows.
+    day = pa.compute.cast(t.column("time"), pa.date32())
+    before = t.filter(pa.compute.less(day, pa.scalar(dates[k - 1], pa.date32())))
+    part = tk.TierHistory(_tiering(), end=dates[k - 1], start=dates[0], **hist).run(before)
+    for j in range(k, len(dates)):
+        lo, hi = dates[j - 1], dates[j]
+        rows = t.filter(pa.compute.and_(pa.compute.greater_equal(day, pa.scalar(lo, pa.date32())),
+                                        pa.compute.less(day, pa.scalar(hi, pa.date32()))))
+        part.advance(rows)
+    assert part.dates == dates
+    assert part == whole
+    part.check()
+    # Saved and loaded, the ledger is the same.
+    assert tk.TierLedger.from_bytes(part.to_bytes()) == whole
+
+
+def test_advance_refuses_rows_of_assessed_periods(demo):
+    t, _ = demo
+    ledger = tk.TierHistory(_tiering(), end="2023-06-01").run(t)
+    with pytest.raises(tk.InvalidInput, match="rows are dated before the last assessment"):
+        ledger.advance(t)
+
+
+def test_overrides_and_the_policy_file(tmp_path, demo):
+    t, _ = demo
+    overrides = pa.table({"customer_id": [5, 9], "tier": ["Gold", "Silver"],
+                          "from": [dt.date(2022, 3, 15), dt.date(2022, 1, 1)],
+                          "to": [dt.date(2022, 9, 10), None], "kind": ["fixed", "floor"],
+                          "reason": ["retention", "vip"], "operator": ["ops", "ops"]})
+    ledger = tk.TierHistory(_tiering(), overrides=overrides).run(t)
+    h5 = ledger.history(5).to_pandas(index=False)
+    assert ((h5["tier"].astype(str) == "Gold") &
+            (pd.to_datetime(h5["effective_from"]) <= pd.Timestamp("2022-03-15"))).any()
+    assert ledger.at("2022-06-01").to_pandas().loc[5, "tier"] == "Gold"
+    nine = ledger.records().to_pandas()
+    nine = nine[(nine["customer_id"] == 9) & (nine["assessment"] >= dt.date(2022, 1, 1))]
+    assert (nine["tier"].astype(str) != "Bronze").all()  # the floor holds Silver
+    ledger.check()
+    (tmp_path / "over.csv").write_text("customer_id,tier,from,to,kind\n5,Gold,2022-03-15,2022-09-10,fixed\n")
+    (tmp_path / "p.yaml").write_text(
+        "tierkit: 1\ntransactions: {customer: customer_id, time: time, amount: amount, order: order_id}\n"
+        "tiers:\n  - {tier: Gold, when: 'monetary >= 1500'}\n"
+        "  - {tier: Silver, when: 'monetary >= 400 or frequency >= 6'}\ndefault: Bronze\n"
+        "assessment:\n  frequency: month\n  window_months: 12\n  from: 2022-01-01\n  to: 2022-12-01\n"
+        "  transitions:\n    Gold: {downgrade_after: 3}\n  overrides: over.csv\n")
+    from_file = tk.TierHistory.from_file(tmp_path / "p.yaml").run(t)
+    by_hand = tk.TierHistory(_tiering(), start="2022-01-01", end="2022-12-01",
+                             transitions={"Gold": {"downgrade_after": 3}}, overrides=overrides.slice(0, 1)).run(t)
+    assert from_file.records().to_arrow().equals(by_hand.records().to_arrow())
+    assert from_file.spells().to_arrow().equals(by_hand.spells().to_arrow())
+    assert from_file.settings["fingerprint"] == by_hand.settings["fingerprint"]
+    (tmp_path / "bad.yaml").write_text((tmp_path / "p.yaml").read_text().replace("downgrade_after", "downgrade_afer"))
+    with pytest.raises(tk.PolicyError, match="unknown key 'downgrade_afer'"):
+        tk.TierHistory.from_file(tmp_path / "bad.yaml")
+
+
+def test_bad_settings_say_what_is_wrong():
+    with pytest.raises(tk.InvalidInput, match="transitions name tier 'Gld'.*did you mean 'Gold'"):
+        tk.TierHistory(_tiering(), transitions={"Gld": {}})
+    with pytest.raises(tk.InvalidInput, match="upgrade_after must be between 1 and 16"):
+        tk.TierHistory(_tiering(), transitions={"Gold": {"upgrade_after": 40}})
+    with pytest.raises(tk.InvalidInput, match="must be strictly ascending"):
+        tk.TierHistory(_tiering(), dates=["2024-02-01", "2024-01-01"])
+    with pytest.raises(tk.InvalidInput, match="ranks must list every tier"):
+        tk.TierHistory(_tiering(), ranks=["Gold", "Bronze"])
+    overlapping = pa.table({"customer_id": [1, 1], "tier": ["Gold", "Gold"],
+                            "from": [dt.date(2022, 1, 1), dt.date(2022, 2, 1)], "to": [None, None]})
+    t = tk.demo.transactions(100, 2000, seed=1)
+    with pytest.raises(tk.InvalidInput, match="override rows 1 and 2 are for the same customer and overlap"):
+        tk.TierHistory(_tiering(), overrides=overlapping).run(t)
+
+
+def test_attributes_in_effect_at_each_assessment():
+    t = tk.demo.transactions(50, 1000, seed=3)
+    custs = np.unique(t.column("customer_id").to_numpy())
+    long = pa.table({"customer_id": np.concatenate([custs, custs]),
+                     "effective": [dt.date(2021, 1, 1)] * len(custs) + [dt.date(2022, 6, 1)] * len(custs),
+                     "vip": [0] * len(custs) + [1] * len(custs)})
+    pol = tk.Tiering(tk.TierPolicy([("VIP", "vip = 1")], default="Other"),
+                     transactions=dict(customer="customer_id", time="time", amount="amount"))
+    ledger = tk.TierHistory(pol, attributes_effective="effective").run(t, long)
+    r = ledger.records().to_pandas()
+    assert (r[r["assessment"] < dt.date(2022, 6, 1)]["raw_tier"].astype(str) == "Other").all()
+    assert (r[r["assessment"] >= dt.date(2022, 6, 1)]["raw_tier"].astype(str) == "VIP").all()
