@@ -502,8 +502,9 @@ class _Engine:
         h = self.history
         start = None if h.window_months is None else _core.months_before(date, h.window_months)
         k = len(self.ledger.dates)
-        if k > 0:  # before the periods it reads are folded or merged away
-            self._record_next_period(k - 1, self.ledger.dates[-1], date)
+        # What followed the last assessment, read before its periods are folded or merged
+        # away, and stored once this assessment has added the customers new in it.
+        following = self._period_profile(self.ledger.dates[-1], date) if k > 0 else None
         if start is not None:
             self._fold_before(start)
         window = self._window_state(date, start).finish(True)
@@ -512,6 +513,7 @@ class _Engine:
         if len(prof) == 0:
             empty = np.zeros(0, np.int32)
             self.ledger.advance(date, core, empty, empty, empty)
+            self._store_next_period(k - 1, following)
             return
         tiering = h.tiering
         result = tiering.run(prof, self._attributes_at(date), threads=self.threads or None,
@@ -522,18 +524,25 @@ class _Engine:
         raw, rule = _raw_ranks(result.tiers, tiering.policy, h.ranks)
         first = np.asarray(core.columns()["first_purchase"], dtype=np.int32)
         self.ledger.advance(date, core, raw, rule, first)
+        self._store_next_period(k - 1, following)
         self._record_churn(k, result, core)
         self.step(f"assessed {len(prof):,} customers on {_fmt(date)}")
 
-    def _record_next_period(self, k: int, lo: int, hi: int) -> None:
-        """Net spend and whether each customer bought in [lo, hi): what followed assessment k."""
+    def _period_profile(self, lo: int, hi: int):
+        """The profile of the periods in [lo, hi), or None when none is held."""
         parts = [seg for seg in self.segments if seg[0] >= lo and seg[1] <= hi]
         if not parts:
-            return
+            return None
         merged = parts[0][2].copy()
         for seg in parts[1:]:
             merged.merge_window(seg[2])
-        p = merged.finish(True)
+        return merged.finish(True)
+
+    def _store_next_period(self, k: int, p) -> None:
+        """Net spend and whether each customer bought in the period after assessment k, by
+        ledger index (customers new in it included: migrations count their value)."""
+        if k < 0 or p is None:
+            return
         if p.size == 0:
             self.next_period[k] = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool))
             return
@@ -541,7 +550,7 @@ class _Engine:
         cols = p.columns()
         value = np.asarray(cols["monetary"], dtype=np.float64)
         bought = np.asarray(cols["frequency"]) > 0
-        known = idx >= 0  # customers first seen in the period have no tier before it
+        known = idx >= 0
         self.next_period[k] = (idx[known], value[known], bought[known])
 
     def _record_churn(self, k: int, result, core) -> None:
