@@ -110,7 +110,17 @@ void bind_over_time(py::module_& m) {
         h.add(p);
       }, py::arg("profile"))
       .def_property_readonly("size", &customer_history::size)
-      .def("copy", [](const customer_history& h) { return customer_history(h); });
+      .def("copy", [](const customer_history& h) { return customer_history(h); })
+      .def("to_bytes", [](const customer_history& h) { return py::bytes(to_bytes(h)); })
+      .def_static("from_bytes", [](const py::bytes& b) { return customer_history_from_bytes(std::string(b)); },
+                  py::arg("data"));
+
+  m.def("wrap_envelope", [](const std::string& kind, const py::bytes& payload) {
+    return py::bytes(wrap_envelope(kind, std::string(payload)));
+  }, py::arg("kind"), py::arg("payload"));
+  m.def("unwrap_envelope", [](const py::bytes& bytes, const std::string& kind) {
+    return py::bytes(unwrap_envelope(std::string(bytes), kind));
+  }, py::arg("data"), py::arg("kind"));
 
   m.def("assessment_profile", [](const profile& window, const customer_history& before, std::int32_t as_of,
                                  std::optional<std::int32_t> window_start) {

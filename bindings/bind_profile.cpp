@@ -6,6 +6,7 @@
 #include "arrow_import.hpp"
 #include "bindings.hpp"
 #include "tierkit/profile.hpp"
+#include "tierkit/serialization.hpp"
 
 namespace py = pybind11;
 
@@ -156,6 +157,19 @@ void bind_profile(py::module_& m) {
       }, py::arg("other"))
       .def_property_readonly("rows_used", &profile_state::rows_used)
       .def("copy", [](const profile_state& s) { return profile_state(s); })
+      .def("to_bytes", [](const profile_state& s) {
+        std::string b;
+        {
+          py::gil_scoped_release release;
+          b = to_bytes(s);
+        }
+        return py::bytes(b);
+      })
+      .def_static("from_bytes", [](const py::bytes& b) {
+        std::string s(b);
+        py::gil_scoped_release release;
+        return profile_state_from_bytes(s);
+      }, py::arg("data"))
       .def_property_readonly("rows_read", &profile_state::rows_read)
       .def_property_readonly("customers", &profile_state::customers);
 }

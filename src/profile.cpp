@@ -7,6 +7,7 @@
 #include <functional>
 #include <thread>
 
+#include "detail/byte_io.hpp"
 #include "detail/chunk_rows.hpp"
 #include "detail/customer_log.hpp"
 #include "detail/decode.hpp"
@@ -1009,5 +1010,290 @@ profile make_profile(const std::vector<transactions>& batches, const profile_con
 std::string customer_keys::to_string(std::size_t i) const {
   return is_string ? std::string(string_at(i)) : std::to_string(ints[i]);
 }
+
+// --- persistence ---------------------------------------------------------------------------
+// The payload: settings, shape, report, the customers' keys and aggregates (customers
+// without lines, the holes of keys numbered by value, are left out and the indices
+// compacted), then every log's records as they are. Loading inserts the keys in order, so
+// indices, caches and records line up again.
+
+namespace detail {
+
+namespace {
+constexpr std::uint32_t state_layout = 1;
+constexpr const char* state_fn = "tierkit.profile_state.from_bytes";
+
+void put_keys(byte_writer& w, const key_dictionary& d, const std::vector<std::uint32_t>& order) {
+  w.put<std::uint8_t>(static_cast<std::uint8_t>(d.key_kind()));
+  if (d.key_kind() == key_dictionary::kind::string) {
+    std::vector<std::int64_t> offsets{0};
+    std::string chars;
+    for (std::uint32_t j : order) {
+      chars.append(d.string_at(j));
+      offsets.push_back(static_cast<std::int64_t>(chars.size()));
+    }
+    w.put_column(offsets);
+    w.put_text(chars);
+  } else {
+    std::vector<std::int64_t> ints;
+    ints.reserve(order.size());
+    for (std::uint32_t j : order) ints.push_back(d.int_at(j));
+    w.put_column(ints);
+  }
+}
+
+// Inserts the saved keys in order; their indices must come out 0, 1, 2, ...
+std::size_t get_keys(byte_reader& r, key_dictionary& d, const char* role) {
+  const auto kind = r.get<std::uint8_t>();
+  if (kind > static_cast<std::uint8_t>(key_dictionary::kind::string)) r.fail("a key kind");
+  const auto k = static_cast<key_dictionary::kind>(kind);
+  std::size_t n = 0;
+  if (k == key_dictionary::kind::string) {
+    const std::vector<std::int64_t> offsets = r.get_column<std::int64_t>();
+    const std::string chars = r.get_text();
+    if (offsets.empty() || offsets.front() != 0 || static_cast<std::size_t>(offsets.back()) != chars.size() ||
+        !std::is_sorted(offsets.begin(), offsets.end())) {
+      r.fail("key offsets");
+    }
+    d.require_kind(k, role);
+    for (std::size_t i = 0; i + 1 < offsets.size(); ++i) {
+      const std::string_view key(chars.data() + offsets[i], static_cast<std::size_t>(offsets[i + 1] - offsets[i]));
+      if (d.insert(key) != i) r.fail("repeated keys");
+    }
+    n = offsets.size() - 1;
+  } else {
+    const std::vector<std::int64_t> ints = r.get_column<std::int64_t>();
+    if (k == key_dictionary::kind::integer) d.require_kind(k, role);
+    else if (!ints.empty()) r.fail("keys without a kind");
+    for (std::size_t i = 0; i < ints.size(); ++i) {
+      if (d.insert(ints[i]) != i) r.fail("repeated keys");
+    }
+    n = ints.size();
+  }
+  return n;
+}
+
+template <class Record, class Remap>
+void put_log(byte_writer& w, const customer_log<Record>& log, Remap remap) {
+  std::vector<Record> all;
+  all.reserve(log.size());
+  for (std::size_t b = 0; b < log.blocks(); ++b) {
+    for (const auto& seg : log.block(b)) {
+      for (const Record& rec : seg) {
+        Record x = rec;
+        if (remap(x)) all.push_back(x);
+      }
+    }
+  }
+  w.put_column(all);
+}
+
+template <class Record, class Check>
+void get_log(byte_reader& r, customer_log<Record>& log, Check ok) {
+  for (const Record& rec : r.get_column<Record>()) {
+    if (!ok(rec)) r.fail("a record of an unknown customer or value");
+    log.push(rec);
+  }
+}
+
+void put_fixed(std::vector<std::uint64_t>& lo, std::vector<std::int64_t>& hi, fixed128 v) {
+  lo.push_back(static_cast<std::uint64_t>(v));
+  hi.push_back(static_cast<std::int64_t>(v >> 64));
+}
+fixed128 get_fixed(std::uint64_t lo, std::int64_t hi) {
+  return static_cast<fixed128>((static_cast<unsigned __int128>(static_cast<std::uint64_t>(hi)) << 64) | lo);
+}
+}  // namespace
+
+std::string profile_state_payload(const profile_state& st) {
+  const profile_state::impl& s = *st.impl_;
+  byte_writer w;
+  w.put<std::uint32_t>(state_layout);
+  w.put<std::uint8_t>(host_is_little_endian() ? 1 : 0);
+  const profile_config& c = s.config;
+  w.put<std::uint8_t>(c.as_of.has_value());
+  w.put<std::int32_t>(c.as_of.value_or(0));
+  w.put<std::uint8_t>(c.window_start.has_value());
+  w.put<std::int32_t>(c.window_start.value_or(0));
+  w.put_text(c.zone.name());
+  w.put<std::int32_t>(c.zone.initial_offset());
+  w.put_column(c.zone.transitions());
+  w.put_column(c.zone.offsets());
+  w.put<std::uint8_t>(static_cast<std::uint8_t>(c.period));
+  w.put<std::uint8_t>(c.spend_series);
+  w.put<std::uint8_t>(c.purchase_days);
+  w.put<std::uint8_t>(static_cast<std::uint8_t>(c.on_invalid));
+  w.put<std::uint8_t>(s.shape_fixed);
+  w.put<std::uint8_t>(s.has_orders);
+  w.put<std::uint8_t>(s.has_quantity);
+  w.put<std::uint8_t>(s.has_channels);
+  w.put<std::uint8_t>(s.has_categories);
+  w.put<std::int32_t>(s.max_day);
+  const validation_report& rep = s.report;
+  w.put<std::int64_t>(rep.rows_read);
+  w.put<std::int64_t>(rep.rows_used);
+  w.put<std::int64_t>(rep.rows_dropped);
+  w.put<std::int64_t>(rep.rows_outside_window);
+  w.put<std::uint64_t>(rep.dropped.size());
+  for (const row_issue& i : rep.dropped) {
+    w.put_text(i.column);
+    w.put_text(i.problem);
+    w.put<std::int64_t>(i.rows);
+  }
+  // Customers with lines, compacted.
+  const std::size_t indices = s.customers.size();
+  std::vector<std::uint32_t> order, cmap(indices, key_dictionary::no_index);
+  for (std::size_t j = 0; j < indices; ++j) {
+    if (!s.holes || s.aggs[j].lines() > 0) {
+      cmap[j] = static_cast<std::uint32_t>(order.size());
+      order.push_back(static_cast<std::uint32_t>(j));
+    }
+  }
+  put_keys(w, s.customers, order);
+  std::vector<std::uint64_t> glo, rlo, qlo, olo;
+  std::vector<std::int64_t> ghi, rhi, qhi, ohi, plines, rlines, last_order, last_return, last_channel, last_category;
+  std::vector<std::int32_t> first, last, open_period;
+  std::vector<std::uint8_t> flags;
+  for (std::uint32_t j : order) {
+    const customer_agg& g = s.aggs[j];
+    put_fixed(glo, ghi, g.gross);
+    put_fixed(rlo, rhi, g.returned);
+    put_fixed(qlo, qhi, g.quantity);
+    put_fixed(olo, ohi, g.open_net);
+    plines.push_back(g.purchase_lines);
+    rlines.push_back(g.return_lines);
+    last_order.push_back(g.last_order);
+    last_return.push_back(g.last_return_order);
+    last_channel.push_back(g.last_channel);
+    last_category.push_back(g.last_category);
+    first.push_back(g.first_purchase);
+    last.push_back(g.last_purchase);
+    open_period.push_back(g.open_period);
+    flags.push_back(static_cast<std::uint8_t>(g.has_last_channel | (g.has_last_category << 1)));
+  }
+  for (const auto* col : {&glo, &rlo, &qlo, &olo}) w.put_column(*col);
+  for (const auto* col : {&ghi, &rhi, &qhi, &ohi, &plines, &rlines, &last_order, &last_return, &last_channel,
+                          &last_category}) {
+    w.put_column(*col);
+  }
+  for (const auto* col : {&first, &last, &open_period}) w.put_column(*col);
+  w.put_column(flags);
+  auto remap = [&](auto& rec) {
+    rec.customer = cmap[rec.customer];
+    return rec.customer != key_dictionary::no_index;
+  };
+  put_log(w, s.days, remap);
+  for (const distinct_log* d : {&s.orders, &s.channels, &s.categories}) {
+    std::vector<std::uint32_t> all(d->strings.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::uint32_t>(i);
+    put_keys(w, d->strings, all);
+    put_log(w, d->log, remap);
+    put_log(w, d->return_log, remap);
+  }
+  put_log(w, s.series, remap);
+  return std::move(w.bytes());
+}
+
+profile_state profile_state_from_payload(std::string_view bytes) {
+  byte_reader r(bytes, state_fn);
+  if (r.get<std::uint32_t>() != state_layout) r.fail("a state layout this tierkit does not know");
+  if (r.get<std::uint8_t>() != (host_is_little_endian() ? 1 : 0)) r.fail("written with another byte order");
+  profile_config c;
+  if (r.get<std::uint8_t>()) c.as_of = r.get<std::int32_t>(); else r.get<std::int32_t>();
+  if (r.get<std::uint8_t>()) c.window_start = r.get<std::int32_t>(); else r.get<std::int32_t>();
+  std::string zone = r.get_text();
+  const auto initial = r.get<std::int32_t>();
+  std::vector<std::int64_t> transitions = r.get_column<std::int64_t>();
+  std::vector<std::int32_t> offsets = r.get_column<std::int32_t>();
+  try {
+    c.zone = transitions.empty() && initial == 0 ? time_zone()
+             : transitions.empty() ? time_zone::fixed(zone, initial)
+                                   : time_zone::from_transitions(zone, initial, transitions, offsets);
+  } catch (const std::exception& e) {
+    r.fail(std::string("the time zone: ") + e.what());
+  }
+  const auto period = r.get<std::uint8_t>();
+  if (period > static_cast<std::uint8_t>(period_kind::year)) r.fail("the period");
+  c.period = static_cast<period_kind>(period);
+  c.spend_series = r.get<std::uint8_t>() != 0;
+  c.purchase_days = r.get<std::uint8_t>() != 0;
+  const auto invalid = r.get<std::uint8_t>();
+  if (invalid > static_cast<std::uint8_t>(invalid_policy::drop)) r.fail("the invalid-row policy");
+  c.on_invalid = static_cast<invalid_policy>(invalid);
+  std::unique_ptr<profile_state> made;
+  try {
+    made = std::make_unique<profile_state>(c);
+  } catch (const invalid_input& e) {
+    r.fail(e.what());
+  }
+  profile_state out = std::move(*made);
+  profile_state::impl& s = *out.impl_;
+  s.shape_fixed = r.get<std::uint8_t>() != 0;
+  s.has_orders = r.get<std::uint8_t>() != 0;
+  s.has_quantity = r.get<std::uint8_t>() != 0;
+  s.has_channels = r.get<std::uint8_t>() != 0;
+  s.has_categories = r.get<std::uint8_t>() != 0;
+  s.max_day = r.get<std::int32_t>();
+  validation_report& rep = s.report;
+  rep.rows_read = r.get<std::int64_t>();
+  rep.rows_used = r.get<std::int64_t>();
+  rep.rows_dropped = r.get<std::int64_t>();
+  rep.rows_outside_window = r.get<std::int64_t>();
+  const auto issues = r.get<std::uint64_t>();
+  if (issues > 1000) r.fail("too many row issues");
+  for (std::uint64_t i = 0; i < issues; ++i) {
+    row_issue x;
+    x.column = r.get_text();
+    x.problem = r.get_text();
+    x.rows = r.get<std::int64_t>();
+    rep.dropped.push_back(std::move(x));
+  }
+  const std::size_t n = get_keys(r, s.customers, "customer");
+  auto lo_cols = std::vector<std::vector<std::uint64_t>>(4);
+  for (auto& col : lo_cols) col = r.get_column<std::uint64_t>();
+  auto i64 = std::vector<std::vector<std::int64_t>>(10);
+  for (auto& col : i64) col = r.get_column<std::int64_t>();
+  auto i32 = std::vector<std::vector<std::int32_t>>(3);
+  for (auto& col : i32) col = r.get_column<std::int32_t>();
+  const std::vector<std::uint8_t> flags = r.get_column<std::uint8_t>();
+  for (const auto& col : lo_cols) if (col.size() != n) r.fail("aggregate columns of different lengths");
+  for (const auto& col : i64) if (col.size() != n) r.fail("aggregate columns of different lengths");
+  for (const auto& col : i32) if (col.size() != n) r.fail("aggregate columns of different lengths");
+  if (flags.size() != n) r.fail("aggregate columns of different lengths");
+  s.aggs.resize(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    customer_agg& g = s.aggs[j];
+    g.gross = get_fixed(lo_cols[0][j], i64[0][j]);
+    g.returned = get_fixed(lo_cols[1][j], i64[1][j]);
+    g.quantity = get_fixed(lo_cols[2][j], i64[2][j]);
+    g.open_net = get_fixed(lo_cols[3][j], i64[3][j]);
+    g.purchase_lines = i64[4][j];
+    g.return_lines = i64[5][j];
+    g.last_order = i64[6][j];
+    g.last_return_order = i64[7][j];
+    g.last_channel = i64[8][j];
+    g.last_category = i64[9][j];
+    g.first_purchase = i32[0][j];
+    g.last_purchase = i32[1][j];
+    g.open_period = i32[2][j];
+    g.has_last_channel = (flags[j] & 1) != 0;
+    g.has_last_category = (flags[j] & 2) != 0;
+  }
+  auto known = [&](const auto& rec) { return rec.customer < n; };
+  get_log(r, s.days, known);
+  for (distinct_log* d : {&s.orders, &s.channels, &s.categories}) {
+    const std::size_t values = get_keys(r, d->strings, "value");
+    auto ok = [&](const value_record& rec) {
+      return rec.customer < n && (values == 0 || (rec.value >= 0 && static_cast<std::size_t>(rec.value) < values));
+    };
+    get_log(r, d->log, ok);
+    get_log(r, d->return_log, ok);
+  }
+  get_log(r, s.series, known);
+  if (!r.done()) r.fail("bytes after the state");
+  return out;
+}
+
+}  // namespace detail
 
 }  // namespace tierkit

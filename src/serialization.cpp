@@ -443,6 +443,71 @@ void check_ledger(const tier_ledger::impl& s, const char* f) {
 
 std::string to_bytes(const tier_ledger& l) { return save("tier_ledger", l); }
 
+std::string wrap_envelope(const std::string& kind, const std::string& payload) {
+  if (kind.empty() || kind.size() > 64) throw invalid_input("tierkit.wrap_envelope: a kind of 1 to 64 characters");
+  return wrap(kind, payload);
+}
+
+std::string unwrap_envelope(const std::string& bytes, const std::string& kind) {
+  const char* f = "tierkit.unwrap_envelope";
+  unwrapped u = unwrap(bytes, f);
+  if (u.kind != kind) throw format_error(std::string(f) + ": the bytes hold a '" + u.kind + "', not a '" + kind + "'");
+  return std::move(u.payload);
+}
+
+namespace {
+struct history_payload {
+  customer_history* h;
+  template <class Archive>
+  void serialize(Archive& ar, const unsigned) {
+    archive_keys(ar, h->customer);
+    archive_column(ar, h->first_purchase);
+    archive_column(ar, h->last_purchase);
+  }
+};
+}  // namespace
+
+std::string to_bytes(const customer_history& h) {
+  customer_history copy = h;
+  return save("customer_history", history_payload{&copy});
+}
+
+customer_history customer_history_from_bytes(const std::string& bytes) {
+  const char* f = "tierkit.customer_history.from_bytes";
+  const unwrapped u = unwrap(bytes, f);
+  if (u.kind != "customer_history") throw format_error(std::string(f) + ": the bytes hold a '" + u.kind + "'");
+  customer_history h;
+  try {
+    std::istringstream ss(u.payload);
+    boost::archive::text_iarchive ia(ss);
+    history_payload p{&h};
+    ia >> p;
+  } catch (const std::exception& e) {
+    throw format_error(std::string(f) + ": unreadable payload (" + e.what() + ")");
+  }
+  const std::size_t n = h.customer.size();
+  if (h.first_purchase.size() != n || h.last_purchase.size() != n ||
+      (h.customer.is_string && (h.customer.offsets.empty() || h.customer.offsets.front() != 0 ||
+                                static_cast<std::size_t>(h.customer.offsets.back()) != h.customer.chars.size() ||
+                                !std::is_sorted(h.customer.offsets.begin(), h.customer.offsets.end())))) {
+    throw format_error(std::string(f) + ": inconsistent columns");
+  }
+  return h;
+}
+
+// Partial profile states: their own raw payload (columns of plain values, every length
+// checked on load), inside the envelope.
+std::string to_bytes(const profile_state& s) { return wrap("profile_state", detail::profile_state_payload(s)); }
+
+profile_state profile_state_from_bytes(const std::string& bytes) {
+  const char* f = "tierkit.profile_state.from_bytes";
+  const unwrapped u = unwrap(bytes, f);
+  if (u.kind != "profile_state") {
+    throw format_error(std::string(f) + ": the bytes hold a '" + u.kind + "', not a 'profile_state'");
+  }
+  return detail::profile_state_from_payload(u.payload);
+}
+
 tier_ledger tier_ledger_from_bytes(const std::string& bytes) {
   const char* f = "tierkit.tier_ledger.from_bytes";
   tier_ledger l = load<tier_ledger>(bytes, "tier_ledger", f);

@@ -125,9 +125,19 @@ struct profile {
   std::size_t size() const noexcept { return customer.size(); }
 };
 
+class profile_state;
+namespace detail {
+// The state as bytes and back (persistence: tierkit/serialization.hpp wraps them).
+std::string profile_state_payload(const profile_state& state);
+profile_state profile_state_from_payload(std::string_view bytes);
+}  // namespace detail
+
 // The mergeable partial state. update() adds a batch (validated first: an update that
 // throws leaves the state unchanged), merge() adds another state built with an equal
-// configuration, finish() computes the profile and leaves the state as it was.
+// configuration, finish() computes the profile and leaves the state as it was. States
+// travel as bytes (to_bytes / profile_state_from_bytes in tierkit/serialization.hpp) to
+// another process, machine or later run; a loaded state merges and finishes exactly as the
+// one saved.
 class profile_state {
  public:
   explicit profile_state(profile_config config = {});
@@ -160,6 +170,8 @@ class profile_state {
   std::size_t customers() const noexcept;
 
  private:
+  friend std::string detail::profile_state_payload(const profile_state& state);
+  friend profile_state detail::profile_state_from_payload(std::string_view bytes);
   struct impl;
   std::unique_ptr<impl> impl_;
 };

@@ -6,7 +6,7 @@
 //   uint32    format version (little-endian), currently 1
 //   uint16    length of the kind, then the kind ("rfm", "abc", "lifecycle",
 //             "value_potential", "asset_bands", "tier_policy",
-//             "segment_table", "tier_ledger")
+//             "segment_table", "tier_ledger", "profile_state")
 //   uint64    payload length
 //   uint64    FNV-1a 64-bit checksum of the payload
 //   payload   the text archive; every type carries a class version
@@ -20,8 +20,10 @@
 #include "tierkit/abc.hpp"
 #include "tierkit/asset_bands.hpp"
 #include "tierkit/lifecycle.hpp"
+#include "tierkit/over_time/assessment_profile.hpp"
 #include "tierkit/over_time/ledger.hpp"
 #include "tierkit/policy.hpp"
+#include "tierkit/profile.hpp"
 #include "tierkit/rfm.hpp"
 #include "tierkit/segments.hpp"
 #include "tierkit/value_potential.hpp"
@@ -38,6 +40,7 @@ std::string to_bytes(const value_potential_model& m);
 std::string to_bytes(const asset_band_model& m);
 std::string to_bytes(const tier_policy& p);
 std::string to_bytes(const tier_ledger& l);
+std::string to_bytes(const profile_state& s);  // a partial profile state (raw columns)
 
 rfm_model rfm_model_from_bytes(const std::string& bytes);
 abc_model abc_model_from_bytes(const std::string& bytes);
@@ -47,6 +50,14 @@ value_potential_model value_potential_model_from_bytes(const std::string& bytes)
 asset_band_model asset_band_model_from_bytes(const std::string& bytes);
 tier_policy tier_policy_from_bytes(const std::string& bytes);
 tier_ledger tier_ledger_from_bytes(const std::string& bytes);
+profile_state profile_state_from_bytes(const std::string& bytes);
+std::string to_bytes(const customer_history& h);
+customer_history customer_history_from_bytes(const std::string& bytes);
+
+// The envelope around a payload of your own kind (checked: magic, version, kind, length,
+// checksum), for containers of several tierkit objects.
+std::string wrap_envelope(const std::string& kind, const std::string& payload);
+std::string unwrap_envelope(const std::string& bytes, const std::string& kind);
 
 // The kind named in an envelope (format_error when the envelope is not valid).
 std::string envelope_kind(const std::string& bytes);
