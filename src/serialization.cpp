@@ -4,6 +4,12 @@
 #include <boost/archive/archive_exception.hpp>
 #include <boost/archive/text_iarchive.hpp>
 #include <boost/archive/text_oarchive.hpp>
+// The member definitions of Boost's text input archive, instantiated below for the bounded
+// archive (Boost's library holds them only for its own text_iarchive).
+#include <boost/archive/impl/archive_serializer_map.ipp>
+#include <boost/archive/impl/basic_text_iarchive.ipp>
+#include <boost/archive/impl/text_iarchive_impl.ipp>
+#include <boost/serialization/collection_size_type.hpp>
 #include <boost/serialization/map.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
@@ -35,11 +41,80 @@ BOOST_CLASS_VERSION(tierkit::asset_band_model, 1)
 BOOST_CLASS_VERSION(tierkit::tier_rule, 1)
 BOOST_CLASS_VERSION(tierkit::tier_policy, 1)
 
+namespace tierkit::detail {
+
+// Boost's text input archive, but every declared length is checked against the bytes left
+// in the payload before anything is allocated: a string of n bytes needs n more bytes; a
+// collection of n items (vectors, maps, and detail::archive_doubles through check_length)
+// needs 2n more, as every item of every tierkit type holds at least one number, written as
+// a separator and a digit. Boost's own archive resizes first and reads after, so a damaged
+// or crafted length of a 1 KB file could make it allocate gigabytes.
+class bounded_text_iarchive
+    : public boost::archive::text_iarchive_impl<bounded_text_iarchive> {
+  using base = boost::archive::text_iarchive_impl<bounded_text_iarchive>;
+  friend class boost::archive::detail::interface_iarchive<bounded_text_iarchive>;
+  friend class boost::archive::basic_text_iarchive<bounded_text_iarchive>;
+  friend class boost::archive::text_iarchive_impl<bounded_text_iarchive>;
+  friend class boost::archive::load_access;
+
+ public:
+  bounded_text_iarchive(std::istream& in, std::uint64_t size) : base(in, 0), size_(size) {
+    init();
+  }
+
+  // Throws format_error unless `count` items of at least `min_bytes` each fit in what is
+  // left of the payload.
+  void check_length(std::uint64_t count, std::uint64_t min_bytes, const char* what) {
+    const std::uint64_t left = bytes_left();
+    if (count > left / min_bytes) {
+      throw format_error("the payload declares " + std::string(what) + " of " +
+                         std::to_string(count) + (min_bytes == 1 ? " bytes" : " items") +
+                         ", but only " + std::to_string(left) + " bytes are left");
+    }
+  }
+
+ protected:
+  template <class T>
+  void load(T& t) {
+    base::load(t);
+  }
+  void load(boost::serialization::collection_size_type& t) {
+    base::load(t);
+    check_length(static_cast<std::uint64_t>(t), 2, "a collection");
+  }
+  void load(std::string& s) {
+    std::size_t size = 0;
+    base::load(size);
+    is.get();  // the separating space
+    check_length(size, 1, "a string");
+    s.resize(size);
+    if (size > 0) is.read(&s[0], static_cast<std::streamsize>(size));
+    if (!is) throw format_error("the payload ends inside a string");
+  }
+
+ private:
+  std::uint64_t bytes_left() {
+    const std::streamoff at = is.tellg();
+    if (at < 0) throw format_error("the payload cannot be read past a damaged token");
+    const auto pos = static_cast<std::uint64_t>(at);
+    return pos < size_ ? size_ - pos : 0;
+  }
+
+  std::uint64_t size_;
+};
+
+}  // namespace tierkit::detail
+
+template class boost::archive::basic_text_iarchive<tierkit::detail::bounded_text_iarchive>;
+template class boost::archive::text_iarchive_impl<tierkit::detail::bounded_text_iarchive>;
+template class boost::archive::detail::archive_serializer_map<tierkit::detail::bounded_text_iarchive>;
+
 namespace tierkit {
 
 namespace {
 
 constexpr char magic[8] = {'T', 'I', 'E', 'R', 'K', 'I', 'T', '\x1a'};
+constexpr std::size_t max_kind_length = 64;
 
 std::uint64_t fnv1a(const std::string& s) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
@@ -98,6 +173,16 @@ unwrapped unwrap(const std::string& bytes, const char* function) {
   unwrapped u;
   u.kind = bytes.substr(pos, kind_len);
   pos += kind_len;
+  // Kinds are short lowercase names; anything else is damage (and would not be text that
+  // messages or Python could show).
+  const bool name = !u.kind.empty() && u.kind.size() <= max_kind_length &&
+                    std::all_of(u.kind.begin(), u.kind.end(), [](char c) {
+                      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                    });
+  if (!name) {
+    throw format_error(fn + ": damaged (the kind field, " + std::to_string(kind_len) +
+                       " bytes, is not a name of lowercase letters, digits and '_')");
+  }
   const auto length = get<std::uint64_t>(bytes, pos);
   const auto checksum = get<std::uint64_t>(bytes, pos);
   if (bytes.size() - pos != length) {
@@ -131,7 +216,7 @@ T load(const std::string& bytes, const std::string& kind, const char* function) 
   T object;
   try {
     std::istringstream ss(u.payload);
-    boost::archive::text_iarchive ia(ss);
+    detail::bounded_text_iarchive ia(ss, u.payload.size());
     ia >> object;
   } catch (const boost::archive::archive_exception& e) {
     throw format_error(std::string(function) + ": unreadable payload (" + e.what() + ")");

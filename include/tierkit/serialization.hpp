@@ -12,8 +12,12 @@
 //   payload   the text archive; every type carries a class version
 // Loading checks the envelope (magic, version, kind, length, checksum) before parsing, and
 // maps every failure, including a class version newer than this build knows, to
-// tierkit::format_error. Model files are trusted input only: the checks catch damage and
-// version skew, not a crafted file.
+// tierkit::format_error. The kind must be a name (lowercase letters, digits, '_'; at most
+// 64 bytes). While parsing, every length the payload declares (strings, vectors, maps) is
+// checked against the bytes left in it before anything is allocated, so no file makes
+// loading allocate much more than the file's own size. Model files are still trusted
+// input only: the checks catch damage, version skew and absurd sizes, not every crafted
+// value.
 #include <cstdint>
 #include <string>
 

@@ -8,6 +8,7 @@ as ABC of customers. Your own strategies plug in by having the same two methods 
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -191,7 +192,7 @@ def register_loader(kind: str, load: Callable[[bytes], Any]) -> None:
 
 def load(source) -> Any:
     """A model or segment table from a file path or bytes written by ``save``/``to_bytes``."""
-    data = source if isinstance(source, (bytes, bytearray)) else open(source, "rb").read()
+    data = source if isinstance(source, (bytes, bytearray)) else Path(source).read_bytes()
     kind = _core.envelope_kind(bytes(data))
     if kind not in _LOADERS:
         from ._errors import FormatError
