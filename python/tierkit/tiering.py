@@ -235,6 +235,7 @@ class Tiering:
         _unknown(self.attributes, {"customer", "columns", "time_zone"}, f"{where}: attributes")
         self.strategies = _strategies(strategies, where)
         self.keep = [keep] if isinstance(keep, str) else list(keep or [])
+        policy._check_attribute_names(self.keep, where, PolicyError)
 
     @classmethod
     def from_dict(cls, d: Mapping, name: str | None = None) -> "Tiering":
