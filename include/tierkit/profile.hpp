@@ -3,7 +3,9 @@
 // through a mergeable partial state (profile_state: update, merge, finish).
 //
 // Definitions (see DESIGN.md section 4):
-//   as_of            explicit, or the day after the last transaction used (reported back).
+//   as_of            explicit, or the day after the last transaction used (reported back);
+//                    within the supported dates (calendar.hpp), so a transaction on
+//                    9999-12-31 needs an explicit as_of (finish() says so otherwise).
 //   window           [window_start, as_of) when window_start is given: rows outside it are
 //                    left out and counted (report.rows_outside_window). Without window_start,
 //                    a row on or after an explicit as_of is invalid input.
