@@ -16,9 +16,17 @@
 #include <boost/serialization/version.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
+#include <system_error>
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>  // fsync
+#endif
 
 #include "tierkit/error.hpp"
 
@@ -324,10 +332,51 @@ std::string value_potential_model::to_bytes() const { return tierkit::to_bytes(*
 std::string asset_band_model::to_bytes() const { return tierkit::to_bytes(*this); }
 
 void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) throw format_error("tierkit.write_file: cannot open '" + path + "' for writing");
-  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!f) throw format_error("tierkit.write_file: writing '" + path + "' failed");
+  // Policy: written to a new file beside the target and renamed onto it only when all of
+  // it is written (and, on POSIX systems, flushed to the disk, where a full disk may first
+  // show); a failure removes the new file and leaves an existing target as it was.
+  namespace fs = std::filesystem;
+  const std::string fn = "tierkit.write_file";
+  fs::path target(path);
+  std::error_code ec;
+  if (fs::is_symlink(fs::symlink_status(target, ec))) {  // not found: not a link
+    target = fs::weakly_canonical(target, ec);            // replace the file, keep the link
+    if (ec) throw format_error(fn + ": cannot resolve '" + path + "': " + ec.message());
+  }
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::random_device random;
+  fs::path tmp;
+  std::FILE* f = nullptr;
+  for (int attempt = 0; f == nullptr; ++attempt) {
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, ".tierkit-%08x.tmp", static_cast<unsigned>(random()));
+    tmp = dir / ("." + target.filename().string() + suffix);
+    f = std::fopen(tmp.string().c_str(), "wbx");  // exclusive: never someone else's file
+    if (f == nullptr && (errno != EEXIST || attempt == 100)) {
+      throw format_error(fn + ": cannot create a file in '" + dir.string() + "' to write '" +
+                         path + "': " + std::strerror(errno));
+    }
+  }
+  auto fail = [&](const std::string& why) {
+    if (f != nullptr) std::fclose(f);
+    std::remove(tmp.string().c_str());
+    throw format_error(fn + ": writing '" + path + "' failed (" + why +
+                       "); an existing file there is left as it was");
+  };
+  if (!bytes.empty() && std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size()) {
+    fail(std::strerror(errno));
+  }
+  if (std::fflush(f) != 0) fail(std::strerror(errno));
+#if defined(__unix__) || defined(__APPLE__)
+  if (::fsync(::fileno(f)) != 0) fail(std::strerror(errno));
+#endif
+  const int closed = std::fclose(f);
+  f = nullptr;
+  if (closed != 0) fail(std::strerror(errno));
+  const fs::perms old = fs::status(target, ec).permissions();
+  if (!ec && old != fs::perms::unknown) fs::permissions(tmp, old, ec);  // the old file's bits
+  fs::rename(tmp, target, ec);
+  if (ec) fail(ec.message());
 }
 
 std::string read_file(const std::string& path) {

@@ -53,6 +53,10 @@ tier_policy tier_policy_from_bytes(const std::string& bytes);
 std::string envelope_kind(const std::string& bytes);
 
 // Whole-file helpers; errors name the path (format_error for unreadable files).
+// write_file writes a new file beside `path` and renames it onto `path` only when all of it
+// is written: a failure (a full disk, a read-only directory) leaves an existing file as it
+// was, and no reader sees a half-written one. It takes the old file's permission bits and
+// follows a symbolic link, replacing the file the link points to.
 void write_file(const std::string& path, const std::string& bytes);
 std::string read_file(const std::string& path);
 

@@ -201,5 +201,7 @@ def load(source) -> Any:
 
 
 def save_bytes(path, data: bytes) -> None:
-    with open(path, "wb") as f:
-        f.write(data)
+    """Writes a model file: beside the target, renamed onto it only when complete, so a
+    failed save leaves an existing file as it was (see ``_io``)."""
+    from ._io import write_bytes
+    write_bytes(path, data)

@@ -3,7 +3,12 @@
 #include <tierkit/serialization.hpp>
 #include <tierkit/strategy.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
 
 using namespace tierkit;
 
@@ -150,4 +155,38 @@ TEST_CASE("applications register their own strategies") {
       "constant", [](const options&) { return std::make_unique<constant_strategy>(); },
       [](const std::string&) { return std::make_unique<constant_model>(); });
   CHECK(make_strategy("constant")->fit(sample())->apply(sample()).column("one").integers.size() == 6);
+}
+
+TEST_CASE("write_file replaces a file only when all of it is written, leaving no temporary file") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() /
+                       ("tierkit_write_file_" + std::to_string(std::random_device{}()));
+  fs::create_directories(dir);
+  auto entries = [&] {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  const std::string model = (dir / "model.tkm").string();
+  write_file(model, "old contents");
+  write_file(model, to_bytes(rfm_strategy().fit_rfm(sample())));
+  CHECK(rfm_model_from_bytes(read_file(model)).recency().bins == 5);
+  CHECK(entries() == std::vector<std::string>{"model.tkm"});
+
+  // A target that cannot be replaced (a directory): the error names it, nothing is left.
+  fs::create_directory(dir / "taken");
+  fs::create_directory(dir / "taken" / "inside");
+  CHECK_THROWS_WITH_AS(write_file((dir / "taken").string(), "new"),
+                       doctest::Contains("an existing file there is left as it was"), format_error);
+  CHECK(entries() == std::vector<std::string>{"model.tkm", "taken"});
+  // A directory that does not exist.
+  CHECK_THROWS_WITH_AS(write_file((dir / "missing" / "m.tkm").string(), "new"),
+                       doctest::Contains("cannot create a file in"), format_error);
+  // A symbolic link keeps pointing at the replaced file.
+  fs::create_symlink("model.tkm", dir / "link.tkm");
+  write_file((dir / "link.tkm").string(), "through the link");
+  CHECK(fs::is_symlink(dir / "link.tkm"));
+  CHECK(read_file(model) == "through the link");
+  fs::remove_all(dir);
 }

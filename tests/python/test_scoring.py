@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import copy
+import errno
+import os
 import pickle
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -138,6 +141,28 @@ def test_a_damaged_model_kind_raises_format_error(tmp_path):
         tk.load(tmp_path / "damaged.tkm")
     with pytest.raises(tk.FormatError, match="the kind field"):
         tk.RFMModel.from_bytes(envelope(data, kind=b"rf\xe9"))
+
+
+def test_a_model_save_that_fails_on_flushing_leaves_the_old_file(tmp_path, monkeypatch):
+    # A full disk may show only when the data reach it (delayed allocation): at fsync.
+    p = small_profile()
+    path = tmp_path / "rfm.tkm"
+    old = tk.RFM(3).fit(p)
+    old.save(path)
+    os.chmod(path, 0o640)
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError, match="No space left"):
+        tk.RFM(5).fit(p).save(path)
+    assert tk.load(path) == old and [f.name for f in tmp_path.iterdir()] == ["rfm.tkm"]
+    monkeypatch.undo()
+    new = tk.RFM(5).fit(p)
+    new.save(path)
+    assert tk.load(path) == new
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640  # the old file's permissions kept
+    assert [f.name for f in tmp_path.iterdir()] == ["rfm.tkm"]
 
 
 def golden_input():
