@@ -127,9 +127,12 @@ struct profile {
   std::size_t size() const noexcept { return customer.size(); }
 };
 
-// The mergeable partial state. update() adds a batch (validated first: an update that
-// throws leaves the state unchanged), merge() adds another state built with an equal
-// configuration, finish() computes the profile and leaves the state as it was.
+// The mergeable partial state. update() adds a batch, merge() adds another state built
+// with an equal configuration, finish() computes the profile and leaves the state as it
+// was. update() validates first: an update that throws leaves the state unchanged, unless
+// it stops after it began adding rows (cancelled, see cancel.hpp, or out of memory); the
+// state then holds part of the batch, and every later update, merge or finish throws
+// invalid_input.
 class profile_state {
  public:
   explicit profile_state(profile_config config = {});

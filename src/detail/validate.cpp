@@ -154,6 +154,7 @@ validation_result validate_columns(std::int64_t rows, const std::vector<const co
     const std::int64_t lo = rows * t / threads / block * block;
     const std::int64_t hi = t + 1 == threads ? rows : rows * (t + 1) / threads / block * block;
     for (std::size_t j = 0; j < checks.size(); ++j) {
+      if (options.cancel) options.cancel->check();
       const column_view& c = *checks[j].column;
       issue_counter& count = counters[t][j];
       if (checks[j].kind == 0) check_keys(c, lo, hi, count);

@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "detail/cancel_point.hpp"
 #include "tierkit/time_zone.hpp"
 #include "tierkit/transactions.hpp"
 
@@ -14,6 +15,7 @@ struct validation_options {
   std::optional<std::int32_t> as_of;  // rows on or after it are invalid (no explicit window)
   const time_zone* zone = nullptr;
   unsigned threads = 1;  // rows are checked in shares on this many threads (0: all cores)
+  cancel_point* cancel = nullptr;  // checked before each column's share of rows
 };
 
 struct validation_result {

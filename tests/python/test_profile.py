@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -328,3 +332,38 @@ def test_profiles_in_forked_worker_processes_after_the_parent_profiled():
     with multiprocessing.get_context("fork").Pool(2) as pool:
         got = pool.map_async(_profile_totals, [1, 2]).get(timeout=120)
     assert got == expected
+
+
+INTERRUPTED_PROFILE = r"""
+import signal, sys, time
+import pyarrow as pa
+import tierkit as tk
+signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started ignoring SIGINT
+t = tk.demo.transactions(40_000, 1_000_000, seed=1)
+big = pa.concat_tables([t] * 150)  # 1.5e8 rows sharing one table's buffers: many seconds
+print("ready", flush=True)
+start = time.monotonic()
+try:
+    tk.profile(big, order="order_id")
+except KeyboardInterrupt:
+    print(f"interrupted after {time.monotonic() - start:.2f} s", flush=True)
+    raise
+print("finished", flush=True)
+"""
+
+
+def test_ctrl_c_during_a_long_profile_raises_keyboard_interrupt_at_once():
+    child = subprocess.Popen([sys.executable, "-c", INTERRUPTED_PROFILE], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(0.5)
+        child.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        out, err = child.communicate(timeout=120)
+        waited = time.monotonic() - sent
+    finally:
+        child.kill()
+    assert "finished" not in out and "interrupted after" in out
+    assert err.rstrip().endswith("KeyboardInterrupt"), err
+    assert waited < 2.0, f"the profile ran on for {waited:.2f} s after Ctrl-C"
