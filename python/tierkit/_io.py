@@ -147,11 +147,11 @@ def replacing(path: Path) -> Iterator[Path]:
     tmp = _temporary_beside(target)
     try:
         yield tmp
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):  # no old file, or not ours to read: defaults
             os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
         # A full disk may show only when the data reach it (delayed allocation), after
         # every write() succeeded: flush before the rename, so that it fails here.
-        fd = os.open(tmp, os.O_RDONLY)
+        fd = os.open(tmp, os.O_RDWR)  # some systems flush only files open for writing
         try:
             os.fsync(fd)
         finally:
