@@ -12,7 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import tierkit as tk
-from tierkit.cli import EXIT_DATA, EXIT_ERROR, EXIT_OK, EXIT_POLICY, EXIT_USAGE, main
+from tierkit.cli import (EXIT_DATA, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_POLICY, EXIT_USAGE,
+                         main)
 
 
 def test_demo_prints_the_profile_summary(capsys):
@@ -222,3 +223,17 @@ def test_an_output_in_a_read_only_directory_exits_2_and_keeps_the_old_file(tmp_p
         assert (ro / "tiers.csv").read_text() == "old" and len(list(ro.iterdir())) == 1
     finally:
         os.chmod(ro, 0o755)
+
+
+def test_ctrl_c_exits_130_and_leaves_the_old_output(tmp_path, capsys, monkeypatch):
+    t = tk.demo.transactions(100, 2000, seed=1)
+    src, out = tmp_path / "tx.parquet", tmp_path / "profile.csv"
+    pq.write_table(t, src)
+    out.write_text("old")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr("tierkit.cli.profile", interrupted)
+    assert main(["profile", str(src), "-o", str(out)]) == EXIT_INTERRUPTED
+    assert "tierkit: interrupted" in capsys.readouterr().err
+    assert out.read_text() == "old" and len(list(tmp_path.iterdir())) == 2
