@@ -1,8 +1,16 @@
 // tierkit's exceptions in Python: TierkitError is the base; InvalidInput, SchemaError and
 // FormatError also derive from ValueError, so `except ValueError` catches them too.
+//
+// Ctrl-C: the core's cancellation hook (tierkit/cancel.hpp) runs Python's signal handlers
+// (PyErr_CheckSignals, with the GIL taken for the moment) on the thread that called into
+// the core; when a handler raises -- KeyboardInterrupt for SIGINT -- the core stops with
+// tierkit::cancelled, and the translator below re-raises the handler's exception itself.
 #include <pybind11/pybind11.h>
 
+#include <chrono>
+
 #include "bindings.hpp"
+#include "tierkit/cancel.hpp"
 #include "tierkit/error.hpp"
 
 namespace py = pybind11;
@@ -14,6 +22,61 @@ PyObject* base_error = nullptr;
 PyObject* invalid_input_error = nullptr;
 PyObject* schema_error_type = nullptr;
 PyObject* format_error_type = nullptr;
+
+// The exception a signal handler raised during a call, kept on the calling thread (which
+// both runs the hook and translates the call's exception) until the translator restores
+// it. Raw references: a thread_local with a destructor could run after the interpreter is
+// gone.
+#if PY_VERSION_HEX >= 0x030C0000
+thread_local PyObject* pending_exception = nullptr;
+#else
+thread_local PyObject* pending_type = nullptr;
+thread_local PyObject* pending_value = nullptr;
+thread_local PyObject* pending_traceback = nullptr;
+#endif
+
+void keep_pending() {
+#if PY_VERSION_HEX >= 0x030C0000
+  Py_XDECREF(pending_exception);
+  pending_exception = PyErr_GetRaisedException();
+#else
+  Py_XDECREF(pending_type);
+  Py_XDECREF(pending_value);
+  Py_XDECREF(pending_traceback);
+  PyErr_Fetch(&pending_type, &pending_value, &pending_traceback);
+#endif
+}
+
+// Restores the kept exception as the current one; false when none was kept.
+bool restore_pending() {
+#if PY_VERSION_HEX >= 0x030C0000
+  if (pending_exception == nullptr) return false;
+  PyErr_SetRaisedException(pending_exception);
+  pending_exception = nullptr;
+#else
+  if (pending_type == nullptr) return false;
+  PyErr_Restore(pending_type, pending_value, pending_traceback);
+  pending_type = pending_value = pending_traceback = nullptr;
+#endif
+  return true;
+}
+
+// Taking the GIL may wait for another Python thread's switch interval (5 ms by default):
+// the signal handlers run at most every 50 ms per thread, which bounds that cost and still
+// answers Ctrl-C at once as people see it.
+constexpr std::chrono::milliseconds signal_poll_interval{50};
+thread_local std::chrono::steady_clock::time_point next_signal_poll{};
+
+bool python_signal_raised() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_signal_poll) return false;
+  next_signal_poll = now + signal_poll_interval;
+  if (!Py_IsInitialized()) return false;
+  py::gil_scoped_acquire gil;
+  if (PyErr_CheckSignals() == 0) return false;
+  keep_pending();
+  return true;
+}
 
 PyObject* make_error(py::module_& m, const char* name, PyObject* bases, const char* doc) {
   const std::string qualified = std::string("tierkit.") + name;
@@ -46,8 +109,11 @@ void bind_errors(py::module_& m) {
       PyErr_SetString(schema_error_type, e.what());
     } catch (const tierkit::format_error& e) {
       PyErr_SetString(format_error_type, e.what());
+    } catch (const tierkit::cancelled& e) {
+      if (!restore_pending()) PyErr_SetString(PyExc_KeyboardInterrupt, e.what());
     }
   });
+  tierkit::set_cancel_hook(&python_signal_raised);
 }
 
 }  // namespace tierkit::python

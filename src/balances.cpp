@@ -5,6 +5,7 @@
 #include <limits>
 #include <numeric>
 
+#include "detail/cancel_point.hpp"
 #include "detail/decode.hpp"
 #include "detail/fixed_point.hpp"
 #include "detail/key_dictionary.hpp"
@@ -102,9 +103,11 @@ account_balances average_daily_balances(const balance_events& ev, const balance_
   }
 
   // Validate once: nulls, NaN, infinities, dates out of range.
+  detail::cancel_point cancel(fn);
   detail::validation_options vo;
   vo.function = fn;
   vo.zone = &cfg.zone;
+  vo.cancel = &cancel;
   const detail::validation_result check =
       detail::validate_columns(n, {&ev.account}, &ev.time, {&ev.value}, vo);
   if (check.invalid_rows > 0 && cfg.on_invalid == invalid_policy::raise) {
@@ -121,6 +124,7 @@ account_balances average_daily_balances(const balance_events& ev, const balance_
                         detail::rows_text(n) + " read, " + detail::format_count(check.invalid_rows) +
                         " invalid)");
   }
+  cancel.check();
   const unsigned threads = detail::threads_for_rows(static_cast<std::size_t>(n), cfg.threads);
   // Account numbers in a compact range are numbered by their value (no hashing); indices
   // no valid event came for (holes) are skipped below.
@@ -165,6 +169,7 @@ account_balances average_daily_balances(const balance_events& ev, const balance_
   }
 
   // Group events by account (stable: input order kept within an account), then by day.
+  cancel.check();
   std::vector<std::int64_t> offsets(na + 1, 0);
   for (std::int64_t i = 0; i < n; ++i) {
     if (skip.empty() || !skip[static_cast<std::size_t>(i)]) ++offsets[acc[static_cast<std::size_t>(i)] + 1];
@@ -213,7 +218,9 @@ account_balances average_daily_balances(const balance_events& ev, const balance_
   const auto earlier_day = [&](std::int64_t x, std::int64_t y) {
     return day[static_cast<std::size_t>(x)] < day[static_cast<std::size_t>(y)];
   };
+  cancel.check();
   detail::for_row_blocks(accounts_out, threads, [&](std::size_t block_begin, std::size_t block_end) {
+    cancel.check();
     std::vector<fixed128> sum(np);
     for (std::size_t r = block_begin; r < block_end; ++r) {
       const std::uint32_t a = order[r];

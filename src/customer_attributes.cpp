@@ -5,6 +5,7 @@
 #include "detail/decode.hpp"
 #include "detail/key_dictionary.hpp"
 #include "detail/text.hpp"
+#include "tierkit/calendar.hpp"
 #include "tierkit/error.hpp"
 
 namespace tierkit {
@@ -61,7 +62,7 @@ attribute_column copy_column(const column_view& c, const time_zone& zone) {
       detail::decode_days(c, b, m, zone, tmp.data());
       for (std::int64_t i = 0; i < m; ++i) {
         const std::int64_t d = tmp[i];
-        const bool ok = d <= 10'000'000 && d >= -10'000'000;
+        const bool ok = is_supported_day(d);
         out.days[b + i] = ok ? static_cast<std::int32_t>(d) : no_day;
         if (!ok) out.valid[b + i] = 0;
       }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <thread>
 
+#include "detail/cancel_point.hpp"
 #include "detail/row_blocks.hpp"
 #include "detail/text.hpp"
 #include "tierkit/error.hpp"
@@ -93,7 +94,9 @@ void tier_policy::assign_into(const rule_table& table, std::int32_t* out, std::s
     throw invalid_input("tierkit.tier_policy.assign_into: the output holds " + std::to_string(out_size) +
                         " values for a table of " + std::to_string(n) + " rows");
   }
+  detail::cancel_point cancel("tierkit.tier_policy.assign");
   detail::for_row_blocks(n, table.piece_bounds(), threads, [&](std::size_t b, std::size_t e) {
+    cancel.check();  // before a block: a cancelled call's output is discarded by the caller
     const std::size_t count = e - b;
     std::int32_t* tier = out + b;
     std::fill(tier, tier + count, -1);

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "detail/byte_io.hpp"
+#include "detail/cancel_point.hpp"
 #include "detail/chunk_rows.hpp"
 #include "detail/customer_log.hpp"
 #include "detail/decode.hpp"
@@ -182,7 +183,7 @@ key_dictionary::kind first_kind(const std::vector<transactions>& batches,
 }
 
 // The median of the gaps between k >= 2 ascending distinct days (days lie within
-// +-max_abs_day, so gaps fit 32 bits). The gaps go to the stack (up to 48; longer histories
+// the supported days of calendar.hpp, so gaps fit 32 bits). The gaps go to the stack (up to 48; longer histories
 // to a reused buffer); up to 8 are sorted by insertion, more are selected (nth_element:
 // about 2m comparisons where insertion takes m^2/4; finish() measured 2-3% faster at 10^6
 // and 10^7 rows than with insertion up to 48 gaps).
@@ -251,8 +252,20 @@ struct profile_state::impl {
   bool has_categories = false;
   std::int32_t max_day = std::numeric_limits<std::int32_t>::min();
   validation_report report;
+  // An update stopped (cancelled, or failed) after it began adding rows: the state holds
+  // part of that update, so it refuses further use rather than give a wrong profile.
+  bool interrupted = false;
 
   explicit impl(profile_config c) : config(std::move(c)) {}
+
+  void check_usable() const {
+    if (interrupted) {
+      throw invalid_input(std::string(fn) + ": this profile state was interrupted (cancelled "
+                          "or failed) while adding an update's rows, so it holds part of them; "
+                          "start a new state (a new ProfileBuilder in Python) and add the rows "
+                          "again");
+    }
+  }
 
   // Fixes which optional columns batches carry (on the first update) and checks every
   // batch against it and against the key kinds seen so far, before anything changes.
@@ -692,9 +705,10 @@ profile_state::profile_state(profile_config config)
                         format_day(*impl_->config.as_of));
   }
   for (auto d : {impl_->config.as_of, impl_->config.window_start}) {
-    if (d && (*d > detail::max_abs_day || *d < -detail::max_abs_day)) {
-      throw invalid_input(std::string(fn) + ": as_of and window_start must lie within "
-                          "10,000,000 days of 1970-01-01");
+    if (d && !is_supported_day(*d)) {
+      throw invalid_input(std::string(fn) + ": as_of and window_start must lie within the "
+                          "supported dates 0001-01-01 to 9999-12-31; got day " +
+                          std::to_string(*d) + " (" + format_day(*d) + ")");
     }
   }
 }
@@ -723,7 +737,9 @@ void profile_state::update(const transactions& batch) {
 
 void profile_state::update(const std::vector<transactions>& batches) {
   impl& s = *impl_;
+  s.check_usable();
   if (batches.empty()) return;
+  detail::cancel_point cancel(fn);
   // 1. Shape: every batch, before anything changes.
   for (const transactions& b : batches) b.check_schema(fn);
   s.check_shape(batches);
@@ -733,6 +749,7 @@ void profile_state::update(const std::vector<transactions>& batches) {
   vo.function = fn;
   vo.zone = &s.config.zone;
   vo.threads = s.config.threads;
+  vo.cancel = &cancel;
   if (!s.config.window_start) vo.as_of = s.config.as_of;
   std::vector<detail::validation_result> checks;
   checks.reserve(batches.size());
@@ -752,35 +769,49 @@ void profile_state::update(const std::vector<transactions>& batches) {
     detail::throw_invalid_rows(fn, batch_report.dropped, batch_report.rows_dropped, total);
   }
   // 3. Aggregate, in chunks of rows (bounding the transient buffers), on several threads
-  //    when the input is large enough.
-  const unsigned threads = thread_count(s.config, static_cast<std::size_t>(total));
-  std::vector<const std::uint8_t*> masks;
-  for (const auto& c : checks) masks.push_back(c.invalid.empty() ? nullptr : c.invalid.data());
-  std::vector<impl::piece> chunk;
-  std::int64_t chunk_size = 0;
-  s.compact_logs();
-  std::vector<const column_view*> keys;
-  for (const transactions& b : batches) keys.push_back(&b.customer);
-  if (detail::choose_key_numbering(s.customers, keys, total, threads)) {
-    s.holes = true;
-    s.aggs.resize(s.customers.size(), threads);
-  }
-  const std::int64_t chunk_rows = detail::chunk_rows_for(total, s.customers);
-  for (std::size_t i = 0; i < batches.size(); ++i) {
-    for (std::int64_t r = 0; r < batches[i].rows();) {
-      const std::int64_t take = std::min(batches[i].rows() - r, chunk_rows - chunk_size);
-      chunk.push_back(impl::piece{i, r, r + take});
-      chunk_size += take;
-      r += take;
-      if (chunk_size == chunk_rows) {
-        s.aggregate_chunk(batches, chunk, masks, threads);
-        chunk.clear();
-        chunk_size = 0;
+  //    when the input is large enough. Cancellation is looked for before each chunk; once a
+  //    chunk has been added, any exception leaves the state interrupted (see impl).
+  cancel.check();
+  bool adding = false;
+  try {
+    const unsigned threads = thread_count(s.config, static_cast<std::size_t>(total));
+    std::vector<const std::uint8_t*> masks;
+    for (const auto& c : checks) masks.push_back(c.invalid.empty() ? nullptr : c.invalid.data());
+    std::vector<impl::piece> chunk;
+    std::int64_t chunk_size = 0;
+    s.compact_logs();
+    std::vector<const column_view*> keys;
+    for (const transactions& b : batches) keys.push_back(&b.customer);
+    if (detail::choose_key_numbering(s.customers, keys, total, threads)) {
+      s.holes = true;
+      s.aggs.resize(s.customers.size(), threads);
+    }
+    const std::int64_t chunk_rows = detail::chunk_rows_for(total, s.customers);
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+      for (std::int64_t r = 0; r < batches[i].rows();) {
+        const std::int64_t take = std::min(batches[i].rows() - r, chunk_rows - chunk_size);
+        chunk.push_back(impl::piece{i, r, r + take});
+        chunk_size += take;
+        r += take;
+        if (chunk_size == chunk_rows) {
+          cancel.check();
+          adding = true;
+          s.aggregate_chunk(batches, chunk, masks, threads);
+          chunk.clear();
+          chunk_size = 0;
+        }
       }
     }
+    if (!chunk.empty()) {
+      cancel.check();
+      adding = true;
+      s.aggregate_chunk(batches, chunk, masks, threads);
+    }
+    s.end_update();
+  } catch (...) {
+    if (adding) s.interrupted = true;
+    throw;
   }
-  if (!chunk.empty()) s.aggregate_chunk(batches, chunk, masks, threads);
-  s.end_update();
   batch_report.rows_used = 0;  // counted by aggregate_chunk()
   s.report.merge(batch_report);
 }
@@ -789,6 +820,8 @@ void profile_state::merge(const profile_state& other) {
   if (this == &other) {
     throw invalid_input(std::string(fn) + ": cannot merge a profile state with itself");
   }
+  impl_->check_usable();
+  other.impl_->check_usable();
   impl_->merge(*other.impl_);
 }
 
@@ -796,6 +829,8 @@ void profile_state::merge_window(const profile_state& other) {
   if (this == &other) {
     throw invalid_input(std::string(fn) + ": cannot merge a profile state with itself");
   }
+  impl_->check_usable();
+  other.impl_->check_usable();
   profile_config& a = impl_->config;
   const profile_config& b = other.impl_->config;
   if (!a.as_of || !a.window_start || !b.as_of || !b.window_start) {
@@ -818,6 +853,9 @@ profile profile_state::finish() const { return finish(false); }
 
 profile profile_state::finish(bool allow_empty) const {
   const impl& s = *impl_;
+  s.check_usable();
+  // finish() changes nothing in the state: cancelling it between phases is clean.
+  detail::cancel_point cancel(fn);
   const validation_report& rep = s.report;
   if (rep.rows_used == 0 && !allow_empty) {
     throw invalid_input(std::string(fn) + ": no transactions to profile: " +
@@ -825,6 +863,12 @@ profile profile_state::finish(bool allow_empty) const {
                         detail::format_count(rep.rows_dropped) + " dropped as invalid, " +
                         detail::format_count(rep.rows_outside_window) +
                         " outside the window");
+  }
+  if (!s.config.as_of && s.max_day + 1 > last_supported_day) {
+    throw invalid_input(std::string(fn) + ": the default as_of, the day after the last "
+                        "transaction (" + format_day(s.max_day) + "), is past the supported "
+                        "dates 0001-01-01 to 9999-12-31; pass an as_of of 9999-12-31 or "
+                        "earlier (transactions on or after it are then invalid rows)");
   }
   profile p;
   p.as_of = s.config.as_of ? *s.config.as_of : (rep.rows_used > 0 ? s.max_day + 1 : 0);
@@ -855,6 +899,7 @@ profile profile_state::finish(bool allow_empty) const {
   }
   const std::size_t n = order.size();
 
+  cancel.check();
   // Keys, in ascending order.
   p.customer.is_string = s.customers.key_kind() == key_dictionary::kind::string;
   if (p.customer.is_string) {
@@ -871,6 +916,7 @@ profile profile_state::finish(bool allow_empty) const {
     });
   }
 
+  cancel.check();
   // The columns' pages are new memory (huge pages where offered): their first touch
   // (zeroing by the kernel, then by the vector) is shared out over the threads, a column
   // each.
@@ -899,6 +945,7 @@ profile profile_state::finish(bool allow_empty) const {
       [&] { if (s.has_categories) detail::assign_new_column(p.categories, n, 0); },
       [&] { detail::assign_new_column(rank, indices); },
   }, detail::threads_for_rows(n, threads));
+  cancel.check();
   // Rows are independent: filled on all threads (customers are read in key order, that is
   // at random, so the reads' cache misses overlap across threads).
   detail::for_row_blocks(n, threads, [&](std::size_t lo, std::size_t hi) {
@@ -921,6 +968,7 @@ profile profile_state::finish(bool allow_empty) const {
   }
   });
 
+  cancel.check();
   // Distinct counts: group each log by customer and count its distinct records.
   // Counted per customer index inside the parallel grouping, then laid out by rank.
   // Output row of each customer index: groups write their counts straight into place.
@@ -934,6 +982,7 @@ profile profile_state::finish(bool allow_empty) const {
           if (first != last) out[rank[c]] = last - first;  // holes have no rank: skip empties
         });
   };
+  cancel.check();
   // Purchase days: their number, the day before the last, and the median gap between them
   // (the log is empty when they are off).
   if (p.has_purchase_days) {
@@ -949,6 +998,7 @@ profile profile_state::finish(bool allow_empty) const {
           p.median_gap[r] = median_gap(first, k);
         });
   }
+  cancel.check();
   if (s.has_orders) {
     count_distinct(s.orders.log, p.frequency);
     count_distinct(s.orders.return_log, p.returns);
@@ -963,6 +1013,7 @@ profile profile_state::finish(bool allow_empty) const {
     }
   });
 
+  cancel.check();
   // Spend series: closed buckets plus every customer's open one, grouped by customer and
   // laid out in output order.
   if (s.config.spend_series) {
@@ -1107,6 +1158,7 @@ fixed128 get_fixed(std::uint64_t lo, std::int64_t hi) {
 
 std::string profile_state_payload(const profile_state& st) {
   const profile_state::impl& s = *st.impl_;
+  s.check_usable();
   byte_writer w;
   w.put<std::uint32_t>(state_layout);
   w.put<std::uint8_t>(host_is_little_endian() ? 1 : 0);

@@ -4,15 +4,29 @@
 #include <boost/archive/archive_exception.hpp>
 #include <boost/archive/text_iarchive.hpp>
 #include <boost/archive/text_oarchive.hpp>
+// The member definitions of Boost's text input archive, instantiated below for the bounded
+// archive (Boost's library holds them only for its own text_iarchive).
+#include <boost/archive/impl/archive_serializer_map.ipp>
+#include <boost/archive/impl/basic_text_iarchive.ipp>
+#include <boost/archive/impl/text_iarchive_impl.ipp>
+#include <boost/serialization/collection_size_type.hpp>
 #include <boost/serialization/map.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 #include <boost/serialization/version.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
+#include <system_error>
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>  // fsync
+#endif
 
 #include "over_time/ledger_impl.hpp"
 #include "tierkit/error.hpp"
@@ -41,11 +55,80 @@ BOOST_CLASS_VERSION(tierkit::policy_version, 1)
 BOOST_CLASS_VERSION(tierkit::ledger_config, 1)
 BOOST_CLASS_VERSION(tierkit::tier_ledger, 1)
 
+namespace tierkit::detail {
+
+// Boost's text input archive, but every declared length is checked against the bytes left
+// in the payload before anything is allocated: a string of n bytes needs n more bytes; a
+// collection of n items (vectors, maps, and detail::archive_doubles through check_length)
+// needs 2n more, as every item of every tierkit type holds at least one number, written as
+// a separator and a digit. Boost's own archive resizes first and reads after, so a damaged
+// or crafted length of a 1 KB file could make it allocate gigabytes.
+class bounded_text_iarchive
+    : public boost::archive::text_iarchive_impl<bounded_text_iarchive> {
+  using base = boost::archive::text_iarchive_impl<bounded_text_iarchive>;
+  friend class boost::archive::detail::interface_iarchive<bounded_text_iarchive>;
+  friend class boost::archive::basic_text_iarchive<bounded_text_iarchive>;
+  friend class boost::archive::text_iarchive_impl<bounded_text_iarchive>;
+  friend class boost::archive::load_access;
+
+ public:
+  bounded_text_iarchive(std::istream& in, std::uint64_t size) : base(in, 0), size_(size) {
+    init();
+  }
+
+  // Throws format_error unless `count` items of at least `min_bytes` each fit in what is
+  // left of the payload.
+  void check_length(std::uint64_t count, std::uint64_t min_bytes, const char* what) {
+    const std::uint64_t left = bytes_left();
+    if (count > left / min_bytes) {
+      throw format_error("the payload declares " + std::string(what) + " of " +
+                         std::to_string(count) + (min_bytes == 1 ? " bytes" : " items") +
+                         ", but only " + std::to_string(left) + " bytes are left");
+    }
+  }
+
+ protected:
+  template <class T>
+  void load(T& t) {
+    base::load(t);
+  }
+  void load(boost::serialization::collection_size_type& t) {
+    base::load(t);
+    check_length(static_cast<std::uint64_t>(t), 2, "a collection");
+  }
+  void load(std::string& s) {
+    std::size_t size = 0;
+    base::load(size);
+    is.get();  // the separating space
+    check_length(size, 1, "a string");
+    s.resize(size);
+    if (size > 0) is.read(&s[0], static_cast<std::streamsize>(size));
+    if (!is) throw format_error("the payload ends inside a string");
+  }
+
+ private:
+  std::uint64_t bytes_left() {
+    const std::streamoff at = is.tellg();
+    if (at < 0) throw format_error("the payload cannot be read past a damaged token");
+    const auto pos = static_cast<std::uint64_t>(at);
+    return pos < size_ ? size_ - pos : 0;
+  }
+
+  std::uint64_t size_;
+};
+
+}  // namespace tierkit::detail
+
+template class boost::archive::basic_text_iarchive<tierkit::detail::bounded_text_iarchive>;
+template class boost::archive::text_iarchive_impl<tierkit::detail::bounded_text_iarchive>;
+template class boost::archive::detail::archive_serializer_map<tierkit::detail::bounded_text_iarchive>;
+
 namespace tierkit {
 
 namespace {
 
 constexpr char magic[8] = {'T', 'I', 'E', 'R', 'K', 'I', 'T', '\x1a'};
+constexpr std::size_t max_kind_length = 64;
 
 std::uint64_t fnv1a(const std::string& s) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
@@ -104,6 +187,16 @@ unwrapped unwrap(const std::string& bytes, const char* function) {
   unwrapped u;
   u.kind = bytes.substr(pos, kind_len);
   pos += kind_len;
+  // Kinds are short lowercase names; anything else is damage (and would not be text that
+  // messages or Python could show).
+  const bool name = !u.kind.empty() && u.kind.size() <= max_kind_length &&
+                    std::all_of(u.kind.begin(), u.kind.end(), [](char c) {
+                      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                    });
+  if (!name) {
+    throw format_error(fn + ": damaged (the kind field, " + std::to_string(kind_len) +
+                       " bytes, is not a name of lowercase letters, digits and '_')");
+  }
   const auto length = get<std::uint64_t>(bytes, pos);
   const auto checksum = get<std::uint64_t>(bytes, pos);
   if (bytes.size() - pos != length) {
@@ -137,7 +230,7 @@ T load(const std::string& bytes, const std::string& kind, const char* function) 
   T object;
   try {
     std::istringstream ss(u.payload);
-    boost::archive::text_iarchive ia(ss);
+    detail::bounded_text_iarchive ia(ss, u.payload.size());
     ia >> object;
   } catch (const boost::archive::archive_exception& e) {
     throw format_error(std::string(function) + ": unreadable payload (" + e.what() + ")");
@@ -523,10 +616,51 @@ tier_ledger tier_ledger_from_bytes(const std::string& bytes) {
 }
 
 void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) throw format_error("tierkit.write_file: cannot open '" + path + "' for writing");
-  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!f) throw format_error("tierkit.write_file: writing '" + path + "' failed");
+  // Policy: written to a new file beside the target and renamed onto it only when all of
+  // it is written (and, on POSIX systems, flushed to the disk, where a full disk may first
+  // show); a failure removes the new file and leaves an existing target as it was.
+  namespace fs = std::filesystem;
+  const std::string fn = "tierkit.write_file";
+  fs::path target(path);
+  std::error_code ec;
+  if (fs::is_symlink(fs::symlink_status(target, ec))) {  // not found: not a link
+    target = fs::weakly_canonical(target, ec);            // replace the file, keep the link
+    if (ec) throw format_error(fn + ": cannot resolve '" + path + "': " + ec.message());
+  }
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::random_device random;
+  fs::path tmp;
+  std::FILE* f = nullptr;
+  for (int attempt = 0; f == nullptr; ++attempt) {
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, ".tierkit-%08x.tmp", static_cast<unsigned>(random()));
+    tmp = dir / ("." + target.filename().string() + suffix);
+    f = std::fopen(tmp.string().c_str(), "wbx");  // exclusive: never someone else's file
+    if (f == nullptr && (errno != EEXIST || attempt == 100)) {
+      throw format_error(fn + ": cannot create a file in '" + dir.string() + "' to write '" +
+                         path + "': " + std::strerror(errno));
+    }
+  }
+  auto fail = [&](const std::string& why) {
+    if (f != nullptr) std::fclose(f);
+    std::remove(tmp.string().c_str());
+    throw format_error(fn + ": writing '" + path + "' failed (" + why +
+                       "); an existing file there is left as it was");
+  };
+  if (!bytes.empty() && std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size()) {
+    fail(std::strerror(errno));
+  }
+  if (std::fflush(f) != 0) fail(std::strerror(errno));
+#if defined(__unix__) || defined(__APPLE__)
+  if (::fsync(::fileno(f)) != 0) fail(std::strerror(errno));
+#endif
+  const int closed = std::fclose(f);
+  f = nullptr;
+  if (closed != 0) fail(std::strerror(errno));
+  const fs::perms old = fs::status(target, ec).permissions();
+  if (!ec && old != fs::perms::unknown) fs::permissions(tmp, old, ec);  // the old file's bits
+  fs::rename(tmp, target, ec);
+  if (ec) fail(ec.message());
 }
 
 std::string read_file(const std::string& path) {

@@ -12,6 +12,18 @@ struct civil_date {
   std::int32_t day;    // 1..31
 };
 
+// The days tierkit accepts as times of transactions, balance events and attributes, and as
+// as_of and window bounds: 0001-01-01 to 9999-12-31, the dates that Python's
+// datetime.date, Arrow's date32 through Python and pandas (as date objects) all represent.
+// (pandas' datetime64[ns] spans only 1677..2262; profiles give dates as date32, which
+// pandas shows as datetime.date objects, not as datetime64[ns].)
+inline constexpr std::int32_t first_supported_day = -719'162;   // 0001-01-01
+inline constexpr std::int32_t last_supported_day = 2'932'896;   // 9999-12-31
+
+inline constexpr bool is_supported_day(std::int64_t day) noexcept {
+  return day >= first_supported_day && day <= last_supported_day;
+}
+
 // Day number of a civil date and back. Valid for years -32767..32767.
 std::int32_t days_from_civil(std::int32_t year, std::int32_t month, std::int32_t day) noexcept;
 civil_date civil_from_days(std::int32_t days) noexcept;

@@ -27,4 +27,11 @@ class format_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Long-running work stopped because the application's cancellation hook asked it to (see
+// cancel.hpp). Nothing is wrong with the input.
+class cancelled : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace tierkit

@@ -3,7 +3,9 @@
 // through a mergeable partial state (profile_state: update, merge, finish).
 //
 // Definitions (see DESIGN.md section 4):
-//   as_of            explicit, or the day after the last transaction used (reported back).
+//   as_of            explicit, or the day after the last transaction used (reported back);
+//                    within the supported dates (calendar.hpp), so a transaction on
+//                    9999-12-31 needs an explicit as_of (finish() says so otherwise).
 //   window           [window_start, as_of) when window_start is given: rows outside it are
 //                    left out and counted (report.rows_outside_window). Without window_start,
 //                    a row on or after an explicit as_of is invalid input.
@@ -132,12 +134,14 @@ std::string profile_state_payload(const profile_state& state);
 profile_state profile_state_from_payload(std::string_view bytes);
 }  // namespace detail
 
-// The mergeable partial state. update() adds a batch (validated first: an update that
-// throws leaves the state unchanged), merge() adds another state built with an equal
-// configuration, finish() computes the profile and leaves the state as it was. States
-// travel as bytes (to_bytes / profile_state_from_bytes in tierkit/serialization.hpp) to
-// another process, machine or later run; a loaded state merges and finishes exactly as the
-// one saved.
+// The mergeable partial state. update() adds a batch, merge() adds another state built
+// with an equal configuration, finish() computes the profile and leaves the state as it
+// was. update() validates first: an update that throws leaves the state unchanged, unless
+// it stops after it began adding rows (cancelled, see cancel.hpp, or out of memory); the
+// state then holds part of the batch, and every later update, merge or finish throws
+// invalid_input. States travel as bytes (to_bytes / profile_state_from_bytes in
+// tierkit/serialization.hpp) to another process, machine or later run; a loaded state
+// merges and finishes exactly as the one saved.
 class profile_state {
  public:
   explicit profile_state(profile_config config = {});

@@ -12,8 +12,12 @@
 //   payload   the text archive; every type carries a class version
 // Loading checks the envelope (magic, version, kind, length, checksum) before parsing, and
 // maps every failure, including a class version newer than this build knows, to
-// tierkit::format_error. Model files are trusted input only: the checks catch damage and
-// version skew, not a crafted file.
+// tierkit::format_error. The kind must be a name (lowercase letters, digits, '_'; at most
+// 64 bytes). While parsing, every length the payload declares (strings, vectors, maps) is
+// checked against the bytes left in it before anything is allocated, so no file makes
+// loading allocate much more than the file's own size. Model files are still trusted
+// input only: the checks catch damage, version skew and absurd sizes, not every crafted
+// value.
 #include <cstdint>
 #include <string>
 
@@ -63,6 +67,10 @@ std::string unwrap_envelope(const std::string& bytes, const std::string& kind);
 std::string envelope_kind(const std::string& bytes);
 
 // Whole-file helpers; errors name the path (format_error for unreadable files).
+// write_file writes a new file beside `path` and renames it onto `path` only when all of it
+// is written: a failure (a full disk, a read-only directory) leaves an existing file as it
+// was, and no reader sees a half-written one. It takes the old file's permission bits and
+// follows a symbolic link, replacing the file the link points to.
 void write_file(const std::string& path, const std::string& bytes);
 std::string read_file(const std::string& path);
 

@@ -6,6 +6,7 @@
 #include "tierkit/balances.hpp"
 #include "tierkit/binning.hpp"
 #include "tierkit/calendar.hpp"
+#include "tierkit/cancel.hpp"
 #include "tierkit/column.hpp"
 #include "tierkit/customer_attributes.hpp"
 #include "tierkit/demo.hpp"

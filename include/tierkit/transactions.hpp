@@ -13,8 +13,9 @@
 //   channel, category (optional)  key types as customer; profiles count distinct values
 //
 // Invalid rows (policy): a null in any given column, a NaN or infinite amount or quantity,
-// an amount of magnitude >= 2^60, a time outside the representable day range, and (when
-// as_of is given without an explicit window) a time on or after as_of. Under
+// an amount of magnitude >= 2^60, a time outside the supported dates 0001-01-01 to
+// 9999-12-31 (calendar.hpp: what Python and pandas can show), and (when as_of is given
+// without an explicit window) a time on or after as_of. Under
 // invalid_policy::raise (the default) one tierkit::invalid_input lists every problem with
 // its column and row count; under invalid_policy::drop those rows are left out and counted
 // per column and problem in the validation_report returned with the result. Nothing is

@@ -1,6 +1,15 @@
-"""Reading and writing CSV and Parquet files (through pyarrow) for the command line.
+"""Reading and writing CSV and Parquet files (through pyarrow) for the command line, and
+writing any file in place of an old one safely.
 
-Policy: key and order columns named by the caller are read as text, so "00042" stays
+Writing policy: every file tierkit writes (tables here, models and policies by ``save``,
+the command line's outputs) is written to a temporary file in the target's directory,
+flushed to the disk, and renamed onto the target only when all of it is written. A
+failure (a full disk, a writer's error, an interrupt) removes the temporary file and
+leaves an existing target as it was; a reader never sees a half-written file. The new
+file takes the old one's permission bits; a symbolic link is followed, so the file it
+points to is replaced and the link kept.
+
+Reading policy: key and order columns named by the caller are read as text, so "00042" stays
 "00042" (a key that happens to look numeric is still a key); other columns get pyarrow's
 type inference over the whole file. An empty CSV field is a null (also in text columns:
 an empty customer id is a missing one, not a customer called ""). ``.gz``/``.bz2``/``.zst`` CSV files are decompressed
@@ -8,9 +17,13 @@ on the fly; the progress bar follows the bytes of the file as read.
 """
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import secrets
+import stat
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -91,13 +104,85 @@ def read_table(path: Path, *, text_columns: Sequence[str] = (), time_column: str
 
 
 def write_table(table: pa.Table, path: Path) -> None:
-    """Parquet for .parquet/.pq, CSV otherwise (dictionary columns are written as text)."""
+    """Parquet for .parquet/.pq, CSV otherwise (dictionary columns are written as text);
+    written beside the target and renamed onto it only when complete (module policy)."""
     path = Path(path)
-    if is_parquet(path):
-        import pyarrow.parquet as pq
-        pq.write_table(table, path)
-        return
-    import pyarrow.csv as pcsv
-    plain = pa.table({n: (c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c)
-                      for n, c in zip(table.column_names, table.columns)})
-    pcsv.write_csv(plain, path)
+    with replacing(path) as tmp:
+        if is_parquet(path):
+            import pyarrow.parquet as pq
+            pq.write_table(table, str(tmp))
+            return
+        import pyarrow.csv as pcsv
+        plain = pa.table({n: (c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c)
+                          for n, c in zip(table.column_names, table.columns)})
+        pcsv.write_csv(plain, str(tmp))
+
+
+def write_bytes(path, data: bytes) -> None:
+    """`data` as the file `path`, replacing it only when all of it is written."""
+    with replacing(Path(path)) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(data)
+
+
+def _temporary_beside(target: Path) -> Path:
+    """A new, empty file in target's directory (created exclusively, so never someone
+    else's; permissions as any new file: 0o666 less the umask)."""
+    while True:
+        tmp = target.with_name(f".{target.name}.tierkit-{secrets.token_hex(4)}.tmp")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return tmp
+        except FileExistsError:
+            continue
+
+
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """Yields a temporary path beside `path` to write; when the block ends without an
+    exception the file is flushed to the disk and renamed onto `path`, otherwise it is
+    removed and `path` is left as it was (module policy)."""
+    path = Path(path)
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    tmp = _temporary_beside(target)
+    try:
+        yield tmp
+        with contextlib.suppress(OSError):  # no old file, or not ours to read: defaults
+            os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
+        # A full disk may show only when the data reach it (delayed allocation), after
+        # every write() succeeded: flush before the rename, so that it fails here.
+        fd = os.open(tmp, os.O_RDWR)  # some systems flush only files open for writing
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def check_writable(path: Path, directory: bool = False) -> str | None:
+    """Why `path` (a file, or a directory to create files in) cannot be written, or None.
+    Tried by creating and removing a temporary file where the output will go, so
+    permissions, read-only file systems and access lists all count."""
+    path = Path(path)
+    if directory:
+        where = path
+        while not where.exists() and where != where.parent:
+            where = where.parent  # the directory that will hold the new ones
+        if not where.is_dir():
+            return f"{str(where)!r} is not a directory"
+    else:
+        target = Path(os.path.realpath(path)) if path.is_symlink() else path
+        if target.is_dir():
+            return "it is a directory"
+        where = target.parent
+        if not where.is_dir():
+            return f"the directory {str(where)!r} does not exist"
+    try:
+        os.unlink(_temporary_beside(where / "probe"))
+    except OSError as e:
+        return f"cannot create files in {str(where)!r}: {e.strerror}"
+    return None

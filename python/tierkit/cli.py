@@ -4,10 +4,16 @@
     tierkit profile FILE [options]    profile a CSV or Parquet file of transactions
     tierkit tier FILE --policy P      tier the customers of a transactions file by a policy file
 
-Exit codes, for schedulers: 0 success; 2 bad command line or a missing input file; 3 bad
-input data (a missing column, an unsupported type, invalid rows under on_invalid raise);
-4 a policy file that cannot be used (syntax, unknown keys, a rule that does not parse);
-1 anything else. Messages go to stderr, results and summaries to stdout.
+Exit codes, for schedulers: 0 success; 2 bad command line: a missing input file, or an
+output (-o, --models) that cannot be created there (a missing or read-only directory),
+found before any work starts; 3 bad input data (a missing column, an unsupported type,
+invalid rows under on_invalid raise); 4 a policy file that cannot be used (syntax, unknown
+keys, a rule that does not parse); 1 anything else, including an output that fails while
+it is written (a full disk); 130 interrupted (Ctrl-C). Messages go to stderr, results and
+summaries to stdout.
+
+Outputs are written beside their target and renamed onto it only when complete: a failed
+or interrupted run leaves an existing output file as it was (see ``_io``).
 """
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ import pyarrow.compute as pc
 
 from . import __version__, demo
 from ._errors import TierkitError
-from ._io import read_table, write_table
+from ._io import check_writable, read_table, write_table
 from ._optional import MissingDependency
 from ._progress import Progress
 from .abc import ABC
@@ -34,6 +40,11 @@ from .tiering import PolicyError, Tiering, TieringResult
 from .value_potential import ValuePotential
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DATA, EXIT_POLICY = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a process ended by Ctrl-C
+
+
+class _OutputError(Exception):
+    """An output file or directory that could not be written while writing it."""
 DEMO_POLICY = Path(__file__).parent / "policies" / "demo.yaml"
 
 
@@ -110,8 +121,24 @@ def _read_transactions(path: Path, args, roles: dict, progress: Progress | None 
 
 
 def _write(table: pa.Table, output: str, what: str) -> None:
-    write_table(table, Path(output))
+    try:
+        write_table(table, Path(output))
+    except OSError as e:
+        raise _OutputError(f"writing the {what} to {output!r} failed: {e.strerror or e}; an "
+                           "existing file there is left as it was") from None
     print(f"wrote {table.num_rows:,} {what} to {output}")
+
+
+def _unwritable_outputs(args) -> str | None:
+    """Why an output named on the command line cannot be written, checked before the work
+    starts (a long run should not end on a typo in a directory name)."""
+    for option, given, directory in (("--output", getattr(args, "output", None), False),
+                                     ("--models", getattr(args, "models", None), True)):
+        if given:
+            why = check_writable(Path(given), directory=directory)
+            if why:
+                return f"cannot write {option} {given!r}: {why}"
+    return None
 
 
 def _settings(args) -> dict:
@@ -122,6 +149,10 @@ def _settings(args) -> dict:
 
 
 def _run(args) -> int:
+    unwritable = _unwritable_outputs(args)
+    if unwritable:
+        print(f"tierkit: error: {unwritable}", file=sys.stderr)
+        return EXIT_USAGE
     if args.command == "tier":
         return _tier(args)
     if args.command == "demo":
@@ -247,7 +278,11 @@ def _tier(args) -> int:
     if args.output:
         _write(result.tiers.to_arrow(), args.output, "customers' tiers")
     if args.models:
-        written = result.save_models(args.models)
+        try:
+            written = result.save_models(args.models)
+        except OSError as e:
+            raise _OutputError(f"saving the models to {args.models!r} failed: {e.strerror or e}; "
+                               "the model file being written is left as it was") from None
         print(f"saved {len(written)} models and the policy to {args.models}")
     return EXIT_OK
 
@@ -296,6 +331,13 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _run(args)
+    except KeyboardInterrupt:
+        print("tierkit: interrupted (outputs are replaced only when complete: none is "
+              "half-written)", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except _OutputError as e:
+        print(f"tierkit: error: {e}", file=sys.stderr)
+        return EXIT_ERROR
     except PolicyError as e:
         print(f"tierkit: policy error: {e}", file=sys.stderr)
         return EXIT_POLICY

@@ -75,8 +75,8 @@ def joined_columns(tables: Sequence, columns: Sequence[str], key: str | None, wh
     """The key column of the first table and `columns`, each taken from the one table that
     has it, aligned to the first table's rows (a left join on the key).
 
-    Policy: the first table names the customers; a later table must not repeat a key, may
-    miss customers (their values are null, and the count is reported in `missing`) and may
+    Policy: the first table names the customers; no table may repeat a key (nor have a null
+    one); a later table may miss customers (their values are null, and the count is reported in `missing`) and may
     hold customers the first does not (ignored, counted in `extra`). A column found in more
     than one table is ambiguous and raises SchemaError.
     Returns (key array, key name, {column: array}, {table index: (missing, extra)}).
@@ -84,9 +84,11 @@ def joined_columns(tables: Sequence, columns: Sequence[str], key: str | None, wh
     if not tables:
         raise InvalidInput(f"{what}: give the data to tier (a profile, scores, attributes, ...)")
     keyed = [_keyed_arrow(t, key, what) for t in tables]
-    base, base_key, _ = keyed[0]
+    base, base_key, unique = keyed[0]
     keys = one_array(base.column(base_key))
-    if keys.null_count:
+    if not unique:
+        _check_unique_keys(keys, base_key, 0, what)
+    elif keys.null_count:
         raise InvalidInput(f"{what}: the key column {base_key!r} has {keys.null_count:,} null rows")
     out, coverage, rows_of = {}, {}, {}
     for name in columns:
@@ -126,16 +128,30 @@ def _rows_in(keys: pa.Array, keyed: tuple[pa.Table, str, bool], i: int, what: st
             raise SchemaError(f"{what}: input {i + 1} is keyed by {other.type} values, the "
                               f"first input by {keys.type}") from None
     if not unique:
-        distinct = pc.count_distinct(other).as_py()
-        if distinct != len(other) or other.null_count:
-            raise InvalidInput(f"{what}: the key column {k!r} of input {i + 1} repeats "
-                               f"{len(other) - distinct:,} rows or has nulls; one row per "
-                               "customer is needed")
+        _check_unique_keys(other, k, i, what)
     if other.equals(keys):  # scores of the same profile: nothing to look up
         return None, (0, 0)
     rows = pc.index_in(keys, value_set=other)
     missing = rows.null_count
     return rows, (missing, len(other) - (len(keys) - missing))
+
+
+def _check_unique_keys(keys: pa.Array, name: str, i: int, what: str) -> None:
+    """Raises InvalidInput when input i's key column has nulls or repeats a key: every input
+    needs one row per customer (in the first, a repeated key would get a tier per row; in
+    a later one, it would make the values read ambiguous)."""
+    if keys.null_count:
+        raise InvalidInput(f"{what}: the key column {name!r} of input {i + 1} has "
+                           f"{keys.null_count:,} null rows; one row per customer is needed")
+    distinct = pc.count_distinct(keys).as_py()
+    if distinct == len(keys):
+        return
+    counts = pc.value_counts(keys)
+    repeated = counts.filter(pc.greater(counts.field("counts"), 1)).field("values")
+    examples = ", ".join(repr(v) for v in repeated[:3].to_pylist())
+    raise InvalidInput(f"{what}: the key column {name!r} of input {i + 1} repeats "
+                       f"{len(repeated):,} keys ({len(keys) - distinct:,} extra rows; e.g. "
+                       f"{examples}); one row per customer is needed")
 
 
 # Evaluation blocks end where any column's chunks meet: chunks shorter than this on
@@ -265,6 +281,26 @@ class TierPolicy:
         core_rules = _rules_of(rules)
         attrs = {str(k): str(v) for k, v in (default_attributes or {}).items()}
         self._core = _core.TierPolicy(core_rules, str(default), attrs)
+        self._check_attribute_names((), "tierkit.TierPolicy", InvalidInput)
+
+    def _check_attribute_names(self, keep: Sequence[str], what: str, error) -> None:
+        """Raises `error` when a rule attribute (or a default attribute) has the name of a
+        column the rules read or `keep` carries: the assignment holds the attributes and
+        those columns side by side, so one would replace the other."""
+        readers: dict[str, str] = {}
+        for i, r in enumerate(self._core.rules):
+            for c in _core.Expression.parse(r.condition, f"rule {i + 1}").columns():
+                readers.setdefault(c, f"rule {i + 1} reads")
+        for c in keep:
+            readers.setdefault(c, "keep= carries")
+        owners = [(f"rule {i + 1} ({r.tier!r})", r.attributes) for i, r in enumerate(self._core.rules)]
+        owners.append(("the default", self._core.default_attributes))
+        for owner, attributes in owners:
+            for a in attributes:
+                if a in readers:
+                    raise error(f"{what}: the attribute {a!r} of {owner} has the name of the "
+                                f"column {a!r} that {readers[a]}; the assignment holds both "
+                                "side by side, so rename the attribute")
 
     @classmethod
     def _from_core(cls, core) -> "TierPolicy":
@@ -311,12 +347,16 @@ class TierPolicy:
         ``tk.score`` or a model's ``apply``, CustomerAttributes, pandas/polars/Arrow tables
         with a key column); each column a rule reads must be in exactly one of them.
         Customers a later table lacks read null there (a null condition does not match);
-        ``assignment.coverage`` reports how many. ``keep``: more columns to carry into the
-        assignment (e.g. "monetary", for the value shares of ``summary()``).
+        ``assignment.coverage`` reports how many. Every table has one row per customer (a
+        repeated key raises InvalidInput with the count of repeated keys). ``keep``: more
+        columns to carry into the assignment (e.g. "monetary", for the value shares of
+        ``summary()``); a rule attribute may not share a name with a kept column or a column
+        the rules read.
         """
         what = "tierkit.TierPolicy.assign"
         if isinstance(keep, str):
             keep = [keep]
+        self._check_attribute_names(keep, what, SchemaError)
         keys, key, columns, coverage = joined_columns(
             data, list(dict.fromkeys([*self.columns, *keep])), key, what)
         table = rule_table_of({c: columns[c] for c in self.columns}, len(keys), what)

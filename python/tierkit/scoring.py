@@ -8,6 +8,7 @@ as ABC of customers. Your own strategies plug in by having the same two methods 
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -191,7 +192,7 @@ def register_loader(kind: str, load: Callable[[bytes], Any]) -> None:
 
 def load(source) -> Any:
     """A model or segment table from a file path or bytes written by ``save``/``to_bytes``."""
-    data = source if isinstance(source, (bytes, bytearray)) else open(source, "rb").read()
+    data = source if isinstance(source, (bytes, bytearray)) else Path(source).read_bytes()
     kind = _core.envelope_kind(bytes(data))
     if kind not in _LOADERS:
         from ._errors import FormatError
@@ -200,5 +201,7 @@ def load(source) -> Any:
 
 
 def save_bytes(path, data: bytes) -> None:
-    with open(path, "wb") as f:
-        f.write(data)
+    """Writes a model file: beside the target, renamed onto it only when complete, so a
+    failed save leaves an existing file as it was (see ``_io``)."""
+    from ._io import write_bytes
+    write_bytes(path, data)

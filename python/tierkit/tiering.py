@@ -41,7 +41,8 @@ relationship_stars, points_stars. Bins may be a number or a mapping of tk.Bins a
 Policy choices: the customers tiered are those of the profile (customers with
 transactions); attribute rows without transactions are counted in the report, not tiered.
 Unknown keys in the file are errors (with the close names), so a typo never silently
-changes a run.
+changes a run; so is a key written twice in one mapping. Files are UTF-8; YAML aliases may
+expand to a bounded number of nodes (``_policy_text``).
 """
 from __future__ import annotations
 
@@ -245,6 +246,7 @@ class Tiering:
         _unknown(self.attributes, {"customer", "columns", "time_zone"}, f"{where}: attributes")
         self.strategies = _strategies(strategies, where)
         self.keep = [keep] if isinstance(keep, str) else list(keep or [])
+        policy._check_attribute_names(self.keep, where, PolicyError)
 
     @classmethod
     def from_dict(cls, d: Mapping, name: str | None = None) -> "Tiering":
@@ -268,25 +270,29 @@ class Tiering:
 
     @classmethod
     def from_file(cls, path) -> "Tiering":
-        """From a .yaml/.yml or .json file."""
+        """From a .yaml/.yml or .json file: UTF-8 text, no key repeated within a mapping,
+        YAML aliases expanding to a bounded number of nodes (see ``_policy_text``)."""
+        from . import _policy_text
         path = Path(path)
+        where = f"tierkit: the policy file {str(path)!r}"
         try:
-            text = path.read_text(encoding="utf-8")
+            data = path.read_bytes()
         except OSError as e:
             raise PolicyError(f"tierkit: cannot read the policy file {str(path)!r}: {e.strerror}") from None
         try:
+            text = _policy_text.decode(data)
             if path.suffix.lower() == ".json":
-                d = json.loads(text)
+                d = _policy_text.load_json(text)
             else:
-                import yaml
-                d = yaml.safe_load(text)
+                d = _policy_text.load_yaml(text)
+        except _policy_text.PolicyTextError as e:
+            raise PolicyError(f"{where} {e}") from None
         except (ValueError, ImportError) as e:  # json.JSONDecodeError is a ValueError
-            raise PolicyError(f"tierkit: the policy file {str(path)!r} is not valid: {e}") from None
+            raise PolicyError(f"{where} is not valid: {e}") from None
         except Exception as e:  # yaml.YAMLError: the message has the line and column
-            raise PolicyError(f"tierkit: the policy file {str(path)!r} is not valid YAML: {e}") from None
+            raise PolicyError(f"{where} is not valid YAML: {e}") from None
         if not isinstance(d, Mapping):
-            raise PolicyError(f"tierkit: the policy file {str(path)!r} must hold a mapping with a "
-                              "'tiers' list")
+            raise PolicyError(f"{where} must hold a mapping with a 'tiers' list")
         return cls.from_dict(d, name=d.get("name") or path.name)
 
     # --- running ---------------------------------------------------------------------------

@@ -110,7 +110,8 @@ void check_times(const column_view& c, const validation_options& o, std::int64_t
     decode_days(c, b, n, *o.zone, days.data());
     if (!c.may_have_nulls()) {  // the common block: every day in range, seen in one sweep
       const auto [lo_day, hi_day] = std::minmax_element(days.begin(), days.begin() + n);
-      if (*lo_day >= -max_abs_day && *hi_day <= max_abs_day && (!o.as_of || *hi_day < *o.as_of)) {
+      if (*lo_day >= first_supported_day && *hi_day <= last_supported_day &&
+          (!o.as_of || *hi_day < *o.as_of)) {
         continue;
       }
     }
@@ -119,8 +120,8 @@ void check_times(const column_view& c, const validation_options& o, std::int64_t
       const std::int64_t d = days[static_cast<std::size_t>(i)];
       if (!c.is_valid(row)) {
         count.mark(c.name, "null", row);
-      } else if (d > max_abs_day || d < -max_abs_day) {
-        count.mark(c.name, "outside the supported date range", row);
+      } else if (!is_supported_day(d)) {
+        count.mark(c.name, "outside the supported dates 0001-01-01 to 9999-12-31", row);
       } else if (o.as_of && d >= *o.as_of) {
         count.mark(c.name, after.c_str(), row);
       }
@@ -153,6 +154,7 @@ validation_result validate_columns(std::int64_t rows, const std::vector<const co
     const std::int64_t lo = rows * t / threads / block * block;
     const std::int64_t hi = t + 1 == threads ? rows : rows * (t + 1) / threads / block * block;
     for (std::size_t j = 0; j < checks.size(); ++j) {
+      if (options.cancel) options.cancel->check();
       const column_view& c = *checks[j].column;
       issue_counter& count = counters[t][j];
       if (checks[j].kind == 0) check_keys(c, lo, hi, count);

@@ -4,19 +4,18 @@
 #include <optional>
 #include <vector>
 
+#include "detail/cancel_point.hpp"
 #include "tierkit/time_zone.hpp"
 #include "tierkit/transactions.hpp"
 
 namespace tierkit::detail {
-
-// Day numbers farther than this from 1970-01-01 (about 27,000 years) are out of range.
-inline constexpr std::int64_t max_abs_day = 10'000'000;
 
 struct validation_options {
   const char* function = "tierkit";
   std::optional<std::int32_t> as_of;  // rows on or after it are invalid (no explicit window)
   const time_zone* zone = nullptr;
   unsigned threads = 1;  // rows are checked in shares on this many threads (0: all cores)
+  cancel_point* cancel = nullptr;  // checked before each column's share of rows
 };
 
 struct validation_result {
@@ -29,8 +28,8 @@ validation_result validate_transactions(const transactions& batch,
                                         const validation_options& options);
 
 // The same checks for any set of columns of one table: keys (null, dictionary index out of
-// range), an optional time column (null, out of range, on/after as_of), numbers (null, NaN,
-// infinite, magnitude >= 2^60).
+// range), an optional time column (null, outside the supported days of calendar.hpp,
+// on/after as_of), numbers (null, NaN, infinite, magnitude >= 2^60).
 validation_result validate_columns(std::int64_t rows, const std::vector<const column_view*>& keys,
                                    const column_view* time,
                                    const std::vector<const column_view*>& numbers,

@@ -197,6 +197,50 @@ TEST_CASE("without a window, rows on or after as_of are invalid input") {
   CHECK(p.monetary[0] == 8.0);
 }
 
+TEST_CASE("times outside 0001-01-01 to 9999-12-31 are invalid rows, at both ends") {
+  owned_batch b;
+  b.customer = {1, 2, 3, 4, 5};
+  b.day = {first_supported_day - 1, first_supported_day, 0, last_supported_day - 1,
+           last_supported_day + 1};
+  b.amount = {1.0, 2.0, 3.0, 4.0, 5.0};
+  CHECK(format_day(first_supported_day) == "0001-01-01");
+  CHECK(format_day(last_supported_day) == "9999-12-31");
+  CHECK_THROWS_WITH_AS(make_profile(b.view()),
+                       doctest::Contains("column 'day': 2 rows are outside the supported dates "
+                                         "0001-01-01 to 9999-12-31"),
+                       invalid_input);
+  profile_config drop;
+  drop.on_invalid = invalid_policy::drop;
+  const profile p = make_profile(b.view(), drop);
+  CHECK(p.report.rows_dropped == 2);
+  CHECK(p.customer.ints == std::vector<std::int64_t>{2, 3, 4});
+  CHECK(p.first_purchase[0] == first_supported_day);
+  CHECK(p.as_of == last_supported_day);  // the day after 9999-12-30: the last supported day
+}
+
+TEST_CASE("a default as_of past 9999-12-31 is invalid input; an explicit one must be supported") {
+  owned_batch b;
+  b.customer = {1, 2};
+  b.day = {0, last_supported_day};
+  b.amount = {1.0, 2.0};
+  CHECK_THROWS_WITH_AS(make_profile(b.view()),
+                       doctest::Contains("the default as_of, the day after the last transaction "
+                                         "(9999-12-31), is past the supported dates"),
+                       invalid_input);
+  profile_config cfg;
+  cfg.as_of = last_supported_day;
+  cfg.on_invalid = invalid_policy::drop;
+  const profile p = make_profile(b.view(), cfg);  // the 9999-12-31 row is on as_of: invalid
+  CHECK(p.report.rows_dropped == 1);
+  CHECK(p.as_of == last_supported_day);
+  for (const std::int32_t bad : {last_supported_day + 1, first_supported_day - 1}) {
+    profile_config c;
+    c.as_of = bad;
+    CHECK_THROWS_WITH_AS(profile_state{c}, doctest::Contains("must lie within the supported dates"),
+                         invalid_input);
+  }
+}
+
 TEST_CASE("invalid rows raise one error naming every column, problem and count") {
   owned_batch b = worked_example();
   b.amount[1] = std::nan("");

@@ -3,7 +3,12 @@
 #include <tierkit/serialization.hpp>
 #include <tierkit/strategy.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
 
 using namespace tierkit;
 
@@ -48,6 +53,67 @@ TEST_CASE("damaged bytes give format_error, never a crash") {
   }
 }
 
+namespace {
+// The envelope around `payload` with the kind, length and checksum (FNV-1a 64) the
+// envelope code writes: what a crafted file with a valid envelope looks like.
+std::string envelope(const std::string& kind, const std::string& payload) {
+  std::string out = "TIERKIT\x1a";
+  auto put = [&](std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  put(1, 4);
+  put(kind.size(), 2);
+  out += kind;
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : payload) h = (h ^ c) * 0x100000001b3ULL;
+  put(payload.size(), 8);
+  put(h, 8);
+  return out + payload;
+}
+
+// The payload of an envelope written by to_bytes.
+std::string payload_of(const std::string& bytes) {
+  const std::size_t kind_len = static_cast<unsigned char>(bytes[12]) + 256u * static_cast<unsigned char>(bytes[13]);
+  return bytes.substr(14 + kind_len + 16);
+}
+
+std::string replaced(std::string s, const std::string& from, const std::string& to) {
+  const std::size_t at = s.find(from);
+  REQUIRE(at != std::string::npos);
+  return s.replace(at, from.size(), to);
+}
+}  // namespace
+
+TEST_CASE("declared lengths beyond the payload give format_error before anything is allocated") {
+  const abc_model a = abc_strategy().fit_abc(sample().column("monetary", "test"));
+  const std::string payload = payload_of(to_bytes(a));
+  CHECK(abc_model_from_bytes(envelope("abc", payload)) == a);  // the helper writes valid envelopes
+  // The column name ("monetary", 8 bytes) declared as 1.5 GB.
+  const std::string long_string = replaced(payload, " 8 monetary ", " 1500000000 monetary ");
+  CHECK_THROWS_WITH_AS(abc_model_from_bytes(envelope("abc", long_string)),
+                       doctest::Contains("declares a string of 1500000000 bytes, but only"),
+                       format_error);
+  // The class labels (a vector of three strings: A, B, C) declared as 900 million.
+  const std::string many_labels = replaced(payload, " 3 0 1 A 1 B 1 C ", " 900000000 0 1 A 1 B 1 C ");
+  CHECK_THROWS_WITH_AS(abc_model_from_bytes(envelope("abc", many_labels)),
+                       doctest::Contains("declares a collection of 900000000 items"), format_error);
+  // The shares (two doubles, written by detail::archive_doubles) declared as 4 billion.
+  const std::string many_shares = replaced(payload, " 0 2 ", " 0 4000000000 ");
+  CHECK_THROWS_WITH_AS(abc_model_from_bytes(envelope("abc", many_shares)),
+                       doctest::Contains("declares a vector of doubles of 4000000000 items"),
+                       format_error);
+  // A string that runs past the end of the payload by one byte.
+  const std::string past_end = payload.substr(0, payload.find(" 8 monetary ")) + " 9 monetary";
+  CHECK_THROWS_AS(abc_model_from_bytes(envelope("abc", past_end)), format_error);
+}
+
+TEST_CASE("a kind field that is not a name gives format_error") {
+  std::string bytes = to_bytes(rfm_strategy().fit_rfm(sample()));
+  bytes[14] = '\xff';  // the first byte of "rfm": not UTF-8 text
+  CHECK_THROWS_WITH_AS(envelope_kind(bytes), doctest::Contains("the kind field"), format_error);
+  CHECK_THROWS_WITH_AS(rfm_model_from_bytes(bytes), doctest::Contains("the kind field"), format_error);
+}
+
 TEST_CASE("strategies come from the registry by name, with their options checked") {
   const auto names = registered_strategies();
   CHECK(std::find(names.begin(), names.end(), "rfm") != names.end());
@@ -89,4 +155,38 @@ TEST_CASE("applications register their own strategies") {
       "constant", [](const options&) { return std::make_unique<constant_strategy>(); },
       [](const std::string&) { return std::make_unique<constant_model>(); });
   CHECK(make_strategy("constant")->fit(sample())->apply(sample()).column("one").integers.size() == 6);
+}
+
+TEST_CASE("write_file replaces a file only when all of it is written, leaving no temporary file") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() /
+                       ("tierkit_write_file_" + std::to_string(std::random_device{}()));
+  fs::create_directories(dir);
+  auto entries = [&] {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  const std::string model = (dir / "model.tkm").string();
+  write_file(model, "old contents");
+  write_file(model, to_bytes(rfm_strategy().fit_rfm(sample())));
+  CHECK(rfm_model_from_bytes(read_file(model)).recency().bins == 5);
+  CHECK(entries() == std::vector<std::string>{"model.tkm"});
+
+  // A target that cannot be replaced (a directory): the error names it, nothing is left.
+  fs::create_directory(dir / "taken");
+  fs::create_directory(dir / "taken" / "inside");
+  CHECK_THROWS_WITH_AS(write_file((dir / "taken").string(), "new"),
+                       doctest::Contains("an existing file there is left as it was"), format_error);
+  CHECK(entries() == std::vector<std::string>{"model.tkm", "taken"});
+  // A directory that does not exist.
+  CHECK_THROWS_WITH_AS(write_file((dir / "missing" / "m.tkm").string(), "new"),
+                       doctest::Contains("cannot create a file in"), format_error);
+  // A symbolic link keeps pointing at the replaced file.
+  fs::create_symlink("model.tkm", dir / "link.tkm");
+  write_file((dir / "link.tkm").string(), "through the link");
+  CHECK(fs::is_symlink(dir / "link.tkm"));
+  CHECK(read_file(model) == "through the link");
+  fs::remove_all(dir);
 }

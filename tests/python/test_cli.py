@@ -1,15 +1,19 @@
 """The tierkit command line: the demo job, profiling files, exit codes."""
 from __future__ import annotations
 
+import errno
+import os
 import subprocess
 import sys
 
 import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
+import pytest
 
 import tierkit as tk
-from tierkit.cli import EXIT_DATA, EXIT_OK, EXIT_POLICY, EXIT_USAGE, main
+from tierkit.cli import (EXIT_DATA, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_POLICY, EXIT_USAGE,
+                         main)
 
 
 def test_demo_prints_the_profile_summary(capsys):
@@ -185,3 +189,100 @@ def test_a_missing_extra_names_what_to_install():
     assert "Profile.to_pandas() needs pandas, which is not installed: pip install 'tierkit[pandas]'" \
         in r.stdout
     assert "pip install 'tierkit[polars]'" in r.stdout
+
+
+# --- outputs are replaced only when complete -------------------------------------------------
+def _failing_after_a_part(real):
+    """A writer that writes part of the file and then fails as a full disk does."""
+    def write(table, where, *args, **kwargs):
+        real(table.slice(0, 10), where, *args, **kwargs)
+        raise OSError(errno.ENOSPC, "No space left on device")
+    return write
+
+
+@pytest.mark.parametrize("name", ["tiers.csv", "tiers.parquet"])
+def test_a_failing_write_leaves_the_old_output_as_it_was(tmp_path, capsys, monkeypatch, name):
+    t = tk.demo.transactions(300, 5000, seed=4)
+    src, pol, out = tmp_path / "tx.parquet", tmp_path / "p.yaml", tmp_path / "out" / name
+    pq.write_table(t, src)
+    pol.write_text(POLICY)
+    out.parent.mkdir()
+    out.write_bytes(b"the previous run's output")
+    import pyarrow.csv
+    import pyarrow.parquet
+    monkeypatch.setattr(pyarrow.csv, "write_csv", _failing_after_a_part(pyarrow.csv.write_csv))
+    monkeypatch.setattr(pyarrow.parquet, "write_table", _failing_after_a_part(pyarrow.parquet.write_table))
+    assert main(["tier", str(src), "--policy", str(pol), "-o", str(out), "-q"]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert f"writing the customers' tiers to '{out}' failed: No space left on device" in err
+    assert "an existing file there is left as it was" in err
+    assert out.read_bytes() == b"the previous run's output"
+    assert [p.name for p in out.parent.iterdir()] == [name]  # no temporary file left
+    monkeypatch.undo()
+    assert main(["tier", str(src), "--policy", str(pol), "-o", str(out), "-q"]) == EXIT_OK
+    assert [p.name for p in out.parent.iterdir()] == [name]
+    assert out.read_bytes() != b"the previous run's output"
+
+
+def test_an_output_that_cannot_be_created_exits_2_before_the_work(tmp_path, capsys):
+    t = tk.demo.transactions(100, 2000, seed=1)
+    src, pol = tmp_path / "tx.parquet", tmp_path / "p.yaml"
+    pq.write_table(t, src)
+    pol.write_text(POLICY)
+    missing = tmp_path / "no such dir" / "tiers.csv"
+    assert main(["tier", str(src), "--policy", str(pol), "-o", str(missing)]) == EXIT_USAGE
+    captured = capsys.readouterr()
+    assert f"cannot write --output '{missing}': the directory '{missing.parent}' does not exist" \
+        in captured.err
+    assert "tierkit: read" not in captured.err  # refused before reading the input
+    assert main(["profile", str(src), "-o", str(tmp_path)]) == EXIT_USAGE
+    assert "it is a directory" in capsys.readouterr().err
+    assert main(["tier", str(src), "--policy", str(pol), "--models", str(src / "m")]) == EXIT_USAGE
+    assert "is not a directory" in capsys.readouterr().err
+
+
+def _without_file_permission_override():
+    """In the child process: drop the capabilities that let root write anywhere
+    (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), so that permissions apply to it too."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (1, 2):
+        libc.prctl(24, cap, 0, 0, 0)  # PR_CAPBSET_DROP; refused, harmlessly, when not root
+
+
+def test_an_output_in_a_read_only_directory_exits_2_and_keeps_the_old_file(tmp_path):
+    t = tk.demo.transactions(100, 2000, seed=1)
+    src, pol, ro = tmp_path / "tx.parquet", tmp_path / "p.yaml", tmp_path / "ro"
+    pq.write_table(t, src)
+    pol.write_text(POLICY)
+    ro.mkdir()
+    (ro / "tiers.csv").write_text("old")
+    os.chmod(ro, 0o555)
+    os.chmod(tmp_path, 0o755)
+    try:
+        def run(*args):
+            return subprocess.run([sys.executable, *args], capture_output=True, text=True,
+                                  preexec_fn=_without_file_permission_override, cwd=tmp_path)
+        if run("-c", f"open({str(ro / 'probe')!r}, 'w')").returncode == 0:
+            pytest.skip("this process may write into read-only directories")
+        r = run("-m", "tierkit", "tier", str(src), "--policy", str(pol), "-o", str(ro / "tiers.csv"))
+        assert r.returncode == EXIT_USAGE, r.stderr
+        assert f"cannot write --output '{ro / 'tiers.csv'}': cannot create files in '{ro}': " \
+               "Permission denied" in r.stderr
+        assert (ro / "tiers.csv").read_text() == "old" and len(list(ro.iterdir())) == 1
+    finally:
+        os.chmod(ro, 0o755)
+
+
+def test_ctrl_c_exits_130_and_leaves_the_old_output(tmp_path, capsys, monkeypatch):
+    t = tk.demo.transactions(100, 2000, seed=1)
+    src, out = tmp_path / "tx.parquet", tmp_path / "profile.csv"
+    pq.write_table(t, src)
+    out.write_text("old")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr("tierkit.cli.profile", interrupted)
+    assert main(["profile", str(src), "-o", str(out)]) == EXIT_INTERRUPTED
+    assert "tierkit: interrupted" in capsys.readouterr().err
+    assert out.read_text() == "old" and len(list(tmp_path.iterdir())) == 2

@@ -119,8 +119,41 @@ def test_inputs_join_on_the_key_and_missing_customers_are_null_and_reported(data
     assert a.coverage == {"input 2": {"customers_missing": missing, "extra_keys_ignored": 1}}
     with pytest.raises(tk.SchemaError, match="column 'region' is in inputs 1 and 2"):
         policy.assign(data, attrs)
-    with pytest.raises(tk.InvalidInput, match="repeats 1 rows"):
+    with pytest.raises(tk.InvalidInput, match=r"of input 2 repeats 1 keys \(1 extra rows"):
         policy.assign(scores, pd.concat([attrs, attrs.iloc[:1]]))
+
+
+def test_a_key_repeated_in_the_first_input_is_refused_with_the_count(data, policy):
+    # Each row of the first input would get its own tier: one customer, two tiers.
+    repeated = pd.concat([data, data.iloc[:3], data.iloc[:1]])
+    message = (r"the key column 'customer_id' of input 1 repeats 3 keys \(4 extra rows; e.g. "
+               r"3, 6, 9\); one row per customer is needed")
+    with pytest.raises(tk.InvalidInput, match=message):
+        policy.assign(repeated)
+    with pytest.raises(tk.InvalidInput, match=message):
+        policy.check(repeated)
+    with pytest.raises(tk.InvalidInput, match=message):
+        policy.assign(pl.from_pandas(repeated), data[["customer_id", "age"]].iloc[:10])
+    nulls = pa.table({"customer_id": pa.array([1, None], pa.int64()), "monetary": [1.0, 2.0]})
+    with pytest.raises(tk.InvalidInput, match="of input 1 has 1 null rows"):
+        tk.TierPolicy([("A", "monetary > 1")]).assign(nulls)
+
+
+def test_a_rule_attribute_named_like_a_column_it_would_replace_is_refused(data):
+    # The assignment holds the attributes beside the columns the rules read: an attribute
+    # "monetary" would have replaced the monetary column the first rule read.
+    with pytest.raises(tk.InvalidInput, match=r"the attribute 'monetary' of rule 2 \('Gold'\) "
+                                              r"has the name of the column 'monetary' that rule 1 reads"):
+        tk.TierPolicy([("Diamond", "monetary > 5000"), ("Gold", "recency < 30", {"monetary": "high"})])
+    with pytest.raises(tk.InvalidInput, match="the attribute 'recency' of the default"):
+        tk.TierPolicy([("Gold", "recency < 30")], default_attributes={"recency": "any"})
+    p = tk.TierPolicy([("Gold", "recency < 30", {"owner": "RM"})])
+    with pytest.raises(tk.SchemaError, match="the attribute 'owner' of rule 1 \\('Gold'\\) has the "
+                                             "name of the column 'owner' that keep= carries"):
+        p.assign(data.assign(owner="x"), keep=["owner"])
+    with pytest.raises(tk.PolicyError, match="the attribute 'owner' of rule 1"):
+        tk.Tiering.from_dict({"tiers": [{"tier": "Gold", "when": "recency < 30", "owner": "RM"}],
+                              "keep": ["owner"]})
 
 
 def test_rules_read_profiles_and_strategy_scores():

@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -114,6 +118,43 @@ def test_rows_after_an_explicit_as_of_are_invalid_without_a_window():
     p = tk.profile(df, as_of=dt.date(2023, 1, 1), on_invalid="drop")
     assert p.report.rows_dropped == p.report.dropped[0].rows > 0
     assert p.report.rows_used + p.report.rows_dropped == len(df)
+
+
+def test_times_outside_years_1_to_9999_are_invalid_rows_at_both_ends():
+    first, last = dt.date(1, 1, 1), dt.date(9999, 12, 31)
+    days = [first.toordinal() - 719_163 + d for d in (-1, 0)] + [0] + \
+        [last.toordinal() - 719_163 + d for d in (-1, 1)]
+    t = pa.table({"customer_id": [1, 2, 3, 4, 5], "time": pa.array(days, pa.int32()).cast(pa.date32()),
+                  "amount": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    with pytest.raises(tk.InvalidInput, match="column 'time': 2 rows are outside the supported "
+                                              "dates 0001-01-01 to 9999-12-31"):
+        tk.profile(t)
+    p = tk.profile(t, on_invalid="drop")
+    assert p.report.rows_dropped == 2 and p.report.as_of == last
+    df = p.to_pandas()  # every date converts: the first and the last representable year
+    assert df.first_purchase.tolist() == [first, dt.date(1970, 1, 1), dt.date(9999, 12, 30)]
+    assert p.to_polars().height == 3
+    # Timestamps far outside the range (year -768, year 20000) are invalid rows too.
+    s = pa.array([-86_400 * 1_000_000, 0, 86_400 * 6_600_000], pa.timestamp("s"))
+    t = pa.table({"customer_id": [1, 2, 3], "time": s, "amount": [1.0, 2.0, 3.0]})
+    p = tk.profile(t, on_invalid="drop")
+    assert p.report.rows_dropped == 2 and len(p.to_pandas()) == 1
+
+
+def test_a_last_purchase_on_9999_12_31_needs_an_explicit_as_of():
+    t = pa.table({"customer_id": [1, 2],
+                  "time": pa.array([dt.date(2024, 1, 1), dt.date(9999, 12, 31)], pa.date32()),
+                  "amount": [1.0, 2.0]})
+    with pytest.raises(tk.InvalidInput, match=r"the default as_of, the day after the last "
+                                              r"transaction \(9999-12-31\), is past the supported"):
+        tk.profile(t)
+    p = tk.profile(t, as_of="2025-01-01", on_invalid="drop")  # the placeholder date dropped
+    assert p.report.rows_dropped == 1 and len(p) == 1
+    p = tk.profile(t, as_of="9999-12-31", on_invalid="drop")
+    assert p.report.as_of == dt.date(9999, 12, 31)
+    assert p.to_pandas().recency.tolist() == [(dt.date(9999, 12, 31) - dt.date(2024, 1, 1)).days]
+    with pytest.raises(tk.InvalidInput, match="must lie within the supported dates"):
+        tk.profile(t, as_of=np.datetime64("10000-01-01"))
 
 
 def test_invalid_rows_are_named_counted_and_never_dropped_silently():
@@ -291,3 +332,38 @@ def test_profiles_in_forked_worker_processes_after_the_parent_profiled():
     with multiprocessing.get_context("fork").Pool(2) as pool:
         got = pool.map_async(_profile_totals, [1, 2]).get(timeout=120)
     assert got == expected
+
+
+INTERRUPTED_PROFILE = r"""
+import signal, sys, time
+import pyarrow as pa
+import tierkit as tk
+signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started ignoring SIGINT
+t = tk.demo.transactions(40_000, 1_000_000, seed=1)
+big = pa.concat_tables([t] * 150)  # 1.5e8 rows sharing one table's buffers: many seconds
+print("ready", flush=True)
+start = time.monotonic()
+try:
+    tk.profile(big, order="order_id")
+except KeyboardInterrupt:
+    print(f"interrupted after {time.monotonic() - start:.2f} s", flush=True)
+    raise
+print("finished", flush=True)
+"""
+
+
+def test_ctrl_c_during_a_long_profile_raises_keyboard_interrupt_at_once():
+    child = subprocess.Popen([sys.executable, "-c", INTERRUPTED_PROFILE], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(0.5)
+        child.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        out, err = child.communicate(timeout=120)
+        waited = time.monotonic() - sent
+    finally:
+        child.kill()
+    assert "finished" not in out and "interrupted after" in out
+    assert err.rstrip().endswith("KeyboardInterrupt"), err
+    assert waited < 2.0, f"the profile ran on for {waited:.2f} s after Ctrl-C"

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import copy
+import errno
+import os
 import pickle
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +89,80 @@ def test_damaged_model_bytes_raise_format_error():
         tk.load(b"PK\x03\x04 a zip file")
     with pytest.raises(ValueError):  # FormatError is a ValueError
         tk.RFMModel.from_bytes(tk.ABC().fit(small_profile()).to_bytes())
+
+
+
+def envelope(data: bytes, payload: bytes | None = None, kind: bytes | None = None) -> bytes:
+    """`data` (an envelope written by to_bytes) with its payload or kind replaced, and the
+    length and checksum (FNV-1a 64) fixed the way the envelope code computes them: a
+    crafted file that passes the envelope's checks."""
+    assert data[:8] == b"TIERKIT\x1a"
+    kind_len = int.from_bytes(data[12:14], "little")
+    kind = data[14:14 + kind_len] if kind is None else kind
+    payload = data[14 + kind_len + 16:] if payload is None else payload
+    h = 0xcbf29ce484222325
+    for b in payload:
+        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return (data[:12] + len(kind).to_bytes(2, "little") + kind + len(payload).to_bytes(8, "little")
+            + h.to_bytes(8, "little") + payload)
+
+
+def payload_of(data: bytes) -> bytes:
+    return data[14 + int.from_bytes(data[12:14], "little") + 16:]
+
+
+@pytest.mark.parametrize("find, declare, message", [
+    (b" 8 monetary ", b" 1500000000 monetary ", "declares a string of 1500000000 bytes, but only"),
+    (b" 3 0 1 A 1 B 1 C ", b" 900000000 0 1 A 1 B 1 C ",
+     "declares a collection of 900000000 items"),           # the class labels
+    (b" monetary 0 2 ", b" monetary 0 4000000000 ",
+     "declares a vector of doubles of 4000000000 items"),   # the class shares
+])
+def test_declared_lengths_beyond_the_payload_raise_format_error(find, declare, message):
+    data = tk.ABC().fit(small_profile()).to_bytes()
+    payload = payload_of(data)
+    assert tk.load(envelope(data, payload)) == tk.load(data)  # the helper writes valid envelopes
+    assert payload.count(find) == 1
+    crafted = envelope(data, payload.replace(find, declare))
+    assert len(crafted) < 4000
+    with pytest.raises(tk.FormatError, match=message):
+        tk.load(crafted)
+    with pytest.raises(tk.FormatError, match=message):
+        tk.ABCModel.from_bytes(crafted)
+
+
+def test_a_damaged_model_kind_raises_format_error(tmp_path):
+    data = tk.RFM().fit(small_profile()).to_bytes()
+    for kind in (b"\xff\xfem", b"", b"RFM", b"r" * 65):
+        with pytest.raises(tk.FormatError, match="the kind field"):
+            tk.load(envelope(data, kind=kind))
+    (tmp_path / "damaged.tkm").write_bytes(envelope(data, kind=b"rf\xe9"))
+    with pytest.raises(tk.FormatError, match="the kind field"):
+        tk.load(tmp_path / "damaged.tkm")
+    with pytest.raises(tk.FormatError, match="the kind field"):
+        tk.RFMModel.from_bytes(envelope(data, kind=b"rf\xe9"))
+
+
+def test_a_model_save_that_fails_on_flushing_leaves_the_old_file(tmp_path, monkeypatch):
+    # A full disk may show only when the data reach it (delayed allocation): at fsync.
+    p = small_profile()
+    path = tmp_path / "rfm.tkm"
+    old = tk.RFM(3).fit(p)
+    old.save(path)
+    os.chmod(path, 0o640)
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError, match="No space left"):
+        tk.RFM(5).fit(p).save(path)
+    assert tk.load(path) == old and [f.name for f in tmp_path.iterdir()] == ["rfm.tkm"]
+    monkeypatch.undo()
+    new = tk.RFM(5).fit(p)
+    new.save(path)
+    assert tk.load(path) == new
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640  # the old file's permissions kept
+    assert [f.name for f in tmp_path.iterdir()] == ["rfm.tkm"]
 
 
 def golden_input():

@@ -13,7 +13,7 @@ import pytest
 
 import tierkit as tk
 from conftest import shared_data
-from tierkit.cli import EXIT_OK, main
+from tierkit.cli import EXIT_OK, EXIT_POLICY, main
 
 POLICY = {
     "tierkit": 1,
@@ -157,6 +157,76 @@ def test_unreadable_policy_files(tmp_path):
     with pytest.raises(tk.PolicyError, match="must hold a mapping"):
         tk.Tiering.from_file(tmp_path / "list.yaml")
 
+
+
+# Nine anchors of nine aliases each: 9^9 (387 million) strings when expanded, in 600 bytes.
+LAUGHS = "tierkit: 1\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{b}: &{b} [{', '.join(['*' + a] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi")) + \
+    "name: *i\ntiers: [{tier: A, when: 'x > 1'}]\n"
+
+
+def test_nested_yaml_aliases_are_refused_before_they_expand(tmp_path, capsys):
+    f = tmp_path / "laughs.yaml"
+    f.write_text(LAUGHS)
+    with pytest.raises(tk.PolicyError) as e:
+        tk.Tiering.from_file(f)
+    assert "laughs.yaml' has aliases (*a 9 times from line 3" in str(e.value)
+    assert "at most 10,000 are allowed" in str(e.value)
+    src = tmp_path / "tx.csv"
+    src.write_text("customer_id,time,amount\n1,2024-01-01,5\n")
+    assert main(["tier", str(src), "--policy", str(f), "-q"]) == EXIT_POLICY
+    assert "policy error" in capsys.readouterr().err
+    f.write_text("tierkit: 1\ntiers: &t [{tier: A, when: 'x > 1'}, *t]\n")
+    with pytest.raises(tk.PolicyError, match="node at line 2 that contains an alias to itself"):
+        tk.Tiering.from_file(f)
+
+
+def test_aliases_and_merge_keys_within_the_budget_still_work(tmp_path):
+    f = tmp_path / "p.yaml"
+    f.write_text("tierkit: 1\n"
+                 "description: &base {owner: desk, channel: phone}\n"
+                 "tiers:\n"
+                 "  - {<<: *base, tier: A, when: 'monetary > 100', owner: KAM}\n"
+                 "  - {<<: *base, tier: B, when: 'monetary > 10'}\n"
+                 "default: C\n")
+    job = tk.Tiering.from_file(f)
+    assert job.policy.rules == [
+        {"tier": "A", "when": "monetary > 100", "owner": "KAM", "channel": "phone"},
+        {"tier": "B", "when": "monetary > 10", "owner": "desk", "channel": "phone"}]
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("p.yaml", "tierkit: 1\ntiers:\n  - tier: A\n    when: x > 1\n    tier: B\n",
+     "repeats the key 'tier' at line 5 (first at line 3)"),
+    ("p.yaml", "tierkit: 1\ntiers: [{tier: A, when: x > 1}]\ndefault: B\ndefault: C\n",
+     "repeats the key 'default' at line 4 (first at line 3)"),
+    ("p.json", '{"tierkit": 1,\n "tiers": [{"tier": "A", "when": "x > 1",\n'
+               '            "tier": "B"}]}',
+     "repeats the key 'tier' at line 3 (first at line 2)"),
+    ("p.json", '{"tiers": [{"tier": "A", "when": "x > 1"}],\n "default": "B", "default": "C"}',
+     "repeats the key 'default' at line 2 (first at line 2)"),
+])
+def test_repeated_keys_in_policy_files_are_refused_with_their_lines(tmp_path, name, text, message):
+    f = tmp_path / name
+    f.write_text(text)
+    with pytest.raises(tk.PolicyError) as e:
+        tk.Tiering.from_file(f)
+    assert message in str(e.value) and name in str(e.value)
+
+
+def test_a_policy_file_that_is_not_utf8_is_a_policy_error(tmp_path, capsys):
+    f = tmp_path / "gbk.yaml"
+    f.write_bytes("tierkit: 1\ntiers:\n  - {tier: 黄金, when: 'monetary > 100'}\n".encode("gbk"))
+    with pytest.raises(tk.PolicyError, match="is not UTF-8 text: byte 0xbb at line 3, column 12"):
+        tk.Tiering.from_file(f)
+    src = tmp_path / "tx.csv"
+    src.write_text("customer_id,time,amount\n1,2024-01-01,5\n")
+    assert main(["tier", str(src), "--policy", str(f), "-q"]) == EXIT_POLICY
+    assert "save the file as UTF-8" in capsys.readouterr().err
+    # The same text in UTF-8, with a byte-order mark as some editors write it, is read.
+    f.write_bytes(b"\xef\xbb\xbf" + "tierkit: 1\ntiers:\n  - {tier: 黄金, when: 'monetary > 100'}\n"
+                  .encode("utf-8"))
+    assert tk.Tiering.from_file(f).policy.tiers == ["黄金", "Others"]
 
 RETAIL_POLICY = """
 tierkit: 1

@@ -46,9 +46,9 @@ from ..profile import Profile
 from ..tiering import PolicyError, Tiering, derive_columns
 from ..transactions import Transactions
 
-# Open ends of the first and last period (within the profile's +-10,000,000-day bound).
-LOW_DAY = -9_000_000
-HIGH_DAY = 9_000_000
+# Open ends of the first and last period: the first and last supported days.
+LOW_DAY = -719_162  # 0001-01-01
+HIGH_DAY = 2_932_896  # 9999-12-31
 
 _ASSESSMENT_KEYS = {"frequency", "dates", "from", "to", "window_months", "refit", "transitions",
                     "ranks", "protect_new_days", "overrides", "attributes_effective", "label",

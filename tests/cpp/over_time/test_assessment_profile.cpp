@@ -58,7 +58,7 @@ TEST_CASE("an assessment profile equals the window's profile plus earlier custom
     sorted.order.push_back(b.order[static_cast<std::size_t>(r)]);
   }
   std::vector<profile_state> states;
-  const std::int32_t lowest = -1000000, highest = 1000000;
+  const std::int32_t lowest = first_supported_day, highest = last_supported_day;
   for (std::size_t k = 0; k <= cuts.size(); ++k) {
     const std::int32_t lo = k == 0 ? lowest : cuts[k - 1];
     const std::int32_t hi = k == cuts.size() ? highest : cuts[k];
