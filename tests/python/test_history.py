@@ -340,3 +340,45 @@ def test_berka_monthly_asset_bands_with_three_short_months_before_a_downgrade():
     # The grace mattered: some customer kept a band through a short month.
     assert (records.watch > 0).any()
     assert len(ledger.spells().to_pandas().query("reason == 'downgrade'")) > 0
+
+
+def test_a_saved_state_resumes_and_advances_to_the_ledger_of_one_run(tmp_path):
+    t = tk.demo.transactions(300, 6000, seed=21)
+    hist = dict(window_months=6, transitions={"Gold": {"downgrade_after": 2}})
+    whole = tk.TierHistory(_tiering(), **hist).run(t)
+    dates = whole.dates
+    day = pa.compute.cast(t.column("time"), pa.date32())
+    cut = dates[10]
+    early = t.filter(pa.compute.less(day, pa.scalar(cut, pa.date32())))
+    part = tk.TierHistory(_tiering(), end=dates[9], **hist).run(early)
+    part.save_state(tmp_path / "state.tks")
+    resumed = tk.TierHistory(_tiering(), **hist).resume(tmp_path / "state.tks")
+    assert resumed == part
+    rest = t.filter(pa.compute.greater_equal(day, pa.scalar(cut, pa.date32())))
+    resumed.advance(rest)  # the rows of every later month at once: one assessment
+    for _ in dates[11:]:
+        resumed.advance()
+    assert resumed == whole
+    assert resumed.kpis().to_arrow().equals(whole.kpis().to_arrow())
+    with pytest.raises(tk.InvalidInput, match="saved under another policy"):
+        tk.TierHistory(_tiering(), window_months=6).resume(tmp_path / "state.tks")
+    with pytest.raises(tk.FormatError):
+        tk.TierHistory(_tiering(), **hist).resume(b"TIERKIT\x1a garbage")
+
+
+def test_a_new_policy_version_takes_effect_at_its_date():
+    t = tk.demo.transactions(300, 6000, seed=22)
+    ledger = tk.TierHistory(_tiering(), end="2023-01-01").run(t)
+    strict = tk.TierHistory(_tiering([("Gold", "monetary >= 3000"), ("Silver", "monetary >= 800")]),
+                            label="stricter")
+    ledger.change_policy(strict)
+    ledger.advance()
+    spells = ledger.spells().to_pandas(index=False)
+    new = spells[pd.to_datetime(spells.effective_from) == pd.Timestamp("2023-02-01")]
+    before = set(ledger.at("2023-01-01").to_pandas().index)
+    changed = new[new.customer_id.isin(before)]
+    assert (changed.reason.astype(str) == "policy changed").all() and len(changed) == len(before)
+    assert (new[~new.customer_id.isin(before)].reason.astype(str) == "initial").all()
+    assert new.version.eq(1).all()
+    assert ledger.versions.column("label").to_pylist() == ["tiering", "stricter"]
+    ledger.check()

@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 
 from .. import _core
 from .._arrow import as_arrow, missing_column, one_array
-from .._errors import InvalidInput, SchemaError, TierkitError, threads_arg
+from .._errors import FormatError, InvalidInput, SchemaError, TierkitError, threads_arg
 from .._time import resolve_zone, to_day
 from ..attributes import CustomerAttributes
 from ..policy import TierPolicy
@@ -290,6 +290,15 @@ class TierHistory:
         engine.load(transactions, attributes)
         return TierLedger(engine.ledger, engine)
 
+    def resume(self, state, *, threads: int | None = None, progress=None):
+        """The TierLedger saved with ``TierLedger.save_state`` (a path or bytes), ready to
+        advance. The policy must be the one the state was saved under (its fingerprint is
+        checked); a new policy joins as a version with ``TierLedger.change_policy``."""
+        from .ledger import TierLedger
+        data = state if isinstance(state, (bytes, bytearray)) else Path(state).read_bytes()
+        engine = _Engine.from_bytes(self, data, threads_arg(threads, "tierkit.TierHistory.resume"), progress)
+        return TierLedger(engine.ledger, engine)
+
     def __repr__(self) -> str:
         when = f"every {self.frequency}" if self.dates is None else f"{len(self.dates)} dates"
         window = f"{self.window_months}-month window" if self.window_months else "all history"
@@ -345,6 +354,7 @@ class _Engine:
         self.report = {"rows_read": 0, "rows_used": 0, "rows_dropped": 0, "rows_after_last_assessment": 0,
                        "dropped": {}}
         self.models_by_date: dict[int, dict] = {}
+        self.pending_history: tuple | None = None  # (first day, TierHistory) of a new version
 
     # --- input ---------------------------------------------------------------------------------
     def _table(self, transactions) -> pa.Table:
@@ -499,6 +509,10 @@ class _Engine:
         self.segments = keep
 
     def _assess(self, date: int) -> None:
+        if self.pending_history is not None and date >= self.pending_history[0]:
+            self.history = self.pending_history[1]
+            self.pending_history = None
+            self.frozen = dict(self.history.models) if self.history.models else None
         h = self.history
         start = None if h.window_months is None else _core.months_before(date, h.window_months)
         k = len(self.ledger.dates)
@@ -578,6 +592,108 @@ class _Engine:
         return CustomerAttributes(_rows_in_effect(a, key, self.history.attributes_effective, date, self.what),
                                   customer=key, columns=t.attributes.get("columns"),
                                   time_zone=t.attributes.get("time_zone", "UTC"))
+
+    # --- persistence ---------------------------------------------------------------------------
+    # The state travels in tierkit's envelope (kind "tier_history_state"): a JSON header of
+    # plain settings and numbers, then blobs (the ledger, period states, the customers seen
+    # before the windows, the rows after the last assessment as Arrow IPC, frozen models,
+    # next-period values) each as tierkit bytes or raw little-endian numbers. Nothing in it
+    # is executed on load (no pickle).
+    STATE_KIND = "tier_history_state"
+
+    def to_bytes(self) -> bytes:
+        if self.pending_history is not None:
+            raise InvalidInput("tierkit.TierLedger.save_state: a new policy version is waiting for its "
+                               "first assessment; advance to it before saving the state")
+        blobs: list[bytes] = []
+
+        def blob(b) -> int:
+            blobs.append(bytes(b))
+            return len(blobs) - 1
+
+        def ipc(table: pa.Table) -> bytes:
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, table.schema) as w:
+                w.write_table(table)
+            return sink.getvalue().to_pybytes()
+
+        key_schema = pa.schema([pa.field("key", self.key_type or pa.int64())])
+        header = {
+            "format": 1, "fingerprint": self.history.fingerprint(), "policy": self.history.tiering.name,
+            "ledger": blob(self.ledger.to_bytes()), "history_before": blob(self.history_before.to_bytes()),
+            "cumulative": blob(self.cumulative.to_bytes()) if self.cumulative is not None else None,
+            "segments": [[int(lo), int(hi), blob(st.to_bytes())] for lo, hi, st in self.segments],
+            "future": blob(ipc(self.future)) if self.future is not None else None,
+            "key": blob(key_schema.serialize().to_pybytes()),
+            "frozen": {n: blob(m.to_bytes()) for n, m in self.frozen.items()} if self.frozen else None,
+            "next_period": {str(k): [blob(np.asarray(i, "<i8").tobytes()), blob(np.asarray(v, "<f8").tobytes()),
+                                     blob(np.asarray(b, "u1").tobytes())]
+                            for k, (i, v, b) in self.next_period.items()},
+            "churned": {str(k): blob(np.asarray(c, "<i8").tobytes()) for k, c in self.churned.items()},
+            "report": {k: v for k, v in self.report.items() if k != "dropped"},
+            "dropped": [[c, p, n] for (c, p), n in self.report["dropped"].items()],
+        }
+        head = json.dumps(header).encode()
+        parts = [len(head).to_bytes(8, "little"), head]
+        for b in blobs:
+            parts += [len(b).to_bytes(8, "little"), b]
+        return _core.wrap_envelope(self.STATE_KIND, b"".join(parts))
+
+    @classmethod
+    def from_bytes(cls, history: "TierHistory", data: bytes, threads: int, progress) -> "_Engine":
+        from ..scoring import load as load_model
+        what = "tierkit.TierHistory.resume"
+        payload = _core.unwrap_envelope(bytes(data), cls.STATE_KIND)
+        view = memoryview(payload)
+        pos = 0
+
+        def take() -> bytes:
+            nonlocal pos
+            if pos + 8 > len(view):
+                raise FormatError(f"{what}: damaged state (truncated)")
+            n = int.from_bytes(view[pos:pos + 8], "little")
+            pos += 8
+            if n > len(view) - pos:
+                raise FormatError(f"{what}: damaged state (a part longer than the bytes left)")
+            out = bytes(view[pos:pos + n])
+            pos += n
+            return out
+
+        try:
+            header = json.loads(take().decode())
+            blobs = []
+            while pos < len(view):
+                blobs.append(take())
+            e = cls(history, threads, progress)
+            if header.get("format") != 1:
+                raise FormatError(f"{what}: state format {header.get('format')!r} is not readable here")
+            if header["fingerprint"] != history.fingerprint():
+                raise InvalidInput(
+                    f"{what}: the state was saved under another policy (fingerprint {header['fingerprint']}, "
+                    f"policy {header['policy']!r}); this policy's fingerprint is {history.fingerprint()}. "
+                    "Resume with the policy it was saved under, then add the new one as a version "
+                    "(TierLedger.change_policy)")
+            e.ledger = _core.TierLedger.from_bytes(blobs[header["ledger"]])
+            e.history_before = _core.CustomerHistory.from_bytes(blobs[header["history_before"]])
+            if header["cumulative"] is not None:
+                e.cumulative = _core.ProfileState.from_bytes(blobs[header["cumulative"]])
+            e.segments = [[lo, hi, _core.ProfileState.from_bytes(blobs[b])] for lo, hi, b in header["segments"]]
+            if header["future"] is not None:
+                e.future = pa.ipc.open_stream(blobs[header["future"]]).read_all()
+            e.key_type = pa.ipc.read_schema(pa.py_buffer(blobs[header["key"]])).field("key").type
+            if header["frozen"]:
+                e.frozen = {n: load_model(blobs[b]) for n, b in header["frozen"].items()}
+            e.next_period = {int(k): (np.frombuffer(blobs[i], "<i8").copy(), np.frombuffer(blobs[v], "<f8").copy(),
+                                      np.frombuffer(blobs[b], "u1").astype(bool))
+                             for k, (i, v, b) in header["next_period"].items()}
+            e.churned = {int(k): np.frombuffer(blobs[b], "<i8").copy() for k, b in header["churned"].items()}
+            e.report = dict(header["report"])
+            e.report["dropped"] = {(c, p): n for c, p, n in header["dropped"]}
+        except (KeyError, IndexError, TypeError, ValueError, pa.ArrowInvalid) as err:
+            if isinstance(err, TierkitError):
+                raise
+            raise FormatError(f"{what}: damaged state ({type(err).__name__}: {err})") from None
+        return e
 
     # --- advancing -----------------------------------------------------------------------------
     def advance(self, transactions, attributes=None, date=None) -> None:

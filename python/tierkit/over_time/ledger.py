@@ -529,6 +529,46 @@ class TierLedger:
         self._engine.advance(transactions, attributes, date)
         return self
 
+    def save_state(self, path) -> None:
+        """Writes the ledger with everything ``advance`` needs (period states, the rows after
+        the last assessment, frozen models) to `path`; ``TierHistory.resume(path)`` reads it
+        back. Written beside the target and renamed when complete."""
+        save_bytes(path, self.state_bytes())
+
+    def state_bytes(self) -> bytes:
+        """The ledger and its assessment state as bytes (see ``save_state``)."""
+        if self._engine is None:
+            raise InvalidInput("tierkit.TierLedger.state_bytes: this ledger holds no assessment state "
+                               "(it was loaded from ledger bytes); save() writes the ledger itself")
+        return self._engine.to_bytes()
+
+    def change_policy(self, history, effective_from=None) -> "TierLedger":
+        """A new policy version from `effective_from` (default: the next assessment date): the
+        TierHistory (or Tiering, TierPolicy, policy file) whose rules, ranks and transitions
+        apply from then on. At its first assessment every customer is re-tiered at the new raw
+        tier (reason "policy changed"); overrides in force still apply. Returns self."""
+        from .history import TierHistory
+        e = self._engine
+        if e is None:
+            raise InvalidInput("tierkit.TierLedger.change_policy: this ledger holds no assessment state")
+        new = history if isinstance(history, TierHistory) else TierHistory(
+            history, frequency=e.history.frequency, window_months=e.history.window_months)
+        if new.window_months != e.history.window_months or new.tiering.roles != e.history.tiering.roles:
+            raise InvalidInput("tierkit.TierLedger.change_policy: a new version keeps the window and the "
+                               "transactions' columns (the periods already profiled depend on them)")
+        last = int(self._core.dates[-1]) if self._core.dates else None
+        if effective_from is None:
+            if last is None or e.history.frequency is None:
+                raise InvalidInput("tierkit.TierLedger.change_policy: give effective_from")
+            day = _core.assessment_after(e.history.frequency, last, 1)
+        else:
+            day = _day(effective_from, "tierkit.TierLedger.change_policy")
+        v = new.version
+        self._core.add_version(_core.PolicyVersion(v.label, day, v.fingerprint, list(v.tiers), list(v.transitions),
+                                                   v.protect_new_days, list(v.rule_names)))
+        e.pending_history = (day, new)
+        return self
+
     def check(self) -> None:
         """Checks the ledger's invariants (no overlapping spells, no gaps, one open spell per
         customer); raises RuntimeError naming the first broken one."""
