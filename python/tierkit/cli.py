@@ -3,6 +3,8 @@
     tierkit demo                      the main job on built-in demo data: profile, scores, tiers
     tierkit profile FILE [options]    profile a CSV or Parquet file of transactions
     tierkit tier FILE --policy P      tier the customers of a transactions file by a policy file
+    tierkit history FILE --policy P   re-assess customers over time; write the tier ledger
+    tierkit migrations LEDGER --from D1 --to D2   customers by tier on two dates
 
 Exit codes, for schedulers: 0 success; 2 bad command line: a missing input file, or an
 output (-o, --models) that cannot be created there (a missing or read-only directory),
@@ -34,6 +36,7 @@ from .abc import ABC
 from .asset_bands import AssetBands, RelationshipStars
 from .balances import average_daily_balances
 from .lifecycle import Lifecycle
+from .over_time import cli as over_time_cli
 from .profile import Profile, profile
 from .rfm import RFM
 from .tiering import PolicyError, Tiering, TieringResult
@@ -107,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--models", help="directory to save the fitted models and the policy in")
     t.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
     t.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    over_time_cli.add_parsers(sub)
     return parser
 
 
@@ -133,7 +137,10 @@ def _unwritable_outputs(args) -> str | None:
     """Why an output named on the command line cannot be written, checked before the work
     starts (a long run should not end on a typo in a directory name)."""
     for option, given, directory in (("--output", getattr(args, "output", None), False),
-                                     ("--models", getattr(args, "models", None), True)):
+                                     ("--models", getattr(args, "models", None), True),
+                                     ("--records", getattr(args, "records", None), False),
+                                     ("--kpis", getattr(args, "kpis", None), False),
+                                     ("--state", getattr(args, "state", None), False)):
         if given:
             why = check_writable(Path(given), directory=directory)
             if why:
@@ -155,6 +162,16 @@ def _run(args) -> int:
         return EXIT_USAGE
     if args.command == "tier":
         return _tier(args)
+    if args.command == "history":
+        for name, given in (("transactions", args.input), ("policy", args.policy),
+                            ("attributes", args.attributes)):
+            if given and not Path(given).exists():
+                print(f"tierkit: error: no such {name} file: {given}", file=sys.stderr)
+                return EXIT_USAGE
+        return over_time_cli.run_history(args, _read_transactions, _write,
+                                         Progress(enabled=not args.quiet))
+    if args.command == "migrations":
+        return over_time_cli.run_migrations(args, _write)
     if args.command == "demo":
         t0 = time.perf_counter()
         data = demo.transactions(args.customers, args.transactions, seed=args.seed, ids=args.ids)
