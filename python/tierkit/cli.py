@@ -201,6 +201,7 @@ def _run(args) -> int:
         _print_bank(args.seed)
     if args.command == "demo":
         _print_tiers(data)
+        _print_history(data)
     if args.output:
         _write(prof.to_arrow(), args.output, "customers")
     return EXIT_OK
@@ -342,6 +343,37 @@ def _print_tiers(data: pa.Table) -> None:
     for i, rule in enumerate(job.policy.rules):
         print(f"  rule {i + 1}: {rule['tier']:<10} when {rule['when']}")
     _print_result(result, "")
+
+
+def _print_history(data: pa.Table) -> None:
+    """A year of monthly re-tiering by the demo policy's assessment section."""
+    from .over_time import TierHistory
+    t0 = time.perf_counter()
+    ledger = TierHistory.from_file(DEMO_POLICY, start="2023-01-01", end="2024-01-01").run(data)
+    seconds = time.perf_counter() - t0
+    dates = ledger.dates
+    print(f"\nA year of monthly re-tiering ({len(dates)} assessments, {dates[0]} to {dates[-1]}, "
+          f"12-month windows; Diamond leaves after 3 months below, Gold after 2) in {seconds:.2f} s:")
+    m = ledger.migration(dates[0], dates[-1])
+    r = m.rates(ledger.ranks)
+    width = max(len(c) for c in m.columns) + 2
+    corner = f"{dates[0]} \\ {dates[-1]}"
+    print(f"  {corner:<26}" + "".join(f"{c:>{width}}" for c in m.columns))
+    for i, row in enumerate(m.rows):
+        print(f"  {row:<26}" + "".join(f"{int(n):>{width},}" for n in m.counts[i]))
+    print(f"  over the year: {r['up']:.1%} moved up, {r['down']:.1%} down, {r['stay']:.1%} stayed")
+    k = ledger.kpis().to_arrow().to_pylist()
+    before_last = [row for row in k if row["assessment"] == dates[-2]]
+    print(f"  next month's spend per customer by tier held on {dates[-2]}: " + ", ".join(
+        f"{row['tier']} {row['next_value_per_customer']:,.0f} ({row['lift']:.1f}x)" for row in before_last
+        if row["next_value_per_customer"] is not None))
+    watch = ledger.watch_list().to_arrow()
+    print(f"  watch list on {dates[-1]}: {watch.num_rows:,} customers below their tier, keeping it "
+          "for now" + (":" if watch.num_rows else ""))
+    for row in watch.slice(0, 5).to_pylist():
+        key = row[ledger.key_name]
+        print(f"    customer {key}: holds {row['tier']}, assessed {row['raw_tier']}, {row['watch']} month(s) "
+              f"below; downgraded on {row['downgrade_on']} unless it requalifies")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,7 @@ def test_demo_prints_the_profile_summary(capsys):
     assert "concentration: the top 20% of customers hold" in out
     assert "recency (days)" in out
     assert "Tiers by the demo policy" in out and "Diamond" in out and "Bronze" in out
+    assert "A year of monthly re-tiering" in out and "watch list on 2024-01-01" in out
 
 
 def test_profile_a_parquet_file_and_write_the_result(tmp_path, capsys):
