@@ -608,6 +608,10 @@ JOBS = {
     },
 }
 
+from jobs_history import HISTORY_JOBS  # noqa: E402  (24 monthly re-assessments with grace)
+
+JOBS["history"] = HISTORY_JOBS
+
 # Jobs that read other data than the transactions table (n = events or customers).
 DATA = {"balances": balances_data, "bands": bands_data, "policy": policy_data}
 

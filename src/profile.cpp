@@ -20,6 +20,7 @@
 #include "detail/row_blocks.hpp"
 #include "detail/text.hpp"
 #include "detail/validate.hpp"
+#include "over_time/period_table_impl.hpp"
 #include "tierkit/error.hpp"
 
 namespace tierkit {
@@ -1060,6 +1061,134 @@ profile make_profile(const std::vector<transactions>& batches, const profile_con
 
 std::string customer_keys::to_string(std::size_t i) const {
   return is_string ? std::string(string_at(i)) : std::to_string(ints[i]);
+}
+
+// --- period tables ---------------------------------------------------------------------------
+
+period_table profile_state::finish_period() const {
+  const impl& s = *impl_;
+  s.check_usable();
+  const char* f = "tierkit.profile_state.finish_period";
+  if (!s.config.as_of || !s.config.window_start) {
+    throw invalid_input(std::string(f) + ": a period table needs a state with an explicit window "
+                        "(as_of and window_start)");
+  }
+  for (const distinct_log* d : {&s.orders, &s.channels, &s.categories}) {
+    if (d->strings.size() > 0) {
+      throw invalid_input(std::string(f) + ": order, channel and category values are text; a period "
+                          "table needs integers (encode the text over the whole history first)");
+    }
+  }
+  detail::cancel_point cancel(fn);
+  auto t = std::make_shared<period_table::impl>();
+  t->start = *s.config.window_start;
+  t->end = *s.config.as_of;
+  t->has_orders = s.has_orders;
+  t->has_quantity = s.has_quantity;
+  t->has_channels = s.has_channels;
+  t->has_categories = s.has_categories;
+  t->purchase_days = s.config.purchase_days;
+  t->spend_series = s.config.spend_series;
+  t->period = s.config.period;
+  t->time_zone = s.config.zone.name();
+  t->report = s.report;
+  std::vector<std::uint32_t> order = s.customers.sorted_order();
+  const std::size_t indices = order.size();
+  const unsigned threads = thread_count(s.config, indices);
+  if (s.holes) {
+    std::size_t kept = 0;
+    for (std::size_t r = 0; r < indices; ++r) {
+      if (s.aggs[order[r]].lines() > 0) order[kept++] = order[r];
+    }
+    order.resize(kept);
+  }
+  const std::size_t n = order.size();
+  customer_keys& keys = t->customer;
+  keys.is_string = s.customers.key_kind() == key_dictionary::kind::string;
+  if (keys.is_string) {
+    keys.offsets.reserve(n + 1);
+    keys.offsets.push_back(0);
+    for (std::uint32_t j : order) {
+      keys.chars.append(s.customers.string_at(j));
+      keys.offsets.push_back(static_cast<std::int64_t>(keys.chars.size()));
+    }
+  } else {
+    keys.ints.resize(n);
+    for (std::size_t r = 0; r < n; ++r) keys.ints[r] = s.customers.int_at(order[r]);
+  }
+  t->gross.resize(n);
+  t->returned.resize(n);
+  if (s.has_quantity) t->quantity.resize(n);
+  t->purchase_lines.resize(n);
+  t->return_lines.resize(n);
+  t->first.resize(n);
+  t->last.resize(n);
+  t->previous.assign(n, no_day);
+  detail::for_row_blocks(n, threads, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t r = lo; r < hi; ++r) {
+      const customer_agg& g = s.aggs[order[r]];
+      const bool bought = g.purchase_lines > 0;
+      t->gross[r] = g.gross;
+      t->returned[r] = g.returned;
+      if (s.has_quantity) t->quantity[r] = g.quantity;
+      t->purchase_lines[r] = g.purchase_lines;
+      t->return_lines[r] = g.return_lines;
+      t->first[r] = bought ? g.first_purchase : no_day;
+      t->last[r] = bought ? g.last_purchase : no_day;
+    }
+  });
+  std::vector<std::uint32_t> rank(indices, ~std::uint32_t{0});
+  for (std::size_t r = 0; r < n; ++r) rank[order[r]] = static_cast<std::uint32_t>(r);
+  // Grouped, distinct records of a log laid out in key order: offsets and values.
+  auto lay_out = [&](const auto& log, std::vector<std::int64_t>& off, auto& values, auto value_of) {
+    using Record = typename std::decay_t<decltype(log)>::record_type;
+    const auto g = detail::group_by_customer<Record>({&log}, indices, s.threads_for_log(log, indices));
+    off.assign(n + 1, 0);
+    for (std::size_t r = 0; r < n; ++r) off[r + 1] = off[r] + (g.end[order[r]] - g.begin[order[r]]);
+    values.resize(static_cast<std::size_t>(off[n]));
+    for (std::size_t r = 0; r < n; ++r) {
+      std::size_t out = static_cast<std::size_t>(off[r]);
+      for (std::int64_t k = g.begin[order[r]]; k < g.end[order[r]]; ++k) {
+        values[out++] = value_of(g.records[static_cast<std::size_t>(k)]);
+      }
+    }
+  };
+  auto value = [](const value_record& r) { return r.value; };
+  if (s.has_orders) {
+    lay_out(s.orders.log, t->order_off, t->orders, value);
+    lay_out(s.orders.return_log, t->return_off, t->return_orders, value);
+  }
+  if (s.has_channels) lay_out(s.channels.log, t->channel_off, t->channels, value);
+  if (s.has_categories) lay_out(s.categories.log, t->category_off, t->categories, value);
+  if (s.config.purchase_days) {
+    lay_out(s.days, t->day_off, t->days, [](const day_record& r) { return r.day; });
+    for (std::size_t r = 0; r < n; ++r) {
+      if (t->day_off[r + 1] - t->day_off[r] >= 2) t->previous[r] = t->days[static_cast<std::size_t>(t->day_off[r + 1] - 2)];
+    }
+  }
+  if (s.config.spend_series) {
+    customer_log<amount_record> open;
+    for (std::size_t c = 0; c < s.aggs.size(); ++c) {
+      const customer_agg& g = s.aggs[c];
+      if (g.open_period != no_day) open.push(amount_record::make(static_cast<std::uint32_t>(c), g.open_period, g.open_net));
+    }
+    const auto g = detail::group_by_customer<amount_record>({&s.series, &open}, indices,
+                                                            thread_count(s.config, s.series.size() + indices));
+    t->series_off.assign(n + 1, 0);
+    for (std::size_t r = 0; r < n; ++r) t->series_off[r + 1] = t->series_off[r] + (g.end[order[r]] - g.begin[order[r]]);
+    const auto total = static_cast<std::size_t>(t->series_off[n]);
+    t->series_period.resize(total);
+    t->series_net.resize(total);
+    for (std::size_t r = 0; r < n; ++r) {
+      std::size_t out = static_cast<std::size_t>(t->series_off[r]);
+      for (std::int64_t k = g.begin[order[r]]; k < g.end[order[r]]; ++k, ++out) {
+        const amount_record& rec = g.records[static_cast<std::size_t>(k)];
+        t->series_period[out] = rec.period;
+        t->series_net[out] = rec.amount();
+      }
+    }
+  }
+  return period_table(std::move(t));
 }
 
 // --- persistence ---------------------------------------------------------------------------

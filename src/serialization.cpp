@@ -588,6 +588,15 @@ customer_history customer_history_from_bytes(const std::string& bytes) {
   return h;
 }
 
+std::string to_bytes(const period_table& t) { return wrap("period_table", detail::period_table_payload(t)); }
+
+period_table period_table_from_bytes(const std::string& bytes) {
+  const char* f = "tierkit.period_table.from_bytes";
+  const unwrapped u = unwrap(bytes, f);
+  if (u.kind != "period_table") throw format_error(std::string(f) + ": the bytes hold a '" + u.kind + "'");
+  return detail::period_table_from_payload(u.payload);
+}
+
 // Partial profile states: their own raw payload (columns of plain values, every length
 // checked on load), inside the envelope.
 std::string to_bytes(const profile_state& s) { return wrap("profile_state", detail::profile_state_payload(s)); }

@@ -128,6 +128,7 @@ struct profile {
 };
 
 class profile_state;
+class period_table;
 namespace detail {
 // The state as bytes and back (persistence: tierkit/serialization.hpp wraps them).
 std::string profile_state_payload(const profile_state& state);
@@ -167,6 +168,9 @@ class profile_state {
   // profile without customers, with the state's settings and optional columns).
   profile finish() const;
   profile finish(bool allow_empty) const;
+  // The state as a period table (over_time/period_table.hpp): the state must have an
+  // explicit window (the period) and integer distinct values (invalid_input otherwise).
+  period_table finish_period() const;
   std::int64_t rows_used() const noexcept;
 
   const profile_config& config() const noexcept;

@@ -26,6 +26,7 @@
 #include "tierkit/lifecycle.hpp"
 #include "tierkit/over_time/assessment_profile.hpp"
 #include "tierkit/over_time/ledger.hpp"
+#include "tierkit/over_time/period_table.hpp"
 #include "tierkit/policy.hpp"
 #include "tierkit/profile.hpp"
 #include "tierkit/rfm.hpp"
@@ -56,6 +57,8 @@ tier_policy tier_policy_from_bytes(const std::string& bytes);
 tier_ledger tier_ledger_from_bytes(const std::string& bytes);
 profile_state profile_state_from_bytes(const std::string& bytes);
 std::string to_bytes(const customer_history& h);
+std::string to_bytes(const period_table& t);
+period_table period_table_from_bytes(const std::string& bytes);
 customer_history customer_history_from_bytes(const std::string& bytes);
 
 // The envelope around a payload of your own kind (checked: magic, version, kind, length,

@@ -173,6 +173,7 @@ template <class Record>
 class customer_log {
  public:
   using segments = std::vector<std::vector<Record>>;
+  using record_type = Record;
   // Compacting costs a pass over the log; below this size it is not worth it.
   static constexpr std::size_t default_min_compact = std::size_t{1} << 24;
   static constexpr std::size_t first_segment = 256, max_segment = std::size_t{1} << 13;

@@ -7,6 +7,7 @@
 #include "detail/decode.hpp"
 #include "detail/row_blocks.hpp"
 #include "tierkit/calendar.hpp"
+#include "over_time/period_table_impl.hpp"
 #include "tierkit/error.hpp"
 
 namespace tierkit {
@@ -89,6 +90,14 @@ void customer_history::add(const profile& p) {
     }
   }
   *this = std::move(out);
+}
+
+void customer_history::add(const period_table& t) {
+  profile p;  // only the columns add() reads
+  p.customer = t.customers();
+  p.first_purchase = t.data().first;
+  p.last_purchase = t.data().last;
+  add(p);
 }
 
 profile assessment_profile(const profile& w, const customer_history& h, std::int32_t as_of,

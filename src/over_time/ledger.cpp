@@ -221,7 +221,13 @@ void tier_ledger::advance(const assessment_input& a) {
                         s.versions[static_cast<std::size_t>(v)].label + "'");
   }
   if (bad_rule > 0) throw invalid_input(f + ": " + std::to_string(bad_rule) + " rule indices below -2");
-  {
+  // Repeated keys: none when the keys ascend strictly (a profile's always do); otherwise
+  // counted with a dictionary of the keys.
+  bool ascending = true;
+  for (std::size_t i = 1; i < n && ascending; ++i) {
+    ascending = keys.is_string ? keys.string_at(i - 1) < keys.string_at(i) : keys.ints[i - 1] < keys.ints[i];
+  }
+  if (!ascending) {
     key_dictionary seen;
     for (std::size_t i = 0; i < n; ++i) insert_key(seen, keys, i);
     if (seen.size() != n) {

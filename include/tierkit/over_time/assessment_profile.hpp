@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "tierkit/column.hpp"
+#include "tierkit/over_time/period_table.hpp"
 #include "tierkit/profile.hpp"
 #include "tierkit/time_zone.hpp"
 
@@ -37,6 +38,7 @@ struct customer_history {
   // Adds the customers of a profile (of a later or earlier period: order does not matter).
   // invalid_input when the key kinds differ.
   void add(const profile& p);
+  void add(const period_table& t);  // its customers' first and last purchase in the period
 };
 
 // The assessment's profile: the window's profile (possibly without customers) joined with
