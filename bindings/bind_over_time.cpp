@@ -111,6 +111,10 @@ void bind_over_time(py::module_& m) {
       }, py::arg("profile"))
       .def_property_readonly("size", &customer_history::size)
       .def("copy", [](const customer_history& h) { return customer_history(h); })
+      .def("add_table", [](customer_history& h, const period_table& t) {
+        py::gil_scoped_release release;
+        h.add(t);
+      }, py::arg("table"))
       .def("to_bytes", [](const customer_history& h) { return py::bytes(to_bytes(h)); })
       .def_static("from_bytes", [](const py::bytes& b) { return customer_history_from_bytes(std::string(b)); },
                   py::arg("data"));
@@ -121,6 +125,33 @@ void bind_over_time(py::module_& m) {
   m.def("unwrap_envelope", [](const py::bytes& bytes, const std::string& kind) {
     return py::bytes(unwrap_envelope(std::string(bytes), kind));
   }, py::arg("data"), py::arg("kind"));
+
+  py::class_<period_table>(m, "PeriodTable")
+      .def_property_readonly("size", &period_table::size)
+      .def_property_readonly("start", &period_table::start)
+      .def_property_readonly("end", &period_table::end)
+      .def_property_readonly("keys_are_strings", [](const period_table& t) { return t.customers().is_string; })
+      .def("key_ints", [](py::object self) { return numpy_view(self.cast<const period_table&>().customers().ints, self); })
+      .def("key_offsets", [](py::object self) { return numpy_view(self.cast<const period_table&>().customers().offsets, self); })
+      .def("key_chars", [](py::object self) { return numpy_bytes(self.cast<const period_table&>().customers().chars, self); })
+      .def("monetary", [](const period_table& t) { return numpy_from(t.monetary()); })
+      .def("bought", [](const period_table& t) { return numpy_from(t.bought()); })
+      .def_property_readonly("rows_read", [](const period_table& t) { return t.report().rows_read; })
+      .def_property_readonly("rows_used", [](const period_table& t) { return t.report().rows_used; })
+      .def_property_readonly("rows_dropped", [](const period_table& t) { return t.report().rows_dropped; })
+      .def_property_readonly("dropped", [](const period_table& t) {
+        py::list out;
+        for (const row_issue& i : t.report().dropped) out.append(py::make_tuple(i.column, i.problem, i.rows));
+        return out;
+      })
+      .def("to_bytes", [](const period_table& t) { return py::bytes(to_bytes(t)); })
+      .def_static("from_bytes", [](const py::bytes& b) { return period_table_from_bytes(std::string(b)); },
+                  py::arg("data"));
+
+  m.def("window_profile", [](const std::vector<const period_table*>& parts, unsigned threads) {
+    py::gil_scoped_release release;
+    return window_profile(parts, threads);
+  }, py::arg("parts"), py::arg("threads") = 0);
 
   m.def("assessment_profile", [](const profile& window, const customer_history& before, std::int32_t as_of,
                                  std::optional<std::int32_t> window_start) {
@@ -253,6 +284,8 @@ void bind_over_time(py::module_& m) {
       .def("spells", &spells_dict)
       .def("records", &records_dict)
       .def("find", [](const tier_ledger& l, const profile& p) { return numpy_from(l.find(p.customer)); }, py::arg("profile"))
+      .def("find_table", [](const tier_ledger& l, const period_table& t) { return numpy_from(l.find(t.customers())); },
+           py::arg("table"))
       .def("find_keys", [](const tier_ledger& l, py::object keys) { return numpy_from(l.find(keys_from(keys))); },
            py::arg("keys"))
       .def("at", [](const tier_ledger& l, std::int32_t day) {

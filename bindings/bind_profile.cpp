@@ -5,6 +5,7 @@
 
 #include "arrow_import.hpp"
 #include "bindings.hpp"
+#include "tierkit/over_time/period_table.hpp"
 #include "tierkit/profile.hpp"
 #include "tierkit/serialization.hpp"
 
@@ -151,6 +152,10 @@ void bind_profile(py::module_& m) {
         py::gil_scoped_release release;
         return s.finish(allow_empty);
       }, py::arg("allow_empty") = false)
+      .def("finish_period", [](const profile_state& s) {
+        py::gil_scoped_release release;
+        return s.finish_period();
+      })
       .def("merge_window", [](profile_state& s, const profile_state& other) {
         py::gil_scoped_release release;
         s.merge_window(other);

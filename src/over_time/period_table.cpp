@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "detail/byte_io.hpp"
+#include "detail/row_blocks.hpp"
 #include "over_time/period_table_impl.hpp"
 #include "tierkit/calendar.hpp"
 #include "tierkit/error.hpp"
@@ -85,7 +86,130 @@ double median_of_gaps(const std::vector<std::int32_t>& days) {
 
 }  // namespace
 
-profile window_profile(const std::vector<const period_table*>& given, unsigned /*threads*/) {
+namespace {
+
+// Combines the customers of the parts whose rows lie in [lo[k], hi[k]) of each part k into
+// `p` (columns appended; p's settings are set by the caller). Parts ascend in time.
+void combine_range(const std::vector<const period_table::impl*>& parts, const std::vector<std::size_t>& lo,
+                   const std::vector<std::size_t>& hi, profile& p) {
+  const std::size_t k_parts = parts.size();
+  std::vector<std::size_t> pos = lo, rows(k_parts, 0), which;
+  std::vector<std::int64_t> scratch;
+  std::vector<std::int32_t> days, periods;
+  std::vector<detail::fixed128> sums;
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  const bool is_string = p.customer.is_string;
+  const bool series = !p.series_offsets.empty();
+  auto distinct = [&](std::vector<std::int64_t> period_table::impl::*off, std::vector<std::int64_t> period_table::impl::*values) {
+    return distinct_count(parts, rows, which, scratch, off, values);
+  };
+  while (true) {
+    // The smallest key among the parts' next rows, and the parts holding it.
+    std::size_t best = k_parts;
+    for (std::size_t k = 0; k < k_parts; ++k) {
+      if (pos[k] >= hi[k]) continue;
+      if (best == k_parts || compare_key(parts[k]->customer, pos[k], parts[best]->customer, pos[best]) < 0) best = k;
+    }
+    if (best == k_parts) break;
+    which.clear();
+    for (std::size_t k = best; k < k_parts; ++k) {
+      if (pos[k] < hi[k] && (k == best || compare_key(parts[k]->customer, pos[k], parts[best]->customer, pos[best]) == 0)) {
+        which.push_back(k);
+        rows[k] = pos[k];
+      }
+    }
+    const customer_keys& from = parts[best]->customer;
+    if (is_string) {
+      p.customer.chars.append(from.string_at(pos[best]));
+      p.customer.offsets.push_back(static_cast<std::int64_t>(p.customer.chars.size()));
+    } else {
+      p.customer.ints.push_back(from.ints[pos[best]]);
+    }
+    detail::fixed128 gross = 0, returned = 0, quantity = 0;
+    std::int64_t plines = 0, rlines = 0;
+    std::int32_t first = no_day, last = no_day;
+    for (std::size_t k : which) {
+      const period_table::impl& t = *parts[k];
+      const std::size_t r = rows[k];
+      gross += t.gross[r];
+      returned += t.returned[r];
+      if (p.has_quantity) quantity += t.quantity[r];
+      plines += t.purchase_lines[r];
+      rlines += t.return_lines[r];
+      if (t.first[r] != no_day) {  // parts ascend in time
+        if (first == no_day) first = t.first[r];
+        last = t.last[r];
+      }
+    }
+    p.first_purchase.push_back(first);
+    p.last_purchase.push_back(last);
+    p.recency.push_back(last == no_day ? no_day : p.as_of - last);
+    p.tenure.push_back(first == no_day ? no_day : p.as_of - first);
+    p.transactions.push_back(plines + rlines);
+    const double monetary = detail::fixed_to_double(gross - returned);
+    p.monetary.push_back(monetary);
+    p.gross_sales.push_back(detail::fixed_to_double(gross));
+    p.returns_value.push_back(detail::fixed_to_double(returned));
+    if (p.has_quantity) p.quantity.push_back(detail::fixed_to_double(quantity));
+    std::int64_t frequency = plines, returns = rlines;
+    if (p.has_orders) {
+      frequency = distinct(&period_table::impl::order_off, &period_table::impl::orders);
+      returns = distinct(&period_table::impl::return_off, &period_table::impl::return_orders);
+    }
+    p.frequency.push_back(frequency);
+    p.returns.push_back(returns);
+    p.average_order_value.push_back(frequency > 0 ? monetary / static_cast<double>(frequency) : nan);
+    if (p.has_channels) p.channels.push_back(distinct(&period_table::impl::channel_off, &period_table::impl::channels));
+    if (p.has_categories) {
+      p.categories.push_back(distinct(&period_table::impl::category_off, &period_table::impl::categories));
+    }
+    if (p.has_purchase_days) {
+      days.clear();
+      for (std::size_t k : which) {
+        const period_table::impl& t = *parts[k];
+        const std::size_t r = rows[k];
+        days.insert(days.end(), t.days.begin() + t.day_off[r], t.days.begin() + t.day_off[r + 1]);
+      }
+      p.purchase_days.push_back(static_cast<std::int64_t>(days.size()));
+      p.previous_purchase.push_back(days.size() >= 2 ? days[days.size() - 2] : no_day);
+      p.median_gap.push_back(days.size() >= 2 ? median_of_gaps(days) : nan);
+    }
+    if (series) {
+      // Buckets ascend within each part and the parts ascend: equal periods (a bucket cut by
+      // a period boundary) are neighbours; they are summed in fixed point, then converted.
+      periods.clear();
+      sums.clear();
+      for (std::size_t k : which) {
+        const period_table::impl& t = *parts[k];
+        const std::size_t r = rows[k];
+        for (auto j = t.series_off[r]; j < t.series_off[r + 1]; ++j) {
+          const auto i = static_cast<std::size_t>(j);
+          if (!periods.empty() && periods.back() == t.series_period[i]) {
+            sums.back() += t.series_net[i];
+          } else {
+            periods.push_back(t.series_period[i]);
+            sums.push_back(t.series_net[i]);
+          }
+        }
+      }
+      for (std::size_t i = 0; i < periods.size(); ++i) {
+        p.series_period.push_back(periods[i]);
+        p.series_net.push_back(detail::fixed_to_double(sums[i]));
+      }
+      p.series_offsets.push_back(static_cast<std::int64_t>(p.series_net.size()));
+    }
+    for (std::size_t k : which) ++pos[k];
+  }
+}
+
+template <class T>
+void append(std::vector<T>& to, const std::vector<T>& from) {
+  to.insert(to.end(), from.begin(), from.end());
+}
+
+}  // namespace
+
+profile window_profile(const std::vector<const period_table*>& given, unsigned threads) {
   if (given.empty()) throw invalid_input(std::string(fn) + ": no period tables");
   std::vector<const period_table::impl*> parts;
   for (const period_table* p : given) parts.push_back(&p->data());
@@ -116,7 +240,6 @@ profile window_profile(const std::vector<const period_table*>& given, unsigned /
       kind_known = true;
     }
   }
-  // Settings from a period with rows.
   const period_table::impl* like = parts.front();
   for (auto* t : parts) {
     if (t->customer.size() > 0) {
@@ -124,136 +247,95 @@ profile window_profile(const std::vector<const period_table*>& given, unsigned /
       break;
     }
   }
-  profile p;
-  p.as_of = parts.back()->end;
-  p.window_start = parts.front()->start;
-  for (auto* t : parts) p.as_of = std::max(p.as_of, t->end);
-  p.time_zone = like->time_zone;
-  p.period = like->period;
-  p.has_orders = like->has_orders;
-  p.has_quantity = like->has_quantity;
-  p.has_channels = like->has_channels;
-  p.has_categories = like->has_categories;
-  p.has_purchase_days = like->purchase_days;
+  // An empty profile with the span's settings; the ranges' columns are appended to it.
+  auto blank = [&]() {
+    profile p;
+    p.as_of = parts.front()->end;
+    for (auto* t : parts) p.as_of = std::max(p.as_of, t->end);
+    p.window_start = parts.front()->start;
+    p.time_zone = like->time_zone;
+    p.period = like->period;
+    p.has_orders = like->has_orders;
+    p.has_quantity = like->has_quantity;
+    p.has_channels = like->has_channels;
+    p.has_categories = like->has_categories;
+    p.has_purchase_days = like->purchase_days;
+    p.customer.is_string = is_string;
+    if (is_string) p.customer.offsets.push_back(0);
+    if (like->spend_series) p.series_offsets.push_back(0);
+    return p;
+  };
+  // Key ranges for the threads: split at keys of the largest part (each range is combined
+  // on its own, in key order, and the ranges are concatenated).
+  const period_table::impl* big = parts.front();
+  std::size_t total = 0;
+  for (auto* t : parts) {
+    total += t->customer.size();
+    if (t->customer.size() > big->customer.size()) big = t;
+  }
+  // Threads: as many as asked for (0: by the work, as elsewhere), a range holding at least
+  // a few customers each.
+  const unsigned n = threads ? static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(threads, total / 16 + 1)))
+                             : std::max(1u, detail::threads_for_rows(total / 4, 0));
+  std::vector<std::vector<std::size_t>> bounds(parts.size(), std::vector<std::size_t>(n + 1, 0));
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    const customer_keys& keys = parts[k]->customer;
+    bounds[k][n] = keys.size();
+    for (unsigned r = 1; r < n; ++r) {
+      const std::size_t at = big->customer.size() * r / n;
+      // First row of part k at or after the split key.
+      std::size_t lo = 0, hi = keys.size();
+      while (lo < hi) {
+        const std::size_t mid = (lo + hi) / 2;
+        if (compare_key(keys, mid, big->customer, at) < 0) lo = mid + 1; else hi = mid;
+      }
+      bounds[k][r] = lo;
+    }
+  }
+  std::vector<profile> pieces(n);
+  detail::parallel_blocks(n, n, [&](std::size_t r, unsigned) {
+    pieces[r] = blank();
+    std::vector<std::size_t> lo(parts.size()), hi(parts.size());
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+      lo[k] = bounds[k][r];
+      hi[k] = bounds[k][r + 1];
+    }
+    combine_range(parts, lo, hi, pieces[r]);
+  });
+  profile p = std::move(pieces[0]);
   for (auto* t : parts) p.report.merge(t->report);
-  p.customer.is_string = is_string;
-  if (is_string) p.customer.offsets.push_back(0);
-  const bool series = like->spend_series;
-  if (series) p.series_offsets.push_back(0);
-
-  std::size_t upper = 0;
-  for (auto* t : parts) upper = std::max(upper, t->customer.size());
-  for (auto* v : {&p.first_purchase, &p.last_purchase, &p.recency, &p.tenure}) v->reserve(upper);
-
-  const std::size_t k_parts = parts.size();
-  std::vector<std::size_t> pos(k_parts, 0), rows(k_parts, 0), which;
-  std::vector<std::int64_t> scratch;
-  std::vector<std::int32_t> days;
-  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-  while (true) {
-    // The smallest key among the parts' next rows, and the parts holding it.
-    std::size_t best = k_parts;
-    for (std::size_t k = 0; k < k_parts; ++k) {
-      if (pos[k] >= parts[k]->customer.size()) continue;
-      if (best == k_parts || compare_key(parts[k]->customer, pos[k], parts[best]->customer, pos[best]) < 0) best = k;
-    }
-    if (best == k_parts) break;
-    which.clear();
-    for (std::size_t k = best; k < k_parts; ++k) {
-      if (pos[k] < parts[k]->customer.size() &&
-          compare_key(parts[k]->customer, pos[k], parts[best]->customer, pos[best]) == 0) {
-        which.push_back(k);
-        rows[k] = pos[k];
-      }
-    }
-    const customer_keys& from = parts[best]->customer;
+  for (unsigned r = 1; r < n; ++r) {
+    profile& q = pieces[r];
     if (is_string) {
-      p.customer.chars.append(from.string_at(pos[best]));
-      p.customer.offsets.push_back(static_cast<std::int64_t>(p.customer.chars.size()));
+      const auto base = static_cast<std::int64_t>(p.customer.chars.size());
+      p.customer.chars += q.customer.chars;
+      for (std::size_t i = 1; i < q.customer.offsets.size(); ++i) p.customer.offsets.push_back(base + q.customer.offsets[i]);
     } else {
-      p.customer.ints.push_back(from.ints[pos[best]]);
+      append(p.customer.ints, q.customer.ints);
     }
-    detail::fixed128 gross = 0, returned = 0, quantity = 0;
-    std::int64_t plines = 0, rlines = 0;
-    std::int32_t first = no_day, last = no_day;
-    for (std::size_t k : which) {
-      const period_table::impl& t = *parts[k];
-      const std::size_t r = rows[k];
-      gross += t.gross[r];
-      returned += t.returned[r];
-      if (t.has_quantity) quantity += t.quantity[r];
-      plines += t.purchase_lines[r];
-      rlines += t.return_lines[r];
-      if (t.first[r] != no_day) {  // parts ascend in time
-        if (first == no_day) first = t.first[r];
-        last = t.last[r];
-      }
+    append(p.first_purchase, q.first_purchase);
+    append(p.last_purchase, q.last_purchase);
+    append(p.recency, q.recency);
+    append(p.tenure, q.tenure);
+    append(p.previous_purchase, q.previous_purchase);
+    append(p.median_gap, q.median_gap);
+    append(p.frequency, q.frequency);
+    append(p.purchase_days, q.purchase_days);
+    append(p.transactions, q.transactions);
+    append(p.returns, q.returns);
+    append(p.channels, q.channels);
+    append(p.categories, q.categories);
+    append(p.monetary, q.monetary);
+    append(p.gross_sales, q.gross_sales);
+    append(p.returns_value, q.returns_value);
+    append(p.average_order_value, q.average_order_value);
+    append(p.quantity, q.quantity);
+    if (!p.series_offsets.empty()) {
+      const std::int64_t base = p.series_offsets.back();
+      for (std::size_t i = 1; i < q.series_offsets.size(); ++i) p.series_offsets.push_back(base + q.series_offsets[i]);
+      append(p.series_period, q.series_period);
+      append(p.series_net, q.series_net);
     }
-    p.first_purchase.push_back(first);
-    p.last_purchase.push_back(last);
-    p.recency.push_back(last == no_day ? no_day : p.as_of - last);
-    p.tenure.push_back(first == no_day ? no_day : p.as_of - first);
-    p.transactions.push_back(plines + rlines);
-    const double monetary = detail::fixed_to_double(gross - returned);
-    p.monetary.push_back(monetary);
-    p.gross_sales.push_back(detail::fixed_to_double(gross));
-    p.returns_value.push_back(detail::fixed_to_double(returned));
-    if (p.has_quantity) p.quantity.push_back(detail::fixed_to_double(quantity));
-    std::int64_t frequency = plines, returns = rlines;
-    if (p.has_orders) {
-      frequency = distinct_count(parts, rows, which, scratch, &period_table::impl::order_off,
-                                 &period_table::impl::orders);
-      returns = distinct_count(parts, rows, which, scratch, &period_table::impl::return_off,
-                               &period_table::impl::return_orders);
-    }
-    p.frequency.push_back(frequency);
-    p.returns.push_back(returns);
-    p.average_order_value.push_back(frequency > 0 ? monetary / static_cast<double>(frequency) : nan);
-    if (p.has_channels) {
-      p.channels.push_back(distinct_count(parts, rows, which, scratch, &period_table::impl::channel_off,
-                                          &period_table::impl::channels));
-    }
-    if (p.has_categories) {
-      p.categories.push_back(distinct_count(parts, rows, which, scratch, &period_table::impl::category_off,
-                                            &period_table::impl::categories));
-    }
-    if (p.has_purchase_days) {
-      days.clear();
-      for (std::size_t k : which) {
-        const period_table::impl& t = *parts[k];
-        const std::size_t r = rows[k];
-        days.insert(days.end(), t.days.begin() + t.day_off[r], t.days.begin() + t.day_off[r + 1]);
-      }
-      p.purchase_days.push_back(static_cast<std::int64_t>(days.size()));
-      p.previous_purchase.push_back(days.size() >= 2 ? days[days.size() - 2] : no_day);
-      p.median_gap.push_back(days.size() >= 2 ? median_of_gaps(days) : nan);
-    }
-    if (series) {
-      // Buckets ascend within each part and the parts ascend: equal periods (a bucket cut by
-      // a period boundary) are neighbours and sum.
-      // Sum in fixed point, then convert once.
-      std::vector<detail::fixed128> sums;
-      std::vector<std::int32_t> periods;
-      for (std::size_t k : which) {
-        const period_table::impl& t = *parts[k];
-        const std::size_t r = rows[k];
-        for (auto j = t.series_off[r]; j < t.series_off[r + 1]; ++j) {
-          const auto i = static_cast<std::size_t>(j);
-          if (!periods.empty() && periods.back() == t.series_period[i]) {
-            sums.back() += t.series_net[i];
-          } else {
-            periods.push_back(t.series_period[i]);
-            sums.push_back(t.series_net[i]);
-          }
-        }
-      }
-      for (std::size_t i = 0; i < periods.size(); ++i) {
-        p.series_period.push_back(periods[i]);
-        p.series_net.push_back(detail::fixed_to_double(sums[i]));
-      }
-      p.series_offsets.push_back(static_cast<std::int64_t>(p.series_net.size()));
-    }
-    for (std::size_t k : which) ++pos[k];
   }
   return p;
 }

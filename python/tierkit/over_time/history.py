@@ -318,9 +318,9 @@ def _public_settings(strategy) -> dict:
 
 
 class _Engine:
-    """The state a ledger needs to advance: period states of the history still inside future
+    """The state a ledger needs to advance: period tables of the history still inside future
     windows, the customers seen before them, the rows after the last assessment, frozen
-    models, and per assessment what followed it (for the KPIs)."""
+    models, the numbering of text values, and per assessment what followed it (KPIs)."""
 
     def __init__(self, history: TierHistory, threads: int, progress):
         self.history = history
@@ -341,9 +341,9 @@ class _Engine:
                              purchase_days=bool(s.get("purchase_days", True)),
                              on_invalid=self.on_invalid, threads=threads)
         self.ledger = None
-        self.segments: list[list] = []  # [lo, hi, ProfileState]: periods still needed
+        self.segments: list[list] = []  # [lo, hi, PeriodTable]: periods still needed
         self.history_before = _core.CustomerHistory()
-        self.cumulative = None  # all-history windows: the merged state so far
+        self.value_dicts: dict[str, pa.Array] = {}  # text order/channel/category values, numbered
         self.future: pa.Table | None = None  # rows on or after the last assessment
         self.frozen = dict(history.models) if history.models else None
         self.key_name = self.roles["customer"]
@@ -364,9 +364,38 @@ class _Engine:
         if derive:
             table = derive_columns(table, derive, self.what)
         Transactions(table.slice(0, 0), **self.roles)  # checks the roles against the schema
+        table = self._number_values(table)
         key_type = table.schema.field(self.key_name).type
         if self.key_type is None:
             self.key_type = key_type
+        return table
+
+    def _number_values(self, table: pa.Table) -> pa.Table:
+        """Text order, channel and category values as integers numbered over the whole history
+        (period tables compare values across periods; a number means the same text in every
+        period, later runs included). Nulls stay null (and invalid, as in profiles)."""
+        for role in ("order", "channel", "category"):
+            name = self.roles.get(role)
+            if name is None:
+                continue
+            col = one_array(table.column(name))
+            t = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+            if not (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)):
+                continue
+            values = col.cast(pa.large_string())
+            known = self.value_dicts.get(role)
+            if known is None:
+                enc = values.dictionary_encode()
+                self.value_dicts[role] = enc.dictionary
+                codes = enc.indices
+            else:
+                codes = pc.index_in(values, value_set=known)
+                unseen = values.filter(pc.and_(pc.is_null(codes), pc.is_valid(values)))
+                if len(unseen):
+                    known = pa.concat_arrays([known, pc.unique(unseen)])
+                    self.value_dicts[role] = known
+                    codes = pc.index_in(values, value_set=known)
+            table = table.set_column(table.column_names.index(name), name, codes.cast(pa.int64()))
         return table
 
     def _time_capsule(self, table: pa.Table):
@@ -447,8 +476,10 @@ class _Engine:
             for k in range(len(cuts)):
                 state = self._state(bounds[k], bounds[k + 1])
                 self._update(state, grouped.slice(int(offsets[k]), int(offsets[k + 1] - offsets[k])))
-                self.segments.append([bounds[k], bounds[k + 1], state])
-                self._count(state)
+                table = state.finish_period()
+                del state
+                self.segments.append([bounds[k], bounds[k + 1], table])
+                self._count(table)
             rest = grouped.slice(int(offsets[len(cuts)]))
             check = self._state(cuts[-1], HIGH_DAY)  # validated now; aggregated when assessed
             self._update(check, rest)
@@ -459,16 +490,13 @@ class _Engine:
         self.future = rest if self.future is None else pa.concat_tables([self.future, rest])
         self.report["rows_after_last_assessment"] = self.future.num_rows
 
-    def _count(self, state) -> None:
-        read, used = state.rows_read, state.rows_used
-        self.report["rows_read"] += read
-        self.report["rows_used"] += used
-        if read > used:  # rows dropped as invalid (periods hold no rows outside them)
-            p = state.finish(True).report
-            self.report["rows_dropped"] += p["rows_dropped"]
-            for d in p["dropped"]:
-                k = (d["column"], d["problem"])
-                self.report["dropped"][k] = self.report["dropped"].get(k, 0) + d["rows"]
+    def _count(self, table) -> None:
+        self.report["rows_read"] += table.rows_read
+        self.report["rows_used"] += table.rows_used
+        self.report["rows_dropped"] += table.rows_dropped
+        for column, problem, rows in table.dropped:
+            k = (column, problem)
+            self.report["dropped"][k] = self.report["dropped"].get(k, 0) + rows
 
     def _overrides(self):
         o = self.history.overrides
@@ -477,33 +505,20 @@ class _Engine:
         return _overrides_of(o, self.key_name, self.key_type, self.what)
 
     # --- one assessment ------------------------------------------------------------------------
-    def _window_state(self, date: int, start: int | None):
-        """The merged state of the periods in [start, date) (start None: all history, merged
-        into one running state as the assessments pass)."""
-        if start is None:
-            keep = []
-            for seg in self.segments:
-                if seg[1] > date:
-                    keep.append(seg)
-                elif self.cumulative is None:
-                    self.cumulative = seg[2].copy()
-                else:
-                    self.cumulative.merge_window(seg[2])
-            self.segments = keep
-            return self.cumulative if self.cumulative is not None else self._state(LOW_DAY, date)
-        parts = [seg for seg in self.segments if seg[0] >= start and seg[1] <= date]
+    def _window_profile(self, date: int, start: int | None):
+        """The profile of the periods in [start, date) (start None: all history), combined from
+        their period tables."""
+        lo = LOW_DAY if start is None else start
+        parts = [seg[2] for seg in self.segments if seg[0] >= lo and seg[1] <= date]
         if not parts:
-            return self._state(start, date)
-        merged = parts[0][2].copy()
-        for seg in parts[1:]:
-            merged.merge_window(seg[2])
-        return merged
+            return self._state(lo, date).finish(True)
+        return _core.window_profile(parts, self.threads)
 
     def _fold_before(self, start: int) -> None:
         keep = []
         for seg in self.segments:
             if seg[1] <= start:
-                self.history_before.add(seg[2].finish(True))
+                self.history_before.add_table(seg[2])
             else:
                 keep.append(seg)
         self.segments = keep
@@ -521,7 +536,7 @@ class _Engine:
         following = self._period_profile(self.ledger.dates[-1], date) if k > 0 else None
         if start is not None:
             self._fold_before(start)
-        window = self._window_state(date, start).finish(True)
+        window = self._window_profile(date, start)
         core = _core.assessment_profile(window, self.history_before, date, start)
         prof = Profile(core, self.key_name, self.key_type or pa.int64(), self.on_invalid, True)
         if len(prof) == 0:
@@ -544,13 +559,10 @@ class _Engine:
 
     def _period_profile(self, lo: int, hi: int):
         """The profile of the periods in [lo, hi), or None when none is held."""
-        parts = [seg for seg in self.segments if seg[0] >= lo and seg[1] <= hi]
+        parts = [seg[2] for seg in self.segments if seg[0] >= lo and seg[1] <= hi]
         if not parts:
             return None
-        merged = parts[0][2].copy()
-        for seg in parts[1:]:
-            merged.merge_window(seg[2])
-        return merged.finish(True)
+        return _core.window_profile(parts, self.threads)
 
     def _store_next_period(self, k: int, p) -> None:
         """Net spend and whether each customer bought in the period after assessment k, by
@@ -621,8 +633,8 @@ class _Engine:
         header = {
             "format": 1, "fingerprint": self.history.fingerprint(), "policy": self.history.tiering.name,
             "ledger": blob(self.ledger.to_bytes()), "history_before": blob(self.history_before.to_bytes()),
-            "cumulative": blob(self.cumulative.to_bytes()) if self.cumulative is not None else None,
-            "segments": [[int(lo), int(hi), blob(st.to_bytes())] for lo, hi, st in self.segments],
+            "segments": [[int(lo), int(hi), blob(t.to_bytes())] for lo, hi, t in self.segments],
+            "values": {role: blob(ipc(pa.table({"value": d}))) for role, d in self.value_dicts.items()},
             "future": blob(ipc(self.future)) if self.future is not None else None,
             "key": blob(key_schema.serialize().to_pybytes()),
             "frozen": {n: blob(m.to_bytes()) for n, m in self.frozen.items()} if self.frozen else None,
@@ -675,9 +687,9 @@ class _Engine:
                     "(TierLedger.change_policy)")
             e.ledger = _core.TierLedger.from_bytes(blobs[header["ledger"]])
             e.history_before = _core.CustomerHistory.from_bytes(blobs[header["history_before"]])
-            if header["cumulative"] is not None:
-                e.cumulative = _core.ProfileState.from_bytes(blobs[header["cumulative"]])
-            e.segments = [[lo, hi, _core.ProfileState.from_bytes(blobs[b])] for lo, hi, b in header["segments"]]
+            e.segments = [[lo, hi, _core.PeriodTable.from_bytes(blobs[b])] for lo, hi, b in header["segments"]]
+            e.value_dicts = {role: pa.ipc.open_stream(blobs[b]).read_all().column("value").combine_chunks()
+                             for role, b in header["values"].items()}
             if header["future"] is not None:
                 e.future = pa.ipc.open_stream(blobs[header["future"]]).read_all()
             e.key_type = pa.ipc.read_schema(pa.py_buffer(blobs[header["key"]])).field("key").type

@@ -110,7 +110,7 @@ TEST_CASE("period tables combine into the profile of their span, column for colu
     for (auto [lo, hi] : {std::pair{0, 12}, std::pair{3, 9}, std::pair{5, 6}, std::pair{0, 1}}) {
       std::vector<const period_table*> parts;
       for (int k = hi - 1; k >= lo; --k) parts.push_back(&tables[static_cast<std::size_t>(k)]);  // any order
-      const profile combined = window_profile(parts);
+      const profile combined = window_profile(parts, 1 + static_cast<unsigned>(lo % 3));  // 1 to 3 ranges
       const profile direct = make_profile(b.view(), window(cuts[static_cast<std::size_t>(lo)],
                                                            cuts[static_cast<std::size_t>(hi)], series));
       require_same(combined, direct);
@@ -141,4 +141,25 @@ TEST_CASE("period tables refuse overlapping periods and text values") {
   std::string bytes = to_bytes(ta);
   bytes.resize(bytes.size() - 3);
   CHECK_THROWS_AS(period_table_from_bytes(bytes), format_error);
+}
+
+TEST_CASE("period tables of text keys combine on several threads into the span's profile") {
+  const wide_batch b = history(5);
+  std::vector<std::string> text;
+  for (std::int64_t c : b.customer) text.push_back("customer-" + std::to_string(c * 7919 % 1000));
+  std::vector<std::string_view> views(text.begin(), text.end());
+  transactions tx = b.view();
+  tx.customer = string_column("customer", views.data(), views.size());
+  std::vector<std::int32_t> cuts{day_of(2023, 1, 1), day_of(2023, 4, 1), day_of(2023, 7, 1), day_of(2023, 10, 1)};
+  std::vector<period_table> tables;
+  for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
+    profile_state s(window(cuts[k], cuts[k + 1], period_kind::month));
+    s.update(tx);
+    tables.push_back(s.finish_period());
+  }
+  const profile combined = window_profile({&tables[0], &tables[1], &tables[2]}, 3);
+  const profile direct = make_profile(tx, window(cuts.front(), cuts.back(), period_kind::month));
+  CHECK(combined.customer.chars == direct.customer.chars);
+  CHECK(combined.customer.offsets == direct.customer.offsets);
+  require_same(combined, direct);
 }
