@@ -9,6 +9,7 @@
 #include "tierkit/error.hpp"
 #include "tierkit/over_time/assessment_profile.hpp"
 #include "tierkit/over_time/ledger.hpp"
+#include "tierkit/over_time/rolling_profile.hpp"
 #include "tierkit/serialization.hpp"
 
 namespace py = pybind11;
@@ -147,6 +148,27 @@ void bind_over_time(py::module_& m) {
       .def("to_bytes", [](const period_table& t) { return py::bytes(to_bytes(t)); })
       .def_static("from_bytes", [](const py::bytes& b) { return period_table_from_bytes(std::string(b)); },
                   py::arg("data"));
+
+  py::class_<rolling_profile>(m, "RollingProfile")
+      .def(py::init<>())
+      .def("push", [](rolling_profile& r, const period_table& t) {
+        py::gil_scoped_release release;
+        r.push(t);
+      }, py::arg("table"))
+      .def("drop_before", [](rolling_profile& r, std::int32_t day) {
+        py::gil_scoped_release release;
+        r.drop_before(day);
+      }, py::arg("day"))
+      .def("remember", [](rolling_profile& r, const customer_history& h) {
+        py::gil_scoped_release release;
+        r.remember(h);
+      }, py::arg("history"))
+      .def("current", [](const rolling_profile& r, std::int32_t as_of, std::optional<std::int32_t> start, unsigned threads) {
+        py::gil_scoped_release release;
+        return r.current(as_of, start, threads);
+      }, py::arg("as_of"), py::arg("window_start"), py::arg("threads") = 0)
+      .def_property_readonly("customers", &rolling_profile::customers)
+      .def_property_readonly("periods_held", &rolling_profile::periods_held);
 
   m.def("window_profile", [](const std::vector<const period_table*>& parts, unsigned threads) {
     py::gil_scoped_release release;

@@ -1154,12 +1154,27 @@ period_table profile_state::finish_period() const {
     }
   };
   auto value = [](const value_record& r) { return r.value; };
+  // Distinct values ascend within each customer's list: combining periods can then see at a
+  // glance when lists cannot share a value.
+  auto sort_lists = [&](const std::vector<std::int64_t>& off, std::vector<std::int64_t>& values) {
+    detail::for_row_blocks(n, threads, [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t r = lo; r < hi; ++r) {
+        std::sort(values.begin() + off[r], values.begin() + off[r + 1]);
+      }
+    });
+  };
   if (s.has_orders) {
     lay_out(s.orders.log, t->order_off, t->orders, value);
     lay_out(s.orders.return_log, t->return_off, t->return_orders, value);
   }
   if (s.has_channels) lay_out(s.channels.log, t->channel_off, t->channels, value);
   if (s.has_categories) lay_out(s.categories.log, t->category_off, t->categories, value);
+  if (s.has_orders) {
+    sort_lists(t->order_off, t->orders);
+    sort_lists(t->return_off, t->return_orders);
+  }
+  if (s.has_channels) sort_lists(t->channel_off, t->channels);
+  if (s.has_categories) sort_lists(t->category_off, t->categories);
   if (s.config.purchase_days) {
     lay_out(s.days, t->day_off, t->days, [](const day_record& r) { return r.day; });
     for (std::size_t r = 0; r < n; ++r) {

@@ -20,6 +20,7 @@
 #include "tierkit/over_time/ledger.hpp"
 #include "tierkit/over_time/overrides.hpp"
 #include "tierkit/over_time/period_table.hpp"
+#include "tierkit/over_time/rolling_profile.hpp"
 #include "tierkit/over_time/schedule.hpp"
 #include "tierkit/over_time/transitions.hpp"
 #include "tierkit/policy.hpp"

@@ -64,6 +64,24 @@ std::int64_t distinct_count(const std::vector<const period_table::impl*>& parts,
     const std::size_t r = rows[which[0]];
     return (t.*off)[r + 1] - (t.*off)[r];
   }
+  // Each part's list ascends. When every list lies above the one before (order numbers grow
+  // with time, as they mostly do), the lists are disjoint: their sizes add up.
+  std::int64_t sum = 0;
+  bool disjoint = true;
+  bool have = false;
+  std::int64_t top = 0;
+  for (std::size_t k : which) {
+    const period_table::impl& t = *parts[k];
+    const std::size_t r = rows[k];
+    const auto lo = (t.*off)[r], hi = (t.*off)[r + 1];
+    if (lo == hi) continue;
+    const auto& v = t.*values;
+    if (have && v[static_cast<std::size_t>(lo)] <= top) disjoint = false;
+    top = std::max(top, v[static_cast<std::size_t>(hi - 1)]);
+    have = true;
+    sum += hi - lo;
+  }
+  if (disjoint) return sum;
   scratch.clear();
   for (std::size_t k : which) {
     const period_table::impl& t = *parts[k];
@@ -100,6 +118,25 @@ void combine_range(const std::vector<const period_table::impl*>& parts, const st
   constexpr double nan = std::numeric_limits<double>::quiet_NaN();
   const bool is_string = p.customer.is_string;
   const bool series = !p.series_offsets.empty();
+  {
+    // At most the rows of the parts' ranges: reserved (not touched) up front, so the columns
+    // never move while they grow.
+    std::size_t most = 0;
+    for (std::size_t k = 0; k < k_parts; ++k) most += hi[k] - lo[k];
+    for (auto* v : {&p.first_purchase, &p.last_purchase, &p.recency, &p.tenure}) v->reserve(most);
+    for (auto* v : {&p.transactions, &p.frequency, &p.returns}) v->reserve(most);
+    for (auto* v : {&p.monetary, &p.gross_sales, &p.returns_value, &p.average_order_value}) v->reserve(most);
+    if (!is_string) p.customer.ints.reserve(most);
+    if (p.has_quantity) p.quantity.reserve(most);
+    if (p.has_channels) p.channels.reserve(most);
+    if (p.has_categories) p.categories.reserve(most);
+    if (p.has_purchase_days) {
+      p.purchase_days.reserve(most);
+      p.previous_purchase.reserve(most);
+      p.median_gap.reserve(most);
+    }
+    if (series) p.series_offsets.reserve(most + 1);
+  }
   auto distinct = [&](std::vector<std::int64_t> period_table::impl::*off, std::vector<std::int64_t> period_table::impl::*values) {
     return distinct_count(parts, rows, which, scratch, off, values);
   };

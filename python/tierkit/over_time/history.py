@@ -341,8 +341,12 @@ class _Engine:
                              purchase_days=bool(s.get("purchase_days", True)),
                              on_invalid=self.on_invalid, threads=threads)
         self.ledger = None
-        self.segments: list[list] = []  # [lo, hi, PeriodTable]: periods still needed
+        # [lo, hi, PeriodTable, pushed]: periods not yet dropped from the rolling window (those
+        # pushed into it, and later ones); the customers of dropped periods are in
+        # history_before (kept for saving: a resumed run remembers them).
+        self.segments: list[list] = []
         self.history_before = _core.CustomerHistory()
+        self.rolling = _core.RollingProfile()
         self.value_dicts: dict[str, pa.Array] = {}  # text order/channel/category values, numbered
         self.future: pa.Table | None = None  # rows on or after the last assessment
         self.frozen = dict(history.models) if history.models else None
@@ -478,7 +482,7 @@ class _Engine:
                 self._update(state, grouped.slice(int(offsets[k]), int(offsets[k + 1] - offsets[k])))
                 table = state.finish_period()
                 del state
-                self.segments.append([bounds[k], bounds[k + 1], table])
+                self.segments.append([bounds[k], bounds[k + 1], table, False])
                 self._count(table)
             rest = grouped.slice(int(offsets[len(cuts)]))
             check = self._state(cuts[-1], HIGH_DAY)  # validated now; aggregated when assessed
@@ -505,19 +509,19 @@ class _Engine:
         return _overrides_of(o, self.key_name, self.key_type, self.what)
 
     # --- one assessment ------------------------------------------------------------------------
-    def _window_profile(self, date: int, start: int | None):
-        """The profile of the periods in [start, date) (start None: all history), combined from
-        their period tables."""
-        lo = LOW_DAY if start is None else start
-        parts = [seg[2] for seg in self.segments if seg[0] >= lo and seg[1] <= date]
-        if not parts:
-            return self._state(lo, date).finish(True)
-        return _core.window_profile(parts, self.threads)
-
-    def _fold_before(self, start: int) -> None:
+    def _roll_to(self, date: int, start: int | None) -> None:
+        """Pushes the periods that end on or before `date` into the rolling window and drops
+        those that end on or before `start`."""
+        for seg in self.segments:
+            if not seg[3] and seg[1] <= date:
+                self.rolling.push(seg[2])
+                seg[3] = True
+        if start is None:
+            return
+        self.rolling.drop_before(start)
         keep = []
         for seg in self.segments:
-            if seg[1] <= start:
+            if seg[3] and seg[1] <= start:
                 self.history_before.add_table(seg[2])
             else:
                 keep.append(seg)
@@ -534,10 +538,8 @@ class _Engine:
         # What followed the last assessment, read before its periods are folded or merged
         # away, and stored once this assessment has added the customers new in it.
         following = self._period_profile(self.ledger.dates[-1], date) if k > 0 else None
-        if start is not None:
-            self._fold_before(start)
-        window = self._window_profile(date, start)
-        core = _core.assessment_profile(window, self.history_before, date, start)
+        self._roll_to(date, start)
+        core = self.rolling.current(date, start, self.threads)
         prof = Profile(core, self.key_name, self.key_type or pa.int64(), self.on_invalid, True)
         if len(prof) == 0:
             empty = np.zeros(0, np.int32)
@@ -633,7 +635,7 @@ class _Engine:
         header = {
             "format": 1, "fingerprint": self.history.fingerprint(), "policy": self.history.tiering.name,
             "ledger": blob(self.ledger.to_bytes()), "history_before": blob(self.history_before.to_bytes()),
-            "segments": [[int(lo), int(hi), blob(t.to_bytes())] for lo, hi, t in self.segments],
+            "segments": [[int(lo), int(hi), blob(t.to_bytes()), bool(pushed)] for lo, hi, t, pushed in self.segments],
             "values": {role: blob(ipc(pa.table({"value": d}))) for role, d in self.value_dicts.items()},
             "future": blob(ipc(self.future)) if self.future is not None else None,
             "key": blob(key_schema.serialize().to_pybytes()),
@@ -687,7 +689,12 @@ class _Engine:
                     "(TierLedger.change_policy)")
             e.ledger = _core.TierLedger.from_bytes(blobs[header["ledger"]])
             e.history_before = _core.CustomerHistory.from_bytes(blobs[header["history_before"]])
-            e.segments = [[lo, hi, _core.PeriodTable.from_bytes(blobs[b])] for lo, hi, b in header["segments"]]
+            e.segments = [[lo, hi, _core.PeriodTable.from_bytes(blobs[b]), pushed]
+                          for lo, hi, b, pushed in header["segments"]]
+            e.rolling.remember(e.history_before)
+            for seg in e.segments:
+                if seg[3]:
+                    e.rolling.push(seg[2])
             e.value_dicts = {role: pa.ipc.open_stream(blobs[b]).read_all().column("value").combine_chunks()
                              for role, b in header["values"].items()}
             if header["future"] is not None:
@@ -752,8 +759,7 @@ class _Engine:
         if rows is not None and rows.num_rows:
             self._add_periods(rows, [date], last)
         else:
-            self.segments.append([last, date, self._state(last, date)])
-            self.future = None
+            self.segments.append([last, date, self._state(last, date).finish_period(), False])
         self._assess(date)
 
 
