@@ -76,6 +76,27 @@ void tier_ledger::impl::register_version(const policy_version& v) {
   version_tiers.push_back(std::move(ids));
 }
 
+int tier_ledger::impl::compare_keys(std::uint32_t a, std::uint32_t b) const {
+  if (keys.is_string) {
+    const int c = keys.string_at(a).compare(keys.string_at(b));
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+  }
+  return keys.ints[a] < keys.ints[b] ? -1 : (keys.ints[a] > keys.ints[b] ? 1 : 0);
+}
+
+void tier_ledger::impl::extend_sorted() {
+  const std::size_t have = sorted.size(), n = states.size();
+  if (have == n) return;
+  std::vector<std::uint32_t> fresh(n - have);
+  for (std::size_t i = 0; i < fresh.size(); ++i) fresh[i] = static_cast<std::uint32_t>(have + i);
+  auto less = [&](std::uint32_t a, std::uint32_t b) { return compare_keys(a, b) < 0; };
+  if (!std::is_sorted(fresh.begin(), fresh.end(), less)) std::sort(fresh.begin(), fresh.end(), less);
+  std::vector<std::uint32_t> merged;
+  merged.reserve(n);
+  std::merge(sorted.begin(), sorted.end(), fresh.begin(), fresh.end(), std::back_inserter(merged), less);
+  sorted.swap(merged);
+}
+
 void tier_ledger::impl::rebuild_events() {
   events.clear();
   for (std::size_t r = 0; r < overrides.size(); ++r) {
@@ -274,19 +295,17 @@ void tier_ledger::advance(const assessment_input& a) {
   auto to_id = [&](std::int32_t version, std::int32_t rank) {
     return rank == no_tier ? no_tier : s.version_tiers[static_cast<std::size_t>(version)][static_cast<std::size_t>(rank)];
   };
-  auto record_change = [&](std::uint32_t c, const transition_step& step, std::int32_t date,
-                           std::int32_t version) {
-    customer_state& st = s.states[c];
-    st = step.state;
-    if (step.reason == change_reason::none) return;
+  // A new spell for customer c, whose state already holds the new tier.
+  auto record_spell = [&](std::uint32_t c, change_reason why, std::int32_t date, std::int32_t version) {
+    const customer_state& st = s.states[c];
     const std::int32_t tier = to_id(version, st.held);
-    const std::int32_t rule = step.reason == change_reason::manual ? rule_none : st.rule;
+    const std::int32_t rule = why == change_reason::manual ? rule_none : st.rule;
     std::int64_t& open = s.open_spell[c];
     if (open >= 0 && s.spells.from[static_cast<std::size_t>(open)] == date) {
       // A second change on the spell's first day: the day's last change stands.
       const auto o = static_cast<std::size_t>(open);
       s.spells.tier[o] = tier;
-      s.spells.reason[o] = step.reason;
+      s.spells.reason[o] = why;
       s.spells.rule[o] = rule;
       s.spells.version[o] = version;
       return;
@@ -301,10 +320,15 @@ void tier_ledger::advance(const assessment_input& a) {
     s.spells.tier.push_back(tier);
     s.spells.from.push_back(date);
     s.spells.to.push_back(no_day);
-    s.spells.reason.push_back(step.reason);
+    s.spells.reason.push_back(why);
     s.spells.rule.push_back(rule);
     s.spells.version.push_back(version);
     s.spells.previous_tier.push_back(previous);
+  };
+  auto record_change = [&](std::uint32_t c, const transition_step& step, std::int32_t date,
+                           std::int32_t version) {
+    s.states[c] = step.state;
+    if (step.reason != change_reason::none) record_spell(c, step.reason, date, version);
   };
 
   // Override boundaries since the last assessment, in date order.
@@ -327,14 +351,70 @@ void tier_ledger::advance(const assessment_input& a) {
     s.next_event = event_end;
   }
 
-  // The assessment.
+  // The assessment: its keys to customer indices. Keys ascending (a profile's): one merge
+  // walk along the ledger's keys in key order; new keys are added in their order.
   std::vector<std::uint32_t> index(n);
-  for (std::size_t i = 0; i < n; ++i) index[i] = add_customer(keys, i);
+  if (ascending && n > 0) {
+    s.extend_sorted();
+    constexpr std::uint32_t fresh = ~std::uint32_t{0};
+    std::size_t j = 0;
+    const std::size_t m = s.sorted.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      int c = 1;
+      while (j < m) {
+        const std::uint32_t id = s.sorted[j];
+        if (keys.is_string) {
+          const int k = keys.string_at(i).compare(s.keys.string_at(id));
+          c = k < 0 ? -1 : (k > 0 ? 1 : 0);
+        } else {
+          c = keys.ints[i] < s.keys.ints[id] ? -1 : (keys.ints[i] > s.keys.ints[id] ? 1 : 0);
+        }
+        if (c <= 0) break;
+        ++j;
+      }
+      index[i] = c == 0 ? s.sorted[j] : fresh;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      if (index[i] == fresh) index[i] = add_customer(keys, i);
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i) index[i] = add_customer(keys, i);
+  }
   std::vector<std::int64_t> row_of(s.states.size(), -1);  // per customer: its assessment row
   for (std::size_t i = 0; i < n; ++i) row_of[index[i]] = static_cast<std::int64_t>(i);
   const bool new_version = s.current_version >= 0 && v != s.current_version;
+  const std::int32_t memory = rules.memory();
   const auto known = s.states.size();
-  s.records.date.reserve(s.records.date.size() + known);
+  {
+    // Room for this assessment's records, growing geometrically (an exact reserve per
+    // assessment would move every column each time).
+    const std::size_t need = s.records.size() + known;
+    assessment_records& r = s.records;
+    if (r.date.capacity() < need) {
+      const std::size_t cap = std::max(need, 2 * r.date.capacity());
+      r.date.reserve(cap);
+      r.customer.reserve(cap);
+      r.raw.reserve(cap);
+      r.rule.reserve(cap);
+      r.held.reserve(cap);
+      r.below.reserve(cap);
+      r.downgrade_on.reserve(cap);
+      r.override_active.reserve(cap);
+      r.protected_new.reserve(cap);
+      r.version.reserve(cap);
+    }
+  }
+  // Projected downgrade dates by assessments left (few distinct counts).
+  std::vector<std::int32_t> downgrade_after_left;
+  auto downgrade_date = [&](std::int32_t left) {
+    if (left <= 0 || !s.config.frequency) return no_day;
+    if (static_cast<std::size_t>(left) >= downgrade_after_left.size()) {
+      downgrade_after_left.resize(static_cast<std::size_t>(left) + 1, no_day);
+    }
+    std::int32_t& d = downgrade_after_left[static_cast<std::size_t>(left)];
+    if (d == no_day) d = assessment_after(*s.config.frequency, a.date, left);
+    return d;
+  };
   for (std::size_t c = 0; c < known; ++c) {
     const std::int64_t row = row_of[c];
     observation o;
@@ -348,9 +428,15 @@ void tier_ledger::advance(const assessment_input& a) {
     if (s.override_row[c] >= 0) {  // ranks of the version applied now
       st.override_rank = rules.rank_of(s.overrides.tier[static_cast<std::size_t>(s.override_row[c])]);
     }
-    transition_step step = new_version && st.held != no_tier ? change_policy(st, o, rules)
-                                                            : assess(st, o, rules);
-    record_change(static_cast<std::uint32_t>(c), step, a.date, v);
+    bool protected_new = false;
+    if (new_version && st.held != no_tier) {
+      const transition_step step = change_policy(st, o, rules);
+      protected_new = step.protected_new;
+      record_change(static_cast<std::uint32_t>(c), step, a.date, v);
+    } else {
+      const change_reason why = assess_in_place(st, o, rules, memory, &protected_new);
+      if (why != change_reason::none) record_spell(static_cast<std::uint32_t>(c), why, a.date, v);
+    }
     const customer_state& now = s.states[c];
     s.records.date.push_back(a.date);
     s.records.customer.push_back(static_cast<std::uint32_t>(c));
@@ -359,11 +445,9 @@ void tier_ledger::advance(const assessment_input& a) {
     s.records.held.push_back(to_id(v, now.held));
     s.records.below.push_back(now.below);
     const std::int32_t left = assessments_to_downgrade(now, rules);
-    s.records.downgrade_on.push_back(left > 0 && s.config.frequency
-                                         ? assessment_after(*s.config.frequency, a.date, left)
-                                         : no_day);
+    s.records.downgrade_on.push_back(downgrade_date(left));
     s.records.override_active.push_back(now.active);
-    s.records.protected_new.push_back(step.protected_new ? 1 : 0);
+    s.records.protected_new.push_back(protected_new ? 1 : 0);
     s.records.version.push_back(v);
   }
   s.dates.push_back(a.date);

@@ -45,6 +45,12 @@ struct tier_ledger::impl {
   std::vector<std::int64_t> record_offsets{0};
   std::int32_t current_version = -1;  // version of the last assessment
 
+  // Customer indices in key order (derived: not saved; extended as customers come): a
+  // sorted assessment maps to indices by one merge walk instead of a hash lookup per key.
+  std::vector<std::uint32_t> sorted;
+  int compare_keys(std::uint32_t a, std::uint32_t b) const;
+  void extend_sorted();
+
   // Rows of spells per customer in time order (CSR), rebuilt when spells were added.
   mutable std::vector<std::int64_t> by_customer_offsets;
   mutable std::vector<std::int64_t> by_customer_rows;

@@ -174,23 +174,26 @@ bool is_protected(const customer_state& s, std::int32_t date, const transition_r
 
 }  // namespace
 
-transition_step assess(const customer_state& in, const observation& o, const transition_rules& r) {
-  transition_step out{in, change_reason::none, false};
-  customer_state& s = out.state;
-  remember_raw(s, r.memory());
+change_reason assess_in_place(customer_state& s, const observation& o, const transition_rules& r,
+                              std::int32_t memory, bool* protected_new) {
+  remember_raw(s, memory);
   record(s, o);
   if (s.held == no_tier) {  // first assessment: the raw tier at once
     s.held = s.raw;
     s.since = o.date;
     forget_counts(s);
-    out.reason = change_reason::initial;
-    return out;
+    return change_reason::initial;
   }
   if (s.active == override_kind::fixed) {
-    forget_counts(s);
-    return out;
+    if (s.below != 0 || s.recent_count != 0) forget_counts(s);
+    return change_reason::none;
   }
-  out.reason = apply_rules(s, o.date, r, is_protected(s, o.date, r), &out.protected_new);
+  return apply_rules(s, o.date, r, is_protected(s, o.date, r), protected_new);
+}
+
+transition_step assess(const customer_state& in, const observation& o, const transition_rules& r) {
+  transition_step out{in, change_reason::none, false};
+  out.reason = assess_in_place(out.state, o, r, r.memory(), &out.protected_new);
   return out;
 }
 

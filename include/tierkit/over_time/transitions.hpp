@@ -146,6 +146,10 @@ struct transition_step {
 
 // An assessment.
 transition_step assess(const customer_state& s, const observation& o, const transition_rules& r);
+// The same on the state in place (for loops over many customers): `memory` is
+// r.memory(), computed once; returns the reason and sets *protected_new.
+change_reason assess_in_place(customer_state& s, const observation& o, const transition_rules& r,
+                              std::int32_t memory, bool* protected_new);
 // The first assessment under a new policy version (ranks of `o` are the new version's).
 transition_step change_policy(const customer_state& s, const observation& o,
                               const transition_rules& new_rules);
