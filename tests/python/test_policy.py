@@ -232,6 +232,44 @@ def test_parse_errors_show_a_caret(condition, message):
     assert "rule 2 ('Bad')" in str(e.value) and message in str(e.value)
 
 
+def nested_lists(wraps: int) -> str:
+    """A list test whose operand is a list test in parentheses lengthened again, `wraps`
+    times: each `in` adds a level to the tree (99 wraps: about 20,000 levels in 40 KB)."""
+    e = "x" + "+1" * 198 + " in (1)"
+    for _ in range(wraps):
+        e = "(" + e + ")" + "+1" * 198 + " in (1)"
+    return e
+
+
+def test_nesting_beyond_the_bound_is_refused_by_every_entry_point(tmp_path):
+    deep = nested_lists(99)
+    assert len(deep) > 40_000
+    message = r"rule 1 \('A'\): the expression nests deeper than 200 levels"
+    with pytest.raises(tk.InvalidInput, match=message):
+        tk.TierPolicy([("A", deep)], default="B")
+    with pytest.raises(tk.InvalidInput, match="nests deeper than 200 levels"):
+        tk._core.Expression.parse(deep)
+    with pytest.raises(tk.InvalidInput, match="derived column 'd': the expression nests deeper"):
+        tk.tiering.derive_columns(pa.table({"x": [1.0, 2.0]}), {"d": deep})
+    (tmp_path / "deep.json").write_text(
+        '{"tiers": [{"tier": "A", "when": "%s"}], "default": "B"}' % deep)
+    with pytest.raises(tk.PolicyError, match="nests deeper than 200 levels"):
+        tk.Tiering.from_file(tmp_path / "deep.json")
+
+
+def test_a_rule_at_the_nesting_bound_assigns_checks_and_explains():
+    at_bound = "x" + " + 1" * 198 + " in (199, 201)"        # 200 levels
+    nots = "not " * 198 + "(x > 1)"                           # 200 levels
+    policy = tk.TierPolicy([("A", at_bound), ("C", nots)], default="B")
+    data = {"customer_id": [1, 2, 3], "x": [1.0, 3.0, 5.0]}
+    assert policy.assign(data).to_pandas().tier.tolist() == ["A", "A", "C"]
+    assert policy.check(data).to_arrow().num_rows == 2
+    assert policy.explain(3, data).tier == "C"
+    assert policy.columns == ["x"]
+    with pytest.raises(tk.InvalidInput, match="nests deeper than 200 levels"):
+        tk.TierPolicy([("A", "(" + at_bound + ") + 1 > 0")])
+
+
 def test_unknown_columns_and_type_mismatches(data, policy):
     with pytest.raises(tk.SchemaError, match=r"column 'monetray' no input has \(did you mean 'monetary'\?\)"):
         tk.TierPolicy([("A", "monetray > 5")]).assign(data)
