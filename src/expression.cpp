@@ -273,6 +273,13 @@ std::vector<token> lex(const std::string& s, const std::string& what) {
       if (endp == nullptr || *endp != '\0' || std::count(digits.begin(), digits.end(), '.') > 1) {
         parse_fail(what, s, i, "malformed number '" + s.substr(i, j - i) + "'");
       }
+      // A literal beyond the largest double would be infinity, which no written number
+      // means. (One below the smallest rounds to 0 or a subnormal, as in SQL and Python.)
+      if (std::isinf(t.number)) {
+        const std::string written = j - i > 24 ? s.substr(i, 20) + "... (" + std::to_string(j - i) + " characters)"
+                                                : s.substr(i, j - i);
+        parse_fail(what, s, i, "the number " + written + " is too large (the largest is about 1.8e308)");
+      }
       if (j < s.size() && (std::isalpha(static_cast<unsigned char>(s[j])) || s[j] == '_')) {
         parse_fail(what, s, j, "a number runs into a name");
       }

@@ -94,6 +94,24 @@ TEST_CASE("parse errors show the position with a caret") {
   }
 }
 
+TEST_CASE("literals beyond the range of numbers are refused at the literal, not read as infinity") {
+  CHECK_THROWS_WITH_AS(expression::parse("monetary > 1e400", "rule 1 ('A')"),
+                       doctest::Contains("cannot parse rule 1 ('A'): the number 1e400 is too large (the largest is "
+                                         "about 1.8e308) at position 12\n  monetary > 1e400\n             ^"),
+                       invalid_input);
+  CHECK_THROWS_WITH_AS(expression::parse("monetary > -1E+309"), doctest::Contains("the number 1E+309 is too large"),
+                       invalid_input);
+  const std::string digits(400, '9');
+  CHECK_THROWS_WITH_AS(expression::parse("frequency in (1, " + digits + ")"),
+                       doctest::Contains("the number 99999999999999999999... (400 characters) is too large"),
+                       invalid_input);
+  CHECK_THROWS_WITH_AS(expression::parse("1_000e400 < monetary"), doctest::Contains("at position 1\n"), invalid_input);
+  // The largest finite literals and those that round to zero are numbers.
+  CHECK(eval("monetary < 1.7976931348623157e308") == std::vector<int>{T, T, N, T, T});
+  CHECK(eval("monetary > -" + std::string(308, '9')) == std::vector<int>{T, T, N, T, T});
+  CHECK(eval("monetary > 1e-400") == std::vector<int>{T, T, N, T, F});
+}
+
 TEST_CASE("unknown columns suggest close names; type mismatches name both types") {
   const rule_table t = sample();
   CHECK_THROWS_WITH_AS(expression::parse("monetery > 5").check(t), doctest::Contains("no column 'monetery' (did you mean 'monetary'?)"),

@@ -225,6 +225,9 @@ def test_explain_shows_the_rules_tried_and_the_values(data, policy):
     ("x between 1", "expected 'and' in 'between ... and ...'"),
     ("a = 'open", "unterminated text literal at position 5"),
     ("x = 1 )", "unexpected ')' at position 7"),
+    ("x > 1e400", "the number 1e400 is too large (the largest is about 1.8e308) at position 5\n"
+                  "  x > 1e400\n      ^"),
+    ("x in (1, -" + "9" * 400 + ")", "the number 99999999999999999999... (400 characters) is too large"),
 ])
 def test_parse_errors_show_a_caret(condition, message):
     with pytest.raises(tk.InvalidInput) as e:
