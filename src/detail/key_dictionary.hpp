@@ -209,7 +209,7 @@ class key_dictionary {
   void rehash_to(std::size_t capacity);  // a power of two, above the keys held
   void leave_direct();  // from the direct table to hashing: every key into the slots
   void leave_by_key();  // from numbering by key to hashing: every index kept
-  void sort_strings(std::uint32_t* first, std::uint32_t* last, std::size_t depth) const;
+  void sort_strings(std::uint32_t* first, std::uint32_t* last) const;
 
   kind kind_ = kind::unset;
   std::size_t size_ = 0;

@@ -2,6 +2,7 @@
 // integer ranges) and orders them.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <random>
@@ -92,6 +93,33 @@ TEST_CASE("string keys are ordered by their bytes: prefixes first, NUL and high 
   const auto order = d.sorted_order();
   REQUIRE(order.size() == d.size());
   for (std::size_t i = 1; i < order.size(); ++i) CHECK(d.string_at(order[i - 1]) < d.string_at(order[i]));
+}
+
+TEST_CASE("string keys sharing a 1 MB prefix are ordered, however many share it") {
+  // The sort goes 8 bytes a round; a megabyte shared would be 131,072 nested rounds if
+  // rounds recursed. Ranges tied on 8 more bytes (two keys; many keys; keys that are
+  // prefixes of others; ties nested at several depths, each beyond the comparison cut-off).
+  const std::string prefix(std::size_t{1} << 20, 'k');
+  std::vector<std::vector<std::string>> cases;
+  cases.push_back({prefix + "b", prefix + "a"});
+  std::vector<std::string> many;
+  for (int i = 0; i < 24; ++i) many.push_back(prefix + std::to_string(i * 7919 % 1000));
+  cases.push_back(many);
+  std::vector<std::string> nested = {prefix, prefix + "a", prefix + std::string(9, 'a'), prefix.substr(1)};
+  for (int i = 0; i < 12; ++i) {
+    nested.push_back(prefix + std::string(100, 'x') + std::to_string(i));
+    nested.push_back(prefix + std::string(100, 'x') + std::string(5000, 'y') + std::to_string(i));
+    nested.push_back(std::string(1000, 'k') + "z" + std::to_string(i));
+  }
+  cases.push_back(nested);
+  for (std::vector<std::string>& keys : cases) {
+    key_dictionary d;
+    for (const std::string& k : keys) d.insert(k);
+    const auto order = d.sorted_order();
+    REQUIRE(order.size() == keys.size());
+    std::sort(keys.begin(), keys.end());
+    for (std::size_t i = 0; i < order.size(); ++i) CHECK(d.string_at(order[i]) == keys[i]);
+  }
 }
 
 TEST_CASE("clear() forgets every key, for hashing and for a direct table") {

@@ -139,6 +139,17 @@ def test_invalid_rows_are_named_counted_and_never_dropped_silently():
     assert "dropped: column 'amount': 1 rows NaN" in str(p.report)
 
 
+def test_string_keys_sharing_a_megabyte_prefix_are_profiled_in_key_order():
+    # Key order is by bytes; a long shared prefix used to cost a nested sort round per 8 bytes.
+    prefix = "k" * (1 << 20)
+    keys = [prefix + "b", prefix + "a", prefix + "b", prefix, prefix + "a" * 9, "k" * 1000 + "z"]
+    t = pa.table({"customer_id": keys, "time": pa.array([1, 2, 3, 4, 5, 6], pa.date32()),
+                  "amount": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    out = tk.profile(t).to_arrow()
+    assert out.column("customer_id").to_pylist() == sorted(set(keys))
+    assert out.column("monetary").to_pylist() == [4.0, 2.0, 5.0, 4.0, 6.0]
+
+
 def test_shape_errors_name_the_column():
     df = pd.DataFrame({"customer_id": [1], "time": [pd.Timestamp("2024-01-01")], "amount": [1.0]})
     with pytest.raises(tk.SchemaError, match=r"no column 'amout' for the amount \(did you mean 'amount'\?\)"):
