@@ -128,6 +128,11 @@ struct profile {
 // The mergeable partial state. update() adds a batch (validated first: an update that
 // throws leaves the state unchanged), merge() adds another state built with an equal
 // configuration, finish() computes the profile and leaves the state as it was.
+// Threads: a profile_state is a plain value, not safe to use from several threads at once
+// (update and merge change it; finish, copies and the counts read it), as a std::vector is
+// not: give each thread a state of its own and merge them, or serialize the calls. (The
+// Python ProfileState and ProfileBuilder serialize their calls with a mutex per state.)
+// update() itself runs on config.threads threads.
 class profile_state {
  public:
   explicit profile_state(profile_config config = {});

@@ -3,6 +3,7 @@ crafted policies, explanations, inputs joined on the key, errors and persistence
 from __future__ import annotations
 
 import pickle
+import threading
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ import pyarrow as pa
 import pytest
 
 import tierkit as tk
+from tierkit import _core
 
 RULES = [
     ("Diamond", "monetary >= 100000 and frequency >= 12", {"owner": "private banker", "sla": "1h"}),
@@ -356,3 +358,54 @@ def test_many_rules_with_missing_attributes_label_every_customer():
     t = got.to_arrow()
     assert t.column("tier").to_pylist() == [f"T{v}" if v < 130 else "D" for v in x]
     assert t.column("owner").to_pylist() == [f"o{v // 2}" if v < 130 and v % 2 == 0 else None for v in x]
+
+
+def changes_refused_while_read(read, change) -> list[str]:
+    """Runs read() on another thread, 5 times, while this thread calls change() over and
+    over; the messages of the changes refused (InvalidInput). A change that is not refused
+    raises SchemaError (a name the table has), so none alters the table."""
+    done = threading.Event()
+    results = []
+
+    def reader():
+        try:
+            for _ in range(5):
+                results.append(read())
+        finally:
+            done.set()
+
+    refused = []
+    thread = threading.Thread(target=reader)
+    thread.start()
+    while not done.is_set():
+        try:
+            change()
+        except tk.InvalidInput as e:
+            refused.append(str(e))
+        except tk.SchemaError:
+            pass
+    thread.join()
+    assert len(results) == 5
+    return refused
+
+
+def test_a_rule_table_read_on_another_thread_refuses_changes():
+    n = 300_000
+    x = np.arange(n, dtype=float)
+    table = _core.RuleTable()
+    table.add_numbers("x", x)
+    condition = " or ".join(f"x % {k} = {k - 1}" for k in range(2, 60))
+    expr = _core.Expression.parse(condition)
+    expected = np.zeros(n, dtype=bool)
+    for k in range(2, 60):
+        expected |= x % k == k - 1
+    policy = _core.TierPolicy([_core.TierRule("A", condition, {})], "B", {})
+    for read in (lambda: expr.evaluate(table, 1), lambda: policy.assign(table, 1)):
+        refused = changes_refused_while_read(read, lambda: table.add_numbers("x", np.zeros(1)))
+        assert refused, "no change was tried while the table was read"
+        assert all("tierkit.RuleTable.add_numbers: the table is being read by 1 call on another thread"
+                   in m for m in refused)
+        assert table.names == ["x"]
+        assert (expr.evaluate(table, 1) == 1).tolist() == expected.tolist()
+    table.add_numbers("y", x)  # no reader: changes go through
+    assert table.names == ["x", "y"]

@@ -1,6 +1,7 @@
 """tierkit.profile against the independent pandas reference, and its reports and errors."""
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 
 import numpy as np
@@ -196,6 +197,36 @@ def test_builder_updates_merges_and_copies():
     with pytest.raises(tk.InvalidInput, match="as_of dates differ"):
         a.merge(tk.ProfileBuilder(order="order_id", as_of="2030-01-01"))
     assert "ProfileBuilder(customer='customer_id'" in repr(a)
+
+
+@pytest.mark.parametrize("ids", ["int", "str"])
+def test_one_builder_fed_from_several_threads_gives_the_sequential_profile(ids):
+    # update() runs without the GIL: calls on one builder from several threads take turns
+    # (and merges of builders others are updating, copies and counts wait for them too).
+    df = make_transactions(seed=5, ids=ids)
+    chunks = [pa.Table.from_pandas(df.iloc[i:i + 250], preserve_index=False)
+              for i in range(0, len(df), 250)]
+    whole = tk.profile(df, order="order_id", threads=1).to_arrow()
+    for _ in range(3):
+        shared = tk.ProfileBuilder(order="order_id", threads=1)
+        side = tk.ProfileBuilder(order="order_id", threads=1)
+
+        def work(k):
+            if k % 5 == 4:                       # side builders, merged in while others update
+                side_k = tk.ProfileBuilder(order="order_id", threads=1).update(chunks[k])
+                shared.merge(side_k)
+            elif k % 7 == 6:                     # the side builder, updated here, merged at the end
+                side.update(chunks[k])
+            else:
+                shared.update(chunks[k])
+            shared.copy()                        # reads the state while others change it
+            return shared.rows_read
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            list(pool.map(work, range(len(chunks))))
+        assert shared.merge(side).finish().to_arrow().equals(whole)
+    with pytest.raises(tk.InvalidInput, match="cannot merge a profile state with itself"):
+        shared.merge(shared)
 
 
 def test_without_purchase_days_the_other_columns_are_the_full_profiles():
