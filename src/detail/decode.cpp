@@ -139,7 +139,7 @@ void key_lookup::find(std::int64_t begin, std::int64_t n, const std::uint8_t* sk
     thread_local std::vector<std::uint64_t> hashes;
     hashes.resize(static_cast<std::size_t>(n));
     for (std::int64_t i = 0; i < n; ++i) {
-      hashes[static_cast<std::size_t>(i)] = skip[i] ? 0 : hash_bytes(string_value(column_, begin + i));
+      hashes[static_cast<std::size_t>(i)] = skip[i] ? 0 : dict_.hash(string_value(column_, begin + i));
     }
     for (std::int64_t i = 0; i < std::min(ahead, n); ++i) dict_.prefetch_hash(hashes[static_cast<std::size_t>(i)]);
     for (std::int64_t i = 0; i < n; ++i) {

@@ -78,7 +78,7 @@ void key_dictionary::leave_by_key() {
 void key_dictionary::clear() {
   if (by_key_) {
     const kind k = kind_;
-    *this = key_dictionary();
+    *this = key_dictionary(key_);
     kind_ = k;
     return;
   }
@@ -110,7 +110,7 @@ void key_dictionary::leave_direct() {
   mask_ = cap - 1;
   for (std::uint32_t j = 0; j < size_; ++j) {
     const auto k = static_cast<std::uint64_t>(ints_[j]);
-    std::size_t i = mix64(k) & mask_;
+    std::size_t i = hash_int(k, key_) & mask_;
     while (slots_[i].index != no_index) i = (i + 1) & mask_;
     slots_[i] = slot{k, j};
   }
@@ -139,7 +139,7 @@ void key_dictionary::rehash_to(std::size_t capacity) {
   if (!string_slots_.empty()) {  // the table in use: string keys have one of their own
     rehash(string_slots_, capacity, mask_, [](const string_slot& s) { return s.hash; });
   } else {
-    rehash(slots_, capacity, mask_, [](const slot& s) { return mix64(s.hash); });
+    rehash(slots_, capacity, mask_, [this](const slot& s) { return hash_int(s.hash, key_); });
   }
 }
 
@@ -167,7 +167,7 @@ std::vector<std::uint32_t> key_dictionary::absorb(const key_dictionary& other,
   if (other.kind_ == kind::string) {
     std::uint64_t hashes[ahead];
     auto stage = [&](std::uint32_t j) {
-      const std::uint64_t h = hash_bytes(other.string_at(j));
+      const std::uint64_t h = hash(other.string_at(j));
       hashes[j % ahead] = h;
       prefetch_hash(h);
     };
@@ -257,6 +257,21 @@ void key_dictionary::sort_strings(std::uint32_t* first, std::uint32_t* last) con
       i = j;
     }
   }
+}
+
+std::size_t key_dictionary::longest_probe() const noexcept {
+  std::size_t longest = 0;
+  auto probe = [&](std::size_t at, std::uint64_t hash) { longest = std::max(longest, (at - (hash & mask_)) & mask_); };
+  if (!string_slots_.empty()) {
+    for (std::size_t i = 0; i < string_slots_.size(); ++i) {
+      if (string_slots_[i].index != no_index) probe(i, string_slots_[i].hash);
+    }
+  } else if (!direct_on_ && !by_key_) {
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      if (slots_[i].index != no_index) probe(i, hash_int(slots_[i].hash, key_));
+    }
+  }
+  return longest;
 }
 
 std::vector<std::uint32_t> key_dictionary::sorted_order() const {

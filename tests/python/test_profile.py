@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -149,6 +151,43 @@ def test_string_keys_sharing_a_megabyte_prefix_are_profiled_in_key_order():
     out = tk.profile(t).to_arrow()
     assert out.column("customer_id").to_pylist() == sorted(set(keys))
     assert out.column("monetary").to_pylist() == [4.0, 2.0, 5.0, 4.0, 6.0]
+
+
+def unmix64(h: int) -> int:
+    """The inverse of MurmurHash3's 64-bit finalizer, the unkeyed hash keys were hashed with."""
+    m = (1 << 64) - 1
+    h ^= h >> 33
+    h = h * pow(0xc4ceb9fe1a85ec53, -1, 1 << 64) & m
+    h ^= h >> 33
+    h = h * pow(0xff51afd7ed558ccd, -1, 1 << 64) & m
+    return h ^ (h >> 33)
+
+
+def test_keys_made_to_collide_under_the_old_unkeyed_hash_are_profiled():
+    # 10^5 keys whose old hash ends in 32 zero bits (one probe chain: minutes of probing at
+    # 10^6); the key hash is keyed per process now. The C++ tests check the probe lengths.
+    keys = np.array([unmix64(i << 32) for i in range(1, 100_001)], dtype=np.uint64).view(np.int64)
+    t = pa.table({"customer_id": np.repeat(keys, 2), "time": pa.array(np.full(200_000, 19_000, dtype=np.int32), pa.date32()),
+                  "amount": np.ones(200_000)})
+    out = tk.profile(t).to_arrow()
+    assert out.column("customer_id").to_numpy().tolist() == np.sort(keys).tolist()
+    assert out.column("transactions").to_numpy().tolist() == [2] * 100_000
+
+
+def test_profiles_are_the_same_in_processes_with_different_hash_keys():
+    # Each process draws its own hash key; layouts differ, results must not.
+    script = (
+        "import hashlib, tierkit as tk\n"
+        "h = hashlib.sha256()\n"
+        "for ids in ('sparse', 'text'):\n"
+        "    tx = tk.demo.transactions(customers=3000, transactions=40000, ids=ids, seed=8)\n"
+        "    t = tk.profile(tx, order='order_id', channel='channel', category='category').to_arrow()\n"
+        "    for c in t.columns:\n"
+        "        h.update(repr(c.to_pylist()).encode())\n"
+        "print(h.hexdigest())\n")
+    runs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+            for _ in range(3)}
+    assert len(runs) == 1
 
 
 def test_shape_errors_name_the_column():
