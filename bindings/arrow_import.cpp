@@ -125,7 +125,11 @@ void fill(column_view& c, const ArrowSchema* s, const ArrowArray* a, const std::
     const auto comma2 = rest.find(',');
     if (comma2 != std::string::npos && rest.substr(comma2 + 1) != "128") unsupported(name, f);
     c.type = data_type::decimal128;
-    c.decimal_scale = std::stoi(rest.substr(0, comma2));
+    try {
+      c.decimal_scale = std::stoi(rest.substr(0, comma2));
+    } catch (const std::exception&) {  // not an int: std::invalid_argument, std::out_of_range
+      unsupported(name, f);
+    }
     c.values = buf[1];
     return;
   }

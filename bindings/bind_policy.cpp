@@ -26,23 +26,30 @@ void bind_policy(py::module_& m) {
       .def(py::init<std::size_t>(), py::arg("rows"))
       .def("add_numbers", [](rule_table& t, const std::string& name,
                              py::array_t<double, py::array::c_style | py::array::forcecast> v) {
-        t.add_numbers(name, std::vector<double>(v.data(), v.data() + v.size()));
+        std::vector<double> values(v.data(), v.data() + v.size());
+        refuse_shared_use(&t, "tierkit.RuleTable.add_numbers", "table");
+        t.add_numbers(name, std::move(values));
       }, py::arg("name"), py::arg("values"))
       .def("add_text", [](rule_table& t, const std::string& name,
                           py::array_t<std::int32_t, py::array::c_style | py::array::forcecast> codes,
                           std::vector<std::string> labels) {
-        t.add_text(name, std::vector<std::int32_t>(codes.data(), codes.data() + codes.size()), std::move(labels));
+        std::vector<std::int32_t> values(codes.data(), codes.data() + codes.size());
+        refuse_shared_use(&t, "tierkit.RuleTable.add_text", "table");
+        t.add_text(name, std::move(values), std::move(labels));
       }, py::arg("name"), py::arg("codes"), py::arg("labels"))
       // Borrows the Arrow array behind `capsules` (__arrow_c_array__); keep_alive ties the
       // capsules' lifetime to the table, so the buffers outlive every evaluation.
       .def("add_column", [](rule_table& t, const std::string& name, const py::tuple& capsules) {
-        t.add_column(import_arrow_column(capsules, name));
+        const column_view column = import_arrow_column(capsules, name);
+        refuse_shared_use(&t, "tierkit.RuleTable.add_column", "table");
+        t.add_column(column);
       }, py::arg("name"), py::arg("capsules"), py::keep_alive<1, 3>())
       // The same for the chunks of a chunked array: a list of capsule pairs, borrowed in
       // place without combining them.
       .def("add_pieces", [](rule_table& t, const std::string& name, const py::list& pieces) {
         std::vector<column_view> views;
         for (const py::handle& p : pieces) views.push_back(import_arrow_column(p, name));
+        refuse_shared_use(&t, "tierkit.RuleTable.add_pieces", "table");
         t.add_column(name, views);
       }, py::arg("name"), py::arg("pieces"), py::keep_alive<1, 3>())
       .def_property_readonly("rows", &rule_table::rows)
@@ -56,6 +63,7 @@ void bind_policy(py::module_& m) {
       .def("evaluate", [](const expression& e, const rule_table& t, unsigned threads) {
         std::vector<std::uint8_t> v;
         {
+          const shared_use reading(&t);
           py::gil_scoped_release release;
           v = e.evaluate(t, threads);
         }
@@ -64,6 +72,7 @@ void bind_policy(py::module_& m) {
       .def("evaluate_numbers", [](const expression& e, const rule_table& t, unsigned threads) {
         std::vector<double> v;
         {
+          const shared_use reading(&t);
           py::gil_scoped_release release;
           v = e.evaluate_numbers(t, threads);
         }
@@ -129,6 +138,7 @@ void bind_policy(py::module_& m) {
         py::array_t<std::int32_t> out(static_cast<py::ssize_t>(t.rows()));  // pages untouched
         std::int32_t* rows = out.mutable_data();
         {
+          const shared_use reading(&t);
           py::gil_scoped_release release;
           p.assign_into(t, rows, t.rows(), static_cast<std::int32_t>(p.rules().size()), threads);
         }
@@ -137,6 +147,7 @@ void bind_policy(py::module_& m) {
       .def("check", [](const tier_policy& p, const rule_table* t, unsigned threads) {
         rule_check c;
         {
+          const shared_use reading(t);
           py::gil_scoped_release release;
           c = p.check(t, threads);
         }

@@ -3,6 +3,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <memory>
+#include <mutex>
+
 #include "arrow_import.hpp"
 #include "bindings.hpp"
 #include "tierkit/over_time/period_table.hpp"
@@ -68,6 +71,14 @@ py::dict report_dict(const validation_report& r) {
   return d;
 }
 
+// A profile_state with the mutex its Python calls take (profile_state itself is not safe
+// from several threads at once).
+struct locked_state {
+  explicit locked_state(profile_state s) : state(std::move(s)) {}
+  profile_state state;
+  mutable std::mutex mutex;
+};
+
 }  // namespace
 
 void bind_profile(py::module_& m) {
@@ -127,56 +138,91 @@ void bind_profile(py::module_& m) {
         return d;
       });
 
-  py::class_<profile_state>(m, "ProfileState")
+  // One ProfileState may be given to several Python threads (a ProfileBuilder fed from a
+  // thread pool): its calls take the state's mutex, after releasing the GIL (never waiting
+  // for the mutex while holding the GIL), so they run one at a time.
+  py::class_<locked_state>(m, "ProfileState")
       .def(py::init([](std::optional<std::int32_t> as_of, std::optional<std::int32_t> window_start,
                        const time_zone& zone, const std::string& period, bool spend_series,
                        bool purchase_days, const std::string& on_invalid, unsigned threads) {
-             return profile_state(make_config(as_of, window_start, zone, period, spend_series,
-                                              purchase_days, on_invalid, threads));
+             return std::make_unique<locked_state>(profile_state(
+                 make_config(as_of, window_start, zone, period, spend_series, purchase_days, on_invalid, threads)));
            }),
            py::arg("as_of"), py::arg("window_start"), py::arg("zone"), py::arg("period"),
            py::arg("spend_series"), py::arg("purchase_days"), py::arg("on_invalid"),
            py::arg("threads"))
-      .def("update", [](profile_state& s, const py::list& batches) {
+      .def("update", [](locked_state& s, const py::list& batches) {
         std::vector<transactions> txs;
         txs.reserve(batches.size());
         for (const py::handle b : batches) txs.push_back(import_batch(b.cast<py::dict>()));
         py::gil_scoped_release release;
-        s.update(txs);
+        const std::lock_guard<std::mutex> lock(s.mutex);
+        s.state.update(txs);
       }, py::arg("batches"))
-      .def("merge", [](profile_state& s, const profile_state& other) {
+      .def("merge", [](locked_state& s, const locked_state& other) {
         py::gil_scoped_release release;
-        s.merge(other);
+        if (&s == &other) {  // refused by profile_state::merge, under one lock
+          const std::lock_guard<std::mutex> lock(s.mutex);
+          s.state.merge(other.state);
+          return;
+        }
+        const std::scoped_lock lock(s.mutex, other.mutex);  // both, in an order free of deadlock
+        s.state.merge(other.state);
       }, py::arg("other"))
-      .def("finish", [](const profile_state& s, bool allow_empty) {
+      .def("finish", [](const locked_state& s, bool allow_empty) {
         py::gil_scoped_release release;
-        return s.finish(allow_empty);
+        const std::lock_guard<std::mutex> lock(s.mutex);
+        return s.state.finish(allow_empty);
       }, py::arg("allow_empty") = false)
-      .def("finish_period", [](const profile_state& s) {
+      .def("finish_period", [](const locked_state& s) {
         py::gil_scoped_release release;
-        return s.finish_period();
+        const std::lock_guard<std::mutex> lock(s.mutex);
+        return s.state.finish_period();
       })
-      .def("merge_window", [](profile_state& s, const profile_state& other) {
+      .def("merge_window", [](locked_state& s, const locked_state& other) {
         py::gil_scoped_release release;
-        s.merge_window(other);
+        if (&s == &other) {
+          const std::lock_guard<std::mutex> lock(s.mutex);
+          s.state.merge_window(other.state);
+          return;
+        }
+        const std::scoped_lock lock(s.mutex, other.mutex);
+        s.state.merge_window(other.state);
       }, py::arg("other"))
-      .def_property_readonly("rows_used", &profile_state::rows_used)
-      .def("copy", [](const profile_state& s) { return profile_state(s); })
-      .def("to_bytes", [](const profile_state& s) {
+      .def("copy", [](const locked_state& s) {
+        py::gil_scoped_release release;
+        const std::lock_guard<std::mutex> lock(s.mutex);
+        return std::make_unique<locked_state>(s.state);
+      })
+      .def("to_bytes", [](const locked_state& s) {
         std::string b;
         {
           py::gil_scoped_release release;
-          b = to_bytes(s);
+          const std::lock_guard<std::mutex> lock(s.mutex);
+          b = to_bytes(s.state);
         }
         return py::bytes(b);
       })
       .def_static("from_bytes", [](const py::bytes& b) {
-        std::string s(b);
+        std::string data(b);
         py::gil_scoped_release release;
-        return profile_state_from_bytes(s);
+        return std::make_unique<locked_state>(profile_state_from_bytes(data));
       }, py::arg("data"))
-      .def_property_readonly("rows_read", &profile_state::rows_read)
-      .def_property_readonly("customers", &profile_state::customers);
+      .def_property_readonly("rows_read", [](const locked_state& s) {
+        py::gil_scoped_release release;
+        const std::lock_guard<std::mutex> lock(s.mutex);
+        return s.state.rows_read();
+      })
+      .def_property_readonly("rows_used", [](const locked_state& s) {
+        py::gil_scoped_release release;
+        const std::lock_guard<std::mutex> lock(s.mutex);
+        return s.state.rows_used();
+      })
+      .def_property_readonly("customers", [](const locked_state& s) {
+        py::gil_scoped_release release;
+        const std::lock_guard<std::mutex> lock(s.mutex);
+        return s.state.customers();
+      });
 }
 
 }  // namespace tierkit::python

@@ -101,9 +101,12 @@ void bind_strategies(py::module_& m) {
       .def("add", [](metric_table& t, const std::string& name,
                      py::array_t<double, py::array::c_style | py::array::forcecast> v, bool borrow) {
         if (!borrow) {
-          t.add(name, std::vector<double>(v.data(), v.data() + v.size()));
+          std::vector<double> values(v.data(), v.data() + v.size());
+          refuse_shared_use(&t, "tierkit.MetricTable.add", "table");
+          t.add(name, std::move(values));
           return;
         }
+        refuse_shared_use(&t, "tierkit.MetricTable.add", "table");
         auto* held = new py::object(v);
         std::shared_ptr<const void> owner(held, [](const void* p) {
           if (!Py_IsInitialized()) return;  // at interpreter exit: leave it
@@ -114,7 +117,10 @@ void bind_strategies(py::module_& m) {
       }, py::arg("name"), py::arg("values"), py::arg("borrow") = false)
       .def_property_readonly("rows", &metric_table::rows)
       .def_property_readonly("names", &metric_table::names)
-      .def("note_absent", &metric_table::note_absent, py::arg("name"), py::arg("why"))
+      .def("note_absent", [](metric_table& t, const std::string& name, const std::string& why) {
+        refuse_shared_use(&t, "tierkit.MetricTable.note_absent", "table");
+        t.note_absent(name, why);
+      }, py::arg("name"), py::arg("why"))
       .def_property_readonly("absent", &metric_table::absent)
       .def("column", [](const metric_table& t, const std::string& name) {
         const number_span c = t.column(name, "tierkit.MetricTable");
@@ -180,6 +186,7 @@ void bind_strategies(py::module_& m) {
   rm.def("apply", [](const rfm_model& mod, const metric_table& t) {
         score_table s;
         {
+          const shared_use reading(&t);
           py::gil_scoped_release release;
           s = mod.apply(t);
         }
@@ -200,6 +207,7 @@ void bind_strategies(py::module_& m) {
   py::class_<rfm_strategy>(m, "RFMStrategy")
       .def(py::init<rfm_config>(), py::arg("config"))
       .def("fit", [](const rfm_strategy& s, const metric_table& t) {
+        const shared_use reading(&t);
         py::gil_scoped_release release;
         return s.fit_rfm(t);
       }, py::arg("metrics"));
@@ -244,6 +252,7 @@ void bind_strategies(py::module_& m) {
       .def(py::init<abc_config>(), py::arg("config"))
       .def("fit", [](const abc_strategy& s, const metric_table& t) {
         const number_span v = t.column(s.config().column, "tierkit.abc");
+        const shared_use reading(&t);
         py::gil_scoped_release release;
         return s.fit_abc(v);
       }, py::arg("metrics"));
@@ -297,6 +306,7 @@ void bind_strategies(py::module_& m) {
   py::class_<value_potential_strategy>(m, "ValuePotentialStrategy")
       .def(py::init<value_potential_config>(), py::arg("config"))
       .def("fit", [](const value_potential_strategy& s, const metric_table& t) {
+        const shared_use reading(&t);
         py::gil_scoped_release release;
         return s.fit_vp(t);
       }, py::arg("metrics"));

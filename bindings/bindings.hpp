@@ -21,6 +21,24 @@ void bind_balances(pybind11::module_& m);
 void bind_policy(pybind11::module_& m);
 void bind_over_time(pybind11::module_& m);
 
+// Objects that some calls read with the GIL released and others change (RuleTable,
+// MetricTable): a change while another thread reads would free what that thread reads.
+// A call reading such an object without the GIL holds a shared_use of it for the call (made
+// before the GIL is released, ended after it is taken back); a call changing it first calls
+// refuse_shared_use, which throws invalid_input naming `what` while any reader is at work.
+// Both run with the GIL held, so no read can begin between the check and the change.
+class shared_use {
+ public:
+  explicit shared_use(const void* object);
+  ~shared_use();
+  shared_use(const shared_use&) = delete;
+  shared_use& operator=(const shared_use&) = delete;
+
+ private:
+  const void* object_;
+};
+void refuse_shared_use(const void* object, const char* what, const char* object_name);
+
 // A read-only numpy view of `v`, kept alive by `owner` (the Python object owning v).
 template <class T>
 pybind11::array_t<T> numpy_view(const std::vector<T>& v, pybind11::handle owner) {

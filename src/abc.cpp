@@ -259,6 +259,137 @@ score_table abc_model::summary() const {
   return t;
 }
 
+namespace {
+using detail::fixed128;
+using u128 = unsigned __int128;
+
+// Money in nano-units (10^-9) as a 128-bit integer: values below 2^60, totals below 2^96.
+struct narrow_nanos {
+  fixed128 v = 0;
+  using unit = fixed128;  // one value, converted once, added to several sums
+  static unit unit_of(double x) noexcept { return detail::fixed_from_double(x); }
+  void add(unit u) noexcept { v += u; }
+  // before * 10^9 >= share * whole: the share before reaches `share` (in 10^-9 units).
+  static bool reached(const narrow_nanos& before, const narrow_nanos& whole, std::int64_t share) noexcept {
+    return before.v * detail::fixed_scale >= share * whole.v;
+  }
+  double to_double() const noexcept { return detail::fixed_to_double(v); }
+};
+
+// Non-negative money in nano-units as an integer of 18 64-bit limbs: every finite double
+// (below 2^1024) in nano-units is below 2^1054; sums of up to 2^64 of them, times 10^9 for
+// a comparison, stay below 2^1148. Values of 2^60 or more are integers (beyond 2^53 every
+// double is), so they are exact on the grid: their nano-units are mantissa * 10^9 * 2^e.
+struct wide_nanos {
+  static constexpr std::size_t limbs = 18;
+  std::uint64_t w[limbs] = {};
+
+  void add_shifted(u128 v, unsigned shift) noexcept {  // this += v << shift, v < 2^90
+    std::size_t at = shift / 64;
+    const unsigned bit = shift % 64;
+    const std::uint64_t parts[3] = {static_cast<std::uint64_t>(v << bit),
+                                    static_cast<std::uint64_t>(bit == 0 ? v >> 64 : v >> (64 - bit)),
+                                    static_cast<std::uint64_t>(bit == 0 ? 0 : v >> (128 - bit))};
+    u128 carry = 0;
+    for (std::size_t i = 0; at < limbs && (i < 3 || carry != 0); ++i, ++at) {
+      const u128 sum = u128{w[at]} + (i < 3 ? parts[i] : 0) + carry;
+      w[at] = static_cast<std::uint64_t>(sum);
+      carry = sum >> 64;
+    }
+  }
+  struct unit {  // one value: v << shift
+    u128 v;
+    unsigned shift;
+  };
+  static unit unit_of(double x) noexcept {  // x >= 0, finite
+    if (x < detail::fixed_max_amount) return {static_cast<u128>(detail::fixed_from_double(x)), 0};
+    int e = 0;
+    const double mantissa = std::frexp(x, &e);  // x = mantissa * 2^e, mantissa in [0.5, 1)
+    const auto bits = static_cast<std::uint64_t>(std::ldexp(mantissa, 53));
+    return {u128{bits} * static_cast<std::uint64_t>(detail::fixed_scale), static_cast<unsigned>(e - 53)};
+  }
+  void add(const unit& u) noexcept { add_shifted(u.v, u.shift); }
+  wide_nanos times(std::uint64_t k) const noexcept {  // k < 2^31
+    wide_nanos r;
+    u128 carry = 0;
+    for (std::size_t i = 0; i < limbs; ++i) {
+      const u128 p = u128{w[i]} * k + carry;
+      r.w[i] = static_cast<std::uint64_t>(p);
+      carry = p >> 64;
+    }
+    return r;
+  }
+  static bool at_least(const wide_nanos& a, const wide_nanos& b) noexcept {
+    for (std::size_t i = limbs; i-- > 0;) {
+      if (a.w[i] != b.w[i]) return a.w[i] > b.w[i];
+    }
+    return true;
+  }
+  static bool reached(const wide_nanos& before, const wide_nanos& whole, std::int64_t share) noexcept {
+    return at_least(before.times(static_cast<std::uint64_t>(detail::fixed_scale)),
+                    whole.times(static_cast<std::uint64_t>(share)));
+  }
+  // The nearest double of the value in units (nano-units / 10^9). Below 2^127 nano-units as
+  // narrow_nanos converts; beyond, the quotient by 10^9 (at least 2^97) rounded once: its top
+  // 128 bits, with the lowest set when anything below them or the remainder is not zero
+  // (far below the 53 bits kept, it only breaks ties the right way).
+  double to_double() const noexcept {
+    std::size_t top = limbs;
+    while (top > 0 && w[top - 1] == 0) --top;
+    if (top <= 1 || (top == 2 && (w[1] >> 63) == 0)) {
+      return detail::fixed_to_double(static_cast<fixed128>(u128{w[1]} << 64 | w[0]));
+    }
+    std::uint64_t q[limbs] = {};
+    u128 rest = 0;
+    for (std::size_t i = top; i-- > 0;) {
+      const u128 cur = rest << 64 | w[i];
+      q[i] = static_cast<std::uint64_t>(cur / static_cast<std::uint64_t>(detail::fixed_scale));
+      rest = cur % static_cast<std::uint64_t>(detail::fixed_scale);
+    }
+    std::size_t high = top;
+    while (high > 0 && q[high - 1] == 0) --high;  // q >= 2^97: high >= 2
+    u128 head = u128{q[high - 1]} << 64 | q[high - 2];
+    bool sticky = rest != 0;
+    for (std::size_t i = 0; i + 2 < high; ++i) sticky = sticky || q[i] != 0;
+    if (sticky) head |= 1;
+    return std::ldexp(static_cast<double>(head), static_cast<int>(64 * (high - 2)));
+  }
+};
+
+// Classes of the positive values pos(0) >= pos(1) >= ... (m of them), by value or count
+// shares: each tie group's class follows from what comes before its first member, the number
+// of bounds that share reaches; the share only grows (and the bounds increase), so the
+// search for the class goes on from the current one.
+template <class Nanos, class Pos>
+void assign_classes(std::size_t m, Pos pos, abc_mode mode, const std::vector<std::int64_t>& bound,
+                    const Nanos& total, std::vector<abc_class_stats>& classes) {
+  const std::size_t k = classes.size();
+  std::vector<Nanos> class_value(k);
+  Nanos before;  // value of the customers before the current one
+  std::size_t current = 0;
+  const auto n = static_cast<fixed128>(m);
+  for (std::size_t i = 0; i < m; ++i) {
+    const double x = pos(i);
+    if (i == 0 || x != pos(i - 1)) {
+      while (current + 1 < k &&
+             (mode == abc_mode::value
+                  ? Nanos::reached(before, total, bound[current])
+                  : static_cast<fixed128>(i) * detail::fixed_scale >= bound[current] * n)) {
+        ++current;
+      }
+    }
+    abc_class_stats& c = classes[current];
+    ++c.customers;
+    const typename Nanos::unit u = Nanos::unit_of(x);
+    class_value[current].add(u);
+    c.max_value = std::isnan(c.max_value) ? x : c.max_value;
+    c.min_value = x;
+    before.add(u);
+  }
+  for (std::size_t j = 0; j < k; ++j) classes[j].value = class_value[j].to_double();
+}
+}  // namespace
+
 abc_strategy::abc_strategy(abc_config config) : config_(std::move(config)) {
   config_.shares = config_.effective_shares();
   config_.check();
@@ -304,51 +435,29 @@ abc_model abc_strategy::fit_abc(number_span values) const {
   const std::size_t m = ascending.size() - zeros;  // positive values
   // pos(i): the i-th largest positive value.
   auto pos = [&](std::size_t i) { return ascending[ascending.size() - 1 - i]; };
-  using detail::fixed128;
-  fixed128 total = 0;
-  for (std::size_t i = 0; i < m; ++i) total += detail::fixed_from_double(pos(i));
-  std::vector<fixed128> bound(bounds.size());
+  std::vector<std::int64_t> bound(bounds.size());
   for (std::size_t j = 0; j < bounds.size(); ++j) {
-    bound[j] = static_cast<fixed128>(std::llround(bounds[j] * static_cast<double>(detail::fixed_scale)));
+    bound[j] = std::llround(bounds[j] * static_cast<double>(detail::fixed_scale));
   }
-  const auto n = static_cast<fixed128>(m);
-  // Products stay below 2^127 while total < 2^96 (some 10^19 currency units); beyond, long
-  // double comparison is the fallback.
-  const bool exact = total < (static_cast<fixed128>(1) << 96);
-  auto reached = [&](fixed128 before, fixed128 whole, fixed128 b) {
-    if (exact) return before * detail::fixed_scale >= b * whole;
-    return static_cast<long double>(before) * detail::fixed_scale >=
-           static_cast<long double>(b) * static_cast<long double>(whole);
-  };
   std::vector<abc_class_stats> classes(k);
   for (std::size_t j = 0; j < k; ++j) {
     classes[j].label = config_.labels[j];
     classes[j].min_value = classes[j].max_value = nan;
   }
-  std::vector<fixed128> class_value(k, 0);
-  fixed128 before = 0;  // value of the customers before the current one
-  std::size_t current = 0;
-  for (std::size_t i = 0; i < m; ++i) {
-    const double x = pos(i);
-    const fixed128 fx = detail::fixed_from_double(x);
-    if (i == 0 || x != pos(i - 1)) {
-      // A new tie group: its class follows from what comes before its first member, the
-      // number of bounds that share reaches. The share only grows (and the bounds
-      // increase), so the class never goes back: the search goes on from the current one.
-      while (current + 1 < k &&
-             (config_.mode == abc_mode::value ? reached(before, total, bound[current])
-                                              : reached(static_cast<fixed128>(i), n, bound[current]))) {
-        ++current;
-      }
-    }
-    abc_class_stats& c = classes[current];
-    ++c.customers;
-    class_value[current] += fx;
-    c.max_value = std::isnan(c.max_value) ? x : c.max_value;
-    c.min_value = x;
-    before += fx;
+  // 128-bit nano-units hold every value below 2^60 and the products of the comparison
+  // while the total stays below 2^96; beyond, wide integers hold any double exactly.
+  narrow_nanos total;
+  const bool narrow_values = m == 0 || pos(0) < detail::fixed_max_amount;
+  if (narrow_values) {
+    for (std::size_t i = 0; i < m; ++i) total.add(narrow_nanos::unit_of(pos(i)));
   }
-  for (std::size_t j = 0; j < k; ++j) classes[j].value = detail::fixed_to_double(class_value[j]);
+  if (narrow_values && total.v < (static_cast<fixed128>(1) << 96)) {
+    assign_classes(m, pos, config_.mode, bound, total, classes);
+  } else {
+    wide_nanos wide_total;
+    for (std::size_t i = 0; i < m; ++i) wide_total.add(wide_nanos::unit_of(pos(i)));
+    assign_classes(m, pos, config_.mode, bound, wide_total, classes);
+  }
   if (config_.nonpositive == nonpositive_policy::lowest_class && nonpos.customers > 0) {
     abc_class_stats& last = classes[k - 1];
     last.customers += nonpos.customers;

@@ -1,6 +1,7 @@
 #include "tierkit/customer_attributes.hpp"
 
 #include <cmath>
+#include <cstring>
 
 #include "detail/decode.hpp"
 #include "detail/key_dictionary.hpp"
@@ -37,7 +38,6 @@ attribute_column copy_column(const column_view& c, const time_zone& zone) {
   } else if (is_floating(t) || t == data_type::decimal128 || t == data_type::uint64) {
     out.kind = attribute_kind::number;
     out.numbers.resize(n);
-    std::vector<detail::fixed128> tmp(static_cast<std::size_t>(std::min<std::int64_t>(block, c.length)));
     if (is_floating(t)) {
       // Policy: NaN is missing, as pandas writes it.
       for (std::size_t i = 0; i < n; ++i) {
@@ -46,11 +46,17 @@ attribute_column copy_column(const column_view& c, const time_zone& zone) {
                              : static_cast<double>(detail::typed_values<float>(c)[i]);
         if (std::isnan(out.numbers[i])) out.valid[i] = 0;
       }
+    } else if (t == data_type::uint64) {
+      const auto* p = detail::typed_values<std::uint64_t>(c);
+      for (std::size_t i = 0; i < n; ++i) out.numbers[i] = static_cast<double>(p[i]);
     } else {
-      for (std::int64_t b = 0; b < c.length; b += block) {
-        const std::int64_t m = std::min(block, c.length - b);
-        detail::decode_fixed(c, b, m, tmp.data());
-        for (std::int64_t i = 0; i < m; ++i) out.numbers[b + i] = detail::fixed_to_double(tmp[i]);
+      // Decimals straight to the nearest double: attributes are not summed, so they need no
+      // fixed-point grid, whose 128-bit nano-units end near 1.7e29.
+      const auto* raw = static_cast<const std::uint8_t*>(c.values);
+      for (std::size_t i = 0; i < n; ++i) {
+        unsigned __int128 u;
+        std::memcpy(&u, raw + 16 * (c.offset + static_cast<std::int64_t>(i)), 16);
+        out.numbers[i] = detail::decimal_to_double(static_cast<detail::fixed128>(u), c.decimal_scale);
       }
     }
   } else if (is_temporal(t)) {

@@ -273,6 +273,13 @@ std::vector<token> lex(const std::string& s, const std::string& what) {
       if (endp == nullptr || *endp != '\0' || std::count(digits.begin(), digits.end(), '.') > 1) {
         parse_fail(what, s, i, "malformed number '" + s.substr(i, j - i) + "'");
       }
+      // A literal beyond the largest double would be infinity, which no written number
+      // means. (One below the smallest rounds to 0 or a subnormal, as in SQL and Python.)
+      if (std::isinf(t.number)) {
+        const std::string written = j - i > 24 ? s.substr(i, 20) + "... (" + std::to_string(j - i) + " characters)"
+                                                : s.substr(i, j - i);
+        parse_fail(what, s, i, "the number " + written + " is too large (the largest is about 1.8e308)");
+      }
       if (j < s.size() && (std::isalpha(static_cast<unsigned char>(s[j])) || s[j] == '_')) {
         parse_fail(what, s, j, "a number runs into a name");
       }
@@ -359,9 +366,13 @@ class parser {
     return toks_[std::min(i_ + ahead, toks_.size() - 1)];
   }
   const token& next() { return toks_[std::min(i_++, toks_.size() - 1)]; }
-  bool keyword(const char* k, std::size_t ahead = 0) const {
+  bool keyword(const char* k, std::size_t ahead = 0) const {  // k in lower case
     const token& t = peek(ahead);
-    return t.kind == tok::ident && !t.quoted && lower(t.value) == k;
+    if (t.kind != tok::ident || t.quoted || t.value.size() != std::strlen(k)) return false;
+    for (std::size_t i = 0; i < t.value.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(t.value[i])) != k[i]) return false;
+    }
+    return true;
   }
   [[noreturn]] void fail(const token& t, const std::string& message) const {
     parse_fail(what_, text_, t.pos, message);
@@ -375,15 +386,20 @@ class parser {
     return "'" + text_.substr(t.pos, t.end - t.pos) + "'";
   }
 
-  // Evaluation, checks and destruction recurse over the tree, so its depth is bounded (a
+  // Evaluation, type checks, static checks, explanations, columns() and destruction recurse
+  // over the tree, so the depth of the tree built is bounded, whatever kind its nodes are (a
   // chain of 200 `or`s, or 200 nested parentheses, is far beyond a readable rule; long lists
-  // belong in `in (...)`).
+  // belong in `in (...)`). Every node with operands is made by make(), which counts the
+  // levels below it; leaves are one level; parentheses add none. The parser's own recursion
+  // is bounded separately (nesting).
   static constexpr std::size_t max_depth = 200;
   [[noreturn]] void too_deep(std::size_t pos) const {
     parse_fail(what_, text_, pos, "the expression nests deeper than " + std::to_string(max_depth) +
                                       " levels; split it into several rules, or use 'in (...)' for long lists");
   }
-  node_ptr make(op k, std::vector<node_ptr> args, std::size_t b, std::size_t e) const {
+  // Out of line, as make() is called on the frames of the recursion through parentheses.
+  TIERKIT_NOINLINE std::shared_ptr<expr_node> make(op k, std::vector<node_ptr> args, std::size_t b,
+                                                   std::size_t e) const {
     auto n = std::make_shared<expr_node>();
     n->kind = k;
     for (const node_ptr& a : args) n->depth = std::max(n->depth, a->depth + 1);
@@ -392,6 +408,14 @@ class parser {
     n->begin = b;
     n->end = e;
     return n;
+  }
+  // A node of two operands spanning both (the binary operators).
+  TIERKIT_NOINLINE node_ptr binary(op k, const node_ptr& left, const node_ptr& right) const {
+    return make(k, {left, right}, left->begin, right->end);
+  }
+  // A node of one operand, from `b` to the operand's end (not, unary minus).
+  TIERKIT_NOINLINE node_ptr unary(op k, std::size_t b, const node_ptr& inner) const {
+    return make(k, {inner}, b, inner->end);
   }
   // Counts the parser's own recursion (parentheses, `not not ...`, `- - ...`).
   struct nesting {
@@ -409,7 +433,7 @@ class parser {
     while (keyword("or")) {
       next();
       node_ptr right = parse_and();
-      left = make(op::or_, {left, right}, left->begin, right->end);
+      left = binary(op::or_, left, right);
     }
     return left;
   }
@@ -418,7 +442,7 @@ class parser {
     while (keyword("and")) {
       next();
       node_ptr right = parse_not();
-      left = make(op::and_, {left, right}, left->begin, right->end);
+      left = binary(op::and_, left, right);
     }
     return left;
   }
@@ -427,27 +451,30 @@ class parser {
       const nesting guard(*this, peek().pos);
       const std::size_t b = next().pos;
       node_ptr inner = parse_not();
-      return make(op::not_, {inner}, b, inner->end);
+      return unary(op::not_, b, inner);
     }
     return parse_comparison();
   }
   node_ptr parse_comparison() {
     node_ptr left = parse_sum();
     const token& t = peek();
-    auto binary = [&](op k) {
-      next();
-      node_ptr right = parse_sum();
-      return make(k, {left, right}, left->begin, right->end);
-    };
+    op k = op::eq;
     switch (t.kind) {
-      case tok::eq: return binary(op::eq);
-      case tok::ne: return binary(op::ne);
-      case tok::lt: return binary(op::lt);
-      case tok::le: return binary(op::le);
-      case tok::gt: return binary(op::gt);
-      case tok::ge: return binary(op::ge);
-      default: break;
+      case tok::eq: k = op::eq; break;
+      case tok::ne: k = op::ne; break;
+      case tok::lt: k = op::lt; break;
+      case tok::le: k = op::le; break;
+      case tok::gt: k = op::gt; break;
+      case tok::ge: k = op::ge; break;
+      default: return parse_postfix(std::move(left));
     }
+    next();
+    const node_ptr right = parse_sum();
+    return binary(k, left, right);
+  }
+  // `between`, `in (...)` and `is null` after an operand (or the operand alone). Out of line:
+  // its locals stay off the frames of the recursion through parentheses.
+  TIERKIT_NOINLINE node_ptr parse_postfix(node_ptr left) {
     bool negated = false;
     if (keyword("not") && (keyword("between", 1) || keyword("in", 1))) {
       next();
@@ -464,10 +491,8 @@ class parser {
     if (keyword("in")) {
       next();
       expect(tok::lparen, "'(' after 'in'");
-      auto n = std::make_shared<expr_node>();
-      n->kind = negated ? op::not_in : op::in;
-      n->args = {left};
-      n->begin = left->begin;
+      // Through make(), as every node with operands: the list adds a level above its operand.
+      auto n = make(negated ? op::not_in : op::in, {left}, left->begin, left->end);
       bool first = true;
       while (true) {
         const token& v = peek();
@@ -518,7 +543,7 @@ class parser {
     while (peek().kind == tok::plus || peek().kind == tok::minus) {
       const op k = next().kind == tok::plus ? op::add : op::sub;
       node_ptr right = parse_product();
-      left = make(k, {left, right}, left->begin, right->end);
+      left = binary(k, left, right);
     }
     return left;
   }
@@ -528,7 +553,7 @@ class parser {
       const tok t = next().kind;
       const op k = t == tok::star ? op::mul : t == tok::slash ? op::div : op::mod;
       node_ptr right = parse_unary();
-      left = make(k, {left, right}, left->begin, right->end);
+      left = binary(k, left, right);
     }
     return left;
   }
@@ -537,12 +562,30 @@ class parser {
       const nesting guard(*this, peek().pos);
       const std::size_t b = next().pos;
       node_ptr inner = parse_unary();
-      return make(op::neg, {inner}, b, inner->end);
+      return unary(op::neg, b, inner);
     }
     if (peek().kind == tok::plus) next();
     return parse_primary();
   }
   node_ptr parse_primary() {
+    if (peek().kind != tok::lparen) return parse_leaf();
+    const std::size_t b = next().pos;
+    node_ptr inner = parse_or();
+    return parenthesized(inner, b);
+  }
+  // The node inside parentheses from `b` to the closing one: a copy of it whose span covers
+  // the parentheses, so the text of a part reads as written.
+  TIERKIT_NOINLINE node_ptr parenthesized(const node_ptr& inner, std::size_t b) {
+    const std::size_t e = peek().end;
+    expect(tok::rparen, "')'");
+    auto wrapped = std::make_shared<expr_node>(*inner);
+    wrapped->begin = b;
+    wrapped->end = e;
+    return wrapped;
+  }
+  // A literal or a column name. Out of line: its locals stay off the frames of the recursion
+  // through parentheses.
+  TIERKIT_NOINLINE node_ptr parse_leaf() {
     const token& t = peek();
     auto leaf = [&](op k) {
       auto n = std::make_shared<expr_node>();
@@ -563,17 +606,6 @@ class parser {
         n->text = t.value;
         next();
         return n;
-      }
-      case tok::lparen: {
-        const std::size_t b = next().pos;
-        node_ptr inner = parse_or();
-        const std::size_t e = peek().end;
-        expect(tok::rparen, "')'");
-        // The span covers the parentheses, so the text of a part reads as written.
-        auto wrapped = std::make_shared<expr_node>(*inner);
-        wrapped->begin = b;
-        wrapped->end = e;
-        return wrapped;
       }
       case tok::ident: {
         if (!t.quoted) {
@@ -642,72 +674,89 @@ std::string describe_operand(const std::string& text, const expr_node& n, type t
   return std::string(type_name(t)) + " '" + source(text, n) + "'";
 }
 
-type type_of(const expr_node& n, const rule_table& schema, const std::string& text,
-             const std::string& what) {
-  auto fail = [&](const std::string& m) {
+// The type checker recurses once per level of the tree; its error messages are built out
+// of line (TIERKIT_NOINLINE), so that their strings stay off the recursion's frames.
+struct type_checker {
+  const rule_table& schema;
+  const std::string& text;
+  const std::string& what;
+
+  [[noreturn]] TIERKIT_NOINLINE void fail(const std::string& m) const {
     throw schema_error("tierkit: " + what + ": " + m);
-  };
-  auto need_number = [&](const expr_node& a, const char* role) {
-    const type t = type_of(a, schema, text, what);
-    if (t == type::text) fail(std::string(role) + " needs numbers, but " + describe_operand(text, a, t) + " is text");
-    return t;
-  };
-  switch (n.kind) {
-    case op::number_lit: return type::number;
-    case op::text_lit: return type::text;
-    case op::column: {
-      const rule_column* c = schema.find(n.text);
-      if (!c) {
-        fail("no column '" + n.text + "'" + detail::suggest_names(n.text, schema.names()));
-      }
-      return c->kind == value_kind::number ? type::number : type::text;
-    }
-    case op::neg:
-      need_number(*n.args[0], "'-'");
-      return type::number;
-    case op::add: case op::sub: case op::mul: case op::div: case op::mod: {
-      const char* sym = n.kind == op::add ? "'+'" : n.kind == op::sub ? "'-'" : n.kind == op::mul ? "'*'"
-                        : n.kind == op::div ? "'/'" : "'%'";
-      need_number(*n.args[0], sym);
-      need_number(*n.args[1], sym);
-      return type::number;
-    }
-    case op::eq: case op::ne: case op::lt: case op::le: case op::gt: case op::ge: {
-      type a = type_of(*n.args[0], schema, text, what), b = type_of(*n.args[1], schema, text, what);
-      if (a == type::boolean) a = type::number;
-      if (b == type::boolean) b = type::number;
-      if (a != b) {
-        fail("cannot compare " + describe_operand(text, *n.args[0], a) + " with " +
-             describe_operand(text, *n.args[1], b));
-      }
-      return type::boolean;
-    }
-    case op::between: case op::not_between:
-      for (const auto& a : n.args) need_number(*a, "'between'");
-      return type::boolean;
-    case op::in: case op::not_in: {
-      const type a = type_of(*n.args[0], schema, text, what);
-      const type want = n.set_is_text ? type::text : type::number;
-      if ((a == type::text) != (want == type::text)) {
-        fail("cannot look for " + describe_operand(text, *n.args[0], a) + " in a list of " +
-             (n.set_is_text ? "text" : "numbers"));
-      }
-      return type::boolean;
-    }
-    case op::is_null: case op::is_not_null:
-      type_of(*n.args[0], schema, text, what);
-      return type::boolean;
-    case op::and_: case op::or_: case op::not_:
-      for (const auto& a : n.args) {
-        const type t = type_of(*a, schema, text, what);
-        if (t == type::text) {
-          fail(std::string("'") + (n.kind == op::and_ ? "and" : n.kind == op::or_ ? "or" : "not") +
-               "' needs conditions, but " + describe_operand(text, *a, t) + " is text");
-        }
-      }
-      return type::boolean;
   }
-  return type::boolean;
+  [[noreturn]] TIERKIT_NOINLINE void no_column(const expr_node& n) const {
+    fail("no column '" + n.text + "'" + detail::suggest_names(n.text, schema.names()));
+  }
+  [[noreturn]] TIERKIT_NOINLINE void needs_numbers(const char* role, const expr_node& a, type t) const {
+    fail(std::string(role) + " needs numbers, but " + describe_operand(text, a, t) + " is text");
+  }
+  [[noreturn]] TIERKIT_NOINLINE void cannot_compare(const expr_node& n, type a, type b) const {
+    fail("cannot compare " + describe_operand(text, *n.args[0], a) + " with " + describe_operand(text, *n.args[1], b));
+  }
+  [[noreturn]] TIERKIT_NOINLINE void cannot_look_for(const expr_node& n, type a) const {
+    fail("cannot look for " + describe_operand(text, *n.args[0], a) + " in a list of " +
+         (n.set_is_text ? "text" : "numbers"));
+  }
+  [[noreturn]] TIERKIT_NOINLINE void needs_conditions(const expr_node& n, const expr_node& a, type t) const {
+    fail(std::string("'") + (n.kind == op::and_ ? "and" : n.kind == op::or_ ? "or" : "not") +
+         "' needs conditions, but " + describe_operand(text, a, t) + " is text");
+  }
+
+  void need_number(const expr_node& a, const char* role) const {
+    const type t = of(a);
+    if (t == type::text) needs_numbers(role, a, t);
+  }
+
+  type of(const expr_node& n) const {
+    switch (n.kind) {
+      case op::number_lit: return type::number;
+      case op::text_lit: return type::text;
+      case op::column: {
+        const rule_column* c = schema.find(n.text);
+        if (!c) no_column(n);
+        return c->kind == value_kind::number ? type::number : type::text;
+      }
+      case op::neg:
+        need_number(*n.args[0], "'-'");
+        return type::number;
+      case op::add: case op::sub: case op::mul: case op::div: case op::mod: {
+        const char* sym = n.kind == op::add ? "'+'" : n.kind == op::sub ? "'-'" : n.kind == op::mul ? "'*'"
+                          : n.kind == op::div ? "'/'" : "'%'";
+        need_number(*n.args[0], sym);
+        need_number(*n.args[1], sym);
+        return type::number;
+      }
+      case op::eq: case op::ne: case op::lt: case op::le: case op::gt: case op::ge: {
+        type a = of(*n.args[0]), b = of(*n.args[1]);
+        if (a == type::boolean) a = type::number;
+        if (b == type::boolean) b = type::number;
+        if (a != b) cannot_compare(n, a, b);
+        return type::boolean;
+      }
+      case op::between: case op::not_between:
+        for (const auto& a : n.args) need_number(*a, "'between'");
+        return type::boolean;
+      case op::in: case op::not_in: {
+        const type a = of(*n.args[0]);
+        if ((a == type::text) != n.set_is_text) cannot_look_for(n, a);
+        return type::boolean;
+      }
+      case op::is_null: case op::is_not_null:
+        of(*n.args[0]);
+        return type::boolean;
+      case op::and_: case op::or_: case op::not_:
+        for (const auto& a : n.args) {
+          const type t = of(*a);
+          if (t == type::text) needs_conditions(n, *a, t);
+        }
+        return type::boolean;
+    }
+    return type::boolean;
+  }
+};
+
+type type_of(const expr_node& n, const rule_table& schema, const std::string& text, const std::string& what) {
+  return type_checker{schema, text, what}.of(n);
 }
 
 void collect_columns(const expr_node& n, std::vector<std::string>& out) {

@@ -10,7 +10,9 @@
 //   shares {0.20, 0.90}).
 // - Shares are exact: values are summed on the 10^-9 decimal grid of money sums and bounds
 //   are decimals (0.80 is exactly 80%), so a customer whose predecessors hold exactly 80%
-//   of the total is in B whatever the floating-point rounding of the values' sum.
+//   of the total is in B whatever the floating-point rounding of the values' sum. This
+//   holds for every finite value (values of 2^60 or more are integers, exact on the grid);
+//   a class's value is the nearest double of its exact sum.
 // - Ties: equal values share a class, the class of the first of them in descending
 //   order (a tie group straddling a boundary goes to the higher class).
 // - Zero and negative values: their own class (label "N") by default; or the lowest class;

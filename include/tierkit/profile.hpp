@@ -143,6 +143,11 @@ profile_state profile_state_from_payload(std::string_view bytes);
 // invalid_input. States travel as bytes (to_bytes / profile_state_from_bytes in
 // tierkit/serialization.hpp) to another process, machine or later run; a loaded state
 // merges and finishes exactly as the one saved.
+// Threads: a profile_state is a plain value, not safe to use from several threads at once
+// (update and merge change it; finish, copies and the counts read it), as a std::vector is
+// not: give each thread a state of its own and merge them, or serialize the calls. (The
+// Python ProfileState and ProfileBuilder serialize their calls with a mutex per state.)
+// update() itself runs on config.threads threads.
 class profile_state {
  public:
   explicit profile_state(profile_config config = {});

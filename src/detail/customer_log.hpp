@@ -113,7 +113,7 @@ struct value_record {
   // Only distinct records count (orders, channels, categories): their order does not matter,
   // so repeats are dropped by hashing instead of sorting.
   static constexpr bool ordered = false;
-  std::uint64_t hash() const noexcept { return mix64(static_cast<std::uint64_t>(value)); }
+  std::uint64_t hash(const hash_key& key) const noexcept { return hash_int(static_cast<std::uint64_t>(value), key); }
 };
 #pragma pack(pop)
 static_assert(sizeof(value_record) == 12, "value records pack into 12 bytes");
@@ -276,10 +276,11 @@ Record* distinct_in_order(Record* lo, Record* hi, std::vector<std::uint32_t>& ta
   std::size_t cap = 16;
   while (cap < 2 * n) cap *= 2;
   table.assign(cap, empty);
+  const hash_key& key = process_hash_key();  // order ids are data: keyed, as key_dictionary's
   std::uint32_t kept = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const Record r = lo[i];
-    std::size_t h = r.hash() & (cap - 1);
+    std::size_t h = r.hash(key) & (cap - 1);
     bool seen = false;
     for (; table[h] != empty; h = (h + 1) & (cap - 1)) {
       if (lo[table[h]].same(r)) {

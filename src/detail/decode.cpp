@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <string>
 #include <type_traits>
 
 #include "tierkit/error.hpp"
@@ -136,7 +139,7 @@ void key_lookup::find(std::int64_t begin, std::int64_t n, const std::uint8_t* sk
     thread_local std::vector<std::uint64_t> hashes;
     hashes.resize(static_cast<std::size_t>(n));
     for (std::int64_t i = 0; i < n; ++i) {
-      hashes[static_cast<std::size_t>(i)] = skip[i] ? 0 : hash_bytes(string_value(column_, begin + i));
+      hashes[static_cast<std::size_t>(i)] = skip[i] ? 0 : dict_.hash(string_value(column_, begin + i));
     }
     for (std::int64_t i = 0; i < std::min(ahead, n); ++i) dict_.prefetch_hash(hashes[static_cast<std::size_t>(i)]);
     for (std::int64_t i = 0; i < n; ++i) {
@@ -327,13 +330,17 @@ void decode_days(const column_view& c, std::int64_t begin, std::int64_t n, const
 }
 
 fixed128 fixed_from_decimal(fixed128 u, int scale) noexcept {
+  // Values of magnitude 2^60 or more (which validation refuses; their rows are decoded all
+  // the same, then left out) give some value, in bounded work and without overflow.
   if (scale <= 9) {
-    fixed128 v = u;
-    for (int s = scale; s < 9; ++s) v *= 10;
-    return v;
+    if (scale < 9 - 38) return 0;  // 10^(9 - scale) > 10^38: only 0 is in range
+    unsigned __int128 v = static_cast<unsigned __int128>(u);
+    for (int s = scale; s < 9; ++s) v *= 10;  // two's complement: exact in range, wraps beyond
+    return static_cast<fixed128>(v);
   }
+  if (scale - 9 > 38) return 0;  // |u| < 2^127 < 10^39 / 2: rounds to 0
   fixed128 p = 1;
-  for (int s = 9; s < scale && s < 47; ++s) p *= 10;  // 10^(scale-9), fits below 10^38
+  for (int s = 9; s < scale; ++s) p *= 10;  // 10^(scale-9) <= 10^38 < 2^127
   const fixed128 q = u / p;
   const fixed128 r = u % p;  // same sign as u
   const fixed128 twice = 2 * (r < 0 ? -r : r);
@@ -341,20 +348,65 @@ fixed128 fixed_from_decimal(fixed128 u, int scale) noexcept {
 }
 
 namespace {
+using u128 = unsigned __int128;
+
 fixed128 load_decimal(const column_view& c, std::int64_t row) noexcept {
   const auto* p = static_cast<const std::uint8_t*>(c.values) + 16 * (c.offset + row);
-  unsigned __int128 raw;
+  u128 raw;
   std::memcpy(&raw, p, 16);  // little-endian two's complement, as Arrow stores it
   return static_cast<fixed128>(raw);
 }
 
-long double decimal_magnitude(const column_view& c, std::int64_t row) noexcept {
-  long double v = static_cast<long double>(load_decimal(c, row));
-  for (int s = 0; s < c.decimal_scale; ++s) v /= 10.0L;
-  for (int s = c.decimal_scale; s < 0; ++s) v *= 10.0L;
-  return std::fabs(v);
+u128 magnitude(fixed128 u) noexcept {
+  return u < 0 ? u128{0} - static_cast<u128>(u) : static_cast<u128>(u);  // -2^127 included
+}
+
+// |unscaled * 10^-scale| >= 2^60, decided in integers (exact at the bound, and bounded work
+// for any scale).
+bool decimal_out_of_range(fixed128 unscaled, int scale) noexcept {
+  constexpr u128 limit = u128{1} << 60;
+  u128 m = magnitude(unscaled);
+  if (scale <= 0) {
+    for (int s = scale; s < 0 && m != 0 && m < limit; ++s) m *= 10;  // < 2^60 * 10: no overflow
+    return m >= limit;
+  }
+  u128 bound = limit;  // 2^60 * 10^scale, while it fits in 128 bits
+  for (int s = 0; s < scale; ++s) {
+    if (bound > (~u128{0}) / 10) return false;  // beyond every 128-bit magnitude
+    bound *= 10;
+  }
+  return m >= bound;
 }
 }  // namespace
+
+double decimal_to_double(fixed128 unscaled, int scale) noexcept {
+  // Exact operands and one IEEE operation give the correctly rounded value (both |unscaled|
+  // < 2^53 and 10^k for k <= 22 are doubles); beyond, the decimal text is read by strtod,
+  // which rounds correctly, in exponent form (no decimal point, so no locale).
+  static const double powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const u128 m = magnitude(unscaled);
+  if (m < (u128{1} << 53) && scale >= -22 && scale <= 22) {
+    const double x = static_cast<double>(static_cast<std::uint64_t>(m));
+    const double v = scale >= 0 ? x / powers[scale] : x * powers[-scale];
+    return unscaled < 0 ? -v : v;
+  }
+  char text[64];
+  char* end = text + sizeof text;
+  char* p = end;
+  *--p = '\0';
+  const std::string exponent = std::to_string(-static_cast<long long>(scale));
+  p -= exponent.size();
+  std::memcpy(p, exponent.data(), exponent.size());
+  *--p = 'e';
+  u128 rest = m;
+  do {
+    *--p = static_cast<char>('0' + static_cast<int>(rest % 10));
+    rest /= 10;
+  } while (rest != 0);  // at most 39 digits
+  if (unscaled < 0) *--p = '-';
+  return std::strtod(p, nullptr);
+}
 
 void decode_fixed(const column_view& c, std::int64_t begin, std::int64_t n, fixed128* out) {
   switch (c.type) {
@@ -406,9 +458,8 @@ void classify_numbers(const column_view& c, std::int64_t begin, std::int64_t n,
     }
     case data_type::decimal128:
       for (std::int64_t i = 0; i < n; ++i) {
-        out[i] = decimal_magnitude(c, begin + i) >= static_cast<long double>(fixed_max_amount)
-                     ? number_state::out_of_range
-                     : number_state::ok;
+        out[i] = decimal_out_of_range(load_decimal(c, begin + i), c.decimal_scale) ? number_state::out_of_range
+                                                                                     : number_state::ok;
       }
       break;
     case data_type::uint64: {

@@ -187,7 +187,12 @@ void decode_days(const column_view& c, std::int64_t begin, std::int64_t n, const
 // Fixed-point values of a numeric column, rows begin..begin+n; null or non-finite rows give 0.
 void decode_fixed(const column_view& c, std::int64_t begin, std::int64_t n, fixed128* out);
 
-// Magnitude check for validation: true when the value at `row` is finite and < 2^60.
+// The double nearest to the decimal unscaled * 10^-scale (correctly rounded, for every
+// 128-bit unscaled value and every scale; beyond the range of doubles, +-infinity).
+double decimal_to_double(fixed128 unscaled, int scale) noexcept;
+
+// Magnitude check for validation: true when the value at `row` is finite and < 2^60
+// (decimals compared exactly, in integers).
 // Also sets *nan / *inf for floating columns.
 enum class number_state : std::uint8_t { ok, nan, infinite, out_of_range };
 void classify_numbers(const column_view& c, std::int64_t begin, std::int64_t n,

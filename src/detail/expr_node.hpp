@@ -7,6 +7,14 @@
 #include <string>
 #include <vector>
 
+// Functions kept out of line so that their locals stay off the frames of a recursion
+// (the parser's and the evaluator's recursion per level of the tree).
+#if defined(_MSC_VER)
+#define TIERKIT_NOINLINE __declspec(noinline)
+#else
+#define TIERKIT_NOINLINE __attribute__((noinline))
+#endif
+
 namespace tierkit::detail {
 
 class text_matcher;  // detail/text_matcher.hpp

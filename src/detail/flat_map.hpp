@@ -26,7 +26,7 @@ class flat_map_u64 {
 
   // The value for `key`, value-initialised when the key is new.
   Value& operator[](std::uint64_t key) {
-    std::size_t i = mix64(key) & mask_;
+    std::size_t i = hash_int(key, key_) & mask_;
     while (true) {
       const std::uint64_t k = keys_[i];
       if (k == key) return values_[i];
@@ -43,7 +43,7 @@ class flat_map_u64 {
   }
 
   const Value* find(std::uint64_t key) const noexcept {
-    std::size_t i = mix64(key) & mask_;
+    std::size_t i = hash_int(key, key_) & mask_;
     while (true) {
       const std::uint64_t k = keys_[i];
       if (k == key) return &values_[i];
@@ -69,7 +69,7 @@ class flat_map_u64 {
     mask_ = capacity - 1;
     for (std::size_t j = 0; j < old_keys.size(); ++j) {
       if (old_keys[j] == empty_key) continue;
-      std::size_t i = mix64(old_keys[j]) & mask_;
+      std::size_t i = hash_int(old_keys[j], key_) & mask_;
       while (keys_[i] != empty_key) i = (i + 1) & mask_;
       keys_[i] = old_keys[j];
       values_[i] = old_values[j];
@@ -80,6 +80,7 @@ class flat_map_u64 {
   std::vector<Value> values_;
   std::size_t mask_ = 0;
   std::size_t size_ = 0;
+  hash_key key_ = process_hash_key();  // keys may come from data: keyed (detail/hash.hpp)
 };
 
 inline std::uint64_t pair_key(std::uint32_t high, std::uint32_t low) noexcept {

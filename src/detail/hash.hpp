@@ -1,6 +1,14 @@
 #pragma once
-// Hash functions for the open-addressing tables. Both are deterministic (no per-process
-// seed): table layouts, and so iteration order inside a state, do not depend on the run.
+// Hash functions for the open-addressing tables.
+//
+// Tables of keys from the data (customer, account, order, channel and category keys) hash
+// with hash_int and hash_bytes under a hash_key drawn at random once per process: with an
+// unkeyed, invertible hash, keys could be made (by inverting it) that all share one probe
+// chain, and a table of n of them would cost n^2 probes. Under a secret key no one can
+// prepare such keys. Table layouts therefore differ from run to run; no result depends on
+// them (indices are given in order of first insertion, outputs are ordered by key).
+// mix64 stays unkeyed for what must be the same in every run and is not data: the demo's
+// ids, the perfect hash of a rule's literal list.
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -17,18 +25,48 @@ inline std::uint64_t mix64(std::uint64_t x) noexcept {
   return x;
 }
 
-// Word-at-a-time string hash: multiply-rotate over 8-byte words, then the finalizer.
-inline std::uint64_t hash_bytes(std::string_view s) noexcept {
-  constexpr std::uint64_t k = 0x9e3779b97f4a7c15ULL;
-  std::uint64_t h = k ^ (s.size() * 0xff51afd7ed558ccdULL);
+// The secret of the keyed hashes (multiplier odd).
+struct hash_key {
+  std::uint64_t offset = 0;
+  std::uint64_t multiplier = 1;
+};
+// This process's key, drawn from std::random_device (and the clock and an address, should
+// it fail) on first use; the same for the rest of the process and in forked children, so
+// tables carried over a fork stay valid.
+const hash_key& process_hash_key() noexcept;
+
+// The 128-bit product of x and y, its halves xor-ed: every bit of each input reaches the
+// low bits (the folded multiply of wyhash and foldhash).
+inline std::uint64_t fold_multiply(std::uint64_t x, std::uint64_t y) noexcept {
+  const unsigned __int128 p = static_cast<unsigned __int128>(x) * y;
+  return static_cast<std::uint64_t>(p) ^ static_cast<std::uint64_t>(p >> 64);
+}
+
+// Integer keys: MurmurHash3's finalizer (mix64) with the key offset by the secret and its
+// first multiplier the secret's: a bijection as cheap as mix64 that spreads keys differing
+// only in high bits (ids with a stride of 2^20 or 2^32) over the low bits the tables use,
+// which a folded multiply alone leaves in arithmetic runs.
+inline std::uint64_t hash_int(std::uint64_t x, const hash_key& key) noexcept {
+  x ^= key.offset;
+  x ^= x >> 33;
+  x *= key.multiplier;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+// Byte strings, a word at a time: each 8-byte word is folded into the state by a multiply
+// with the secret, so the difference two words make depends on the secret (an unkeyed
+// multiply-rotate lets chosen word pairs cancel, whatever the starting state).
+inline std::uint64_t hash_bytes(std::string_view s, const hash_key& key) noexcept {
+  std::uint64_t h = key.offset ^ (s.size() * 0x9e3779b97f4a7c15ULL);
   const char* p = s.data();
   std::size_t n = s.size();
   while (n >= 8) {
     std::uint64_t w;
     std::memcpy(&w, p, 8);
-    h = (h ^ (w * k));
-    h = (h << 29) | (h >> 35);
-    h *= 0xc4ceb9fe1a85ec53ULL;
+    h = fold_multiply(h ^ w, key.multiplier);
     p += 8;
     n -= 8;
   }
@@ -44,8 +82,7 @@ inline std::uint64_t hash_bytes(std::string_view s) noexcept {
     const auto byte = [&](std::size_t i) { return std::uint64_t{static_cast<unsigned char>(p[i])}; };
     tail = byte(0) | (byte(n / 2) << 8) | (byte(n - 1) << 16);
   }
-  h ^= tail * k;
-  return mix64(h);
+  return fold_multiply(h ^ tail ^ 0x2d358dccaa6c78a5ULL, key.multiplier);
 }
 
 // a[0, n) == b[0, n) for n <= 16, by word loads (two that overlap when n is not a multiple

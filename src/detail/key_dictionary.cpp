@@ -78,7 +78,7 @@ void key_dictionary::leave_by_key() {
 void key_dictionary::clear() {
   if (by_key_) {
     const kind k = kind_;
-    *this = key_dictionary();
+    *this = key_dictionary(key_);
     kind_ = k;
     return;
   }
@@ -110,7 +110,7 @@ void key_dictionary::leave_direct() {
   mask_ = cap - 1;
   for (std::uint32_t j = 0; j < size_; ++j) {
     const auto k = static_cast<std::uint64_t>(ints_[j]);
-    std::size_t i = mix64(k) & mask_;
+    std::size_t i = hash_int(k, key_) & mask_;
     while (slots_[i].index != no_index) i = (i + 1) & mask_;
     slots_[i] = slot{k, j};
   }
@@ -139,7 +139,7 @@ void key_dictionary::rehash_to(std::size_t capacity) {
   if (!string_slots_.empty()) {  // the table in use: string keys have one of their own
     rehash(string_slots_, capacity, mask_, [](const string_slot& s) { return s.hash; });
   } else {
-    rehash(slots_, capacity, mask_, [](const slot& s) { return mix64(s.hash); });
+    rehash(slots_, capacity, mask_, [this](const slot& s) { return hash_int(s.hash, key_); });
   }
 }
 
@@ -167,7 +167,7 @@ std::vector<std::uint32_t> key_dictionary::absorb(const key_dictionary& other,
   if (other.kind_ == kind::string) {
     std::uint64_t hashes[ahead];
     auto stage = [&](std::uint32_t j) {
-      const std::uint64_t h = hash_bytes(other.string_at(j));
+      const std::uint64_t h = hash(other.string_at(j));
       hashes[j % ahead] = h;
       prefetch_hash(h);
     };
@@ -187,37 +187,91 @@ std::vector<std::uint32_t> key_dictionary::absorb(const key_dictionary& other,
   return map;
 }
 
-// Orders indices [first, last), whose strings agree on their first `depth` bytes, by their
-// bytes (a shorter string first when it is a prefix of another). Each round sorts on the
-// next 8 bytes read once into a local (chunk, length class, index) record, so comparisons
-// never chase the strings' bytes; only runs still tied after 8 more bytes go another round.
-void key_dictionary::sort_strings(std::uint32_t* first, std::uint32_t* last, std::size_t depth) const {
+// Orders indices [first, last) by their strings' bytes (a shorter string first when it is a
+// prefix of another). Each round sorts a range whose strings agree on their first `depth`
+// bytes on the next 8 bytes, read once into a local (chunk, length class, index) record, so
+// comparisons never chase the strings' bytes; runs still tied after 8 more bytes go another
+// round. The rounds are kept on a list, not a recursion: keys sharing a long prefix (a
+// megabyte) need a round per 8 bytes of it, too many for the stack. A range tied as a whole
+// skips at once past the prefix all its strings share (one comparison per string), so a
+// long shared prefix costs a pass over its bytes, not a round per 8 bytes; small ranges are
+// sorted by comparing their strings' remaining bytes.
+void key_dictionary::sort_strings(std::uint32_t* first, std::uint32_t* last) const {
   struct keyed {
     std::uint64_t chunk;  // bytes [depth, depth + 8), big-endian, zero-padded
     std::uint32_t rest;   // bytes left from depth, 9 for "more than 8"
     std::uint32_t index;
   };
+  struct range {
+    std::uint32_t* first;
+    std::uint32_t* last;
+    std::size_t depth;  // the strings of [first, last) agree on their first depth bytes
+  };
+  constexpr std::ptrdiff_t compared = 16;  // ranges up to this size are sorted by comparison
+  std::vector<range> todo = {range{first, last, 0}};
   std::vector<keyed> recs;
-  recs.reserve(static_cast<std::size_t>(last - first));
-  for (const std::uint32_t* it = first; it != last; ++it) {
-    const std::string_view s = string_at(*it);
-    const std::size_t left = s.size() - depth;
-    std::uint64_t chunk = 0;
-    for (std::size_t k = 0; k < 8; ++k) {
-      chunk = (chunk << 8) | (k < left ? static_cast<unsigned char>(s[depth + k]) : 0u);
+  while (!todo.empty()) {
+    const range r = todo.back();
+    todo.pop_back();
+    const std::size_t depth = r.depth;
+    if (r.last - r.first <= compared) {
+      // Keys are distinct, so this order is total.
+      std::sort(r.first, r.last, [&](std::uint32_t a, std::uint32_t b) {
+        return string_at(a).substr(depth) < string_at(b).substr(depth);
+      });
+      continue;
     }
-    recs.push_back(keyed{chunk, static_cast<std::uint32_t>(std::min<std::size_t>(left, 9)), *it});
+    recs.clear();
+    recs.reserve(static_cast<std::size_t>(r.last - r.first));
+    for (const std::uint32_t* it = r.first; it != r.last; ++it) {
+      const std::string_view s = string_at(*it);
+      const std::size_t left = s.size() - depth;
+      std::uint64_t chunk = 0;
+      for (std::size_t k = 0; k < 8; ++k) {
+        chunk = (chunk << 8) | (k < left ? static_cast<unsigned char>(s[depth + k]) : 0u);
+      }
+      recs.push_back(keyed{chunk, static_cast<std::uint32_t>(std::min<std::size_t>(left, 9)), *it});
+    }
+    // By chunk, then length class: stable radix passes, the minor key first.
+    radix_sort_by(recs, [](const keyed& k) { return std::uint64_t{k.rest}; });
+    radix_sort_by(recs, [](const keyed& k) { return k.chunk; });
+    for (std::size_t i = 0; i < recs.size(); ++i) r.first[i] = recs[i].index;
+    if (recs.front().chunk == recs.back().chunk && recs.front().rest == 9 && recs.back().rest == 9) {
+      // Tied as a whole on 8 more bytes: every string goes on; skip the prefix they share.
+      const std::string_view head = string_at(recs.front().index);
+      std::size_t shared = head.size() - depth;
+      for (const keyed& k : recs) {
+        const std::string_view s = string_at(k.index);
+        const std::size_t most = std::min(shared, s.size() - depth);
+        std::size_t same = 0;
+        while (same < most && s[depth + same] == head[depth + same]) ++same;
+        shared = same;
+      }
+      todo.push_back(range{r.first, r.last, depth + shared});  // shared >= 8: progress
+      continue;
+    }
+    for (std::size_t i = 0; i < recs.size();) {
+      std::size_t j = i + 1;
+      while (j < recs.size() && recs[j].chunk == recs[i].chunk && recs[j].rest == recs[i].rest) ++j;
+      if (j - i > 1 && recs[i].rest == 9) todo.push_back(range{r.first + i, r.first + j, depth + 8});
+      i = j;
+    }
   }
-  // By chunk, then length class: stable radix passes, the minor key first.
-  radix_sort_by(recs, [](const keyed& r) { return std::uint64_t{r.rest}; });
-  radix_sort_by(recs, [](const keyed& r) { return r.chunk; });
-  for (std::size_t i = 0; i < recs.size(); ++i) first[i] = recs[i].index;
-  for (std::size_t i = 0; i < recs.size();) {
-    std::size_t j = i + 1;
-    while (j < recs.size() && recs[j].chunk == recs[i].chunk && recs[j].rest == recs[i].rest) ++j;
-    if (j - i > 1 && recs[i].rest == 9) sort_strings(first + i, first + j, depth + 8);
-    i = j;
+}
+
+std::size_t key_dictionary::longest_probe() const noexcept {
+  std::size_t longest = 0;
+  auto probe = [&](std::size_t at, std::uint64_t hash) { longest = std::max(longest, (at - (hash & mask_)) & mask_); };
+  if (!string_slots_.empty()) {
+    for (std::size_t i = 0; i < string_slots_.size(); ++i) {
+      if (string_slots_[i].index != no_index) probe(i, string_slots_[i].hash);
+    }
+  } else if (!direct_on_ && !by_key_) {
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      if (slots_[i].index != no_index) probe(i, hash_int(slots_[i].hash, key_));
+    }
   }
+  return longest;
 }
 
 std::vector<std::uint32_t> key_dictionary::sorted_order() const {
@@ -225,7 +279,7 @@ std::vector<std::uint32_t> key_dictionary::sorted_order() const {
   std::iota(order.begin(), order.end(), 0u);
   if (by_key_) return order;  // index order is key order
   if (kind_ == kind::string) {
-    sort_strings(order.data(), order.data() + order.size(), 0);
+    sort_strings(order.data(), order.data() + order.size());
   } else {
     order = order_by_int_keys(ints_);
   }

@@ -18,6 +18,10 @@ class key_dictionary {
   static constexpr std::uint32_t no_index = ~std::uint32_t{0};
   enum class kind : std::uint8_t { unset, integer, string };
 
+  // Keys hash under the process's secret hash key (detail/hash.hpp); tests give their own.
+  key_dictionary() = default;
+  explicit key_dictionary(const hash_key& key) : key_(key) {}
+
   kind key_kind() const noexcept { return kind_; }
   std::size_t size() const noexcept { return size_; }
 
@@ -61,7 +65,7 @@ class key_dictionary {
       if (d < direct_table_.size()) detail::prefetch(&direct_table_[d]);
       return;
     }
-    detail::prefetch(&slots_[mix64(static_cast<std::uint64_t>(key)) & mask_]);
+    detail::prefetch(&slots_[hash_int(static_cast<std::uint64_t>(key), key_) & mask_]);
   }
 
   // Integer slots hold the key itself (one memory access per probe). Inserting fixes the
@@ -86,7 +90,7 @@ class key_dictionary {
       leave_direct();
     }
     const auto k = static_cast<std::uint64_t>(key);
-    std::size_t i = mix64(k) & mask_;
+    std::size_t i = hash_int(k, key_) & mask_;
     while (true) {
       const slot& s = slots_[i];
       if (s.index == no_index) break;
@@ -97,8 +101,10 @@ class key_dictionary {
     return claim(i, k);
   }
 
-  std::uint32_t insert(std::string_view key) { return insert(key, hash_bytes(key)); }
-  // With the key's hash_bytes() computed already.
+  // The hash of a string key here (hash_bytes under this dictionary's key).
+  std::uint64_t hash(std::string_view key) const noexcept { return hash_bytes(key, key_); }
+  std::uint32_t insert(std::string_view key) { return insert(key, hash(key)); }
+  // With the key's hash() computed already.
   std::uint32_t insert(std::string_view key, std::uint64_t h) {
     if (kind_ != kind::string) require_kind(kind::string, "inserted");
     if (string_slots_.empty()) string_slots_.resize(mask_ + 1);
@@ -129,14 +135,14 @@ class key_dictionary {
       return d < direct_table_.size() ? direct_table_[d] : no_index;
     }
     const auto k = static_cast<std::uint64_t>(key);
-    for (std::size_t i = mix64(k) & mask_;; i = (i + 1) & mask_) {
+    for (std::size_t i = hash_int(k, key_) & mask_;; i = (i + 1) & mask_) {
       const slot& s = slots_[i];
       if (s.index == no_index) return no_index;
       if (s.hash == k) return s.index;
     }
   }
-  std::uint32_t find(std::string_view key) const noexcept { return find(key, hash_bytes(key)); }
-  // With the key's hash_bytes() computed already (a block of lookups hashes first, then
+  std::uint32_t find(std::string_view key) const noexcept { return find(key, hash(key)); }
+  // With the key's hash() computed already (a block of lookups hashes first, then
   // prefetches slots with prefetch_hash, then probes).
   void prefetch_hash(std::uint64_t h) const noexcept {
     if (!string_slots_.empty()) detail::prefetch(&string_slots_[h & mask_]);
@@ -175,6 +181,10 @@ class key_dictionary {
   // Permutation that orders the keys ascending (integers numerically, strings by bytes).
   std::vector<std::uint32_t> sorted_order() const;
 
+  // The longest probe of a key held in the hash slots: how many slots past its home slot it
+  // lies (0 at home; 0 without hash slots). For tests and diagnostics.
+  std::size_t longest_probe() const noexcept;
+
  private:
   struct slot {
     std::uint64_t hash = 0;  // the key itself
@@ -209,7 +219,7 @@ class key_dictionary {
   void rehash_to(std::size_t capacity);  // a power of two, above the keys held
   void leave_direct();  // from the direct table to hashing: every key into the slots
   void leave_by_key();  // from numbering by key to hashing: every index kept
-  void sort_strings(std::uint32_t* first, std::uint32_t* last, std::size_t depth) const;
+  void sort_strings(std::uint32_t* first, std::uint32_t* last) const;
 
   kind kind_ = kind::unset;
   std::size_t size_ = 0;
@@ -223,6 +233,7 @@ class key_dictionary {
   std::int64_t base_ = 0;                   // direct_table_[key - base_]
   std::vector<std::uint32_t> direct_table_;
   std::string chars_;
+  hash_key key_ = process_hash_key();
 };
 
 }  // namespace tierkit::detail

@@ -13,6 +13,11 @@
 #include "detail/decode.hpp"
 #include "detail/text_matcher.hpp"
 
+// The evaluator recurses once per level of the tree (at most 200: the parser's bound), so
+// the functions on that path keep small frames: the cases that hold large locals (a text
+// matcher, text rows, per-label tables) are functions of their own, kept out of line
+// (TIERKIT_NOINLINE), and sit on the path only where they recurse no further.
+
 namespace tierkit::detail {
 
 namespace {
@@ -284,7 +289,7 @@ struct evaluator {
     }
   }
 
-  void compare_texts(const expr_node& e, std::uint8_t* out) const {
+  TIERKIT_NOINLINE void compare_texts(const expr_node& e, std::uint8_t* out) const {
     const std::size_t n = this->n();
     const text_rows a = text(*e.args[0]), b = text(*e.args[1]);
     if (a.literal && b.literal) {
@@ -310,7 +315,7 @@ struct evaluator {
     }
   }
 
-  void compare_numbers(const expr_node& e, std::uint8_t* out) const {
+  TIERKIT_NOINLINE void compare_numbers(const expr_node& e, std::uint8_t* out) const {
     const std::size_t n = this->n();
     const bool right_literal = e.args[1]->kind == op::number_lit;
     if (right_literal || e.args[0]->kind == op::number_lit) {
@@ -342,17 +347,19 @@ struct evaluator {
     return a.kind == op::text_lit || (a.kind == op::column && t.find(a.text)->kind == value_kind::text);
   }
 
+  TIERKIT_NOINLINE unsigned column_cost(const expr_node& e) const {
+    const rule_column& c = *t.find(e.text);
+    const bool strings = c.kind == value_kind::text && c.borrowed() &&
+                         (c.view ? c.view->type : c.pieces.front().type) != data_type::dictionary;
+    return strings ? 7 : 1;
+  }
+
   // A rough cost per row of evaluating a node, in units of one pass over a number column:
   // a fused comparison with a literal costs 2, one on strings read row by row about 8.
   unsigned cost(const expr_node& e) const {
     switch (e.kind) {
       case op::number_lit: case op::text_lit: return 0;
-      case op::column: {
-        const rule_column& c = *t.find(e.text);
-        const bool strings = c.kind == value_kind::text && c.borrowed() &&
-                             (c.view ? c.view->type : c.pieces.front().type) != data_type::dictionary;
-        return strings ? 7 : 1;
-      }
+      case op::column: return column_cost(e);
       case op::div: case op::mod: return cost(*e.args[0]) + cost(*e.args[1]) + 4;
       default: {
         unsigned c = 1;
@@ -365,7 +372,7 @@ struct evaluator {
   // `a and b`, `a or b`: b is evaluated only on the rows a leaves undecided (and: not false;
   // or: not true). Gathering those rows costs about three units per row of the block, so a
   // selection is made only when b's cost on the rows it skips is larger.
-  void logical(const expr_node& e, std::uint8_t* out) const {
+  TIERKIT_NOINLINE void logical(const expr_node& e, std::uint8_t* out) const {
     const std::size_t n = this->n();
     truth_of(*e.args[0], out);
     const bool is_and = e.kind == op::and_;
@@ -398,99 +405,131 @@ struct evaluator {
     for (std::size_t k = 0; k < open; ++k) out[at[k]] = combine(out[at[k]], b[k]);
   }
 
-  void truth_of(const expr_node& e, std::uint8_t* out) const {
+  // A comparison: of texts (a leaf: reads columns and literals only) or of numbers.
+  TIERKIT_NOINLINE void compare(const expr_node& e, std::uint8_t* out) const {
+    const bool texts = e.args[0]->kind == op::text_lit || e.args[1]->kind == op::text_lit || textual(*e.args[0]);
+    if (texts) {
+      compare_texts(e, out);
+    } else {
+      compare_numbers(e, out);
+    }
+  }
+
+  TIERKIT_NOINLINE void between(const expr_node& e, std::uint8_t* out) const {
     const std::size_t n = this->n();
+    const bool negate = e.kind == op::not_between;
+    const rule_column* c = number_column(*e.args[0]);
+    if (c && e.args[1]->kind == op::number_lit && e.args[2]->kind == op::number_lit) {
+      column_between(*c, e.args[1]->number, e.args[2]->number, negate, out);
+      return;
+    }
+    const auto x = doubles(n), lo = doubles(n), hi = doubles(n);
+    number(*e.args[0], x.get());
+    number(*e.args[1], lo.get());
+    number(*e.args[2], hi.get());
+    for (std::size_t i = 0; i < n; ++i) {
+      if (std::isnan(x[i]) || std::isnan(lo[i]) || std::isnan(hi[i])) {
+        out[i] = is_null;
+      } else {
+        out[i] = truth_of_bool((x[i] >= lo[i] && x[i] <= hi[i]) != negate);
+      }
+    }
+  }
+
+  // `x [not] in (texts)`: a leaf (x is a text column or literal).
+  TIERKIT_NOINLINE void in_texts(const expr_node& e, std::uint8_t* out) const {
+    const std::size_t n = this->n();
+    const bool negate = e.kind == op::not_in;
+    const text_rows v = text(*e.args[0]);
+    if (v.literal) {
+      const bool r = std::find(e.set_texts.begin(), e.set_texts.end(), *v.literal) != e.set_texts.end();
+      std::fill(out, out + n, truth_of_bool(r != negate));
+    } else if (v.coded()) {
+      std::vector<std::uint8_t> per_label(v.labels->size());
+      for (std::size_t k = 0; k < per_label.size(); ++k) {
+        const bool r = std::find(e.set_texts.begin(), e.set_texts.end(), (*v.labels)[k]) != e.set_texts.end();
+        per_label[k] = truth_of_bool(r != negate);
+      }
+      by_label(v, per_label, out);
+    } else if (e.set_matcher) {
+      strings_in(*v.strings, v.s, *e.set_matcher, negate, out);
+    } else {
+      strings_in(*v.strings, v.s, text_matcher(e.set_texts), negate, out);
+    }
+  }
+
+  TIERKIT_NOINLINE void in_numbers(const expr_node& e, std::uint8_t* out) const {
+    const std::size_t n = this->n();
+    const bool negate = e.kind == op::not_in;
+    const auto x = doubles(n);
+    number(*e.args[0], x.get());
+    for (std::size_t i = 0; i < n; ++i) {
+      if (std::isnan(x[i])) {
+        out[i] = is_null;
+        continue;
+      }
+      const bool r = std::find(e.set_numbers.begin(), e.set_numbers.end(), x[i]) != e.set_numbers.end();
+      out[i] = truth_of_bool(r != negate);
+    }
+  }
+
+  // `x is [not] null` for a text column or literal: a leaf.
+  TIERKIT_NOINLINE void text_is_null(const expr_node& e, std::uint8_t* out) const {
+    const bool want_null = e.kind == op::is_null;
+    const text_rows v = text(*e.args[0]);
+    for (std::size_t i = 0; i < n(); ++i) out[i] = truth_of_bool(v.null(i) == want_null);
+  }
+
+  TIERKIT_NOINLINE void number_is_null(const expr_node& e, std::uint8_t* out) const {
+    const std::size_t n = this->n();
+    const bool want_null = e.kind == op::is_null;
+    const auto x = doubles(n);
+    number(*e.args[0], x.get());
+    for (std::size_t i = 0; i < n; ++i) out[i] = truth_of_bool(std::isnan(x[i]) == want_null);
+  }
+
+  // A number used as a condition: non-zero is true.
+  TIERKIT_NOINLINE void number_as_truth(const expr_node& e, std::uint8_t* out) const {
+    const std::size_t n = this->n();
+    const auto x = doubles(n);
+    number(e, x.get());
+    for (std::size_t i = 0; i < n; ++i) out[i] = std::isnan(x[i]) ? std::uint8_t{is_null} : truth_of_bool(x[i] != 0);
+  }
+
+  void truth_of(const expr_node& e, std::uint8_t* out) const {
     switch (e.kind) {
-      case op::eq: case op::ne: case op::lt: case op::le: case op::gt: case op::ge: {
-        const bool texts = e.args[0]->kind == op::text_lit || e.args[1]->kind == op::text_lit || textual(*e.args[0]);
-        if (texts) {
-          compare_texts(e, out);
-        } else {
-          compare_numbers(e, out);
-        }
+      case op::eq: case op::ne: case op::lt: case op::le: case op::gt: case op::ge:
+        compare(e, out);
         return;
-      }
-      case op::between: case op::not_between: {
-        const bool negate = e.kind == op::not_between;
-        const rule_column* c = number_column(*e.args[0]);
-        if (c && e.args[1]->kind == op::number_lit && e.args[2]->kind == op::number_lit) {
-          column_between(*c, e.args[1]->number, e.args[2]->number, negate, out);
-          return;
-        }
-        const auto x = doubles(n), lo = doubles(n), hi = doubles(n);
-        number(*e.args[0], x.get());
-        number(*e.args[1], lo.get());
-        number(*e.args[2], hi.get());
-        for (std::size_t i = 0; i < n; ++i) {
-          if (std::isnan(x[i]) || std::isnan(lo[i]) || std::isnan(hi[i])) {
-            out[i] = is_null;
-          } else {
-            out[i] = truth_of_bool((x[i] >= lo[i] && x[i] <= hi[i]) != negate);
-          }
-        }
+      case op::between: case op::not_between:
+        between(e, out);
         return;
-      }
-      case op::in: case op::not_in: {
-        const bool negate = e.kind == op::not_in;
+      case op::in: case op::not_in:
         if (e.set_is_text) {
-          const text_rows v = text(*e.args[0]);
-          if (v.literal) {
-            const bool r = std::find(e.set_texts.begin(), e.set_texts.end(), *v.literal) != e.set_texts.end();
-            std::fill(out, out + n, truth_of_bool(r != negate));
-          } else if (v.coded()) {
-            std::vector<std::uint8_t> per_label(v.labels->size());
-            for (std::size_t k = 0; k < per_label.size(); ++k) {
-              const bool r = std::find(e.set_texts.begin(), e.set_texts.end(), (*v.labels)[k]) != e.set_texts.end();
-              per_label[k] = truth_of_bool(r != negate);
-            }
-            by_label(v, per_label, out);
-          } else {
-            if (e.set_matcher) {
-              strings_in(*v.strings, v.s, *e.set_matcher, negate, out);
-            } else {
-              strings_in(*v.strings, v.s, text_matcher(e.set_texts), negate, out);
-            }
-          }
-          return;
-        }
-        const auto x = doubles(n);
-        number(*e.args[0], x.get());
-        for (std::size_t i = 0; i < n; ++i) {
-          if (std::isnan(x[i])) {
-            out[i] = is_null;
-            continue;
-          }
-          const bool r = std::find(e.set_numbers.begin(), e.set_numbers.end(), x[i]) != e.set_numbers.end();
-          out[i] = truth_of_bool(r != negate);
+          in_texts(e, out);
+        } else {
+          in_numbers(e, out);
         }
         return;
-      }
-      case op::is_null: case op::is_not_null: {
-        const bool want_null = e.kind == op::is_null;
-        const expr_node& a = *e.args[0];
-        if (textual(a)) {
-          const text_rows v = text(a);
-          for (std::size_t i = 0; i < n; ++i) out[i] = truth_of_bool(v.null(i) == want_null);
-          return;
+      case op::is_null: case op::is_not_null:
+        if (textual(*e.args[0])) {
+          text_is_null(e, out);
+        } else {
+          number_is_null(e, out);
         }
-        const auto x = doubles(n);
-        number(a, x.get());
-        for (std::size_t i = 0; i < n; ++i) out[i] = truth_of_bool(std::isnan(x[i]) == want_null);
         return;
-      }
       case op::and_: case op::or_:
         logical(e, out);
         return;
-      case op::not_:
+      case op::not_: {
         truth_of(*e.args[0], out);
+        const std::size_t n = this->n();
         for (std::size_t i = 0; i < n; ++i) out[i] = out[i] == is_null ? is_null : out[i] == is_true ? is_false : is_true;
         return;
-      default: {  // a number used as a condition: non-zero is true
-        const auto x = doubles(n);
-        number(e, x.get());
-        for (std::size_t i = 0; i < n; ++i) out[i] = std::isnan(x[i]) ? std::uint8_t{is_null} : truth_of_bool(x[i] != 0);
-        return;
       }
+      default:
+        number_as_truth(e, out);
+        return;
     }
   }
 };

@@ -118,6 +118,51 @@ TEST_CASE("classes of many values against a value-at-a-time reading of the thres
   }
 }
 
+TEST_CASE("values from 2^60 up to the largest double are classed and summed exactly") {
+  // One customer of 3e18: alone in A, holding A's value (not counted as 0); the others
+  // come after 95% of the value, in C.
+  const abc_model big = abc_strategy().fit_abc(std::vector<double>{10, 3e18, 5});
+  CHECK(classes(big, {10, 3e18, 5}) == std::vector<std::string>{"C", "A", "C"});
+  CHECK(big.classes()[0].value == 3e18);
+  CHECK(big.classes()[1].customers == 0);
+  CHECK(big.classes()[2].value == 15);
+  // Exact at any magnitude: with a customer of 10^-9, 2^64 is just below 80% of the total,
+  // so the next customer is still in A; without it, exactly 80%, so B. (In doubles the
+  // total is the same either way.)
+  const double two64 = std::ldexp(1.0, 64), two62 = std::ldexp(1.0, 62);
+  const std::vector<double> with_tiny = {two64, two62 - 1024, 1024, 1e-9};
+  const abc_model a = abc_strategy().fit_abc(with_tiny);
+  CHECK(classes(a, with_tiny) == std::vector<std::string>{"A", "A", "C", "C"});
+  CHECK(a.classes()[0].value == static_cast<double>(static_cast<long double>(two64) + (two62 - 1024)));
+  const std::vector<double> without = {two64, two62 - 1024, 1024};
+  CHECK(classes(abc_strategy().fit_abc(without), without) == std::vector<std::string>{"A", "B", "C"});
+  // Integers scaled by 2^k are exact doubles: the same classes, and class values scaled
+  // exactly, whether values and total fit 128-bit nano-units (k < 46), only the values do
+  // (46 <= k < 50), or neither (up to the largest doubles).
+  std::mt19937_64 rng(17);
+  std::vector<double> base(3000);
+  for (double& x : base) x = static_cast<double>(1 + rng() % 1000);
+  base[0] = 0;
+  base[1] = -4;
+  for (const abc_mode mode : {abc_mode::value, abc_mode::count}) {
+    abc_config c;
+    c.mode = mode;
+    const abc_model reference = abc_strategy(c).fit_abc(base);
+    for (const int k : {1, 30, 48, 59, 60, 61, 100, 500, 960, 1013}) {
+      CAPTURE(k);
+      std::vector<double> scaled = base;
+      for (double& x : scaled) x = std::ldexp(x, k);
+      const abc_model m = abc_strategy(c).fit_abc(scaled);
+      CHECK(m.classify(scaled) == reference.classify(base));
+      for (std::size_t j = 0; j < m.classes().size(); ++j) {
+        CHECK(m.classes()[j].customers == reference.classes()[j].customers);
+        CHECK(m.classes()[j].value == std::ldexp(reference.classes()[j].value, k));
+        CHECK(m.classes()[j].min_value == std::ldexp(reference.classes()[j].min_value, k));
+      }
+    }
+  }
+}
+
 TEST_CASE("a model without classes (default-constructed) classifies nothing") {
   CHECK(abc_model().classify(std::vector<double>{1, 0, -1, NAN}) == std::vector<std::int32_t>(4, -1));
 }

@@ -4,6 +4,12 @@
 #include <tierkit/expression.hpp>
 
 #include <cmath>
+#include <exception>
+#include <functional>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <pthread.h>
+#endif
 
 using namespace tierkit;
 
@@ -86,6 +92,24 @@ TEST_CASE("parse errors show the position with a caret") {
     const std::string m = e.what();
     CHECK(m.find("\n  " + std::string(29, ' ') + "^") != std::string::npos);  // 6 wide characters
   }
+}
+
+TEST_CASE("literals beyond the range of numbers are refused at the literal, not read as infinity") {
+  CHECK_THROWS_WITH_AS(expression::parse("monetary > 1e400", "rule 1 ('A')"),
+                       doctest::Contains("cannot parse rule 1 ('A'): the number 1e400 is too large (the largest is "
+                                         "about 1.8e308) at position 12\n  monetary > 1e400\n             ^"),
+                       invalid_input);
+  CHECK_THROWS_WITH_AS(expression::parse("monetary > -1E+309"), doctest::Contains("the number 1E+309 is too large"),
+                       invalid_input);
+  const std::string digits(400, '9');
+  CHECK_THROWS_WITH_AS(expression::parse("frequency in (1, " + digits + ")"),
+                       doctest::Contains("the number 99999999999999999999... (400 characters) is too large"),
+                       invalid_input);
+  CHECK_THROWS_WITH_AS(expression::parse("1_000e400 < monetary"), doctest::Contains("at position 1\n"), invalid_input);
+  // The largest finite literals and those that round to zero are numbers.
+  CHECK(eval("monetary < 1.7976931348623157e308") == std::vector<int>{T, T, N, T, T});
+  CHECK(eval("monetary > -" + std::string(308, '9')) == std::vector<int>{T, T, N, T, T});
+  CHECK(eval("monetary > 1e-400") == std::vector<int>{T, T, N, T, F});
 }
 
 TEST_CASE("unknown columns suggest close names; type mismatches name both types") {
@@ -213,6 +237,115 @@ TEST_CASE("nesting is bounded: deep input is an error, not a stack overflow") {
   CHECK_THROWS_WITH_AS(expression::parse(nots + "x > 1"), doctest::Contains("nests deeper"), invalid_input);
   CHECK_THROWS_WITH_AS(expression::parse(std::string(100000, '-') + "1 > 0"), doctest::Contains("nests deeper"), invalid_input);
 }
+
+namespace {
+std::string repeat(const std::string& s, std::size_t times) {
+  std::string out;
+  for (std::size_t i = 0; i < times; ++i) out += s;
+  return out;
+}
+// Expressions whose tree is exactly `depth` levels deep, one per kind of node that has
+// operands (the operand a chain of additions, or the node kind repeated).
+std::vector<std::string> exactly_deep(std::size_t depth) {
+  const std::string sum = "frequency" + repeat(" + 1", depth - 2);  // depth - 1 levels
+  return {
+      "frequency" + repeat(" + 1", depth - 1),
+      "frequency" + repeat(" * 1", depth - 1),
+      sum + " in (1, 5)",
+      sum + " not in (1, 5)",
+      sum + " > 3",
+      sum + " between 0 and 200",
+      sum + " is null",
+      sum + " is not null",
+      repeat("not ", depth - 1) + "frequency",
+      repeat("-", depth - 1) + "frequency",
+      "frequency = 0" + repeat(" or frequency = 1", depth - 2),
+      "frequency = 0" + repeat(" and frequency >= 0", depth - 2),
+  };
+}
+}  // namespace
+
+TEST_CASE("the nesting bound holds for every kind of node, not only parentheses") {
+  // The tree at the bound parses, checks, evaluates and answers every walk of it.
+  const rule_table t = sample();
+  for (const std::string& text : exactly_deep(200)) {
+    CAPTURE(text.substr(0, 60));
+    const expression e = expression::parse(text, "rule 1 ('A')");
+    e.check(t);
+    CHECK(e.evaluate(t, 1).size() == 5);
+    CHECK(e.evaluate_numbers(t, 1).size() == 5);
+    CHECK(e.columns() == std::vector<std::string>{"frequency"});
+    bool simple = false;
+    e.constraints(simple);
+    CHECK(!e.conjuncts().empty());
+  }
+  // One level more is refused, whichever kind of node adds it.
+  for (const std::string& text : exactly_deep(201)) {
+    CAPTURE(text.substr(0, 60));
+    CHECK_THROWS_WITH_AS(expression::parse(text, "rule 1 ('A')"),
+                         doctest::Contains("cannot parse rule 1 ('A'): the expression nests deeper than 200 levels"),
+                         invalid_input);
+  }
+  // `in` adds a level above its operand: lists wrapped in parentheses and lengthened again
+  // cannot build a tree of any depth (this one would be 99 * 200 levels, 40 KB of text).
+  std::string e = "x" + repeat("+1", 198) + " in (1)";
+  CHECK_NOTHROW(expression::parse(e));
+  for (int i = 0; i < 99; ++i) e = "(" + e + ")" + repeat("+1", 198) + " in (1)";
+  CHECK_THROWS_WITH_AS(expression::parse(e, "rule 1 ('A')"), doctest::Contains("nests deeper than 200 levels"),
+                       invalid_input);
+  CHECK_THROWS_WITH_AS(expression::parse("(" + repeat("frequency + ", 199) + "1) in (1)"),
+                       doctest::Contains("nests deeper than 200 levels"), invalid_input);
+}
+
+#if defined(__unix__) || defined(__APPLE__)
+namespace {
+// Runs f on a thread with a stack of `bytes`; a walk deeper than that would crash the test.
+void on_small_stack(std::size_t bytes, const std::function<void()>& f) {
+  struct job {
+    const std::function<void()>* f;
+    std::exception_ptr error;
+  } j{&f, nullptr};
+  pthread_attr_t attr;
+  REQUIRE(pthread_attr_init(&attr) == 0);
+  REQUIRE(pthread_attr_setstacksize(&attr, bytes) == 0);
+  pthread_t thread;
+  const int started = pthread_create(&thread, &attr, [](void* p) -> void* {
+    auto* jb = static_cast<job*>(p);
+    try {
+      (*jb->f)();
+    } catch (...) {
+      jb->error = std::current_exception();
+    }
+    return nullptr;
+  }, &j);
+  pthread_attr_destroy(&attr);
+  REQUIRE(started == 0);
+  pthread_join(thread, nullptr);
+  if (j.error) std::rethrow_exception(j.error);
+}
+}  // namespace
+
+TEST_CASE("every walk of a tree at the nesting bound fits a 512 KB thread stack") {
+  // 512 KB is the default stack of a secondary thread on macOS, the smallest among the
+  // platforms a Python wheel commonly runs on; worker threads evaluate rules with it.
+  std::vector<std::string> texts = exactly_deep(200);
+  texts.push_back(repeat("(", 199) + "frequency" + repeat(")", 199) + " > 0");  // the parser's bound
+  texts.push_back("frequency" + repeat(" + 1", 197) + " in (" + repeat("1, ", 100) + "2)");
+  on_small_stack(512 * 1024, [&] {
+    const rule_table t = sample();
+    for (const std::string& text : texts) {
+      const expression e = expression::parse(text);
+      e.check(t);
+      std::vector<std::uint8_t> out(5);
+      e.evaluate(t, 0, 5, out.data());
+      e.columns();
+      bool simple = false;
+      e.constraints(simple);
+      for (const expression& part : e.conjuncts()) part.evaluate(t, 0, 5, out.data());
+    }
+  });
+}
+#endif
 
 TEST_CASE("errors in long or multi-line texts show a window around the position") {
   std::string text = "monetary > 1";

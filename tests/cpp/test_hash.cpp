@@ -8,6 +8,8 @@
 #include "detail/hash.hpp"
 
 using tierkit::detail::hash_bytes;
+using tierkit::detail::hash_key;
+using tierkit::detail::process_hash_key;
 using tierkit::detail::same_bytes;
 using tierkit::detail::same_bytes_up_to_16;
 
@@ -40,16 +42,28 @@ TEST_CASE("byte ranges of any length compare as memcmp does") {
   }
 }
 
-TEST_CASE("string hashes depend on length and on every byte") {
-  CHECK(hash_bytes(std::string_view("", 0)) != hash_bytes(std::string_view("\0", 1)));
-  CHECK(hash_bytes(std::string_view("ab\0", 3)) != hash_bytes("ab"));
-  for (std::size_t len = 1; len <= 24; ++len) {  // word loop, overlapping and single-byte tails
-    const std::string base(len, 'h');
-    CHECK(hash_bytes(base) != hash_bytes(base + 'h'));
-    for (std::size_t at = 0; at < len; ++at) {
-      std::string v = base;
-      v[at] = 'i';
-      CHECK(hash_bytes(v) != hash_bytes(base));
+TEST_CASE("string hashes depend on length and on every byte, under any key") {
+  for (const hash_key& key : {process_hash_key(), hash_key{0, 1}, hash_key{0x0123456789abcdefULL, 0xfedcba9876543211ULL}}) {
+    auto h = [&](std::string_view s) { return hash_bytes(s, key); };
+    CHECK(h(std::string_view("", 0)) != h(std::string_view("\0", 1)));
+    CHECK(h(std::string_view("ab\0", 3)) != h("ab"));
+    for (std::size_t len = 1; len <= 24; ++len) {  // word loop, overlapping and single-byte tails
+      const std::string base(len, 'h');
+      CHECK(h(base) != h(base + 'h'));
+      for (std::size_t at = 0; at < len; ++at) {
+        std::string v = base;
+        v[at] = 'i';
+        CHECK(h(v) != h(base));
+      }
     }
   }
+}
+
+TEST_CASE("the process's hash key is drawn once, with an odd multiplier, and keys change the hashes") {
+  const hash_key& key = process_hash_key();
+  CHECK(&key == &process_hash_key());
+  CHECK(key.multiplier % 2 == 1);
+  const hash_key other{key.offset ^ 1, key.multiplier};
+  CHECK(hash_bytes("customer-1", key) != hash_bytes("customer-1", other));
+  CHECK(tierkit::detail::hash_int(42, key) != tierkit::detail::hash_int(42, other));
 }

@@ -2,15 +2,19 @@
 // integer ranges) and orders them.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "detail/hash.hpp"
 #include "detail/key_dictionary.hpp"
 #include "tierkit/error.hpp"
 
+using tierkit::detail::hash_key;
 using tierkit::detail::key_dictionary;
 
 TEST_CASE("a dictionary orders its keys the same by radix and by comparison") {
@@ -92,6 +96,136 @@ TEST_CASE("string keys are ordered by their bytes: prefixes first, NUL and high 
   const auto order = d.sorted_order();
   REQUIRE(order.size() == d.size());
   for (std::size_t i = 1; i < order.size(); ++i) CHECK(d.string_at(order[i - 1]) < d.string_at(order[i]));
+}
+
+TEST_CASE("string keys sharing a 1 MB prefix are ordered, however many share it") {
+  // The sort goes 8 bytes a round; a megabyte shared would be 131,072 nested rounds if
+  // rounds recursed. Ranges tied on 8 more bytes (two keys; many keys; keys that are
+  // prefixes of others; ties nested at several depths, each beyond the comparison cut-off).
+  const std::string prefix(std::size_t{1} << 20, 'k');
+  std::vector<std::vector<std::string>> cases;
+  cases.push_back({prefix + "b", prefix + "a"});
+  std::vector<std::string> many;
+  for (int i = 0; i < 24; ++i) many.push_back(prefix + std::to_string(i * 7919 % 1000));
+  cases.push_back(many);
+  std::vector<std::string> nested = {prefix, prefix + "a", prefix + std::string(9, 'a'), prefix.substr(1)};
+  for (int i = 0; i < 12; ++i) {
+    nested.push_back(prefix + std::string(100, 'x') + std::to_string(i));
+    nested.push_back(prefix + std::string(100, 'x') + std::string(5000, 'y') + std::to_string(i));
+    nested.push_back(std::string(1000, 'k') + "z" + std::to_string(i));
+  }
+  cases.push_back(nested);
+  for (std::vector<std::string>& keys : cases) {
+    key_dictionary d;
+    for (const std::string& k : keys) d.insert(k);
+    const auto order = d.sorted_order();
+    REQUIRE(order.size() == keys.size());
+    std::sort(keys.begin(), keys.end());
+    for (std::size_t i = 0; i < order.size(); ++i) CHECK(d.string_at(order[i]) == keys[i]);
+  }
+}
+
+namespace {
+// The unkeyed hashes keys were hashed with before: MurmurHash3's finalizer for integers
+// and a multiply-rotate word loop for strings. Both could be inverted or cancelled.
+std::uint64_t old_mix64(std::uint64_t x) { return tierkit::detail::mix64(x); }
+std::uint64_t old_unmix64(std::uint64_t x) {  // the inverse of old_mix64
+  auto inverse = [](std::uint64_t a) {  // of an odd multiplier, by Newton's iteration
+    std::uint64_t v = a;
+    for (int i = 0; i < 6; ++i) v *= 2 - a * v;
+    return v;
+  };
+  x ^= x >> 33;
+  x *= inverse(0xc4ceb9fe1a85ec53ULL);
+  x ^= x >> 33;
+  x *= inverse(0xff51afd7ed558ccdULL);
+  x ^= x >> 33;
+  return x;
+}
+constexpr std::uint64_t old_k = 0x9e3779b97f4a7c15ULL, old_c = 0xc4ceb9fe1a85ec53ULL;
+std::uint64_t old_hash_bytes(std::string_view s) {  // whole words only (lengths of 8 * m)
+  std::uint64_t h = old_k ^ (s.size() * 0xff51afd7ed558ccdULL);
+  for (std::size_t at = 0; at + 8 <= s.size(); at += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + at, 8);
+    h = h ^ (w * old_k);
+    h = (h << 29) | (h >> 35);
+    h *= old_c;
+  }
+  return old_mix64(h ^ 0);
+}
+std::string word(std::uint64_t w) {
+  std::string out(8, '\0');
+  std::memcpy(&out[0], &w, 8);
+  return out;
+}
+const std::vector<hash_key> some_keys = {tierkit::detail::process_hash_key(), hash_key{0, 0x9e3779b97f4a7c15ULL},
+                                         hash_key{0x243f6a8885a308d3ULL, 0x13198a2e03707345ULL}};
+}  // namespace
+
+TEST_CASE("integer keys made to share one probe chain under the old unkeyed hash spread under the keyed one") {
+  // Each key's old hash ends in 32 zero bits: one home slot in every table up to 2^32
+  // slots, a chain as long as the table is full.
+  std::vector<std::int64_t> keys;
+  for (std::uint64_t i = 1; i <= 100000; ++i) keys.push_back(static_cast<std::int64_t>(old_unmix64(i << 32)));
+  for (const std::int64_t k : keys) REQUIRE((old_mix64(static_cast<std::uint64_t>(k)) & 0xffffffffULL) == 0);
+  std::vector<std::uint32_t> first_order;
+  for (const hash_key& key : some_keys) {
+    key_dictionary d(key);
+    for (std::size_t i = 0; i < keys.size(); ++i) REQUIRE(d.insert(keys[i]) == i);
+    CHECK(d.longest_probe() < 64);  // expected O(log n) at load <= 1/2; the old hash: 99,999
+    for (std::size_t i = 0; i < keys.size(); ++i) REQUIRE(d.find(keys[i]) == i);
+    const std::vector<std::uint32_t> order = d.sorted_order();
+    if (first_order.empty()) first_order = order;
+    CHECK(order == first_order);  // the key changes the layout, never the numbering or order
+  }
+}
+
+TEST_CASE("ids in arithmetic runs spread under the keyed hash, whatever their stride") {
+  // A keyed hash whose low bits followed only the keys' low bits would put ids with a
+  // stride of 2^32 into few slots.
+  for (const std::uint64_t stride : {std::uint64_t{1}, std::uint64_t{1000}, std::uint64_t{1} << 20,
+                                     std::uint64_t{1} << 32, std::uint64_t{1} << 44}) {
+    for (const hash_key& key : some_keys) {
+      key_dictionary d(key);
+      for (std::uint64_t i = 1; i <= 100000; ++i) d.insert(static_cast<std::int64_t>(i * stride));
+      CAPTURE(stride);
+      CHECK(d.longest_probe() < 64);
+    }
+  }
+}
+
+TEST_CASE("string keys colliding in full under the old unkeyed hash spread under the keyed one") {
+  // Word pairs (a, b) and (a', b') with a' * k = a * k ^ 2^34 and b' * k = b * k ^ 2^63
+  // leave the old state unchanged whatever it was: 12 independent pairs in 24 words give
+  // 4,096 keys of one old hash.
+  auto inverse = [](std::uint64_t a) {
+    std::uint64_t v = a;
+    for (int i = 0; i < 6; ++i) v *= 2 - a * v;
+    return v;
+  };
+  const std::uint64_t k_inverse = inverse(old_k);
+  std::vector<std::string> keys = {""};
+  for (int pair = 0; pair < 12; ++pair) {
+    const std::uint64_t a = 0x6d6f6e6574617279ULL + static_cast<std::uint64_t>(pair), b = 0x637573746f6d6572ULL;
+    const std::string plain = word(a) + word(b);
+    const std::string swapped = word((a * old_k ^ (std::uint64_t{1} << 34)) * k_inverse) +
+                                word((b * old_k ^ (std::uint64_t{1} << 63)) * k_inverse);
+    std::vector<std::string> next;
+    for (const std::string& head : keys) {
+      next.push_back(head + plain);
+      next.push_back(head + swapped);
+    }
+    keys.swap(next);
+  }
+  REQUIRE(keys.size() == 4096);
+  for (const std::string& key : keys) REQUIRE(old_hash_bytes(key) == old_hash_bytes(keys[0]));
+  for (const hash_key& key : some_keys) {
+    key_dictionary d(key);
+    for (std::size_t i = 0; i < keys.size(); ++i) REQUIRE(d.insert(keys[i]) == i);
+    CHECK(d.longest_probe() < 64);
+    for (std::size_t i = 0; i < keys.size(); ++i) REQUIRE(d.find(keys[i]) == i);
+  }
 }
 
 TEST_CASE("clear() forgets every key, for hashing and for a direct table") {

@@ -83,6 +83,30 @@ TEST_CASE("rule errors name the rule; policies round-trip through bytes") {
   CHECK(back.assign(customers()) == e.assign(customers()));
 }
 
+TEST_CASE("a rule nested beyond the bound is refused naming the rule; one at the bound tiers") {
+  auto repeat = [](const std::string& s, int times) {
+    std::string out;
+    for (int i = 0; i < times; ++i) out += s;
+    return out;
+  };
+  std::string deep = "frequency" + repeat("+1", 198) + " in (1)";
+  for (int i = 0; i < 99; ++i) deep = "(" + deep + ")" + repeat("+1", 198) + " in (1)";
+  CHECK_THROWS_WITH_AS(tier_policy({{"Gold", "recency < 100", {}}, {"A", deep, {}}}, "B"),
+                       doctest::Contains("cannot parse rule 2 ('A'): the expression nests deeper than 200 levels"),
+                       invalid_input);
+  // At the bound: assign, check, explain and columns all walk the 200 levels.
+  const std::string at_bound = "frequency" + repeat(" + 1", 198) + " in (218, 213)";
+  const tier_policy p({{"A", at_bound, {}}, {"C", "not (" + repeat("not ", 197) + "recency > 60)", {}}}, "B");
+  const rule_table t = customers();
+  CHECK(p.assign(t, 1) == std::vector<std::int32_t>{0, -1, 1, 0, -1});
+  const rule_check c = p.check(&t, 1);
+  CHECK(c.matched == std::vector<std::int64_t>{2, 1});
+  CHECK(p.explain(customers(), 0).tier == "A");
+  CHECK(p.columns() == std::vector<std::string>{"frequency", "recency"});
+  const tier_policy back = tier_policy_from_bytes(to_bytes(p));
+  CHECK(back.assign(customers(), 1) == p.assign(customers(), 1));
+}
+
 TEST_CASE("a table of known size tiers rules that read no column; lengths must agree") {
   rule_table t(3);
   const tier_policy p({{"All", "1 = 1", {}}}, "None");

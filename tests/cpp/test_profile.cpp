@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -562,6 +563,59 @@ TEST_CASE("decimal128 amounts are read at their scale") {
   CHECK(p.monetary[0] == 12.29);
   CHECK(p.returns_value[0] == 0.05);
   CHECK(p.monetary[1] == 1000.0);
+}
+
+TEST_CASE("decimal128 amounts of magnitude 2^60 or more are invalid rows, decided exactly at every scale") {
+  using i128 = __int128;
+  auto pow10 = [](int k) {
+    i128 v = 1;
+    for (int i = 0; i < k; ++i) v *= 10;
+    return v;
+  };
+  const i128 limit = i128{1} << 60;  // 1152921504606846976
+  const i128 min128 = -static_cast<i128>((~static_cast<unsigned __int128>(0)) >> 1) - 1;
+  struct amount {
+    i128 unscaled;
+    int scale;
+    bool valid;
+  };
+  const std::vector<amount> amounts = {
+      {pow10(30), 0, false},  {-pow10(30), 0, false}, {pow10(38) - 1, 0, false}, {min128, 0, false},
+      {limit, 0, false},      {-limit, 0, false},     {limit - 1, 0, true},      {-(limit - 1), 0, true},
+      {limit * pow10(9) - 1, 9, true},   {limit * pow10(9), 9, false},  // 2^60 - 10^-9 and 2^60
+      {limit * pow10(20) - 1, 20, true}, {limit * pow10(20), 20, false},
+      {pow10(38) - 1, 21, true},                                         // below 10^17
+      {1152921504606846, -3, true},      {1152921504606847, -3, false},  // 2^60 lies between
+      {1, -19, false}, {0, -100000, true}, {1, 1000000, true}, {1, INT_MIN, false}, {0, INT_MIN, true},
+  };
+  for (const amount& a : amounts) {
+    CAPTURE(a.scale);
+    CAPTURE(a.valid);
+    const i128 raw[] = {a.unscaled, 0};  // the second row is valid at every scale
+    const std::vector<std::int64_t> cust = {1, 2};
+    const std::vector<std::int32_t> day = {1, 2};
+    transactions tx;
+    tx.customer = int64_column("c", cust.data(), 2);
+    tx.time = day_column("d", day.data(), 2);
+    tx.amount.name = "amount";
+    tx.amount.type = data_type::decimal128;
+    tx.amount.decimal_scale = a.scale;
+    tx.amount.length = 2;
+    tx.amount.values = raw;
+    profile_config cfg;
+    cfg.on_invalid = invalid_policy::drop;
+    const profile p = make_profile(tx, cfg);
+    CHECK(p.report.rows_dropped == (a.valid ? 0 : 1));
+    if (!a.valid) {
+      CHECK(p.report.dropped.at(0).problem == "magnitude 2^60 or more");
+      CHECK_THROWS_WITH_AS(make_profile(tx), doctest::Contains("'amount': 1 row is magnitude 2^60 or more"),
+                           invalid_input);
+    } else if (a.scale == 9 || a.scale == 0) {
+      // Within the range the sum is exact: the value converts, it does not wrap.
+      const double want = static_cast<double>(a.unscaled) / (a.scale == 9 ? 1e9 : 1.0);
+      CHECK(p.monetary[0] == want);
+    }
+  }
 }
 
 TEST_CASE("timestamps: UTC instants move to the profile's zone, wall-clock times do not") {

@@ -88,3 +88,24 @@ def test_classes_do_not_depend_on_row_order_and_ties_share(values, rnd):
     by_value = pd.DataFrame({"v": values, "c": a.to_numpy()}).groupby("v")["c"].nunique()
     assert (by_value == 1).all()
     np.testing.assert_array_equal(a.astype(object).to_numpy(), reference_abc(np.array(values)))
+
+
+@pytest.mark.parametrize("k", [0, 48, 62, 200, 1000])
+def test_values_from_2_to_the_60_up_are_classed_exactly(k):
+    # Integers times 2^k are exact doubles; the reference sums them as Python integers.
+    values = np.random.default_rng(k).integers(-3, 1000, 400).astype(float) * 2.0 ** k
+    df = pd.DataFrame({"customer_id": range(len(values)), "monetary": values})
+    got = tk.ABC().fit_apply(df).to_pandas()["abc_class"]
+    np.testing.assert_array_equal(got.astype(object).to_numpy(), reference_abc(values))
+
+
+def test_a_customer_summing_beyond_2_to_the_60_holds_class_a():
+    # Lines stay below 2^60; a customer's net sum of three lines of 1e18 does not.
+    tx = pd.DataFrame({"customer_id": [1, 1, 1, 2, 3, 4],
+                       "time": pd.to_datetime(["2024-01-01"] * 6),
+                       "amount": [1e18, 1e18, 1e18, 10.0, 4.0, 1.0]})
+    p = tk.profile(tx)
+    summary = tk.ABC().fit(p).summary.to_pandas().set_index("class")
+    assert summary.loc["A", "value"] == 3e18 and summary.loc["A", "customers"] == 1
+    assert summary.loc["C", "value"] == 15.0 and summary.loc["C", "customers"] == 3
+    assert summary.loc["A", "value_share"] == pytest.approx(1.0)

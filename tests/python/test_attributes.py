@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 
 import numpy as np
 import pandas as pd
@@ -66,3 +67,21 @@ def test_attribute_errors():
                                  "amount": [1.0]}))
     with pytest.raises(tk.SchemaError, match="string customer keys but the profile has integer"):
         text_keys.join(p)
+
+
+def test_decimal_attributes_are_the_nearest_double_over_the_whole_range():
+    d = decimal.Decimal
+    big = [d("1e30"), d("-1e30"), d("9" * 38), d("-" + "9" * 38), d("170141183460469231731687303715884105"), None]
+    t = pa.table({"customer_id": list(range(len(big))), "v": pa.array(big, pa.decimal128(38, 0)),
+                  "cents": pa.array([d("12.34"), d("-0.05"), d("0.99"),
+                                     d("1e-2"), d("123456789012345678901234567890.12"), None],
+                                    pa.decimal128(38, 2)),
+                  "tiny": pa.array([d("1e-38"), d("-3e-38"), d("0.12345678901234567890123456789012345678"),
+                                    d("0"), d("9.9e-37"), None], pa.decimal128(38, 38))})
+    got = tk.CustomerAttributes(t, customer="customer_id").to_pandas()
+    for column in ("v", "cents", "tiny"):
+        want = [float(x) if x is not None else None for x in t.column(column).to_pylist()]
+        values = got[column].tolist()
+        assert values[:-1] == want[:-1]
+        assert pd.isna(values[-1])
+    assert got.v.tolist()[:2] == [1e30, -1e30]

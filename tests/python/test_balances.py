@@ -131,6 +131,24 @@ def test_same_averages_on_any_thread_count_and_row_order(numbers):
     assert len(tk.average_daily_balances(ev.head(1000), threads=np.int64(2)).to_pandas()) > 0
 
 
+def test_account_and_customer_keys_sharing_a_megabyte_prefix_are_ordered():
+    prefix = "acct-" + "0" * (1 << 20)
+    accounts = [prefix + "2", prefix + "1", prefix + "2", prefix]
+    ev = pd.DataFrame({"account_id": accounts,
+                       "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-16", "2024-01-01"]),
+                       "balance": [100.0, 31.0, 200.0, 62.0]})
+    adb = tk.average_daily_balances(ev, through="2024-02-01")
+    got = adb.to_pandas(index=False)
+    assert [len(a) - len(prefix) for a in got.account_id] == [0, 1, 1]
+    assert got.account_id.tolist() == sorted(set(accounts))
+    assert got.average_daily_balance.tolist() == pytest.approx([62.0, 31.0, (15 * 100.0 + 16 * 200.0) / 31])
+    owners = pd.DataFrame({"account_id": sorted(set(accounts)),
+                           "customer_id": [prefix + "c", prefix + "b", prefix + "c"]})
+    by_customer = adb.by_customer(owners).to_pandas(index=False)
+    assert [c[-1] for c in by_customer.customer_id] == ["b", "c"]
+    assert by_customer.average_daily_balance.tolist() == pytest.approx([31.0, 62.0 + (15 * 100.0 + 16 * 200.0) / 31])
+
+
 def test_compact_account_numbers_with_gaps_match_sparse_ones():
     # Account numbers 1,000..6,999 with every third one missing fill two thirds of their
     # range: numbered by value, with holes (and one more hole: an account whose only event

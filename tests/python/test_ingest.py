@@ -111,6 +111,20 @@ def test_amount_types(base, amount_type):
                                ref.column("monetary").to_numpy() * 100, rtol=1e-12)
 
 
+def test_decimal_amounts_beyond_2_to_the_60_are_invalid_rows_not_wrapped():
+    d = decimal.Decimal
+    amounts = [d("1e30"), d("-1e30"), d("9" * 38), d(2 ** 60), d(2 ** 60 - 1), d(5)]
+    t = pa.table({"customer_id": [1, 2, 3, 4, 5, 6], "time": pa.array([1] * 6, pa.date32()),
+                  "amount": pa.array(amounts, pa.decimal128(38, 0))})
+    with pytest.raises(tk.InvalidInput, match="column 'amount': 4 rows are magnitude 2\\^60 or more"):
+        tk.profile(t)
+    p = tk.profile(t, on_invalid="drop")
+    assert p.report.rows_dropped == 4
+    assert p.to_pandas().monetary.tolist() == [float(2 ** 60 - 1), 5.0]
+    scaled = t.set_column(2, "amount", pa.array([d("1152921504606846975.999999999")] * 6, pa.decimal128(38, 9)))
+    assert tk.profile(scaled).to_pandas().monetary.tolist() == [float(2 ** 60)] * 6
+
+
 def test_nulls_come_through_validity_bitmaps(base):
     amounts = base.column("amount").to_pylist()
     amounts[7] = None

@@ -3,6 +3,7 @@ crafted policies, explanations, inputs joined on the key, errors and persistence
 from __future__ import annotations
 
 import pickle
+import threading
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ import pyarrow as pa
 import pytest
 
 import tierkit as tk
+from tierkit import _core
 
 RULES = [
     ("Diamond", "monetary >= 100000 and frequency >= 12", {"owner": "private banker", "sla": "1h"}),
@@ -258,11 +260,52 @@ def test_explain_shows_the_rules_tried_and_the_values(data, policy):
     ("x between 1", "expected 'and' in 'between ... and ...'"),
     ("a = 'open", "unterminated text literal at position 5"),
     ("x = 1 )", "unexpected ')' at position 7"),
+    ("x > 1e400", "the number 1e400 is too large (the largest is about 1.8e308) at position 5\n"
+                  "  x > 1e400\n      ^"),
+    ("x in (1, -" + "9" * 400 + ")", "the number 99999999999999999999... (400 characters) is too large"),
 ])
 def test_parse_errors_show_a_caret(condition, message):
     with pytest.raises(tk.InvalidInput) as e:
         tk.TierPolicy([("A", "x > 1"), ("Bad", condition)])
     assert "rule 2 ('Bad')" in str(e.value) and message in str(e.value)
+
+
+def nested_lists(wraps: int) -> str:
+    """A list test whose operand is a list test in parentheses lengthened again, `wraps`
+    times: each `in` adds a level to the tree (99 wraps: about 20,000 levels in 40 KB)."""
+    e = "x" + "+1" * 198 + " in (1)"
+    for _ in range(wraps):
+        e = "(" + e + ")" + "+1" * 198 + " in (1)"
+    return e
+
+
+def test_nesting_beyond_the_bound_is_refused_by_every_entry_point(tmp_path):
+    deep = nested_lists(99)
+    assert len(deep) > 40_000
+    message = r"rule 1 \('A'\): the expression nests deeper than 200 levels"
+    with pytest.raises(tk.InvalidInput, match=message):
+        tk.TierPolicy([("A", deep)], default="B")
+    with pytest.raises(tk.InvalidInput, match="nests deeper than 200 levels"):
+        tk._core.Expression.parse(deep)
+    with pytest.raises(tk.InvalidInput, match="derived column 'd': the expression nests deeper"):
+        tk.tiering.derive_columns(pa.table({"x": [1.0, 2.0]}), {"d": deep})
+    (tmp_path / "deep.json").write_text(
+        '{"tiers": [{"tier": "A", "when": "%s"}], "default": "B"}' % deep)
+    with pytest.raises(tk.PolicyError, match="nests deeper than 200 levels"):
+        tk.Tiering.from_file(tmp_path / "deep.json")
+
+
+def test_a_rule_at_the_nesting_bound_assigns_checks_and_explains():
+    at_bound = "x" + " + 1" * 198 + " in (199, 201)"        # 200 levels
+    nots = "not " * 198 + "(x > 1)"                           # 200 levels
+    policy = tk.TierPolicy([("A", at_bound), ("C", nots)], default="B")
+    data = {"customer_id": [1, 2, 3], "x": [1.0, 3.0, 5.0]}
+    assert policy.assign(data).to_pandas().tier.tolist() == ["A", "A", "C"]
+    assert policy.check(data).to_arrow().num_rows == 2
+    assert policy.explain(3, data).tier == "C"
+    assert policy.columns == ["x"]
+    with pytest.raises(tk.InvalidInput, match="nests deeper than 200 levels"):
+        tk.TierPolicy([("A", "(" + at_bound + ") + 1 > 0")])
 
 
 def test_unknown_columns_and_type_mismatches(data, policy):
@@ -348,3 +391,54 @@ def test_many_rules_with_missing_attributes_label_every_customer():
     t = got.to_arrow()
     assert t.column("tier").to_pylist() == [f"T{v}" if v < 130 else "D" for v in x]
     assert t.column("owner").to_pylist() == [f"o{v // 2}" if v < 130 and v % 2 == 0 else None for v in x]
+
+
+def changes_refused_while_read(read, change) -> list[str]:
+    """Runs read() on another thread, 5 times, while this thread calls change() over and
+    over; the messages of the changes refused (InvalidInput). A change that is not refused
+    raises SchemaError (a name the table has), so none alters the table."""
+    done = threading.Event()
+    results = []
+
+    def reader():
+        try:
+            for _ in range(5):
+                results.append(read())
+        finally:
+            done.set()
+
+    refused = []
+    thread = threading.Thread(target=reader)
+    thread.start()
+    while not done.is_set():
+        try:
+            change()
+        except tk.InvalidInput as e:
+            refused.append(str(e))
+        except tk.SchemaError:
+            pass
+    thread.join()
+    assert len(results) == 5
+    return refused
+
+
+def test_a_rule_table_read_on_another_thread_refuses_changes():
+    n = 300_000
+    x = np.arange(n, dtype=float)
+    table = _core.RuleTable()
+    table.add_numbers("x", x)
+    condition = " or ".join(f"x % {k} = {k - 1}" for k in range(2, 60))
+    expr = _core.Expression.parse(condition)
+    expected = np.zeros(n, dtype=bool)
+    for k in range(2, 60):
+        expected |= x % k == k - 1
+    policy = _core.TierPolicy([_core.TierRule("A", condition, {})], "B", {})
+    for read in (lambda: expr.evaluate(table, 1), lambda: policy.assign(table, 1)):
+        refused = changes_refused_while_read(read, lambda: table.add_numbers("x", np.zeros(1)))
+        assert refused, "no change was tried while the table was read"
+        assert all("tierkit.RuleTable.add_numbers: the table is being read by 1 call on another thread"
+                   in m for m in refused)
+        assert table.names == ["x"]
+        assert (expr.evaluate(table, 1) == 1).tolist() == expected.tolist()
+    table.add_numbers("y", x)  # no reader: changes go through
+    assert table.names == ["x", "y"]

@@ -1,6 +1,7 @@
 """tierkit.profile against the independent pandas reference, and its reports and errors."""
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import signal
 import subprocess
@@ -180,6 +181,54 @@ def test_invalid_rows_are_named_counted_and_never_dropped_silently():
     assert "dropped: column 'amount': 1 rows NaN" in str(p.report)
 
 
+def test_string_keys_sharing_a_megabyte_prefix_are_profiled_in_key_order():
+    # Key order is by bytes; a long shared prefix used to cost a nested sort round per 8 bytes.
+    prefix = "k" * (1 << 20)
+    keys = [prefix + "b", prefix + "a", prefix + "b", prefix, prefix + "a" * 9, "k" * 1000 + "z"]
+    t = pa.table({"customer_id": keys, "time": pa.array([1, 2, 3, 4, 5, 6], pa.date32()),
+                  "amount": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    out = tk.profile(t).to_arrow()
+    assert out.column("customer_id").to_pylist() == sorted(set(keys))
+    assert out.column("monetary").to_pylist() == [4.0, 2.0, 5.0, 4.0, 6.0]
+
+
+def unmix64(h: int) -> int:
+    """The inverse of MurmurHash3's 64-bit finalizer, the unkeyed hash keys were hashed with."""
+    m = (1 << 64) - 1
+    h ^= h >> 33
+    h = h * pow(0xc4ceb9fe1a85ec53, -1, 1 << 64) & m
+    h ^= h >> 33
+    h = h * pow(0xff51afd7ed558ccd, -1, 1 << 64) & m
+    return h ^ (h >> 33)
+
+
+def test_keys_made_to_collide_under_the_old_unkeyed_hash_are_profiled():
+    # 10^5 keys whose old hash ends in 32 zero bits (one probe chain: minutes of probing at
+    # 10^6); the key hash is keyed per process now. The C++ tests check the probe lengths.
+    keys = np.array([unmix64(i << 32) for i in range(1, 100_001)], dtype=np.uint64).view(np.int64)
+    t = pa.table({"customer_id": np.repeat(keys, 2), "time": pa.array(np.full(200_000, 19_000, dtype=np.int32), pa.date32()),
+                  "amount": np.ones(200_000)})
+    out = tk.profile(t).to_arrow()
+    assert out.column("customer_id").to_numpy().tolist() == np.sort(keys).tolist()
+    assert out.column("transactions").to_numpy().tolist() == [2] * 100_000
+
+
+def test_profiles_are_the_same_in_processes_with_different_hash_keys():
+    # Each process draws its own hash key; layouts differ, results must not.
+    script = (
+        "import hashlib, tierkit as tk\n"
+        "h = hashlib.sha256()\n"
+        "for ids in ('sparse', 'text'):\n"
+        "    tx = tk.demo.transactions(customers=3000, transactions=40000, ids=ids, seed=8)\n"
+        "    t = tk.profile(tx, order='order_id', channel='channel', category='category').to_arrow()\n"
+        "    for c in t.columns:\n"
+        "        h.update(repr(c.to_pylist()).encode())\n"
+        "print(h.hexdigest())\n")
+    runs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+            for _ in range(3)}
+    assert len(runs) == 1
+
+
 def test_shape_errors_name_the_column():
     df = pd.DataFrame({"customer_id": [1], "time": [pd.Timestamp("2024-01-01")], "amount": [1.0]})
     with pytest.raises(tk.SchemaError, match=r"no column 'amout' for the amount \(did you mean 'amount'\?\)"):
@@ -226,6 +275,36 @@ def test_builder_updates_merges_and_copies():
     with pytest.raises(tk.InvalidInput, match="as_of dates differ"):
         a.merge(tk.ProfileBuilder(order="order_id", as_of="2030-01-01"))
     assert "ProfileBuilder(customer='customer_id'" in repr(a)
+
+
+@pytest.mark.parametrize("ids", ["int", "str"])
+def test_one_builder_fed_from_several_threads_gives_the_sequential_profile(ids):
+    # update() runs without the GIL: calls on one builder from several threads take turns
+    # (and merges of builders others are updating, copies and counts wait for them too).
+    df = make_transactions(seed=5, ids=ids)
+    chunks = [pa.Table.from_pandas(df.iloc[i:i + 250], preserve_index=False)
+              for i in range(0, len(df), 250)]
+    whole = tk.profile(df, order="order_id", threads=1).to_arrow()
+    for _ in range(3):
+        shared = tk.ProfileBuilder(order="order_id", threads=1)
+        side = tk.ProfileBuilder(order="order_id", threads=1)
+
+        def work(k):
+            if k % 5 == 4:                       # side builders, merged in while others update
+                side_k = tk.ProfileBuilder(order="order_id", threads=1).update(chunks[k])
+                shared.merge(side_k)
+            elif k % 7 == 6:                     # the side builder, updated here, merged at the end
+                side.update(chunks[k])
+            else:
+                shared.update(chunks[k])
+            shared.copy()                        # reads the state while others change it
+            return shared.rows_read
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            list(pool.map(work, range(len(chunks))))
+        assert shared.merge(side).finish().to_arrow().equals(whole)
+    with pytest.raises(tk.InvalidInput, match="cannot merge a profile state with itself"):
+        shared.merge(shared)
 
 
 def test_without_purchase_days_the_other_columns_are_the_full_profiles():

@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import errno
 import os
+import threading
 import pickle
 import stat
 from pathlib import Path
@@ -343,3 +344,38 @@ def test_label_arrays_from_other_integer_widths_are_checked_before_narrowing():
         label_array(np.array([1.9]), texts)
     with pytest.raises(tk.InvalidInput, match="contiguous int8 or int32"):
         tk._core.label_indices(np.array([1], dtype=np.int16), 3)
+
+
+def test_a_metric_table_read_on_another_thread_refuses_changes():
+    values = np.random.default_rng(3).lognormal(5, 2, 1_000_000)
+    table = tk._core.MetricTable()
+    table.add("monetary", values)
+    strategy = tk.ABC()._strategy
+    done = threading.Event()
+    models = []
+
+    def fit():
+        try:
+            for _ in range(5):
+                models.append(strategy.fit(table))
+        finally:
+            done.set()
+
+    refused = []
+    thread = threading.Thread(target=fit)
+    thread.start()
+    while not done.is_set():
+        for change in (lambda: table.add("monetary", np.zeros(1)),
+                       lambda: table.note_absent("monetary", "why")):
+            try:
+                change()
+            except tk.InvalidInput as e:
+                refused.append(str(e))
+            except (tk.SchemaError, ValueError):
+                pass
+    thread.join()
+    assert refused, "no change was tried while the table was read"
+    assert all("the table is being read by 1 call on another thread" in m for m in refused)
+    assert any(m.startswith("tierkit.MetricTable.add:") for m in refused)
+    assert len(models) == 5 and all(m == models[0] for m in models)
+    assert table.names == ["monetary"]
