@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "detail/key_dictionary.hpp"
+#include "detail/prefetch.hpp"
 #include "detail/row_blocks.hpp"
 #include "over_time/period_table_impl.hpp"
 #include "tierkit/calendar.hpp"
@@ -25,9 +26,17 @@ using detail::key_dictionary;
 // growing rebuilds the table without them.
 class pair_counts {
  public:
+  // Makes room for `more` new pairs (so that slots stay put while a batch is prefetched).
+  void reserve_more(std::size_t more) {
+    while ((used_ + more) * 10 > slots_.size() * 7) grow(used_ + more);
+  }
+  // Starts loading the slot of a pair (lookups of a batch then overlap their misses).
+  void prefetch(std::uint32_t gid, std::int64_t value) const noexcept {
+    if (!slots_.empty()) detail::prefetch(&slots_[hash(gid, value) & mask_]);
+  }
   // Adds delta to the pair's count; returns the new count.
   std::uint32_t add(std::uint32_t gid, std::int64_t value, int delta) {
-    if (delta > 0 && (used_ + 1) * 10 > slots_.size() * 7) grow();
+    if (delta > 0 && (used_ + 1) * 10 > slots_.size() * 7) grow(used_ + 1);
     std::size_t i = hash(gid, value) & mask_;
     while (true) {
       slot& s = slots_[i];
@@ -65,13 +74,13 @@ class pair_counts {
     x ^= x >> 32;
     return static_cast<std::size_t>(x);
   }
-  void grow() {
+  void grow(std::size_t want) {
     std::vector<slot> old;
     old.swap(slots_);
     std::size_t live = 0;
     for (const slot& s : old) live += s.gid != empty && s.count > 0;
     std::size_t cap = 1024;
-    while (cap * 7 < (live + 1) * 10 * 2) cap *= 2;  // at most 35% full after growing
+    while (cap * 7 < (std::max(live + 1, want)) * 10 * 2) cap *= 2;  // at most 35% full after growing
     slots_.assign(cap, slot{});
     mask_ = cap - 1;
     used_ = 0;
@@ -152,13 +161,24 @@ struct rolling_profile::impl {
     auto count = [&](const std::vector<std::int64_t>& off, const std::vector<std::int64_t>& values,
                      pair_counts& pairs, std::vector<std::int64_t>& distinct) {
       if (off.empty()) return;
-      for (std::size_t r = 0; r < rows; ++r) {
-        const std::uint32_t g = h.gid[r];
-        for (auto k = off[r]; k < off[r + 1]; ++k) {
-          const std::uint32_t c = pairs.add(g, values[static_cast<std::size_t>(k)], sign);
-          if (sign > 0 && c == 1) ++distinct[g];
-          if (sign < 0 && c == 0) --distinct[g];
+      const auto total = static_cast<std::size_t>(off[rows]);
+      if (sign > 0) pairs.reserve_more(total);
+      // Pairs in value order of the table (customer by customer); each slot is prefetched
+      // `ahead` pairs before its count changes.
+      constexpr std::size_t ahead = 16;
+      std::size_t r = 0;
+      std::size_t pr = 0;  // customer row of the pair being prefetched
+      for (std::size_t k = 0; k < total; ++k) {
+        const std::size_t f = k + ahead;
+        if (f < total) {
+          while (static_cast<std::size_t>(off[pr + 1]) <= f) ++pr;
+          pairs.prefetch(h.gid[pr], values[f]);
         }
+        while (static_cast<std::size_t>(off[r + 1]) <= k) ++r;
+        const std::uint32_t g = h.gid[r];
+        const std::uint32_t c = pairs.add(g, values[k], sign);
+        if (sign > 0 && c == 1) ++distinct[g];
+        if (sign < 0 && c == 0) --distinct[g];
       }
     };
     count(t.order_off, t.orders, order_pairs, orders);
