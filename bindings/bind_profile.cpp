@@ -129,6 +129,8 @@ void bind_profile(py::module_& m) {
         if (p.has_categories) d["categories"] = numpy_view(p.categories, self);
         return d;
       })
+      .def("to_bytes", [](const profile& p) { return py::bytes(to_bytes(p)); })
+      .def_static("from_bytes", [](const py::bytes& b) { return profile_from_bytes(std::string(b)); }, py::arg("data"))
       .def("series", [](py::object self) {
         const profile& p = self.cast<const profile&>();
         py::dict d;

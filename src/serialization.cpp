@@ -28,6 +28,7 @@
 #include <unistd.h>  // fsync
 #endif
 
+#include "detail/byte_io.hpp"
 #include "over_time/ledger_impl.hpp"
 #include "tierkit/error.hpp"
 
@@ -595,6 +596,120 @@ period_table period_table_from_bytes(const std::string& bytes) {
   const unwrapped u = unwrap(bytes, f);
   if (u.kind != "period_table") throw format_error(std::string(f) + ": the bytes hold a '" + u.kind + "'");
   return detail::period_table_from_payload(u.payload);
+}
+
+// Finished profiles: every column raw, lengths checked on load.
+std::string to_bytes(const profile& p) {
+  detail::byte_writer w;
+  w.put<std::uint32_t>(1);  // layout
+  w.put<std::uint8_t>(detail::host_is_little_endian() ? 1 : 0);
+  w.put<std::uint8_t>(p.customer.is_string);
+  w.put_column(p.customer.ints);
+  w.put_column(p.customer.offsets);
+  w.put_text(p.customer.chars);
+  for (const auto* v : {&p.first_purchase, &p.last_purchase, &p.recency, &p.tenure, &p.previous_purchase}) w.put_column(*v);
+  for (const auto* v : {&p.frequency, &p.purchase_days, &p.transactions, &p.returns, &p.channels, &p.categories}) w.put_column(*v);
+  for (const auto* v : {&p.median_gap, &p.monetary, &p.gross_sales, &p.returns_value, &p.average_order_value, &p.quantity}) w.put_column(*v);
+  w.put_column(p.series_offsets);
+  w.put_column(p.series_period);
+  w.put_column(p.series_net);
+  w.put<std::int32_t>(p.as_of);
+  w.put<std::uint8_t>(p.window_start.has_value());
+  w.put<std::int32_t>(p.window_start.value_or(0));
+  w.put_text(p.time_zone);
+  w.put<std::uint8_t>(static_cast<std::uint8_t>(p.period));
+  w.put<std::uint8_t>(static_cast<std::uint8_t>(p.has_orders | (p.has_quantity << 1) | (p.has_channels << 2) |
+                                                (p.has_categories << 3) | (p.has_purchase_days << 4)));
+  const validation_report& r = p.report;
+  w.put<std::int64_t>(r.rows_read);
+  w.put<std::int64_t>(r.rows_used);
+  w.put<std::int64_t>(r.rows_dropped);
+  w.put<std::int64_t>(r.rows_outside_window);
+  w.put<std::uint64_t>(r.dropped.size());
+  for (const row_issue& i : r.dropped) {
+    w.put_text(i.column);
+    w.put_text(i.problem);
+    w.put<std::int64_t>(i.rows);
+  }
+  return wrap("profile", w.bytes());
+}
+
+profile profile_from_bytes(const std::string& bytes) {
+  const char* f = "tierkit.profile.from_bytes";
+  const unwrapped u = unwrap(bytes, f);
+  if (u.kind != "profile") throw format_error(std::string(f) + ": the bytes hold a '" + u.kind + "', not a 'profile'");
+  detail::byte_reader r(u.payload, f);
+  if (r.get<std::uint32_t>() != 1) r.fail("a layout this tierkit does not know");
+  if (r.get<std::uint8_t>() != (detail::host_is_little_endian() ? 1 : 0)) r.fail("written with another byte order");
+  profile p;
+  p.customer.is_string = r.get<std::uint8_t>() != 0;
+  p.customer.ints = r.get_column<std::int64_t>();
+  p.customer.offsets = r.get_column<std::int64_t>();
+  p.customer.chars = r.get_text();
+  for (auto* v : {&p.first_purchase, &p.last_purchase, &p.recency, &p.tenure, &p.previous_purchase}) *v = r.get_column<std::int32_t>();
+  for (auto* v : {&p.frequency, &p.purchase_days, &p.transactions, &p.returns, &p.channels, &p.categories}) *v = r.get_column<std::int64_t>();
+  for (auto* v : {&p.median_gap, &p.monetary, &p.gross_sales, &p.returns_value, &p.average_order_value, &p.quantity}) *v = r.get_column<double>();
+  p.series_offsets = r.get_column<std::int64_t>();
+  p.series_period = r.get_column<std::int32_t>();
+  p.series_net = r.get_column<double>();
+  p.as_of = r.get<std::int32_t>();
+  const bool has_start = r.get<std::uint8_t>() != 0;
+  const auto start = r.get<std::int32_t>();
+  if (has_start) p.window_start = start;
+  p.time_zone = r.get_text();
+  const auto period = r.get<std::uint8_t>();
+  if (period > static_cast<std::uint8_t>(period_kind::year)) r.fail("the period");
+  p.period = static_cast<period_kind>(period);
+  const auto flags = r.get<std::uint8_t>();
+  p.has_orders = flags & 1;
+  p.has_quantity = flags & 2;
+  p.has_channels = flags & 4;
+  p.has_categories = flags & 8;
+  p.has_purchase_days = flags & 16;
+  validation_report& rep = p.report;
+  rep.rows_read = r.get<std::int64_t>();
+  rep.rows_used = r.get<std::int64_t>();
+  rep.rows_dropped = r.get<std::int64_t>();
+  rep.rows_outside_window = r.get<std::int64_t>();
+  const auto issues = r.get<std::uint64_t>();
+  if (issues > 1000) r.fail("too many row issues");
+  for (std::uint64_t i = 0; i < issues; ++i) {
+    row_issue x;
+    x.column = r.get_text();
+    x.problem = r.get_text();
+    x.rows = r.get<std::int64_t>();
+    rep.dropped.push_back(std::move(x));
+  }
+  if (!r.done()) r.fail("bytes after the profile");
+  // Every column the code indexes by row must have a row per customer.
+  const customer_keys& k = p.customer;
+  if (k.is_string ? (k.offsets.empty() || k.offsets.front() != 0 || !std::is_sorted(k.offsets.begin(), k.offsets.end()) ||
+                     static_cast<std::size_t>(k.offsets.back()) != k.chars.size() || !k.ints.empty())
+                  : (!k.offsets.empty() || !k.chars.empty())) {
+    r.fail("customer keys");
+  }
+  const std::size_t n = p.size();
+  for (std::size_t len : {p.first_purchase.size(), p.last_purchase.size(), p.recency.size(), p.tenure.size(),
+                          p.frequency.size(), p.transactions.size(), p.returns.size(), p.monetary.size(),
+                          p.gross_sales.size(), p.returns_value.size(), p.average_order_value.size()}) {
+    if (len != n) r.fail("columns of different lengths");
+  }
+  auto optional_column = [&](std::size_t len, bool present) {
+    if (len != (present ? n : 0)) r.fail("an optional column of the wrong length");
+  };
+  optional_column(p.purchase_days.size(), p.has_purchase_days);
+  optional_column(p.previous_purchase.size(), p.has_purchase_days);
+  optional_column(p.median_gap.size(), p.has_purchase_days);
+  optional_column(p.quantity.size(), p.has_quantity);
+  optional_column(p.channels.size(), p.has_channels);
+  optional_column(p.categories.size(), p.has_categories);
+  if (!p.series_offsets.empty() && (p.series_offsets.size() != n + 1 || p.series_offsets.front() != 0 ||
+                                    !std::is_sorted(p.series_offsets.begin(), p.series_offsets.end()) ||
+                                    static_cast<std::size_t>(p.series_offsets.back()) != p.series_net.size() ||
+                                    p.series_net.size() != p.series_period.size())) {
+    r.fail("spend series");
+  }
+  return p;
 }
 
 // Partial profile states: their own raw payload (columns of plain values, every length

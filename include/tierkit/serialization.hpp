@@ -46,6 +46,8 @@ std::string to_bytes(const asset_band_model& m);
 std::string to_bytes(const tier_policy& p);
 std::string to_bytes(const tier_ledger& l);
 std::string to_bytes(const profile_state& s);  // a partial profile state (raw columns)
+std::string to_bytes(const profile& p);        // a finished profile (raw columns)
+profile profile_from_bytes(const std::string& bytes);
 
 rfm_model rfm_model_from_bytes(const std::string& bytes);
 abc_model abc_model_from_bytes(const std::string& bytes);

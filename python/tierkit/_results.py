@@ -29,10 +29,25 @@ class ArrowResult:
         """Arrow PyCapsule export: pa.table(x), pl.DataFrame(x), duckdb, ..."""
         return self.to_arrow().__arrow_c_stream__(requested_schema)
 
-    def to_pandas(self, index: bool = True):
-        """A pandas DataFrame, indexed by the key unless index=False."""
-        require("pandas", f"{type(self).__name__}.to_pandas()")
-        df = self.to_arrow().to_pandas()
+    def to_pandas(self, index: bool = True, **kwargs):
+        """A pandas DataFrame, indexed by the key unless index=False.
+
+        Types: integer columns with missing values become pandas' nullable integers (a
+        missing score is <NA>, not a float: Int32, Int64, ...), the others stay numpy
+        integers; dates become datetime64, labels categoricals; a missing value is always
+        missing, never a sentinel. Keyword arguments go to ``pyarrow.Table.to_pandas`` and
+        override these (e.g. ``types_mapper=pd.ArrowDtype``).
+        """
+        pd = require("pandas", f"{type(self).__name__}.to_pandas()")
+        t = self.to_arrow()
+        options = {"date_as_object": False}
+        options.update(kwargs)
+        df = t.to_pandas(**options)
+        if "types_mapper" not in kwargs:
+            nullable = _nullable_integers(pd)
+            for name, col in zip(t.column_names, t.columns):
+                if col.null_count and nullable(col.type) is not None:
+                    df[name] = col.to_pandas(types_mapper=nullable)
         return df.set_index(self.key_name) if index and self.key_name else df
 
     def to_polars(self):
@@ -40,8 +55,43 @@ class ArrowResult:
         pl = require("polars", f"{type(self).__name__}.to_polars()")
         return pl.from_arrow(self.to_arrow())
 
+    def __getitem__(self, name: str) -> pa.ChunkedArray:
+        """One column, as an Arrow column (missing values are nulls)."""
+        t = self.to_arrow()
+        if name not in t.column_names:
+            from ._arrow import missing_column
+            raise missing_column(name, t.column_names, "column", f"tierkit {type(self).__name__}")
+        return t.column(name)
+
     def __len__(self) -> int:
         return self.to_arrow().num_rows
+
+
+def _nullable_integers(pd):
+    """A pyarrow types_mapper: integer columns to pandas' nullable integer dtypes."""
+    mapping = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+               pa.int64(): pd.Int64Dtype(), pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
+               pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype()}
+    return mapping.get
+
+
+def table_to_ipc(table: pa.Table) -> bytes:
+    """A table as Arrow IPC stream bytes (pickling results)."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as w:
+        w.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def table_from_ipc(data: bytes) -> pa.Table:
+    return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+
+
+def _table_from_pickle(cls, data: bytes, key_name, title, extra: dict):
+    obj = cls.__new__(cls)
+    Table.__init__(obj, table_from_ipc(data), key_name, title)
+    obj.__dict__.update(extra)
+    return obj
 
 
 class Table(ArrowResult):
@@ -62,8 +112,12 @@ class Table(ArrowResult):
     def column(self, name: str) -> pa.ChunkedArray:
         return self._table.column(name)
 
-    def __getitem__(self, name: str) -> pa.ChunkedArray:
-        return self._table.column(name)
+    def __reduce__(self):
+        """Pickles as Arrow IPC bytes (joblib, notebook caches); plain attributes such as a
+        tier assignment's coverage travel along."""
+        extra = {k: v for k, v in self.__dict__.items()
+                 if k not in ("_table", "key_name", "title", "_rows_of", "_core")}
+        return (_table_from_pickle, (type(self), table_to_ipc(self._table), self.key_name, self.title, extra))
 
     def __repr__(self) -> str:
         cols = ", ".join(self._table.column_names)

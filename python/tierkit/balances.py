@@ -54,6 +54,10 @@ class _Series(Table):
         self._core = core
         self._key_type = key_type
 
+    def __reduce__(self):
+        raise TypeError(f"tierkit {type(self).__name__} does not pickle (it holds the core's balances for "
+                        "by_customer); pickle its table instead: x.to_arrow()")
+
     def wide(self):
         """A pandas DataFrame: one row per key, one column per period."""
         require("pandas", f"{type(self).__name__}.wide()")

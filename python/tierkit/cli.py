@@ -55,7 +55,8 @@ def _add_profile_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--as-of", help="evaluation day YYYY-MM-DD (default: day after the last "
                    "transaction)")
     p.add_argument("--window-start", help="first day of an explicit window [start, as_of)")
-    p.add_argument("--time-zone", default="UTC", help="zone for time-zone-aware timestamps")
+    p.add_argument("--time-zone", default=None, help="zone in which time-zone-aware timestamps "
+                   "become days (default: the column's own zone)")
     p.add_argument("--period", default="month",
                    choices=["day", "week", "month", "quarter", "year"],
                    help="bucket of the spend series")

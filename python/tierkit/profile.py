@@ -159,8 +159,10 @@ class Profile(ArrowResult):
         return self._table
 
     def column(self, name: str) -> np.ndarray:
-        """One per-customer column as a read-only numpy array (no copy; nulls as stored:
-        day columns hold -2147483648, average_order_value NaN)."""
+        """One per-customer column as a numpy array, missing values as missing: dates as
+        datetime64[D] with NaT, recency and tenure as float64 with NaN for customers without
+        a purchase, median_gap and average_order_value NaN; counts and money as stored
+        (read-only, no copy)."""
         cols = self._core.columns()
         if name not in cols:
             why = self.absent_because(name)
@@ -169,7 +171,21 @@ class Profile(ArrowResult):
                 raise SchemaError(f"tierkit.Profile.column: no column {name!r}: {why}")
             from ._arrow import missing_column
             raise missing_column(name, list(cols), "profile column", "tierkit.Profile.column")
-        return cols[name]
+        values = cols[name]
+        if name in ("first_purchase", "last_purchase", "previous_purchase"):
+            out = values.astype("datetime64[D]")
+            out[values == NO_DAY] = np.datetime64("NaT")
+            return out
+        if name in ("recency", "tenure"):
+            out = values.astype(np.float64)
+            out[cols["first_purchase"] == NO_DAY] = np.nan
+            return out
+        return values
+
+    def __reduce__(self):
+        """Pickles through the profile's bytes (every column, exactly)."""
+        return (_profile_from_bytes, (self._core.to_bytes(), self._key_name, _type_bytes(self._key_type),
+                                      self.report.on_invalid, self.report.as_of_source == "given"))
 
     def absent_because(self, name: str) -> str | None:
         """Why column `name` is not in this profile when a setting left it out, else None."""
@@ -317,6 +333,15 @@ class Profile(ArrowResult):
         return "".join(out) + html_table(self.to_arrow(), limit=10) + "</div>"
 
 
+def _type_bytes(t: pa.DataType) -> bytes:
+    return pa.schema([pa.field("key", t)]).serialize().to_pybytes()
+
+
+def _profile_from_bytes(data: bytes, key_name: str, key_type: bytes, on_invalid: str, as_of_given: bool) -> Profile:
+    t = pa.ipc.read_schema(pa.py_buffer(key_type)).field("key").type
+    return Profile(_core.Profile.from_bytes(data), key_name, t, on_invalid, as_of_given)
+
+
 class ProfileBuilder:
     """The mergeable partial state of a profile.
 
@@ -333,13 +358,16 @@ class ProfileBuilder:
                  amount: str = "amount", order: str | None = None,
                  quantity: str | None = None, channel: str | None = None,
                  category: str | None = None, as_of=None, window_start=None,
-                 time_zone="UTC", period: str = "month", spend_series: bool = True,
+                 time_zone=None, period: str = "month", spend_series: bool = True,
                  purchase_days: bool = True, on_invalid: str = "raise",
                  threads: int | None = None):
         self._roles = {"customer": customer, "time": time, "amount": amount, "order": order,
                        "quantity": quantity, "channel": channel, "category": category}
         self._on_invalid = on_invalid
         self._as_of_given = as_of is not None
+        # Without time_zone, a time-zone-aware column's own zone cuts its days (as pandas'
+        # and polars' .dt.date do); it is read from the first data (see _adopt_zone).
+        self._zone_given = time_zone is not None
         self._settings = dict(
             as_of=to_day(as_of, "tierkit.profile: as_of"),
             window_start=to_day(window_start, "tierkit.profile: window_start"),
@@ -347,8 +375,27 @@ class ProfileBuilder:
             spend_series=flag_arg(spend_series, "tierkit.profile: spend_series"),
             purchase_days=flag_arg(purchase_days, "tierkit.profile: purchase_days"),
             on_invalid=on_invalid, threads=threads_arg(threads, "tierkit.profile"))
-        self._state = _core.ProfileState(**self._settings)
+        self._core_state: _core.ProfileState | None = None
         self._key_type: pa.DataType | None = None
+
+    @property
+    def _state(self) -> _core.ProfileState:
+        if self._core_state is None:
+            self._core_state = _core.ProfileState(**self._settings)
+        return self._core_state
+
+    @_state.setter
+    def _state(self, state) -> None:
+        self._core_state = state
+
+    def _adopt_zone(self, schema: pa.Schema) -> None:
+        """Without a time_zone given and before any data: the time column's own zone when it
+        holds time-zone-aware timestamps (UTC otherwise; naive times are cut as they are)."""
+        if self._zone_given or self._core_state is not None:
+            return
+        t = schema.field(self._roles["time"]).type
+        if pa.types.is_timestamp(t) and t.tz:
+            self._settings["zone"] = resolve_zone(t.tz)
 
     def _roles_given(self) -> dict[str, str]:
         return {k: v for k, v in self._roles.items() if v is not None}
@@ -366,6 +413,7 @@ class ProfileBuilder:
             tx = Transactions(data, **self._roles_given())
         if self._key_type is None:
             self._key_type = tx.customer_type
+        self._adopt_zone(tx.schema)
         groups = list(tx.groups()) if not tx.is_stream else None
         if groups is not None and len(groups) == 1:
             self._state.update(groups[0])
@@ -382,6 +430,8 @@ class ProfileBuilder:
         """Adds another builder's transactions; it must have the same settings."""
         if not isinstance(other, ProfileBuilder):
             raise TypeError(f"merge expects a ProfileBuilder, got {type(other).__name__}")
+        if self._core_state is None and not self._zone_given:
+            self._settings["zone"] = other._settings["zone"]  # no data yet: the other's zone
         self._state.merge(other._state)
         if self._key_type is None:
             self._key_type = other._key_type
@@ -419,7 +469,7 @@ class ProfileBuilder:
 
 def profile(data, *, customer: str = "customer_id", time: str = "time", amount: str = "amount",
             order: str | None = None, quantity: str | None = None, channel: str | None = None,
-            category: str | None = None, as_of=None, window_start=None, time_zone="UTC",
+            category: str | None = None, as_of=None, window_start=None, time_zone=None,
             period: str = "month", spend_series: bool = True, purchase_days: bool = True,
             on_invalid: str = "raise", threads: int | None = None) -> Profile:
     """Profile transactions: one exact row of aggregates per customer.
@@ -437,9 +487,10 @@ def profile(data, *, customer: str = "customer_id", time: str = "time", amount: 
         the others are counted in ``report.rows_outside_window``. Without it, a transaction
         on or after an explicit ``as_of`` is invalid input.
     time_zone
-        Zone in which time-zone-aware timestamps become calendar days: "UTC" (default), an
-        IANA name, an offset such as "+08:00", or a tzinfo. Naive timestamps and dates are
-        taken as they are.
+        Zone in which time-zone-aware timestamps become calendar days: by default the
+        column's own zone (as pandas' and polars' ``.dt.date`` do; stated in
+        ``report.time_zone``), or "UTC", an IANA name, an offset such as "+08:00", or a
+        tzinfo. Naive timestamps and dates are taken as they are.
     period
         Bucket of the spend series: "day", "week" (Monday), "month", "quarter", "year".
     spend_series
@@ -471,6 +522,7 @@ def profile(data, *, customer: str = "customer_id", time: str = "time", amount: 
                              time_zone=time_zone, period=period, spend_series=spend_series,
                              purchase_days=purchase_days, on_invalid=on_invalid, threads=threads)
     builder._key_type = tx.customer_type
+    builder._adopt_zone(tx.schema)
     for group in tx.groups():
         builder._state.update(group)
     return builder.finish()

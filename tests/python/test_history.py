@@ -32,8 +32,16 @@ def _raw_pandas(frame: pd.DataFrame) -> dict:
     return dict(zip(frame.index, tier))
 
 
+def _dates_as_dates(df: pd.DataFrame) -> pd.DataFrame:
+    """Date columns as datetime.date, to compare with the reference's dates."""
+    for c in df.columns:
+        if pd.api.types.is_datetime64_any_dtype(df[c]):
+            df[c] = df[c].dt.date
+    return df
+
+
 def _held_by_date(ledger) -> dict:
-    r = ledger.records().to_pandas()
+    r = _dates_as_dates(ledger.records().to_pandas())
     return {d: dict(zip(g["customer_id"], g["tier"].astype(str))) for d, g in r.groupby("assessment")}
 
 
@@ -51,7 +59,7 @@ def test_raw_tiers_equal_a_pandas_computation_of_each_window(demo):
     dates = ledger.dates
     assert dates[0] == dt.date(2021, 2, 1) and dates[-1] == dt.date(2024, 1, 1)
     frames = assessment_frames(df, dates, 6)
-    records = ledger.records().to_pandas()
+    records = _dates_as_dates(ledger.records().to_pandas())
     for d in dates[::5]:
         got = records[records["assessment"] == d].set_index("customer_id").sort_index()
         want = frames[d]
@@ -87,7 +95,7 @@ def test_spells_cover_each_day_with_the_records_tier(demo):
     assert spells.groupby("customer_id")["effective_to"].apply(lambda s: s.isna().sum()).eq(1).all()
     for d in ledger.dates[::7]:
         at = ledger.at(d).to_pandas()["tier"].astype(str).to_dict()
-        rec = ledger.records(d).to_pandas().set_index("customer_id")["tier"].astype(str).to_dict()
+        rec = _dates_as_dates(ledger.records(d).to_pandas()).set_index("customer_id")["tier"].astype(str).to_dict()
         assert at == rec
         # The spells covering d, found by hand.
         start, end = pd.to_datetime(spells["effective_from"]), pd.to_datetime(spells["effective_to"])
@@ -161,7 +169,7 @@ def test_overrides_and_the_policy_file(tmp_path, demo):
     assert ((h5["tier"].astype(str) == "Gold") &
             (pd.to_datetime(h5["effective_from"]) <= pd.Timestamp("2022-03-15"))).any()
     assert ledger.at("2022-06-01").to_pandas().loc[5, "tier"] == "Gold"
-    nine = ledger.records().to_pandas()
+    nine = _dates_as_dates(ledger.records().to_pandas())
     nine = nine[(nine["customer_id"] == 9) & (nine["assessment"] >= dt.date(2022, 1, 1))]
     assert (nine["tier"].astype(str) != "Bronze").all()  # the floor holds Silver
     ledger.check()
@@ -208,7 +216,7 @@ def test_attributes_in_effect_at_each_assessment():
     pol = tk.Tiering(tk.TierPolicy([("VIP", "vip = 1")], default="Other"),
                      transactions=dict(customer="customer_id", time="time", amount="amount"))
     ledger = tk.TierHistory(pol, attributes_effective="effective").run(t, long)
-    r = ledger.records().to_pandas()
+    r = _dates_as_dates(ledger.records().to_pandas())
     assert (r[r["assessment"] < dt.date(2022, 6, 1)]["raw_tier"].astype(str) == "Other").all()
     assert (r[r["assessment"] >= dt.date(2022, 6, 1)]["raw_tier"].astype(str) == "VIP").all()
 
@@ -258,7 +266,7 @@ def test_online_retail_twelve_monthly_assessments(tmp_path):
     # 2011 wait after the last assessment.
     assert rep["rows_read"] + rep["rows_after_last_assessment"] == 541_909
     assert rep["rows_after_last_assessment"] == 25_525
-    records = ledger.records().to_pandas()
+    records = _dates_as_dates(ledger.records().to_pandas())
     raw = pd.read_csv(data, dtype={"CustomerID": "string"}, parse_dates=["InvoiceDate"])
     raw = raw[raw.CustomerID.notna()]
     for d in (dt.date(2011, 1, 1), dt.date(2011, 12, 1)):
@@ -286,7 +294,7 @@ def test_online_retail_twelve_monthly_assessments(tmp_path):
             .reindex(index=m.rows, columns=m.columns).fillna(0.0)
         np.testing.assert_allclose(m.value, ref_value.to_numpy(), atol=1e-6)
     ledger.check()
-    k = ledger.kpis().to_pandas()
+    k = _dates_as_dates(ledger.kpis().to_pandas())
     nov = k[k.assessment == dt.date(2011, 11, 1)].set_index("tier")
     assert nov.customers.sum() == (records.assessment == dt.date(2011, 11, 1)).sum()
     # Tiers predict value: next month's spend per customer falls with the tier.
@@ -332,7 +340,7 @@ def test_berka_monthly_asset_bands_with_three_short_months_before_a_downgrade():
         raw[d] = band
     ranks = ["Branch managed", "Branch staff", "Other criteria", "Not maintained"]
     want = replay(raw, ranks, grace)
-    records = ledger.records().to_pandas()
+    records = _dates_as_dates(ledger.records().to_pandas())
     got = {d: dict(zip(g.client_id, g.tier.astype(str))) for d, g in records.groupby("assessment")}
     got_raw = {d: dict(zip(g.client_id, g.raw_tier.astype(str))) for d, g in records.groupby("assessment")}
     assert got_raw == raw

@@ -80,10 +80,10 @@ def test_naive_timestamps_and_dates_are_taken_as_they_are():
     times = pd.to_datetime(["2024-01-31 23:30", "2024-02-01 00:10"])
     df = pd.DataFrame({"customer_id": [1, 1], "time": times, "amount": [1.0, 2.0]})
     p = tk.profile(df, time_zone="Asia/Shanghai")
-    assert p.to_pandas()["first_purchase"].iloc[0] == dt.date(2024, 1, 31)
+    assert p.to_pandas()["first_purchase"].iloc[0] == pd.Timestamp(2024, 1, 31)  # datetime64
     dates = pd.DataFrame({"customer_id": [1], "time": [dt.date(2024, 2, 29)], "amount": [1.0]})
     assert tk.profile(dates, time_zone="-10:00").to_pandas()["last_purchase"].iloc[0] == \
-        dt.date(2024, 2, 29)
+        pd.Timestamp(2024, 2, 29)
 
 
 def test_spend_series_agrees_with_a_monthly_groupby():
@@ -133,7 +133,7 @@ def test_times_outside_years_1_to_9999_are_invalid_rows_at_both_ends():
     p = tk.profile(t, on_invalid="drop")
     assert p.report.rows_dropped == 2 and p.report.as_of == last
     df = p.to_pandas()  # every date converts: the first and the last representable year
-    assert df.first_purchase.tolist() == [first, dt.date(1970, 1, 1), dt.date(9999, 12, 30)]
+    assert df.first_purchase.dt.date.tolist() == [first, dt.date(1970, 1, 1), dt.date(9999, 12, 30)]
     assert p.to_polars().height == 3
     # Timestamps far outside the range (year -768, year 20000) are invalid rows too.
     s = pa.array([-86_400 * 1_000_000, 0, 86_400 * 6_600_000], pa.timestamp("s"))

@@ -336,7 +336,10 @@ class _Engine:
                   "window_start"):
             s.pop(k, None)
         self.on_invalid = s.get("on_invalid", "raise")
-        self.settings = dict(zone=resolve_zone(s.get("time_zone", "UTC")), period=s.get("period", "month"),
+        # Without time_zone in the policy, a time-zone-aware column's own zone cuts its days
+        # (as in tk.profile), read from the first data.
+        self.zone_given = s.get("time_zone") is not None
+        self.settings = dict(zone=resolve_zone(s.get("time_zone")), period=s.get("period", "month"),
                              spend_series=bool(s.get("spend_series", True)),
                              purchase_days=bool(s.get("purchase_days", True)),
                              on_invalid=self.on_invalid, threads=threads)
@@ -368,6 +371,10 @@ class _Engine:
         if derive:
             table = derive_columns(table, derive, self.what)
         Transactions(table.slice(0, 0), **self.roles)  # checks the roles against the schema
+        t = table.schema.field(self.roles["time"]).type
+        if not self.zone_given and self.ledger is None and pa.types.is_timestamp(t) and t.tz:
+            self.settings["zone"] = resolve_zone(t.tz)
+            self.zone_given = True
         table = self._number_values(table)
         key_type = table.schema.field(self.key_name).type
         if self.key_type is None:
@@ -645,6 +652,7 @@ class _Engine:
                             for k, (i, v, b) in self.next_period.items()},
             "churned": {str(k): blob(np.asarray(c, "<i8").tobytes()) for k, c in self.churned.items()},
             "report": {k: v for k, v in self.report.items() if k != "dropped"},
+            "zone": self.settings["zone"].name,
             "dropped": [[c, p, n] for (c, p), n in self.report["dropped"].items()],
         }
         head = json.dumps(header).encode()
@@ -707,6 +715,8 @@ class _Engine:
                              for k, (i, v, b) in header["next_period"].items()}
             e.churned = {int(k): np.frombuffer(blobs[b], "<i8").copy() for k, b in header["churned"].items()}
             e.report = dict(header["report"])
+            e.settings["zone"] = resolve_zone(header["zone"])
+            e.zone_given = True
             e.report["dropped"] = {(c, p): n for c, p, n in header["dropped"]}
         except (KeyError, IndexError, TypeError, ValueError, pa.ArrowInvalid) as err:
             if isinstance(err, TierkitError):
