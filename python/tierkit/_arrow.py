@@ -37,7 +37,10 @@ def as_arrow(data, what: str = "data") -> pa.Table | pa.RecordBatchReader:
         # when pandas keeps consecutive ids as a RangeIndex, which preserve_index=None would
         # store as metadata only); an unnamed index is dropped.
         named = any(n is not None for n in data.index.names)
-        return pa.Table.from_pandas(data, preserve_index=named)
+        try:
+            return pa.Table.from_pandas(data, preserve_index=named)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+            raise _mixed_column_error(data, e, what) from None
     if hasattr(data, "__arrow_c_stream__"):
         return pa.RecordBatchReader.from_stream(data)
     if hasattr(data, "__arrow_c_array__"):
@@ -49,6 +52,24 @@ def as_arrow(data, what: str = "data") -> pa.Table | pa.RecordBatchReader:
         "Table or RecordBatchReader, a polars or pandas DataFrame, a DuckDB relation, any "
         "object with __arrow_c_stream__, or a dict of columns"
     )
+
+
+def _mixed_column_error(df, error: Exception, what: str) -> SchemaError:
+    """A pandas column Arrow cannot convert (mixed types in an object column), named with
+    the Python types it holds and how many rows of each."""
+    text = str(error)
+    column = next((c for c in df.columns if f"column {c} " in text or f"column {c!r}" in text), None)
+    if column is None:
+        return SchemaError(f"{what}: a column cannot be read as Arrow: {text}")
+    values = df[column]
+    kinds: dict[str, int] = {}
+    for v in values:
+        if v is None or (isinstance(v, float) and v != v):
+            continue
+        kinds[type(v).__name__] = kinds.get(type(v).__name__, 0) + 1
+    found = ", ".join(f"{k} ({n:,} rows)" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
+    return SchemaError(f"{what}: column {column!r} mixes value types: {found}; make it one type "
+                       f"(e.g. df[{column!r}].astype(str) for text keys, or pd.to_numeric for numbers)")
 
 
 def _as_array(values) -> pa.Array | pa.ChunkedArray:
@@ -91,6 +112,12 @@ def check_roles(schema: pa.Schema, roles: dict[str, str], what: str) -> None:
         if names.count(name) > 1:
             raise SchemaError(f"{what}: column name {name!r} appears {names.count(name)} times")
         t = schema.field(name).type
+        if role in ("customer", "order", "channel", "category") and pa.types.is_floating(t):
+            raise SchemaError(
+                f"{what}: the {role} column {name!r} holds floats ({t}); keys must be integers or "
+                "text. pandas turns integer ids into floats when some are missing: drop the rows "
+                f"without one and convert, e.g. df.dropna(subset=[{name!r}]).astype({{{name!r}: "
+                "'int64'}), or keep them as pandas' Int64 dtype")
         if role == "time" and (pa.types.is_string(t) or pa.types.is_large_string(t)
                                or pa.types.is_string_view(t)):
             raise SchemaError(

@@ -71,8 +71,12 @@ def metrics_of(data, key: str | None = None, what: str = "tierkit") -> Metrics:
         raise InvalidInput(f"{what}: the key column {key!r} has {keys.null_count:,} null rows")
     if not _strictly_increasing(keys) and pc.count_distinct(keys).as_py() != len(keys):
         distinct = pc.count_distinct(keys).as_py()
+        dated = [f.name for f in table.schema if pa.types.is_temporal(f.type)]
+        hint = (f"; these look like transactions (a time column {dated[0]!r} and repeated keys): "
+                f"profile them first, p = tk.profile(data, customer={key!r}, time={dated[0]!r}, "
+                "amount=...), then fit the strategy on p") if dated else ""
         raise InvalidInput(f"{what}: the key column {key!r} repeats {len(keys) - distinct:,} "
-                           "rows; strategies need one row per key")
+                           f"rows; strategies need one row per key{hint}")
     core = _core.MetricTable()
     for name in table.column_names:
         if name == key:

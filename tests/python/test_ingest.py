@@ -216,3 +216,18 @@ def test_one_array_takes_a_single_chunk_as_it_is_and_joins_several():
     assert labels.dictionary.to_pylist() == ["a", "b", "c"]
     plain = pa.array([1.5])
     assert one_array(plain) is plain
+
+
+def test_errors_that_steer_mixed_columns_float_ids_and_transactions_for_a_profile():
+    import pandas as pd
+    df = pd.DataFrame({"customer_id": [1, "x", 3], "time": pd.to_datetime(["2024-01-01"] * 3),
+                       "amount": [1.0, 2.0, 3.0]})
+    with pytest.raises(tk.SchemaError, match=r"column 'customer_id' mixes value types: int \(2 rows\), str \(1 rows\)"):
+        tk.profile(df)
+    floats = pd.DataFrame({"customer_id": [1, None, 3], "time": pd.to_datetime(["2024-01-01"] * 3),
+                           "amount": [1.0, 2.0, 3.0]})
+    with pytest.raises(tk.SchemaError, match="holds floats.*drop the rows without one and convert"):
+        tk.profile(floats)
+    t = tk.demo.transactions(50, 500)
+    with pytest.raises(tk.InvalidInput, match="look like transactions.*profile them first"):
+        tk.RFM().fit(t)
