@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what tierkit needs to build and test, skipping what is already there:
-# Debian packages (Eigen, Boost.Serialization, doctest, a C++ compiler; with --fuzz also
-# Clang and its libFuzzer runtime for the fuzz targets) and Python build and test packages.
+# Debian packages (Eigen, Boost.Serialization, doctest, a C++ compiler; with --fuzz, for the
+# tests, also Clang and its libFuzzer runtime for the fuzz targets and a CJK font for the
+# plot tests) and Python build and test packages.
 # Safe to run again. PYTHON selects the interpreter (default python3).
 set -euo pipefail
 PYTHON=${PYTHON:-python3}
@@ -11,6 +12,8 @@ debs=(g++ make libeigen3-dev libboost-serialization-dev doctest-dev)
 # clang + libclang-rt-14-dev (libclang_rt.fuzzer-x86_64.a): the libFuzzer build in build/fuzz.
 if [ "${1:-}" = "--fuzz" ]; then
   debs+=(clang libclang-rt-14-dev)
+  # A CJK font: the plot tests draw Chinese labels.
+  debs+=(fonts-wqy-zenhei)
 fi
 missing=()
 for p in "${debs[@]}"; do

@@ -3,7 +3,7 @@
 Start with ``tierkit.profile(transactions, customer=..., time=..., amount=...)``; the demo
 data in ``tierkit.demo.transactions()`` show every input column.
 """
-from . import demo
+from . import demo, plots
 from ._core import FORMAT_VERSION, __version__
 from ._errors import FormatError, InvalidInput, SchemaError, TierkitError
 from .abc import ABC, ABCModel, Concentration, concentration
@@ -64,6 +64,7 @@ __all__ = [
     "load",
     "FORMAT_VERSION",
     "demo",
+    "plots",
     "TierkitError",
     "InvalidInput",
     "SchemaError",

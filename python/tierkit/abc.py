@@ -19,7 +19,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import _core
-from ._optional import require
 from ._results import Table, cell
 from .scoring import keyed_table, metrics_of, plain_table, register_loader, save_bytes
 
@@ -138,17 +137,10 @@ class ABCModel:
 
     __hash__ = None
 
-    def plot_lorenz(self, ax=None):
-        """The Lorenz curve with the line of equality (matplotlib)."""
-        plt = require("matplotlib.pyplot", "ABCModel.plot_lorenz()")
-        ax = ax or plt.gca()
-        x = np.linspace(0, 1, 101)
-        ax.plot(x, self.concentration.lorenz, label=f"Lorenz (Gini {self.concentration.gini:.3f})")
-        ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="equality")
-        ax.set_xlabel("share of customers (ascending value)")
-        ax.set_ylabel("share of value")
-        ax.legend()
-        return ax
+    def plot_lorenz(self, ax=None, lang: str = "en"):
+        """The Lorenz curve with the line of equality (tk.plots.lorenz)."""
+        from .plots import lorenz
+        return lorenz(self, ax=ax, lang=lang)
 
     def __repr__(self) -> str:
         rows = self.summary.to_arrow().to_pylist()

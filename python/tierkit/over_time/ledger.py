@@ -123,6 +123,11 @@ class Migration:
             cols[self.value_name or "value"] = val
         return pa.table(cols)
 
+    def plot(self, ax=None, lang: str = "en"):
+        """The matrix as a heatmap of row shares with counts (tk.plots.migration_heatmap)."""
+        from ..plots import migration_heatmap
+        return migration_heatmap(self, ax=ax, lang=lang)
+
     def to_pandas(self, what: str = "counts"):
         from .._optional import require
         require("pandas", "Migration.to_pandas()")
@@ -516,6 +521,16 @@ class TierLedger:
         result = Table(out, None, "feedback per tier")
         result.left_out = left_out
         return result
+
+    def plot_flows(self, ax=None, lang: str = "en"):
+        """Customers per held tier at each assessment, stacked (tk.plots.tier_flows)."""
+        from ..plots import tier_flows
+        return tier_flows(self, ax=ax, lang=lang)
+
+    def plot_kpis(self, ax=None, lang: str = "en"):
+        """Next period's value per customer by tier (tk.plots.tier_kpis)."""
+        from ..plots import tier_kpis
+        return tier_kpis(self, ax=ax, lang=lang)
 
     # --- over time ------------------------------------------------------------------------------
     def advance(self, transactions=None, attributes=None, *, date=None) -> "TierLedger":
