@@ -85,12 +85,16 @@ value_kind borrowed_kind(const column_view& column, std::vector<std::string>* la
 }  // namespace
 
 void rule_table::add_column(const column_view& column) {
+  add_column(std::make_shared<const column_view>(column));
+}
+
+void rule_table::add_column(std::shared_ptr<const column_view> column) {
   rule_column c;
-  c.name = column.name;
-  c.kind = borrowed_kind(column, &c.labels);
-  admit(c.name, static_cast<std::size_t>(column.length));
-  c.view = std::make_shared<const column_view>(column);
-  rows_ = static_cast<std::size_t>(column.length);
+  c.name = column->name;
+  c.kind = borrowed_kind(*column, &c.labels);
+  admit(c.name, static_cast<std::size_t>(column->length));
+  rows_ = static_cast<std::size_t>(column->length);
+  c.view = std::move(column);
   columns_.push_back(std::move(c));
 }
 

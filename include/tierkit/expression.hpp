@@ -69,6 +69,9 @@ class rule_table {
   // (utf8, large_utf8, utf8_view, std::string_view arrays) and dictionaries of strings are
   // text. Other types throw schema_error naming the column and its type.
   void add_column(const column_view& column);
+  // The same for a view the table shares (the view's owner may hold buffers the view points
+  // into, e.g. a validity mask made for it: they live as long as the table needs them).
+  void add_column(std::shared_ptr<const column_view> column);
   // Borrows a column in pieces (an Arrow chunked array) without combining them: the pieces
   // in row order, all of one type. Dictionaries must come in one piece (each piece's
   // dictionary would differ); throws schema_error otherwise.

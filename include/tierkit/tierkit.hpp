@@ -26,6 +26,7 @@
 #include "tierkit/policy.hpp"
 #include "tierkit/profile.hpp"
 #include "tierkit/rfm.hpp"
+#include "tierkit/rule_inputs.hpp"
 #include "tierkit/segments.hpp"
 #include "tierkit/strategy.hpp"
 #include "tierkit/text_levels.hpp"
