@@ -95,6 +95,7 @@ void tier_policy::assign_into(const rule_table& table, std::int32_t* out, std::s
                         " values for a table of " + std::to_string(n) + " rows");
   }
   detail::cancel_point cancel("tierkit.tier_policy.assign");
+  cancel.check();  // on the calling thread: the blocks may all run on a worker, which does not ask
   detail::for_row_blocks(n, table.piece_bounds(), threads, [&](std::size_t b, std::size_t e) {
     cancel.check();  // before a block: a cancelled call's output is discarded by the caller
     const std::size_t count = e - b;
