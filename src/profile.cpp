@@ -186,8 +186,8 @@ key_dictionary::kind first_kind(const std::vector<transactions>& batches,
 // The median of the gaps between k >= 2 ascending distinct days (days lie within
 // the supported days of calendar.hpp, so gaps fit 32 bits). The gaps go to the stack (up to 48; longer histories
 // to a reused buffer); up to 8 are sorted by insertion, more are selected (nth_element:
-// about 2m comparisons where insertion takes m^2/4; finish() measured 2-3% faster at 10^6
-// and 10^7 rows than with insertion up to 48 gaps).
+// about 2m comparisons where insertion takes m^2/4; finish() measured faster than with
+// insertion up to 48 gaps).
 double median_gap(const detail::day_record* first, std::ptrdiff_t k) {
   const auto m = static_cast<std::size_t>(k - 1);
   constexpr std::size_t small = 48;

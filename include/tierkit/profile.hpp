@@ -62,8 +62,8 @@ struct profile_config {
   // false skips the distinct purchase days and what is derived from them (purchase_days,
   // previous_purchase, median_gap; the profile's vectors stay empty): no log of (customer,
   // day) is kept, which the default RFM, ABC and rules not reading those columns do not
-  // need (10^6 rows: about a fifth of the profile's time; 10^7: 8 bytes per purchase day
-  // held). Lifecycle stages and RFM's frequency by purchase days need them.
+  // need (the distinct days are a sizeable part of a profile's work, and the log holds 8
+  // bytes per purchase day). Lifecycle stages and RFM's frequency by purchase days need them.
   bool purchase_days = true;
   invalid_policy on_invalid = invalid_policy::raise;
   unsigned threads = 0;                      // 0: every CPU the process may use

@@ -82,7 +82,7 @@ def _as_array(values) -> pa.Array | pa.ChunkedArray:
 
 def one_array(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     """The column as one array: its only chunk as it is (pyarrow's combine_chunks copies
-    even a single chunk: 8 ms per 10^7 int64 here), several chunks concatenated, none an
+    even a single chunk, a pass over the whole column), several chunks concatenated, none an
     empty array of its type. Dictionary chunks are unified first."""
     if isinstance(column, pa.Array):
         return column

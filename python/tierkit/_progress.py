@@ -1,8 +1,9 @@
 """Progress on stderr for long command-line jobs.
 
-Stage lines ("read 541,909 rows in 1.2 s") go to stderr so that stdout stays the result a
-scheduler may parse; on a terminal a bar with percentages is redrawn in place (at most
-five times a second), elsewhere (logs) only the stage lines are written.
+Stage lines ("tierkit: read N rows of FILE (T s)", with the time since the job started) go
+to stderr so that stdout stays the result a scheduler may parse; on a terminal a bar with
+percentages is redrawn in place (at most five times a second), elsewhere (logs) only the
+stage lines are written.
 """
 from __future__ import annotations
 

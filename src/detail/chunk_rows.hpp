@@ -11,21 +11,20 @@ namespace tierkit::detail {
 // Rows aggregated per chunk. With keys numbered by value or through a direct table: an
 // eighth of the update's rows, a power of two from 2^18 to 2^20 (to 2^23 with many
 // customers, below). Larger chunks give each block of customers more rows per visit in
-// pass 2 and the threads fewer barriers (10^7 rows: 0.373 s with 2^18, 0.355 with 2^19,
-// 0.333 with 2^20, 0.323 with 2^21; 10^8 rows: 5.30 -> 4.51 s from 2^18 to 2^20); but the
-// decoded copy of a chunk (32 bytes a row) is fresh memory once per update, so small
-// updates keep small chunks (10^6 rows: 0.041 s in four chunks of 2^18, 0.050 s in one of
-// 2^20). Hashed keys keep 2^18: a larger copy crowds their table out of the cache (10^7
-// sparse ids: 0.489 -> 0.547 s with 2^20; once the lookups' prefetches worked, 0.80 s user
-// per profile either way).
+// pass 2 and the threads fewer barriers (each doubling up to 2^21 measured faster at 10^7
+// and 10^8 rows); but the decoded copy of a chunk (32 bytes a row) is fresh memory once per
+// update, so small updates keep small chunks (10^6 rows ran faster in four chunks of 2^18
+// than in one of 2^20). Hashed keys keep 2^18: a larger copy crowds their table out of the
+// cache (sparse ids measured slower with 2^20, and no faster once the lookups' prefetches
+// worked).
 // Keys numbered by value (their range at least half full, so about the customers) go on
 // past 2^20, up to 2^23, doubling while a chunk holds fewer rows than twice the range (so
 // it ends with fewer than four rows a key): with millions of customers the aggregates are
 // far larger than the caches, and a chunk with under a row per customer misses the cache on
 // nearly every row; more rows per visit let a block's customers be hit more than once
-// while its lines are in the cache (10^8 rows, 4 million customers, C++ profile: means of
-// three alternating rounds 3.20 -> 2.87 s with 2^23; the copy, 256 MB, stays an eighth of
-// the update's rows, 32 bytes a row, plus 24 with quantity, channel or category columns).
+// while its lines are in the cache (measured faster with 2^23 at 10^8 rows and 4 million
+// customers; the copy, 256 MB, stays an eighth of the update's rows, 32 bytes a row, plus
+// 24 with quantity, channel or category columns).
 // A direct table's range may be far larger than its customers, and its first chunk sets
 // the new keys' rows aside (64 bytes a row): it keeps 2^20.
 inline constexpr std::int64_t min_chunk_rows = std::int64_t{1} << 18;

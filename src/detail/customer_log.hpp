@@ -53,8 +53,9 @@ inline unsigned threads_for(std::size_t blocks, unsigned threads) noexcept {
 }
 
 // Below this many rows (or customers) per thread, a second thread costs more than it gives:
-// a region of two threads costs under 1 µs while the pooled worker still spins from the
-// last one, but about 95 µs when it has gone to sleep (waking it on this VM's idle core).
+// a region of two threads is cheap while the pooled worker still spins from the last one,
+// but waking a worker that has gone to sleep costs the caller far more than a small share
+// of rows saves.
 inline constexpr std::size_t min_rows_per_thread = std::size_t{1} << 16;
 
 // Threads for a job over `rows` rows: at most `threads` (0: all cores), at most one per

@@ -4,9 +4,9 @@
 // Why: an output column of 10^7 values is new memory on every call, usually fresh pages
 // from the kernel (glibc maps allocations this large afresh, above its mmap threshold,
 // which grows with what is freed up to 32 MiB; below it they come from a heap arena). With
-// 4 KiB pages the first touch is one page fault per 4 KiB: measured here, the faults cost as
-// much as the work that fills the column (asset bands at 10^7 customers: 185 -> 107 ms once
-// its five output columns were advised). Transparent huge pages in "madvise" mode (this
+// 4 KiB pages the first touch is one page fault per 4 KiB, and the faults can cost as much
+// as the work that fills the column (the asset bands' five output columns took markedly
+// less time once advised). Transparent huge pages in "madvise" mode (this
 // machine's, and many distributions' default) back only ranges that ask for it; numpy asks
 // for every allocation of 4 MiB or more, and so do we. Advice on a heap range stays with the
 // range when malloc reuses it (harmless: huge pages for later large blocks too). Where huge

@@ -25,7 +25,7 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 // Spinning: a worker that finished its part polls for the next job this long before it
-// sleeps (the sections of one profile follow each other within about 0.1 ms); a caller
+// sleeps (the sections of one profile follow each other well within it); a caller
 // polls this long for the others' parts before it sleeps.
 constexpr auto worker_spin = std::chrono::microseconds(200);
 constexpr auto caller_spin = std::chrono::microseconds(50);

@@ -3,13 +3,13 @@
 // process may use.
 //
 // Why a pool: a thread started for each parallel section is placed by the scheduler on the
-// starting thread's core and often waits there for milliseconds before it is moved to the
-// idle one (10^6 rows, four chunks: the second thread's share of a chunk started after
-// the first thread had done its own 2 ms share, in most runs' first chunk). A worker that
-// sleeps between sections is woken on the idle core at once (waking it costs the caller
-// about 95 µs on this VM), and spins for 0.2 ms after a section so that the next one,
-// usually a few microseconds later, needs no wake-up at all (a region of two threads then
-// costs under 1 µs; spinning 1 ms instead left fewer sleeps but no faster profile).
+// starting thread's core and often waits there before it is moved to the idle one (the
+// second thread's share of a chunk often started only after the first thread had done its
+// own share). A worker that sleeps between sections is woken on the idle core at once
+// (waking it still costs the caller a system call and a scheduler hand-off), and spins for
+// 0.2 ms after a section so that the next one, usually very soon after, needs no wake-up at
+// all (a region of two threads is then cheap; spinning longer left fewer sleeps but no
+// faster profile).
 //
 // Policies:
 // - The caller works too: it runs index 0 and then claims indices as the workers do, so a
