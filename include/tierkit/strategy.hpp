@@ -6,8 +6,8 @@
 //   std::unique_ptr<model> m = make_strategy("rfm", options)->fit(metrics);
 //   score_table scores = m->apply(next_month);
 //
-// Built-in strategies register themselves by name (rfm, abc); applications add their own
-// with register_strategy. Models also describe themselves as a tidy table (summary()) and
+// Built-in strategies register themselves by name (rfm, abc, lifecycle, value_potential,
+// asset_bands); applications add their own with register_strategy. Models also describe themselves as a tidy table (summary()) and
 // save to bytes (serialization.hpp loads any registered kind back).
 #include <cstdint>
 #include <functional>

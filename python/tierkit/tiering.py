@@ -84,6 +84,8 @@ _TOP_KEYS = {"tierkit", "name", "transactions", "attributes", "strategies", "tie
 
 def _strategy(name: str, config: Mapping, where: str):
     config = dict(config or {})
+    if True in config and "on" not in config:  # YAML 1.1 reads a bare `on:` key as true
+        config["on"] = config.pop(True)
     on = config.pop("on", "profile")
     if on not in ("profile", "attributes"):
         raise PolicyError(f"{where}: 'on' must be 'profile' or 'attributes'; got {on!r}")

@@ -287,3 +287,11 @@ def test_cli_on_online_retail_agrees_with_the_python_api(tmp_path, capsys):
     np.testing.assert_allclose(cli.monetary.sum(), 8_300_065.814, atol=1e-3)
     # Every tier is used: the comparison covers every rule.
     assert set(api.rule.astype(str)) == {"rule 1", "rule 2", "rule 3", "rule 4", "default"}
+
+
+def test_a_bare_on_key_in_yaml_is_read_as_on(tmp_path):
+    (tmp_path / "p.yaml").write_text(
+        "tierkit: 1\nstrategies:\n  - asset_bands:\n      preset: chinese_retail\n      on: attributes\n"
+        "tiers:\n  - {tier: Top, when: \"asset_band = 'Private banking'\"}\ndefault: Rest\n")
+    job = tk.Tiering.from_file(tmp_path / "p.yaml")
+    assert job.strategies[0][2] == "attributes"

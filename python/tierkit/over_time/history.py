@@ -50,6 +50,9 @@ from ..transactions import Transactions
 LOW_DAY = -719_162  # 0001-01-01
 HIGH_DAY = 2_932_896  # 9999-12-31
 
+# The default frequency (monthly), told apart from a frequency given with a list of dates.
+_MONTHLY = "month (default)"
+
 _ASSESSMENT_KEYS = {"frequency", "dates", "from", "to", "window_months", "refit", "transitions",
                     "ranks", "protect_new_days", "overrides", "attributes_effective", "label",
                     "effective_from"}
@@ -135,7 +138,7 @@ class TierHistory:
         from the beginning).
     """
 
-    def __init__(self, policy, *, frequency: str | None = "month", dates: Sequence | None = None,
+    def __init__(self, policy, *, frequency: str | None = _MONTHLY, dates: Sequence | None = None,
                  start=None, end=None, window_months: int | None = 12, refit: str = "every",
                  models: Mapping | None = None,
                  transitions: Mapping[str, Any] | None = None, ranks: Sequence[str] | None = None,
@@ -146,6 +149,8 @@ class TierHistory:
         self.dates = None if dates is None else [to_day(d, f"{what}: dates") for d in dates]
         if self.dates is not None:
             _core.check_assessment_dates(self.dates, what)
+        if frequency is _MONTHLY:  # the default: monthly, unless dates are listed
+            frequency = None if self.dates is not None else "month"
         if frequency is not None and frequency not in ("month", "quarter", "half_year", "year"):
             raise InvalidInput(f"{what}: frequency must be 'month', 'quarter', 'half_year' or 'year'; "
                                f"got {frequency!r}")

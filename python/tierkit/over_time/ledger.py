@@ -567,7 +567,8 @@ class TierLedger:
         if e is None:
             raise InvalidInput("tierkit.TierLedger.change_policy: this ledger holds no assessment state")
         new = history if isinstance(history, TierHistory) else TierHistory(
-            history, frequency=e.history.frequency, window_months=e.history.window_months)
+            history, frequency=e.history.frequency, dates=e.history.dates,
+            window_months=e.history.window_months, attributes_effective=e.history.attributes_effective)
         if new.window_months != e.history.window_months or new.tiering.roles != e.history.tiering.roles:
             raise InvalidInput("tierkit.TierLedger.change_policy: a new version keeps the window and the "
                                "transactions' columns (the periods already profiled depend on them)")
