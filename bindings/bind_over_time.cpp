@@ -67,19 +67,45 @@ py::dict spells_dict(py::object self) {
   return d;
 }
 
-py::dict records_dict(py::object self) {
-  const assessment_records& r = self.cast<const tier_ledger&>().records();
+// Records of assessment k (all assessments when k < 0) as numpy arrays: the stored
+// columns, and the customer, date, version and projected downgrade date of each row.
+py::dict records_dict(const tier_ledger& l, std::int64_t k) {
+  const assessment_records& r = l.records();
+  const auto& off = l.record_offsets();
+  const auto& dates = l.assessment_dates();
+  const auto& versions = l.assessment_versions();
+  const std::size_t first = k < 0 ? 0 : static_cast<std::size_t>(k);
+  const std::size_t last = k < 0 ? dates.size() : static_cast<std::size_t>(k) + 1;
+  const auto lo = static_cast<std::size_t>(off[first]), hi = static_cast<std::size_t>(off[last]);
+  const std::size_t n = hi - lo;
+  std::vector<std::int32_t> date(n), version(n), down(n);
+  std::vector<std::uint32_t> customer(n);
+  for (std::size_t a = first; a < last; ++a) {
+    for (auto row = static_cast<std::size_t>(off[a]); row < static_cast<std::size_t>(off[a + 1]); ++row) {
+      const std::size_t i = row - lo;
+      date[i] = dates[a];
+      version[i] = versions[a];
+      customer[i] = static_cast<std::uint32_t>(row - static_cast<std::size_t>(off[a]));
+      down[i] = r.left[row] > 0 ? l.downgrade_on(a, row) : no_day;
+    }
+  }
+  auto slice = [&](const auto& v) {
+    using T = typename std::decay_t<decltype(v)>::value_type;
+    return numpy_from(std::vector<T>(v.begin() + static_cast<std::ptrdiff_t>(lo), v.begin() + static_cast<std::ptrdiff_t>(hi)));
+  };
   py::dict d;
-  d["date"] = numpy_view(r.date, self);
-  d["customer"] = numpy_view(r.customer, self);
-  d["raw"] = numpy_view(r.raw, self);
-  d["rule"] = numpy_view(r.rule, self);
-  d["held"] = numpy_view(r.held, self);
-  d["below"] = numpy_view(r.below, self);
-  d["downgrade_on"] = numpy_view(r.downgrade_on, self);
-  d["override"] = enum_view(r.override_active, self);
-  d["protected_new"] = numpy_view(r.protected_new, self);
-  d["version"] = numpy_view(r.version, self);
+  d["date"] = numpy_from(std::move(date));
+  d["customer"] = numpy_from(std::move(customer));
+  d["raw"] = slice(r.raw);
+  d["rule"] = slice(r.rule);
+  d["held"] = slice(r.held);
+  d["below"] = slice(r.below);
+  d["downgrade_on"] = numpy_from(std::move(down));
+  std::vector<std::uint8_t> active(n);
+  for (std::size_t i = 0; i < n; ++i) active[i] = static_cast<std::uint8_t>(r.override_active[lo + i]);
+  d["override"] = numpy_from(std::move(active));
+  d["protected_new"] = slice(r.protected_new);
+  d["version"] = numpy_from(std::move(version));
   return d;
 }
 
@@ -304,7 +330,11 @@ void bind_over_time(py::module_& m) {
       .def("key_offsets", [](py::object self) { return numpy_view(self.cast<const tier_ledger&>().keys().offsets, self); })
       .def("key_chars", [](py::object self) { return numpy_bytes(self.cast<const tier_ledger&>().keys().chars, self); })
       .def("spells", &spells_dict)
-      .def("records", &records_dict)
+      .def("records", &records_dict, py::arg("assessment") = -1)
+      .def("held", [](py::object self) {  // the held tier id of every record (no copy)
+        return numpy_view(self.cast<const tier_ledger&>().records().held, self);
+      })
+      .def_property_readonly("versions_by_date", &tier_ledger::assessment_versions)
       .def("find", [](const tier_ledger& l, const profile& p) { return numpy_from(l.find(p.customer)); }, py::arg("profile"))
       .def("find_table", [](const tier_ledger& l, const period_table& t) { return numpy_from(l.find(t.customers())); },
            py::arg("table"))

@@ -50,11 +50,6 @@ BOOST_CLASS_VERSION(tierkit::asset_band_config, 1)
 BOOST_CLASS_VERSION(tierkit::asset_band_model, 1)
 BOOST_CLASS_VERSION(tierkit::tier_rule, 1)
 BOOST_CLASS_VERSION(tierkit::tier_policy, 1)
-BOOST_CLASS_VERSION(tierkit::tier_transition, 1)
-BOOST_CLASS_VERSION(tierkit::transition_rules, 1)
-BOOST_CLASS_VERSION(tierkit::policy_version, 1)
-BOOST_CLASS_VERSION(tierkit::ledger_config, 1)
-BOOST_CLASS_VERSION(tierkit::tier_ledger, 1)
 
 namespace tierkit::detail {
 
@@ -344,12 +339,6 @@ std::string asset_band_model::to_bytes() const { return tierkit::to_bytes(*this)
 
 namespace {
 
-bool little_endian() noexcept {
-  const std::uint32_t x = 1;
-  unsigned char b;
-  std::memcpy(&b, &x, 1);
-  return b == 1;
-}
 
 template <class Archive, class T>
 void archive_column(Archive& ar, std::vector<T>& v) {
@@ -374,96 +363,217 @@ void archive_keys(Archive& ar, customer_keys& k) {
   ar & k.chars;
 }
 
-template <class Archive>
-void archive_overrides(Archive& ar, tier_overrides& o) {
-  archive_keys(ar, o.customer);
-  ar & o.tier;
-  archive_column(ar, o.from);
-  archive_column(ar, o.to);
-  archive_column(ar, o.kind);
-  ar & o.reason & o.operator_name;
+
+}  // namespace
+
+// The ledger as raw columns (it holds a record per customer and assessment: tens of
+// millions of values, which a text archive writes and reads slowly); every length is
+// checked on load, then check_ledger checks what the code relies on.
+namespace {
+
+void put_keys(detail::byte_writer& w, const customer_keys& k) {
+  w.put<std::uint8_t>(k.is_string);
+  w.put_column(k.ints);
+  w.put_column(k.offsets);
+  w.put_text(k.chars);
+}
+
+customer_keys get_keys(detail::byte_reader& r) {
+  customer_keys k;
+  k.is_string = r.get<std::uint8_t>() != 0;
+  k.ints = r.get_column<std::int64_t>();
+  k.offsets = r.get_column<std::int64_t>();
+  k.chars = r.get_text();
+  return k;
+}
+
+void put_texts(detail::byte_writer& w, const std::vector<std::string>& v) {
+  w.put<std::uint64_t>(v.size());
+  for (const std::string& x : v) w.put_text(x);
+}
+
+std::vector<std::string> get_texts(detail::byte_reader& r) {
+  const auto n = r.get<std::uint64_t>();
+  std::vector<std::string> v;
+  for (std::uint64_t i = 0; i < n; ++i) v.push_back(r.get_text());  // each text checks its length
+  return v;
 }
 
 }  // namespace
 
-template <class Archive>
-void tier_ledger::serialize(Archive& ar, const unsigned /*version*/) {
-  impl& s = *impl_;
-  std::uint32_t order = little_endian() ? 0x01020304u : 0x04030201u;
-  ar & order;
-  if (order != 0x01020304u) throw format_error("tierkit: ledger written with another byte order");
-  ar & s.versions & s.version_tiers & s.tier_names & s.config;
-  archive_overrides(ar, s.overrides);
-  archive_keys(ar, s.keys);
+static std::string ledger_payload(const tier_ledger::impl& s) {
+  detail::byte_writer w;
+  w.put<std::uint32_t>(1);  // layout
+  w.put<std::uint8_t>(detail::host_is_little_endian() ? 1 : 0);
+  w.put<std::uint64_t>(s.versions.size());
+  for (std::size_t v = 0; v < s.versions.size(); ++v) {
+    const policy_version& x = s.versions[v];
+    w.put_text(x.label);
+    w.put<std::int32_t>(x.effective_from);
+    w.put_text(x.fingerprint);
+    put_texts(w, x.rules.tiers);
+    w.put<std::uint64_t>(x.rules.transitions.size());
+    for (const tier_transition& t : x.rules.transitions) {
+      w.put<std::int32_t>(t.upgrade_after);
+      w.put<std::int32_t>(t.downgrade_after);
+      w.put<std::uint8_t>(static_cast<std::uint8_t>(t.downgrade_to));
+    }
+    w.put<std::int32_t>(x.rules.protect_new_days);
+    put_texts(w, x.rule_names);
+    w.put_column(s.version_tiers[v]);
+  }
+  put_texts(w, s.tier_names);
+  w.put<std::uint8_t>(s.config.frequency.has_value());
+  w.put<std::uint8_t>(static_cast<std::uint8_t>(s.config.frequency.value_or(assessment_frequency::month)));
+  const tier_overrides& o = s.overrides;
+  put_keys(w, o.customer);
+  put_texts(w, o.tier);
+  w.put_column(o.from);
+  w.put_column(o.to);
+  w.put_column(o.kind);
+  put_texts(w, o.reason);
+  put_texts(w, o.operator_name);
+  put_keys(w, s.keys);
   // Customer states, field by field.
   std::vector<std::int32_t> held, since, below, raw, rule, first, orank, rcount;
   std::vector<override_kind> active;
   std::vector<std::int16_t> recent;
+  for (const customer_state& c : s.states) {
+    held.push_back(c.held);
+    since.push_back(c.since);
+    below.push_back(c.below);
+    raw.push_back(c.raw);
+    rule.push_back(c.rule);
+    first.push_back(c.first_purchase);
+    orank.push_back(c.override_rank);
+    rcount.push_back(c.recent_count);
+    active.push_back(c.active);
+    recent.insert(recent.end(), c.recent.begin(), c.recent.end());
+  }
+  for (const auto* col : {&held, &since, &below, &raw, &rule, &first, &orank, &rcount}) w.put_column(*col);
+  w.put_column(active);
+  w.put_column(recent);
+  w.put_column(s.open_spell);
+  w.put_column(s.override_row);
+  const spell_table& p = s.spells;
+  w.put_column(p.customer);
+  w.put_column(p.tier);
+  w.put_column(p.from);
+  w.put_column(p.to);
+  w.put_column(p.reason);
+  w.put_column(p.rule);
+  w.put_column(p.version);
+  w.put_column(p.previous_tier);
+  const assessment_records& r = s.records;
+  w.put_column(r.raw);
+  w.put_column(r.rule);
+  w.put_column(r.held);
+  w.put_column(r.below);
+  w.put_column(r.left);
+  w.put_column(r.override_active);
+  w.put_column(r.protected_new);
+  w.put_column(s.dates);
+  w.put_column(s.date_versions);
+  w.put_column(s.record_offsets);
+  w.put<std::int32_t>(s.current_version);
+  return std::move(w.bytes());
+}
+
+static void ledger_from_payload(tier_ledger::impl& s, const std::string& payload, const char* f) {
+  detail::byte_reader r(payload, f);
+  if (r.get<std::uint32_t>() != 1) r.fail("a ledger layout this tierkit does not know");
+  if (r.get<std::uint8_t>() != (detail::host_is_little_endian() ? 1 : 0)) r.fail("written with another byte order");
+  const auto versions = r.get<std::uint64_t>();
+  if (versions > 100000) r.fail("too many policy versions");
+  for (std::uint64_t v = 0; v < versions; ++v) {
+    policy_version x;
+    x.label = r.get_text();
+    x.effective_from = r.get<std::int32_t>();
+    x.fingerprint = r.get_text();
+    x.rules.tiers = get_texts(r);
+    const auto transitions = r.get<std::uint64_t>();
+    if (transitions > 32767) r.fail("too many transitions");
+    for (std::uint64_t t = 0; t < transitions; ++t) {
+      tier_transition tt;
+      tt.upgrade_after = r.get<std::int32_t>();
+      tt.downgrade_after = r.get<std::int32_t>();
+      const auto to = r.get<std::uint8_t>();
+      if (to > 1) r.fail("a downgrade target");
+      tt.downgrade_to = static_cast<downgrade_target>(to);
+      x.rules.transitions.push_back(tt);
+    }
+    x.rules.protect_new_days = r.get<std::int32_t>();
+    x.rule_names = get_texts(r);
+    s.versions.push_back(std::move(x));
+    s.version_tiers.push_back(r.get_column<std::int32_t>());
+  }
+  s.tier_names = get_texts(r);
+  const bool has_frequency = r.get<std::uint8_t>() != 0;
+  const auto frequency = r.get<std::uint8_t>();
+  if (frequency > static_cast<std::uint8_t>(assessment_frequency::year)) r.fail("a frequency");
+  if (has_frequency) s.config.frequency = static_cast<assessment_frequency>(frequency);
+  tier_overrides& o = s.overrides;
+  o.customer = get_keys(r);
+  o.tier = get_texts(r);
+  o.from = r.get_column<std::int32_t>();
+  o.to = r.get_column<std::int32_t>();
+  o.kind = r.get_column<override_kind>();
+  for (override_kind k : o.kind) {
+    if (static_cast<int>(k) > static_cast<int>(override_kind::floor)) r.fail("an override kind");
+  }
+  o.reason = get_texts(r);
+  o.operator_name = get_texts(r);
+  s.keys = get_keys(r);
+  std::vector<std::vector<std::int32_t>> cols(8);
+  for (auto& c : cols) c = r.get_column<std::int32_t>();
+  const std::vector<override_kind> active = r.get_column<override_kind>();
+  const std::vector<std::int16_t> recent = r.get_column<std::int16_t>();
+  const std::size_t n = cols[0].size();
   constexpr std::size_t depth = max_upgrade_after - 1;
-  if constexpr (Archive::is_saving::value) {
-    for (const customer_state& c : s.states) {
-      held.push_back(c.held);
-      since.push_back(c.since);
-      below.push_back(c.below);
-      raw.push_back(c.raw);
-      rule.push_back(c.rule);
-      first.push_back(c.first_purchase);
-      orank.push_back(c.override_rank);
-      rcount.push_back(c.recent_count);
-      active.push_back(c.active);
-      recent.insert(recent.end(), c.recent.begin(), c.recent.end());
-    }
+  for (const auto& c : cols) {
+    if (c.size() != n) r.fail("customer state columns of different lengths");
   }
-  for (auto* col : {&held, &since, &below, &raw, &rule, &first, &orank, &rcount}) archive_column(ar, *col);
-  archive_column(ar, active);
-  archive_column(ar, recent);
-  if constexpr (!Archive::is_saving::value) {
-    const std::size_t n = held.size();
-    for (auto* col : {&since, &below, &raw, &rule, &first, &orank, &rcount}) {
-      if (col->size() != n) throw format_error("tierkit: customer state columns of different lengths");
-    }
-    if (active.size() != n || recent.size() != n * depth) throw format_error("tierkit: customer state columns of different lengths");
-    s.states.resize(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      customer_state& c = s.states[i];
-      c.held = held[i];
-      c.since = since[i];
-      c.below = below[i];
-      c.raw = raw[i];
-      c.rule = rule[i];
-      c.first_purchase = first[i];
-      c.override_rank = orank[i];
-      c.recent_count = rcount[i];
-      c.active = active[i];
-      std::copy(recent.begin() + static_cast<std::ptrdiff_t>(i * depth),
-                recent.begin() + static_cast<std::ptrdiff_t>((i + 1) * depth), c.recent.begin());
-    }
+  if (active.size() != n || recent.size() != n * depth) r.fail("customer state columns of different lengths");
+  s.states.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    customer_state& c = s.states[i];
+    c.held = cols[0][i];
+    c.since = cols[1][i];
+    c.below = cols[2][i];
+    c.raw = cols[3][i];
+    c.rule = cols[4][i];
+    c.first_purchase = cols[5][i];
+    c.override_rank = cols[6][i];
+    c.recent_count = cols[7][i];
+    c.active = active[i];
+    if (static_cast<int>(c.active) > static_cast<int>(override_kind::floor)) r.fail("an override kind");
+    std::copy(recent.begin() + static_cast<std::ptrdiff_t>(i * depth),
+              recent.begin() + static_cast<std::ptrdiff_t>((i + 1) * depth), c.recent.begin());
   }
-  archive_column(ar, s.open_spell);
-  archive_column(ar, s.override_row);
+  s.open_spell = r.get_column<std::int64_t>();
+  s.override_row = r.get_column<std::int64_t>();
   spell_table& p = s.spells;
-  archive_column(ar, p.customer);
-  archive_column(ar, p.tier);
-  archive_column(ar, p.from);
-  archive_column(ar, p.to);
-  archive_column(ar, p.reason);
-  archive_column(ar, p.rule);
-  archive_column(ar, p.version);
-  archive_column(ar, p.previous_tier);
-  assessment_records& r = s.records;
-  archive_column(ar, r.date);
-  archive_column(ar, r.customer);
-  archive_column(ar, r.raw);
-  archive_column(ar, r.rule);
-  archive_column(ar, r.held);
-  archive_column(ar, r.below);
-  archive_column(ar, r.downgrade_on);
-  archive_column(ar, r.override_active);
-  archive_column(ar, r.protected_new);
-  archive_column(ar, r.version);
-  archive_column(ar, s.dates);
-  archive_column(ar, s.record_offsets);
-  ar & s.current_version;
+  p.customer = r.get_column<std::uint32_t>();
+  p.tier = r.get_column<std::int32_t>();
+  p.from = r.get_column<std::int32_t>();
+  p.to = r.get_column<std::int32_t>();
+  p.reason = r.get_column<change_reason>();
+  p.rule = r.get_column<std::int32_t>();
+  p.version = r.get_column<std::int32_t>();
+  p.previous_tier = r.get_column<std::int32_t>();
+  assessment_records& rec = s.records;
+  rec.raw = r.get_column<std::int16_t>();
+  rec.rule = r.get_column<std::int32_t>();
+  rec.held = r.get_column<std::int16_t>();
+  rec.below = r.get_column<std::int16_t>();
+  rec.left = r.get_column<std::int16_t>();
+  rec.override_active = r.get_column<override_kind>();
+  rec.protected_new = r.get_column<std::uint8_t>();
+  s.dates = r.get_column<std::int32_t>();
+  s.date_versions = r.get_column<std::int32_t>();
+  s.record_offsets = r.get_column<std::int64_t>();
+  s.current_version = r.get<std::int32_t>();
+  if (!r.done()) r.fail("bytes after the ledger");
 }
 
 namespace {
@@ -513,20 +623,23 @@ void check_ledger(const tier_ledger::impl& s, const char* f) {
     if (o < -1 || o >= static_cast<std::int64_t>(s.overrides.size())) bad("override rows");
   }
   const assessment_records& r = s.records;
-  const std::size_t k = r.customer.size();
-  for (std::size_t len : {r.date.size(), r.raw.size(), r.rule.size(), r.held.size(), r.below.size(),
-                          r.downgrade_on.size(), r.override_active.size(), r.protected_new.size(),
-                          r.version.size()}) {
+  const std::size_t k = r.held.size();
+  for (std::size_t len : {r.raw.size(), r.rule.size(), r.below.size(), r.left.size(), r.override_active.size(),
+                          r.protected_new.size()}) {
     if (len != k) bad("record columns");
   }
   for (std::size_t i = 0; i < k; ++i) {
-    if (r.customer[i] >= n || r.held[i] < 0 || r.held[i] >= tiers || r.raw[i] < 0 || r.raw[i] >= tiers ||
-        r.version[i] < 0 || r.version[i] >= versions) bad("records");
+    if (r.held[i] < 0 || r.held[i] >= tiers || r.raw[i] < 0 || r.raw[i] >= tiers ||
+        static_cast<int>(r.override_active[i]) > static_cast<int>(override_kind::floor)) bad("records");
   }
   if (s.record_offsets.size() != s.dates.size() + 1 || s.record_offsets.front() != 0 ||
       !std::is_sorted(s.record_offsets.begin(), s.record_offsets.end()) ||
       static_cast<std::size_t>(s.record_offsets.back()) != k ||
-      !std::is_sorted(s.dates.begin(), s.dates.end())) bad("assessment dates");
+      !std::is_sorted(s.dates.begin(), s.dates.end()) || s.date_versions.size() != s.dates.size()) bad("assessment dates");
+  for (std::size_t d = 0; d < s.dates.size(); ++d) {
+    if (s.date_versions[d] < 0 || s.date_versions[d] >= versions) bad("assessment versions");
+    if (static_cast<std::size_t>(s.record_offsets[d + 1] - s.record_offsets[d]) > n) bad("record offsets");
+  }
   if (s.current_version < -1 || s.current_version >= versions) bad("current version");
   for (const customer_state& c : s.states) {
     if (c.held < no_tier || c.recent_count < 0 || c.recent_count > max_upgrade_after - 1) bad("customer states");
@@ -535,7 +648,7 @@ void check_ledger(const tier_ledger::impl& s, const char* f) {
 
 }  // namespace
 
-std::string to_bytes(const tier_ledger& l) { return save("tier_ledger", l); }
+std::string to_bytes(const tier_ledger& l) { return wrap("tier_ledger", ledger_payload(*l.impl_)); }
 
 std::string wrap_envelope(const std::string& kind, const std::string& payload) {
   if (kind.empty() || kind.size() > 64) throw invalid_input("tierkit.wrap_envelope: a kind of 1 to 64 characters");
@@ -727,7 +840,10 @@ profile_state profile_state_from_bytes(const std::string& bytes) {
 
 tier_ledger tier_ledger_from_bytes(const std::string& bytes) {
   const char* f = "tierkit.tier_ledger.from_bytes";
-  tier_ledger l = load<tier_ledger>(bytes, "tier_ledger", f);
+  const unwrapped u = unwrap(bytes, f);
+  if (u.kind != "tier_ledger") throw format_error(std::string(f) + ": the bytes hold a '" + u.kind + "', not a 'tier_ledger'");
+  tier_ledger l;
+  ledger_from_payload(*l.impl_, u.payload, f);
   check_ledger(*l.impl_, f);
   // What is not saved is rebuilt: the key dictionary and the override events.
   tier_ledger::impl& s = *l.impl_;

@@ -72,6 +72,9 @@ void tier_ledger::impl::register_version(const policy_version& v) {
     }
     ids.push_back(static_cast<std::int32_t>(it - tier_names.begin()));
   }
+  if (tier_names.size() > 32767) {
+    throw invalid_input("tierkit.tier_ledger: more than 32,767 tier names over all policy versions");
+  }
   versions.push_back(v);
   version_tiers.push_back(std::move(ids));
 }
@@ -390,31 +393,17 @@ void tier_ledger::advance(const assessment_input& a) {
     // assessment would move every column each time).
     const std::size_t need = s.records.size() + known;
     assessment_records& r = s.records;
-    if (r.date.capacity() < need) {
-      const std::size_t cap = std::max(need, 2 * r.date.capacity());
-      r.date.reserve(cap);
-      r.customer.reserve(cap);
+    if (r.held.capacity() < need) {
+      const std::size_t cap = std::max(need, 2 * r.held.capacity());
       r.raw.reserve(cap);
       r.rule.reserve(cap);
       r.held.reserve(cap);
       r.below.reserve(cap);
-      r.downgrade_on.reserve(cap);
+      r.left.reserve(cap);
       r.override_active.reserve(cap);
       r.protected_new.reserve(cap);
-      r.version.reserve(cap);
     }
   }
-  // Projected downgrade dates by assessments left (few distinct counts).
-  std::vector<std::int32_t> downgrade_after_left;
-  auto downgrade_date = [&](std::int32_t left) {
-    if (left <= 0 || !s.config.frequency) return no_day;
-    if (static_cast<std::size_t>(left) >= downgrade_after_left.size()) {
-      downgrade_after_left.resize(static_cast<std::size_t>(left) + 1, no_day);
-    }
-    std::int32_t& d = downgrade_after_left[static_cast<std::size_t>(left)];
-    if (d == no_day) d = assessment_after(*s.config.frequency, a.date, left);
-    return d;
-  };
   for (std::size_t c = 0; c < known; ++c) {
     const std::int64_t row = row_of[c];
     observation o;
@@ -438,18 +427,15 @@ void tier_ledger::advance(const assessment_input& a) {
       if (why != change_reason::none) record_spell(static_cast<std::uint32_t>(c), why, a.date, v);
     }
     const customer_state& now = s.states[c];
-    s.records.date.push_back(a.date);
-    s.records.customer.push_back(static_cast<std::uint32_t>(c));
-    s.records.raw.push_back(to_id(v, now.raw));
+    s.records.raw.push_back(static_cast<std::int16_t>(to_id(v, now.raw)));
     s.records.rule.push_back(now.rule);
-    s.records.held.push_back(to_id(v, now.held));
-    s.records.below.push_back(now.below);
-    const std::int32_t left = assessments_to_downgrade(now, rules);
-    s.records.downgrade_on.push_back(downgrade_date(left));
+    s.records.held.push_back(static_cast<std::int16_t>(to_id(v, now.held)));
+    s.records.below.push_back(static_cast<std::int16_t>(std::min(now.below, 32767)));
+    s.records.left.push_back(static_cast<std::int16_t>(std::min(assessments_to_downgrade(now, rules), 32767)));
     s.records.override_active.push_back(now.active);
     s.records.protected_new.push_back(protected_new ? 1 : 0);
-    s.records.version.push_back(v);
   }
+  s.date_versions.push_back(v);
   s.dates.push_back(a.date);
   s.record_offsets.push_back(static_cast<std::int64_t>(s.records.size()));
   s.current_version = v;
@@ -465,6 +451,14 @@ const std::vector<std::int32_t>& tier_ledger::assessment_dates() const noexcept 
 const std::vector<std::int64_t>& tier_ledger::record_offsets() const noexcept { return impl_->record_offsets; }
 const spell_table& tier_ledger::spells() const noexcept { return impl_->spells; }
 const assessment_records& tier_ledger::records() const noexcept { return impl_->records; }
+const std::vector<std::int32_t>& tier_ledger::assessment_versions() const noexcept { return impl_->date_versions; }
+
+std::int32_t tier_ledger::downgrade_on(std::size_t k, std::size_t row) const noexcept {
+  const impl& s = *impl_;
+  if (k >= s.dates.size() || row >= s.records.size() || !s.config.frequency) return no_day;
+  const std::int16_t left = s.records.left[row];
+  return left > 0 ? assessment_after(*s.config.frequency, s.dates[k], left) : no_day;
+}
 const std::vector<customer_state>& tier_ledger::states() const noexcept { return impl_->states; }
 
 std::vector<std::int64_t> tier_ledger::find(const customer_keys& k) const {
@@ -574,9 +568,8 @@ tier_flows tier_ledger::flows() const {
     const std::size_t prev_n = k > 0 ? lo - prev_lo : 0;
     cells.assign((tiers + 1) * tiers, 0);
     for (std::size_t i = lo; i < hi; ++i) {
-      const std::uint32_t c = s.records.customer[i];
-      // Records of an assessment list customers 0, 1, ... in order: customer c's record
-      // of the assessment before is at prev_lo + c when it was known then.
+      const std::size_t c = i - lo;  // records list the customers known then in index order:
+      // customer c's record of the assessment before is at prev_lo + c when it was known then
       const std::size_t from = c < prev_n ? static_cast<std::size_t>(s.records.held[prev_lo + c]) : tiers;
       ++cells[from * tiers + static_cast<std::size_t>(s.records.held[i])];
     }
@@ -669,10 +662,9 @@ bool tier_ledger::operator==(const tier_ledger& o) const {
          a.record_offsets == b.record_offsets && a.current_version == b.current_version &&
          p.customer == q.customer && p.tier == q.tier && p.from == q.from && p.to == q.to &&
          p.reason == q.reason && p.rule == q.rule && p.version == q.version &&
-         p.previous_tier == q.previous_tier && r.date == t.date && r.customer == t.customer &&
+         p.previous_tier == q.previous_tier && a.date_versions == b.date_versions &&
          r.raw == t.raw && r.rule == t.rule && r.held == t.held && r.below == t.below &&
-         r.downgrade_on == t.downgrade_on && r.override_active == t.override_active &&
-         r.protected_new == t.protected_new && r.version == t.version;
+         r.left == t.left && r.override_active == t.override_active && r.protected_new == t.protected_new;
 }
 
 }  // namespace tierkit

@@ -42,6 +42,7 @@ struct tier_ledger::impl {
   spell_table spells;
   assessment_records records;
   std::vector<std::int32_t> dates;
+  std::vector<std::int32_t> date_versions;  // per assessment: the policy version
   std::vector<std::int64_t> record_offsets{0};
   std::int32_t current_version = -1;  // version of the last assessment
 

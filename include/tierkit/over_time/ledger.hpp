@@ -90,20 +90,21 @@ struct spell_table {
   std::size_t size() const noexcept { return customer.size(); }
 };
 
-// Per assessment and known customer: the state after the assessment.
+// Per assessment and known customer: the state after the assessment. Assessment k covers
+// every customer known then, in index order: rows [record_offsets()[k],
+// record_offsets()[k + 1]), the customer of row r being r - record_offsets()[k]; its date
+// is assessment_dates()[k] and its policy version assessment_versions()[k].
 struct assessment_records {
-  std::vector<std::int32_t> date;
-  std::vector<std::uint32_t> customer;
-  std::vector<std::int32_t> raw;            // tier id (tier_names) of the raw tier
+  std::vector<std::int16_t> raw;            // tier id (tier_names) of the raw tier
   std::vector<std::int32_t> rule;           // rule that named it (rule_none: not assessed)
-  std::vector<std::int32_t> held;           // tier id held after the assessment
-  std::vector<std::int32_t> below;          // watch count (0: not on watch)
-  std::vector<std::int32_t> downgrade_on;   // projected downgrade date while on watch, else no_day
+  std::vector<std::int16_t> held;           // tier id held after the assessment
+  std::vector<std::int16_t> below;          // watch count (0: not on watch)
+  std::vector<std::int16_t> left;           // assessments left before the projected
+                                            // downgrade while on watch (0: none)
   std::vector<override_kind> override_active;
   std::vector<std::uint8_t> protected_new;  // below the held tier but protected as new
-  std::vector<std::int32_t> version;
 
-  std::size_t size() const noexcept { return customer.size(); }
+  std::size_t size() const noexcept { return held.size(); }
 };
 
 // Tiers of the customers with a spell covering a day.
@@ -138,6 +139,7 @@ struct tier_flows {
 class tier_ledger;
 // Persistence (include tierkit/serialization.hpp): to_bytes(ledger), and back.
 tier_ledger tier_ledger_from_bytes(const std::string& bytes);
+std::string to_bytes(const tier_ledger& l);
 
 class tier_ledger {
  public:
@@ -169,10 +171,14 @@ class tier_ledger {
   const tier_overrides& overrides() const noexcept;
   const ledger_config& config() const noexcept;
   const std::vector<std::int32_t>& assessment_dates() const noexcept;
+  const std::vector<std::int32_t>& assessment_versions() const noexcept;
   // Records of assessment k are rows [record_offsets()[k], record_offsets()[k + 1]).
   const std::vector<std::int64_t>& record_offsets() const noexcept;
   const spell_table& spells() const noexcept;
   const assessment_records& records() const noexcept;
+  // The projected downgrade date of record row `row` of assessment k (no_day when not on
+  // watch, or without a frequency to project with).
+  std::int32_t downgrade_on(std::size_t k, std::size_t row) const noexcept;
   // The engine's state of every customer after the last step (for audit and tests).
   const std::vector<customer_state>& states() const noexcept;
   // Index of each key in keys(), or -1 for keys the ledger does not know.
@@ -194,13 +200,11 @@ class tier_ledger {
 
   bool operator==(const tier_ledger& o) const;
 
-  template <class Archive>
-  void serialize(Archive& ar, const unsigned version);
-
   struct impl;  // internal (src/over_time/ledger_impl.hpp)
 
  private:
   friend tier_ledger tier_ledger_from_bytes(const std::string& bytes);
+  friend std::string to_bytes(const tier_ledger& l);
   std::unique_ptr<impl> impl_;
 };
 

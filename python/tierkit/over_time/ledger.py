@@ -255,16 +255,14 @@ class TierLedger:
         """Per assessment and customer: raw tier, rule, held tier, watch (consecutive
         assessments below the held tier), downgrade_on (the projected downgrade date while on
         watch), override in force, protected_new. ``date``: one assessment only."""
-        r = self._core.records()
+        k = -1
         if date is not None:
             d = _day(date, "tierkit.TierLedger.records")
             dates = list(self._core.dates)
             if d not in dates:
                 raise InvalidInput(f"tierkit.TierLedger.records: {date} is not an assessment date")
             k = dates.index(d)
-            off = self._core.record_offsets()
-            sl = slice(int(off[k]), int(off[k + 1]))
-            r = {key: np.asarray(v)[sl] for key, v in r.items()}
+        r = self._core.records(k)
         names = self.tiers
         keys = self._keys().take(pa.array(np.asarray(r["customer"], dtype=np.int64)))
         below = np.asarray(r["below"], dtype=np.int32)
@@ -367,14 +365,12 @@ class TierLedger:
         who leave for a higher / lower tier at the next). The next-period columns are null for
         the last assessment."""
         e = self._engine
-        r = self._core.records()
         off = np.asarray(self._core.record_offsets())
         dates = list(self._core.dates)
         names = self.tiers
         rank = {t: i for i, t in enumerate(self.ranks)}
         tier_rank = np.array([rank.get(t, len(rank)) for t in names] + [len(rank) + 1])
-        held_all = np.asarray(r["held"])
-        cust_all = np.asarray(r["customer"])
+        held_all = np.asarray(self._core.held(), dtype=np.int64)
         out: dict[str, list] = {k: [] for k in (
             "assessment", "tier", "customers", "share", "next_value", "next_value_share",
             "next_value_per_customer", "retention", "lift", "churn", "upgrades_in", "downgrades_in",
@@ -486,7 +482,7 @@ class TierLedger:
         vals = (one_array(t.column(value)).cast(pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False)
                 if value else np.full(len(days), np.nan))
         off = np.asarray(self._core.record_offsets())
-        held_all = np.asarray(self._core.records()["held"])
+        held_all = np.asarray(self._core.held(), dtype=np.int64)
         names = self.tiers
         groups: dict[tuple, list] = {}
         left_out = 0

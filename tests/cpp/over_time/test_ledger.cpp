@@ -89,10 +89,10 @@ TEST_CASE("monthly assessments with grace: spells, watch counts and projected do
   CHECK(l.record_offsets() == std::vector<std::int64_t>{0, 2, 4, 7, 10});
   // 2024-02-01, customer 1: watch 1 of 3, downgrade projected for 2024-04-01.
   CHECK(r.below[2] == 1);
-  CHECK(r.downgrade_on[2] == day(2024, 4, 1));
+  CHECK(l.downgrade_on(1, 2) == day(2024, 4, 1));
   CHECK(r.below[4] == 2);
-  CHECK(r.downgrade_on[4] == day(2024, 4, 1));
-  CHECK(r.downgrade_on[7] == no_day);
+  CHECK(l.downgrade_on(2, 4) == day(2024, 4, 1));
+  CHECK(l.downgrade_on(3, 7) == no_day);
 }
 
 TEST_CASE("an override spanning a downgrade and its expiry") {
