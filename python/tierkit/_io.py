@@ -103,6 +103,97 @@ def read_table(path: Path, *, text_columns: Sequence[str] = (), time_column: str
     return table
 
 
+def needed_columns(roles: dict, derive: dict | None = None) -> list[str]:
+    """The columns a job reads: its roles' and those its derived columns' expressions read,
+    less the derived columns themselves."""
+    from . import _core
+    out = [c for c in roles.values() if c]
+    derived = set((derive or {}).keys())
+    for text in (derive or {}).values():
+        out += _core.Expression.parse(str(text), "derived column").columns()
+    return [c for c in dict.fromkeys(out) if c not in derived]
+
+
+def open_batches(path: Path, *, columns: Sequence[str] | None = None, text_columns: Sequence[str] = (),
+                 time_column: str | None = None, time_format: str | None = None,
+                 delimiter: str | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> pa.RecordBatchReader:
+    """A CSV or Parquet file as a stream of record batches (read, parsed and handed on batch
+    by batch, so that reading overlaps the work on earlier batches and memory stays bounded
+    by a batch), only `columns` when given; types as read_table's. The progress callback
+    gets (bytes read, file size) for CSV and (rows, rows in the file) for Parquet."""
+    path = Path(path)
+    total = path.stat().st_size
+    if is_parquet(path):
+        import pyarrow.parquet as pq
+        f = pq.ParquetFile(path)
+        names = f.schema_arrow.names
+        cols = [c for c in columns if c in names] if columns is not None else None
+        missing = [c for c in (columns or []) if c not in names]
+        if missing:
+            from ._arrow import missing_column
+            raise missing_column(missing[0], names, "column", f"tierkit: {path.name}")
+        schema = pa.schema([f.schema_arrow.field(c) for c in cols]) if cols is not None else f.schema_arrow
+        rows_total = f.metadata.num_rows
+
+        def parquet_batches():
+            rows = 0
+            for batch in f.iter_batches(batch_size=1 << 20, columns=cols):
+                rows += batch.num_rows
+                if progress:
+                    progress(rows, rows_total)
+                yield batch
+        return pa.RecordBatchReader.from_batches(schema, parquet_batches())
+    import pyarrow.csv as pcsv
+    name = path.name.lower()
+    delimiter = delimiter or ("\t" if ".tsv" in name else ",")
+    types = {c: pa.string() for c in text_columns if c}
+    if time_format and time_column:
+        types[time_column] = pa.string()
+    raw = pa.OSFile(str(path), "rb")
+    codec = _COMPRESSION.get(path.suffix.lower())
+    stream = pa.CompressedInputStream(raw, codec) if codec else raw
+    convert = pcsv.ConvertOptions(column_types=types, strings_can_be_null=True,
+                                  include_columns=list(columns) if columns is not None else None)
+    try:
+        reader = pcsv.open_csv(stream, read_options=pcsv.ReadOptions(block_size=1 << 24),
+                               parse_options=pcsv.ParseOptions(delimiter=delimiter), convert_options=convert)
+    except (pa.ArrowInvalid, pa.ArrowKeyError) as e:
+        stream.close()
+        if columns is None:
+            raise
+        # A column the job needs is not in the file: name it and the close names.
+        header = pcsv.open_csv(pa.input_stream(str(path), compression=codec),
+                               parse_options=pcsv.ParseOptions(delimiter=delimiter)).schema.names
+        missing = [c for c in columns if c not in header]
+        if not missing:
+            raise SchemaError(f"tierkit: {path.name}: {e}") from None
+        from ._arrow import missing_column
+        raise missing_column(missing[0], header, "column", f"tierkit: {path.name}") from None
+    schema = reader.schema
+    if time_format and time_column and time_column in schema.names:
+        i = schema.names.index(time_column)
+        schema = schema.set(i, pa.field(time_column, pa.timestamp("s")))
+
+    def csv_batches():
+        try:
+            for batch in reader:
+                if progress:
+                    progress(raw.tell(), total)
+                if time_format and time_column and time_column in batch.schema.names:
+                    i = batch.schema.names.index(time_column)
+                    try:
+                        parsed = pc.strptime(batch.column(i), format=time_format, unit="s")
+                    except pa.ArrowInvalid as e:
+                        raise SchemaError(f"tierkit: column {time_column!r} does not match the time "
+                                          f"format {time_format!r}: {e}") from None
+                    batch = batch.set_column(i, time_column, parsed)
+                yield batch
+        finally:
+            stream.close()
+    return pa.RecordBatchReader.from_batches(schema, csv_batches())
+
+
 def write_table(table: pa.Table, path: Path) -> None:
     """Parquet for .parquet/.pq, CSV otherwise (dictionary columns are written as text);
     written beside the target and renamed onto it only when complete (module policy)."""

@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 
 from . import __version__, demo
 from ._errors import TierkitError
-from ._io import check_writable, read_table, write_table
+from ._io import check_writable, needed_columns, open_batches, read_table, write_table
 from ._optional import MissingDependency
 from ._progress import Progress
 from .abc import ABC
@@ -116,13 +116,29 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _read_transactions(path: Path, args, roles: dict, progress: Progress | None = None) -> pa.Table:
+    """The whole file (the jobs that need every row at once), its needed columns only."""
     bar = (lambda done, total: progress.update(f"reading {path.name}", done, total)) if progress else None
+    columns = needed_columns({k: roles.get(k) for k in _ROLES}, roles.get("derive"))
     table = read_table(path, text_columns=[roles.get("customer"), roles.get("order")],
                        time_column=roles.get("time"), time_format=args.time_format,
                        delimiter=args.delimiter, progress=bar)
+    # A missing column is left for the job to report, with its role and the close names.
+    table = table.select([c for c in columns if c in table.column_names])
     if progress:
         progress.stage(f"read {table.num_rows:,} rows of {path.name}")
     return table
+
+
+_ROLES = ("customer", "time", "amount", "order", "quantity", "channel", "category")
+
+
+def _stream_transactions(path: Path, args, roles: dict, progress: Progress | None = None) -> pa.RecordBatchReader:
+    """The file batch by batch, only the columns the job reads: profiled as it is read."""
+    bar = (lambda done, total: progress.update(f"reading {path.name}", done, total)) if progress else None
+    columns = needed_columns({k: roles.get(k) for k in _ROLES}, roles.get("derive"))
+    return open_batches(path, columns=columns, text_columns=[roles.get("customer"), roles.get("order")],
+                        time_column=roles.get("time"), time_format=args.time_format,
+                        delimiter=args.delimiter, progress=bar)
 
 
 def _write(table: pa.Table, output: str, what: str) -> None:
@@ -187,14 +203,15 @@ def _run(args) -> int:
         if not path.exists():
             print(f"tierkit: no such file: {path}", file=sys.stderr)
             return EXIT_USAGE
-        data = _read_transactions(path, args, {"customer": args.customer, "order": args.order,
-                                               "time": args.time})
         t1 = time.perf_counter()
+        roles = {"customer": args.customer, "time": args.time, "amount": args.amount, "order": args.order,
+                 "quantity": args.quantity, "channel": args.channel, "category": args.category}
+        data = _stream_transactions(path, args, roles)
         prof = profile(data, customer=args.customer, time=args.time, amount=args.amount,
                        order=args.order, quantity=args.quantity, channel=args.channel,
                        category=args.category, **_settings(args))
         t2 = time.perf_counter()
-        print(f"tierkit {__version__}: {path.name}, {data.num_rows:,} rows, profiled in "
+        print(f"tierkit {__version__}: {path.name}, {prof.report.rows_read:,} rows, read and profiled in "
               f"{t2 - t1:.2f} s\n")
     print(prof.describe())
     if args.command == "demo":
@@ -284,7 +301,7 @@ def _tier(args) -> int:
             return EXIT_USAGE
     job = Tiering.from_file(args.policy)
     path = Path(args.input)
-    data = _read_transactions(path, args, job.transactions, progress)
+    data = _stream_transactions(path, args, job.transactions, progress)
     attributes = None
     if args.attributes:
         key = job.attributes.get("customer", "customer_id")
@@ -292,7 +309,8 @@ def _tier(args) -> int:
         progress.stage(f"read {attributes.num_rows:,} attribute rows of {Path(args.attributes).name}")
     result = job.run(data, attributes, as_of=args.as_of, threads=args.threads,
                      progress=progress.stage)
-    _print_result(result, f"tierkit {__version__}: {path.name}, {data.num_rows:,} rows; "
+    progress.stage(f"read {result.profile.report.rows_read:,} rows of {path.name}")
+    _print_result(result, f"tierkit {__version__}: {path.name}, {result.profile.report.rows_read:,} rows; "
                   f"policy {job.name!r}")
     if args.output:
         _write(result.tiers.to_arrow(), args.output, "customers' tiers")

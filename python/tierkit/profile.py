@@ -417,8 +417,17 @@ class ProfileBuilder:
         groups = list(tx.groups()) if not tx.is_stream else None
         if groups is not None and len(groups) == 1:
             self._state.update(groups[0])
+        elif self._core_state is None or self._core_state.rows_read == 0:
+            # Several groups (a stream) into an empty builder: straight in; on a failure the
+            # builder is empty again, as it was.
+            try:
+                for group in (groups if groups is not None else tx.groups()):
+                    self._state.update(group)
+            except BaseException:
+                self._core_state = None
+                raise
         else:
-            # Several groups (a stream): build aside, then merge, so that a failure in a
+            # Into a builder holding data: build aside, then merge, so that a failure in a
             # later group leaves this builder unchanged.
             aside = self._fresh_state()
             for group in (groups if groups is not None else tx.groups()):

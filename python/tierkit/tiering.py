@@ -182,6 +182,20 @@ def _assessment_section(d: Mapping, where: str) -> dict:
     return dict(a)
 
 
+def _derived_stream(source: pa.RecordBatchReader, derive: Mapping[str, str], what: str) -> pa.RecordBatchReader:
+    """The stream with the derived columns added to every batch."""
+    batches = (derive_columns(pa.Table.from_batches([b]), derive, what) for b in source)
+    first = next(batches, None)
+    if first is None:
+        return pa.RecordBatchReader.from_batches(source.schema, iter(()))
+
+    def rest():
+        yield from first.to_batches()
+        for t in batches:
+            yield from t.to_batches()
+    return pa.RecordBatchReader.from_batches(first.schema, rest())
+
+
 class TieringResult:
     """What a run produced: the profile, the fitted models, the scores, the tiers, the
     check of the rules on this data and a report of every count a run can lose."""
@@ -328,18 +342,22 @@ class Tiering:
         if isinstance(transactions, Profile):
             prof = transactions
         else:
-            table = source.read_all() if isinstance(source, pa.RecordBatchReader) else source
             derive = self.transactions.get("derive") or {}
-            if derive:
-                table = derive_columns(table, derive, what)
+            if isinstance(source, pa.RecordBatchReader):
+                # A stream (a file read batch by batch): derived columns per batch, profiled as
+                # the batches come; the rows are never all in memory at once.
+                if derive:
+                    source = _derived_stream(source, derive, what)
+            elif derive:
+                source = derive_columns(source, derive, what)
                 step(f"derived {', '.join(derive)}")
             settings = self.profile_settings(as_of)
             roles = {k: settings.pop(k) for k in ("customer", "time", "amount", "order", "quantity",
                                                   "channel", "category") if k in settings}
             builder = ProfileBuilder(**roles, **settings, threads=threads)
-            builder.update(table)
+            builder.update(source)
             prof = builder.finish()
-            step(f"profiled {table.num_rows:,} rows into {len(prof):,} customers")
+            step(f"profiled {prof.report.rows_read:,} rows into {len(prof):,} customers")
         rep = getattr(prof, "report", None)
         if rep is not None:
             report["profile"] = rep
