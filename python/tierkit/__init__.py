@@ -16,7 +16,7 @@ from .policy import Explanation, PolicyCheck, TierAssignment, TierPolicy
 from .profile import DroppedRows, Profile, ProfileBuilder, ProfileReport, profile
 from .rfm import RFM, Bins, RFMModel, SegmentCheck, Segments
 from .scoring import load, score
-from .tiering import PolicyError, Tiering, TieringResult
+from .tiering import PolicyError, Tiering, TieringResult, derive_columns
 from .transactions import Transactions
 from .value_potential import ValuePotential, ValuePotentialModel
 
@@ -61,6 +61,7 @@ __all__ = [
     "Transition",
     "Migration",
     "PolicyError",
+    "derive_columns",
     "load",
     "FORMAT_VERSION",
     "demo",

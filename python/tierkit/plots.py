@@ -80,8 +80,12 @@ def _axes(ax, lang: str, what: str):
 
 def _use_cjk_font() -> None:
     """Puts the first installed CJK font ahead in matplotlib's sans-serif list."""
+    import logging
+
     import matplotlib
     from matplotlib import font_manager
+    # Fonts of one weight only (WenQuanYi is "medium") make matplotlib log each lookup.
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     installed = {f.name for f in font_manager.fontManager.ttflist}
     chosen = [f for f in _CJK_FONTS if f in installed]
     if chosen:
