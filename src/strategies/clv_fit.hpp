@@ -103,7 +103,7 @@ void fit_parameters(LogLik&& loglik, std::vector<double> theta0, const std::vect
     r.evaluations += 1 + 2 * static_cast<int>(n);
     // At the optimum the objective moves by rounding only: the gradient decides.
     const bool better_gradient = g_new.lpNorm<Eigen::Infinity>() < r.g.lpNorm<Eigen::Infinity>();
-    if (!(f_new <= r.f + 1e-14 * std::fabs(r.f)) || !g_new.allFinite() || !better_gradient) break;
+    if (!(f_new <= r.f + 1e-12 * std::fabs(r.f)) || !g_new.allFinite() || !better_gradient) break;
     r.u += step;
     r.f = f_new;
     r.g = g_new;

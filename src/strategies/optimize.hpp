@@ -12,7 +12,7 @@ namespace tierkit::detail {
 
 struct optimize_settings {
   int max_iterations = 1000;
-  double gradient_tolerance = 1e-9;  // on the largest gradient component
+  double gradient_tolerance = 1e-8;  // on the largest gradient component
   double max_step = 4.0;             // largest change of one log-parameter in one step
 };
 

@@ -24,7 +24,7 @@ namespace tierkit {
 struct mle_config {
   double l2_penalty = 0.0;
   int max_iterations = 1000;
-  double gradient_tolerance = 1e-9;  // largest gradient component of the mean objective
+  double gradient_tolerance = 1e-8;  // largest gradient component of the mean objective
   std::vector<double> initial;       // starting parameters (natural scale); empty: defaults
 };
 
