@@ -23,8 +23,6 @@ namespace py = pybind11;
 
 namespace tierkit::python {
 
-namespace {
-
 // A score table as {name: {"kind", "values", "valid" | "labels"}}; the columns move into
 // numpy arrays, not copied (at millions of customers a copy costs as much as the scoring).
 py::dict score_table_dict(score_table t) {
@@ -55,6 +53,8 @@ py::dict score_table_dict(score_table t) {
   }
   return out;
 }
+
+namespace {
 
 py::dict check_dict(const segment_check& c) {
   py::dict d;

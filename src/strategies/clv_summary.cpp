@@ -124,6 +124,7 @@ clv_summary summarize(const profile& cal, const profile* hold, const clv_summary
     const std::int32_t first = cal.first_purchase[i];
     const double x = static_cast<double>(cal.purchase_days[i] - 1);
     s.first_purchase.push_back(first);
+    s.profile_row.push_back(static_cast<std::int64_t>(i));
     s.x.push_back(x);
     s.t_x.push_back((cal.last_purchase[i] - first) / u);
     s.T.push_back((s.calibration_end - first) / u);

@@ -45,6 +45,7 @@ struct clv_summary {
   customer_keys customer;
   std::vector<double> x, t_x, T, m_x;
   std::vector<std::int32_t> first_purchase;  // day number
+  std::vector<std::int64_t> profile_row;     // row of the customer in the calibration profile
   bool has_holdout = false;
   std::vector<double> x_star, m_x_star;      // with a holdout
   double T_star = 0;                          // holdout length in units
