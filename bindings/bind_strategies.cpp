@@ -266,6 +266,9 @@ void bind_strategies(py::module_& m) {
       .def_readwrite("dormant_gaps", &lifecycle_config::dormant_gaps)
       .def_readwrite("churn_gaps", &lifecycle_config::churn_gaps)
       .def_readwrite("min_relative_days", &lifecycle_config::min_relative_days)
+      .def_readwrite("by_p_alive", &lifecycle_config::by_p_alive)
+      .def_readwrite("dormant_p_alive", &lifecycle_config::dormant_p_alive)
+      .def_readwrite("churn_p_alive", &lifecycle_config::churn_p_alive)
       .def("check", &lifecycle_config::check);
 
   py::class_<lifecycle_model> lm(m, "LifecycleModel");

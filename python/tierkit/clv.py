@@ -130,6 +130,51 @@ def summary(data, *, customer: str = "customer_id", time: str = "time", amount: 
     return CLVSummary(core, keys, cal.key_name)
 
 
+class Tracking(Table):
+    """Repeat purchase days per period of all customers (``period`` 1, 2, ..., ``actual``),
+    with what the expected curve needs: ``births`` (each first purchase in units since the
+    origin, one entry per distinct day) and ``birth_weights`` (customers per entry)."""
+
+    births: np.ndarray
+    birth_weights: np.ndarray
+    calibration_period: float | None = None
+
+
+def tracking(data, *, customer: str = "customer_id", time: str = "time", amount: str = "amount",
+             unit="weeks", origin=None, end=None, calibration_end=None, time_zone=None) -> Tracking:
+    """Repeat purchase days per period since ``origin`` (default: the first purchase day):
+    period k holds days origin + unit*(k-1) .. origin + unit*k - 1 (BTYD's weeks), each
+    customer's first purchase day not counted, purchases on one day merged."""
+    from .profile import profile
+    from ._time import to_day as _to_day
+    u = _unit_days(unit)
+    p = profile(data, customer=customer, time=time, amount=amount, period="day", spend_series=True,
+                time_zone=time_zone, as_of=None if end is None else to_date(_to_day(end, "end") + 1),
+                window_start=None if end is None else _dt.date(1, 1, 1))
+    cols = p._core.columns()
+    first = np.asarray(cols["first_purchase"])
+    s = p._core.series()
+    offsets = np.asarray(s["offsets"])
+    owner = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    days = np.asarray(s["period"])
+    buyer = first[owner] != np.iinfo(np.int32).min
+    # Days with a purchase line: the series also holds return-only days; purchase days
+    # are counted by the profile, so keep days whose net is >= 0 as a proxy of purchases.
+    repeat = buyer & (days > first[owner]) & (np.asarray(s["net"]) >= 0)
+    has = first != np.iinfo(np.int32).min
+    o = int(first[has].min()) if origin is None else _to_day(origin, "origin")
+    last = int(days.max()) if end is None else _to_day(end, "end")
+    periods = int(np.ceil((last - o + 1) / u))
+    k = (np.floor((days[repeat] - o) / u) + 1).astype(int)
+    actual = np.bincount(k[(k >= 1) & (k <= periods)], minlength=periods + 1)[1:]
+    b, w = np.unique((first[has] - o) / u, return_counts=True)
+    t = Tracking(pa.table({"period": pa.array(np.arange(1, periods + 1)), "actual": pa.array(actual)}),
+                 None, "repeat purchases per period")
+    t.births, t.birth_weights = b, w.astype(np.float64)
+    t.calibration_period = None if calibration_end is None else (_to_day(calibration_end, "calibration_end") - o) / u
+    return t
+
+
 # --- reading x, t_x, T from what users have -----------------------------------------------
 _ALIASES = {"x": ("x", "frequency"), "t_x": ("t_x", "recency"), "T": ("T", "T", "T_cal"),
             "m_x": ("m_x", "monetary_value", "zbar")}
@@ -243,6 +288,11 @@ class _PurchaseModel:
         over customers born at ``birth`` (same unit, same origin) of E[X(time - birth)]."""
         w = None if weight is None else np.asarray(weight, dtype=np.float64)
         return self._core.expected_cumulative(np.asarray(birth, dtype=np.float64), w, _as_vector(times))
+
+    def expected_tracking(self, tracking: "Tracking") -> np.ndarray:
+        """Expected cumulative repeat purchases at the end of each period of ``tracking``."""
+        period = tracking.to_arrow().column("period").to_numpy().astype(np.float64)
+        return self.expected_cumulative(tracking.births, period, tracking.birth_weights)
 
     def predict(self, data, horizon: float) -> Table:
         """Per customer p_alive and expected_purchases over ``horizon`` units."""
@@ -561,5 +611,5 @@ register_loader("pareto_nbd", ParetoNBDModel.from_bytes)
 register_loader("gamma_gamma", GammaGammaModel.from_bytes)
 register_loader("clv", CLVModel.from_bytes)
 
-__all__ = ["summary", "CLVSummary", "BGNBD", "BGNBDModel", "ParetoNBD", "ParetoNBDModel", "GammaGamma",
+__all__ = ["summary", "tracking", "Tracking", "CLVSummary", "BGNBD", "BGNBDModel", "ParetoNBD", "ParetoNBDModel", "GammaGamma",
            "GammaGammaModel", "CLV", "CLVModel", "NotConverged"]

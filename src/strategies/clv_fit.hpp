@@ -92,7 +92,9 @@ void fit_parameters(LogLik&& loglik, std::vector<double> theta0, const std::vect
   optimize_result r = minimize_bfgs(objective, u, s);
   // Newton polish: a few steps on the Hessian of the gradient while they lower the
   // objective (BFGS's last digits are its weakest).
-  for (int k = 0; k < 4 && r.u.allFinite() && std::isfinite(r.f); ++k) {
+  // (Skipped when BFGS already ended far below the tolerance.)
+  for (int k = 0; k < 4 && r.u.allFinite() && std::isfinite(r.f) &&
+                  !(r.g.lpNorm<Eigen::Infinity>() <= 1e-4 * config.gradient_tolerance); ++k) {
     const Eigen::MatrixXd H = hessian_of_gradient(objective, r.u);
     Eigen::LLT<Eigen::MatrixXd> llt(H);
     if (llt.info() != Eigen::Success) break;
