@@ -6,6 +6,7 @@
 // the core; when a handler raises -- KeyboardInterrupt for SIGINT -- the core stops with
 // tierkit::cancelled, and the translator below re-raises the handler's exception itself.
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
 #include <chrono>
 
@@ -22,6 +23,7 @@ PyObject* base_error = nullptr;
 PyObject* invalid_input_error = nullptr;
 PyObject* schema_error_type = nullptr;
 PyObject* format_error_type = nullptr;
+PyObject* not_converged_type = nullptr;
 
 // The exception a signal handler raised during a call, kept on the calling thread (which
 // both runs the hook and translates the call's exception) until the translator restores
@@ -100,9 +102,21 @@ void bind_errors(py::module_& m) {
   format_error_type = make_error(
       m, "FormatError", bases.ptr(),
       "Bytes or files that are not a valid tierkit object of a readable format version.");
+  not_converged_type = make_error(
+      m, "NotConverged", invalid_input_error,
+      "A maximum-likelihood fit that did not converge; names, parameters, log_likelihood, "
+      "gradient_norm and iterations say where it stopped.");
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
+    } catch (const tierkit::not_converged& e) {
+      py::object err = py::reinterpret_borrow<py::object>(not_converged_type)(e.what());
+      err.attr("names") = py::cast(e.names);
+      err.attr("parameters") = py::cast(e.parameters);
+      err.attr("log_likelihood") = e.log_likelihood;
+      err.attr("gradient_norm") = e.gradient_norm;
+      err.attr("iterations") = e.iterations;
+      PyErr_SetObject(not_converged_type, err.ptr());
     } catch (const tierkit::invalid_input& e) {
       PyErr_SetString(invalid_input_error, e.what());
     } catch (const tierkit::schema_error& e) {

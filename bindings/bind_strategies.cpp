@@ -23,8 +23,6 @@ namespace py = pybind11;
 
 namespace tierkit::python {
 
-namespace {
-
 // A score table as {name: {"kind", "values", "valid" | "labels"}}; the columns move into
 // numpy arrays, not copied (at millions of customers a copy costs as much as the scoring).
 py::dict score_table_dict(score_table t) {
@@ -55,6 +53,8 @@ py::dict score_table_dict(score_table t) {
   }
   return out;
 }
+
+namespace {
 
 py::dict check_dict(const segment_check& c) {
   py::dict d;
@@ -266,6 +266,9 @@ void bind_strategies(py::module_& m) {
       .def_readwrite("dormant_gaps", &lifecycle_config::dormant_gaps)
       .def_readwrite("churn_gaps", &lifecycle_config::churn_gaps)
       .def_readwrite("min_relative_days", &lifecycle_config::min_relative_days)
+      .def_readwrite("by_p_alive", &lifecycle_config::by_p_alive)
+      .def_readwrite("dormant_p_alive", &lifecycle_config::dormant_p_alive)
+      .def_readwrite("churn_p_alive", &lifecycle_config::churn_p_alive)
       .def("check", &lifecycle_config::check);
 
   py::class_<lifecycle_model> lm(m, "LifecycleModel");

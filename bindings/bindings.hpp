@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tierkit/serialization.hpp"
+#include "tierkit/strategy.hpp"
 
 namespace tierkit::python {
 
@@ -20,6 +21,10 @@ void bind_strategies(pybind11::module_& m);
 void bind_balances(pybind11::module_& m);
 void bind_policy(pybind11::module_& m);
 void bind_over_time(pybind11::module_& m);
+void bind_clv(pybind11::module_& m);
+
+// A score table as {name: {"kind", "values", "valid" | "labels"}} (bind_strategies.cpp).
+pybind11::dict score_table_dict(score_table t);
 
 // Objects that some calls read with the GIL released and others change (RuleTable,
 // MetricTable): a change while another thread reads would free what that thread reads.

@@ -51,6 +51,10 @@ void lifecycle_config::check() const {
     }
     if (min_relative_days < 1) fail("min_relative_days must be at least one day");
   }
+  if (by_p_alive && !(churn_p_alive > 0 && churn_p_alive < dormant_p_alive && dormant_p_alive <= 1)) {
+    fail("with by_p_alive, need 0 < churn_p_alive < dormant_p_alive <= 1; got churn_p_alive " +
+         std::to_string(churn_p_alive) + ", dormant_p_alive " + std::to_string(dormant_p_alive));
+  }
 }
 
 lifecycle_model::lifecycle_model(lifecycle_config config) : config_(config) { config_.check(); }
@@ -60,7 +64,8 @@ bool lifecycle_model::operator==(const lifecycle_model& o) const {
   return a.new_days == b.new_days && a.dormant_days == b.dormant_days &&
          a.churn_days == b.churn_days && a.relative_to_gap == b.relative_to_gap &&
          a.dormant_gaps == b.dormant_gaps && a.churn_gaps == b.churn_gaps &&
-         a.min_relative_days == b.min_relative_days;
+         a.min_relative_days == b.min_relative_days && a.by_p_alive == b.by_p_alive &&
+         a.dormant_p_alive == b.dormant_p_alive && a.churn_p_alive == b.churn_p_alive;
 }
 
 lifecycle_result lifecycle_model::stages(const metric_table& t) const {
@@ -68,6 +73,7 @@ lifecycle_result lifecycle_model::stages(const metric_table& t) const {
   const number_span tenure = t.column("tenure", fn);
   const number_span last_gap = t.column("last_gap", fn);
   const number_span median_gap = config_.relative_to_gap ? t.column("median_gap", fn) : number_span();
+  const number_span alive = config_.by_p_alive ? t.column("p_alive", fn) : number_span();
   const std::size_t n = t.rows();
   lifecycle_result r;
   r.stage.resize(n);
@@ -87,9 +93,10 @@ lifecycle_result lifecycle_model::stages(const metric_table& t) const {
         dormant = std::max<double>(config_.min_relative_days, config_.dormant_gaps * g);
         churn = std::max<double>(config_.min_relative_days + 1, config_.churn_gaps * g);
       }
-      if (recency[i] > churn) {
+      const bool judged = !alive.empty() && !std::isnan(alive[i]);
+      if (judged ? alive[i] < config_.churn_p_alive : recency[i] > churn) {
         s = lifecycle_stage::churned;
-      } else if (recency[i] > dormant) {
+      } else if (judged ? alive[i] < config_.dormant_p_alive : recency[i] > dormant) {
         s = lifecycle_stage::dormant;
       } else if (tenure[i] <= config_.new_days) {
         s = lifecycle_stage::new_customer;
@@ -146,8 +153,10 @@ score_table lifecycle_model::summary() const {
       "no purchase",
       "first purchase within " + std::to_string(config_.new_days) + " days",
       "otherwise",
-      "no purchase for more than " + dormant + " days",
-      "no purchase for more than " + churn + " days",
+      config_.by_p_alive ? "P(alive) below " + std::to_string(config_.dormant_p_alive) + " (without P(alive): no purchase for more than " + dormant + " days)"
+                         : "no purchase for more than " + dormant + " days",
+      config_.by_p_alive ? "P(alive) below " + std::to_string(config_.churn_p_alive) + " (without P(alive): no purchase for more than " + churn + " days)"
+                         : "no purchase for more than " + churn + " days",
       "came back after more than " + dormant + " days without a purchase"};
   score_table t;
   t.add_labels("stage", stage, en);
@@ -165,6 +174,7 @@ lifecycle_model lifecycle_strategy::fit_lifecycle(const metric_table& t) const {
   t.column("tenure", fn);
   t.column("last_gap", fn);
   if (config_.relative_to_gap) t.column("median_gap", fn);
+  if (config_.by_p_alive) t.column("p_alive", fn);
   return lifecycle_model(config_);
 }
 

@@ -40,7 +40,7 @@ BOOST_CLASS_VERSION(tierkit::rfm_model, 1)
 BOOST_CLASS_VERSION(tierkit::concentration, 1)
 BOOST_CLASS_VERSION(tierkit::abc_class_stats, 1)
 BOOST_CLASS_VERSION(tierkit::abc_model, 1)
-BOOST_CLASS_VERSION(tierkit::lifecycle_config, 1)
+BOOST_CLASS_VERSION(tierkit::lifecycle_config, 2)
 BOOST_CLASS_VERSION(tierkit::lifecycle_model, 1)
 BOOST_CLASS_VERSION(tierkit::value_potential_model, 1)
 BOOST_CLASS_VERSION(tierkit::band_condition, 1)
@@ -50,6 +50,11 @@ BOOST_CLASS_VERSION(tierkit::asset_band_config, 1)
 BOOST_CLASS_VERSION(tierkit::asset_band_model, 1)
 BOOST_CLASS_VERSION(tierkit::tier_rule, 1)
 BOOST_CLASS_VERSION(tierkit::tier_policy, 1)
+BOOST_CLASS_VERSION(tierkit::mle_report, 1)
+BOOST_CLASS_VERSION(tierkit::bg_nbd_model, 1)
+BOOST_CLASS_VERSION(tierkit::pareto_nbd_model, 1)
+BOOST_CLASS_VERSION(tierkit::gamma_gamma_model, 1)
+BOOST_CLASS_VERSION(tierkit::clv_model, 1)
 
 namespace tierkit::detail {
 
@@ -327,6 +332,48 @@ segment_table segment_table_from_bytes(const std::string& bytes) {
   }
 }
 
+std::string to_bytes(const bg_nbd_model& m) { return save("bg_nbd", m); }
+std::string to_bytes(const pareto_nbd_model& m) { return save("pareto_nbd", m); }
+std::string to_bytes(const gamma_gamma_model& m) { return save("gamma_gamma", m); }
+std::string to_bytes(const clv_model& m) { return save("clv", m); }
+
+namespace {
+// Loaded models re-check their parameters (positive, finite) through their constructors.
+template <class M>
+M checked_model(const std::string& bytes, const char* kind, const char* fn) {
+  M m = load<M>(bytes, kind, fn);
+  try {
+    return M(m.params(), m.report());
+  } catch (const invalid_input& e) {
+    throw format_error(std::string(fn) + ": invalid parameters in the payload (" + e.what() + ")");
+  }
+}
+}  // namespace
+
+bg_nbd_model bg_nbd_model_from_bytes(const std::string& bytes) {
+  return checked_model<bg_nbd_model>(bytes, "bg_nbd", "tierkit.bg_nbd_model.from_bytes");
+}
+pareto_nbd_model pareto_nbd_model_from_bytes(const std::string& bytes) {
+  return checked_model<pareto_nbd_model>(bytes, "pareto_nbd", "tierkit.pareto_nbd_model.from_bytes");
+}
+gamma_gamma_model gamma_gamma_model_from_bytes(const std::string& bytes) {
+  return checked_model<gamma_gamma_model>(bytes, "gamma_gamma", "tierkit.gamma_gamma_model.from_bytes");
+}
+clv_model clv_model_from_bytes(const std::string& bytes) {
+  const char* fn = "tierkit.clv_model.from_bytes";
+  clv_model m = load<clv_model>(bytes, "clv", fn);
+  try {
+    m.config().check();
+    bg_nbd_model(m.bg_nbd().params());
+    pareto_nbd_model(m.pareto_nbd().params());
+    gamma_gamma_model(m.gamma_gamma().params());
+  } catch (const invalid_input& e) {
+    throw format_error(std::string(fn) + ": invalid settings in the payload (" + e.what() + ")");
+  }
+  return m;
+}
+
+std::string clv_model::to_bytes() const { return tierkit::to_bytes(*this); }
 std::string rfm_model::to_bytes() const { return tierkit::to_bytes(*this); }
 std::string abc_model::to_bytes() const { return tierkit::to_bytes(*this); }
 std::string lifecycle_model::to_bytes() const { return tierkit::to_bytes(*this); }

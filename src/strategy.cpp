@@ -10,6 +10,7 @@
 #include "tierkit/value_potential.hpp"
 #include "tierkit/rfm.hpp"
 #include "tierkit/serialization.hpp"
+#include "tierkit/strategies/clv.hpp"
 
 namespace tierkit {
 
@@ -183,7 +184,8 @@ struct registry {
         [](const options& o) {
           o.check_known("tierkit lifecycle strategy",
                         {"new_days", "dormant_days", "churn_days", "relative_to_gap",
-                         "dormant_gaps", "churn_gaps", "min_relative_days"});
+                         "dormant_gaps", "churn_gaps", "min_relative_days", "by_p_alive",
+                         "dormant_p_alive", "churn_p_alive"});
           lifecycle_config c;
           c.new_days = static_cast<std::int32_t>(o.number("new_days", c.new_days));
           c.dormant_days = static_cast<std::int32_t>(o.number("dormant_days", c.dormant_days));
@@ -193,6 +195,9 @@ struct registry {
           c.churn_gaps = o.number("churn_gaps", c.churn_gaps);
           c.min_relative_days =
               static_cast<std::int32_t>(o.number("min_relative_days", c.min_relative_days));
+          c.by_p_alive = o.flag("by_p_alive", c.by_p_alive);
+          c.dormant_p_alive = o.number("dormant_p_alive", c.dormant_p_alive);
+          c.churn_p_alive = o.number("churn_p_alive", c.churn_p_alive);
           return std::unique_ptr<strategy>(std::make_unique<lifecycle_strategy>(c));
         },
         [](const std::string& bytes) {
@@ -216,6 +221,23 @@ struct registry {
         [](const std::string& bytes) {
           return std::unique_ptr<model>(
               std::make_unique<value_potential_model>(value_potential_model_from_bytes(bytes)));
+        }};
+    entries["clv"] = {
+        [](const options& o) {
+          o.check_known("tierkit clv strategy", {"model", "unit_days", "horizon", "steps", "discount_rate",
+                                                 "l2_penalty", "value_l2_penalty"});
+          clv_config c;
+          c.model = o.text("model", c.model);
+          c.unit_days = o.number("unit_days", c.unit_days);
+          c.horizon = o.number("horizon", c.horizon);
+          c.steps = static_cast<int>(o.number("steps", c.steps));
+          c.discount_rate = o.number("discount_rate", c.discount_rate);
+          c.purchases.l2_penalty = o.number("l2_penalty", 0.0);
+          c.value.l2_penalty = o.number("value_l2_penalty", 0.0);
+          return std::unique_ptr<strategy>(std::make_unique<clv_strategy>(c));
+        },
+        [](const std::string& bytes) {
+          return std::unique_ptr<model>(std::make_unique<clv_model>(clv_model_from_bytes(bytes)));
         }};
     entries["asset_bands"] = {
         [](const options& o) {

@@ -4,6 +4,8 @@
 // found, and how many rows are affected.
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace tierkit {
 
@@ -25,6 +27,26 @@ class schema_error : public std::invalid_argument {
 class format_error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// A maximum-likelihood fit that did not converge. It is invalid_input (the data or the
+// settings do not support the model); the state where the optimizer stopped travels with
+// it, so that nothing is returned silently half-fitted.
+class not_converged : public invalid_input {
+ public:
+  not_converged(const std::string& message, std::vector<std::string> names, std::vector<double> parameters,
+                double log_likelihood, double gradient_norm, int iterations)
+      : invalid_input(message),
+        names(std::move(names)),
+        parameters(std::move(parameters)),
+        log_likelihood(log_likelihood),
+        gradient_norm(gradient_norm),
+        iterations(iterations) {}
+  std::vector<std::string> names;   // parameter names
+  std::vector<double> parameters;   // where the optimizer stopped (natural scale)
+  double log_likelihood;            // there
+  double gradient_norm;             // largest gradient component (log-parameters, per customer)
+  int iterations;
 };
 
 // Long-running work stopped because the application's cancellation hook asked it to (see

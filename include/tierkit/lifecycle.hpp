@@ -14,6 +14,10 @@
 // churn_gaps times the customer's median gap (never below min_relative_days), so weekly
 // grocery buyers and yearly furniture buyers are judged on their own rhythm; customers with
 // a single purchase day (no median gap) use the fixed windows.
+// With by_p_alive, rules 2 and 3 read the metric p_alive (a lifetime-value model's
+// probability that the customer is still buying, strategies/clv.hpp) instead of silence:
+// p_alive < churn_p_alive -> churned, p_alive < dormant_p_alive -> dormant; a customer
+// without p_alive (NaN) is judged by the day windows. Rule 5 keeps the dormant window.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -38,16 +42,25 @@ struct lifecycle_config {
   double dormant_gaps = 3.0;
   double churn_gaps = 6.0;
   std::int32_t min_relative_days = 14;
+  bool by_p_alive = false;
+  double dormant_p_alive = 0.5;
+  double churn_p_alive = 0.2;
 
-  // Throws invalid_input for non-positive windows or churn not beyond dormant.
+  // Throws invalid_input for non-positive windows or churn not beyond dormant, and (with
+  // by_p_alive) unless 0 < churn_p_alive < dormant_p_alive <= 1.
   void check() const;
 
   template <class Archive>
-  void serialize(Archive& ar, const unsigned /*version*/) {
+  void serialize(Archive& ar, const unsigned version) {
     ar & new_days & dormant_days & churn_days & relative_to_gap;
     detail::archive_double(ar, dormant_gaps);
     detail::archive_double(ar, churn_gaps);
     ar & min_relative_days;
+    if (version >= 2) {  // version 1 files have no P(alive) settings: off
+      ar & by_p_alive;
+      detail::archive_double(ar, dormant_p_alive);
+      detail::archive_double(ar, churn_p_alive);
+    }
   }
 };
 

@@ -6,7 +6,8 @@
 //   uint32    format version (little-endian), currently 1
 //   uint16    length of the kind, then the kind ("rfm", "abc", "lifecycle",
 //             "value_potential", "asset_bands", "tier_policy",
-//             "segment_table", "tier_ledger", "profile_state")
+//             "segment_table", "tier_ledger", "profile_state", "bg_nbd",
+//             "pareto_nbd", "gamma_gamma", "clv", "kmeans")
 //   uint64    payload length
 //   uint64    FNV-1a 64-bit checksum of the payload
 //   payload   the text archive; every type carries a class version
@@ -31,6 +32,10 @@
 #include "tierkit/profile.hpp"
 #include "tierkit/rfm.hpp"
 #include "tierkit/segments.hpp"
+#include "tierkit/strategies/bg_nbd.hpp"
+#include "tierkit/strategies/clv.hpp"
+#include "tierkit/strategies/gamma_gamma.hpp"
+#include "tierkit/strategies/pareto_nbd.hpp"
 #include "tierkit/value_potential.hpp"
 
 namespace tierkit {
@@ -58,6 +63,14 @@ asset_band_model asset_band_model_from_bytes(const std::string& bytes);
 tier_policy tier_policy_from_bytes(const std::string& bytes);
 tier_ledger tier_ledger_from_bytes(const std::string& bytes);
 profile_state profile_state_from_bytes(const std::string& bytes);
+std::string to_bytes(const bg_nbd_model& m);
+std::string to_bytes(const pareto_nbd_model& m);
+std::string to_bytes(const gamma_gamma_model& m);
+std::string to_bytes(const clv_model& m);
+bg_nbd_model bg_nbd_model_from_bytes(const std::string& bytes);
+pareto_nbd_model pareto_nbd_model_from_bytes(const std::string& bytes);
+gamma_gamma_model gamma_gamma_model_from_bytes(const std::string& bytes);
+clv_model clv_model_from_bytes(const std::string& bytes);
 std::string to_bytes(const customer_history& h);
 std::string to_bytes(const period_table& t);
 period_table period_table_from_bytes(const std::string& bytes);

@@ -3,12 +3,13 @@
 Start with ``tierkit.profile(transactions, customer=..., time=..., amount=...)``; the demo
 data in ``tierkit.demo.transactions()`` show every input column.
 """
-from . import demo, plots
+from . import clv, demo, plots
 from ._core import FORMAT_VERSION, __version__
 from ._errors import FormatError, InvalidInput, SchemaError, TierkitError
 from .abc import ABC, ABCModel, Concentration, concentration
 from .asset_bands import AssetBandModel, AssetBands, PointsStars, RelationshipStars
 from .attributes import CustomerAttributes
+from .clv import BGNBD, CLV, BGNBDModel, CLVModel, CLVSummary, GammaGamma, GammaGammaModel, NotConverged, ParetoNBD, ParetoNBDModel
 from .balances import AccountBalances, CustomerBalances, average_daily_balances
 from .lifecycle import Lifecycle, LifecycleModel
 from .over_time import Migration, TierHistory, TierLedger, Transition
@@ -62,6 +63,17 @@ __all__ = [
     "Migration",
     "PolicyError",
     "derive_columns",
+    "clv",
+    "CLV",
+    "CLVModel",
+    "CLVSummary",
+    "BGNBD",
+    "BGNBDModel",
+    "ParetoNBD",
+    "ParetoNBDModel",
+    "GammaGamma",
+    "GammaGammaModel",
+    "NotConverged",
     "load",
     "FORMAT_VERSION",
     "demo",

@@ -9,6 +9,13 @@ beyond the churn threshold -> churned; beyond the dormant threshold -> dormant; 
 purchase within new_days -> new; came back after a gap beyond the dormant threshold ->
 reactivated; else active. Prospects are customers of an attribute table (or any key list)
 without transactions.
+
+    tk.Lifecycle(p_alive={"dormant": 0.5, "churned": 0.2})   # judged by P(alive) instead
+
+With ``p_alive``, dormant and churned follow a lifetime-value model's probability that the
+customer is still buying (below the thresholds), not days of silence; the data's
+``p_alive`` column is used when present, else the model ``clv=`` (default ``tk.CLV()``) is
+fitted on them and kept for later data.
 """
 from __future__ import annotations
 
@@ -29,17 +36,36 @@ class Lifecycle:
 
     def __init__(self, *, new_days: int = 90, dormant_days: int = 180, churn_days: int = 365,
                  relative_to_gap: bool = False, dormant_gaps: float = 3.0,
-                 churn_gaps: float = 6.0, min_relative_days: int = 14):
+                 churn_gaps: float = 6.0, min_relative_days: int = 14, p_alive=None, clv=None):
         c = _core.LifecycleConfig()
         c.new_days, c.dormant_days, c.churn_days = int(new_days), int(dormant_days), int(churn_days)
         c.relative_to_gap = flag_arg(relative_to_gap, "tierkit.Lifecycle: relative_to_gap")
         c.dormant_gaps, c.churn_gaps = float(dormant_gaps), float(churn_gaps)
         c.min_relative_days = int(min_relative_days)
+        if p_alive is not None:
+            if not isinstance(p_alive, dict) or set(p_alive) - {"dormant", "churned"}:
+                from ._errors import InvalidInput
+                raise InvalidInput("tierkit.Lifecycle: p_alive must be a mapping with 'dormant' and/or "
+                                   f"'churned' thresholds; got {p_alive!r}")
+            c.by_p_alive = True
+            c.dormant_p_alive = float(p_alive.get("dormant", c.dormant_p_alive))
+            c.churn_p_alive = float(p_alive.get("churned", c.churn_p_alive))
         self._strategy = _core.LifecycleStrategy(c)  # validates
         self._config = c
+        self._clv = None
+        if p_alive is not None:
+            from .clv import CLV
+            self._clv = clv if clv is not None else CLV()
 
     def fit(self, data, key: str | None = None) -> "LifecycleModel":
-        return LifecycleModel(self._strategy.fit(metrics_of(data, key, "tierkit.Lifecycle.fit").core))
+        metrics = metrics_of(data, key, "tierkit.Lifecycle.fit")
+        clv_model = None
+        if self._clv is not None and "p_alive" not in metrics.names:
+            from .clv import _clv_metrics
+            metrics = _clv_metrics(metrics, None, "tierkit.Lifecycle.fit")
+            clv_model = self._clv.fit(metrics)
+            _add_p_alive(metrics, clv_model)
+        return LifecycleModel(self._strategy.fit(metrics.core), clv_model)
 
     def fit_apply(self, data, key: str | None = None, prospects=None) -> Table:
         metrics = metrics_of(data, key, "tierkit")  # read the input once
@@ -50,6 +76,9 @@ class Lifecycle:
 
 
 def _repr(name: str, c) -> str:
+    if c.by_p_alive:
+        return (f"{name}(p_alive={{'dormant': {c.dormant_p_alive:g}, 'churned': {c.churn_p_alive:g}}}, "
+                f"new_days={c.new_days}, dormant_days={c.dormant_days}, churn_days={c.churn_days})")
     if c.relative_to_gap:
         return (f"{name}(relative_to_gap=True, dormant_gaps={c.dormant_gaps:g}, "
                 f"churn_gaps={c.churn_gaps:g}, min_relative_days={c.min_relative_days}, "
@@ -94,17 +123,34 @@ def _with_prospects(metrics: Metrics, prospects) -> Metrics:
     return Metrics(core, pa.concat_arrays([metrics.keys, new]), metrics.key_name)
 
 
+def _add_p_alive(metrics: Metrics, clv_model) -> None:
+    out = clv_model._core.apply(metrics.core)["p_alive"]
+    values = np.array(out["values"], dtype=np.float64)
+    if "valid" in out:
+        values[np.asarray(out["valid"]) == 0] = np.nan
+    metrics.add("p_alive", values)
+
+
 class LifecycleModel:
+    """Frozen lifecycle rules; judged by P(alive), also the lifetime-value model
+    (``clv_model``) that gives it when the data lack a p_alive column."""
+
     kind = "lifecycle"
 
-    def __init__(self, core: _core.LifecycleModel):
+    def __init__(self, core: _core.LifecycleModel, clv_model=None):
         self._core = core
+        self.clv_model = clv_model
 
     def apply(self, data, key: str | None = None, prospects=None) -> Table:
         """Stages per key (lifecycle, lifecycle_zh) and the thresholds used (days). With
         `prospects` (CustomerAttributes, a key array, or a table with the key column),
         keys without transactions are added as prospects."""
-        metrics = _with_prospects(metrics_of(data, key, "tierkit.LifecycleModel.apply"), prospects)
+        metrics = metrics_of(data, key, "tierkit.LifecycleModel.apply")
+        if self.clv_model is not None and "p_alive" not in metrics.names:
+            from .clv import _clv_metrics
+            metrics = _clv_metrics(metrics, None, "tierkit.LifecycleModel.apply")
+            _add_p_alive(metrics, self.clv_model)
+        metrics = _with_prospects(metrics, prospects)
         return keyed_table(metrics, self._core.apply(metrics.core), "lifecycle stages")
 
     @property
@@ -112,11 +158,30 @@ class LifecycleModel:
         return plain_table(self._core.summary(), "lifecycle rules")
 
     def to_bytes(self) -> bytes:
-        return self._core.to_bytes()
+        """The model's bytes; with a lifetime-value model, both in an envelope of kind
+        "lifecycle_clv" (each part's bytes, length-prefixed)."""
+        if self.clv_model is None:
+            return self._core.to_bytes()
+        parts = [self._core.to_bytes(), self.clv_model.to_bytes()]
+        return _core.wrap_envelope("lifecycle_clv", b"".join(len(b).to_bytes(8, "little") + b for b in parts))
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "LifecycleModel":
-        return cls(_core.LifecycleModel.from_bytes(data))
+        if _core.envelope_kind(data) != "lifecycle_clv":
+            return cls(_core.LifecycleModel.from_bytes(data))
+        from ._errors import FormatError
+        from .clv import CLVModel
+        payload = _core.unwrap_envelope(data, "lifecycle_clv")
+        parts, at = [], 0
+        while at < len(payload):
+            n = int.from_bytes(payload[at:at + 8], "little")
+            if at + 8 + n > len(payload):
+                raise FormatError("tierkit.LifecycleModel.from_bytes: a part runs past the payload")
+            parts.append(payload[at + 8:at + 8 + n])
+            at += 8 + n
+        if len(parts) != 2:
+            raise FormatError("tierkit.LifecycleModel.from_bytes: expected 2 parts")
+        return cls(_core.LifecycleModel.from_bytes(parts[0]), CLVModel.from_bytes(parts[1]))
 
     def save(self, path) -> None:
         save_bytes(path, self.to_bytes())
@@ -125,7 +190,8 @@ class LifecycleModel:
         return (LifecycleModel.from_bytes, (self.to_bytes(),))
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, LifecycleModel) and self._core == other._core
+        return isinstance(other, LifecycleModel) and self._core == other._core and \
+            self.clv_model == other.clv_model
 
     __hash__ = None
 
@@ -137,5 +203,6 @@ class LifecycleModel:
 
 
 register_loader("lifecycle", lambda data: LifecycleModel.from_bytes(data))
+register_loader("lifecycle_clv", lambda data: LifecycleModel.from_bytes(data))
 
 __all__ = ["Lifecycle", "LifecycleModel"]

@@ -15,6 +15,10 @@ default font, whose missing glyphs show as boxes).
     tk.plots.migration_heatmap(ledger.migration(d1, d2))
     tk.plots.tier_flows(ledger)                   customers per tier at each assessment
     tk.plots.tier_kpis(ledger)                    next-period value per customer by tier
+    tk.plots.frequency_recency_matrix(bg, summary)  expected purchases by x and t_x (CLV models)
+    tk.plots.p_alive_matrix(bg, summary)          P(alive) by x and t_x
+    tk.plots.clv_tracking(bg, tk.clv.tracking(...))  actual vs expected repeat purchases over time
+    tk.plots.calibration_holdout(bg, summary)     mean holdout purchases by calibration x
 """
 from __future__ import annotations
 
@@ -53,6 +57,17 @@ _TEXT = {
     "lorenz": ("Lorenz curve (Gini {g:.3f})", "洛伦兹曲线（基尼系数 {g:.3f}）"),
     "migration": ("tier migration {a} → {b} (share of the row's tier)", "客户等级迁移 {a} → {b}（占原等级比例）"),
     "flows": ("customers per tier", "各等级客户数"),
+    "x": ("repeat purchases in calibration (x)", "校准期重复购买次数 (x)"),
+    "t_x": ("time of the last purchase (t_x)", "最近一次购买时间 (t_x)"),
+    "expected_next": ("expected purchases in the next {t:g} units", "未来 {t:g} 个时间单位的预期购买次数"),
+    "p_alive": ("P(alive)", "存活概率 P(alive)"),
+    "time_unit": ("time (units since the first day)", "时间（自首日起的时间单位）"),
+    "repeat_purchases": ("repeat purchases", "重复购买次数"),
+    "cumulative": ("cumulative repeat purchases", "累计重复购买次数"),
+    "actual": ("actual", "实际"),
+    "model": ("model", "模型"),
+    "holdout_mean": ("mean purchases in the holdout", "验证期平均购买次数"),
+    "calibration_end": ("calibration end", "校准期结束"),
 }
 
 
@@ -373,5 +388,106 @@ def tier_kpis(ledger, *, ax=None, lang: str = "en"):
     return ax
 
 
-__all__ = ["rfm_heatmap", "segment_bars", "lorenz", "value_potential_grid", "lifecycle_mix", "tier_mix",
+# --- lifetime value --------------------------------------------------------------------------
+def _grid_extent(model, data, max_x, T):
+    if data is not None:
+        from .clv import _xtT
+        x, _, TT = _xtT(data)
+        max_x = int(min(np.nanmax(x), 60)) if max_x is None else max_x
+        T = float(np.nanmax(TT)) if T is None else T
+    return (10 if max_x is None else int(max_x)), (52.0 if T is None else float(T))
+
+
+def _matrix(model, data, max_x, T, fn):
+    max_x, T = _grid_extent(model, data, max_x, T)
+    tx = np.linspace(0, T, 60)
+    xs = np.arange(max_x + 1, dtype=float)
+    X, TX = np.meshgrid(xs, tx)
+    flat_x, flat_t = X.ravel(), TX.ravel()
+    ok = ~((flat_x == 0) & (flat_t > 0))  # x = 0 has no last repeat purchase
+    z = np.full(flat_x.shape, np.nan)
+    z[ok] = fn(flat_x[ok], flat_t[ok], np.full(ok.sum(), T))
+    return xs, tx, z.reshape(X.shape), T
+
+
+def frequency_recency_matrix(model, data=None, *, t: float = 1.0, max_x: int | None = None, T: float | None = None,
+                             ax=None, lang: str = "en"):
+    """Expected purchases in the next ``t`` units by x (columns) and t_x (rows), for a
+    customer observed for ``T`` units (default: the data's longest)."""
+    lang = _lang(lang)
+    ax = _axes(ax, lang, "frequency_recency_matrix")
+    xs, tx, z, T = _matrix(model, data, max_x, T,
+                           lambda x, r, TT: model._core.conditional_expected_purchases(float(t), x, r, TT))
+    im = ax.imshow(z, origin="lower", aspect="auto", cmap="viridis",
+                   extent=(xs[0] - 0.5, xs[-1] + 0.5, tx[0], tx[-1]))
+    ax.figure.colorbar(im, ax=ax, label=_t("expected_next", lang, t=t))
+    ax.set_xlabel(_t("x", lang))
+    ax.set_ylabel(_t("t_x", lang))
+    return ax
+
+
+def p_alive_matrix(model, data=None, *, max_x: int | None = None, T: float | None = None, ax=None, lang: str = "en"):
+    """P(alive) by x (columns) and t_x (rows) at T (default: the data's longest)."""
+    lang = _lang(lang)
+    ax = _axes(ax, lang, "p_alive_matrix")
+    xs, tx, z, T = _matrix(model, data, max_x, T, lambda x, r, TT: model._core.p_alive(x, r, TT))
+    im = ax.imshow(z, origin="lower", aspect="auto", cmap="RdYlGn", vmin=0, vmax=1,
+                   extent=(xs[0] - 0.5, xs[-1] + 0.5, tx[0], tx[-1]))
+    ax.figure.colorbar(im, ax=ax, label=_t("p_alive", lang))
+    ax.set_xlabel(_t("x", lang))
+    ax.set_ylabel(_t("t_x", lang))
+    return ax
+
+
+def clv_tracking(model, tracking, *, cumulative: bool = True, ax=None, lang: str = "en"):
+    """Actual against expected repeat purchases per period (``tk.clv.tracking``),
+    cumulative or per period, with the calibration end marked when known."""
+    lang = _lang(lang)
+    ax = _axes(ax, lang, "clv_tracking")
+    t = _table(tracking)
+    period = t.column("period").to_numpy(zero_copy_only=False).astype(float)
+    actual = t.column("actual").to_numpy(zero_copy_only=False).astype(float)
+    expected = model.expected_cumulative(tracking.births, period, tracking.birth_weights)
+    if cumulative:
+        a, e, label = np.cumsum(actual), expected, _t("cumulative", lang)
+    else:
+        a, e, label = actual, np.diff(np.concatenate([[0.0], expected])), _t("repeat_purchases", lang)
+    ax.plot(period, a, label=_t("actual", lang), color="black")
+    ax.plot(period, e, label=_t("model", lang), linestyle="--", color="tab:red")
+    if getattr(tracking, "calibration_period", None) is not None:
+        ax.axvline(tracking.calibration_period, color="grey", linestyle=":", label=_t("calibration_end", lang))
+    ax.set_xlabel(_t("time_unit", lang))
+    ax.set_ylabel(label)
+    ax.legend()
+    return ax
+
+
+def calibration_holdout(model, data, *, max_x: int = 7, ax=None, lang: str = "en"):
+    """Mean holdout purchases (actual and expected) by calibration repeat purchases x, the
+    last group holding x >= max_x (a summary with a holdout)."""
+    lang = _lang(lang)
+    ax = _axes(ax, lang, "calibration_holdout")
+    from .clv import _xtT
+    if getattr(data, "T_star", None) is None:
+        from ._errors import InvalidInput
+        raise InvalidInput("tierkit.plots.calibration_holdout: needs a summary with a holdout (holdout_end=)")
+    x, tx, T = _xtT(data)
+    actual = data.column("x_star")
+    expected = model._core.conditional_expected_purchases(float(data.T_star), x, tx, T)
+    group = np.minimum(x, max_x).astype(int)
+    n = np.bincount(group, minlength=max_x + 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a = np.bincount(group, weights=actual, minlength=max_x + 1) / n
+        e = np.bincount(group, weights=expected, minlength=max_x + 1) / n
+    ticks = [str(i) for i in range(max_x)] + [f"{max_x}+"]
+    ax.plot(range(max_x + 1), a, marker="o", color="black", label=_t("actual", lang))
+    ax.plot(range(max_x + 1), e, marker="s", linestyle="--", color="tab:red", label=_t("model", lang))
+    ax.set_xticks(range(max_x + 1), ticks)
+    ax.set_xlabel(_t("x", lang))
+    ax.set_ylabel(_t("holdout_mean", lang))
+    ax.legend()
+    return ax
+
+
+__all__ = ["frequency_recency_matrix", "p_alive_matrix", "clv_tracking", "calibration_holdout", "rfm_heatmap", "segment_bars", "lorenz", "value_potential_grid", "lifecycle_mix", "tier_mix",
            "asset_band_pyramid", "migration_heatmap", "tier_flows", "tier_kpis"]

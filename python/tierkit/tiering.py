@@ -25,7 +25,8 @@ The file (format 1; YAML or JSON)::
     strategies:                             # fitted on the profile; `on: attributes` to fit
       - rfm: {bins: 5}                      #   on the attributes instead
       - abc: {column: monetary}
-      - lifecycle: {}
+      - lifecycle: {}                       #   or {p_alive: {dormant: 0.5, churned: 0.2}}
+      - clv: {horizon: 52, unit: weeks}     # clv, p_alive, expected_purchases, expected_value
     tiers:                                  # first rule that holds names the tier
       - tier: Diamond
         when: abc_class = 'A' and segment = 'Champions'
@@ -34,9 +35,11 @@ The file (format 1; YAML or JSON)::
     default_attributes: {owner: call centre}
     keep: [monetary]                        # more columns to carry into the tiers
 
-Strategies: rfm (tk.RFM's arguments, or ``preset: r_rfm`` ...), abc, lifecycle,
-value_potential (``preset`` too), asset_bands (``preset: chinese_retail`` or bands),
-relationship_stars, points_stars. Bins may be a number or a mapping of tk.Bins arguments.
+Strategies: rfm (tk.RFM's arguments, or ``preset: r_rfm`` ...), abc, lifecycle (``p_alive:
+{dormant: 0.5, churned: 0.2}`` judges by P(alive)), value_potential (``preset`` too;
+``potential: clv`` with an optional ``clv: {...}`` of tk.CLV's arguments), clv (tk.CLV's
+arguments: model, unit, horizon, steps, discount_rate, l2_penalty), asset_bands (``preset:
+chinese_retail`` or bands), relationship_stars, points_stars. Bins may be a number or a mapping of tk.Bins arguments.
 
 Policy choices: the customers tiered are those of the profile (customers with
 transactions); attribute rows without transactions are counted in the report, not tiered.
@@ -90,7 +93,15 @@ def _strategy(name: str, config: Mapping, where: str):
     if on not in ("profile", "attributes"):
         raise PolicyError(f"{where}: 'on' must be 'profile' or 'attributes'; got {on!r}")
     preset = config.pop("preset", None)
-    makers = {"rfm": RFM, "abc": ABC, "lifecycle": Lifecycle, "value_potential": ValuePotential,
+    from .clv import CLV
+    if isinstance(config.get("clv"), Mapping) and name in ("value_potential", "lifecycle"):
+        try:
+            config["clv"] = CLV(**config["clv"])
+        except TypeError as e:
+            raise PolicyError(f"{where}: clv: {e}".replace("__init__()", "clv")) from None
+        except TierkitError as e:
+            raise PolicyError(f"{where}: clv: {e}") from None
+    makers = {"rfm": RFM, "abc": ABC, "lifecycle": Lifecycle, "value_potential": ValuePotential, "clv": CLV,
               "asset_bands": AssetBands, "relationship_stars": RelationshipStars,
               "points_stars": PointsStars}
     if name not in makers:

@@ -9,11 +9,17 @@ The default value axis is net monetary, the default potential axis spend_growth:
 net spend per period between the two halves of the window (include/tierkit/value_potential.hpp:
 exposure-adjusted, symmetric in [-1, 1], missing without a first-half baseline). Each axis is
 split at its median by default (quantiles with k = 2, bins (lo, hi]).
+
+``potential="clv"`` measures potential as predicted lifetime value: when the data have no
+``clv`` column, a lifetime-value strategy (``clv=tk.CLV(...)``, default ``tk.CLV()``) is
+fitted on them, kept in the model and applied to the data the model scores later.
 """
 from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+
+import numpy as np
 
 from . import _core
 from ._errors import InvalidInput
@@ -39,7 +45,7 @@ class ValuePotential:
     def __init__(self, value: str = "monetary", potential: str = "spend_growth", *,
                  value_bins: Bins | int | None = None, potential_bins: Bins | int | None = None,
                  cells: Sequence[str] | None = None, cells_zh: Sequence[str] | None = None,
-                 _preset: str = "2x2"):
+                 clv=None, _preset: str = "2x2"):
         c = _core.ValuePotentialConfig.preset(_preset)
         c.value_column, c.potential_column = value, potential
         for attr, spec in (("value", value_bins), ("potential", potential_bins)):
@@ -54,22 +60,34 @@ class ValuePotential:
             raise InvalidInput("tierkit.ValuePotential: cells_zh needs cells")
         self._strategy = _core.ValuePotentialStrategy(c)  # validates the grid
         self._preset = _preset
+        self._columns = (value, potential)
+        if clv is not None or "clv" in (value, potential):
+            from .clv import CLV
+            self._clv = clv if clv is not None else CLV()
+        else:
+            self._clv = None
         self._repr = (f"ValuePotential({value!r}, {potential!r}"
                       + (f", value_bins={value_bins!r}" if value_bins is not None else "")
                       + (f", potential_bins={potential_bins!r}" if potential_bins is not None else "")
                       + (f", cells={list(cells)!r}" if cells is not None else "") + ")")
 
     @classmethod
-    def preset(cls, name: str) -> "ValuePotential":
+    def preset(cls, name: str, **kwargs) -> "ValuePotential":
         """"2x2" (key / develop / maintain / low) or "3x3" (Star, Core, Maintain, Grow,
         Steady, Watch, Develop, Nurture, Low)."""
-        obj = cls(_preset=name)
+        obj = cls(_preset=name, **kwargs)
         obj._repr = f"ValuePotential.preset({name!r})"
         return obj
 
     def fit(self, data, key: str | None = None) -> "ValuePotentialModel":
         metrics = metrics_of(data, key, "tierkit.ValuePotential.fit")
-        return ValuePotentialModel(self._strategy.fit(metrics.core))
+        clv_model = None
+        if self._clv is not None and "clv" not in metrics.names:
+            from .clv import _clv_metrics
+            metrics = _clv_metrics(metrics, None, "tierkit.ValuePotential.fit")
+            clv_model = self._clv.fit(metrics)
+            _add_clv(metrics, clv_model)
+        return ValuePotentialModel(self._strategy.fit(metrics.core), clv_model)
 
     def fit_apply(self, data, key: str | None = None) -> Table:
         metrics = metrics_of(data, key, "tierkit")  # read the input once
@@ -79,14 +97,31 @@ class ValuePotential:
         return self._repr
 
 
+def _add_clv(metrics, clv_model) -> None:
+    """Adds the clv column that `clv_model` predicts for `metrics`."""
+    out = clv_model._core.apply(metrics.core)["clv"]
+    values = np.array(out["values"], dtype=np.float64)
+    if "valid" in out:
+        values[np.asarray(out["valid"]) == 0] = np.nan
+    metrics.add("clv", values)
+
+
 class ValuePotentialModel:
+    """Fitted cut points; with ``potential="clv"`` fitted on data without a clv column, also
+    the lifetime-value model (``clv_model``) that predicts it for the data scored later."""
+
     kind = "value_potential"
 
-    def __init__(self, core: _core.ValuePotentialModel):
+    def __init__(self, core: _core.ValuePotentialModel, clv_model=None):
         self._core = core
+        self.clv_model = clv_model
 
     def apply(self, data, key: str | None = None) -> Table:
         metrics = metrics_of(data, key, "tierkit.ValuePotentialModel.apply")
+        if self.clv_model is not None and "clv" not in metrics.names:
+            from .clv import _clv_metrics
+            metrics = _clv_metrics(metrics, None, "tierkit.ValuePotentialModel.apply")
+            _add_clv(metrics, self.clv_model)
         return keyed_table(metrics, self._core.apply(metrics.core), "value x potential")
 
     @property
@@ -99,11 +134,31 @@ class ValuePotentialModel:
         return {"value": self._core.value_bins["cuts"], "potential": self._core.potential_bins["cuts"]}
 
     def to_bytes(self) -> bytes:
-        return self._core.to_bytes()
+        """The model's bytes; with a lifetime-value model, both in an envelope of kind
+        "value_potential_clv" (each part's bytes, length-prefixed)."""
+        if self.clv_model is None:
+            return self._core.to_bytes()
+        parts = [self._core.to_bytes(), self.clv_model.to_bytes()]
+        payload = b"".join(len(b).to_bytes(8, "little") + b for b in parts)
+        return _core.wrap_envelope("value_potential_clv", payload)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "ValuePotentialModel":
-        return cls(_core.ValuePotentialModel.from_bytes(data))
+        if _core.envelope_kind(data) != "value_potential_clv":
+            return cls(_core.ValuePotentialModel.from_bytes(data))
+        from ._errors import FormatError
+        from .clv import CLVModel
+        payload = _core.unwrap_envelope(data, "value_potential_clv")
+        parts, at = [], 0
+        while at < len(payload):
+            n = int.from_bytes(payload[at:at + 8], "little")
+            if at + 8 + n > len(payload):
+                raise FormatError("tierkit.ValuePotentialModel.from_bytes: a part runs past the payload")
+            parts.append(payload[at + 8:at + 8 + n])
+            at += 8 + n
+        if len(parts) != 2:
+            raise FormatError("tierkit.ValuePotentialModel.from_bytes: expected 2 parts")
+        return cls(_core.ValuePotentialModel.from_bytes(parts[0]), CLVModel.from_bytes(parts[1]))
 
     def save(self, path) -> None:
         save_bytes(path, self.to_bytes())
@@ -112,7 +167,8 @@ class ValuePotentialModel:
         return (ValuePotentialModel.from_bytes, (self.to_bytes(),))
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, ValuePotentialModel) and self._core == other._core
+        return isinstance(other, ValuePotentialModel) and self._core == other._core and \
+            self.clv_model == other.clv_model
 
     __hash__ = None
 
@@ -134,5 +190,6 @@ class ValuePotentialModel:
 
 
 register_loader("value_potential", lambda data: ValuePotentialModel.from_bytes(data))
+register_loader("value_potential_clv", lambda data: ValuePotentialModel.from_bytes(data))
 
 __all__ = ["ValuePotential", "ValuePotentialModel"]
