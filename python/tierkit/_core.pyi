@@ -41,6 +41,7 @@ class Profile:
     has_channels: bool
     has_categories: bool
     has_purchase_days: bool
+    has_spend_series: bool
     report: dict[str, Any]
     keys_are_strings: bool
     def key_ints(self) -> np.ndarray: ...

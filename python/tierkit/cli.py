@@ -29,7 +29,8 @@ import pyarrow.compute as pc
 
 from . import __version__, demo
 from ._errors import TierkitError
-from ._io import check_writable, needed_columns, open_batches, read_table, write_table
+from ._io import (KeysNotIntegers, check_writable, is_integer_key, keys_as_text, needed_columns,
+                  open_batches, read_table, write_table)
 from ._optional import MissingDependency
 from ._progress import Progress
 from .abc import ABC
@@ -132,13 +133,37 @@ def _read_transactions(path: Path, args, roles: dict, progress: Progress | None 
 _ROLES = ("customer", "time", "amount", "order", "quantity", "channel", "category")
 
 
-def _stream_transactions(path: Path, args, roles: dict, progress: Progress | None = None) -> pa.RecordBatchReader:
+def _stream_transactions(path: Path, args, roles: dict, progress: Progress | None = None,
+                         keys_as_text: bool = False) -> pa.RecordBatchReader:
     """The file batch by batch, only the columns the job reads: profiled as it is read."""
     bar = (lambda done, total: progress.update(f"reading {path.name}", done, total)) if progress else None
     columns = needed_columns({k: roles.get(k) for k in _ROLES}, roles.get("derive"))
     return open_batches(path, columns=columns, text_columns=[roles.get("customer"), roles.get("order")],
                         time_column=roles.get("time"), time_format=args.time_format,
-                        delimiter=args.delimiter, progress=bar)
+                        delimiter=args.delimiter, progress=bar, keys_as_text=keys_as_text)
+
+
+def _run_streamed(path: Path, args, roles: dict, run, progress: Progress | None = None,
+                  attributes: pa.Table | None = None, attribute_key: str | None = None):
+    """run(stream, attributes) over the file, its keys as integers where they all are (see
+    tierkit._io). The customer keys of both inputs are made one kind: text on both sides
+    when either is text. A file whose keys turn out to be text after integer first rows is
+    read again with its keys as text (run's work on the first attempt is discarded)."""
+    as_text = attributes is not None and not is_integer_key(attributes.schema, attribute_key)
+    for attempt in (1, 2):
+        data = _stream_transactions(path, args, roles, progress, keys_as_text=as_text)
+        attrs = attributes
+        if not is_integer_key(data.schema, roles.get("customer")):
+            attrs = keys_as_text(attributes, attribute_key)
+        try:
+            return run(data, attrs)
+        except KeysNotIntegers as e:
+            if attempt == 2:
+                raise
+            data.close()
+            if progress:
+                progress.stage(f"{e}: reading {path.name} again with its keys as text")
+            as_text = True
 
 
 def _write(table: pa.Table, output: str, what: str) -> None:
@@ -206,10 +231,9 @@ def _run(args) -> int:
         t1 = time.perf_counter()
         roles = {"customer": args.customer, "time": args.time, "amount": args.amount, "order": args.order,
                  "quantity": args.quantity, "channel": args.channel, "category": args.category}
-        data = _stream_transactions(path, args, roles)
-        prof = profile(data, customer=args.customer, time=args.time, amount=args.amount,
-                       order=args.order, quantity=args.quantity, channel=args.channel,
-                       category=args.category, **_settings(args))
+        prof = _run_streamed(path, args, roles, lambda data, _: profile(
+            data, customer=args.customer, time=args.time, amount=args.amount, order=args.order,
+            quantity=args.quantity, channel=args.channel, category=args.category, **_settings(args)))
         t2 = time.perf_counter()
         print(f"tierkit {__version__}: {path.name}, {prof.report.rows_read:,} rows, read and profiled in "
               f"{t2 - t1:.2f} s\n")
@@ -301,14 +325,14 @@ def _tier(args) -> int:
             return EXIT_USAGE
     job = Tiering.from_file(args.policy)
     path = Path(args.input)
-    data = _stream_transactions(path, args, job.transactions, progress)
     attributes = None
+    key = job.attributes.get("customer", "customer_id")
     if args.attributes:
-        key = job.attributes.get("customer", "customer_id")
         attributes = read_table(Path(args.attributes), text_columns=[key], delimiter=args.delimiter)
         progress.stage(f"read {attributes.num_rows:,} attribute rows of {Path(args.attributes).name}")
-    result = job.run(data, attributes, as_of=args.as_of, threads=args.threads,
-                     progress=progress.stage)
+    result = _run_streamed(path, args, job.transactions, lambda data, attrs: job.run(
+        data, attrs, as_of=args.as_of, threads=args.threads, progress=progress.stage),
+        progress, attributes, key)
     progress.stage(f"read {result.profile.report.rows_read:,} rows of {path.name}")
     _print_result(result, f"tierkit {__version__}: {path.name}, {result.profile.report.rows_read:,} rows; "
                   f"policy {job.name!r}")

@@ -81,6 +81,9 @@ class PolicyError(InvalidInput):
 _PROFILE_KEYS = {"customer", "time", "amount", "order", "quantity", "channel", "category",
                  "derive", "on_invalid", "as_of", "window_start", "time_zone", "period",
                  "spend_series", "purchase_days"}
+# Profile columns that exist only with spend series, and only with purchase days.
+SPEND_COLUMNS = frozenset({"spend_growth"})
+DAY_COLUMNS = frozenset({"purchase_days", "median_gap", "last_gap", "previous_purchase"})
 _TOP_KEYS = {"tierkit", "name", "transactions", "attributes", "strategies", "tiers", "default",
              "default_attributes", "keep", "description", "assessment"}
 
@@ -329,8 +332,29 @@ class Tiering:
         return {k: v for k, v in self.transactions.items()
                 if k in ("customer", "time", "amount", "order", "quantity", "channel", "category")}
 
+    def profile_needs(self) -> set[str] | None:
+        """The profile columns the job reads (its rules, keep and the strategies fitted on the
+        profile), or None when a strategy does not say which it reads."""
+        needs = set(self.policy.columns) | set(self.keep)
+        for _, strategy, on in self.strategies:
+            if on != "profile":
+                continue
+            reads = getattr(strategy, "profile_columns", None)
+            if reads is None:
+                return None
+            needs |= set(reads)
+        return needs
+
     def profile_settings(self, as_of=None) -> dict:
+        """tk.profile's arguments for the job. Spend series and purchase days (each costs a
+        pass of per-customer state) are built when the file asks for them, or when it does
+        not say and the job may read them: a job of RFM, ABC and rules on the basic metrics
+        profiles without them."""
         s = {k: v for k, v in self.transactions.items() if k != "derive"}
+        needs = self.profile_needs()
+        for flag, columns in (("spend_series", SPEND_COLUMNS), ("purchase_days", DAY_COLUMNS)):
+            if flag not in s:
+                s[flag] = needs is None or bool(needs & columns)
         if as_of is not None:
             s["as_of"] = as_of
         return s

@@ -48,7 +48,9 @@ def test_a_policy_dict_runs_the_whole_job_like_the_steps_by_hand():
     result = tk.Tiering.from_dict(POLICY).run(tx, attrs, as_of="2025-01-01")
     # By hand: the derived amount in pandas, then profile, strategies and rules.
     by_hand = tx.assign(amount=tx.qty * tx.price)
-    prof = tk.profile(by_hand, customer="cust", time="day", amount="amount", as_of="2025-01-01")
+    # Nothing in the job reads purchase days or spend growth: the job's profile leaves them out.
+    prof = tk.profile(by_hand, customer="cust", time="day", amount="amount", as_of="2025-01-01",
+                      purchase_days=False, spend_series=False)
     scores = tk.score(prof, tk.RFM(3, recency=tk.Bins(k=2)), tk.ABC("monetary"))
     policy = tk.TierPolicy([("VIP", "abc_class = 'A' and age < 40", {"desk": "vip"}),
                             ("Regular", "r_score >= 2 or region = 'east'")], default="Occasional")
@@ -63,6 +65,24 @@ def test_a_policy_dict_runs_the_whole_job_like_the_steps_by_hand():
     assert set(result.models) == {"rfm", "abc"}
     s = result.summary().to_pandas()
     assert s.customers.sum() == 300 and s.index.tolist() == ["VIP", "Regular", "Occasional"]
+
+
+@pytest.mark.parametrize("change, days, series", [
+    ({}, False, False),                                                  # RFM, ABC, rules
+    ({"keep": ["monetary", "purchase_days"]}, True, False),              # kept
+    ({"tiers": [{"tier": "A", "when": "purchase_days >= 2"}]}, True, False),   # read by a rule
+    ({"strategies": POLICY["strategies"] + [{"value_potential": {}}]}, True, True),  # unknown: all
+    ({"strategies": [{"rfm": {"bins": 3, "columns": ["recency", "purchase_days", "monetary"]}},
+                     {"abc": {"column": "monetary"}}]}, True, False),
+    ({"transactions": {**POLICY["transactions"], "spend_series": True}}, False, True),  # asked for
+])
+def test_a_job_profiles_what_it_reads(change, days, series):
+    job = tk.Tiering.from_dict({**POLICY, **change})
+    settings = job.profile_settings()
+    assert (settings["purchase_days"], settings["spend_series"]) == (days, series)
+    tx, attrs = shop()
+    prof = job.run(tx, attrs, as_of="2025-01-01").profile
+    assert (prof.has_purchase_days, prof.has_spend_series) == (days, series)
 
 
 def test_a_policy_file_may_leave_purchase_days_and_the_series_out():
@@ -281,6 +301,9 @@ def test_cli_on_online_retail_agrees_with_the_python_api(tmp_path, capsys):
         ("Win back", "lifecycle in ('dormant', 'churned') and monetary >= 1000"),
         ("Silver", "r_score >= 3")], default="Bronze")
     api = policy_api.assign(prof, scores).to_pandas()
+    # The file's customer numbers are all integers: the command line keeps them as such.
+    assert pq.read_schema(out).field("CustomerID").type == pa.int64()
+    cli.index = cli.index.astype(str)
     assert cli.index.tolist() == api.index.tolist()
     assert (cli.tier.astype(str) == api.tier.astype(str)).all()
     assert (cli.rule.astype(str) == api.rule.astype(str)).all()
