@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what tierkit needs to build and test, skipping what is already there:
 # Debian packages (Eigen, Boost.Serialization, doctest, a C++ compiler; with --fuzz also
-# Clang and its libFuzzer runtime for the fuzz targets) and Python build and test packages.
+# Clang and its libFuzzer and sanitizer runtimes for the fuzz targets and the ASan build)
+# and Python build packages (with --fuzz also atheris).
 # Safe to run again. PYTHON selects the interpreter (default python3).
 set -euo pipefail
 PYTHON=${PYTHON:-python3}
@@ -27,3 +28,7 @@ fi
 # Build tools for `pip install --no-build-isolation .` (incremental rebuilds reuse build/).
 "$PYTHON" -m pip install -q \
   "scikit-build-core>=0.10" "pybind11>=2.12" "cmake>=3.20" ninja
+# atheris (Python's libFuzzer) for the policy-file fuzz target, fuzz/fuzz_policy.py.
+if [ "${1:-}" = "--fuzz" ]; then
+  "$PYTHON" -m pip install -q "atheris>=2.3"
+fi
