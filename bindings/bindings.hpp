@@ -20,6 +20,7 @@ void bind_strategies(pybind11::module_& m);
 void bind_balances(pybind11::module_& m);
 void bind_policy(pybind11::module_& m);
 void bind_over_time(pybind11::module_& m);
+void bind_pseudonym(pybind11::module_& m);
 
 // A read-only numpy view of `v`, kept alive by `owner` (the Python object owning v).
 template <class T>

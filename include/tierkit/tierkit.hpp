@@ -23,6 +23,7 @@
 #include "tierkit/over_time/transitions.hpp"
 #include "tierkit/policy.hpp"
 #include "tierkit/profile.hpp"
+#include "tierkit/pseudonym.hpp"
 #include "tierkit/rfm.hpp"
 #include "tierkit/segments.hpp"
 #include "tierkit/strategy.hpp"

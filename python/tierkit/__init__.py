@@ -14,6 +14,7 @@ from .lifecycle import Lifecycle, LifecycleModel
 from .over_time import Migration, TierHistory, TierLedger, Transition
 from .policy import Explanation, PolicyCheck, TierAssignment, TierPolicy
 from .profile import DroppedRows, Profile, ProfileBuilder, ProfileReport, profile
+from .pseudonym import pseudonymise, reidentify
 from .rfm import RFM, Bins, RFMModel, SegmentCheck, Segments
 from .scoring import load, score
 from .tiering import PolicyError, Tiering, TieringResult
@@ -61,6 +62,8 @@ __all__ = [
     "Transition",
     "Migration",
     "PolicyError",
+    "pseudonymise",
+    "reidentify",
     "load",
     "FORMAT_VERSION",
     "demo",
