@@ -53,7 +53,8 @@ def test_join_to_a_profile_and_coverage():
 
 def test_attribute_errors():
     df = attrs_frame()
-    with pytest.raises(tk.InvalidInput, match=r"2 rows repeating an earlier key \(first: 3\)"):
+    with pytest.raises(tk.InvalidInput, match=r"2 rows repeating an earlier key \(first: row "
+                       rf"{len(df) + 1} repeats row 1\)"):  # rows, not the key (3)
         tk.CustomerAttributes(pd.concat([df, df.iloc[:2]]))
     with pytest.raises(tk.InvalidInput, match="1 row with a null key"):
         tk.CustomerAttributes(pa.table({"customer_id": [1, None], "x": [1.0, 2.0]}))
