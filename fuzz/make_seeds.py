@@ -8,8 +8,9 @@ Each seed is the fuzz target's input: one byte naming the loader (its index in
 fuzz_model.cpp's list of kinds; the target wraps the rest in a valid envelope), then the
 payload (the envelope's bytes after its header). A few seeds keep the whole envelope
 (first byte with bit 7 set) for the envelope's own checks. The policy-file corpus
-(fuzz/corpus/policy) is hand-written text; the Arrow corpus (fuzz/corpus/arrow) is a
-merged corpus of earlier runs (libFuzzer -merge=1).
+(fuzz/corpus/policy) is hand-written text; the Arrow corpus (fuzz/corpus/arrow) is the 40 largest
+inputs of a merged corpus of earlier runs (libFuzzer -merge=1), and regression-* files in
+each corpus are inputs that once crashed.
 """
 from __future__ import annotations
 

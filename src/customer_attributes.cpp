@@ -153,8 +153,20 @@ customer_attributes customer_attributes::from_columns(const column_view& custome
   const column_view ix =
       customer.type == data_type::dictionary ? detail::dictionary_indices(customer) : column_view{};
   const column_view* ixp = customer.type == data_type::dictionary ? &ix : nullptr;
-  std::int64_t nulls = 0;
-  for (std::int64_t r = 0; r < rows; ++r) nulls += detail::key_is_null(customer, ixp, r) ? 1 : 0;
+  std::int64_t nulls = 0, outside = 0;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    nulls += detail::key_is_null(customer, ixp, r) ? 1 : 0;
+    if (ixp != nullptr && customer.is_valid(r)) {
+      const std::int64_t k = detail::int_value(ix, r);
+      outside += (k < 0 || k >= customer.dictionary->length) ? 1 : 0;
+    }
+  }
+  if (outside > 0) {
+    // (Arrow promises indices within the dictionary; an array built unchecked may break it.)
+    throw invalid_input(std::string(fn) + ": the customer " + customer.describe() + " has " +
+                        detail::rows_text(outside) + " whose dictionary index is outside its " +
+                        detail::format_count(customer.dictionary->length) + " values");
+  }
   if (nulls > 0) {
     throw invalid_input(std::string(fn) + ": the customer " + customer.describe() + " has " +
                         detail::rows_text(nulls) + " with a null key; every attribute row "

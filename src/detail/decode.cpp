@@ -266,6 +266,10 @@ class zone_cursor {
  public:
   explicit zone_cursor(const time_zone& z) : zone_(z) {}
   std::int64_t day(std::int64_t utc_seconds) {
+    // Instants beyond +-2^62 s (far past the supported dates, so invalid whatever the day)
+    // are clamped first: adding the zone's offset to them would overflow.
+    constexpr std::int64_t far = std::int64_t{1} << 62;
+    utc_seconds = std::min(std::max(utc_seconds, -far), far);
     if (utc_seconds < lo_ || utc_seconds >= hi_) locate(utc_seconds);
     return floor_div(utc_seconds + offset_, 86400);
   }

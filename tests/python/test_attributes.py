@@ -67,3 +67,12 @@ def test_attribute_errors():
                                  "amount": [1.0]}))
     with pytest.raises(tk.SchemaError, match="string customer keys but the profile has integer"):
         text_keys.join(p)
+
+
+def test_attribute_keys_with_dictionary_indices_outside_the_dictionary_are_refused():
+    # Found by fuzz/fuzz_arrow.cpp: such keys were read past the dictionary. Arrow promises
+    # indices within it; an array built without its checks may break the promise.
+    keys = pa.DictionaryArray.from_arrays(pa.array([0, 5, 1], pa.int8()), pa.array(["a", "b"]),
+                                          safe=False)
+    with pytest.raises(tk.InvalidInput, match="1 row whose dictionary index is outside its 2 values"):
+        tk.CustomerAttributes(pa.table({"customer_id": keys, "age": [1, 2, 3]}))

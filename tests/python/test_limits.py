@@ -154,6 +154,11 @@ def test_dates_run_from_year_1_to_9999_and_a_day_beyond_is_an_invalid_row():
                     on_invalid="drop").report.rows_dropped == 1
     with pytest.raises(tk.InvalidInput):
         _profile([1, 2], [1.0, 2.0], as_of=2932897)      # as_of beyond 9999-12-31
+    # The largest timestamps, in a zone east of UTC: invalid rows (their offset once
+    # overflowed the seconds; found by fuzz/fuzz_arrow.cpp).
+    far = pa.array([2**63 - 1, 1_700_000_000], pa.timestamp("s", tz="Asia/Shanghai"))
+    p = _profile([1, 2], [1.0, 2.0], time=far, time_zone="+08:00", on_invalid="drop")
+    assert p.report.rows_dropped == 1 and len(p) == 1
 
 
 # --- tiers over time ---------------------------------------------------------------------------
