@@ -43,6 +43,7 @@ class shared_use {
   const void* object_;
 };
 void refuse_shared_use(const void* object, const char* what, const char* object_name);
+void bind_pseudonym(pybind11::module_& m);
 
 // A read-only numpy view of `v`, kept alive by `owner` (the Python object owning v).
 template <class T>

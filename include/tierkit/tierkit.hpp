@@ -25,6 +25,7 @@
 #include "tierkit/over_time/transitions.hpp"
 #include "tierkit/policy.hpp"
 #include "tierkit/profile.hpp"
+#include "tierkit/pseudonym.hpp"
 #include "tierkit/rfm.hpp"
 #include "tierkit/rule_inputs.hpp"
 #include "tierkit/segments.hpp"

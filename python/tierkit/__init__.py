@@ -15,6 +15,7 @@ from .lifecycle import Lifecycle, LifecycleModel
 from .over_time import Migration, TierHistory, TierLedger, Transition
 from .policy import Explanation, PolicyCheck, TierAssignment, TierPolicy
 from .profile import DroppedRows, Profile, ProfileBuilder, ProfileReport, profile
+from .pseudonym import pseudonymise, reidentify
 from .rfm import RFM, Bins, RFMModel, SegmentCheck, Segments
 from .scoring import load, score
 from .tiering import PolicyError, Tiering, TieringResult, derive_columns
@@ -74,6 +75,8 @@ __all__ = [
     "GammaGamma",
     "GammaGammaModel",
     "NotConverged",
+    "pseudonymise",
+    "reidentify",
     "load",
     "FORMAT_VERSION",
     "demo",

@@ -16,6 +16,12 @@ summaries to stdout.
 
 Outputs are written beside their target and renamed onto it only when complete: a failed
 or interrupted run leaves an existing output file as it was (see ``_io``).
+
+What leaves (``-o``): ``--columns a,b,c`` writes only those columns (an allow-list: a column
+not named is not written; a name the output lacks is a bad command line, exit 2);
+``--pseudonymise KEYFILE`` replaces the customer ids by keyed pseudonyms (``tierkit.pseudonym``)
+and ``--key-table FILE`` writes the pseudonym -> id table that alone leads back. The key file
+is read before any work starts (a missing or short key: exit 2).
 """
 from __future__ import annotations
 
@@ -39,6 +45,7 @@ from .balances import average_daily_balances
 from .lifecycle import Lifecycle
 from .over_time import cli as over_time_cli
 from .profile import Profile, profile
+from .pseudonym import pseudonymise, read_key
 from .rfm import RFM
 from .tiering import PolicyError, Tiering, TieringResult
 from .value_potential import ValuePotential
@@ -65,6 +72,17 @@ def _add_profile_options(p: argparse.ArgumentParser) -> None:
                    help="invalid rows: stop with an error, or leave them out and report them")
     p.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
     p.add_argument("--output", "-o", help="write the profile to this .parquet or .csv file")
+    _add_output_options(p)
+
+
+def _add_output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--columns", help="write only these columns of -o, comma-separated, in this "
+                   "order (an allow-list of what leaves: nothing else is written)")
+    p.add_argument("--pseudonymise", "--pseudonymize", metavar="KEYFILE", dest="pseudonymise",
+                   help="replace the customer ids of -o by keyed pseudonyms (HMAC-SHA256 under "
+                   "the bytes of KEYFILE, at least 16; e.g. head -c 32 /dev/urandom > KEYFILE)")
+    p.add_argument("--key-table", help="with --pseudonymise: also write the key table "
+                   "(pseudonym -> customer id, the only way back) to this .parquet or .csv file")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -109,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
                    "that is not ISO 8601")
     t.add_argument("--delimiter", help="CSV field delimiter (default ',', tab for .tsv)")
     t.add_argument("--output", "-o", help="write the tiers to this .parquet or .csv file")
+    _add_output_options(t)
     t.add_argument("--models", help="directory to save the fitted models and the policy in")
     t.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
     t.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
@@ -166,6 +185,43 @@ def _run_streamed(path: Path, args, roles: dict, run, progress: Progress | None 
             as_text = True
 
 
+class _UsageError(Exception):
+    """A command line whose options do not fit together or name what does not exist."""
+
+
+def _output_settings(args) -> bytes | None:
+    """Checks the output options before any work: the key file's bytes (or None)."""
+    output = getattr(args, "output", None)
+    for option in ("columns", "pseudonymise", "key_table"):
+        if getattr(args, option, None) and not output:
+            raise _UsageError(f"--{option.replace('_', '-')} applies to the output; give -o too")
+    if getattr(args, "key_table", None) and not args.pseudonymise:
+        raise _UsageError("--key-table comes with --pseudonymise KEYFILE")
+    if not getattr(args, "pseudonymise", None):
+        return None
+    try:
+        return read_key(args.pseudonymise)
+    except OSError as e:
+        raise _UsageError(f"cannot read the key file {args.pseudonymise!r}: {e.strerror or e}") from None
+    except TierkitError as e:
+        raise _UsageError(str(e)) from None
+
+
+def _outgoing(table: pa.Table, args, id_column: str, secret: bytes | None):
+    """The output as it may leave: only the --columns asked for, ids pseudonymised."""
+    keys = None
+    if getattr(args, "columns", None):
+        wanted = [c.strip() for c in args.columns.split(",") if c.strip()]
+        missing = [c for c in wanted if c not in table.column_names]
+        if missing or not wanted:
+            raise _UsageError(f"--columns names {', '.join(map(repr, missing)) or 'no column'}, "
+                              f"which the output does not have (it has: {', '.join(table.column_names)})")
+        table = table.select(list(dict.fromkeys(wanted)))
+    if secret is not None and id_column in table.column_names:
+        table, keys = pseudonymise(table, key=secret, columns=[id_column], threads=args.threads)
+    return table, keys
+
+
 def _write(table: pa.Table, output: str, what: str) -> None:
     try:
         write_table(table, Path(output))
@@ -175,6 +231,13 @@ def _write(table: pa.Table, output: str, what: str) -> None:
     print(f"wrote {table.num_rows:,} {what} to {output}")
 
 
+def _write_outgoing(table: pa.Table, args, id_column: str, secret: bytes | None, what: str) -> None:
+    table, keys = _outgoing(table, args, id_column, secret)
+    _write(table, args.output, what)
+    if keys is not None and args.key_table:
+        _write(keys, args.key_table, "pseudonyms and their customer ids (keep them apart)")
+
+
 def _unwritable_outputs(args) -> str | None:
     """Why an output named on the command line cannot be written, checked before the work
     starts (a long run should not end on a typo in a directory name)."""
@@ -182,7 +245,8 @@ def _unwritable_outputs(args) -> str | None:
                                      ("--models", getattr(args, "models", None), True),
                                      ("--records", getattr(args, "records", None), False),
                                      ("--kpis", getattr(args, "kpis", None), False),
-                                     ("--state", getattr(args, "state", None), False)):
+                                     ("--state", getattr(args, "state", None), False),
+                                     ("--key-table", getattr(args, "key_table", None), False)):
         if given:
             why = check_writable(Path(given), directory=directory)
             if why:
@@ -202,8 +266,9 @@ def _run(args) -> int:
     if unwritable:
         print(f"tierkit: error: {unwritable}", file=sys.stderr)
         return EXIT_USAGE
+    secret = _output_settings(args)
     if args.command == "tier":
-        return _tier(args)
+        return _tier(args, secret)
     if args.command == "history":
         for name, given in (("transactions", args.input), ("policy", args.policy),
                             ("attributes", args.attributes)):
@@ -245,7 +310,8 @@ def _run(args) -> int:
         _print_tiers(data)
         _print_history(data)
     if args.output:
-        _write(prof.to_arrow(), args.output, "customers")
+        key = args.customer if args.command == "profile" else demo.profile_roles()["customer"]
+        _write_outgoing(prof.to_arrow(), args, key, secret, "customers")
     return EXIT_OK
 
 
@@ -316,7 +382,7 @@ def _print_bank(seed: int) -> None:
     print("Relationship stars: " + ", ".join(f"{k} {v:,}" for k, v in _counts(stars)))
 
 
-def _tier(args) -> int:
+def _tier(args, secret: bytes | None = None) -> int:
     progress = Progress(enabled=not args.quiet)
     for name, given in (("transactions", args.input), ("policy", args.policy),
                         ("attributes", args.attributes)):
@@ -337,7 +403,8 @@ def _tier(args) -> int:
     _print_result(result, f"tierkit {__version__}: {path.name}, {result.profile.report.rows_read:,} rows; "
                   f"policy {job.name!r}")
     if args.output:
-        _write(result.tiers.to_arrow(), args.output, "customers' tiers")
+        _write_outgoing(result.tiers.to_arrow(), args, job.transactions.get("customer", "customer_id"),
+                        secret, "customers' tiers")
     if args.models:
         try:
             written = result.save_models(args.models)
@@ -430,6 +497,9 @@ def main(argv: list[str] | None = None) -> int:
     except _OutputError as e:
         print(f"tierkit: error: {e}", file=sys.stderr)
         return EXIT_ERROR
+    except _UsageError as e:
+        print(f"tierkit: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
     except PolicyError as e:
         print(f"tierkit: policy error: {e}", file=sys.stderr)
         return EXIT_POLICY

@@ -49,6 +49,7 @@ expand to a bounded number of nodes (``_policy_text``).
 """
 from __future__ import annotations
 
+import datetime
 import difflib
 import json
 from collections.abc import Mapping
@@ -58,7 +59,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from . import _core
+from . import _core, _policy_text
 from ._arrow import as_arrow
 from ._errors import InvalidInput, SchemaError, TierkitError
 from .abc import ABC
@@ -112,22 +113,27 @@ def _strategy(name: str, config: Mapping, where: str):
         hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else \
             f" (known: {', '.join(makers)})"
         raise PolicyError(f"{where}: unknown strategy {name!r}{hint}")
-    for k in ("recency", "frequency", "monetary", "value_bins", "potential_bins"):
-        if isinstance(config.get(k), Mapping):
-            config[k] = Bins(**config[k])
-    if "columns" in config and name == "rfm":
-        config["columns"] = tuple(config["columns"])
     maker = makers[name]
     try:
+        for k in ("recency", "frequency", "monetary", "value_bins", "potential_bins"):
+            if isinstance(config.get(k), Mapping):
+                config[k] = Bins(**config[k])
+        if "columns" in config and name == "rfm":
+            config["columns"] = tuple(config["columns"])
         if preset is not None:
             if not hasattr(maker, "preset"):
                 raise PolicyError(f"{where}: strategy {name!r} has no presets")
             return maker.preset(preset, **config), on
         return maker(**config), on
-    except TypeError as e:
-        raise PolicyError(f"{where}: {e}".replace("__init__()", name)) from None
+    except PolicyError:
+        raise
     except TierkitError as e:
         raise PolicyError(f"{where}: {e}") from None
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError) as e:
+        # A config value of a kind the strategy's Python arguments do not take (a list for
+        # a number, a text for a mapping): the file's error, named in the file's terms.
+        raise PolicyError(f"{where}: bad config ({type(e).__name__}: {e})".replace(
+            "__init__()", name)) from None
 
 
 def _strategies(spec, where: str) -> list[tuple[str, Any, str]]:
@@ -185,6 +191,82 @@ def derive_columns(table: pa.Table, derive: Mapping[str, str], what: str = "tier
         else:
             table = table.append_column(name, col)
     return table
+
+
+_SCALAR = (str, int, float, bool, datetime.date)
+
+
+def _check_shape(d: Mapping, where: str) -> None:
+    """Raises PolicyError unless every part of a policy file has the kind of value the
+    format gives it (a mapping, a list, a text), so that a value of the wrong kind is named
+    in the file's terms instead of failing deep inside a run."""
+    def fail(what: str, expected: str, value) -> None:
+        raise PolicyError(f"{where}: {what} must be {expected}; got {type(value).__name__} "
+                          f"{_short(value)}")
+
+    def text(what: str, value) -> None:
+        if not isinstance(value, str):
+            fail(what, "a text", value)
+
+    def mapping(what: str, value) -> Mapping:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            fail(what, "a mapping", value)
+        for k in value:
+            if not isinstance(k, str):
+                fail(f"a key of {what}", "a text", k)
+        return value
+
+    def scalars(what: str, value) -> None:
+        for k, v in mapping(what, value).items():
+            if v is not None and not isinstance(v, _SCALAR):
+                fail(f"{what}.{k}", "a text or a number", v)
+
+    if "name" in d and not isinstance(d["name"], _SCALAR):
+        fail("'name'", "a text", d["name"])
+    tx = mapping("'transactions'", d.get("transactions"))
+    for role in ("customer", "time", "amount", "order", "quantity", "channel", "category",
+                 "on_invalid", "time_zone", "period"):
+        if role in tx:
+            text(f"transactions.{role}", tx[role])
+    for day in ("as_of", "window_start"):
+        if day in tx and not isinstance(tx[day], (str, datetime.date)):
+            fail(f"transactions.{day}", "a date (YYYY-MM-DD)", tx[day])
+    if "derive" in tx:
+        for col, expr in mapping("transactions.derive", tx["derive"]).items():
+            if not isinstance(expr, (str, int, float)) or isinstance(expr, bool):
+                fail(f"transactions.derive.{col}", "an expression", expr)
+    attrs = mapping("'attributes'", d.get("attributes"))
+    for k in ("customer", "time_zone"):
+        if k in attrs:
+            text(f"attributes.{k}", attrs[k])
+    if attrs.get("columns") is not None:
+        cols = attrs["columns"]
+        if not isinstance(cols, list) or not all(isinstance(c, str) for c in cols):
+            fail("attributes.columns", "a list of column names", cols)
+    tiers = d.get("tiers")
+    for i, rule in enumerate(tiers if isinstance(tiers, list) else []):
+        what = f"tier rule {i + 1}"
+        if not isinstance(rule, Mapping):
+            fail(what, "a mapping with 'tier' and 'when'", rule)
+        for k, v in mapping(what, rule).items():
+            if k == "attributes":
+                scalars(f"{what}: attributes", v)
+            elif v is not None and not isinstance(v, _SCALAR):
+                fail(f"{what}: {k}", "a text or a number", v)
+    if "default" in d and not isinstance(d["default"], _SCALAR):
+        fail("'default'", "a tier name", d["default"])
+    scalars("'default_attributes'", d.get("default_attributes"))
+    keep = d.get("keep")
+    if keep is not None and not isinstance(keep, str) and not (
+            isinstance(keep, list) and all(isinstance(k, str) for k in keep)):
+        fail("'keep'", "a column name or a list of them", keep)
+
+
+def _short(value, limit: int = 60) -> str:
+    r = repr(value)
+    return r if len(r) <= limit else r[:limit - 3] + "..."
 
 
 def _assessment_section(d: Mapping, where: str) -> dict:
@@ -280,10 +362,14 @@ class Tiering:
 
     @classmethod
     def from_dict(cls, d: Mapping, name: str | None = None) -> "Tiering":
-        where = f"tierkit policy {name or d.get('name') or ''}".rstrip()
         if not isinstance(d, Mapping):
-            raise PolicyError(f"{where}: the policy must be a mapping with a 'tiers' list")
+            raise PolicyError(f"tierkit policy {name or ''}".rstrip() +
+                              ": the policy must be a mapping with a 'tiers' list")
+        if name is None and d.get("name") is not None:
+            name = d["name"] if isinstance(d["name"], str) else None
+        where = f"tierkit policy {name or ''}".rstrip()
         _unknown(d, _TOP_KEYS, where)
+        _check_shape(d, where)
         version = d.get("tierkit", FILE_FORMAT)
         if version != FILE_FORMAT:
             raise PolicyError(f"{where}: file format {version!r} is not readable by this "
@@ -301,29 +387,36 @@ class Tiering:
     @classmethod
     def from_file(cls, path) -> "Tiering":
         """From a .yaml/.yml or .json file: UTF-8 text, no key repeated within a mapping,
-        YAML aliases expanding to a bounded number of nodes (see ``_policy_text``)."""
-        from . import _policy_text
+        YAML aliases expanding to a bounded number of nodes, at most MAX_POLICY_BYTES
+        (see ``_policy_text``)."""
         path = Path(path)
-        where = f"tierkit: the policy file {str(path)!r}"
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as f:
+                # One byte more than allowed is enough to tell a file that is too large.
+                data = f.read(_policy_text.MAX_POLICY_BYTES + 1)
         except OSError as e:
             raise PolicyError(f"tierkit: cannot read the policy file {str(path)!r}: {e.strerror}") from None
+        return cls._from_bytes(data, f"tierkit: the policy file {str(path)!r}",
+                               path.suffix.lower() == ".json", path.name)
+
+    @classmethod
+    def _from_bytes(cls, data: bytes, where: str, is_json: bool, name: str) -> "Tiering":
+        """The job of a policy file's bytes (from_file; fuzz/fuzz_policy.py): every problem
+        is a PolicyError whose message begins with `where`."""
         try:
             text = _policy_text.decode(data)
-            if path.suffix.lower() == ".json":
-                d = _policy_text.load_json(text)
-            else:
-                d = _policy_text.load_yaml(text)
+            d = _policy_text.load_json(text) if is_json else _policy_text.load_yaml(text)
         except _policy_text.PolicyTextError as e:
             raise PolicyError(f"{where} {e}") from None
+        except RecursionError:
+            raise PolicyError(f"{where} nests deeper than Python can read") from None
         except (ValueError, ImportError) as e:  # json.JSONDecodeError is a ValueError
             raise PolicyError(f"{where} is not valid: {e}") from None
         except Exception as e:  # yaml.YAMLError: the message has the line and column
             raise PolicyError(f"{where} is not valid YAML: {e}") from None
         if not isinstance(d, Mapping):
             raise PolicyError(f"{where} must hold a mapping with a 'tiers' list")
-        return cls.from_dict(d, name=d.get("name") or path.name)
+        return cls.from_dict(d, name=d.get("name") or name)
 
     # --- running ---------------------------------------------------------------------------
     @property

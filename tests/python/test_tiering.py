@@ -160,6 +160,20 @@ def test_strategies_fitted_on_attributes():
     ({"tiers": "A"}, "needs a 'tiers' list"),
     ({"transactions": {"amout": "x"}}, "unknown key 'amout' (did you mean 'amount'?)"),
     ({"transactions": {"derive": {"a": "q *"}}}, "derived column 'a'"),
+    # Values of the wrong kind (found by fuzz/fuzz_policy.py: each was a TypeError or
+    # AttributeError from deep inside, not a PolicyError)
+    ({"keep": [{"monetary": 1}]}, "'keep' must be a column name or a list of them; got list"),
+    ({"tiers": ["A"]}, "tier rule 1 must be a mapping with 'tier' and 'when'; got str 'A'"),
+    ({"tiers": [{"tier": "A", "when": "x > 1", "owner": ["a", "b"]}]},
+     "tier rule 1: owner must be a text or a number; got list"),
+    ({"tiers": [{"tier": "A", "when": "x > 1", "attributes": "KAM"}]},
+     "tier rule 1: attributes must be a mapping; got str"),
+    ({"transactions": {"customer": 5}}, "transactions.customer must be a text; got int 5"),
+    ({"transactions": {"as_of": [2024]}}, "transactions.as_of must be a date (YYYY-MM-DD)"),
+    ({"attributes": {"columns": "age"}}, "attributes.columns must be a list of column names"),
+    ({"default_attributes": ["owner"]}, "'default_attributes' must be a mapping; got list"),
+    ({"strategies": [{"rfm": {"bins": "five"}}]}, "strategy 'rfm': bad config"),
+    ({"strategies": [{"abc": {"shares": {"a": 1}}}]}, "strategy 'abc'"),
 ])
 def test_policy_errors_name_the_problem(change, message):
     with pytest.raises(tk.PolicyError) as e:
