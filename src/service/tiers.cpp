@@ -1,0 +1,154 @@
+#include "tierkit/service/tiers.hpp"
+
+#include <algorithm>
+
+#include "detail/key_dictionary.hpp"
+#include "detail/text.hpp"
+#include "tierkit/calendar.hpp"
+#include "tierkit/error.hpp"
+#include "tierkit/over_time/ledger.hpp"
+
+namespace tierkit {
+
+namespace {
+
+// Repeated keys of a key list: how many rows repeat an earlier key.
+std::int64_t repeated_keys(const customer_keys& k) {
+  detail::key_dictionary d;
+  d.reserve(k.size());
+  for (std::size_t i = 0; i < k.size(); ++i) {
+    if (k.is_string) d.insert(k.string_at(i));
+    else d.insert(k.ints[i]);
+  }
+  return static_cast<std::int64_t>(k.size()) - static_cast<std::int64_t>(d.size());
+}
+
+}  // namespace
+
+service_tiers service_tiers::fixed(customer_keys keys, std::vector<std::string> tier_names,
+                                   std::vector<std::int32_t> tier, std::vector<std::int32_t> since,
+                                   const char* function) {
+  const std::string fn(function);
+  const std::size_t n = keys.size();
+  if (tier.size() != n || since.size() != n) {
+    throw invalid_input(fn + ": tier and since need one value per customer (" + detail::format_count(
+                            static_cast<std::int64_t>(n)) + " customers; got " +
+                        detail::format_count(static_cast<std::int64_t>(tier.size())) + " tiers and " +
+                        detail::format_count(static_cast<std::int64_t>(since.size())) + " days)");
+  }
+  service_tiers t;
+  t.customers = std::move(keys);
+  t.tier_names = std::move(tier_names);
+  t.offsets.resize(n + 1);
+  std::int64_t bad_tier = 0;
+  std::int64_t bad_day = 0;
+  const auto tiers = static_cast<std::int32_t>(t.tier_names.size());
+  t.tier.reserve(n);
+  t.from.reserve(n);
+  t.to.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    t.offsets[i] = static_cast<std::int64_t>(t.tier.size());
+    if (tier[i] < 0) continue;
+    if (tier[i] >= tiers) {
+      ++bad_tier;
+      continue;
+    }
+    if (!is_supported_day(since[i])) {
+      ++bad_day;
+      continue;
+    }
+    t.tier.push_back(tier[i]);
+    t.from.push_back(since[i]);
+    t.to.push_back(no_day);
+  }
+  t.offsets[n] = static_cast<std::int64_t>(t.tier.size());
+  if (bad_tier) {
+    throw invalid_input(fn + ": " + detail::rows_text(bad_tier) + " name a tier index beyond the " +
+                        std::to_string(tiers) + " tiers");
+  }
+  if (bad_day) {
+    throw invalid_input(fn + ": since: " + detail::rows_text(bad_day) +
+                        " hold a day outside 0001-01-01 to 9999-12-31 (or none) for a customer with a tier");
+  }
+  t.validate(function);
+  return t;
+}
+
+service_tiers service_tiers::from_ledger(const tier_ledger& ledger) {
+  service_tiers t;
+  t.customers = ledger.keys();
+  // Rank: the latest version's tiers, then the others in order of first use.
+  const std::vector<std::string>& names = ledger.tier_names();
+  if (!ledger.versions().empty()) t.tier_names = ledger.versions().back().rules.tiers;
+  for (const std::string& n : names) {
+    if (std::find(t.tier_names.begin(), t.tier_names.end(), n) == t.tier_names.end()) t.tier_names.push_back(n);
+  }
+  std::vector<std::int32_t> to_rank(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    to_rank[i] = static_cast<std::int32_t>(std::find(t.tier_names.begin(), t.tier_names.end(), names[i]) -
+                                           t.tier_names.begin());
+  }
+  const spell_table& s = ledger.spells();
+  const std::size_t n = t.customers.size();
+  // Spells grouped by customer: a stable counting sort keeps each customer's spells in the
+  // order they were appended, which is time order.
+  t.offsets.assign(n + 1, 0);
+  for (std::size_t r = 0; r < s.size(); ++r) ++t.offsets[s.customer[r] + 1];
+  for (std::size_t i = 0; i < n; ++i) t.offsets[i + 1] += t.offsets[i];
+  std::vector<std::int64_t> at(t.offsets.begin(), t.offsets.end() - 1);
+  t.tier.resize(s.size());
+  t.from.resize(s.size());
+  t.to.resize(s.size());
+  for (std::size_t r = 0; r < s.size(); ++r) {
+    const std::int64_t k = at[s.customer[r]]++;
+    t.tier[k] = to_rank[static_cast<std::size_t>(s.tier[r])];
+    t.from[k] = s.from[r];
+    t.to[k] = s.to[r];
+  }
+  return t;
+}
+
+void service_tiers::validate(const char* function) const {
+  validate_spells(function);
+  const std::int64_t repeated = repeated_keys(customers);
+  if (repeated) {
+    throw invalid_input(std::string(function) + ": the customer keys repeat (" + detail::rows_text(repeated) +
+                        " repeat an earlier key); one row per customer is needed");
+  }
+}
+
+void service_tiers::validate_spells(const char* function) const {
+  const std::string fn(function);
+  const std::size_t n = customers.size();
+  if (offsets.size() != n + 1 || offsets.front() != 0 ||
+      offsets.back() != static_cast<std::int64_t>(tier.size()) || from.size() != tier.size() ||
+      to.size() != tier.size()) {
+    throw invalid_input(fn + ": the spells' offsets and columns do not match the " +
+                        detail::format_count(static_cast<std::int64_t>(n)) + " customers");
+  }
+  if (!value.empty() && value.size() != n) {
+    throw invalid_input(fn + ": value needs one number per customer (" +
+                        detail::format_count(static_cast<std::int64_t>(n)) + "); got " +
+                        detail::format_count(static_cast<std::int64_t>(value.size())));
+  }
+  const auto tiers = static_cast<std::int32_t>(tier_names.size());
+  std::int64_t bad = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (offsets[i + 1] < offsets[i]) {
+      throw invalid_input(fn + ": the spells' offsets decrease");
+    }
+    for (std::int64_t s = offsets[i]; s < offsets[i + 1]; ++s) {
+      const bool ok = tier[s] >= 0 && tier[s] < tiers && is_supported_day(from[s]) &&
+                      (to[s] == no_day || (is_supported_day(to[s]) && to[s] > from[s])) &&
+                      (s == offsets[i] || (to[s - 1] != no_day && to[s - 1] <= from[s]));
+      if (!ok) ++bad;
+    }
+  }
+  if (bad) {
+    throw invalid_input(fn + ": " + detail::format_count(bad) + (bad == 1 ? " spell has" : " spells have") +
+                        " a tier index beyond the tiers, a day outside the supported range, an end "
+                        "not after its start, or a start before the customer's previous spell ended");
+  }
+}
+
+}  // namespace tierkit
