@@ -20,6 +20,7 @@ void bind_strategies(pybind11::module_& m);
 void bind_balances(pybind11::module_& m);
 void bind_policy(pybind11::module_& m);
 void bind_over_time(pybind11::module_& m);
+void bind_service(pybind11::module_& m);
 
 // Objects that some calls read with the GIL released and others change (RuleTable,
 // MetricTable): a change while another thread reads would free what that thread reads.

@@ -17,4 +17,5 @@ PYBIND11_MODULE(_core, m) {
   tierkit::python::bind_balances(m);
   tierkit::python::bind_policy(m);
   tierkit::python::bind_over_time(m);
+  tierkit::python::bind_service(m);
 }

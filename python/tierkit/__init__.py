@@ -3,7 +3,7 @@
 Start with ``tierkit.profile(transactions, customer=..., time=..., amount=...)``; the demo
 data in ``tierkit.demo.transactions()`` show every input column.
 """
-from . import demo, plots
+from . import demo, plots, service
 from ._core import FORMAT_VERSION, __version__
 from ._errors import FormatError, InvalidInput, SchemaError, TierkitError
 from .abc import ABC, ABCModel, Concentration, concentration
@@ -16,6 +16,7 @@ from .policy import Explanation, PolicyCheck, TierAssignment, TierPolicy
 from .profile import DroppedRows, Profile, ProfileBuilder, ProfileReport, profile
 from .rfm import RFM, Bins, RFMModel, SegmentCheck, Segments
 from .scoring import load, score
+from .service import ContactBook, OwnerAssignment, ServicePlan
 from .tiering import PolicyError, Tiering, TieringResult
 from .transactions import Transactions
 from .value_potential import ValuePotential, ValuePotentialModel
@@ -61,6 +62,10 @@ __all__ = [
     "Transition",
     "Migration",
     "PolicyError",
+    "ServicePlan",
+    "ContactBook",
+    "OwnerAssignment",
+    "service",
     "load",
     "FORMAT_VERSION",
     "demo",

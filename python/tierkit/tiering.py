@@ -33,6 +33,8 @@ The file (format 1; YAML or JSON)::
     default: Bronze
     default_attributes: {owner: call centre}
     keep: [monetary]                        # more columns to carry into the tiers
+    assessment: {...}                       # tiers over time (tk.TierHistory.from_file)
+    service: {...}                          # service plans per tier (tk.ServicePlan.from_file)
 
 Strategies: rfm (tk.RFM's arguments, or ``preset: r_rfm`` ...), abc, lifecycle,
 value_potential (``preset`` too), asset_bands (``preset: chinese_retail`` or bands),
@@ -79,7 +81,7 @@ _PROFILE_KEYS = {"customer", "time", "amount", "order", "quantity", "channel", "
                  "derive", "on_invalid", "as_of", "window_start", "time_zone", "period",
                  "spend_series", "purchase_days"}
 _TOP_KEYS = {"tierkit", "name", "transactions", "attributes", "strategies", "tiers", "default",
-             "default_attributes", "keep", "description", "assessment"}
+             "default_attributes", "keep", "description", "assessment", "service"}
 
 
 def _strategy(name: str, config: Mapping, where: str):
@@ -222,10 +224,13 @@ class Tiering:
 
     def __init__(self, policy: TierPolicy, *, transactions: Mapping | None = None,
                  attributes: Mapping | None = None, strategies=None, keep=(),
-                 name: str | None = None, assessment: Mapping | None = None):
+                 name: str | None = None, assessment: Mapping | None = None,
+                 service: Mapping | None = None):
         self.name = name or "tiering"
         # The file's `assessment:` section, read by tk.TierHistory.from_file (checked there).
         self.assessment = dict(assessment or {})
+        # The file's `service:` section, read by tk.ServicePlan.from_file (checked there).
+        self.service = service
         where = f"tierkit policy {self.name!r}"
         self.policy = policy
         self.transactions = dict(transactions or {})
@@ -266,7 +271,8 @@ class Tiering:
             raise PolicyError(f"{where}: {e}") from None
         return cls(policy, transactions=d.get("transactions"), attributes=d.get("attributes"),
                    strategies=d.get("strategies"), keep=d.get("keep", ()),
-                   name=name or d.get("name"), assessment=_assessment_section(d, where))
+                   name=name or d.get("name"), assessment=_assessment_section(d, where),
+                   service=d.get("service"))
 
     @classmethod
     def from_file(cls, path) -> "Tiering":
