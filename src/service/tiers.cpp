@@ -2,9 +2,11 @@
 
 #include <algorithm>
 
+#include "detail/decode.hpp"
 #include "detail/key_dictionary.hpp"
 #include "detail/text.hpp"
 #include "tierkit/calendar.hpp"
+#include "tierkit/column.hpp"
 #include "tierkit/error.hpp"
 #include "tierkit/over_time/ledger.hpp"
 
@@ -24,6 +26,54 @@ std::int64_t repeated_keys(const customer_keys& k) {
 }
 
 }  // namespace
+
+customer_keys keys_of_column(const column_view& c, const char* function) {
+  const data_type t = c.type == data_type::dictionary && c.dictionary ? c.dictionary->type : c.type;
+  const column_view ix = c.type == data_type::dictionary ? detail::dictionary_indices(c) : column_view{};
+  std::int64_t nulls = 0;
+  for (std::int64_t i = 0; i < c.length; ++i) {
+    if (!c.is_valid(i)) {
+      ++nulls;
+    } else if (c.type == data_type::dictionary) {
+      const std::int64_t k = detail::int_value(ix, i);
+      nulls += k < 0 || k >= c.dictionary->length || !c.dictionary->is_valid(k);
+    }
+  }
+  if (nulls) {
+    throw invalid_input(std::string(function) + ": the key column " + c.describe() + " has " + detail::rows_text(nulls) +
+                        " without a key (null)");
+  }
+  customer_keys k;
+  if (is_string_like(t)) {
+    k.is_string = true;
+    k.offsets.reserve(static_cast<std::size_t>(c.length) + 1);
+    k.offsets.push_back(0);
+    for (std::int64_t i = 0; i < c.length; ++i) {
+      const std::string_view s = c.type == data_type::dictionary
+                                     ? detail::string_value(*c.dictionary, detail::int_value(ix, i))
+                                     : detail::string_value(c, i);
+      k.chars.append(s.data(), s.size());
+      k.offsets.push_back(static_cast<std::int64_t>(k.chars.size()));
+    }
+    return k;
+  }
+  if (!is_integer(t)) {
+    throw schema_error(std::string(function) + ": the key column " + c.describe() + " must hold integers or text");
+  }
+  if (t == data_type::uint64) {
+    throw schema_error(std::string(function) + ": the key column " + c.describe() +
+                       " holds uint64 values; keys are read as int64 (cast the column)");
+  }
+  k.ints.resize(static_cast<std::size_t>(c.length));
+  if (c.type == data_type::dictionary) {
+    for (std::int64_t i = 0; i < c.length; ++i) {
+      k.ints[static_cast<std::size_t>(i)] = detail::int_value(*c.dictionary, detail::int_value(ix, i));
+    }
+  } else {
+    detail::for_each_int(c, 0, c.length, [&](std::int64_t i, std::int64_t v) { k.ints[static_cast<std::size_t>(i)] = v; });
+  }
+  return k;
+}
 
 service_tiers service_tiers::fixed(customer_keys keys, std::vector<std::string> tier_names,
                                    std::vector<std::int32_t> tier, std::vector<std::int32_t> since,

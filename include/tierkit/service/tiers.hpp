@@ -18,6 +18,12 @@
 namespace tierkit {
 
 class tier_ledger;
+struct column_view;
+
+// Owned keys of a key column: integers (any width) or text (utf8, large_utf8, utf8_view,
+// string views, dictionaries of these). Throws schema_error for other types and
+// invalid_input naming `function` and the count for null keys.
+customer_keys keys_of_column(const column_view& column, const char* function);
 
 struct service_tiers {
   customer_keys customers;              // unique keys
