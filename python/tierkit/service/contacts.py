@@ -421,14 +421,24 @@ class ServiceKPIs:
                           **{c: t.column(c) for c in sums}})
         g = plain.group_by(keys, use_threads=False).aggregate([(c, "sum") for c in sums])
         g = g.rename_columns([c[:-4] if c.endswith("_sum") and c[:-4] in sums else c for c in g.column_names])
-        g = g.sort_by([(k, "ascending") for k in keys]) if "tier" not in keys else g
-        if "tier" in keys:
-            rank = {n: i for i, n in enumerate(t.column("tier").chunk(0).dictionary.to_pylist())} \
-                if t.num_rows else {}
-            order = sorted(range(g.num_rows), key=lambda i: tuple(
-                (rank.get(g.column(k)[i].as_py(), len(rank)) if k == "tier" else
-                 ("" if g.column(k)[i].as_py() is None else g.column(k)[i].as_py())) for k in keys))
-            g = g.take(pa.array(order, pa.int64()))
+        rank = {n: i for i, n in enumerate(t.column("tier").chunk(0).dictionary.to_pylist())} \
+            if t.num_rows and t.column("tier").num_chunks else {}
+        state_rank = {"within": 0, "missed": 1, "not judged": 2}
+        cols = {k: g.column(k).to_pylist() for k in keys}
+
+        def sort_key(i):
+            out = []
+            for k in keys:
+                v = cols[k][i]
+                if k == "tier":
+                    out.append((rank.get(v, len(rank)),))
+                elif k == "cadence":
+                    out.append((state_rank.get(v, 3),))
+                else:
+                    out.append((v is None, "" if v is None else v))
+            return tuple(out)
+        order = sorted(range(g.num_rows), key=sort_key)
+        g = g.take(pa.array(order, pa.int64()))
         cust = np.asarray(g.column("customers").to_numpy(zero_copy_only=False), dtype=float)
 
         def ratio(a, b):

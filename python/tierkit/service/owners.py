@@ -132,7 +132,11 @@ class OwnerAssignment(Table):
         role_names = list(dict.fromkeys(roles))
         role_code = np.array([role_names.index(r) for r in roles] + [-1], dtype=np.int32)[role_idx] \
             if len(owner) else np.zeros(0, np.int32)
-        cause = np.asarray(c["cause"], dtype=np.int32)
+        n = len(owner)
+        # A rebuilt assignment (from_arrow) keeps what the next one needs: no causes nor
+        # previous owners.
+        cause = np.asarray(c["cause"], dtype=np.int32) if len(c["cause"]) == n else np.zeros(n, np.int32)
+        previous = c["previous_owner"] if len(c["previous_owner"]) == n else np.full(n, -1, np.int32)
         return pa.table({
             key: self._customer_keys(),
             "tier": _labels(c["tier"], list(self._core.tier_names)),
@@ -142,7 +146,7 @@ class OwnerAssignment(Table):
             "cause": _labels(np.where(cause == 0, -1, cause), OWNER_CAUSES),
             "credited_to": self._owner(c["credited_to"]),
             "owner_since": _dates(c["owner_since"]),
-            "previous_owner": self._owner(c["previous_owner"]),
+            "previous_owner": self._owner(previous),
             "assigned_on": _dates(np.full(len(owner), self._core.date, dtype=np.int32)),
         })
 
@@ -250,8 +254,9 @@ class OwnerAssignment(Table):
         return (_from_pickle, (table_to_ipc(self.to_arrow()), table_to_ipc(self._loads), self.key_name, self.plan))
 
     def __eq__(self, other) -> bool:
+        # Utilisation is derived (and NaN for a capacity of 0, which equals nothing).
         return isinstance(other, OwnerAssignment) and self.to_arrow().equals(other.to_arrow()) and \
-            self._loads.equals(other._loads)
+            self._loads.drop_columns(["utilisation"]).equals(other._loads.drop_columns(["utilisation"]))
 
     __hash__ = None
 
@@ -271,7 +276,9 @@ class OwnerAssignment(Table):
 def _from_pickle(data: bytes, loads: bytes, key: str, plan) -> OwnerAssignment:
     """An assignment rebuilt from its table; the loads table travels along (the rebuilt core
     holds what the next assignment needs, not the roster)."""
-    a = OwnerAssignment.from_arrow(table_from_ipc(data), key=key, plan=plan)
+    table = table_from_ipc(data)
+    a = OwnerAssignment.from_arrow(table, key=key, plan=plan)
+    a._table = table  # with the causes and previous owners the rebuilt core does not hold
     a._loads = table_from_ipc(loads)
     return a
 
@@ -339,7 +346,7 @@ def assign_owners(plan, tiers, roster, *, date, branches=None, previous=None, ch
                 raise SchemaError(f"{what}: the choice column holds {chosen.type}, the roster's ids "
                                   f"{ids.type}") from None
         found = pc.index_in(chosen, value_set=ids)
-        codes = np.asarray(found.fill_null(-2).to_numpy(zero_copy_only=False), dtype=np.int32)
+        codes = np.array(found.fill_null(-2).to_numpy(zero_copy_only=False), dtype=np.int32)
         codes[np.asarray(chosen.is_null().to_numpy(zero_copy_only=False))] = -1
         choice_codes = codes
     prev_core = None

@@ -89,7 +89,7 @@ def _ranks(column, order: list[str] | None, plan) -> list[str]:
     if pa.types.is_dictionary(a.type):
         return [str(x) for x in a.dictionary.to_pylist()]
     seen = [str(x) for x in pc.unique(a.cast(pa.string()).drop_null()).to_pylist()]
-    planned = [t for t in plan.tiers if t in seen] if plan is not None else []
+    planned = list(plan.tiers) if plan is not None else []
     return planned + [t for t in seen if t not in planned]
 
 
