@@ -309,6 +309,17 @@ void bind_service(py::module_& m) {
         return d;
       }, py::arg("period"), py::arg("periods"), py::arg("owner") = py::none());
 
+  m.def("rows_of", [](const py::tuple& wanted, const py::tuple& table, const std::string& name) {
+    const customer_keys w = keys_of(wanted, name), t = keys_of(table, name);
+    std::int64_t repeated = 0;
+    std::vector<std::int64_t> rows;
+    {
+      py::gil_scoped_release release;
+      rows = rows_of(w, t, &repeated);
+    }
+    return py::make_tuple(numpy_from(std::move(rows)), repeated);
+  }, py::arg("wanted"), py::arg("table"), py::arg("name"));
+
   m.def("measure_service", [](const contact_book& book, const std::string& period, std::int32_t periods,
                               std::vector<std::string> complaint_kinds, std::vector<std::string> survey_kinds,
                               const std::string& on_invalid, unsigned threads,

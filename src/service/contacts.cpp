@@ -162,64 +162,111 @@ const std::vector<std::uint32_t>& contact_book::impl::ranks() const {
 
 contact_book::impl::judged contact_book::impl::judge(std::size_t i, std::int32_t s, std::int32_t e) const {
   judged out;
+  if (s < e) {
+    const std::int32_t b[2] = {s, e};
+    judge_periods(i, b, 1, &out);
+  }
+  return out;
+}
+
+// All periods of one customer in one pass: contacts and period bounds are both in day
+// order, so each rule walks the customer's contacts once for a run of periods judged under
+// the same spell, marking the periods its overdue days fall in.
+void contact_book::impl::judge_periods(std::size_t i, const std::int32_t* bounds, std::size_t periods,
+                                       judged* out) const {
   const service_tiers& t = *tiers;
-  const std::int64_t sp = t.first_in(i, s, e);
-  if (sp < 0 || s >= e) return out;
-  out.tier = t.tier[static_cast<std::size_t>(sp)];
   const run r{events.packed.data() + events.offsets[i], events.offsets[i + 1] - events.offsets[i]};
-  out.made = r.count(s, e, -1);
-  const tier_service* plan_of = by_tier[static_cast<std::size_t>(out.tier)];
-  if (!plan_of || plan_of->cadence.empty()) return out;
-  const std::int32_t since = t.from[static_cast<std::size_t>(sp)];
-  const std::int32_t a = std::max(s, since);
-  if (a >= e) return out;
-  bool judged_any = false, missed = false;
-  const std::vector<std::int32_t>& slots = rule_slot[static_cast<std::size_t>(out.tier)];
-  for (std::size_t k = 0; k < plan_of->cadence.size(); ++k) {
-    const contact_rule& rule = plan_of->cadence[k];
-    const std::int32_t slot = slots[k];
-    if (rule.every_days > 0) {
-      judged_any = true;
-      const std::int32_t n = rule.every_days;
-      out.planned += static_cast<double>(e - a) / n;
-      if (missed) continue;
-      // Day d is overdue when d > due(last contact before d). Between two contacts the
-      // last contact stays the same: the days [start, c] (c: the next contact) are judged
-      // from the contact before them, and some day there is overdue when the first overdue
-      // day falls on or before c.
-      std::int64_t j = r.lower(a);
-      std::int32_t last = r.last_before(j, slot);
-      std::int32_t start = a;
-      for (; j < r.n && !missed; ++j) {
-        const std::int32_t d = event_day(r.p[j]);
-        if (d >= e) break;
-        if (!r.matches(j, slot)) continue;
-        const std::int32_t first_overdue = every_due(last, n, since, plan_of->first_contact_days) + 1;
-        if (std::max(first_overdue, start) <= d) missed = true;
-        last = d;
-        start = d + 1;
-      }
-      if (!missed) {
-        const std::int32_t first_overdue = every_due(last, n, since, plan_of->first_contact_days) + 1;
-        if (std::max(first_overdue, start) < e) missed = true;
-      }
-    } else {
-      // Whole periods of the rule that began on or after the customer entered the tier and
-      // ended within the judged days.
-      for (std::int32_t ps = period_start(rule.period, s);; ) {
-        const std::int32_t pe = next_period_start(rule.period, ps);
-        if (pe > e) break;
-        if (ps >= since) {
-          judged_any = true;
-          out.planned += rule.per_period;
-          if (r.count(ps, pe, slot) < rule.per_period) missed = true;
-        }
-        ps = pe;
-      }
+  // Contacts made per period (any channel).
+  {
+    std::int64_t j = r.lower(bounds[0]);
+    for (std::size_t k = 0; k < periods; ++k) {
+      out[k] = judged{};
+      const std::int64_t from = j;
+      while (j < r.n && event_day(r.p[j]) < bounds[k + 1]) ++j;
+      out[k].made = j - from;
     }
   }
-  if (judged_any) out.state = missed ? cadence_state::missed : cadence_state::within;
-  return out;
+  thread_local std::vector<std::uint8_t> missed, judged_here;
+  std::size_t k = 0;
+  while (k < periods) {
+    const std::int64_t sp = t.first_in(i, bounds[k], bounds[k + 1]);
+    if (sp < 0) {
+      ++k;
+      continue;
+    }
+    // The run of periods [k, k2) judged under this spell.
+    std::size_t k2 = k + 1;
+    while (k2 < periods && t.first_in(i, bounds[k2], bounds[k2 + 1]) == sp) ++k2;
+    const std::int32_t tier = t.tier[static_cast<std::size_t>(sp)];
+    const std::int32_t since = t.from[static_cast<std::size_t>(sp)];
+    for (std::size_t q = k; q < k2; ++q) out[q].tier = tier;
+    const tier_service* plan_of = by_tier[static_cast<std::size_t>(tier)];
+    if (!plan_of || plan_of->cadence.empty()) {
+      k = k2;
+      continue;
+    }
+    missed.assign(k2 - k, 0);
+    judged_here.assign(k2 - k, 0);
+    const std::vector<std::int32_t>& slots = rule_slot[static_cast<std::size_t>(tier)];
+    const std::int32_t g0 = bounds[k], g1 = bounds[k2];
+    for (std::size_t ri = 0; ri < plan_of->cadence.size(); ++ri) {
+      const contact_rule& rule = plan_of->cadence[ri];
+      const std::int32_t slot = slots[ri];
+      if (rule.every_days > 0) {
+        const std::int32_t n = rule.every_days;
+        for (std::size_t q = k; q < k2; ++q) {
+          const std::int32_t a = std::max(bounds[q], since);
+          if (a < bounds[q + 1]) {
+            judged_here[q - k] = 1;
+            out[q].planned += static_cast<double>(bounds[q + 1] - a) / n;
+          }
+        }
+        // Overdue days: [due(last) + 1, next contact] between contacts, and after the last
+        // contact through the end. Their starts never decrease, so `first` only moves on.
+        std::size_t first = k;
+        auto mark = [&](std::int32_t lo, std::int32_t hi) {
+          lo = std::max(lo, g0);
+          hi = std::min(hi, g1 - 1);
+          if (lo > hi) return;
+          while (first < k2 && bounds[first + 1] <= lo) ++first;
+          for (std::size_t q = first; q < k2 && bounds[q] <= hi; ++q) {
+            // lo > since always (due >= since): the judged days of q are [max(start, since), end).
+            missed[q - k] = 1;
+          }
+        };
+        std::int64_t j = r.lower(g0);
+        std::int32_t last = r.last_before(j, slot);
+        for (; j < r.n; ++j) {
+          const std::int32_t d = event_day(r.p[j]);
+          if (d >= g1) break;
+          if (!r.matches(j, slot)) continue;
+          mark(every_due(last, n, since, plan_of->first_contact_days) + 1, d);
+          last = d;
+        }
+        mark(every_due(last, n, since, plan_of->first_contact_days) + 1, g1 - 1);
+      } else {
+        // Whole periods of the rule that began on or after the customer entered the tier and
+        // ended within a judged period; each is counted in the period it ends in.
+        for (std::size_t q = k; q < k2; ++q) {
+          const std::int32_t e = bounds[q + 1];
+          for (std::int32_t ps = period_start(rule.period, bounds[q]);;) {
+            const std::int32_t pe = next_period_start(rule.period, ps);
+            if (pe > e) break;
+            if (ps >= since && pe > bounds[q]) {
+              judged_here[q - k] = 1;
+              out[q].planned += rule.per_period;
+              if (r.count(ps, pe, slot) < rule.per_period) missed[q - k] = 1;
+            }
+            ps = pe;
+          }
+        }
+      }
+    }
+    for (std::size_t q = k; q < k2; ++q) {
+      if (judged_here[q - k]) out[q].state = missed[q - k] ? cadence_state::missed : cadence_state::within;
+    }
+    k = k2;
+  }
 }
 
 contact_book::contact_book(const service_plan& plan, const service_tiers& tiers, const contact_log& log,
@@ -537,8 +584,11 @@ sla_table contact_book::sla(const sla_config& c, const std::vector<std::int32_t>
   const auto rows = detail::group_by_owner<cell>(
       n, owner, periods, m.tiers->tier_names.size(), 1, detail::threads_for_rows(n, m.config.threads),
       [&](std::uint32_t i, auto&& emit) {
+        thread_local std::vector<impl::judged> js;
+        js.resize(periods);
+        m.judge_periods(i, bounds.data(), periods, js.data());
         for (std::size_t k = 0; k < periods; ++k) {
-          const impl::judged j = m.judge(i, bounds[k], bounds[k + 1]);
+          const impl::judged& j = js[k];
           if (j.state == cadence_state::not_judged) continue;
           emit(k, static_cast<std::size_t>(j.tier), 0, cell{1, j.state == cadence_state::within ? 1 : 0});
         }

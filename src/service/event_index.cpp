@@ -8,6 +8,7 @@
 #include "detail/cancel_point.hpp"
 #include "detail/customer_log.hpp"  // run_on_threads, parallel_blocks, threads_for_rows
 #include "detail/decode.hpp"
+#include "detail/prefetch.hpp"
 #include "detail/text.hpp"
 #include "detail/validate.hpp"
 #include "tierkit/error.hpp"
@@ -136,6 +137,7 @@ indexed_events index_events(const key_dictionary& customers, std::size_t n_custo
   std::vector<std::uint32_t> row_packed(static_cast<std::size_t>(rows));
   std::vector<double> row_value(src.value ? static_cast<std::size_t>(rows) : 0);
   const bool key_nulls = key.type != data_type::dictionary && key.may_have_nulls();
+  const bool time_nulls = time.may_have_nulls();
   const std::int32_t as_of = src.as_of;
   auto share = [&](unsigned t) {
     const std::int64_t lo = rows * t / threads, hi = rows * (t + 1) / threads;
@@ -167,34 +169,47 @@ indexed_events index_events(const key_dictionary& customers, std::size_t n_custo
       decode_days(time, b, m, *src.zone, day.data());
       tagger(b, m, tag.data());
       if (src.value) decode_doubles(*src.value, b, m, row_value.data() + b);
+      // The count slots are spread over the customers: prefetched `ahead` rows early so
+      // that the increments overlap their cache misses.
+      std::uint32_t* const count = c.per_customer.data();
+      std::uint32_t* const packed = row_packed.data() + b;
+      constexpr std::int64_t ahead = 16;
+      std::int64_t null_time = 0, out_of_range = 0, unknown = 0, after = 0, rejected = 0, used = 0;
       for (std::int64_t i = 0; i < m; ++i) {
+        if (i + ahead < m) prefetch(count + std::min<std::uint32_t>(cust[i + ahead], static_cast<std::uint32_t>(n_customers)));
         const auto ii = static_cast<std::size_t>(i);
         if (skip[ii]) {
           cust[i] = key_dictionary::no_index;
           continue;
         }
         const std::int64_t d = day[ii];
-        if (time.may_have_nulls() && !time.is_valid(b + i)) {
-          ++c.null_time;
+        if (time_nulls && !time.is_valid(b + i)) {
+          ++null_time;
           cust[i] = key_dictionary::no_index;
         } else if (!is_supported_day(d)) {
-          ++c.out_of_range;
+          ++out_of_range;
           cust[i] = key_dictionary::no_index;
-        } else if (cust[i] == key_dictionary::no_index || cust[i] >= n_customers) {
-          ++c.unknown;
+        } else if (cust[i] >= n_customers) {  // no_index included
+          ++unknown;
           cust[i] = key_dictionary::no_index;
         } else if (d >= as_of) {
-          ++c.after;
+          ++after;
           cust[i] = key_dictionary::no_index;
         } else if (tag[ii] == reject_tag) {
-          ++c.rejected;
+          ++rejected;
           cust[i] = key_dictionary::no_index;
         } else {
-          ++c.used;
-          ++c.per_customer[cust[i]];
-          row_packed[static_cast<std::size_t>(b + i)] = pack_event(static_cast<std::int32_t>(d), tag[ii]);
+          ++used;
+          ++count[cust[i]];
+          packed[i] = pack_event(static_cast<std::int32_t>(d), tag[ii]);
         }
       }
+      c.null_time += null_time;
+      c.out_of_range += out_of_range;
+      c.unknown += unknown;
+      c.after += after;
+      c.rejected += rejected;
+      c.used += used;
     }
   });
   cancel.check();
@@ -245,9 +260,16 @@ indexed_events index_events(const key_dictionary& customers, std::size_t n_custo
   if (src.value) out.values.resize(static_cast<std::size_t>(out.rows_used));
   run_on_threads(threads, [&](unsigned t) {
     std::uint32_t* next = counts[t].per_customer.data();
+    const std::uint32_t* rc = row_customer.data();
     const auto [lo, hi] = share(t);
+    // Two-stage prefetch: the customer's next slot 32 rows early, the place it points to
+    // 16 rows early (a slot read then may still move on; it is only a prefetch).
+    constexpr std::int64_t far = 32, near = 16;
+    const auto none = static_cast<std::uint32_t>(n_customers);
     for (std::int64_t r = lo; r < hi; ++r) {
-      const std::uint32_t c = row_customer[static_cast<std::size_t>(r)];
+      if (r + far < hi) prefetch(next + std::min(rc[r + far], none));
+      if (r + near < hi && rc[r + near] < none) prefetch(out.packed.data() + next[rc[r + near]]);
+      const std::uint32_t c = rc[r];
       if (c == key_dictionary::no_index) continue;
       const std::uint32_t at = next[c]++;
       out.packed[at] = row_packed[static_cast<std::size_t>(r)];

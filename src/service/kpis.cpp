@@ -139,9 +139,12 @@ service_kpis measure_service(const contact_book& book, const kpi_config& config,
   const auto rows = detail::group_by_owner<kpi_cell>(
       n, owner, periods, m.tiers->tier_names.size(), 3, detail::threads_for_rows(n, config.threads),
       [&](std::uint32_t i, auto&& emit) {
+        thread_local std::vector<contact_book::impl::judged> js;
+        js.resize(periods);
+        m.judge_periods(i, bounds.data(), periods, js.data());
         for (std::size_t k = 0; k < periods; ++k) {
           const std::int32_t s = bounds[k], e = bounds[k + 1];
-          const contact_book::impl::judged j = m.judge(i, s, e);
+          const contact_book::impl::judged& j = js[k];
           if (j.tier < 0) continue;
           kpi_cell c;
           c.customers = 1;

@@ -279,6 +279,24 @@ owner_assignment assign_owners(const service_plan& plan, const owner_roster& ros
   std::vector<owner_cause> cause(n, owner_cause::none);
   std::vector<owner_reason> reason(n, owner_reason::not_needed);
   std::vector<std::int64_t> load(R, 0);
+  // Per tier: the plan's entry and the role it needs (-1: none); per previous tier name: its
+  // index among the current tiers (-1: gone). Looked up once, not per customer.
+  std::vector<const tier_service*> plan_of(a.tier_names.size(), nullptr);
+  std::vector<std::int32_t> role_of_tier(a.tier_names.size(), -1);
+  for (std::size_t t = 0; t < a.tier_names.size(); ++t) {
+    plan_of[t] = plan.find(a.tier_names[t]);
+    if (plan_of[t] && !plan_of[t]->owner_role.empty()) {
+      role_of_tier[t] = static_cast<std::int32_t>(std::find(roles.begin(), roles.end(), plan_of[t]->owner_role) -
+                                                  roles.begin());
+    }
+  }
+  std::vector<std::int32_t> previous_tier_now;
+  if (previous) {
+    for (const std::string& name : previous->tier_names) {
+      const auto it = std::find(a.tier_names.begin(), a.tier_names.end(), name);
+      previous_tier_now.push_back(it == a.tier_names.end() ? -1 : static_cast<std::int32_t>(it - a.tier_names.begin()));
+    }
+  }
   for (std::size_t i = 0; i < n; ++i) {
     const std::int64_t sp = tiers.at(i, request.date);
     const std::int32_t t = sp < 0 ? -1 : tiers.tier[static_cast<std::size_t>(sp)];
@@ -292,15 +310,11 @@ owner_assignment assign_owners(const service_plan& plan, const owner_roster& ros
       credited[i] = map_prev(previous->credited_to[jj]);
       since[i] = previous->owner_since[jj];
       prev_reason = previous->reason[jj];
-      if (previous->tier[jj] >= 0) {
-        const std::string& name = previous->tier_names[static_cast<std::size_t>(previous->tier[jj])];
-        const auto it = std::find(a.tier_names.begin(), a.tier_names.end(), name);
-        if (it != a.tier_names.end()) prev_tier = static_cast<std::int32_t>(it - a.tier_names.begin());
-      }
+      if (previous->tier[jj] >= 0) prev_tier = previous_tier_now[static_cast<std::size_t>(previous->tier[jj])];
     }
-    const tier_service* p = t < 0 ? nullptr : plan.find(a.tier_names[static_cast<std::size_t>(t)]);
-    if (!p || p->owner_role.empty()) continue;  // not needed
-    const auto r = static_cast<std::int32_t>(std::find(roles.begin(), roles.end(), p->owner_role) - roles.begin());
+    if (t < 0 || role_of_tier[static_cast<std::size_t>(t)] < 0) continue;  // not needed
+    const tier_service* p = plan_of[static_cast<std::size_t>(t)];
+    const std::int32_t r = role_of_tier[static_cast<std::size_t>(t)];
     role_need[i] = r;
     const std::int32_t o = prev_owner[i];
     const bool usable = in_roster(o) && active[static_cast<std::size_t>(o)];
@@ -338,7 +352,14 @@ owner_assignment assign_owners(const service_plan& plan, const owner_roster& ros
   }
 
   // --- keys in order, for ties ------------------------------------------------------------
-  const std::vector<std::uint32_t> order = customers.sorted_order();
+  // Keys often come in order already (customer numbers): then no sort is needed.
+  std::vector<std::uint32_t> order;
+  if (!tiers.customers.is_string && std::is_sorted(tiers.customers.ints.begin(), tiers.customers.ints.end())) {
+    order.resize(n);
+    std::iota(order.begin(), order.end(), 0u);
+  } else {
+    order = customers.sorted_order();
+  }
   std::vector<std::uint32_t> key_rank(n);
   for (std::size_t k = 0; k < n; ++k) key_rank[order[k]] = static_cast<std::uint32_t>(k);
   auto value_key = [&](std::size_t i) { return tiers.value.empty() ? std::uint64_t{0} : descending(tiers.value[i]); };
@@ -451,7 +472,13 @@ owner_assignment assign_owners(const service_plan& plan, const owner_roster& ros
 
   // --- output, customers in key order ------------------------------------------------------
   a.customers.is_string = tiers.customers.is_string;
-  if (a.customers.is_string) a.customers.offsets.push_back(0);
+  if (a.customers.is_string) {
+    a.customers.offsets.reserve(n + 1);
+    a.customers.offsets.push_back(0);
+    a.customers.chars.reserve(tiers.customers.chars.size());
+  } else {
+    a.customers.ints.reserve(n);
+  }
   a.tier.resize(n);
   a.owner.resize(n);
   a.credited_to.resize(n);

@@ -4,6 +4,7 @@
 
 #include "detail/decode.hpp"
 #include "detail/key_dictionary.hpp"
+#include "service/event_index.hpp"  // dictionary_of
 #include "detail/text.hpp"
 #include "tierkit/calendar.hpp"
 #include "tierkit/column.hpp"
@@ -16,13 +17,9 @@ namespace {
 
 // Repeated keys of a key list: how many rows repeat an earlier key.
 std::int64_t repeated_keys(const customer_keys& k) {
-  detail::key_dictionary d;
-  d.reserve(k.size());
-  for (std::size_t i = 0; i < k.size(); ++i) {
-    if (k.is_string) d.insert(k.string_at(i));
-    else d.insert(k.ints[i]);
-  }
-  return static_cast<std::int64_t>(k.size()) - static_cast<std::int64_t>(d.size());
+  std::int64_t repeated = 0;
+  detail::dictionary_of(k, &repeated);  // compact integer keys: a direct table, no hashing
+  return repeated;
 }
 
 }  // namespace
@@ -73,6 +70,26 @@ customer_keys keys_of_column(const column_view& c, const char* function) {
     detail::for_each_int(c, 0, c.length, [&](std::int64_t i, std::int64_t v) { k.ints[static_cast<std::size_t>(i)] = v; });
   }
   return k;
+}
+
+std::vector<std::int64_t> rows_of(const customer_keys& wanted, const customer_keys& table, std::int64_t* repeated) {
+  std::vector<std::int64_t> out(wanted.size(), -1);
+  if (wanted.size() && table.size() && wanted.is_string != table.is_string) {
+    throw schema_error(std::string("tierkit: a table keyed by ") + (table.is_string ? "text" : "integers") +
+                       " cannot be matched with customers keyed by " + (wanted.is_string ? "text" : "integers"));
+  }
+  const detail::key_dictionary d = detail::dictionary_of(table, repeated);
+  // The dictionary numbers keys in order of first appearance: index -> first row.
+  std::vector<std::int64_t> first_row(d.size(), -1);
+  for (std::size_t r = 0; r < table.size(); ++r) {
+    const std::uint32_t k = table.is_string ? d.find(table.string_at(r)) : d.find(table.ints[r]);
+    if (first_row[k] < 0) first_row[k] = static_cast<std::int64_t>(r);
+  }
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    const std::uint32_t k = wanted.is_string ? d.find(wanted.string_at(i)) : d.find(wanted.ints[i]);
+    if (k != detail::key_dictionary::no_index) out[i] = first_row[k];
+  }
+  return out;
 }
 
 service_tiers service_tiers::fixed(customer_keys keys, std::vector<std::string> tier_names,

@@ -25,6 +25,11 @@ struct column_view;
 // invalid_input naming `function` and the count for null keys.
 customer_keys keys_of_column(const column_view& column, const char* function);
 
+// The row of each of `wanted` among `table` (a keyed table's keys), or -1; *repeated
+// counts the rows of `table` that repeat an earlier key. Aligns a keyed table (branches,
+// choices, owners) to the tiers' customers without hashing compact integer keys.
+std::vector<std::int64_t> rows_of(const customer_keys& wanted, const customer_keys& table, std::int64_t* repeated);
+
 struct service_tiers {
   customer_keys customers;              // unique keys
   std::vector<std::string> tier_names;  // ranked, highest first

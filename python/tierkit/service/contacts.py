@@ -91,15 +91,11 @@ def _owner_codes(owners, tiers: ServiceTiers, what: str):
     col = "owner" if "owner" in others else (others[0] if len(others) == 1 else None)
     if col is None:
         raise SchemaError(f"{what}: the owners table needs the key {key!r} and an 'owner' column; got {t.column_names}")
-    keys = tiers.keys()
-    ok = one_array(t.column(key))
-    if ok.type != keys.type:
-        ok = ok.cast(keys.type)
-    rows = pc.index_in(keys, value_set=ok)
-    owner = one_array(t.column(col))
+    from .owners import _aligned
+    owner = _aligned(t, key, col, tiers.keys(), what, "owners")
     if pa.types.is_dictionary(owner.type):
         owner = owner.cast(owner.type.value_type)
-    enc = owner.take(rows).dictionary_encode()
+    enc = owner.dictionary_encode()
     idx = np.asarray(enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int32)
     return idx, enc.dictionary
 

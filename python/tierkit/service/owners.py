@@ -55,14 +55,17 @@ def _aligned(table, key: str, column: str, keys: pa.Array, what: str, role: str)
             tk = tk.cast(keys.type)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             raise SchemaError(f"{what}: the {role} table is keyed by {tk.type}, the tiers by {keys.type}") from None
-    if pc.count_distinct(tk).as_py() != len(tk):
-        raise InvalidInput(f"{what}: the {role} table repeats customer keys ({len(tk) - pc.count_distinct(tk).as_py():,} "
-                           "extra rows); one row per customer is needed")
-    rows = pc.index_in(keys, value_set=tk)
+    if tk.equals(keys):  # the tiers' own keys in their order: nothing to look up
+        rows = None
+    else:
+        found, repeated = _core.rows_of(_key_capsule(keys, what), _key_capsule(tk, what), column)
+        if repeated:
+            raise InvalidInput(f"{what}: the {role} table repeats customer keys ({repeated:,} extra rows); one "
+                               "row per customer is needed")
+        found = np.asarray(found)
+        rows = pa.array(found, mask=found < 0)
     col = one_array(t.column(column))
-    if pa.types.is_dictionary(col.type):
-        col = col.cast(col.type.value_type)
-    return col.take(rows)
+    return col.take(rows) if rows is not None else col
 
 
 def _ids(arr: pa.Array) -> pa.Array:
@@ -329,9 +332,13 @@ def assign_owners(plan, tiers, roster, *, date, branches=None, previous=None, ch
                                                     capacity=capacity, active=active, what=what)
     keys = st.keys()
     if branches is not None:
-        b = _aligned(branches, key or st.key_name, branch, keys, what, "branches").cast(pa.string())
-        enc = b.dictionary_encode()
+        b = _aligned(branches, key or st.key_name, branch, keys, what, "branches")
+        enc = b if pa.types.is_dictionary(b.type) else b.cast(pa.string()).dictionary_encode()
+        if enc.dictionary.null_count or pc.count_distinct(enc.dictionary).as_py() != len(enc.dictionary):
+            enc = b.cast(b.type.value_type).cast(pa.string()).dictionary_encode()  # a dictionary to tidy first
         branch_codes = np.asarray(enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int32)
+        if b.null_count:
+            branch_codes = np.where(np.asarray(b.is_valid().to_numpy(zero_copy_only=False)), branch_codes, -1)
         branch_names = [str(x) for x in enc.dictionary.to_pylist()]
     else:
         branch_codes = np.full(len(keys), -1, dtype=np.int32)

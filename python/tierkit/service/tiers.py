@@ -94,9 +94,18 @@ def _ranks(column, order: list[str] | None, plan) -> list[str]:
 
 
 def _codes(column, names: list[str]) -> np.ndarray:
+    """Index of each row's tier in `names` (-1: null or not among them). A dictionary column
+    looks up its few values once and takes them by index."""
     a = one_array(column)
     if pa.types.is_dictionary(a.type):
-        a = a.cast(a.type.value_type)
+        per_value = pc.index_in(a.dictionary.cast(pa.string()), value_set=pa.array(names, pa.string()))
+        lookup = np.append(np.asarray(per_value.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int32), -1)
+        idx = a.indices
+        idx = np.asarray((idx.fill_null(len(lookup) - 1) if idx.null_count else idx).to_numpy(zero_copy_only=False),
+                         dtype=np.int64)
+        if a.null_count and not idx.size == 0:
+            idx = np.where(np.asarray(a.is_valid().to_numpy(zero_copy_only=False)), idx, len(lookup) - 1)
+        return lookup[idx]
     idx = pc.index_in(a.cast(pa.string()), value_set=pa.array(names, pa.string()))
     return np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int32)
 
