@@ -188,15 +188,23 @@ void contact_book::impl::judge_periods(std::size_t i, const std::int32_t* bounds
   }
   thread_local std::vector<std::uint8_t> missed, judged_here;
   std::size_t k = 0;
+  std::int64_t sp = t.offsets[i];
+  const std::int64_t spells_end = t.offsets[i + 1];
   while (k < periods) {
-    const std::int64_t sp = t.first_in(i, bounds[k], bounds[k + 1]);
-    if (sp < 0) {
+    // The first spell overlapping period k (spells and periods both in day order).
+    while (sp < spells_end && t.to[static_cast<std::size_t>(sp)] != no_day &&
+           t.to[static_cast<std::size_t>(sp)] <= bounds[k]) {
+      ++sp;
+    }
+    if (sp == spells_end) break;
+    if (t.from[static_cast<std::size_t>(sp)] >= bounds[k + 1]) {
       ++k;
       continue;
     }
-    // The run of periods [k, k2) judged under this spell.
+    // The run of periods [k, k2) whose first spell this is: those it still overlaps.
     std::size_t k2 = k + 1;
-    while (k2 < periods && t.first_in(i, bounds[k2], bounds[k2 + 1]) == sp) ++k2;
+    const std::int32_t sp_to = t.to[static_cast<std::size_t>(sp)];
+    while (k2 < periods && (sp_to == no_day || sp_to > bounds[k2])) ++k2;
     const std::int32_t tier = t.tier[static_cast<std::size_t>(sp)];
     const std::int32_t since = t.from[static_cast<std::size_t>(sp)];
     for (std::size_t q = k; q < k2; ++q) out[q].tier = tier;

@@ -8,6 +8,7 @@
 #include "detail/cancel_point.hpp"
 #include "detail/customer_log.hpp"  // run_on_threads, parallel_blocks, threads_for_rows
 #include "detail/decode.hpp"
+#include "detail/huge_pages.hpp"
 #include "detail/prefetch.hpp"
 #include "detail/text.hpp"
 #include "detail/validate.hpp"
@@ -75,6 +76,19 @@ key_dictionary dictionary_of(const customer_keys& k, std::int64_t* repeated) {
   key_dictionary d;
   const std::size_t n = k.size();
   if (!k.is_string && n) {
+    // Keys lo, lo + 1, ..., in order (customer numbers; tierkit's results come ordered by
+    // key): the index is key - lo, found without any table.
+    bool consecutive = true;
+    for (std::size_t i = 1; i < n && consecutive; ++i) {
+      consecutive = static_cast<std::uint64_t>(k.ints[i]) - static_cast<std::uint64_t>(k.ints[i - 1]) == 1;
+    }
+    if (consecutive && k.ints[0] <= k.ints[n - 1]) {
+      d.number_by_key(k.ints[0], k.ints[n - 1]);
+      if (d.by_key()) {
+        if (repeated) *repeated = 0;
+        return d;
+      }
+    }
     const auto [lo, hi] = std::minmax_element(k.ints.begin(), k.ints.end());
     d.expect_int_range(*lo, *hi, std::max<std::uint64_t>(std::uint64_t{1} << 16, 4 * static_cast<std::uint64_t>(n)));
   }
@@ -133,9 +147,10 @@ indexed_events index_events(const key_dictionary& customers, std::size_t n_custo
   const key_lookup lookup(key, customers, "customer");
   const unsigned threads = threads_for_rows(static_cast<std::size_t>(rows), src.threads);
   std::vector<thread_counts> counts(threads);
-  std::vector<std::uint32_t> row_customer(static_cast<std::size_t>(rows));
-  std::vector<std::uint32_t> row_packed(static_cast<std::size_t>(rows));
-  std::vector<double> row_value(src.value ? static_cast<std::size_t>(rows) : 0);
+  // Row-aligned scratch: advised for huge pages (their first touch is most of their cost).
+  std::vector<std::uint32_t> row_customer = new_column<std::uint32_t>(static_cast<std::size_t>(rows));
+  std::vector<std::uint32_t> row_packed = new_column<std::uint32_t>(static_cast<std::size_t>(rows));
+  std::vector<double> row_value = new_column<double>(src.value ? static_cast<std::size_t>(rows) : 0);
   const bool key_nulls = key.type != data_type::dictionary && key.may_have_nulls();
   const bool time_nulls = time.may_have_nulls();
   const std::int32_t as_of = src.as_of;
@@ -256,8 +271,8 @@ indexed_events index_events(const key_dictionary& customers, std::size_t n_custo
   if (out.rows_used >= static_cast<std::int64_t>(UINT32_MAX)) {
     throw invalid_input(fn + ": more than 4,294,967,294 rows are kept; split the log");
   }
-  out.packed.resize(static_cast<std::size_t>(out.rows_used));
-  if (src.value) out.values.resize(static_cast<std::size_t>(out.rows_used));
+  assign_new_column(out.packed, static_cast<std::size_t>(out.rows_used));
+  if (src.value) assign_new_column(out.values, static_cast<std::size_t>(out.rows_used));
   run_on_threads(threads, [&](unsigned t) {
     std::uint32_t* next = counts[t].per_customer.data();
     const std::uint32_t* rc = row_customer.data();
