@@ -121,6 +121,13 @@ indexed_events index_events(const key_dictionary& customers, std::size_t n_custo
     if (!is_integer(kt) && !is_string_like(kt)) {
       throw schema_error(fn + ": " + key.describe() + " must hold integer or text customer keys");
     }
+    const auto want = customers.key_kind();
+    if (want != key_dictionary::kind::unset && (want == key_dictionary::kind::string) != is_string_like(kt)) {
+      throw schema_error(fn + ": " + key.describe() + " holds " + (is_string_like(kt) ? "text" : "integer") +
+                         " customer keys, the tiers' keys are " +
+                         (want == key_dictionary::kind::string ? "text" : "integers") +
+                         "; cast one to the other's type (keys read from CSV files are text)");
+    }
   }
   if (src.value && !readable_number(src.value->type)) {
     throw schema_error(fn + ": " + src.value->describe() + " must hold numbers");

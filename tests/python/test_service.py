@@ -207,6 +207,9 @@ def test_contacts_of_unknown_customers_are_counted_or_rejected():
         plan().contacts(contacts.set_column(1, "time", pa.array(["x"] * 4)), t, as_of="2024-03-01")
     with pytest.raises(tk.SchemaError, match="no column 'when'"):
         plan().contacts(contacts, t, as_of="2024-03-01", time="when")
+    text_keys = contacts.set_column(0, "customer_id", contacts["customer_id"].cast(pa.string()))
+    with pytest.raises(tk.SchemaError, match="holds text customer keys, the tiers' keys are integers"):
+        plan().contacts(text_keys, t, as_of="2024-03-01")
 
 
 def test_outputs_convert_to_pandas_polars_and_arrow_and_render_as_html():
