@@ -173,14 +173,13 @@ contact_book::impl::judged contact_book::impl::judge(std::size_t i, std::int32_t
 // order, so each rule walks the customer's contacts once for a run of periods judged under
 // the same spell, marking the periods its overdue days fall in.
 void contact_book::impl::judge_periods(std::size_t i, const std::int32_t* bounds, std::size_t periods,
-                                       judged* out) const {
+                                       judged* out, bool counts) const {
   const service_tiers& t = *tiers;
   const run r{events.packed.data() + events.offsets[i], events.offsets[i + 1] - events.offsets[i]};
-  // Contacts made per period (any channel).
-  {
+  for (std::size_t k = 0; k < periods; ++k) out[k] = judged{};
+  if (counts) {  // contacts made per period (any channel)
     std::int64_t j = r.lower(bounds[0]);
     for (std::size_t k = 0; k < periods; ++k) {
-      out[k] = judged{};
       const std::int64_t from = j;
       while (j < r.n && event_day(r.p[j]) < bounds[k + 1]) ++j;
       out[k].made = j - from;
@@ -226,7 +225,7 @@ void contact_book::impl::judge_periods(std::size_t i, const std::int32_t* bounds
           const std::int32_t a = std::max(bounds[q], since);
           if (a < bounds[q + 1]) {
             judged_here[q - k] = 1;
-            out[q].planned += static_cast<double>(bounds[q + 1] - a) / n;
+            if (counts) out[q].planned += static_cast<double>(bounds[q + 1] - a) / n;
           }
         }
         // Overdue days: [due(last) + 1, next contact] between contacts, and after the last
@@ -594,7 +593,7 @@ sla_table contact_book::sla(const sla_config& c, const std::vector<std::int32_t>
       [&](std::uint32_t i, auto&& emit) {
         thread_local std::vector<impl::judged> js;
         js.resize(periods);
-        m.judge_periods(i, bounds.data(), periods, js.data());
+        m.judge_periods(i, bounds.data(), periods, js.data(), false);
         for (std::size_t k = 0; k < periods; ++k) {
           const impl::judged& j = js[k];
           if (j.state == cadence_state::not_judged) continue;

@@ -31,7 +31,9 @@ struct contact_book::impl {
   // The customer's compliance over [s, e), e <= as_of (see contacts.hpp).
   judged judge(std::size_t i, std::int32_t s, std::int32_t e) const;
   // The same for the periods [bounds[k], bounds[k + 1]), k < periods, in one pass.
-  void judge_periods(std::size_t i, const std::int32_t* bounds, std::size_t periods, judged* out) const;
+  // `counts`: also contacts made and planned (the KPIs read them; the SLA does not).
+  void judge_periods(std::size_t i, const std::int32_t* bounds, std::size_t periods, judged* out,
+                     bool counts = true) const;
   const std::vector<std::uint32_t>& ranks() const;
 };
 
