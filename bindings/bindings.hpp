@@ -25,6 +25,7 @@ void bind_clv(pybind11::module_& m);
 
 // A score table as {name: {"kind", "values", "valid" | "labels"}} (bind_strategies.cpp).
 pybind11::dict score_table_dict(score_table t);
+void bind_service(pybind11::module_& m);
 
 // Objects that some calls read with the GIL released and others change (RuleTable,
 // MetricTable): a change while another thread reads would free what that thread reads.

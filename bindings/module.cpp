@@ -19,4 +19,5 @@ PYBIND11_MODULE(_core, m) {
   tierkit::python::bind_over_time(m);
   tierkit::python::bind_clv(m);
   tierkit::python::bind_pseudonym(m);
+  tierkit::python::bind_service(m);
 }

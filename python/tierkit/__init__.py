@@ -3,7 +3,7 @@
 Start with ``tierkit.profile(transactions, customer=..., time=..., amount=...)``; the demo
 data in ``tierkit.demo.transactions()`` show every input column.
 """
-from . import clv, demo, plots
+from . import clv, demo, plots, service
 from ._core import FORMAT_VERSION, __version__
 from ._errors import FormatError, InvalidInput, SchemaError, TierkitError
 from .abc import ABC, ABCModel, Concentration, concentration
@@ -18,6 +18,7 @@ from .profile import DroppedRows, Profile, ProfileBuilder, ProfileReport, profil
 from .pseudonym import pseudonymise, reidentify
 from .rfm import RFM, Bins, RFMModel, SegmentCheck, Segments
 from .scoring import load, score
+from .service import ContactBook, OwnerAssignment, ServicePlan
 from .tiering import PolicyError, Tiering, TieringResult, derive_columns
 from .transactions import Transactions
 from .value_potential import ValuePotential, ValuePotentialModel
@@ -77,6 +78,10 @@ __all__ = [
     "NotConverged",
     "pseudonymise",
     "reidentify",
+    "ServicePlan",
+    "ContactBook",
+    "OwnerAssignment",
+    "service",
     "load",
     "FORMAT_VERSION",
     "demo",

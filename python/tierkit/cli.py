@@ -5,6 +5,7 @@
     tierkit tier FILE --policy P      tier the customers of a transactions file by a policy file
     tierkit history FILE --policy P   re-assess customers over time; write the tier ledger
     tierkit migrations LEDGER --from D1 --to D2   customers by tier on two dates
+    tierkit service --tiers T --contacts C --policy P --as-of D   due list, owners and SLA
 
 Exit codes, for schedulers: 0 success; 2 bad command line: a missing input file, or an
 output (-o, --models) that cannot be created there (a missing or read-only directory),
@@ -47,6 +48,7 @@ from .over_time import cli as over_time_cli
 from .profile import Profile, profile
 from .pseudonym import pseudonymise, read_key
 from .rfm import RFM
+from .service import cli as service_cli
 from .tiering import PolicyError, Tiering, TieringResult
 from .value_potential import ValuePotential
 
@@ -132,6 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
     t.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     over_time_cli.add_parsers(sub)
+    service_cli.add_parser(sub)
     return parser
 
 
@@ -246,7 +249,11 @@ def _unwritable_outputs(args) -> str | None:
                                      ("--records", getattr(args, "records", None), False),
                                      ("--kpis", getattr(args, "kpis", None), False),
                                      ("--state", getattr(args, "state", None), False),
-                                     ("--key-table", getattr(args, "key_table", None), False)):
+                                     ("--key-table", getattr(args, "key_table", None), False),
+
+                                     ("--owners", getattr(args, "owners", None), False),
+                                     ("--sla", getattr(args, "sla", None), False),
+                                     ("--occasions", getattr(args, "occasions", None), False)):
         if given:
             why = check_writable(Path(given), directory=directory)
             if why:
@@ -279,6 +286,8 @@ def _run(args) -> int:
                                          Progress(enabled=not args.quiet))
     if args.command == "migrations":
         return over_time_cli.run_migrations(args, _write)
+    if args.command == "service":
+        return service_cli.run_service(args, _write)
     if args.command == "demo":
         t0 = time.perf_counter()
         data = demo.transactions(args.customers, args.transactions, seed=args.seed, ids=args.ids)
@@ -309,6 +318,7 @@ def _run(args) -> int:
     if args.command == "demo":
         _print_tiers(data)
         _print_history(data)
+        _print_service(args.seed)
     if args.output:
         key = args.customer if args.command == "profile" else demo.profile_roles()["customer"]
         _write_outgoing(prof.to_arrow(), args, key, secret, "customers")
@@ -484,6 +494,39 @@ def _print_history(data: pa.Table) -> None:
         key = row[ledger.key_name]
         print(f"    customer {key}: holds {row['tier']}, assessed {row['raw_tier']}, {row['watch']} month(s) "
               f"below; downgraded on {row['downgrade_on']} unless it requalifies")
+
+
+def _print_service(seed: int) -> None:
+    """Service on the bank demo: the asset bands as tiers, the Chinese retail service plan,
+    a year of contacts, the owner assignment and the due list."""
+    from .service import ServicePlan
+    bank = demo.bank(5_000, 200_000, seed=seed)
+    adb = average_daily_balances(bank["events"]).by_customer(bank["owners"])
+    key = adb.key_name
+    table = adb.latest().to_arrow().join(bank["customers"], key).sort_by(key)
+    bands = AssetBands.preset().fit_apply(table, key=key).to_arrow()
+    tiers = pa.table({key: bands.column(key), "tier": bands.column("asset_band")})
+    plan = ServicePlan.preset("chinese_retail")
+    as_of = "2024-04-01"
+    t0 = time.perf_counter()
+    owners = plan.assign_owners(tiers, bank["roster"], date=as_of, branches=bank["customers"].select([key, "branch"]),
+                                since="2024-01-01")
+    book = plan.contacts(bank["contacts"], tiers, as_of=as_of, since="2024-01-01")
+    due = book.due(7, owners=owners)
+    sla = book.sla("month", 3).to_arrow()
+    seconds = time.perf_counter() - t0
+    r = book.report
+    print(f"\nService (bank demo, tiers = asset bands since 2024-01-01, plan chinese_retail): "
+          f"{r['rows_read']:,} contacts of a year, {r['rows_used']:,} counted ({r['not_counted']:,} unanswered); "
+          f"owners, contacts, due list and SLA in {seconds:.2f} s")
+    service_cli.print_owners(owners, limit=5)
+    from ._results import text_table
+    print(f"\nDue list on {as_of} and the week after: {len(due):,} rows (highest tier, most overdue first)")
+    print(text_table(due.summary().to_arrow()))
+    print(text_table(due.to_arrow().drop_columns(["remaining"]), limit=8))
+    march = sla.filter(pc.equal(sla.column("period"), sla.column("period")[sla.num_rows - 1]))
+    print("Within cadence in " + str(march.column("period")[0]) + ": " + ", ".join(
+        f"{row['tier']} {row['within']:,}/{row['customers']:,} ({row['share']:.0%})" for row in march.to_pylist()))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,6 +34,8 @@ The file (format 1; YAML or JSON)::
     default: Bronze
     default_attributes: {owner: call centre}
     keep: [monetary]                        # more columns to carry into the tiers
+    assessment: {...}                       # tiers over time (tk.TierHistory.from_file)
+    service: {...}                          # service plans per tier (tk.ServicePlan.from_file)
 
 Strategies: rfm (tk.RFM's arguments, or ``preset: r_rfm`` ...), abc, lifecycle (``p_alive:
 {dormant: 0.5, churned: 0.2}`` judges by P(alive)), value_potential (``preset`` too;
@@ -86,7 +88,7 @@ _PROFILE_KEYS = {"customer", "time", "amount", "order", "quantity", "channel", "
 SPEND_COLUMNS = frozenset({"spend_growth"})
 DAY_COLUMNS = frozenset({"purchase_days", "median_gap", "last_gap", "previous_purchase"})
 _TOP_KEYS = {"tierkit", "name", "transactions", "attributes", "strategies", "tiers", "default",
-             "default_attributes", "keep", "description", "assessment"}
+             "default_attributes", "keep", "description", "assessment", "service"}
 
 
 def _strategy(name: str, config: Mapping, where: str):
@@ -334,10 +336,13 @@ class Tiering:
 
     def __init__(self, policy: TierPolicy, *, transactions: Mapping | None = None,
                  attributes: Mapping | None = None, strategies=None, keep=(),
-                 name: str | None = None, assessment: Mapping | None = None):
+                 name: str | None = None, assessment: Mapping | None = None,
+                 service: Mapping | None = None):
         self.name = name or "tiering"
         # The file's `assessment:` section, read by tk.TierHistory.from_file (checked there).
         self.assessment = dict(assessment or {})
+        # The file's `service:` section, read by tk.ServicePlan.from_file (checked there).
+        self.service = service
         where = f"tierkit policy {self.name!r}"
         self.policy = policy
         self.transactions = dict(transactions or {})
@@ -382,7 +387,8 @@ class Tiering:
             raise PolicyError(f"{where}: {e}") from None
         return cls(policy, transactions=d.get("transactions"), attributes=d.get("attributes"),
                    strategies=d.get("strategies"), keep=d.get("keep", ()),
-                   name=name or d.get("name"), assessment=_assessment_section(d, where))
+                   name=name or d.get("name"), assessment=_assessment_section(d, where),
+                   service=d.get("service"))
 
     @classmethod
     def from_file(cls, path) -> "Tiering":
