@@ -20,6 +20,7 @@ void bind_demo(pybind11::module_& m);
 void bind_strategies(pybind11::module_& m);
 void bind_balances(pybind11::module_& m);
 void bind_policy(pybind11::module_& m);
+void bind_period_table(pybind11::module_& m);
 void bind_over_time(pybind11::module_& m);
 void bind_clv(pybind11::module_& m);
 
