@@ -377,8 +377,8 @@ void bind_over_time(py::module_& m) {
            py::arg("from_day"), py::arg("to_day"))
       .def("history", [](const tier_ledger& l, std::uint32_t c) { return numpy_from(l.history(c)); }, py::arg("customer"))
       .def("check_invariants", &tier_ledger::check_invariants)
-      .def("copy", [](const tier_ledger& l) { return tier_ledger(l); })
-      .def("__eq__", [](const tier_ledger& a, const tier_ledger& b) { return a == b; });
+      .def("copy", [](const tier_ledger& l) { return tier_ledger(l); });
+  bind_equality(ledger);
   bind_persistence<tier_ledger, &tier_ledger_from_bytes>(ledger);
   m.attr("NO_TIER") = no_tier;
   m.attr("RULE_NONE") = rule_none;

@@ -401,7 +401,8 @@ void bind_service(py::module_& m) {
   }, py::arg("tiers"), py::arg("keys"), py::arg("key_name"), py::arg("names"), py::arg("dates"), py::arg("as_of"),
      py::arg("days"));
 
-  py::class_<owner_assignment>(m, "OwnerAssignment")
+  py::class_<owner_assignment> assignment(m, "OwnerAssignment");
+  assignment
       .def_static("from_columns", [](std::int32_t date, const py::tuple& customers, const std::string& customer_name,
                                      std::vector<std::string> tier_names, array_in<std::int32_t> tier,
                                      const py::object& owners, const std::string& owner_name,
@@ -447,8 +448,8 @@ void bind_service(py::module_& m) {
         d["load"] = numpy_view(a.load, self);
         d["active"] = numpy_view(a.active, self);
         return d;
-      })
-      .def("__eq__", [](const owner_assignment& a, const owner_assignment& b) { return a == b; });
+      });
+  bind_equality(assignment);
 
   m.def("assign_owners", [](const service_plan& plan, const py::tuple& ids, const std::string& id_name,
                             std::vector<std::string> role, std::vector<std::string> branch,

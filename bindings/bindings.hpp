@@ -66,6 +66,17 @@ void bind_persistence(pybind11::class_<T>& c) {
                             [](const pybind11::bytes& b) { return From(std::string(b)); }));
 }
 
+// `==` by value between two objects of T; another type gives NotImplemented, so Python tries
+// the other side and `model == 3` is False rather than a TypeError. (Defining __eq__ makes
+// the class unhashable, as a mutable value should be.)
+template <class T>
+void bind_equality(pybind11::class_<T>& c) {
+  c.def("__eq__", [](const T& a, const pybind11::object& b) -> pybind11::object {
+    if (!pybind11::isinstance<T>(b)) return pybind11::reinterpret_borrow<pybind11::object>(Py_NotImplemented);
+    return pybind11::bool_(a == b.cast<const T&>());
+  }, pybind11::arg("other"));
+}
+
 // A numpy array owning `v` (moved to the heap, freed with the array): no copy of the data.
 template <class T>
 pybind11::array_t<T> numpy_from(std::vector<T>&& v) {
