@@ -19,8 +19,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import _core
+from ._model import FrozenModel
 from ._results import Table, cell
-from .scoring import keyed_table, metrics_of, plain_table, register_loader, save_bytes
+from .scoring import keyed_table, metrics_of, plain_table, register_loader
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,10 +88,15 @@ class ABC:
         return [self._column]
 
     def fit(self, data, key: str | None = None) -> "ABCModel":
+        """Fits the class thresholds (each class's smallest value) to ``data`` (a Profile, or a
+        keyed table with the metric columns, key column ``key``) and returns the frozen
+        model."""
         metrics = metrics_of(data, key, "tierkit.ABC.fit")
         return ABCModel(self._strategy.fit(metrics.core))
 
     def fit_apply(self, data, key: str | None = None) -> Table:
+        """``fit(data, key).apply(data, key)``: ABC classes for the customers the model was
+        fitted on."""
         metrics = metrics_of(data, key, "tierkit")  # read the input once
         return self.fit(metrics).apply(metrics)
 
@@ -98,16 +104,19 @@ class ABC:
         return self._repr
 
 
-class ABCModel:
+class ABCModel(FrozenModel):
     """A fitted ABC model: each class's smallest value is frozen, so new data are
     classified against this fit."""
 
     kind = "abc"
+    _core_class = _core.ABCModel
 
     def __init__(self, core: _core.ABCModel):
         self._core = core
 
     def apply(self, data, key: str | None = None) -> Table:
+        """ABC classes of the customers in ``data`` against the frozen thresholds: key, value,
+        class and class index per customer."""
         metrics = metrics_of(data, key, "tierkit.ABCModel.apply")
         return keyed_table(metrics, self._core.apply(metrics.core), "ABC classes")
 
@@ -119,29 +128,14 @@ class ABCModel:
 
     @property
     def labels(self) -> list[str]:
+        """The class labels, highest-value class first."""
         return list(self._core.labels)
 
     @property
     def concentration(self) -> Concentration:
+        """How concentrated value was at fit (values >= 0): Gini coefficient, top-20% share and
+        the Lorenz curve."""
         return Concentration(**self._core.concentration)
-
-    def to_bytes(self) -> bytes:
-        return self._core.to_bytes()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "ABCModel":
-        return cls(_core.ABCModel.from_bytes(data))
-
-    def save(self, path) -> None:
-        save_bytes(path, self.to_bytes())
-
-    def __reduce__(self):
-        return (ABCModel.from_bytes, (self.to_bytes(),))
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, ABCModel) and self._core == other._core
-
-    __hash__ = None
 
     def plot_lorenz(self, ax=None, lang: str = "en"):
         """The Lorenz curve with the line of equality (tk.plots.lorenz)."""

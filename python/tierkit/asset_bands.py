@@ -20,10 +20,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _core
+from ._model import FrozenModel
 from ._arrow import as_arrow
 from ._errors import InvalidInput
 from ._results import Table
-from .scoring import Metrics, keyed_table, metrics_of, plain_table, register_loader, save_bytes
+from .scoring import Metrics, keyed_table, metrics_of, plain_table, register_loader
 
 CARD_LEVELS = ("classic", "gold", "platinum", "diamond", "black")
 
@@ -112,26 +113,29 @@ class AssetBands:
                  criteria: Sequence[Mapping] | None = None, pool: Mapping | None = None,
                  balance: str = "adb", unassigned: str = "Not maintained",
                  unassigned_zh: str = "未纳入维护",
-                 levels: Mapping[str, Sequence[str]] | None = None, _preset: bool = False):
-        c = _core.AssetBandConfig.chinese_retail() if _preset else _core.AssetBandConfig()
-        if not _preset:
-            if not bands:
-                raise InvalidInput("tierkit.AssetBands: give bands (or use AssetBands.preset)")
-            c.bands = [_core.AssetBand(str(b["label"]), str(b.get("label_zh", "")),
-                                       str(b.get("owner_role", "")), float(b["lower"]),
-                                       [_core.BandCondition(str(col), str(op), float(v))
-                                        for col, op, v in b.get("conditions", ())])
-                       for b in bands]
-            c.criteria = [_core.EntryCriterion(str(k["name"]), str(k.get("name_zh", "")),
-                                               str(k["column"]), float(k["threshold"]))
-                          for k in (criteria or ())]
-            p = pool or {"label": "Maintained by other criteria", "label_zh": "其他条件纳入"}
-            c.pool = _core.AssetBand(str(p["label"]), str(p.get("label_zh", "")),
-                                     str(p.get("owner_role", "")), 0.0, [])
-            c.unassigned, c.unassigned_zh = unassigned, unassigned_zh
-        c.balance_column = balance
-        self._strategy = _core.AssetBandStrategy(c)  # validates
-        self._levels = dict(levels) if levels is not None else ({"card_level": CARD_LEVELS} if _preset else {})
+                 levels: Mapping[str, Sequence[str]] | None = None):
+        c = _core.AssetBandConfig()
+        if not bands:
+            raise InvalidInput("tierkit.AssetBands: give bands (or use AssetBands.preset)")
+        c.bands = [_core.AssetBand(str(b["label"]), str(b.get("label_zh", "")),
+                                   str(b.get("owner_role", "")), float(b["lower"]),
+                                   [_core.BandCondition(str(col), str(op), float(v))
+                                    for col, op, v in b.get("conditions", ())])
+                   for b in bands]
+        c.criteria = [_core.EntryCriterion(str(k["name"]), str(k.get("name_zh", "")),
+                                           str(k["column"]), float(k["threshold"]))
+                      for k in (criteria or ())]
+        p = pool or {"label": "Maintained by other criteria", "label_zh": "其他条件纳入"}
+        c.pool = _core.AssetBand(str(p["label"]), str(p.get("label_zh", "")),
+                                 str(p.get("owner_role", "")), 0.0, [])
+        c.unassigned, c.unassigned_zh = unassigned, unassigned_zh
+        self._setup(c, balance, dict(levels) if levels is not None else {})
+
+    def _setup(self, config, balance: str, levels: dict) -> None:
+        config.balance_column = balance
+        self._strategy = _core.AssetBandStrategy(config)  # validates
+        self._config = config
+        self._levels = levels
 
     @classmethod
     def preset(cls, name: str = "chinese_retail", *, balance: str = "adb") -> "AssetBands":
@@ -143,7 +147,14 @@ class AssetBands:
         margin_balance, card_level (text: classic, gold, platinum, diamond, black)."""
         if name != "chinese_retail":
             raise InvalidInput(f"tierkit.AssetBands: preset must be 'chinese_retail'; got {name!r}")
-        return cls(balance=balance, _preset=True)
+        bands = cls.__new__(cls)
+        bands._setup(_core.AssetBandConfig.chinese_retail(), balance, {"card_level": CARD_LEVELS})
+        return bands
+
+    def __repr__(self) -> str:
+        c = self._config
+        bands = ", ".join(f"{b.label} >= {b.lower:,.0f}" for b in c.bands)
+        return f"AssetBands({bands}; {len(c.criteria)} entry criteria; balance={c.balance_column!r})"
 
     @property
     def reads_source(self) -> bool:
@@ -152,41 +163,43 @@ class AssetBands:
         return bool(self._levels)
 
     def fit(self, data, key: str | None = None) -> "AssetBandModel":
+        """Checks the bands against ``data``'s columns and returns the frozen model (bands are
+        given, not learned)."""
         metrics = metrics_of(_with_levels(data, self._levels), key, "tierkit.AssetBands.fit")
         return AssetBandModel(self._strategy.fit(metrics.core), self._levels)
 
     def fit_apply(self, data, key: str | None = None) -> Table:
+        """``fit(data, key).apply(data, key)``: asset bands for the customers the model was
+        fitted on."""
         metrics = metrics_of(_with_levels(data, self._levels), key, "tierkit.AssetBands")  # once
         return self.fit(metrics).apply(metrics)
 
 
-class AssetBandModel:
+class AssetBandModel(FrozenModel):
+    """Frozen asset bands and entry criteria: applies the same band thresholds to any data with
+    the same columns."""
     kind = "asset_bands"
+    _core_class = _core.AssetBandModel
 
     def __init__(self, core: _core.AssetBandModel, levels: Mapping | None = None):
         self._core = core
         self._levels = dict(levels or {"card_level": CARD_LEVELS})
 
+    def _state(self) -> tuple:
+        # The compiled model has no equality of its own: its bytes are its value.
+        return (self._core.to_bytes(), self._levels)
+
     def apply(self, data, key: str | None = None) -> Table:
+        """The band of each customer in ``data``: the highest band whose lower bound and
+        conditions the customer meets; customers admitted only by an entry criterion go to
+        the pool."""
         metrics = metrics_of(_with_levels(data, self._levels), key, "tierkit.AssetBandModel.apply")
         return keyed_table(metrics, self._core.apply(metrics.core), "asset bands")
 
     @property
     def rules(self) -> Table:
+        """The bands with their lower bounds and entry criteria, as a table."""
         return plain_table(self._core.summary(), "asset band rules")
-
-    def to_bytes(self) -> bytes:
-        return self._core.to_bytes()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "AssetBandModel":
-        return cls(_core.AssetBandModel.from_bytes(data))
-
-    def save(self, path) -> None:
-        save_bytes(path, self.to_bytes())
-
-    def __reduce__(self):
-        return (AssetBandModel.from_bytes, (self.to_bytes(),))
 
     def __repr__(self) -> str:
         bands = ", ".join(f"{b.label} >= {b.lower:,.0f}" for b in self._core.config.bands)
@@ -218,9 +231,12 @@ class RelationshipStars:
         self._config = c
 
     def fit(self, data, key: str | None = None) -> "RelationshipStars":
+        """Checks the account and balance columns against ``data`` and returns this rating
+        (levels are given, not learned)."""
         return self  # nothing to fit
 
     def apply(self, data, key: str | None = None) -> Table:
+        """The relationship level (1-6) of each customer in ``data``."""
         metrics = metrics_of(data, key, "tierkit.RelationshipStars")
         return keyed_table(metrics, _core.relationship_stars(metrics.core, self._config),
                            "relationship stars")
@@ -244,9 +260,13 @@ class PointsStars:
         self._config = c
 
     def fit(self, data, key: str | None = None) -> "PointsStars":
+        """Checks the weighted columns against ``data`` and returns this star rating (points are
+        given, not learned)."""
         return self  # nothing to fit
 
     def apply(self, data, key: str | None = None) -> Table:
+        """Points (the weighted sum of the chosen columns) and the star level each customer's
+        points reach."""
         metrics = metrics_of(data, key, "tierkit.PointsStars")
         return keyed_table(metrics, _core.points_stars(metrics.core, self._config), "points stars")
 

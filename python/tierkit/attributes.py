@@ -68,6 +68,7 @@ class CustomerAttributes:
 
     @property
     def columns(self) -> list[str]:
+        """The attribute column names (besides the key)."""
         return [n for n, _ in self._core.column_kinds()]
 
     def column(self, name: str) -> pa.Array:
@@ -89,6 +90,7 @@ class CustomerAttributes:
         return arr.view(target) if d["kind"] == "day" else arr.cast(target)
 
     def to_arrow(self) -> pa.Table:
+        """The attributes with their key column, as an Arrow table."""
         if self._table is None:
             cols = {self._key_name: key_array(self._core, self._key_type)}
             for n in self.columns:

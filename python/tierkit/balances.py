@@ -92,6 +92,9 @@ class _Series(Table):
 
 
 class AccountBalances(_Series):
+    """Average daily balances per account and period (tk.average_daily_balances), with
+    what was read, used and dropped in ``report``."""
+
     def __init__(self, core, key_name, key_type):
         super().__init__(core, key_name, key_type, "average daily balances per account", True)
         r = core.report
@@ -119,6 +122,10 @@ class AccountBalances(_Series):
 
 
 class CustomerBalances(_Series):
+    """Average daily balances per customer and period: the customer's accounts summed
+    (tk.balances_by_customer); accounts without events are counted in
+    ``accounts_without_events``."""
+
     def __init__(self, core, key_name, key_type):
         super().__init__(core, key_name, key_type, "average daily balances per customer", False)
         self.accounts_without_events = core.accounts_without_events

@@ -27,10 +27,11 @@ import numpy as np
 import pyarrow as pa
 
 from . import _core
+from ._model import FrozenModel
 from ._errors import InvalidInput, SchemaError
 from ._results import ArrowResult, Table
 from ._time import to_date
-from .scoring import keyed_table, metrics_of, plain_table, register_loader, save_bytes
+from .scoring import keyed_table, metrics_of, plain_table, register_loader
 
 NotConverged = _core.NotConverged
 
@@ -78,13 +79,16 @@ class CLVSummary(ArrowResult):
         self.without_purchase = core.without_purchase
 
     def to_arrow(self) -> pa.Table:
+        """One row per customer: the key, x, t_x, T and m_x (and the holdout columns)."""
         return self._table
 
     def column(self, name: str) -> np.ndarray:
+        """One column (x, t_x, T, m_x, and the holdout columns when present) as a numpy array."""
         return self._cols[name]
 
     @property
     def has_holdout(self) -> bool:
+        """True when the summary also counts purchases in a holdout period after calibration."""
         return self._core.has_holdout
 
     def __repr__(self) -> str:
@@ -241,7 +245,7 @@ class _Fitter:
         return f"{type(self).__name__}({extra})"
 
 
-class _PurchaseModel:
+class _PurchaseModel(FrozenModel):
     """What BG/NBD and Pareto/NBD models share (a `_core` model)."""
 
     kind = ""
@@ -338,21 +342,6 @@ class _PurchaseModel:
         from . import plots
         return plots.calibration_holdout(self, data, max_x=max_x, ax=ax, lang=lang)
 
-    # --- persistence and display -------------------------------------------------------------
-    def to_bytes(self) -> bytes:
-        return self._core.to_bytes()
-
-    def save(self, path) -> None:
-        save_bytes(path, self.to_bytes())
-
-    def __reduce__(self):
-        return (type(self).from_bytes, (self.to_bytes(),))
-
-    def __eq__(self, other) -> bool:
-        return type(other) is type(self) and self._core == other._core
-
-    __hash__ = None
-
     def __repr__(self) -> str:
         p = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
         r = self.report
@@ -377,26 +366,20 @@ class BGNBDModel(_PurchaseModel):
     """A BG/NBD model (fitted, or built from given parameters ``BGNBDModel(r=, alpha=, a=, b=)``)."""
 
     kind = "bg_nbd"
+    _core_class = _core.BGNBDModel
 
     def __init__(self, core=None, *, r=None, alpha=None, a=None, b=None):
         super().__init__(core if core is not None else _core.BGNBDModel(r, alpha, a, b))
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "BGNBDModel":
-        return cls(_core.BGNBDModel.from_bytes(data))
 
 
 class ParetoNBDModel(_PurchaseModel):
     """A Pareto/NBD model (fitted, or ``ParetoNBDModel(r=, alpha=, s=, beta=)``)."""
 
     kind = "pareto_nbd"
+    _core_class = _core.ParetoNBDModel
 
     def __init__(self, core=None, *, r=None, alpha=None, s=None, beta=None):
         super().__init__(core if core is not None else _core.ParetoNBDModel(r, alpha, s, beta))
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "ParetoNBDModel":
-        return cls(_core.ParetoNBDModel.from_bytes(data))
 
 
 class BGNBD(_Fitter):
@@ -404,6 +387,8 @@ class BGNBD(_Fitter):
     or lifetimes' frequency, recency, T; ``weight=`` counts per row)."""
 
     def fit(self, data, weight=None) -> BGNBDModel:
+        """Fits BG/NBD by maximum likelihood to a CLVSummary (or x, t_x, T columns); raises
+        NotConverged with the optimiser's state when it does not converge."""
         w = None if weight is None else np.asarray(weight, dtype=np.float64)
         return BGNBDModel(_core.BGNBDModel.fit(*_xtT(data), w, **self._options))
 
@@ -412,36 +397,46 @@ class ParetoNBD(_Fitter):
     """The Pareto/NBD fitter (as BGNBD)."""
 
     def fit(self, data, weight=None) -> ParetoNBDModel:
+        """Fits Pareto/NBD by maximum likelihood to a CLVSummary (or x, t_x, T columns); raises
+        NotConverged with the optimiser's state when it does not converge."""
         w = None if weight is None else np.asarray(weight, dtype=np.float64)
         return ParetoNBDModel(_core.ParetoNBDModel.fit(*_xtT(data), w, **self._options))
 
 
-class GammaGammaModel:
+class GammaGammaModel(FrozenModel):
     """A Gamma-Gamma spend model (fitted, or ``GammaGammaModel(p=, q=, gamma=)``)."""
 
     kind = "gamma_gamma"
+    _core_class = _core.GammaGammaModel
 
     def __init__(self, core=None, *, p=None, q=None, gamma=None):
         self._core = core if core is not None else _core.GammaGammaModel(p, q, gamma)
 
     @property
     def params(self) -> dict:
+        """The parameters p, q and gamma."""
         return dict(self._core.params)
 
     @property
     def report(self) -> dict:
+        """How the fit went: converged, iterations, log-likelihood, customers used, standard
+        errors (empty for given parameters)."""
         return dict(self._core.report)
 
     @property
     def log_likelihood(self) -> float:
+        """The log-likelihood at the fitted parameters (NaN for given parameters)."""
         return self._core.report["log_likelihood"]
 
     @property
     def summary(self) -> Table:
+        """Parameters with standard errors, as a table."""
         return _report_table(self.params, self.report)
 
     @property
     def population_mean(self) -> float:
+        """The expected value per purchase of a customer about whom nothing is known: p * gamma
+        / (q - 1)."""
         return self._core.population_mean
 
     def conditional_expected_value(self, x, m_x=None) -> np.ndarray:
@@ -452,24 +447,6 @@ class GammaGammaModel:
         return self._core.conditional_expected_value(np.asarray(x, dtype=np.float64),
                                                      np.asarray(m_x, dtype=np.float64))
 
-    def to_bytes(self) -> bytes:
-        return self._core.to_bytes()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "GammaGammaModel":
-        return cls(_core.GammaGammaModel.from_bytes(data))
-
-    def save(self, path) -> None:
-        save_bytes(path, self.to_bytes())
-
-    def __reduce__(self):
-        return (GammaGammaModel.from_bytes, (self.to_bytes(),))
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, GammaGammaModel) and self._core == other._core
-
-    __hash__ = None
-
     __repr__ = _PurchaseModel.__repr__
     _repr_html_ = _PurchaseModel._repr_html_
 
@@ -479,6 +456,8 @@ class GammaGamma(_Fitter):
     m_x > 0 (the others are counted in ``report['left_out']``)."""
 
     def fit(self, data, m_x=None, weight=None) -> GammaGammaModel:
+        """Fits Gamma-Gamma to the repeat customers (x > 0) of a CLVSummary (or x, m_x columns);
+        customers without repeat purchases carry no spend information and are left out."""
         if m_x is None:
             x, m = _column(data, "x"), _column(data, "m_x")
         else:
@@ -539,9 +518,14 @@ class CLV:
                       f"discount_rate={discount_rate:g})")
 
     def fit(self, data, key: str | None = None) -> "CLVModel":
+        """Fits the purchase model and the Gamma-Gamma value model to ``data`` (a Profile, or a
+        keyed table with the metric columns, key column ``key``) and returns the frozen
+        model."""
         return CLVModel(self._strategy.fit(_clv_metrics(data, key, "tierkit.CLV.fit").core))
 
     def fit_apply(self, data, key: str | None = None) -> Table:
+        """``fit(data, key).apply(data, key)``: p_alive, expected purchases, expected value and
+        clv for the customers the model was fitted on."""
         metrics = _clv_metrics(data, key, "tierkit")
         return self.fit(metrics).apply(metrics)
 
@@ -549,52 +533,42 @@ class CLV:
         return self._repr
 
 
-class CLVModel:
+class CLVModel(FrozenModel):
     """A fitted lifetime-value strategy: ``apply`` gives p_alive, expected_purchases,
     expected_value and clv per customer (null for customers without purchases)."""
 
     kind = "clv"
+    _core_class = _core.CLVModel
 
     def __init__(self, core: _core.CLVModel):
         self._core = core
 
     def apply(self, data, key: str | None = None) -> Table:
+        """p_alive, expected_purchases, expected_value and clv per customer in ``data`` (null
+        for customers without a purchase)."""
         metrics = _clv_metrics(data, key, "tierkit.CLVModel.apply")
         return keyed_table(metrics, self._core.apply(metrics.core), "lifetime value")
 
     @property
     def purchases(self) -> _PurchaseModel:
+        """The fitted purchase model (BGNBDModel or ParetoNBDModel)."""
         return ParetoNBDModel(self._core.pareto_nbd) if self._core.is_pareto else BGNBDModel(self._core.bg_nbd)
 
     @property
     def value(self) -> GammaGammaModel:
+        """The fitted Gamma-Gamma spend model."""
         return GammaGammaModel(self._core.gamma_gamma)
 
     @property
     def value_basis(self) -> str:
+        """The purchases the spend model was fitted on: "repeat purchase days" or "all purchase
+        days"."""
         return self._core.value_basis
 
     @property
     def summary(self) -> Table:
+        """Both models' parameters with standard errors and fit statistics, as a table."""
         return plain_table(self._core.summary(), "lifetime value models")
-
-    def to_bytes(self) -> bytes:
-        return self._core.to_bytes()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "CLVModel":
-        return cls(_core.CLVModel.from_bytes(data))
-
-    def save(self, path) -> None:
-        save_bytes(path, self.to_bytes())
-
-    def __reduce__(self):
-        return (CLVModel.from_bytes, (self.to_bytes(),))
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, CLVModel) and self._core == other._core
-
-    __hash__ = None
 
     def __repr__(self) -> str:
         c = self._core.config

@@ -9,17 +9,17 @@ Same seed, same data.
 """
 from __future__ import annotations
 
-import pyarrow as pa
+import pyarrow as _pa
 
 from . import _core
-from ._errors import flag_arg, threads_arg
-from ._time import to_day
+from ._errors import flag_arg as _flag_arg, threads_arg as _threads_arg
+from ._time import to_day as _to_day
 
 
 def transactions(customers: int = 10_000, transactions: int = 200_000, *, seed: int = 42,
                  start="2021-01-01", days: int = 1095, return_rate: float = 0.03,
                  mean_lines_per_order: float = 2.0, ids: str = "dense",
-                 time_ordered: bool = True, threads: int | None = None) -> pa.Table:
+                 time_ordered: bool = True, threads: int | None = None) -> _pa.Table:
     """Generated transactions as a pyarrow Table (columns are not copied from the generator).
 
     Columns: customer_id (int64, or large_string with ids="text"), time
@@ -32,30 +32,30 @@ def transactions(customers: int = 10_000, transactions: int = 200_000, *, seed: 
     time_ordered: rows in day order, as a transaction log arrives (times within a day are
     not sorted); False leaves them in generation order, days shuffled.
     """
-    first_day = to_day(start, "tierkit.demo.transactions: start")
+    first_day = _to_day(start, "tierkit.demo.transactions: start")
     data = _core.generate_demo_transactions(
         customers=int(customers), transactions=int(transactions), first_day=first_day,
         days=int(days), seed=int(seed), return_rate=float(return_rate),
         mean_lines_per_order=float(mean_lines_per_order), ids=ids,
-        time_ordered=flag_arg(time_ordered, "tierkit.demo.transactions: time_ordered"),
-        threads=threads_arg(threads, "tierkit.demo.transactions"))
+        time_ordered=_flag_arg(time_ordered, "tierkit.demo.transactions: time_ordered"),
+        threads=_threads_arg(threads, "tierkit.demo.transactions"))
     c = data.columns()
     n = data.size
     if "customer_offsets" in c:
-        customer = pa.Array.from_buffers(
-            pa.large_string(), n,
-            [None, pa.py_buffer(c["customer_offsets"]), pa.py_buffer(c["customer_chars"])])
+        customer = _pa.Array.from_buffers(
+            _pa.large_string(), n,
+            [None, _pa.py_buffer(c["customer_offsets"]), _pa.py_buffer(c["customer_chars"])])
     else:
-        customer = pa.array(c["customer_id"])
-    channel = pa.DictionaryArray.from_arrays(pa.array(c["channel"]), pa.array(data.channel_names))
-    category = pa.DictionaryArray.from_arrays(pa.array(c["category"]),
-                                              pa.array(data.category_names))
-    return pa.table({
+        customer = _pa.array(c["customer_id"])
+    channel = _pa.DictionaryArray.from_arrays(_pa.array(c["channel"]), _pa.array(data.channel_names))
+    category = _pa.DictionaryArray.from_arrays(_pa.array(c["category"]),
+                                              _pa.array(data.category_names))
+    return _pa.table({
         "customer_id": customer,
-        "time": pa.array(c["timestamp_us"]).view(pa.timestamp("us", tz="UTC")),
-        "amount": pa.array(c["amount"]),
-        "order_id": pa.array(c["order_id"]),
-        "quantity": pa.array(c["quantity"]),
+        "time": _pa.array(c["timestamp_us"]).view(_pa.timestamp("us", tz="UTC")),
+        "amount": _pa.array(c["amount"]),
+        "order_id": _pa.array(c["order_id"]),
+        "quantity": _pa.array(c["quantity"]),
         "channel": channel,
         "category": category,
     })
@@ -67,11 +67,11 @@ def profile_roles() -> dict[str, str]:
             "quantity": "quantity", "channel": "channel", "category": "category"}
 
 
-__all__ = ["transactions", "profile_roles", "bank"]
+__all__ = ["transactions", "profile_roles", "bank", "BRANCHES"]
 
 
 def bank(customers: int = 5_000, events: int = 200_000, *, seed: int = 42,
-         start="2024-01-01", days: int = 91) -> dict[str, pa.Table]:
+         start="2024-01-01", days: int = 91) -> dict[str, _pa.Table]:
     """Generated retail-bank data: three pyarrow Tables.
 
     - ``events``: account_id, date (date32), balance after the movement (rows in day order);
@@ -103,7 +103,7 @@ def bank(customers: int = 5_000, events: int = 200_000, *, seed: int = 42,
         from ._errors import InvalidInput
         raise InvalidInput("tierkit.demo.bank: customers, events and days must be positive")
     rng = np.random.Generator(np.random.PCG64(seed))
-    first_day = to_day(start, "tierkit.demo.bank: start")
+    first_day = _to_day(start, "tierkit.demo.bank: start")
     wealth = rng.lognormal(np.log(30_000), 1.6, customers)
     n_acc = 1 + rng.binomial(3, np.clip(np.log10(wealth) / 8, 0.05, 0.9))
     owner = np.repeat(np.arange(customers), n_acc)
@@ -127,23 +127,23 @@ def bank(customers: int = 5_000, events: int = 200_000, *, seed: int = 42,
     ids = np.arange(1, customers + 1)
     service = _bank_service(np.random.Generator(np.random.PCG64([seed, 20])), wealth, age, ids, first_day, days)
     out = {
-        "events": pa.table({"account_id": pa.array(100_000 + ev_acc),
-                            "date": pa.array(ev_day.astype(np.int32)).view(pa.date32()),
-                            "balance": pa.array(balance)}),
-        "owners": pa.table({"account_id": pa.array(100_000 + np.arange(accounts)),
-                            "customer_id": pa.array(ids[owner]),
-                            "asset_type": pa.array(types[asset])}),
-        "customers": pa.table({
-            "customer_id": pa.array(ids),
-            "age": pa.array(age),
-            "card_level": pa.array(cards[card_rank]),
-            "card_spend": pa.array(np.round(rng.gamma(1.2, 0.25, customers) * np.sqrt(wealth) * 40, 2)),
-            "loan_balance": pa.array(np.where(rng.random(customers) < 0.15,
+        "events": _pa.table({"account_id": _pa.array(100_000 + ev_acc),
+                            "date": _pa.array(ev_day.astype(np.int32)).view(_pa.date32()),
+                            "balance": _pa.array(balance)}),
+        "owners": _pa.table({"account_id": _pa.array(100_000 + np.arange(accounts)),
+                            "customer_id": _pa.array(ids[owner]),
+                            "asset_type": _pa.array(types[asset])}),
+        "customers": _pa.table({
+            "customer_id": _pa.array(ids),
+            "age": _pa.array(age),
+            "card_level": _pa.array(cards[card_rank]),
+            "card_spend": _pa.array(np.round(rng.gamma(1.2, 0.25, customers) * np.sqrt(wealth) * 40, 2)),
+            "loan_balance": _pa.array(np.where(rng.random(customers) < 0.15,
                                               np.round(rng.lognormal(np.log(200_000), 0.8, customers), 2), 0.0)),
-            "margin_balance": pa.array(np.where(rng.random(customers) < 0.05,
+            "margin_balance": _pa.array(np.where(rng.random(customers) < 0.05,
                                                 np.round(rng.lognormal(np.log(20_000), 1.0, customers), 2), 0.0)),
-            "wallet_share": pa.array(np.round(rng.beta(2, 2, customers), 3)),
-            "accounts": pa.array(n_acc.astype(np.int64)),
+            "wallet_share": _pa.array(np.round(rng.beta(2, 2, customers), 3)),
+            "accounts": _pa.array(n_acc.astype(np.int64)),
         }),
     }
     for name, column in service.pop("customer_columns").items():
@@ -218,11 +218,11 @@ def _bank_service(rng, wealth, age, ids, first_day: int, days: int) -> dict:
     order = np.lexsort((second, day))
     ts = (day.astype(np.int64) * 86400 + second)[order]
     contacts = {
-        "customer_id": pa.array(ids[who][order]),
-        "time": pa.array(ts).cast(pa.timestamp("s")),
-        "channel": pa.array(channels[ch][order]).dictionary_encode(),
-        "owner_id": pa.array(contact_owner[order]),
-        "outcome": pa.array(outcome[order]).dictionary_encode(),
+        "customer_id": _pa.array(ids[who][order]),
+        "time": _pa.array(ts).cast(_pa.timestamp("s")),
+        "channel": _pa.array(channels[ch][order]).dictionary_encode(),
+        "owner_id": _pa.array(contact_owner[order]),
+        "outcome": _pa.array(outcome[order]).dictionary_encode(),
     }
     # Feedback: surveys after some contacts (scores higher when contacted often), complaints.
     survey = rng.random(m) < 0.1
@@ -238,10 +238,10 @@ def _bank_service(rng, wealth, age, ids, first_day: int, days: int) -> dict:
     fb_value = np.concatenate([score, np.full(len(cw), np.nan)])
     fo = np.lexsort((fb_who, fb_day))
     feedback = {
-        "customer_id": pa.array(ids[fb_who][fo]),
-        "time": pa.array((fb_day[fo].astype(np.int64) * 86400 + 12 * 3600)).cast(pa.timestamp("s")),
-        "kind": pa.array(fb_kind[fo]),
-        "value": pa.array(fb_value[fo], mask=np.isnan(fb_value[fo])),
+        "customer_id": _pa.array(ids[fb_who][fo]),
+        "time": _pa.array((fb_day[fo].astype(np.int64) * 86400 + 12 * 3600)).cast(_pa.timestamp("s")),
+        "kind": _pa.array(fb_kind[fo]),
+        "value": _pa.array(fb_value[fo], mask=np.isnan(fb_value[fo])),
     }
     # Sales of wealth products: more for the wealthy.
     buys = rng.poisson(level * 0.8)
@@ -251,23 +251,23 @@ def _bank_service(rng, wealth, age, ids, first_day: int, days: int) -> dict:
     amount = np.round(wealth[bw] * rng.uniform(0.01, 0.1, len(bw)), 2)
     bo = np.lexsort((bw, bday))
     sales = {
-        "customer_id": pa.array(ids[bw][bo]),
-        "time": pa.array((bday[bo].astype(np.int64) * 86400 + 15 * 3600)).cast(pa.timestamp("s")),
-        "product": pa.array(products[rng.integers(0, 4, len(bw))][bo]),
-        "amount": pa.array(amount[bo]),
+        "customer_id": _pa.array(ids[bw][bo]),
+        "time": _pa.array((bday[bo].astype(np.int64) * 86400 + 15 * 3600)).cast(_pa.timestamp("s")),
+        "product": _pa.array(products[rng.integers(0, 4, len(bw))][bo]),
+        "amount": _pa.array(amount[bo]),
     }
     branch_names = np.array(BRANCHES)[branch]
     return {
         "customer_columns": {
-            "branch": pa.array(branch_names, mask=no_branch),
-            "birthday": pa.array(birth.astype(np.int32)).view(pa.date32()),
-            "opened": pa.array(opened.astype(np.int32)).view(pa.date32()),
+            "branch": _pa.array(branch_names, mask=no_branch),
+            "birthday": _pa.array(birth.astype(np.int32)).view(_pa.date32()),
+            "opened": _pa.array(opened.astype(np.int32)).view(_pa.date32()),
         },
-        "roster": pa.table({"owner_id": pa.array(roster_ids), "role": pa.array([r[1] for r in rows]),
-                            "branch": pa.array([r[2] for r in rows]),
-                            "capacity": pa.array(np.array([r[3] for r in rows], dtype=np.int64)),
-                            "active": pa.array(active)}),
-        "contacts": pa.table(contacts),
-        "feedback": pa.table(feedback),
-        "sales": pa.table(sales),
+        "roster": _pa.table({"owner_id": _pa.array(roster_ids), "role": _pa.array([r[1] for r in rows]),
+                            "branch": _pa.array([r[2] for r in rows]),
+                            "capacity": _pa.array(np.array([r[3] for r in rows], dtype=np.int64)),
+                            "active": _pa.array(active)}),
+        "contacts": _pa.table(contacts),
+        "feedback": _pa.table(feedback),
+        "sales": _pa.table(sales),
     }

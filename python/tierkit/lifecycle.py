@@ -24,11 +24,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _core
+from ._model import FrozenModel
 from ._arrow import one_array
 from ._errors import flag_arg
 from ._results import Table
 from .attributes import CustomerAttributes
-from .scoring import Metrics, keyed_table, metrics_of, plain_table, register_loader, save_bytes
+from .scoring import Metrics, keyed_table, metrics_of, plain_table, register_loader
 
 
 class Lifecycle:
@@ -58,6 +59,8 @@ class Lifecycle:
             self._clv = clv if clv is not None else CLV()
 
     def fit(self, data, key: str | None = None) -> "LifecycleModel":
+        """Returns the frozen model: the stage settings, checked against ``data``'s columns,
+        with the lifetime-value model fitted on ``data`` when stages are judged by P(alive)."""
         metrics = metrics_of(data, key, "tierkit.Lifecycle.fit")
         clv_model = None
         if self._clv is not None and "p_alive" not in metrics.names:
@@ -68,6 +71,8 @@ class Lifecycle:
         return LifecycleModel(self._strategy.fit(metrics.core), clv_model)
 
     def fit_apply(self, data, key: str | None = None, prospects=None) -> Table:
+        """``fit(data, key).apply(data, key)``: lifecycle stages for the customers the model was
+        fitted on."""
         metrics = metrics_of(data, key, "tierkit")  # read the input once
         return self.fit(metrics).apply(metrics, prospects=prospects)
 
@@ -131,11 +136,13 @@ def _add_p_alive(metrics: Metrics, clv_model) -> None:
     metrics.add("p_alive", values)
 
 
-class LifecycleModel:
+class LifecycleModel(FrozenModel):
     """Frozen lifecycle rules; judged by P(alive), also the lifetime-value model
     (``clv_model``) that gives it when the data lack a p_alive column."""
 
     kind = "lifecycle"
+    _core_class = _core.LifecycleModel
+    _with_clv_kind = "lifecycle_clv"
 
     def __init__(self, core: _core.LifecycleModel, clv_model=None):
         self._core = core
@@ -155,45 +162,8 @@ class LifecycleModel:
 
     @property
     def rules(self) -> Table:
+        """The stages with their frozen settings, as a table."""
         return plain_table(self._core.summary(), "lifecycle rules")
-
-    def to_bytes(self) -> bytes:
-        """The model's bytes; with a lifetime-value model, both in an envelope of kind
-        "lifecycle_clv" (each part's bytes, length-prefixed)."""
-        if self.clv_model is None:
-            return self._core.to_bytes()
-        parts = [self._core.to_bytes(), self.clv_model.to_bytes()]
-        return _core.wrap_envelope("lifecycle_clv", b"".join(len(b).to_bytes(8, "little") + b for b in parts))
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "LifecycleModel":
-        if _core.envelope_kind(data) != "lifecycle_clv":
-            return cls(_core.LifecycleModel.from_bytes(data))
-        from ._errors import FormatError
-        from .clv import CLVModel
-        payload = _core.unwrap_envelope(data, "lifecycle_clv")
-        parts, at = [], 0
-        while at < len(payload):
-            n = int.from_bytes(payload[at:at + 8], "little")
-            if at + 8 + n > len(payload):
-                raise FormatError("tierkit.LifecycleModel.from_bytes: a part runs past the payload")
-            parts.append(payload[at + 8:at + 8 + n])
-            at += 8 + n
-        if len(parts) != 2:
-            raise FormatError("tierkit.LifecycleModel.from_bytes: expected 2 parts")
-        return cls(_core.LifecycleModel.from_bytes(parts[0]), CLVModel.from_bytes(parts[1]))
-
-    def save(self, path) -> None:
-        save_bytes(path, self.to_bytes())
-
-    def __reduce__(self):
-        return (LifecycleModel.from_bytes, (self.to_bytes(),))
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, LifecycleModel) and self._core == other._core and \
-            self.clv_model == other.clv_model
-
-    __hash__ = None
 
     def __repr__(self) -> str:
         return _repr("LifecycleModel", self._core.config)

@@ -26,10 +26,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _core
+from ._model import FrozenModel
 from ._arrow import as_arrow, one_array
 from ._errors import InvalidInput, SchemaError, threads_arg
 from ._results import Table, html_table, label_array, text_table
-from .scoring import register_loader, save_bytes
+from .scoring import register_loader
 
 
 def _rules_of(rules) -> list:
@@ -275,13 +276,15 @@ def _pairs(a: np.ndarray, b: np.ndarray) -> set:
     return {(int(x) // width, int(x) % width) for x in np.unique(a * width + b)}
 
 
-class TierPolicy:
+class TierPolicy(FrozenModel):
     """An ordered list of tier rules and a default tier.
 
     Rules are (tier, condition[, attributes]) tuples or dicts {"tier": ..., "when": ...,
     other keys become attributes}; attributes (owner role, service level, ...) come back
     as columns of the assignment.
     """
+
+    _core_class = _core.TierPolicy
 
     def __init__(self, rules: Sequence, default: str = "Others",
                  default_attributes: Mapping[str, str] | None = None):
@@ -326,10 +329,12 @@ class TierPolicy:
     # --- facts -------------------------------------------------------------------------------
     @property
     def rules(self) -> list[dict]:
+        """The rules in order, as {"tier", "when", attributes...} dicts."""
         return [{"tier": r.tier, "when": r.condition, **r.attributes} for r in self._core.rules]
 
     @property
     def default(self) -> str:
+        """The tier of customers no rule matches."""
         return self._core.default_tier
 
     @property
@@ -339,6 +344,7 @@ class TierPolicy:
 
     @property
     def tiers(self) -> list[str]:
+        """Tier names in policy order, the default last (each once)."""
         return list(dict.fromkeys([r.tier for r in self._core.rules] + [self.default]))
 
     # --- use ---------------------------------------------------------------------------------
@@ -409,26 +415,9 @@ class TierPolicy:
             raise InvalidInput(f"{what}: no customer {customer!r} in the key column {key!r}")
         return Explanation(self, customer, self._core.explain(table, where))
 
-    # --- persistence -------------------------------------------------------------------------
-    def to_bytes(self) -> bytes:
-        return self._core.to_bytes()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "TierPolicy":
-        return cls._from_core(_core.TierPolicy.from_bytes(data))
-
-    def save(self, path) -> None:
-        save_bytes(path, self.to_bytes())
-
-    def __reduce__(self):
-        return (TierPolicy.from_bytes, (self.to_bytes(),))
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, TierPolicy) and self.rules == other.rules and \
-            self.default == other.default and \
-            dict(self._core.default_attributes) == dict(other._core.default_attributes)
-
-    __hash__ = None
+    # --- persistence: FrozenModel; equality compares the rules, not the compiled form --------
+    def _state(self) -> tuple:
+        return (self.rules, self.default, dict(self._core.default_attributes))
 
     def __repr__(self) -> str:
         lines = ["TierPolicy(["]
@@ -467,6 +456,7 @@ class PolicyCheck:
 
     @property
     def ok(self) -> bool:
+        """True when no rule is unmatched, contradictory or covered by an earlier rule."""
         return not self.unmatched and not self.contradictory and not self.covered
 
     def __str__(self) -> str:

@@ -133,6 +133,8 @@ class Profile(ArrowResult):
     # --- basic facts -------------------------------------------------------------------
     @property
     def as_of(self) -> _dt.date:
+        """The day recency and tenure are measured to (given, or the day after the last
+        purchase)."""
         return self.report.as_of
 
     @property
@@ -147,10 +149,12 @@ class Profile(ArrowResult):
 
     @property
     def customer_column(self) -> str:
+        """The name of the customer key column (as in the input)."""
         return self._key_name
 
     @property
     def key_name(self) -> str:
+        """The name of the customer key column (as in the input); the same as customer_column."""
         return self._key_name
 
     def __len__(self) -> int:
@@ -301,7 +305,7 @@ class Profile(ArrowResult):
         lines.append(f"{'':<18}{'min':>12}{'p25':>12}{'median':>12}{'p75':>12}{'max':>14}"
                      f"{'mean':>12}")
         for label, key, fmt in (("recency (days)", "recency", "{:,.0f}"),
-                                (f"frequency", "frequency", "{:,.0f}"),
+                                ("frequency", "frequency", "{:,.0f}"),
                                 ("monetary", "monetary", "{:,.2f}")):
             q = s[key]
             if not q:
@@ -452,12 +456,15 @@ class ProfileBuilder:
         return self
 
     def finish(self) -> Profile:
+        """The profile of every row given so far; the builder can go on taking rows (finish
+        again for a later profile)."""
         core = self._state.finish()
         key_type = self._key_type or pa.int64()
         return Profile(core, self._roles["customer"], key_type, self._on_invalid,
                        self._as_of_given)
 
     def copy(self) -> "ProfileBuilder":
+        """An independent builder with the same state (to branch a running profile)."""
         new = object.__new__(ProfileBuilder)
         new.__dict__.update(self.__dict__)
         new._state = self._state.copy()
@@ -470,6 +477,7 @@ class ProfileBuilder:
 
     @property
     def rows_read(self) -> int:
+        """Rows given to update so far, valid or not."""
         return self._state.rows_read
 
     def __repr__(self) -> str:

@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import _core
+from ._model import FrozenModel
 from ._arrow import one_array
 from ._errors import InvalidInput
 from ._results import Table, cell
@@ -124,18 +125,24 @@ class Segments:
 
     @classmethod
     def preset(cls, name: str) -> "Segments":
+        """A built-in segment table by name (for example "r_rfm", "pymc_marketing",
+        "chinese_eight")."""
         return cls(_core.SegmentTable.preset(name))
 
     @property
     def default(self) -> str:
+        """The segment of cells no rule matches."""
         return self._core.default_name
 
     @property
     def rules(self) -> list[dict]:
+        """The rules in order, each with its name, score ranges and Chinese label."""
         return [{"name": r.name, "label_zh": r.label_zh, "recency": r.recency,
                  "frequency": r.frequency, "monetary": r.monetary} for r in self._core.rules]
 
     def match(self, r: int, f: int, m: int) -> str:
+        """The segment of the score cell (r, f, m): the first rule whose ranges hold it, else
+        the default."""
         i = self._core.match(r, f, m)
         return self._core.rules[i].name if i < len(self._core.rules) else self.default
 
@@ -145,9 +152,12 @@ class Segments:
         return SegmentCheck(self, self._core.check(r_bins, f_bins, m_bins))
 
     def to_bytes(self) -> bytes:
+        """The segment table in tierkit's versioned envelope; ``tk.load`` and pickle read it
+        back."""
         return self._core.to_bytes()
 
     def save(self, path) -> None:
+        """Writes ``to_bytes()`` to ``path`` atomically; ``tk.load(path)`` reads it back."""
         save_bytes(path, self.to_bytes())
 
     def __reduce__(self):
@@ -245,11 +255,13 @@ class RFM:
     def __init__(self, bins: int = 5, *, recency: Bins | int | None = None,
                  frequency: Bins | int | None = None, monetary: Bins | int | None = None,
                  segments: Segments | str | None = "english",
-                 columns: tuple[str, str, str] = ("recency", "frequency", "monetary"),
-                 _preset: str = "default"):
-        self._config = _core.RFMConfig.preset(_preset)
-        self._preset = _preset
-        if _preset == "default":
+                 columns: tuple[str, str, str] = ("recency", "frequency", "monetary")):
+        self._setup(bins, recency, frequency, monetary, segments, columns, "default")
+
+    def _setup(self, bins, recency, frequency, monetary, segments, columns, preset: str) -> None:
+        self._config = _core.RFMConfig.preset(preset)
+        self._preset = preset
+        if preset == "default":
             self._config.recency_column, self._config.frequency_column, \
                 self._config.monetary_column = columns
             for attr, given in (("recency", recency), ("frequency", frequency),
@@ -292,7 +304,9 @@ class RFM:
         "pymc_marketing" (PyMC-Marketing rfm_segments: quartiles by pandas.qcut, its
         metrics and default segments), "chinese_eight" / "chinese_eight_median" (R, F, M
         split at their mean or median; 重要价值客户 ... 一般挽留客户)."""
-        return cls(_preset=name)
+        rfm = cls.__new__(cls)
+        rfm._setup(5, None, None, None, "english", ("recency", "frequency", "monetary"), name)
+        return rfm
 
     def fit(self, data, key: str | None = None) -> "RFMModel":
         """Fits cut points to `data` (a Profile, or a keyed table with the metric columns)."""
@@ -302,6 +316,8 @@ class RFM:
         return RFMModel(_core.RFMStrategy(c).fit(metrics.core))
 
     def fit_apply(self, data, key: str | None = None) -> Table:
+        """``fit(data, key).apply(data, key)``: R, F and M scores and segments for the customers
+        the model was fitted on."""
         metrics = metrics_of(data, key, "tierkit")  # read the input once
         return self.fit(metrics).apply(metrics)
 
@@ -317,10 +333,11 @@ class RFM:
         return f"RFM({', '.join(parts)})"
 
 
-class RFMModel:
+class RFMModel(FrozenModel):
     """A fitted RFM model: frozen cut points, applied to any data with the same metrics."""
 
     kind = "rfm"
+    _core_class = _core.RFMModel
 
     def __init__(self, core: _core.RFMModel):
         self._core = core
@@ -386,30 +403,12 @@ class RFMModel:
 
     @property
     def segments(self) -> Segments:
+        """The segment table that names the (R, F, M) score cells."""
         return Segments(self._core.segments)
 
     def check_segments(self) -> SegmentCheck:
         """Segments.check over this model's score grid."""
         return SegmentCheck(self.segments, self._core.check_segments())
-
-    # --- persistence ---------------------------------------------------------------------
-    def to_bytes(self) -> bytes:
-        return self._core.to_bytes()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "RFMModel":
-        return cls(_core.RFMModel.from_bytes(data))
-
-    def save(self, path) -> None:
-        save_bytes(path, self.to_bytes())
-
-    def __reduce__(self):
-        return (_rfm_model, (self.to_bytes(),))
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, RFMModel) and self._core == other._core
-
-    __hash__ = None
 
     # --- display -------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -445,10 +444,6 @@ def _num(x: float) -> str:
     if x is None or (isinstance(x, float) and math.isinf(x)):
         return "inf" if x and x > 0 else "-inf"
     return f"{x:g}"
-
-
-def _rfm_model(data: bytes) -> RFMModel:
-    return RFMModel(_core.RFMModel.from_bytes(data))
 
 
 register_loader("rfm", lambda data: RFMModel.from_bytes(data))

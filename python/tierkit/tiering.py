@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import datetime
 import difflib
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -309,6 +308,8 @@ class TieringResult:
         self.policy = policy
 
     def summary(self, value: str | None = "monetary"):
+        """Per tier: customers, share, the rules that named them and the sum and share of
+        ``value`` (see TierAssignment.summary)."""
         return self.tiers.summary(value)
 
     def save_models(self, directory) -> list[Path]:
@@ -367,6 +368,8 @@ class Tiering:
 
     @classmethod
     def from_dict(cls, d: Mapping, name: str | None = None) -> "Tiering":
+        """A policy from the mapping a policy file holds (strategies, tiers, default,
+        assessment, service); raises PolicyError naming the key that is wrong."""
         if not isinstance(d, Mapping):
             raise PolicyError(f"tierkit policy {name or ''}".rstrip() +
                               ": the policy must be a mapping with a 'tiers' list")

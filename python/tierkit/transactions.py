@@ -42,6 +42,7 @@ class Transactions:
 
     @property
     def schema(self) -> pa.Schema:
+        """The Arrow schema of the input."""
         return self._source.schema
 
     @property
@@ -56,6 +57,7 @@ class Transactions:
 
     @property
     def customer_type(self) -> pa.DataType:
+        """The Arrow type of the customer key column."""
         return self.schema.field(self.roles["customer"]).type
 
     def groups(self) -> Iterator[list[dict]]:

@@ -22,10 +22,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import _core
+from ._model import FrozenModel
 from ._errors import InvalidInput
 from ._results import Table, cell
 from .rfm import Bins
-from .scoring import keyed_table, metrics_of, plain_table, register_loader, save_bytes
+from .scoring import keyed_table, metrics_of, plain_table, register_loader
 
 
 class ValuePotential:
@@ -45,8 +46,13 @@ class ValuePotential:
     def __init__(self, value: str = "monetary", potential: str = "spend_growth", *,
                  value_bins: Bins | int | None = None, potential_bins: Bins | int | None = None,
                  cells: Sequence[str] | None = None, cells_zh: Sequence[str] | None = None,
-                 clv=None, _preset: str = "2x2"):
-        c = _core.ValuePotentialConfig.preset(_preset)
+                 clv=None):
+        self._setup("2x2", value, potential, value_bins=value_bins, potential_bins=potential_bins,
+                    cells=cells, cells_zh=cells_zh, clv=clv)
+
+    def _setup(self, preset: str, value: str = "monetary", potential: str = "spend_growth", *,
+               value_bins=None, potential_bins=None, cells=None, cells_zh=None, clv=None) -> None:
+        c = _core.ValuePotentialConfig.preset(preset)
         c.value_column, c.potential_column = value, potential
         for attr, spec in (("value", value_bins), ("potential", potential_bins)):
             if spec is not None:
@@ -59,7 +65,7 @@ class ValuePotential:
         elif cells_zh is not None:
             raise InvalidInput("tierkit.ValuePotential: cells_zh needs cells")
         self._strategy = _core.ValuePotentialStrategy(c)  # validates the grid
-        self._preset = _preset
+        self._preset = preset
         self._columns = (value, potential)
         if clv is not None or "clv" in (value, potential):
             from .clv import CLV
@@ -75,11 +81,14 @@ class ValuePotential:
     def preset(cls, name: str, **kwargs) -> "ValuePotential":
         """"2x2" (key / develop / maintain / low) or "3x3" (Star, Core, Maintain, Grow,
         Steady, Watch, Develop, Nurture, Low)."""
-        obj = cls(_preset=name, **kwargs)
+        obj = cls.__new__(cls)
+        obj._setup(name, **kwargs)
         obj._repr = f"ValuePotential.preset({name!r})"
         return obj
 
     def fit(self, data, key: str | None = None) -> "ValuePotentialModel":
+        """Fits the value and potential cut points to ``data`` (a Profile, or a keyed table with
+        the metric columns, key column ``key``) and returns the frozen model."""
         metrics = metrics_of(data, key, "tierkit.ValuePotential.fit")
         clv_model = None
         if self._clv is not None and "clv" not in metrics.names:
@@ -90,6 +99,8 @@ class ValuePotential:
         return ValuePotentialModel(self._strategy.fit(metrics.core), clv_model)
 
     def fit_apply(self, data, key: str | None = None) -> Table:
+        """``fit(data, key).apply(data, key)``: value and potential scores and cells for the
+        customers the model was fitted on."""
         metrics = metrics_of(data, key, "tierkit")  # read the input once
         return self.fit(metrics).apply(metrics)
 
@@ -106,17 +117,21 @@ def _add_clv(metrics, clv_model) -> None:
     metrics.add("clv", values)
 
 
-class ValuePotentialModel:
+class ValuePotentialModel(FrozenModel):
     """Fitted cut points; with ``potential="clv"`` fitted on data without a clv column, also
     the lifetime-value model (``clv_model``) that predicts it for the data scored later."""
 
     kind = "value_potential"
+    _core_class = _core.ValuePotentialModel
+    _with_clv_kind = "value_potential_clv"
 
     def __init__(self, core: _core.ValuePotentialModel, clv_model=None):
         self._core = core
         self.clv_model = clv_model
 
     def apply(self, data, key: str | None = None) -> Table:
+        """Value and potential scores and the value x potential cell of each customer in
+        ``data``."""
         metrics = metrics_of(data, key, "tierkit.ValuePotentialModel.apply")
         if self.clv_model is not None and "clv" not in metrics.names:
             from .clv import _clv_metrics
@@ -131,46 +146,8 @@ class ValuePotentialModel:
 
     @property
     def cuts(self) -> dict[str, list[float]]:
+        """The frozen cut points: {"value": [...], "potential": [...]}."""
         return {"value": self._core.value_bins["cuts"], "potential": self._core.potential_bins["cuts"]}
-
-    def to_bytes(self) -> bytes:
-        """The model's bytes; with a lifetime-value model, both in an envelope of kind
-        "value_potential_clv" (each part's bytes, length-prefixed)."""
-        if self.clv_model is None:
-            return self._core.to_bytes()
-        parts = [self._core.to_bytes(), self.clv_model.to_bytes()]
-        payload = b"".join(len(b).to_bytes(8, "little") + b for b in parts)
-        return _core.wrap_envelope("value_potential_clv", payload)
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "ValuePotentialModel":
-        if _core.envelope_kind(data) != "value_potential_clv":
-            return cls(_core.ValuePotentialModel.from_bytes(data))
-        from ._errors import FormatError
-        from .clv import CLVModel
-        payload = _core.unwrap_envelope(data, "value_potential_clv")
-        parts, at = [], 0
-        while at < len(payload):
-            n = int.from_bytes(payload[at:at + 8], "little")
-            if at + 8 + n > len(payload):
-                raise FormatError("tierkit.ValuePotentialModel.from_bytes: a part runs past the payload")
-            parts.append(payload[at + 8:at + 8 + n])
-            at += 8 + n
-        if len(parts) != 2:
-            raise FormatError("tierkit.ValuePotentialModel.from_bytes: expected 2 parts")
-        return cls(_core.ValuePotentialModel.from_bytes(parts[0]), CLVModel.from_bytes(parts[1]))
-
-    def save(self, path) -> None:
-        save_bytes(path, self.to_bytes())
-
-    def __reduce__(self):
-        return (ValuePotentialModel.from_bytes, (self.to_bytes(),))
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, ValuePotentialModel) and self._core == other._core and \
-            self.clv_model == other.clv_model
-
-    __hash__ = None
 
     def __repr__(self) -> str:
         v, p = self._core.columns

@@ -129,6 +129,8 @@ class Migration:
         return migration_heatmap(self, ax=ax, lang=lang)
 
     def to_pandas(self, what: str = "counts"):
+        """The matrix as a pandas DataFrame indexed by the first day's tier (what: "counts",
+        "shares" or "value"); needs pandas."""
         from .._optional import require
         require("pandas", "Migration.to_pandas()")
         return self.to_arrow(what).to_pandas().set_index("from")
@@ -596,13 +598,18 @@ class TierLedger:
 
     @classmethod
     def from_bytes(cls, data: bytes, key_name: str = "customer_id", key_type: pa.DataType | None = None) -> "TierLedger":
+        """The ledger that ``to_bytes`` wrote; ``key_name`` and ``key_type`` name and type the
+        customer column of its tables."""
         return cls(_core.TierLedger.from_bytes(data), None, key_name, key_type, {})
 
     def save(self, path) -> None:
+        """Writes ``to_bytes()`` (the spells and overrides, not the period states: see
+        save_state) to ``path`` atomically."""
         save_bytes(path, self.to_bytes())
 
     @classmethod
     def load(cls, path, key_name: str = "customer_id") -> "TierLedger":
+        """The ledger a ``save`` wrote; FormatError when the file holds something else."""
         from ..scoring import load
         obj = load(path)
         if not isinstance(obj, TierLedger):

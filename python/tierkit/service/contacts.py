@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import _core
-from .._arrow import as_arrow, missing_column, one_array
+from .._arrow import missing_column, one_array
 from .._errors import InvalidInput, SchemaError, threads_arg
 from .._results import Table, html_table, text_table
 from .._time import NO_DAY, resolve_zone, to_date, to_day
@@ -175,10 +175,12 @@ class ContactBook:
 
     @property
     def channels(self) -> list[str]:
+        """The channels found in the contacts."""
         return list(self._core.channels)
 
     @property
     def date(self) -> _dt.date:
+        """The day the book is judged on (as_of), as a date."""
         return to_date(self.as_of)
 
     def _keys(self) -> pa.Array:

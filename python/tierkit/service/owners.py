@@ -22,7 +22,6 @@ months in one go (``assign_owners_over``).
 """
 from __future__ import annotations
 
-import html
 
 import numpy as np
 import pyarrow as pa
@@ -32,9 +31,9 @@ from .. import _core
 from .._arrow import missing_column, one_array
 from .._errors import InvalidInput, SchemaError
 from .._results import Table, html_table, table_from_ipc, table_to_ipc, text_table
-from .._time import NO_DAY, to_date, to_day
+from .._time import to_date, to_day
 from .contacts import _dates, _labels
-from .tiers import ServiceTiers, _days, _key_capsule, _table, service_tiers
+from .tiers import _days, _key_capsule, _table, service_tiers
 
 OWNER_REASONS = list(_core.OWNER_REASONS)
 OWNER_CAUSES = list(_core.OWNER_CAUSES)
@@ -170,6 +169,7 @@ class OwnerAssignment(Table):
     # --- views --------------------------------------------------------------------------------------
     @property
     def date(self):
+        """The day of this assignment, as a date."""
         return to_date(self._core.date)
 
     @property

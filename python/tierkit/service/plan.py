@@ -198,18 +198,22 @@ class ServicePlan:
     # --- facts -------------------------------------------------------------------------------
     @property
     def tiers(self) -> list[str]:
+        """The tiers the plan serves, in plan order."""
         return [t.tier for t in self._core.tiers]
 
     @property
     def channels(self) -> list[str]:
+        """Every channel some tier's contact rules name."""
         return list(self._core.channels())
 
     @property
     def owner_roles(self) -> list[str]:
+        """Every owner role some tier names (relationship manager, ...)."""
         return list(self._core.owner_roles())
 
     @property
     def counted_outcomes(self) -> list[str]:
+        """Contact outcomes that count as a contact made (others are attempts)."""
         return list(self._core.counted_outcomes)
 
     def __getitem__(self, tier: str) -> dict:
