@@ -133,8 +133,8 @@ class Profile(ArrowResult):
     # --- basic facts -------------------------------------------------------------------
     @property
     def as_of(self) -> _dt.date:
-        """The day recency and tenure are measured to (given, or the day after the last
-        purchase)."""
+        """The day recency and tenure are measured to: given, or the day after the last
+        transaction used (the report says which)."""
         return self.report.as_of
 
     @property
