@@ -3,6 +3,7 @@
 // periods that profiles bucket spend into.
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace tierkit {
 
@@ -29,6 +30,23 @@ std::int32_t days_from_civil(std::int32_t year, std::int32_t month, std::int32_t
 civil_date civil_from_days(std::int32_t days) noexcept;
 // ISO-8601 "YYYY-MM-DD".
 std::string format_day(std::int32_t days);
+
+// The days a parsed date may name: a date outside is far more often a typo or a
+// placeholder (0000-00-00, 9999-12-31) than a real purchase, so parsing refuses it unless the
+// caller widens the range. The default is 1900-01-01 to 2200-12-31.
+struct day_range {
+  std::int32_t first = -25'567;   // 1900-01-01
+  std::int32_t last = 84'370;     // 2200-12-31
+};
+
+// ISO-8601 text to a day number: "YYYY-MM-DD", optionally followed by a time ("T" or one
+// space, then "HH:MM", "HH:MM:SS" or "HH:MM:SS.fraction") and an offset ("Z", "+HH:MM",
+// "-HH:MM", "+HHMM", "+HH"). parse_day gives the calendar day as written (the day in the
+// writer's own offset; the time and offset are checked, not applied); parse_time gives the
+// instant in microseconds since 1970-01-01T00:00:00Z (text without an offset is UTC).
+// invalid_input names the text, what is wrong there, and the accepted range.
+std::int32_t parse_day(std::string_view text, day_range range = {});
+std::int64_t parse_time(std::string_view text, day_range range = {});
 
 // Periods for per-period spend series. Weeks start on Monday (ISO 8601); quarters start in
 // January, April, July and October. A period is identified by the day number of its
