@@ -261,7 +261,7 @@ class OwnerAssignment(Table):
         return isinstance(other, OwnerAssignment) and self.to_arrow().equals(other.to_arrow()) and \
             self._loads.drop_columns(["utilisation"]).equals(other._loads.drop_columns(["utilisation"]))
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # unhashable: compares by value
 
     def __repr__(self) -> str:
         t = self.to_arrow()
