@@ -22,7 +22,8 @@ class FrozenModel:
 
     @classmethod
     def _from_core(cls, core):
-        return cls(core)
+        make: Callable[..., Any] = cls  # every subclass is made from its core object
+        return make(core)
 
     def _state(self) -> tuple:
         """What equality compares."""

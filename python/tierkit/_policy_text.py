@@ -81,7 +81,8 @@ def load_json(text: str):
 
     def parse_object(s_and_end, strict, scan_once, object_hook, object_pairs_hook, memo=None):
         s, start = s_and_end
-        pairs, end = json.decoder.JSONObject(s_and_end, strict, scan_once, None, list, memo)
+        pairs, end = json.decoder.JSONObject(  # type: ignore[attr-defined]  # not in typeshed
+            s_and_end, strict, scan_once, None, list, memo)
         keys = [k for k, _ in pairs]
         if len(set(keys)) != len(keys):
             first: dict[str, int] = {}

@@ -115,10 +115,8 @@ class Profile(ArrowResult):
         self._key_type = key_type
         self._table: pa.Table | None = None
         r = core.report
-        as_of = to_date(core.as_of)
-        assert as_of is not None  # a finished profile always has its as-of day
         self.report = ProfileReport(
-            as_of=as_of,
+            as_of=to_date(core.as_of),
             as_of_source="given" if as_of_given else "day after the last transaction",
             window_start=to_date(core.window_start),
             time_zone=core.time_zone,

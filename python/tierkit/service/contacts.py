@@ -429,7 +429,7 @@ class ServiceKPIs:
         cols = {k: g.column(k).to_pylist() for k in keys}
 
         def sort_key(i):
-            out = []
+            out: list[tuple] = []
             for k in keys:
                 v = cols[k][i]
                 if k == "tier":
