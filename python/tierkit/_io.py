@@ -91,7 +91,7 @@ def integer_keys(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArr
     return ints
 
 
-def _integer_key_columns(table, columns: Sequence[str]):
+def _integer_key_columns(table, columns: Sequence[str | None]):
     """table with each of `columns` as int64 where integer_keys allows (a Table or batch)."""
     for c in columns:
         if c and c in table.schema.names:
@@ -101,7 +101,7 @@ def _integer_key_columns(table, columns: Sequence[str]):
     return table
 
 
-def keys_as_text(table, column: str):
+def keys_as_text(table, column: str | None):
     """table with an integer key column as its decimal text (exact: the text an integer key
     was read from), for joining with keys read as text; other tables unchanged."""
     if table is None or not column or column not in table.schema.names:
@@ -112,7 +112,7 @@ def keys_as_text(table, column: str):
     return table.set_column(i, column, pc.cast(table.column(i), pa.string()))
 
 
-def is_integer_key(schema: pa.Schema, column: str) -> bool:
+def is_integer_key(schema: pa.Schema, column: str | None) -> bool:
     return bool(column) and column in schema.names and pa.types.is_integer(schema.field(column).type)
 
 
@@ -120,7 +120,7 @@ def is_parquet(path: Path) -> bool:
     return path.name.lower().endswith(PARQUET_SUFFIXES)
 
 
-def read_table(path: Path, *, text_columns: Sequence[str] = (), time_column: str | None = None,
+def read_table(path: Path, *, text_columns: Sequence[str | None] = (), time_column: str | None = None,
                time_format: str | None = None, delimiter: str | None = None,
                progress: Callable[[int, int], None] | None = None,
                keys_as_text: bool = False) -> pa.Table:
@@ -176,7 +176,7 @@ def needed_columns(roles: dict, derive: dict | None = None) -> list[str]:
     return [c for c in dict.fromkeys(out) if c not in derived]
 
 
-def open_batches(path: Path, *, columns: Sequence[str] | None = None, text_columns: Sequence[str] = (),
+def open_batches(path: Path, *, columns: Sequence[str] | None = None, text_columns: Sequence[str | None] = (),
                  time_column: str | None = None, time_format: str | None = None,
                  delimiter: str | None = None,
                  progress: Callable[[int, int], None] | None = None,

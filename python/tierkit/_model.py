@@ -1,7 +1,7 @@
 """The common base of fitted models and tier policies: bytes, files, pickling, equality."""
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from . import _core
 from .scoring import save_bytes
@@ -22,7 +22,8 @@ class FrozenModel:
 
     @classmethod
     def _from_core(cls, core):
-        return cls(core)
+        make: Callable[..., Any] = cls  # every subclass is made from its core object
+        return make(core)
 
     def _state(self) -> tuple:
         """What equality compares."""
@@ -35,6 +36,8 @@ class FrozenModel:
         clv = getattr(self, "clv_model", None)
         if clv is None:
             return self._core.to_bytes()
+        # Only the classes that carry a lifetime-value model name an envelope kind for it.
+        assert self._with_clv_kind is not None
         parts = [self._core.to_bytes(), clv.to_bytes()]
         return _core.wrap_envelope(self._with_clv_kind,
                                    b"".join(len(b).to_bytes(8, "little") + b for b in parts))
@@ -58,7 +61,9 @@ class FrozenModel:
             at += 8 + n
         if len(parts) != 2:
             raise FormatError(f"{what}: expected 2 parts, found {len(parts)}")
-        return cls(cls._core_class.from_bytes(parts[0]), CLVModel.from_bytes(parts[1]))
+        # The classes with a _with_clv_kind take (core, clv_model).
+        make: Callable[..., Any] = cls
+        return make(cls._core_class.from_bytes(parts[0]), CLVModel.from_bytes(parts[1]))
 
     def save(self, path) -> None:
         """Writes ``to_bytes()`` to ``path``: beside the target, renamed onto it only when

@@ -61,11 +61,11 @@ def _line(text: str, pos: int) -> int:
 def _key_positions(s: str, start: int, scan_once) -> list[tuple[str, int]]:
     """(key, position) of every member of the JSON object whose text begins after the '{'
     at start - 1 (the object has been parsed once, so its text is valid)."""
-    ws = json.decoder.WHITESPACE.match
+    ws = json.decoder.WHITESPACE.match  # type: ignore[attr-defined]  # json internal, not in typeshed
     out = []
     i = ws(s, start).end()
     while s[i] != "}":
-        key, after = json.decoder.scanstring(s, i + 1)
+        key, after = json.decoder.scanstring(s, i + 1)  # type: ignore[attr-defined]  # json internal, not in typeshed
         out.append((key, i))
         i = ws(s, after).end() + 1            # past ':'
         _, i = scan_once(s, ws(s, i).end())   # the value
@@ -81,7 +81,8 @@ def load_json(text: str):
 
     def parse_object(s_and_end, strict, scan_once, object_hook, object_pairs_hook, memo=None):
         s, start = s_and_end
-        pairs, end = json.decoder.JSONObject(s_and_end, strict, scan_once, None, list, memo)
+        pairs, end = json.decoder.JSONObject(  # type: ignore[attr-defined]  # not in typeshed
+            s_and_end, strict, scan_once, None, list, memo)
         keys = [k for k, _ in pairs]
         if len(set(keys)) != len(keys):
             first: dict[str, int] = {}
@@ -96,8 +97,10 @@ def load_json(text: str):
 
     # The pure-Python scanner calls parse_object (the C scanner does not); policy files are
     # small, so its speed does not matter.
-    decoder.parse_object = parse_object
-    decoder.scan_once = json.scanner.py_make_scanner(decoder)
+    # JSONDecoder's parse_object and scan_once and json.scanner.py_make_scanner are the
+    # standard library's, undeclared in typeshed.
+    decoder.parse_object = parse_object  # type: ignore[attr-defined]
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
     return decoder.decode(text)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -20,7 +21,12 @@ from ._optional import require
 class ArrowResult:
     """Base of keyed results: subclasses provide ``to_arrow()`` and ``key_name``."""
 
-    key_name: str | None = None
+    if TYPE_CHECKING:
+        # Read-only here: Table sets it, Profile and other results compute it.
+        @property
+        def key_name(self) -> str | None: ...
+    else:
+        key_name = None
 
     def to_arrow(self) -> pa.Table:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -96,6 +102,14 @@ def _table_from_pickle(cls, data: bytes, key_name, title, extra: dict):
 
 class Table(ArrowResult):
     """A keyed result table (scores of a strategy, a summary)."""
+
+    key_name: str | None
+    # Set on the tables that carry them, by the functions that make those tables: the core
+    # metrics a score table's rows are aligned with (joins need no key lookup), the entries
+    # TierLedger.feedback left out, the occasions' customers the tiers do not hold.
+    _rows_of: Any
+    left_out: int
+    unknown_customers: int
 
     def __init__(self, table: pa.Table, key_name: str | None = None, title: str = "result"):
         self._table = table

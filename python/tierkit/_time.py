@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import re
+from typing import overload
 
 import numpy as np
 import pyarrow as pa
@@ -48,11 +49,23 @@ def to_day(value, what: str) -> int | None:
     )
 
 
+@overload
+def to_date(day: None) -> None: ...
+@overload
+def to_date(day: int) -> _dt.date: ...
 def to_date(day: int | None) -> _dt.date | None:
     if day is None:
         return None
     return _dt.date.fromordinal(int(day) + _EPOCH_ORDINAL)
 
+
+
+def required_day(value, what: str) -> int:
+    """Day number of a date-like value that must be given (None raises InvalidInput)."""
+    day = to_day(value, what)
+    if day is None:
+        raise InvalidInput(f"{what}: got None; expected a date")
+    return day
 
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$")
 

@@ -38,6 +38,7 @@ def _capsules(t: pa.Table, name: str):
 
 
 class _Series(Table):
+    key_name: str
     """Long-form balances: key, period_start, average_daily_balance (+ days)."""
 
     def __init__(self, core, key_name: str, key_type: pa.DataType, title: str, with_days: bool):
@@ -110,7 +111,7 @@ class AccountBalances(_Series):
         customer and optionally asset type); `weights` maps asset types to weights."""
         account = account or self.key_name
         t = _table(owners, "tierkit.AccountBalances.by_customer")
-        roles = {"account": account, "customer": customer}
+        roles: dict[str, str] = {"account": account, "customer": customer}
         if asset_type:
             roles["asset type"] = asset_type
         check_roles(t.schema, roles, "tierkit.AccountBalances.by_customer")

@@ -30,6 +30,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -292,7 +293,8 @@ def _run(args) -> int:
         t0 = time.perf_counter()
         data = demo.transactions(args.customers, args.transactions, seed=args.seed, ids=args.ids)
         t1 = time.perf_counter()
-        prof = profile(data, **demo.profile_roles(), **_settings(args))
+        roles: dict[str, Any] = demo.profile_roles()
+        prof = profile(data, **roles, **_settings(args))
         t2 = time.perf_counter()
         print(f"tierkit {__version__}: demo data, {data.num_rows:,} transactions of "
               f"{args.customers:,} potential customers (seed {args.seed}), generated in "

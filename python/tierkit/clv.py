@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as _dt
 import html
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -59,6 +60,8 @@ class CLVSummary(ArrowResult):
     ``holdout_only`` (customers first buying in the holdout, not in the summary) and
     ``without_purchase`` (customers with only returns) describe it.
     """
+
+    key_name: str
 
     def __init__(self, core, keys: pa.Array, key_name: str):
         self._core = core
@@ -109,7 +112,7 @@ def summary(data, *, customer: str = "customer_id", time: str = "time", amount: 
     ``tk.profile`` applies.
     """
     from .profile import profile
-    from ._time import to_day as _to_day
+    from ._time import required_day as _to_day
     u = _unit_days(unit)
     end = _to_day(calibration_end, "calibration_end")
     common = dict(customer=customer, time=time, amount=amount, order=order, time_zone=time_zone,
@@ -129,7 +132,10 @@ def summary(data, *, customer: str = "customer_id", time: str = "time", amount: 
         if hend <= end:
             raise InvalidInput("tierkit.clv.summary: holdout_end must be after calibration_end")
         hold = profile(data, window_start=to_date(end + 1), as_of=to_date(hend + 1), **common)
-    core = _core.clv_summary(cal._core, hold._core if hold is not None else None, u)
+    # The binding takes a nullable pointer for the holdout (None: no holdout); the generated
+    # stub does not say Optional.
+    core = _core.clv_summary(cal._core, hold._core if hold is not None else None,  # type: ignore[arg-type]
+                             u)
     keys = cal.to_arrow().column(0).combine_chunks()
     return CLVSummary(core, keys, cal.key_name)
 
@@ -150,7 +156,7 @@ def tracking(data, *, customer: str = "customer_id", time: str = "time", amount:
     period k holds days origin + unit*(k-1) .. origin + unit*k - 1 (BTYD's weeks), each
     customer's first purchase day not counted, purchases on one day merged."""
     from .profile import profile
-    from ._time import to_day as _to_day
+    from ._time import required_day as _to_day
     u = _unit_days(unit)
     p = profile(data, customer=customer, time=time, amount=amount, period="day", spend_series=True,
                 time_zone=time_zone, as_of=None if end is None else to_date(_to_day(end, "end") + 1),
@@ -204,7 +210,7 @@ def _column(data, name: str, required: bool = True):
     return None
 
 
-def _xtT(data):
+def _xtT(data) -> tuple[Any, Any, Any]:
     return _column(data, "x"), _column(data, "t_x"), _column(data, "T")
 
 
@@ -235,7 +241,7 @@ def _report_table(core_params: dict, report: dict) -> Table:
 class _Fitter:
     def __init__(self, *, l2_penalty: float = 0.0, max_iterations: int = 1000,
                  gradient_tolerance: float = 1e-8, initial=None):
-        self._options = dict(l2_penalty=float(l2_penalty), max_iterations=int(max_iterations),
+        self._options: dict[str, Any] = dict(l2_penalty=float(l2_penalty), max_iterations=int(max_iterations),
                              gradient_tolerance=float(gradient_tolerance),
                              initial=[float(v) for v in (initial or [])])
 

@@ -13,7 +13,7 @@ import pyarrow as _pa
 
 from . import _core
 from ._errors import flag_arg as _flag_arg, threads_arg as _threads_arg
-from ._time import to_day as _to_day
+from ._time import required_day as _required_day
 
 
 def transactions(customers: int = 10_000, transactions: int = 200_000, *, seed: int = 42,
@@ -32,7 +32,7 @@ def transactions(customers: int = 10_000, transactions: int = 200_000, *, seed: 
     time_ordered: rows in day order, as a transaction log arrives (times within a day are
     not sorted); False leaves them in generation order, days shuffled.
     """
-    first_day = _to_day(start, "tierkit.demo.transactions: start")
+    first_day = _required_day(start, "tierkit.demo.transactions: start")
     data = _core.generate_demo_transactions(
         customers=int(customers), transactions=int(transactions), first_day=first_day,
         days=int(days), seed=int(seed), return_rate=float(return_rate),
@@ -103,7 +103,7 @@ def bank(customers: int = 5_000, events: int = 200_000, *, seed: int = 42,
         from ._errors import InvalidInput
         raise InvalidInput("tierkit.demo.bank: customers, events and days must be positive")
     rng = np.random.Generator(np.random.PCG64(seed))
-    first_day = _to_day(start, "tierkit.demo.bank: start")
+    first_day = _required_day(start, "tierkit.demo.bank: start")
     wealth = rng.lognormal(np.log(30_000), 1.6, customers)
     n_acc = 1 + rng.binomial(3, np.clip(np.log10(wealth) / 8, 0.05, 0.9))
     owner = np.repeat(np.arange(customers), n_acc)

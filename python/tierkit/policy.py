@@ -62,6 +62,7 @@ def _keyed_arrow(data, key: str | None, what: str) -> tuple[pa.Table, str, bool]
     from .profile import Profile
     if isinstance(data, (Profile, CustomerAttributes)) or (isinstance(data, Table) and data.key_name):
         name = data.key_name if not isinstance(data, CustomerAttributes) else data._key_name
+        assert name is not None  # profiles and attributes always name their key
         return data.to_arrow(), name, True
     source = as_arrow(data, what)
     t = source.read_all() if isinstance(source, pa.RecordBatchReader) else source
@@ -219,6 +220,11 @@ class TierAssignment(Table):
     """Tiers per key: tier, rule (the rule that matched, or 'default'), the attributes of
     the rules, and the columns the rules read."""
 
+    # Set by TierPolicy.assign: the tiers in policy order (then the default), and per input
+    # the customers it lacked and the keys it had that the first input did not.
+    _tier_order: list[str]
+    coverage: dict[str, dict[str, int]]
+
     @property
     def defaulted(self) -> pa.Array:
         """The keys no rule matched (they have the default tier)."""
@@ -252,7 +258,7 @@ class TierAssignment(Table):
         pairs = _pairs(codes, np.asarray(rule.indices.to_numpy(zero_copy_only=False)))
         names = tier.dictionary.to_pylist()
         labels = rule.dictionary.to_pylist()
-        by_tier = {k: [] for k in order}
+        by_tier: dict[str, list[str]] = {k: [] for k in order}
         for c, r in sorted(pairs, key=lambda p: p[1]):
             by_tier[names[c]].append(labels[r])
         rows["rules"] = [", ".join(by_tier[k]) for k in order]

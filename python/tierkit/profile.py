@@ -370,14 +370,14 @@ class ProfileBuilder:
                  time_zone=None, period: str = "month", spend_series: bool = True,
                  purchase_days: bool = True, on_invalid: str = "raise",
                  threads: int | None = None):
-        self._roles = {"customer": customer, "time": time, "amount": amount, "order": order,
+        self._roles: dict[str, str | None] = {"customer": customer, "time": time, "amount": amount, "order": order,
                        "quantity": quantity, "channel": channel, "category": category}
         self._on_invalid = on_invalid
         self._as_of_given = as_of is not None
         # Without time_zone, a time-zone-aware column's own zone cuts its days (as pandas'
         # and polars' .dt.date do); it is read from the first data (see _adopt_zone).
         self._zone_given = time_zone is not None
-        self._settings = dict(
+        self._settings: dict[str, Any] = dict(
             as_of=to_day(as_of, "tierkit.profile: as_of"),
             window_start=to_day(window_start, "tierkit.profile: window_start"),
             zone=resolve_zone(time_zone), period=period,
@@ -460,7 +460,9 @@ class ProfileBuilder:
         again for a later profile)."""
         core = self._state.finish()
         key_type = self._key_type or pa.int64()
-        return Profile(core, self._roles["customer"], key_type, self._on_invalid,
+        customer = self._roles["customer"]
+        assert customer is not None  # the customer role is always a column name
+        return Profile(core, customer, key_type, self._on_invalid,
                        self._as_of_given)
 
     def copy(self) -> "ProfileBuilder":

@@ -521,6 +521,7 @@ class Tiering:
                 continue
             fitted = {n: _Recorder(s, models, n, (frozen or {}).get(n)) for n, s in group}
             if data is attrs:
+                assert attrs is not None  # strategies on attributes raised without them
                 scores.append(score(attrs.to_arrow(), *fitted.values(), key=attrs._key_name))
             else:
                 scores.append(score(data, *fitted.values()))

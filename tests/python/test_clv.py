@@ -160,3 +160,9 @@ def test_tracking_equals_btyd_and_plots_render(sample, summary, tmp_path):
         assert draw(ax) is ax
         fig.savefig(tmp_path / f"clv_{i}.png")
         plt.close(fig)
+
+
+def test_a_missing_calibration_end_is_invalid_input():
+    # calibration_end=None was a TypeError from arithmetic on None.
+    with pytest.raises(tk.InvalidInput, match="calibration_end: got None"):
+        tk.clv.summary(tk.demo.transactions(10, 50), calibration_end=None)

@@ -45,3 +45,11 @@ def test_demo_rows_in_day_order_or_shuffled_hold_the_same_lines():
     assert ordered.sort_by("time").column("amount").equals(shuffled.sort_by("time").column("amount"))
     roles = tk.demo.profile_roles()
     assert tk.profile(ordered, **roles).to_arrow().equals(tk.profile(shuffled, **roles).to_arrow())
+
+
+def test_a_missing_start_is_invalid_input():
+    # start=None was a TypeError from the binding (transactions) or from arithmetic (bank).
+    with pytest.raises(tk.InvalidInput, match="start: got None"):
+        tk.demo.transactions(10, 20, start=None)
+    with pytest.raises(tk.InvalidInput, match="start: got None"):
+        tk.demo.bank(customers=10, start=None)

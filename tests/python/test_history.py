@@ -198,6 +198,8 @@ def test_bad_settings_say_what_is_wrong():
         tk.TierHistory(_tiering(), transitions={"Gold": {"upgrade_after": 40}})
     with pytest.raises(tk.InvalidInput, match="must be strictly ascending"):
         tk.TierHistory(_tiering(), dates=["2024-02-01", "2024-01-01"])
+    with pytest.raises(tk.InvalidInput, match="dates: got None"):  # was a TypeError from the binding
+        tk.TierHistory(_tiering(), dates=["2024-01-01", None])
     with pytest.raises(tk.InvalidInput, match="ranks must list every tier"):
         tk.TierHistory(_tiering(), ranks=["Gold", "Bronze"])
     overlapping = pa.table({"customer_id": [1, 1], "tier": ["Gold", "Gold"],

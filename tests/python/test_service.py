@@ -129,6 +129,12 @@ def test_a_contact_on_the_due_day_is_on_time():
     book = plan().contacts(late, t, as_of="2024-07-01")
     assert book.within_cadence("2024-01-01", "2024-04-01")["cadence"].to_pylist() == ["within"]
     assert book.within_cadence("2024-01-01", "2024-04-02")["cadence"].to_pylist() == ["missed"]
+    # A missing bound (or occasions' as_of) was a TypeError from the binding.
+    with pytest.raises(tk.InvalidInput, match="start: got None"):
+        book.within_cadence(None, "2024-04-02")
+    with pytest.raises(tk.InvalidInput, match="as_of: got None"):
+        tk.service.occasions(pa.table({"customer_id": [1], "birthday": [D(2000, 1, 1)]}), t, "birthday",
+                             as_of=None)
 
 
 def test_a_tier_change_mid_cadence_keeps_the_clock_from_the_last_contact():

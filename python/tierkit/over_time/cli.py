@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from .._errors import InvalidInput
 from .._io import is_integer_key, is_parquet, keys_as_text, read_table
-from .._time import to_day
+from .._time import required_day
 from .history import TierHistory
 from .ledger import Migration, TierLedger
 
@@ -99,10 +99,11 @@ def run_history(args, read_transactions, write, progress) -> int:
         if attributes is not None:
             attributes = keys_as_text(attributes, key)
     if resumed:
+        assert ledger is not None
         last = ledger.dates[-1]
         ledger.advance(data, attributes)
         if args.end:  # and on through --to, with the rows already given
-            end = to_day(args.end, "--to")
+            end = required_day(args.end, "--to")
             while _day(ledger.dates[-1]) < end:
                 ledger.advance(None, attributes)
         title = f"advanced from {last} to {ledger.dates[-1]}"
@@ -125,7 +126,7 @@ def run_history(args, read_transactions, write, progress) -> int:
 
 
 def _day(d) -> int:
-    return to_day(d, "date")
+    return required_day(d, "date")
 
 
 def _print_ledger(ledger: TierLedger, title: str) -> None:

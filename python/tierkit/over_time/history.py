@@ -30,7 +30,7 @@ import difflib
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -39,12 +39,15 @@ import pyarrow.compute as pc
 from .. import _core
 from .._arrow import as_arrow, missing_column, one_array
 from .._errors import FormatError, InvalidInput, SchemaError, TierkitError, threads_arg
-from .._time import resolve_zone, to_day
+from .._time import required_day, resolve_zone, to_day
 from ..attributes import CustomerAttributes
 from ..policy import TierPolicy
 from ..profile import Profile
 from ..tiering import PolicyError, Tiering, derive_columns
 from ..transactions import Transactions
+
+if TYPE_CHECKING:
+    from .ledger import TierLedger
 
 # Open ends of the first and last period: the first and last supported days.
 LOW_DAY = -719_162  # 0001-01-01
@@ -146,7 +149,7 @@ class TierHistory:
                  label: str | None = None, effective_from=None):
         what = "tierkit.TierHistory"
         self.tiering = _as_tiering(policy)
-        self.dates = None if dates is None else [to_day(d, f"{what}: dates") for d in dates]
+        self.dates = None if dates is None else [required_day(d, f"{what}: dates") for d in dates]
         if self.dates is not None:
             _core.check_assessment_dates(self.dates, what)
         if frequency is _MONTHLY:  # the default: monthly, unless dates are listed
@@ -285,7 +288,8 @@ class TierHistory:
                 "transitions": {k: dataclasses.asdict(v) for k, v in self.transitions.items()}}
 
     # --- running ------------------------------------------------------------------------------
-    def run(self, transactions, attributes=None, *, threads: int | None = None, progress=None):
+    def run(self, transactions, attributes=None, *, threads: int | None = None,
+            progress=None) -> TierLedger:
         """Assess the customers of `transactions` at every date of the schedule and return the
         TierLedger. ``attributes``: static (CustomerAttributes or a keyed table) or, with
         ``attributes_effective``, a long table of dated rows. ``progress``: a callable taking a
@@ -293,16 +297,16 @@ class TierHistory:
         from .ledger import TierLedger
         engine = _Engine(self, threads_arg(threads, "tierkit.TierHistory.run"), progress)
         engine.load(transactions, attributes)
-        return TierLedger(engine.ledger, engine)
+        return TierLedger(engine.loaded_ledger(), engine)
 
-    def resume(self, state, *, threads: int | None = None, progress=None):
+    def resume(self, state, *, threads: int | None = None, progress=None) -> TierLedger:
         """The TierLedger saved with ``TierLedger.save_state`` (a path or bytes), ready to
         advance. The policy must be the one the state was saved under (its fingerprint is
         checked); a new policy joins as a version with ``TierLedger.change_policy``."""
         from .ledger import TierLedger
         data = state if isinstance(state, (bytes, bytearray)) else Path(state).read_bytes()
         engine = _Engine.from_bytes(self, data, threads_arg(threads, "tierkit.TierHistory.resume"), progress)
-        return TierLedger(engine.ledger, engine)
+        return TierLedger(engine.loaded_ledger(), engine)
 
     def __repr__(self) -> str:
         when = f"every {self.frequency}" if self.dates is None else f"{len(self.dates)} dates"
@@ -348,7 +352,7 @@ class _Engine:
                              spend_series=bool(s.get("spend_series", True)),
                              purchase_days=bool(s.get("purchase_days", True)),
                              on_invalid=self.on_invalid, threads=threads)
-        self.ledger = None
+        self.ledger: _core.TierLedger | None = None  # made by load or from_bytes
         # [lo, hi, PeriodTable, pushed]: periods not yet dropped from the rolling window (those
         # pushed into it, and later ones); the customers of dropped periods are in
         # history_before (kept for saving: a resumed run remembers them).
@@ -363,10 +367,15 @@ class _Engine:
         self.next_period: dict[int, tuple] = {}  # assessment index -> (index, value, bought)
         self.churned: dict[int, np.ndarray] = {}  # assessment index -> ledger indices churned
         self.raw_attributes = None
-        self.report = {"rows_read": 0, "rows_used": 0, "rows_dropped": 0, "rows_after_last_assessment": 0,
+        self.report: dict[str, Any] = {"rows_read": 0, "rows_used": 0, "rows_dropped": 0, "rows_after_last_assessment": 0,
                        "dropped": {}}
         self.models_by_date: dict[int, dict] = {}
         self.pending_history: tuple | None = None  # (first day, TierHistory) of a new version
+
+    def loaded_ledger(self) -> _core.TierLedger:
+        """The ledger (assessments are made only after load or from_bytes made it)."""
+        assert self.ledger is not None
+        return self.ledger
 
     # --- input ---------------------------------------------------------------------------------
     def _table(self, transactions) -> pa.Table:
@@ -441,14 +450,21 @@ class _Engine:
         if span is None and (h.start is None or h.end is None):
             raise InvalidInput(f"{self.what}: no valid transaction times to place the assessments; "
                                "give start and end")
-        start = h.start if h.start is not None else span[0] + 1
+        freq = h.frequency
+        assert freq is not None  # without dates, TierHistory requires a frequency
+        if h.start is not None:
+            start = h.start
+        else:
+            assert span is not None  # no span and no start raised above
+            start = span[0] + 1
         if h.end is not None:
             end = h.end
         else:
+            assert span is not None  # no span and no end raised above
             last = span[1] + 1  # the day after the last transaction
-            end = last if _core.is_assessment_date(h.frequency, last) else \
-                _core.assessment_after(h.frequency, _first_on_or_after(h.frequency, last), -1)
-        dates = _core.assessment_dates(h.frequency, start, end) if start <= end else []
+            end = last if _core.is_assessment_date(freq, last) else \
+                _core.assessment_after(freq, _first_on_or_after(freq, last), -1)
+        dates = _core.assessment_dates(freq, start, end) if start <= end else []
         if not dates:
             raise InvalidInput(f"{self.what}: no {h.frequency} assessment date falls between "
                                f"{_fmt(start)} and {_fmt(end)}")
@@ -546,16 +562,16 @@ class _Engine:
             self.frozen = dict(self.history.models) if self.history.models else None
         h = self.history
         start = None if h.window_months is None else _core.months_before(date, h.window_months)
-        k = len(self.ledger.dates)
+        k = len(self.loaded_ledger().dates)
         # What followed the last assessment, read before its periods are folded or merged
         # away, and stored once this assessment has added the customers new in it.
-        following = self._period_profile(self.ledger.dates[-1], date) if k > 0 else None
+        following = self._period_profile(self.loaded_ledger().dates[-1], date) if k > 0 else None
         self._roll_to(date, start)
         core = self.rolling.current(date, start, self.threads)
         prof = Profile(core, self.key_name, self.key_type or pa.int64(), self.on_invalid, True)
         if len(prof) == 0:
             empty = np.zeros(0, np.int32)
-            self.ledger.advance(date, core, empty, empty, empty)
+            self.loaded_ledger().advance(date, core, empty, empty, empty)
             self._store_next_period(k - 1, following)
             return
         tiering = h.tiering
@@ -566,7 +582,7 @@ class _Engine:
         self.models_by_date[date] = dict(result.models)
         raw, rule = _raw_ranks(result.tiers, tiering.policy, h.ranks)
         first = np.asarray(core.columns()["first_purchase"], dtype=np.int32)
-        self.ledger.advance(date, core, raw, rule, first)
+        self.loaded_ledger().advance(date, core, raw, rule, first)
         self._store_next_period(k - 1, following)
         self._record_churn(k, result, core)
         self.step(f"assessed {len(prof):,} customers on {_fmt(date)}")
@@ -586,7 +602,7 @@ class _Engine:
         if p.size == 0:
             self.next_period[k] = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool))
             return
-        idx = np.asarray(self.ledger.find(p))
+        idx = np.asarray(self.loaded_ledger().find(p))
         cols = p.columns()
         value = np.asarray(cols["monetary"], dtype=np.float64)
         bought = np.asarray(cols["frequency"]) > 0
@@ -599,7 +615,7 @@ class _Engine:
             if "lifecycle" in t.column_names:
                 stage = t.column("lifecycle").cast(pa.string())
                 churned = pc.fill_null(pc.equal(stage, "churned"), False).to_numpy(zero_copy_only=False)
-                idx = np.asarray(self.ledger.find(core))
+                idx = np.asarray(self.loaded_ledger().find(core))
                 self.churned[k] = idx[np.asarray(churned, dtype=bool)]
                 return
 
@@ -646,7 +662,7 @@ class _Engine:
         key_schema = pa.schema([pa.field("key", self.key_type or pa.int64())])
         header = {
             "format": 1, "fingerprint": self.history.fingerprint(), "policy": self.history.tiering.name,
-            "ledger": blob(self.ledger.to_bytes()), "history_before": blob(self.history_before.to_bytes()),
+            "ledger": blob(self.loaded_ledger().to_bytes()), "history_before": blob(self.history_before.to_bytes()),
             "segments": [[int(lo), int(hi), blob(t.to_bytes()), bool(pushed)] for lo, hi, t, pushed in self.segments],
             "values": {role: blob(ipc(pa.table({"value": d}))) for role, d in self.value_dicts.items()},
             "future": blob(ipc(self.future)) if self.future is not None else None,
@@ -667,7 +683,7 @@ class _Engine:
         return _core.wrap_envelope(self.STATE_KIND, b"".join(parts))
 
     @classmethod
-    def from_bytes(cls, history: "TierHistory", data: bytes, threads: int, progress) -> "_Engine":
+    def from_bytes(cls, history: "TierHistory", data: bytes | bytearray, threads: int, progress) -> "_Engine":
         from ..scoring import load as load_model
         what = "tierkit.TierHistory.resume"
         payload = _core.unwrap_envelope(bytes(data), cls.STATE_KIND)
@@ -732,7 +748,7 @@ class _Engine:
     # --- advancing -----------------------------------------------------------------------------
     def advance(self, transactions, attributes=None, date=None) -> None:
         h = self.history
-        last = self.ledger.dates[-1]
+        last = self.loaded_ledger().dates[-1]
         if date is None:
             if h.frequency is None:
                 raise InvalidInput(f"{self.what}: advance needs date= when the schedule is a list of dates")
@@ -853,7 +869,8 @@ def _overrides_of(data, key: str, key_type: pa.DataType | None, what: str):
         if key_type is not None and not (pa.types.is_integer(key_type) or
                                          (pa.types.is_dictionary(key_type) and pa.types.is_integer(key_type.value_type))):
             raise SchemaError(f"{what}: overrides have integer customer keys; the transactions' are {key_type}")
-        keys = np.asarray(k.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+        keys: np.ndarray | list[str] = np.asarray(k.cast(pa.int64()).to_numpy(zero_copy_only=False),
+                                                  dtype=np.int64)
     else:
         keys = [str(v) for v in k.to_pylist()]
     tiers = texts("tier", "")

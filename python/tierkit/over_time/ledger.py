@@ -624,7 +624,7 @@ class TierLedger:
     def __eq__(self, other) -> bool:
         return isinstance(other, TierLedger) and self._core == other._core
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # unhashable: compares by value
 
     def to_arrow(self) -> pa.Table:
         """The spells, as an Arrow table (export with pyarrow.parquet.write_table)."""

@@ -32,7 +32,7 @@ from .. import _core
 from .._arrow import missing_column, one_array
 from .._errors import InvalidInput, SchemaError, threads_arg
 from .._results import Table, html_table, text_table
-from .._time import NO_DAY, resolve_zone, to_date, to_day
+from .._time import NO_DAY, required_day, resolve_zone, to_date, to_day
 from .tiers import ServiceTiers, _days, _key_capsule, _table, service_tiers
 
 CADENCE_STATES = list(_core.CADENCE_STATES)
@@ -141,9 +141,10 @@ class ContactBook:
         if on_invalid not in ("drop", "raise"):
             raise InvalidInput(f"{what}: on_invalid must be 'drop' or 'raise'; got {on_invalid!r}")
         self.plan = plan
-        self.as_of = to_day(as_of, f"{what}: as_of")
-        if self.as_of is None:
+        day = to_day(as_of, f"{what}: as_of")
+        if day is None:
             raise InvalidInput(f"{what}: as_of is required (the day the due list is for)")
+        self.as_of: int = day
         self.tiers = service_tiers(tiers, plan, date=self.as_of, since=since, key=key, tier=tier, value=value,
                                    what=what)
         self._value_name = value if isinstance(value, str) else None
@@ -267,8 +268,8 @@ class ContactBook:
     def within_cadence(self, start, end) -> Table:
         """Per customer: whether it was within cadence on every day of [start, end) (end <=
         as_of), judged as the SLA judges a period: "within", "missed" or "not judged"."""
-        a = to_day(start, "tierkit.service.ContactBook.within_cadence: start")
-        b = to_day(end, "tierkit.service.ContactBook.within_cadence: end")
+        a = required_day(start, "tierkit.service.ContactBook.within_cadence: start")
+        b = required_day(end, "tierkit.service.ContactBook.within_cadence: end")
         s = self._core.within_cadence(a, b)
         return Table(pa.table({self.tiers.key_name: self._keys(), "cadence": _labels(s, CADENCE_STATES)}),
                      self.tiers.key_name, f"cadence {to_date(a)} to {to_date(b)}")
@@ -306,14 +307,14 @@ class ContactBook:
             if data is None:
                 return None
             t = _table(data, what)
-            out = {}
+            out: dict[str, tuple] = {}
             for role, name in roles.items():
                 n, caps = _column(t, name, role, what, role not in optional)
                 if caps is not None:
                     out[role] = (n, caps)
-            spec.keep.append(t)
+            kept.append(t)
             return out
-        spec.keep = []
+        kept: list[pa.Table] = []  # the tables measure_service reads, alive until it has
         fb = spec(feedback, {"customer": customer, "time": time, "kind": kind, "value": score}, {"value"})
         pu = spec(purchases, {"customer": customer, "time": time, "value": amount}, set())
         raw = _core.measure_service(self._core, period, int(periods), [str(k) for k in complaint_kinds],
@@ -334,6 +335,9 @@ class ContactBook:
 class DueList(Table):
     """The due list: one row per customer and cadence rule that is due (see ContactBook.due)."""
 
+    as_of: _dt.date  # the book's day
+    within: int  # due on or before as_of + within
+
     def summary(self) -> Table:
         """Per tier: rows due, customers, overdue (days_overdue > 0), the most days overdue."""
         t = self.to_arrow()
@@ -344,7 +348,7 @@ class DueList(Table):
                       "overdue": pc.greater(t.column("days_overdue"), 0),
                       "days": t.column("days_overdue")})
         order = list(dict.fromkeys(g.column("tier").to_pylist()))
-        out = {"tier": [], "rows": [], "customers": [], "overdue": [], "most_days_overdue": []}
+        out: dict[str, list] = {"tier": [], "rows": [], "customers": [], "overdue": [], "most_days_overdue": []}
         for name in order:
             part = g.filter(pc.equal(g.column("tier"), name))
             out["tier"].append(name)
@@ -425,7 +429,7 @@ class ServiceKPIs:
         cols = {k: g.column(k).to_pylist() for k in keys}
 
         def sort_key(i):
-            out = []
+            out: list[tuple] = []
             for k in keys:
                 v = cols[k][i]
                 if k == "tier":
@@ -485,7 +489,7 @@ def occasions(attributes, tiers, columns, *, as_of, days: int = 30, key: str | N
     occasions. Ordered by day, tier rank, key. Attribute rows of customers the tiers do not
     hold are counted in ``result.unknown_customers``."""
     what = "tierkit.service.occasions"
-    day = to_day(as_of, f"{what}: as_of")
+    day = required_day(as_of, f"{what}: as_of")
     st = service_tiers(tiers, plan, date=day, since=since, key=key, tier=tier, value=None, what=what)
     if isinstance(columns, str):
         columns = [columns]

@@ -261,7 +261,7 @@ class OwnerAssignment(Table):
         return isinstance(other, OwnerAssignment) and self.to_arrow().equals(other.to_arrow()) and \
             self._loads.drop_columns(["utilisation"]).equals(other._loads.drop_columns(["utilisation"]))
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # unhashable: compares by value
 
     def __repr__(self) -> str:
         t = self.to_arrow()
@@ -362,7 +362,10 @@ def assign_owners(plan, tiers, roster, *, date, branches=None, previous=None, ch
             OwnerAssignment.from_arrow(previous, key=key or st.key_name)
         prev_core = prev._core
     core = _core.assign_owners(plan._core, _key_capsule(ids, what), owner, roles, owner_branches, caps, act, st.core,
-                               day, branch_codes, branch_names, choice_codes, prev_core)
+                               day, branch_codes, branch_names, choice_codes,
+                               # the binding takes a nullable pointer (None: no previous
+                               # assignment); the generated stub does not say Optional
+                               prev_core)  # type: ignore[arg-type]
     return OwnerAssignment(core, st.key_name, st.key_type, ids.type, plan)
 
 

@@ -268,7 +268,7 @@ class ServicePlan:
     def __eq__(self, other) -> bool:
         return isinstance(other, ServicePlan) and self.to_dict() == other.to_dict()
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # unhashable: compares by value
 
     def _rows(self) -> list[tuple]:
         return [(t.tier, t.owner_role or "-", ", ".join(t.channels) or "-",
