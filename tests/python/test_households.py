@@ -12,6 +12,11 @@ import tierkit as tk
 ORDER = ["Gold", "Silver", "Bronze"]
 
 
+def plain(series) -> dict:
+    """A column as {key: value} with None for missing values (pandas shows them as NaN)."""
+    return {k: (None if pd.isna(v) else v) for k, v in series.astype(object).items()}
+
+
 def members():
     # h1: a couple with data; h2: a parent (with data), a child missing from the data and
     # customer 2, who also belongs to h1; h3: nobody with data.
@@ -32,7 +37,6 @@ def test_rollup_by_hand():
     hh = tk.Households(members(), weight="weight")
     out = hh.rollup(balances(), {"balance": "sum", "assets": "max"}).to_pandas()
     # h1: 100 + 50; h2: 30 + 50 (customer 2 counts in both households); h3: no data.
-    assert out.balance.to_dict() == pytest.approx({"h1": 150.0, "h2": 80.0}, nan_ok=True) or True
     assert out.loc["h1", "balance"] == 150 and out.loc["h2", "balance"] == 80
     assert pd.isna(out.loc["h3", "balance"]) and pd.isna(out.loc["h3", "assets"])
     # A member's missing value is left out: h1's max is customer 1's 10.
@@ -56,14 +60,14 @@ def test_hand_back_by_hand():
     # 1 is raised to h1's Silver; 2 keeps Silver (its best household, h1, is Silver);
     # 3 keeps Gold (higher than h2's Bronze); 4 (no data) gets h2's Bronze; 5 is in no
     # household; 9 is in h3, which has no tier, and has none of its own.
-    assert out.tier.to_dict() == {1: "Silver", 2: "Silver", 3: "Gold", 5: "Bronze", 4: "Bronze",
+    assert plain(out.tier) == {1: "Silver", 2: "Silver", 3: "Gold", 5: "Bronze", 4: "Bronze",
                                   9: None}
     assert out.source.to_dict() == {1: "household", 2: "own", 3: "own", 5: "own",
                                     4: "household", 9: "own"}
-    assert out.household_id.to_dict() == {1: "h1", 2: "h1", 3: "h2", 5: None, 4: "h2", 9: "h3"}
-    plain = hh.hand_back(own, htiers, ORDER, rule="household").to_pandas()
+    assert plain(out.household_id) == {1: "h1", 2: "h1", 3: "h2", 5: None, 4: "h2", 9: "h3"}
+    back = hh.hand_back(own, htiers, ORDER, rule="household").to_pandas()
     # Members take the household's tier, lower or not; 9's household has none: own (none).
-    assert plain.tier.to_dict() == {1: "Silver", 2: "Silver", 3: "Bronze", 5: "Bronze",
+    assert plain(back.tier) == {1: "Silver", 2: "Silver", 3: "Bronze", 5: "Bronze",
                                     4: "Bronze", 9: None}
 
 
@@ -76,8 +80,9 @@ def test_tier_households_with_a_policy_and_a_strategy():
     own = policy.assign(balances())
     out = hh.hand_back(own, htiers, policy).to_pandas()
     assert out.tier.to_dict()[3] == "Silver" and out.tier.to_dict()[1] == "Gold"
-    abc = tk.ABC("balance").fit_apply(rolled.to_arrow().filter(rolled["members_with_data"].combine_chunks().to_numpy() > 0))
-    assert abc.to_pandas().abc_class.astype(str).to_dict()["h1"] == "A"
+    # A strategy reads the roll-up as any keyed table (households without data unscored).
+    abc = tk.ABC("balance").fit_apply(rolled).to_pandas()
+    assert abc.abc_class.astype(str).to_dict()["h1"] == "A"
 
 
 def test_bad_input_is_named():
@@ -123,7 +128,7 @@ def families(draw):
     return rows, values, own, htier
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(families())
 def test_higher_of_never_lowers_and_rollup_totals_are_kept(case):
     rows, values, own, htier = case
@@ -140,13 +145,14 @@ def test_higher_of_never_lowers_and_rollup_totals_are_kept(case):
     assert rolled.value.sum() == pytest.approx(members_with_values.value.sum(), rel=1e-12, abs=1e-6)
     summed = hh.rollup(data, {"value": "sum"}).to_pandas()
     expected = m.merge(data, on="customer_id").groupby("household_id").value.sum(min_count=1)
-    pd.testing.assert_series_equal(summed.value, expected.reindex(summed.index), check_names=False)
+    assert plain(summed.value) == plain(expected.reindex(summed.index))
     own_t = pd.DataFrame({"customer_id": range(len(own)), "tier": own})
     h_t = pd.DataFrame({"household_id": [f"h{i}" for i in range(len(htier))], "tier": htier})
     out = hh.hand_back(own_t, h_t, ORDER, rule="higher").to_pandas()
     rank = {t: i for i, t in enumerate(ORDER)}
-    for c, t in zip(own_t.customer_id, own_t.tier):
-        got = out.tier[c]
+    got_all = plain(out.tier)
+    for c, t in enumerate(own):
+        got = got_all[c]
         if t is not None:
             assert got is not None and rank[got] <= rank[t]
         # The result is the best of own and every household's tier.
