@@ -198,7 +198,8 @@ def _run_streamed(path: Path, args, roles: dict, run, progress: Progress | None 
     for attempt in (1, 2):
         data = _stream_transactions(path, args, roles, progress, keys_as_text=as_text)
         attrs = attributes
-        if not is_integer_key(data.schema, roles.get("customer")):
+        # A policy that does not name the customer column means the default one.
+        if not is_integer_key(data.schema, roles.get("customer") or "customer_id"):
             attrs = keys_as_text(attributes, attribute_key)
         try:
             return run(data, attrs)

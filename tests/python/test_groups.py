@@ -237,3 +237,5 @@ def test_online_retail_by_country_equals_each_country_fitted_alone():
                                                as_of="2011-12-10")).to_pandas()
         assert got.equals(alone.loc[ids, cols].astype(str)), name
     assert (out.group_model.astype(str) == "group").sum() == sizes[sizes >= min_size].sum()
+    # Not trivially the overall scores: within a country many customers score otherwise.
+    assert (out.m_score != out.overall_m_score).sum() > 100
