@@ -163,6 +163,14 @@ class _Codes:
         return tuple(reversed(parts))
 
 
+def _group_order(codes: np.ndarray) -> np.ndarray:
+    """Stable order of rows by group number. Numbers narrowed to 16 bits when they fit, for
+    which numpy's stable sort is a radix sort (one pass per byte, not a comparison sort)."""
+    if len(codes) and codes.max() < 65536:
+        codes = codes.astype(np.uint16)
+    return np.argsort(codes, kind="stable")
+
+
 class _Sorted:
     """The metrics' columns put in group order once, so that each group is a contiguous
     slice: a group's table then borrows its slice instead of copying the whole column per
@@ -256,7 +264,7 @@ class Grouped:
         code, _, _ = codes.combined(cols)
         overall_model = self.strategy.fit(metrics)
         valid = np.flatnonzero(code >= 0)
-        order = valid[np.argsort(code[valid], kind="stable")]
+        order = valid[_group_order(code[valid])]
         sorted_codes = code[order]
         starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]) \
             if len(order) else np.array([], dtype=np.int64)
@@ -398,30 +406,43 @@ class GroupedModel:
             raise InvalidInput(f"{what}: {int(unseen_rows.sum()):,} rows are in groups the model "
                                f"was not fitted on (first: {first}); fit with unseen='overall' "
                                "to score them with the overall model")
-        overall_out = self.overall_model.apply(metrics).to_arrow()
         key_name = metrics.key_name
-        score_cols = [c for c in overall_out.column_names if c != key_name]
-        pieces, rows_in = [], []
+        read = self.options.get("columns")
+        read = read if read and all(c in metrics.names for c in read) else metrics.names
         fallback = np.flatnonzero(model_of < 0)
+        pieces, rows_in = [], []
+        if self.options["overall"] or len(fallback) == n:
+            overall_out = self.overall_model.apply(metrics).to_arrow()
+            score_cols = [c for c in overall_out.column_names if c != key_name]
+            if len(fallback):
+                pieces.append(overall_out.take(pa.array(fallback)).select(score_cols))
+        else:
+            # Without overall_ columns the overall model scores only the rows that fall back.
+            overall_out, score_cols = None, None
+            if len(fallback):
+                part = self.overall_model.apply(_Sorted(metrics, fallback, read).group(
+                    0, len(fallback))).to_arrow()
+                score_cols = [c for c in part.column_names if c != key_name]
+                pieces.append(part.select(score_cols))
         if len(fallback):
-            pieces.append(overall_out.take(pa.array(fallback)).drop_columns([key_name]))
             rows_in.append(fallback)
         used = np.flatnonzero(model_of >= 0)
         if len(used):
-            order = used[np.argsort(model_of[used], kind="stable")]
+            order = used[_group_order(model_of[used])]
             m_sorted = model_of[order]
             starts = np.flatnonzero(np.r_[True, m_sorted[1:] != m_sorted[:-1]])
             ends = np.r_[starts[1:], len(order)]
-            read = self.options.get("columns")
-            read = read if read and all(c in metrics.names for c in read) else metrics.names
             sorted_rows = _Sorted(metrics, order, read)
             used_models = [self._models[int(m_sorted[s])] for s in starts]
             fast = _fast_apply(used_models, sorted_rows, starts, ends, score_cols)
             if fast is not None:
+                score_cols = score_cols or fast.column_names
                 pieces.append(fast)
             else:
                 for model, s, e in zip(used_models, starts, ends):
                     out = model.apply(sorted_rows.group(s, e)).to_arrow()
+                    if score_cols is None:
+                        score_cols = [c for c in out.column_names if c != key_name]
                     pieces.append(out.select(score_cols))
             rows_in.append(order)
         if pieces:
@@ -589,6 +610,8 @@ def _fast_apply(models, rows: "_Sorted", starts, ends, score_cols) -> pa.Table |
                                            for r in raws])
         merged[name] = col
     table = pa.table(arrow_columns(merged))
+    if score_cols is None:
+        return table
     if sorted(table.column_names) != sorted(score_cols):
         return None
     return table.select(score_cols)

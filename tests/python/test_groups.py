@@ -239,3 +239,15 @@ def test_online_retail_by_country_equals_each_country_fitted_alone():
     assert (out.group_model.astype(str) == "group").sum() == sizes[sizes >= min_size].sum()
     # Not trivially the overall scores: within a country many customers score otherwise.
     assert (out.m_score != out.overall_m_score).sum() > 100
+
+
+def test_without_overall_columns_the_fallback_rows_are_still_scored():
+    df = small_table()
+    full = tk.Grouped(tk.RFM(2), by="branch", min_size=2).fit_apply(df).to_pandas()
+    lean = tk.Grouped(tk.RFM(2), by="branch", min_size=2, overall=False).fit_apply(df).to_pandas()
+    assert not [c for c in lean.columns if c.startswith("overall_")]
+    own = [c for c in full.columns if not c.startswith("overall_")]
+    pd.testing.assert_frame_equal(lean[own], full[own])
+    # Every group large enough: no row falls back.
+    none_small = tk.Grouped(tk.ABC("monetary"), by="branch", overall=False).fit_apply(df).to_pandas()
+    assert none_small.group_model.astype(str).eq("group").all()
