@@ -296,6 +296,7 @@ class Grouped:
                                   columns=read if read != metrics.names else None))
         model.report["null_rows"] = int(null.sum())
         model.groups_source = groups
+        model._fit_rows = (metrics, groups, code, null)  # for the apply of fit_apply
         return model
 
     def fit_apply(self, data, key: str | None = None, groups=None) -> Table:
@@ -331,6 +332,7 @@ class GroupedModel:
         self.options = dict(options)
         self._index = {k: i for i, k in enumerate(self._keys)}
         self.groups_source = None  # where apply() finds the group columns when not told
+        self._fit_rows = None
         small = [(k, n) for k, n, m in zip(self._keys, self._sizes, self._models) if m is None]
         self.report: dict[str, Any] = {
             "groups": len(self._keys),
@@ -363,24 +365,32 @@ class GroupedModel:
         what = "tierkit.GroupedModel.apply"
         metrics = metrics_of(data, key, what)
         groups = groups if groups is not None else self.groups_source
-        raw = _group_columns(metrics, data, groups, self.by, what)
-        cols = []
-        for c, n, t in zip(raw, self.by, self._types):
-            c = _normalise(c, n, what)
-            if c.type != t:
-                try:
-                    c = c.cast(t)
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                    raise SchemaError(f"{what}: the group column {n!r} is {c.type}; the model "
-                                      f"was fitted with {t}") from None
-            if c.null_count and self.options["nulls"] == "error":
-                raise InvalidInput(f"{what}: the group column {n!r} has {c.null_count:,} null "
-                                   f"rows (of {len(c):,}); give every customer a group or fit "
-                                   "with nulls='overall'")
-            cols.append(c)
+        cached, self._fit_rows = self._fit_rows, None
         codes = _Codes([pa.array(sorted({k[i] for k in self._keys}), t)
                         for i, t in enumerate(self._types)])
-        code, null, unknown = codes.combined(cols)
+        if cached is not None and cached[0] is metrics and cached[1] is groups:
+            # fit_apply: the rows fitted a moment ago, their group numbers known (the same
+            # numbering: both are the groups' values in sorted order).
+            code, null = cached[2], cached[3]
+            unknown = np.zeros(len(code), dtype=bool)
+            cols = None
+        else:
+            raw = _group_columns(metrics, data, groups, self.by, what)
+            cols = []
+            for c, n, t in zip(raw, self.by, self._types):
+                c = _normalise(c, n, what)
+                if c.type != t:
+                    try:
+                        c = c.cast(t)
+                    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                        raise SchemaError(f"{what}: the group column {n!r} is {c.type}; the model "
+                                          f"was fitted with {t}") from None
+                if c.null_count and self.options["nulls"] == "error":
+                    raise InvalidInput(f"{what}: the group column {n!r} has {c.null_count:,} null "
+                                       f"rows (of {len(c):,}); give every customer a group or fit "
+                                       "with nulls='overall'")
+                cols.append(c)
+            code, null, unknown = codes.combined(cols)
         n = len(code)
         # Row -> model number: the group's own, or -1 for the overall model.
         known_codes = np.array([self._code_of(codes, k) for k in self._keys], dtype=np.int64)
