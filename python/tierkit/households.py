@@ -81,6 +81,11 @@ class Households:
             if col.null_count:
                 raise InvalidInput(f"{what}: the {name!r} column has {col.null_count:,} null rows "
                                    f"(of {len(col):,})")
+        # An empty table from pandas has columns of type null: read them as text.
+        if pa.types.is_null(self.customers.type):
+            self.customers = self.customers.cast(pa.string())
+        if pa.types.is_null(self.households.type):
+            self.households = self.households.cast(pa.string())
         self.roles = _text(one_array(t.column(role))) if role is not None else None
         if weight is not None:
             if weight not in t.column_names:
@@ -259,9 +264,11 @@ class Households:
         first_row = np.full(n, -1, dtype=np.int64)
         first_row[cpos[::-1]] = np.arange(len(cpos))[::-1]
         named = np.where(best_row >= 0, best_row, first_row)
-        hh = self.households.take(pa.array(np.where(named >= 0, named, 0)))
-        hh = pc.if_else(pa.array(named >= 0), hh, pa.scalar(None, self.households.type)) \
-            if n else hh
+        if len(self.households) == 0:  # an empty membership table: nobody has a household
+            hh = pa.nulls(n, self.households.type)
+        else:
+            hh = self.households.take(pa.array(np.where(named >= 0, named, 0)))
+            hh = pc.if_else(pa.array(named >= 0), hh, pa.scalar(None, self.households.type))
         key_name = key or getattr(member_tiers, "key_name", None) or self.customer_name
         out = pa.table({
             key_name: all_keys,

@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tierkit as tk
 from conftest import shared_data
@@ -251,3 +253,27 @@ def test_without_overall_columns_the_fallback_rows_are_still_scored():
     # Every group large enough: no row falls back.
     none_small = tk.Grouped(tk.ABC("monetary"), by="branch", overall=False).fit_apply(df).to_pandas()
     assert none_small.group_model.astype(str).eq("group").all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 6), st.integers(1, 5))
+def test_row_order_and_min_size_never_change_a_group_s_own_scores(seed, n_groups, min_size):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 80))
+    df = pd.DataFrame({"customer_id": rng.permutation(10 * n)[:n],
+                       "recency": rng.integers(1, 50, n).astype(float),
+                       "frequency": rng.integers(1, 6, n).astype(float),
+                       "monetary": rng.integers(1, 500, n).astype(float),
+                       "branch": rng.integers(0, n_groups, n)})
+    g = tk.Grouped(tk.RFM(3, segments=None), by="branch", min_size=min_size)
+    a = g.fit_apply(df).to_pandas().sort_index()
+    b = g.fit_apply(df.sample(frac=1, random_state=seed % 1000)).to_pandas().sort_index()
+    pd.testing.assert_frame_equal(a, b, check_categorical=False)
+    sizes = df.branch.value_counts()
+    own = df.branch.map(sizes).ge(min_size).to_numpy()
+    assert (a.loc[df.customer_id[own], "group_model"].astype(str) == "group").all()
+    assert (a.loc[df.customer_id[~own], "group_model"].astype(str) == "small").all()
+    for branch, part in df.groupby("branch"):
+        if len(part) >= min_size:
+            alone = tk.RFM(3, segments=None).fit_apply(part.drop(columns="branch")).to_pandas()
+            assert (a.loc[alone.index, "m_score"] == alone.m_score).all()

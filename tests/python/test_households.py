@@ -159,3 +159,16 @@ def test_higher_of_never_lowers_and_rollup_totals_are_kept(case):
         cands = [t] + [htier[int(h[1:])] for h in m.household_id[m.customer_id == c]]
         cands = [x for x in cands if x is not None]
         assert got == (min(cands, key=rank.get) if cands else None)
+
+
+def test_an_empty_membership_table_leaves_every_tier_as_it_is():
+    empty = pd.DataFrame({"customer_id": pd.Series([], dtype="int64"),
+                          "household_id": pd.Series([], dtype="object")})
+    hh = tk.Households(empty)
+    assert len(hh) == 0
+    rolled = hh.rollup(balances(), {"balance": "sum"})
+    assert len(rolled) == 0 and rolled.report["members_missing"] == 0
+    own = pd.DataFrame({"customer_id": [1, 2], "tier": ["Gold", None]})
+    out = hh.hand_back(own, pd.DataFrame({"household_id": pd.Series([], dtype="object"),
+                                          "tier": pd.Series([], dtype="object")}), ORDER)
+    assert plain(out.to_pandas().tier) == {1: "Gold", 2: None}
