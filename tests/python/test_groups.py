@@ -277,3 +277,25 @@ def test_row_order_and_min_size_never_change_a_group_s_own_scores(seed, n_groups
         if len(part) >= min_size:
             alone = tk.RFM(3, segments=None).fit_apply(part.drop(columns="branch")).to_pandas()
             assert (a.loc[alone.index, "m_score"] == alone.m_score).all()
+
+
+def test_a_saved_grouped_model_applies_as_frozen_in_a_later_run(tmp_path):
+    tx = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5, 6],
+                       "time": pd.to_datetime(["2024-06-01"] * 6, utc=True),
+                       "amount": [1.0, 2, 3, 100, 200, 300]})
+    attrs = pd.DataFrame({"customer_id": range(1, 7), "branch": list("XXXYYY")})
+    job = tk.Tiering.from_dict({
+        "tierkit": 1, "transactions": {"as_of": "2024-07-01"},
+        "strategies": [{"rfm": {"bins": 2, "segments": None, "by": "branch"}}],
+        "tiers": [{"tier": "Top", "when": "m_score = 2"}], "default": "Other"})
+    first = job.run(tx, attributes=attrs)
+    first.save_models(tmp_path)
+    frozen = tk.load(tmp_path / "rfm.tkm")
+    assert isinstance(frozen, tk.GroupedModel)
+    # New spend: frozen cut points score it, group by group; a new branch falls back.
+    tx2 = tx.assign(amount=[500.0, 2, 3, 100, 200, 300])
+    attrs2 = attrs.assign(branch=list("XXXYYW"))
+    second = job.run(tx2, attributes=attrs2, models={"rfm": frozen})
+    scores = second.scores[0].to_pandas()
+    assert scores.m_score[1] == 2 and scores.group_model.astype(str)[6] == "unseen"
+    assert second.models["rfm"] is frozen
