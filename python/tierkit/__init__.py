@@ -11,6 +11,8 @@ from .asset_bands import AssetBandModel, AssetBands, PointsStars, RelationshipSt
 from .attributes import CustomerAttributes
 from .clv import BGNBD, CLV, BGNBDModel, CLVModel, CLVSummary, GammaGamma, GammaGammaModel, NotConverged, ParetoNBD, ParetoNBDModel
 from .balances import AccountBalances, CustomerBalances, average_daily_balances
+from .groups import Grouped, GroupedModel
+from .households import Households
 from .lifecycle import Lifecycle, LifecycleModel
 from .over_time import Migration, TierHistory, TierLedger, Transition
 from .policy import Explanation, PolicyCheck, TierAssignment, TierPolicy
@@ -33,6 +35,9 @@ __all__ = [
     "Transactions",
     "CustomerAttributes",
     "RFM",
+    "Grouped",
+    "GroupedModel",
+    "Households",
     "RFMModel",
     "Bins",
     "Segments",

@@ -134,6 +134,29 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--models", help="directory to save the fitted models and the policy in")
     t.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
     t.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    g = t.add_argument_group("groups and households (docs/groups.md)")
+    g.add_argument("--by", help="fit every strategy of the policy within groups of these "
+                   "--attributes columns (comma-separated), as `by:` in the file does")
+    g.add_argument("--min-group-size", type=int, default=None, help="with --by: groups with "
+                   "fewer customers are scored by the overall model (default 1)")
+    g.add_argument("--null-groups", choices=["error", "overall"], default=None,
+                   help="with --by: customers without a group (default: an error)")
+    g.add_argument("--households", help="membership file (.csv or .parquet): customer, "
+                   "household, optional role and weight; members get their household's tier "
+                   "by --hand-back")
+    g.add_argument("--member-column", help="membership's customer column (default: the "
+                   "policy's customer key)")
+    g.add_argument("--household-column", default="household_id",
+                   help="membership's household column (default household_id)")
+    g.add_argument("--weight-column", help="membership's weight column (for weighted measures)")
+    g.add_argument("--household-measures", help="what rolls up, e.g. "
+                   "'monetary=sum,balance=max,assets=weighted' (profile or attributes columns; "
+                   "default: the numeric columns the household policy's rules read, summed)")
+    g.add_argument("--household-policy", help="policy file tiering the households (its "
+                   "strategies are fitted on the roll-up; default: --policy's tier rules)")
+    g.add_argument("--hand-back", choices=["higher", "household"], default="higher",
+                   help="members get the higher of their own and the household's tier "
+                   "(default), or the household's")
     over_time_cli.add_parsers(sub)
     service_cli.add_parser(sub)
     return parser
@@ -176,7 +199,8 @@ def _run_streamed(path: Path, args, roles: dict, run, progress: Progress | None 
     for attempt in (1, 2):
         data = _stream_transactions(path, args, roles, progress, keys_as_text=as_text)
         attrs = attributes
-        if not is_integer_key(data.schema, roles.get("customer")):
+        # A policy that does not name the customer column means the default one.
+        if not is_integer_key(data.schema, roles.get("customer") or "customer_id"):
             attrs = keys_as_text(attributes, attribute_key)
         try:
             return run(data, attrs)
@@ -401,7 +425,22 @@ def _tier(args, secret: bytes | None = None) -> int:
         if given and not Path(given).exists():
             print(f"tierkit: error: no such {name} file: {given}", file=sys.stderr)
             return EXIT_USAGE
+    for name, given in (("membership", args.households),
+                        ("household policy", args.household_policy)):
+        if given and not Path(given).exists():
+            print(f"tierkit: error: no such {name} file: {given}", file=sys.stderr)
+            return EXIT_USAGE
+    if args.by and not args.attributes:
+        raise _UsageError("--by reads the group columns from --attributes; give --attributes")
+    for option in ("min_group_size", "null_groups"):
+        if getattr(args, option) is not None and not args.by:
+            raise _UsageError(f"--{option.replace('_', '-')} goes with --by")
+    for option in ("member_column", "weight_column", "household_measures", "household_policy"):
+        if getattr(args, option) and not args.households:
+            raise _UsageError(f"--{option.replace('_', '-')} goes with --households")
     job = Tiering.from_file(args.policy)
+    if args.by:
+        _group_job(job, args)
     path = Path(args.input)
     attributes = None
     key = job.attributes.get("customer", "customer_id")
@@ -414,8 +453,12 @@ def _tier(args, secret: bytes | None = None) -> int:
     progress.stage(f"read {result.profile.report.rows_read:,} rows of {path.name}")
     _print_result(result, f"tierkit {__version__}: {path.name}, {result.profile.report.rows_read:,} rows; "
                   f"policy {job.name!r}")
+    _print_groups(result)
+    tiers = result.tiers.to_arrow()
+    if args.households:
+        tiers = _households(args, job, result, attributes, key, progress)
     if args.output:
-        _write_outgoing(result.tiers.to_arrow(), args, job.transactions.get("customer", "customer_id"),
+        _write_outgoing(tiers, args, job.transactions.get("customer", "customer_id"),
                         secret, "customers' tiers")
     if args.models:
         try:
@@ -425,6 +468,99 @@ def _tier(args, secret: bytes | None = None) -> int:
                                "the model file being written is left as it was") from None
         print(f"saved {len(written)} models and the policy to {args.models}")
     return EXIT_OK
+
+
+def _group_job(job: Tiering, args) -> None:
+    """Every strategy of the job fitted within the --by groups (one with its own `by:` keeps it)."""
+    from .groups import Grouped
+    by = [c.strip() for c in args.by.split(",") if c.strip()]
+    options = {k: v for k, v in (("min_size", args.min_group_size),
+                                                     ("nulls", args.null_groups)) if v is not None}
+    try:
+        job.strategies = [(n, s if isinstance(s, Grouped) else Grouped(s, by, **options), on)
+                          for n, s, on in job.strategies]
+    except TierkitError as e:
+        raise _UsageError(f"--by: {e}") from None
+
+
+def _print_groups(result: TieringResult) -> None:
+    """Per grouped strategy: groups fitted and the small groups scored by the overall model."""
+    for name, model in result.models.items():
+        rep = getattr(model, "report", None)
+        if not isinstance(rep, dict) or "small" not in rep:
+            continue
+        small = rep["small"]
+        line = (f"  {name} within {', '.join(model.by)}: {rep['groups']:,} groups, {rep['fitted']:,} "
+                f"with their own model")
+        if small:
+            shown = ", ".join(f"{s['group']} ({s['rows']:,})" for s in small[:8])
+            more = f" and {len(small) - 8:,} more" if len(small) > 8 else ""
+            line += (f"; {len(small):,} under min_size={rep['min_size']:,} scored by the overall "
+                     f"model: {shown}{more}")
+        if rep.get("null_rows"):
+            line += f"; {rep['null_rows']:,} customers without a group scored by the overall model"
+        print(line)
+
+
+def _households(args, job: Tiering, result: TieringResult, attributes, key: str, progress) -> pa.Table:
+    """Roll the customers up to households, tier them, hand the tiers back (the -o table:
+    the tiers with own_tier, household, household_tier and tier_source; members without
+    transactions added)."""
+    from .households import Households
+    from .scoring import score
+    member = args.member_column or key
+    membership = read_table(Path(args.households), text_columns=[member, args.household_column],
+                            delimiter=args.delimiter)
+    tiers = result.tiers.to_arrow()
+    keys = tiers.column(0)
+    if pa.types.is_string(keys.type) and member in membership.column_names:
+        membership = membership.set_column(membership.column_names.index(member), member,
+                                           membership.column(member).cast(pa.string()))
+    hh = Households(membership, customer=member, household=args.household_column,
+                    weight=args.weight_column)
+    hjob = Tiering.from_file(args.household_policy) if args.household_policy else job
+    # The roll-up's input: the profile with the attributes' numeric columns beside it.
+    data = result.profile.to_arrow()
+    if attributes is not None:
+        a = attributes
+        if a.schema.field(key).type != data.schema.field(data.column_names[0]).type:
+            a = a.set_column(a.column_names.index(key), key,
+                             a.column(key).cast(data.schema.field(data.column_names[0]).type))
+        extra = [c for c in a.column_names if c != key and c not in data.column_names]
+        if extra:
+            a = a.select([key, *extra]).rename_columns([data.column_names[0], *extra])
+            data = data.join(a, data.column_names[0], join_type="left outer")
+    numeric = {f.name for f in data.schema if pa.types.is_integer(f.type) or
+               pa.types.is_floating(f.type) or pa.types.is_decimal(f.type)}
+    if args.household_measures:
+        measures = {}
+        for part in args.household_measures.split(","):
+            name, _, how = part.partition("=")
+            measures[name.strip()] = (how or "sum").strip()
+    else:
+        measures = {c: "sum" for c in hjob.policy.columns if c in numeric}
+        if not measures:
+            raise _UsageError("--households: the household policy's rules read no numeric column "
+                              "of the profile or attributes; give --household-measures")
+    rolled = hh.rollup(data, measures, key=data.column_names[0])
+    rep = rolled.report
+    progress.stage(f"rolled {len(data):,} customers up to {rep['households']:,} households")
+    inputs = [rolled]
+    strategies = [s for _, s, on in hjob.strategies if on == "profile"] if hjob is not job else []
+    if strategies:
+        inputs.append(score(rolled, *strategies))
+    htiers = hjob.policy.assign(*inputs)
+    back = hh.hand_back(result.tiers, htiers, job.policy, rule=args.hand_back)
+    b = back.report
+    print(f"\nhouseholds: {rep['households']:,} ({rep['households_without_data']:,} without members "
+          f"with data); {rep['members_missing']:,} memberships of customers without transactions; "
+          f"{rep['customers_in_several']:,} customers in several households; hand-back "
+          f"'{args.hand_back}': {b['raised']:,} customers raised, {b['lowered']:,} lowered")
+    out = back.to_arrow().rename_columns(
+        [c if c != "source" else "tier_source" for c in back.to_arrow().column_names])
+    rest = tiers.drop_columns(["tier"])
+    joined = out.join(rest, out.column_names[0], join_type="left outer")
+    return joined.sort_by([(joined.column_names[0], "ascending")])
 
 
 def _print_result(result: TieringResult, title: str) -> None:

@@ -58,6 +58,8 @@ def metrics_of(data, key: str | None = None, what: str = "tierkit") -> Metrics:
         core = _core.MetricTable.from_profile(data._core)
         keys = one_array(data.to_arrow().column(0))
         return Metrics(core, keys, data.key_name, data)
+    if key is None and isinstance(data, Table) and data.key_name:
+        key = data.key_name  # a tierkit result (a household roll-up, say) says its key
     source = as_arrow(data, what)
     table = source.read_all() if isinstance(source, pa.RecordBatchReader) else source
     key = key or ("customer_id" if "customer_id" in table.column_names else None)

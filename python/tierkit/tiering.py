@@ -97,6 +97,19 @@ def _strategy(name: str, config: Mapping, where: str):
     on = config.pop("on", "profile")
     if on not in ("profile", "attributes"):
         raise PolicyError(f"{where}: 'on' must be 'profile' or 'attributes'; got {on!r}")
+    # `by:` fits the strategy within groups (tk.Grouped); the group columns are read from the
+    # attributes given to run().
+    grouping = {k: config.pop(k) for k in ("by", "min_size", "unseen", "small", "nulls")
+                if k in config}
+    if grouping and "by" not in grouping:
+        raise PolicyError(f"{where}: {', '.join(grouping)} only go with 'by' (the group columns)")
+    if grouping:
+        strategy, on = _strategy(name, {**config, "on": on}, where)
+        from .groups import Grouped
+        try:
+            return Grouped(strategy, **grouping), on
+        except TierkitError as e:
+            raise PolicyError(f"{where}: {e}") from None
     preset = config.pop("preset", None)
     from .clv import CLV
     if isinstance(config.get("clv"), Mapping) and name in ("value_potential", "lifecycle"):
@@ -519,7 +532,8 @@ class Tiering:
         for group, data in ((on_profile, prof), (on_attrs, attrs)):
             if not group:
                 continue
-            fitted = {n: _Recorder(s, models, n, (frozen or {}).get(n)) for n, s in group}
+            fitted = {n: _Recorder(_with_groups(s, attrs, n, what), models, n,
+                                   (frozen or {}).get(n), attrs) for n, s in group}
             if data is attrs:
                 assert attrs is not None  # strategies on attributes raised without them
                 scores.append(score(attrs.to_arrow(), *fitted.values(), key=attrs._key_name))
@@ -541,12 +555,27 @@ class Tiering:
         return f"<tierkit Tiering {self.name!r}: strategies {names}>\n{self.policy!r}"
 
 
+def _with_groups(strategy, attrs, name: str, what: str):
+    """A grouped strategy reading its group columns from this run's attributes."""
+    from .groups import Grouped
+    if not isinstance(strategy, Grouped):
+        return strategy
+    if attrs is None:
+        raise InvalidInput(f"{what}: strategy {name!r} is fitted by {', '.join(strategy.by)}, "
+                           "read from the attributes; pass attributes=...")
+    import copy
+    s = copy.copy(strategy)
+    s.groups = attrs
+    return s
+
+
 class _Recorder:
     """Wraps a strategy so the model ``score`` fits is kept (for saving and audit); with a
     frozen model, that model is used instead of fitting."""
 
-    def __init__(self, strategy, models: dict, name: str, frozen=None):
+    def __init__(self, strategy, models: dict, name: str, frozen=None, groups=None):
         self._strategy, self._models, self._name, self._frozen = strategy, models, name, frozen
+        self._groups = groups
 
     @property
     def reads_source(self) -> bool:
@@ -555,6 +584,8 @@ class _Recorder:
     def fit(self, data, key: str | None = None):
         if self._frozen is not None:
             model = self._frozen
+            if hasattr(model, "groups_source") and self._groups is not None:
+                model.groups_source = self._groups  # a frozen grouped model reads the run's groups
         else:
             model = self._strategy.fit(data) if key is None else self._strategy.fit(data, key=key)
         self._models[self._name] = model

@@ -49,3 +49,13 @@ def test_the_service_benchmark_s_peers_agree_with_tierkit():
                            "--owners", "40", "--repeat", "1"], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("equal") == 3 and "DIFFERENT" not in done.stdout
+
+
+def test_the_grouped_rfm_benchmark_s_peers_agree_with_tierkit():
+    """benchmarks/groups.py at a small size: polars' and DuckDB's per-group quintile scores
+    equal tierkit's grouped RFM, customer for customer (the script exits 1 otherwise)."""
+    script = RUN.parent / "groups.py"
+    done = subprocess.run([sys.executable, str(script), "--transactions", "60000", "--customers",
+                           "6000", "--groups", "40", "--repeat", "1"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("answers equal") == 2 and "DIFFER" not in done.stdout
