@@ -22,6 +22,7 @@ void bind_balances(pybind11::module_& m);
 void bind_policy(pybind11::module_& m);
 void bind_over_time(pybind11::module_& m);
 void bind_clv(pybind11::module_& m);
+void bind_kmeans(pybind11::module_& m);
 
 // A score table as {name: {"kind", "values", "valid" | "labels"}} (bind_strategies.cpp).
 pybind11::dict score_table_dict(score_table t);

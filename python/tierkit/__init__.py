@@ -11,6 +11,7 @@ from .asset_bands import AssetBandModel, AssetBands, PointsStars, RelationshipSt
 from .attributes import CustomerAttributes
 from .clv import BGNBD, CLV, BGNBDModel, CLVModel, CLVSummary, GammaGamma, GammaGammaModel, NotConverged, ParetoNBD, ParetoNBDModel
 from .balances import AccountBalances, CustomerBalances, average_daily_balances
+from .kmeans import KMeans, KMeansModel
 from .lifecycle import Lifecycle, LifecycleModel
 from .over_time import Migration, TierHistory, TierLedger, Transition
 from .policy import Explanation, PolicyCheck, TierAssignment, TierPolicy
@@ -74,6 +75,8 @@ __all__ = [
     "GammaGamma",
     "GammaGammaModel",
     "NotConverged",
+    "KMeans",
+    "KMeansModel",
     "load",
     "FORMAT_VERSION",
     "demo",
