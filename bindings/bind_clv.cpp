@@ -79,8 +79,8 @@ void bind_purchase_model(py::class_<Model>& c) {
       .def("expected_cumulative", [](const Model& m, const array& birth, const std::optional<array>& w,
                                      const array& times) {
         return numpy_from(m.expected_cumulative(span_of(birth), span_of(w), span_of(times)));
-      }, py::arg("birth"), py::arg("weight"), py::arg("times"))
-      .def("__eq__", [](const Model& a, const Model& b) { return a == b; });
+      }, py::arg("birth"), py::arg("weight"), py::arg("times"));
+  bind_equality(c);
 }
 
 }  // namespace
@@ -190,8 +190,8 @@ void bind_clv(py::module_& m) {
       .def("conditional_expected_value", [](const gamma_gamma_model& mm, const array& x, const array& mx) {
         return numpy_from(mm.conditional_expected_value(span_of(x), span_of(mx)));
       }, py::arg("x"), py::arg("m_x"))
-      .def_property_readonly("population_mean", &gamma_gamma_model::population_mean)
-      .def("__eq__", [](const gamma_gamma_model& a, const gamma_gamma_model& b) { return a == b; });
+      .def_property_readonly("population_mean", &gamma_gamma_model::population_mean);
+  bind_equality(gg);
   bind_persistence<gamma_gamma_model, &gamma_gamma_model_from_bytes>(gg);
 
   py::class_<clv_config>(m, "CLVConfig")
@@ -223,8 +223,8 @@ void bind_clv(py::module_& m) {
       .def_property_readonly("bg_nbd", &clv_model::bg_nbd)
       .def_property_readonly("pareto_nbd", &clv_model::pareto_nbd)
       .def_property_readonly("gamma_gamma", &clv_model::gamma_gamma)
-      .def_property_readonly("value_basis", &clv_model::value_basis)
-      .def("__eq__", [](const clv_model& a, const clv_model& b) { return a == b; });
+      .def_property_readonly("value_basis", &clv_model::value_basis);
+  bind_equality(cm);
   bind_persistence<clv_model, &clv_model_from_bytes>(cm);
 
   py::class_<clv_strategy>(m, "CLVStrategy")

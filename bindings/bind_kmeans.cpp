@@ -81,8 +81,8 @@ void bind_kmeans(py::module_& m) {
         for (const kmeans_cluster& c : mm.clusters()) v.push_back(c.name);
         return v;
       })
-      .def_property_readonly("report", [](const kmeans_model& mm) { return report_dict(mm.report()); })
-      .def("__eq__", [](const kmeans_model& a, const kmeans_model& b) { return a == b; });
+      .def_property_readonly("report", [](const kmeans_model& mm) { return report_dict(mm.report()); });
+  bind_equality(km);
   bind_persistence<kmeans_model, &kmeans_model_from_bytes>(km);
 
   py::class_<kmeans_strategy>(m, "KMeansStrategy")

@@ -111,6 +111,32 @@ py::dict records_dict(const tier_ledger& l, std::int64_t k) {
 
 }  // namespace
 
+// Registered before the profile's bindings, whose ProfileState.finish_period returns one:
+// a type must be known to pybind11 before a signature names it (the stubs read signatures).
+void bind_period_table(py::module_& m) {
+  py::class_<period_table>(m, "PeriodTable")
+      .def_property_readonly("size", &period_table::size)
+      .def_property_readonly("start", &period_table::start)
+      .def_property_readonly("end", &period_table::end)
+      .def_property_readonly("keys_are_strings", [](const period_table& t) { return t.customers().is_string; })
+      .def("key_ints", [](py::object self) { return numpy_view(self.cast<const period_table&>().customers().ints, self); })
+      .def("key_offsets", [](py::object self) { return numpy_view(self.cast<const period_table&>().customers().offsets, self); })
+      .def("key_chars", [](py::object self) { return numpy_bytes(self.cast<const period_table&>().customers().chars, self); })
+      .def("monetary", [](const period_table& t) { return numpy_from(t.monetary()); })
+      .def("bought", [](const period_table& t) { return numpy_from(t.bought()); })
+      .def_property_readonly("rows_read", [](const period_table& t) { return t.report().rows_read; })
+      .def_property_readonly("rows_used", [](const period_table& t) { return t.report().rows_used; })
+      .def_property_readonly("rows_dropped", [](const period_table& t) { return t.report().rows_dropped; })
+      .def_property_readonly("dropped", [](const period_table& t) {
+        py::list out;
+        for (const row_issue& i : t.report().dropped) out.append(py::make_tuple(i.column, i.problem, i.rows));
+        return out;
+      })
+      .def("to_bytes", [](const period_table& t) { return py::bytes(to_bytes(t)); })
+      .def_static("from_bytes", [](const py::bytes& b) { return period_table_from_bytes(std::string(b)); },
+                  py::arg("data"));
+}
+
 void bind_over_time(py::module_& m) {
   m.def("split_by_period", [](const py::tuple& capsules, const std::string& name, const time_zone& zone,
                               const std::vector<std::int32_t>& cuts, unsigned threads) {
@@ -152,28 +178,6 @@ void bind_over_time(py::module_& m) {
   m.def("unwrap_envelope", [](const py::bytes& bytes, const std::string& kind) {
     return py::bytes(unwrap_envelope(std::string(bytes), kind));
   }, py::arg("data"), py::arg("kind"));
-
-  py::class_<period_table>(m, "PeriodTable")
-      .def_property_readonly("size", &period_table::size)
-      .def_property_readonly("start", &period_table::start)
-      .def_property_readonly("end", &period_table::end)
-      .def_property_readonly("keys_are_strings", [](const period_table& t) { return t.customers().is_string; })
-      .def("key_ints", [](py::object self) { return numpy_view(self.cast<const period_table&>().customers().ints, self); })
-      .def("key_offsets", [](py::object self) { return numpy_view(self.cast<const period_table&>().customers().offsets, self); })
-      .def("key_chars", [](py::object self) { return numpy_bytes(self.cast<const period_table&>().customers().chars, self); })
-      .def("monetary", [](const period_table& t) { return numpy_from(t.monetary()); })
-      .def("bought", [](const period_table& t) { return numpy_from(t.bought()); })
-      .def_property_readonly("rows_read", [](const period_table& t) { return t.report().rows_read; })
-      .def_property_readonly("rows_used", [](const period_table& t) { return t.report().rows_used; })
-      .def_property_readonly("rows_dropped", [](const period_table& t) { return t.report().rows_dropped; })
-      .def_property_readonly("dropped", [](const period_table& t) {
-        py::list out;
-        for (const row_issue& i : t.report().dropped) out.append(py::make_tuple(i.column, i.problem, i.rows));
-        return out;
-      })
-      .def("to_bytes", [](const period_table& t) { return py::bytes(to_bytes(t)); })
-      .def_static("from_bytes", [](const py::bytes& b) { return period_table_from_bytes(std::string(b)); },
-                  py::arg("data"));
 
   py::class_<rolling_profile>(m, "RollingProfile")
       .def(py::init<>())
@@ -373,8 +377,8 @@ void bind_over_time(py::module_& m) {
            py::arg("from_day"), py::arg("to_day"))
       .def("history", [](const tier_ledger& l, std::uint32_t c) { return numpy_from(l.history(c)); }, py::arg("customer"))
       .def("check_invariants", &tier_ledger::check_invariants)
-      .def("copy", [](const tier_ledger& l) { return tier_ledger(l); })
-      .def("__eq__", [](const tier_ledger& a, const tier_ledger& b) { return a == b; });
+      .def("copy", [](const tier_ledger& l) { return tier_ledger(l); });
+  bind_equality(ledger);
   bind_persistence<tier_ledger, &tier_ledger_from_bytes>(ledger);
   m.attr("NO_TIER") = no_tier;
   m.attr("RULE_NONE") = rule_none;

@@ -2,6 +2,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <pybind11/typing.h>
 
 #include <algorithm>
 #include <type_traits>
@@ -144,7 +145,8 @@ void bind_policy(py::module_& m) {
         }
         return out;
       }, py::arg("table"), py::arg("threads") = 0)
-      .def("check", [](const tier_policy& p, const rule_table* t, unsigned threads) {
+      .def("check", [](const tier_policy& p, const py::typing::Optional<rule_table>& table, unsigned threads) {
+        const rule_table* t = table.is_none() ? nullptr : &table.cast<const rule_table&>();
         rule_check c;
         {
           const shared_use reading(t);
@@ -159,7 +161,7 @@ void bind_policy(py::module_& m) {
         d["contradictory"] = c.contradictory;
         d["covered"] = c.covered;
         return d;
-      }, py::arg("table") = nullptr, py::arg("threads") = 0)
+      }, py::arg("table") = py::none(), py::arg("threads") = 0)
       .def("explain", [](const tier_policy& p, const rule_table& t, std::size_t row) {
         const explanation x = p.explain(t, row);
         py::dict d;

@@ -93,6 +93,7 @@ void bind_profile(py::module_& m) {
       .def_property_readonly("has_channels", [](const profile& p) { return p.has_channels; })
       .def_property_readonly("has_categories", [](const profile& p) { return p.has_categories; })
       .def_property_readonly("has_purchase_days", [](const profile& p) { return p.has_purchase_days; })
+      .def_property_readonly("has_spend_series", [](const profile& p) { return !p.series_offsets.empty(); })
       .def_property_readonly("report", [](const profile& p) { return report_dict(p.report); })
       .def_property_readonly("keys_are_strings", [](const profile& p) { return p.customer.is_string; })
       .def("key_ints", [](py::object self) {

@@ -86,7 +86,7 @@ py::dict bins_dict(const fitted_bins& b) {
 template <class Model, Model (*From)(const std::string&)>
 void pickling(py::class_<Model>& c) {
   bind_persistence<Model, From>(c);
-  c.def("__eq__", [](const Model& a, const Model& b) { return a == b; });
+  bind_equality(c);
 }
 
 }  // namespace

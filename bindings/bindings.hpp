@@ -20,12 +20,14 @@ void bind_demo(pybind11::module_& m);
 void bind_strategies(pybind11::module_& m);
 void bind_balances(pybind11::module_& m);
 void bind_policy(pybind11::module_& m);
+void bind_period_table(pybind11::module_& m);
 void bind_over_time(pybind11::module_& m);
 void bind_clv(pybind11::module_& m);
 void bind_kmeans(pybind11::module_& m);
 
 // A score table as {name: {"kind", "values", "valid" | "labels"}} (bind_strategies.cpp).
 pybind11::dict score_table_dict(score_table t);
+void bind_service(pybind11::module_& m);
 
 // Objects that some calls read with the GIL released and others change (RuleTable,
 // MetricTable): a change while another thread reads would free what that thread reads.
@@ -44,6 +46,7 @@ class shared_use {
   const void* object_;
 };
 void refuse_shared_use(const void* object, const char* what, const char* object_name);
+void bind_pseudonym(pybind11::module_& m);
 
 // A read-only numpy view of `v`, kept alive by `owner` (the Python object owning v).
 template <class T>
@@ -62,6 +65,17 @@ void bind_persistence(pybind11::class_<T>& c) {
       .def_static("from_bytes", [](const pybind11::bytes& b) { return From(std::string(b)); })
       .def(pybind11::pickle([](const T& x) { return pybind11::bytes(tierkit::to_bytes(x)); },
                             [](const pybind11::bytes& b) { return From(std::string(b)); }));
+}
+
+// `==` by value between two objects of T; another type gives NotImplemented, so Python tries
+// the other side and `model == 3` is False rather than a TypeError. (Defining __eq__ makes
+// the class unhashable, as a mutable value should be.)
+template <class T>
+void bind_equality(pybind11::class_<T>& c) {
+  c.def("__eq__", [](const T& a, const pybind11::object& b) -> pybind11::object {
+    if (!pybind11::isinstance<T>(b)) return pybind11::reinterpret_borrow<pybind11::object>(Py_NotImplemented);
+    return pybind11::bool_(a == b.cast<const T&>());
+  }, pybind11::arg("other"));
 }
 
 // A numpy array owning `v` (moved to the heap, freed with the array): no copy of the data.

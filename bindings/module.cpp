@@ -10,6 +10,7 @@ PYBIND11_MODULE(_core, m) {
   m.attr("__version__") = tierkit::version_string;
   tierkit::python::bind_errors(m);
   tierkit::python::bind_calendar(m);
+  tierkit::python::bind_period_table(m);  // before the profile: finish_period returns one
   tierkit::python::bind_profile(m);
   tierkit::python::bind_attributes(m);
   tierkit::python::bind_demo(m);
@@ -19,4 +20,6 @@ PYBIND11_MODULE(_core, m) {
   tierkit::python::bind_over_time(m);
   tierkit::python::bind_clv(m);
   tierkit::python::bind_kmeans(m);
+  tierkit::python::bind_pseudonym(m);
+  tierkit::python::bind_service(m);
 }

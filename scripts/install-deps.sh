@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what tierkit needs to build and test, skipping what is already there:
 # Debian packages (Eigen, Boost.Serialization, doctest, a C++ compiler; with --fuzz, for the
-# tests, also Clang and its libFuzzer runtime for the fuzz targets and a CJK font for the
-# plot tests) and Python build and test packages.
+# tests, also Clang and its libFuzzer and sanitizer runtimes for the fuzz targets and the ASan
+# build, and a CJK font for the plot tests) and Python build and test packages (with --fuzz
+# also atheris).
 # Safe to run again. PYTHON selects the interpreter (default python3).
 set -euo pipefail
 PYTHON=${PYTHON:-python3}
@@ -30,3 +31,7 @@ fi
 # Build tools for `pip install --no-build-isolation .` (incremental rebuilds reuse build/).
 "$PYTHON" -m pip install -q \
   "scikit-build-core>=0.10" "pybind11>=2.12" "cmake>=3.20" ninja
+# atheris (Python's libFuzzer) for the policy-file fuzz target, fuzz/fuzz_policy.py.
+if [ "${1:-}" = "--fuzz" ]; then
+  "$PYTHON" -m pip install -q "atheris>=2.3"
+fi

@@ -339,7 +339,7 @@ customer_balances balances_by_customer(const account_balances& b, const account_
       continue;
     }
     if (owner_of[static_cast<std::size_t>(a)] >= 0) {
-      if (first_repeat.empty()) first_repeat = key_text(owners.account, i);
+      if (first_repeat.empty()) first_repeat = "row " + std::to_string(i + 1);
       ++repeated;
       continue;
     }
@@ -348,8 +348,8 @@ customer_balances balances_by_customer(const account_balances& b, const account_
       const std::string type = key_text(*owners.asset_type, i);
       auto it = weights.find(type);
       if (it == weights.end()) {
-        throw invalid_input(std::string(fn2) + ": asset type '" + type + "' of account " +
-                            key_text(owners.account, i) + " has no weight");
+        throw invalid_input(std::string(fn2) + ": asset type '" + type + "' (first at row " +
+                            std::to_string(i + 1) + " of the mapping) has no weight");
       }
       weight[static_cast<std::size_t>(a)] = it->second;
     }

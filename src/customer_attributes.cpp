@@ -159,8 +159,20 @@ customer_attributes customer_attributes::from_columns(const column_view& custome
   const column_view ix =
       customer.type == data_type::dictionary ? detail::dictionary_indices(customer) : column_view{};
   const column_view* ixp = customer.type == data_type::dictionary ? &ix : nullptr;
-  std::int64_t nulls = 0;
-  for (std::int64_t r = 0; r < rows; ++r) nulls += detail::key_is_null(customer, ixp, r) ? 1 : 0;
+  std::int64_t nulls = 0, outside = 0;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    nulls += detail::key_is_null(customer, ixp, r) ? 1 : 0;
+    if (ixp != nullptr && customer.is_valid(r)) {
+      const std::int64_t k = detail::int_value(ix, r);
+      outside += (k < 0 || k >= customer.dictionary->length) ? 1 : 0;
+    }
+  }
+  if (outside > 0) {
+    // (Arrow promises indices within the dictionary; an array built unchecked may break it.)
+    throw invalid_input(std::string(fn) + ": the customer " + customer.describe() + " has " +
+                        detail::rows_text(outside) + " whose dictionary index is outside its " +
+                        detail::format_count(customer.dictionary->length) + " values");
+  }
   if (nulls > 0) {
     throw invalid_input(std::string(fn) + ": the customer " + customer.describe() + " has " +
                         detail::rows_text(nulls) + " with a null key; every attribute row "
@@ -175,19 +187,23 @@ customer_attributes customer_attributes::from_columns(const column_view& custome
     enc.encode(0, rows, none.data(), dense.data());
   }
   if (static_cast<std::int64_t>(s.index.size()) != rows) {
-    // Name the first repeated key to help the user find it.
-    std::vector<std::uint8_t> hit(s.index.size(), 0);
-    std::string example;
-    for (std::uint32_t d : dense) {
-      if (hit[d]++ && example.empty()) {
-        example = s.index.key_kind() == detail::key_dictionary::kind::string
-                      ? "'" + std::string(s.index.string_at(d)) + "'"
-                      : std::to_string(s.index.int_at(d));
+    // Point at the first repeat by its row numbers (1-based), not by the key: messages may be
+    // logged or shown where customer ids must not go.
+    std::vector<std::int64_t> first_row(s.index.size(), -1);
+    std::int64_t repeat_row = -1, earlier_row = -1;
+    for (std::int64_t r = 0; r < rows && repeat_row < 0; ++r) {
+      std::int64_t& seen = first_row[dense[static_cast<std::size_t>(r)]];
+      if (seen >= 0) {
+        repeat_row = r;
+        earlier_row = seen;
+      } else {
+        seen = r;
       }
     }
     throw invalid_input(std::string(fn) + ": the customer " + customer.describe() + " has " +
                         detail::rows_text(rows - static_cast<std::int64_t>(s.index.size())) +
-                        " repeating an earlier key (first: " + example +
+                        " repeating an earlier key (first: row " + std::to_string(repeat_row + 1) +
+                        " repeats row " + std::to_string(earlier_row + 1) +
                         "); attributes need one row per customer");
   }
   s.keys.is_string = s.index.key_kind() == detail::key_dictionary::kind::string;

@@ -95,7 +95,10 @@ void tier_policy::assign_into(const rule_table& table, std::int32_t* out, std::s
                         " values for a table of " + std::to_string(n) + " rows");
   }
   detail::cancel_point cancel("tierkit.tier_policy.assign");
-  cancel.check();  // on the calling thread: the blocks may all run on a worker, which does not ask
+  // Asked once on the calling thread before any block: the blocks' own checks ask the hook
+  // only where the calling thread runs them, and workers may take every block of a small
+  // table (a request made before the call was then missed, depending on scheduling).
+  cancel.check();
   detail::for_row_blocks(n, table.piece_bounds(), threads, [&](std::size_t b, std::size_t e) {
     cancel.check();  // before a block: a cancelled call's output is discarded by the caller
     const std::size_t count = e - b;

@@ -1475,8 +1475,37 @@ profile_state profile_state_from_payload(std::string_view bytes) {
     g.has_last_channel = (flags[j] & 1) != 0;
     g.has_last_category = (flags[j] & 2) != 0;
   }
-  auto known = [&](const auto& rec) { return rec.customer < n; };
-  get_log(r, s.days, known);
+  // Values a real state can hold, so that a damaged or crafted state cannot make finishing,
+  // merging or a later update overflow: per customer at most 2^36 lines (a merge of two
+  // such states stays within the 2^37 lines whose sums fixed_point.hpp bounds), sums no
+  // larger than that many lines of the largest amount, days within the supported dates.
+  const fixed128 largest = static_cast<fixed128>(std::int64_t{1} << 60) * detail::fixed_scale;
+  auto day_ok = [](std::int32_t d) {
+    return d == no_day || d == std::numeric_limits<std::int32_t>::max() || is_supported_day(d);
+  };
+  auto within = [](fixed128 v, fixed128 bound) { return v <= bound && v >= -bound; };
+  std::vector<fixed128> bound(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    const customer_agg& g = s.aggs[j];
+    if (g.purchase_lines < 0 || g.return_lines < 0 || g.lines() > (std::int64_t{1} << 36)) {
+      r.fail("a customer's line counts");
+    }
+    bound[j] = largest * g.lines();
+    if (!within(g.gross, largest * g.purchase_lines) || !within(g.returned, largest * g.return_lines) ||
+        !within(g.quantity, bound[j]) || !within(g.open_net, bound[j])) {
+      r.fail("a customer's sums");
+    }
+    if (!day_ok(g.first_purchase) || !day_ok(g.last_purchase) || !day_ok(g.open_period)) {
+      r.fail("a customer's days");
+    }
+  }
+  if (s.max_day != std::numeric_limits<std::int32_t>::min() && !is_supported_day(s.max_day)) {
+    r.fail("the last day");
+  }
+  if (rep.rows_read < 0 || rep.rows_used < 0 || rep.rows_dropped < 0 || rep.rows_outside_window < 0) {
+    r.fail("the row counts");
+  }
+  get_log(r, s.days, [&](const day_record& rec) { return rec.customer < n && is_supported_day(rec.day); });
   for (distinct_log* d : {&s.orders, &s.channels, &s.categories}) {
     const std::size_t values = get_keys(r, d->strings, "value");
     auto ok = [&](const value_record& rec) {
@@ -1485,7 +1514,16 @@ profile_state profile_state_from_payload(std::string_view bytes) {
     get_log(r, d->log, ok);
     get_log(r, d->return_log, ok);
   }
-  get_log(r, s.series, known);
+  // A customer's series entries add up to no more than its bound (they split its net).
+  std::vector<fixed128> left = bound;
+  get_log(r, s.series, [&](const amount_record& rec) {
+    if (rec.customer >= n || !is_supported_day(rec.period)) return false;
+    const fixed128 v = rec.amount();
+    fixed128& room = left[rec.customer];
+    if (!within(v, room)) return false;
+    room -= v < 0 ? -v : v;
+    return true;
+  });
   if (!r.done()) r.fail("bytes after the state");
   return out;
 }

@@ -289,8 +289,15 @@ value_potential_model value_potential_model_from_bytes(const std::string& bytes)
   value_potential_model m = load<value_potential_model>(bytes, "value_potential", fn);
   check_bins(m.value_bins(), fn);
   check_bins(m.potential_bins(), fn);
-  if (m.config().cells.size() != static_cast<std::size_t>(m.value_bins().bins * m.potential_bins().bins)) {
+  const std::size_t cells = m.config().cells.size();
+  if (cells != static_cast<std::size_t>(m.value_bins().bins) * static_cast<std::size_t>(m.potential_bins().bins)) {
     throw format_error(std::string(fn) + ": the cell names do not fill the grid");
+  }
+  if (m.cell_customers().size() != cells || m.cell_value().size() != cells) {
+    throw format_error(std::string(fn) + ": the counts per cell do not fill the grid");
+  }
+  if (!m.config().cells_zh.empty() && m.config().cells_zh.size() != cells) {
+    throw format_error(std::string(fn) + ": the Chinese cell names do not fill the grid");
   }
   return m;
 }
@@ -748,8 +755,10 @@ customer_history customer_history_from_bytes(const std::string& bytes) {
   if (u.kind != "customer_history") throw format_error(std::string(f) + ": the bytes hold a '" + u.kind + "'");
   customer_history h;
   try {
+    // The bounded archive, as every loader: a declared length is checked against the bytes
+    // left before anything is allocated.
     std::istringstream ss(u.payload);
-    boost::archive::text_iarchive ia(ss);
+    detail::bounded_text_iarchive ia(ss, u.payload.size());
     history_payload p{&h};
     ia >> p;
   } catch (const std::exception& e) {
@@ -761,6 +770,15 @@ customer_history customer_history_from_bytes(const std::string& bytes) {
                                 static_cast<std::size_t>(h.customer.offsets.back()) != h.customer.chars.size() ||
                                 !std::is_sorted(h.customer.offsets.begin(), h.customer.offsets.end())))) {
     throw format_error(std::string(f) + ": inconsistent columns");
+  }
+  // Days within the supported dates (or none), as a profile gives them: recency and tenure
+  // are differences of days.
+  for (const auto* days : {&h.first_purchase, &h.last_purchase}) {
+    for (std::int32_t d : *days) {
+      if (d != no_day && !is_supported_day(d)) {
+        throw format_error(std::string(f) + ": a day outside the supported dates");
+      }
+    }
   }
   return h;
 }

@@ -73,6 +73,9 @@ class value_potential_model final : public model {
   const fitted_bins& value_bins() const noexcept { return value_; }
   const fitted_bins& potential_bins() const noexcept { return potential_; }
   std::int64_t unscored_at_fit() const noexcept { return unscored_; }
+  // Customers and value per cell at fit time (row-major, value score by potential score).
+  const std::vector<std::int64_t>& cell_customers() const noexcept { return cell_customers_; }
+  const std::vector<double>& cell_value() const noexcept { return cell_value_; }
   bool operator==(const value_potential_model& o) const;
 
   template <class Archive>

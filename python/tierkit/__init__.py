@@ -3,7 +3,7 @@
 Start with ``tierkit.profile(transactions, customer=..., time=..., amount=...)``; the demo
 data in ``tierkit.demo.transactions()`` show every input column.
 """
-from . import clv, demo, plots
+from . import clv, demo, plots, service
 from ._core import FORMAT_VERSION, __version__
 from ._errors import FormatError, InvalidInput, SchemaError, TierkitError
 from .abc import ABC, ABCModel, Concentration, concentration
@@ -16,8 +16,10 @@ from .lifecycle import Lifecycle, LifecycleModel
 from .over_time import Migration, TierHistory, TierLedger, Transition
 from .policy import Explanation, PolicyCheck, TierAssignment, TierPolicy
 from .profile import DroppedRows, Profile, ProfileBuilder, ProfileReport, profile
+from .pseudonym import pseudonymise, reidentify
 from .rfm import RFM, Bins, RFMModel, SegmentCheck, Segments
 from .scoring import load, score
+from .service import ContactBook, OwnerAssignment, ServicePlan
 from .tiering import PolicyError, Tiering, TieringResult, derive_columns
 from .transactions import Transactions
 from .value_potential import ValuePotential, ValuePotentialModel
@@ -77,6 +79,12 @@ __all__ = [
     "NotConverged",
     "KMeans",
     "KMeansModel",
+    "pseudonymise",
+    "reidentify",
+    "ServicePlan",
+    "ContactBook",
+    "OwnerAssignment",
+    "service",
     "load",
     "FORMAT_VERSION",
     "demo",

@@ -9,9 +9,14 @@ leaves an existing target as it was; a reader never sees a half-written file. Th
 file takes the old one's permission bits; a symbolic link is followed, so the file it
 points to is replaced and the link kept.
 
-Reading policy: key and order columns named by the caller are read as text, so "00042" stays
-"00042" (a key that happens to look numeric is still a key); other columns get pyarrow's
-type inference over the whole file. An empty CSV field is a null (also in text columns:
+Reading policy: key and order columns named by the caller are read as text, and become 64-bit
+integers when every value is an integer written canonically (optional minus, digits, no
+leading zero: "42", "-7", "0"): integer keys are what an engine stores and hashes fastest,
+and such text says nothing an integer does not. One value that is not ("00042", "C42", "4.0",
+a number beyond 64 bits) keeps the whole column as text, so "00042" stays "00042" and is never
+merged with "42". A stream decides on its first batch; a later batch that breaks the rule
+raises KeysNotIntegers, and the caller reads the file again with those columns as text
+(keys_as_text). Other columns get pyarrow's type inference over the whole file. An empty CSV field is a null (also in text columns:
 an empty customer id is a missing one, not a customer called ""). ``.gz``/``.bz2``/``.zst`` CSV files are decompressed
 on the fly; the progress bar follows the bytes of the file as read.
 """
@@ -31,6 +36,9 @@ import pyarrow.compute as pc
 from ._errors import SchemaError
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
+# CSV is parsed in blocks of this many bytes: large enough for both cores' parsing to pay,
+# small enough that a block's columns stay a small part of memory.
+CSV_BLOCK_BYTES = 1 << 24
 _COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd"}
 
 
@@ -56,14 +64,68 @@ class _CountingReader(io.RawIOBase):
         super().close()
 
 
+class KeysNotIntegers(SchemaError):
+    """A streamed key column read as integers (its first batch was) has text in a later batch."""
+
+    def __init__(self, column: str, row: int):
+        super().__init__(f"tierkit: column {column!r} holds integers in its first rows but "
+                         f"text from about row {row + 1:,} on")
+        self.column = column
+
+
+def integer_keys(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray | None:
+    """A text key column as int64 when every non-null value is a canonically written
+    integer (see the module's policy), otherwise None."""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return None
+    try:
+        ints = pc.cast(column, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    # The cast also takes leading zeros ("007", "-0", "-01"): canonical text has none.
+    if pc.any(pc.or_(pc.starts_with(column, "0"), pc.starts_with(column, "-0"))).as_py():
+        padded = pc.or_(pc.and_(pc.starts_with(column, "0"), pc.greater(pc.utf8_length(column), 1)),
+                        pc.starts_with(column, "-0"))
+        if pc.any(padded).as_py():
+            return None
+    return ints
+
+
+def _integer_key_columns(table, columns: Sequence[str]):
+    """table with each of `columns` as int64 where integer_keys allows (a Table or batch)."""
+    for c in columns:
+        if c and c in table.schema.names:
+            ints = integer_keys(table.column(c))
+            if ints is not None:
+                table = table.set_column(table.schema.names.index(c), c, ints)
+    return table
+
+
+def keys_as_text(table, column: str):
+    """table with an integer key column as its decimal text (exact: the text an integer key
+    was read from), for joining with keys read as text; other tables unchanged."""
+    if table is None or not column or column not in table.schema.names:
+        return table
+    i = table.schema.names.index(column)
+    if not pa.types.is_integer(table.schema.field(i).type):
+        return table
+    return table.set_column(i, column, pc.cast(table.column(i), pa.string()))
+
+
+def is_integer_key(schema: pa.Schema, column: str) -> bool:
+    return bool(column) and column in schema.names and pa.types.is_integer(schema.field(column).type)
+
+
 def is_parquet(path: Path) -> bool:
     return path.name.lower().endswith(PARQUET_SUFFIXES)
 
 
 def read_table(path: Path, *, text_columns: Sequence[str] = (), time_column: str | None = None,
                time_format: str | None = None, delimiter: str | None = None,
-               progress: Callable[[int, int], None] | None = None) -> pa.Table:
-    """A CSV or Parquet file as a pyarrow Table (see the module's policy)."""
+               progress: Callable[[int, int], None] | None = None,
+               keys_as_text: bool = False) -> pa.Table:
+    """A CSV or Parquet file as a pyarrow Table (see the module's policy: text_columns of a
+    CSV file become integers where they all are, unless keys_as_text)."""
     path = Path(path)
     total = path.stat().st_size
     if is_parquet(path):
@@ -100,7 +162,7 @@ def read_table(path: Path, *, text_columns: Sequence[str] = (), time_column: str
             raise SchemaError(f"tierkit: column {time_column!r} does not match the time format "
                               f"{time_format!r}: {e}") from None
         table = table.set_column(i, time_column, parsed)
-    return table
+    return table if keys_as_text else _integer_key_columns(table, text_columns)
 
 
 def needed_columns(roles: dict, derive: dict | None = None) -> list[str]:
@@ -117,11 +179,14 @@ def needed_columns(roles: dict, derive: dict | None = None) -> list[str]:
 def open_batches(path: Path, *, columns: Sequence[str] | None = None, text_columns: Sequence[str] = (),
                  time_column: str | None = None, time_format: str | None = None,
                  delimiter: str | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> pa.RecordBatchReader:
+                 progress: Callable[[int, int], None] | None = None,
+                 keys_as_text: bool = False) -> pa.RecordBatchReader:
     """A CSV or Parquet file as a stream of record batches (read, parsed and handed on batch
     by batch, so that reading overlaps the work on earlier batches and memory stays bounded
-    by a batch), only `columns` when given; types as read_table's. The progress callback
-    gets (bytes read, file size) for CSV and (rows, rows in the file) for Parquet."""
+    by a batch), only `columns` when given; types as read_table's, text_columns of a CSV
+    file decided on the first batch (KeysNotIntegers from a later batch that breaks it).
+    The progress callback gets (bytes read, file size) for CSV and (rows, rows in the file)
+    for Parquet."""
     path = Path(path)
     total = path.stat().st_size
     if is_parquet(path):
@@ -156,7 +221,7 @@ def open_batches(path: Path, *, columns: Sequence[str] | None = None, text_colum
     convert = pcsv.ConvertOptions(column_types=types, strings_can_be_null=True,
                                   include_columns=list(columns) if columns is not None else None)
     try:
-        reader = pcsv.open_csv(stream, read_options=pcsv.ReadOptions(block_size=1 << 24),
+        reader = pcsv.open_csv(stream, read_options=pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
                                parse_options=pcsv.ParseOptions(delimiter=delimiter), convert_options=convert)
     except (pa.ArrowInvalid, pa.ArrowKeyError) as e:
         stream.close()
@@ -170,24 +235,52 @@ def open_batches(path: Path, *, columns: Sequence[str] | None = None, text_colum
             raise SchemaError(f"tierkit: {path.name}: {e}") from None
         from ._arrow import missing_column
         raise missing_column(missing[0], header, "column", f"tierkit: {path.name}") from None
-    schema = reader.schema
-    if time_format and time_column and time_column in schema.names:
-        i = schema.names.index(time_column)
-        schema = schema.set(i, pa.field(time_column, pa.timestamp("s")))
+    def parsed_times(batch: pa.RecordBatch) -> pa.RecordBatch:
+        if time_format and time_column and time_column in batch.schema.names:
+            i = batch.schema.names.index(time_column)
+            try:
+                parsed = pc.strptime(batch.column(i), format=time_format, unit="s")
+            except pa.ArrowInvalid as e:
+                raise SchemaError(f"tierkit: column {time_column!r} does not match the time "
+                                  f"format {time_format!r}: {e}") from None
+            batch = batch.set_column(i, time_column, parsed)
+        return batch
+
+    # The first batch fixes the stream's schema: which key columns are integers.
+    keys = [c for c in text_columns if c and c in reader.schema.names] if not keys_as_text else []
+    try:
+        first = reader.read_next_batch()
+    except StopIteration:
+        first = None
+    if first is not None:
+        first = _integer_key_columns(parsed_times(first), keys)
+        schema = first.schema
+        ints = [c for c in keys if pa.types.is_integer(schema.field(c).type)]
+    else:
+        schema, ints = reader.schema, []
+        if time_format and time_column and time_column in schema.names:
+            i = schema.names.index(time_column)
+            schema = schema.set(i, pa.field(time_column, pa.timestamp("s")))
 
     def csv_batches():
         try:
+            if first is None:
+                return
+            if progress:
+                progress(raw.tell(), total)
+            yield first
+            rows = first.num_rows
             for batch in reader:
                 if progress:
                     progress(raw.tell(), total)
-                if time_format and time_column and time_column in batch.schema.names:
-                    i = batch.schema.names.index(time_column)
-                    try:
-                        parsed = pc.strptime(batch.column(i), format=time_format, unit="s")
-                    except pa.ArrowInvalid as e:
-                        raise SchemaError(f"tierkit: column {time_column!r} does not match the time "
-                                          f"format {time_format!r}: {e}") from None
-                    batch = batch.set_column(i, time_column, parsed)
+                batch = parsed_times(batch)
+                for c in ints:
+                    i = batch.schema.names.index(c)
+                    converted = integer_keys(batch.column(i))
+                    if converted is None:
+                        raise KeysNotIntegers(c, rows)
+                    batch = batch.set_column(i, c, converted)
+                rows += batch.num_rows
                 yield batch
         finally:
             stream.close()

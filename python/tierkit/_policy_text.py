@@ -3,6 +3,9 @@
 Policies (each failure raises ``PolicyTextError``, which ``Tiering.from_file`` reports as a
 ``PolicyError`` naming the file):
 
+- **Size**: at most ``MAX_POLICY_BYTES`` (1 MiB). A hand-written policy is a few kilobytes
+  and a generated one (a rule per branch or region) some hundreds; a larger file is refused
+  before it is parsed, as the YAML parser would take the run's time and memory on it.
 - **Encoding**: policy files are UTF-8 (a leading byte-order mark is allowed). Other
   encodings (GBK, Latin-1, ...) are refused with the line and column of the first byte
   that is not UTF-8, rather than guessed.
@@ -25,13 +28,20 @@ import json.scanner
 # far less than the memory a run may take.
 ALIAS_NODE_BUDGET = 10_000
 
+# The most bytes a policy file may hold (see the module's policies).
+MAX_POLICY_BYTES = 1 << 20
+
 
 class PolicyTextError(ValueError):
     """The text of a policy file cannot be read; the message follows the file's name."""
 
 
 def decode(data: bytes) -> str:
-    """The text of a UTF-8 file (a byte-order mark is dropped)."""
+    """The text of a UTF-8 file (a byte-order mark is dropped) of at most MAX_POLICY_BYTES."""
+    if len(data) > MAX_POLICY_BYTES:
+        raise PolicyTextError(
+            f"is larger than {MAX_POLICY_BYTES:,} bytes (1 MiB), the most a policy file may hold; "
+            "split it, or build the policy in Python (tk.TierPolicy, tk.Tiering.from_dict)")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:

@@ -74,11 +74,17 @@ class ABC:
         c.nonpositive = nonpositive
         c.nonpositive_label = nonpositive_label
         self._strategy = _core.ABCStrategy(c)  # validates
+        self._column = column
         self._repr = (f"ABC({column!r}, mode={mode!r}"
                       + (f", shares={list(shares)!r}" if shares is not None else "")
                       + (f", labels={list(labels)!r}" if tuple(labels) != ("A", "B", "C") else "")
                       + (f", nonpositive={nonpositive!r}" if nonpositive != "own_class" else "")
                       + ")")
+
+    @property
+    def profile_columns(self) -> list[str]:
+        """The profile columns fit and apply read."""
+        return [self._column]
 
     def fit(self, data, key: str | None = None) -> "ABCModel":
         metrics = metrics_of(data, key, "tierkit.ABC.fit")

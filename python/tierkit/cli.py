@@ -5,6 +5,7 @@
     tierkit tier FILE --policy P      tier the customers of a transactions file by a policy file
     tierkit history FILE --policy P   re-assess customers over time; write the tier ledger
     tierkit migrations LEDGER --from D1 --to D2   customers by tier on two dates
+    tierkit service --tiers T --contacts C --policy P --as-of D   due list, owners and SLA
 
 Exit codes, for schedulers: 0 success; 2 bad command line: a missing input file, or an
 output (-o, --models) that cannot be created there (a missing or read-only directory),
@@ -16,6 +17,12 @@ summaries to stdout.
 
 Outputs are written beside their target and renamed onto it only when complete: a failed
 or interrupted run leaves an existing output file as it was (see ``_io``).
+
+What leaves (``-o``): ``--columns a,b,c`` writes only those columns (an allow-list: a column
+not named is not written; a name the output lacks is a bad command line, exit 2);
+``--pseudonymise KEYFILE`` replaces the customer ids by keyed pseudonyms (``tierkit.pseudonym``)
+and ``--key-table FILE`` writes the pseudonym -> id table that alone leads back. The key file
+is read before any work starts (a missing or short key: exit 2).
 """
 from __future__ import annotations
 
@@ -29,7 +36,8 @@ import pyarrow.compute as pc
 
 from . import __version__, demo
 from ._errors import TierkitError
-from ._io import check_writable, needed_columns, open_batches, read_table, write_table
+from ._io import (KeysNotIntegers, check_writable, is_integer_key, keys_as_text, needed_columns,
+                  open_batches, read_table, write_table)
 from ._optional import MissingDependency
 from ._progress import Progress
 from .abc import ABC
@@ -38,7 +46,9 @@ from .balances import average_daily_balances
 from .lifecycle import Lifecycle
 from .over_time import cli as over_time_cli
 from .profile import Profile, profile
+from .pseudonym import pseudonymise, read_key
 from .rfm import RFM
+from .service import cli as service_cli
 from .tiering import PolicyError, Tiering, TieringResult
 from .value_potential import ValuePotential
 
@@ -64,6 +74,17 @@ def _add_profile_options(p: argparse.ArgumentParser) -> None:
                    help="invalid rows: stop with an error, or leave them out and report them")
     p.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
     p.add_argument("--output", "-o", help="write the profile to this .parquet or .csv file")
+    _add_output_options(p)
+
+
+def _add_output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--columns", help="write only these columns of -o, comma-separated, in this "
+                   "order (an allow-list of what leaves: nothing else is written)")
+    p.add_argument("--pseudonymise", "--pseudonymize", metavar="KEYFILE", dest="pseudonymise",
+                   help="replace the customer ids of -o by keyed pseudonyms (HMAC-SHA256 under "
+                   "the bytes of KEYFILE, at least 16; e.g. head -c 32 /dev/urandom > KEYFILE)")
+    p.add_argument("--key-table", help="with --pseudonymise: also write the key table "
+                   "(pseudonym -> customer id, the only way back) to this .parquet or .csv file")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -108,10 +129,12 @@ def _parser() -> argparse.ArgumentParser:
                    "that is not ISO 8601")
     t.add_argument("--delimiter", help="CSV field delimiter (default ',', tab for .tsv)")
     t.add_argument("--output", "-o", help="write the tiers to this .parquet or .csv file")
+    _add_output_options(t)
     t.add_argument("--models", help="directory to save the fitted models and the policy in")
     t.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
     t.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     over_time_cli.add_parsers(sub)
+    service_cli.add_parser(sub)
     return parser
 
 
@@ -132,13 +155,74 @@ def _read_transactions(path: Path, args, roles: dict, progress: Progress | None 
 _ROLES = ("customer", "time", "amount", "order", "quantity", "channel", "category")
 
 
-def _stream_transactions(path: Path, args, roles: dict, progress: Progress | None = None) -> pa.RecordBatchReader:
+def _stream_transactions(path: Path, args, roles: dict, progress: Progress | None = None,
+                         keys_as_text: bool = False) -> pa.RecordBatchReader:
     """The file batch by batch, only the columns the job reads: profiled as it is read."""
     bar = (lambda done, total: progress.update(f"reading {path.name}", done, total)) if progress else None
     columns = needed_columns({k: roles.get(k) for k in _ROLES}, roles.get("derive"))
     return open_batches(path, columns=columns, text_columns=[roles.get("customer"), roles.get("order")],
                         time_column=roles.get("time"), time_format=args.time_format,
-                        delimiter=args.delimiter, progress=bar)
+                        delimiter=args.delimiter, progress=bar, keys_as_text=keys_as_text)
+
+
+def _run_streamed(path: Path, args, roles: dict, run, progress: Progress | None = None,
+                  attributes: pa.Table | None = None, attribute_key: str | None = None):
+    """run(stream, attributes) over the file, its keys as integers where they all are (see
+    tierkit._io). The customer keys of both inputs are made one kind: text on both sides
+    when either is text. A file whose keys turn out to be text after integer first rows is
+    read again with its keys as text (run's work on the first attempt is discarded)."""
+    as_text = attributes is not None and not is_integer_key(attributes.schema, attribute_key)
+    for attempt in (1, 2):
+        data = _stream_transactions(path, args, roles, progress, keys_as_text=as_text)
+        attrs = attributes
+        if not is_integer_key(data.schema, roles.get("customer")):
+            attrs = keys_as_text(attributes, attribute_key)
+        try:
+            return run(data, attrs)
+        except KeysNotIntegers as e:
+            if attempt == 2:
+                raise
+            data.close()
+            if progress:
+                progress.stage(f"{e}: reading {path.name} again with its keys as text")
+            as_text = True
+
+
+class _UsageError(Exception):
+    """A command line whose options do not fit together or name what does not exist."""
+
+
+def _output_settings(args) -> bytes | None:
+    """Checks the output options before any work: the key file's bytes (or None)."""
+    output = getattr(args, "output", None)
+    for option in ("columns", "pseudonymise", "key_table"):
+        if getattr(args, option, None) and not output:
+            raise _UsageError(f"--{option.replace('_', '-')} applies to the output; give -o too")
+    if getattr(args, "key_table", None) and not args.pseudonymise:
+        raise _UsageError("--key-table comes with --pseudonymise KEYFILE")
+    if not getattr(args, "pseudonymise", None):
+        return None
+    try:
+        return read_key(args.pseudonymise)
+    except OSError as e:
+        raise _UsageError(f"cannot read the key file {args.pseudonymise!r}: {e.strerror or e}") from None
+    except TierkitError as e:
+        raise _UsageError(str(e)) from None
+
+
+def _outgoing(table: pa.Table, args, id_column: str, secret: bytes | None):
+    """The output as it may leave: only the --columns asked for, ids pseudonymised."""
+    keys = None
+    if getattr(args, "columns", None):
+        wanted = [c.strip() for c in args.columns.split(",") if c.strip()]
+        missing = [c for c in wanted if c not in table.column_names]
+        if missing or not wanted:
+            raise _UsageError(f"--columns names {', '.join(map(repr, missing)) or 'no column'}, "
+                              f"which the output does not have (it has: {', '.join(table.column_names)})")
+        table = table.select(list(dict.fromkeys(wanted)))
+    if secret is not None and id_column in table.column_names:
+        table, keys = pseudonymise(table, key=secret, columns=[id_column], threads=args.threads)
+    return table, keys
 
 
 def _write(table: pa.Table, output: str, what: str) -> None:
@@ -150,6 +234,13 @@ def _write(table: pa.Table, output: str, what: str) -> None:
     print(f"wrote {table.num_rows:,} {what} to {output}")
 
 
+def _write_outgoing(table: pa.Table, args, id_column: str, secret: bytes | None, what: str) -> None:
+    table, keys = _outgoing(table, args, id_column, secret)
+    _write(table, args.output, what)
+    if keys is not None and args.key_table:
+        _write(keys, args.key_table, "pseudonyms and their customer ids (keep them apart)")
+
+
 def _unwritable_outputs(args) -> str | None:
     """Why an output named on the command line cannot be written, checked before the work
     starts (a long run should not end on a typo in a directory name)."""
@@ -157,7 +248,12 @@ def _unwritable_outputs(args) -> str | None:
                                      ("--models", getattr(args, "models", None), True),
                                      ("--records", getattr(args, "records", None), False),
                                      ("--kpis", getattr(args, "kpis", None), False),
-                                     ("--state", getattr(args, "state", None), False)):
+                                     ("--state", getattr(args, "state", None), False),
+                                     ("--key-table", getattr(args, "key_table", None), False),
+
+                                     ("--owners", getattr(args, "owners", None), False),
+                                     ("--sla", getattr(args, "sla", None), False),
+                                     ("--occasions", getattr(args, "occasions", None), False)):
         if given:
             why = check_writable(Path(given), directory=directory)
             if why:
@@ -177,8 +273,9 @@ def _run(args) -> int:
     if unwritable:
         print(f"tierkit: error: {unwritable}", file=sys.stderr)
         return EXIT_USAGE
+    secret = _output_settings(args)
     if args.command == "tier":
-        return _tier(args)
+        return _tier(args, secret)
     if args.command == "history":
         for name, given in (("transactions", args.input), ("policy", args.policy),
                             ("attributes", args.attributes)):
@@ -189,6 +286,8 @@ def _run(args) -> int:
                                          Progress(enabled=not args.quiet))
     if args.command == "migrations":
         return over_time_cli.run_migrations(args, _write)
+    if args.command == "service":
+        return service_cli.run_service(args, _write)
     if args.command == "demo":
         t0 = time.perf_counter()
         data = demo.transactions(args.customers, args.transactions, seed=args.seed, ids=args.ids)
@@ -206,10 +305,9 @@ def _run(args) -> int:
         t1 = time.perf_counter()
         roles = {"customer": args.customer, "time": args.time, "amount": args.amount, "order": args.order,
                  "quantity": args.quantity, "channel": args.channel, "category": args.category}
-        data = _stream_transactions(path, args, roles)
-        prof = profile(data, customer=args.customer, time=args.time, amount=args.amount,
-                       order=args.order, quantity=args.quantity, channel=args.channel,
-                       category=args.category, **_settings(args))
+        prof = _run_streamed(path, args, roles, lambda data, _: profile(
+            data, customer=args.customer, time=args.time, amount=args.amount, order=args.order,
+            quantity=args.quantity, channel=args.channel, category=args.category, **_settings(args)))
         t2 = time.perf_counter()
         print(f"tierkit {__version__}: {path.name}, {prof.report.rows_read:,} rows, read and profiled in "
               f"{t2 - t1:.2f} s\n")
@@ -220,8 +318,10 @@ def _run(args) -> int:
     if args.command == "demo":
         _print_tiers(data)
         _print_history(data)
+        _print_service(args.seed)
     if args.output:
-        _write(prof.to_arrow(), args.output, "customers")
+        key = args.customer if args.command == "profile" else demo.profile_roles()["customer"]
+        _write_outgoing(prof.to_arrow(), args, key, secret, "customers")
     return EXIT_OK
 
 
@@ -292,7 +392,7 @@ def _print_bank(seed: int) -> None:
     print("Relationship stars: " + ", ".join(f"{k} {v:,}" for k, v in _counts(stars)))
 
 
-def _tier(args) -> int:
+def _tier(args, secret: bytes | None = None) -> int:
     progress = Progress(enabled=not args.quiet)
     for name, given in (("transactions", args.input), ("policy", args.policy),
                         ("attributes", args.attributes)):
@@ -301,19 +401,20 @@ def _tier(args) -> int:
             return EXIT_USAGE
     job = Tiering.from_file(args.policy)
     path = Path(args.input)
-    data = _stream_transactions(path, args, job.transactions, progress)
     attributes = None
+    key = job.attributes.get("customer", "customer_id")
     if args.attributes:
-        key = job.attributes.get("customer", "customer_id")
         attributes = read_table(Path(args.attributes), text_columns=[key], delimiter=args.delimiter)
         progress.stage(f"read {attributes.num_rows:,} attribute rows of {Path(args.attributes).name}")
-    result = job.run(data, attributes, as_of=args.as_of, threads=args.threads,
-                     progress=progress.stage)
+    result = _run_streamed(path, args, job.transactions, lambda data, attrs: job.run(
+        data, attrs, as_of=args.as_of, threads=args.threads, progress=progress.stage),
+        progress, attributes, key)
     progress.stage(f"read {result.profile.report.rows_read:,} rows of {path.name}")
     _print_result(result, f"tierkit {__version__}: {path.name}, {result.profile.report.rows_read:,} rows; "
                   f"policy {job.name!r}")
     if args.output:
-        _write(result.tiers.to_arrow(), args.output, "customers' tiers")
+        _write_outgoing(result.tiers.to_arrow(), args, job.transactions.get("customer", "customer_id"),
+                        secret, "customers' tiers")
     if args.models:
         try:
             written = result.save_models(args.models)
@@ -395,6 +496,39 @@ def _print_history(data: pa.Table) -> None:
               f"below; downgraded on {row['downgrade_on']} unless it requalifies")
 
 
+def _print_service(seed: int) -> None:
+    """Service on the bank demo: the asset bands as tiers, the Chinese retail service plan,
+    a year of contacts, the owner assignment and the due list."""
+    from .service import ServicePlan
+    bank = demo.bank(5_000, 200_000, seed=seed)
+    adb = average_daily_balances(bank["events"]).by_customer(bank["owners"])
+    key = adb.key_name
+    table = adb.latest().to_arrow().join(bank["customers"], key).sort_by(key)
+    bands = AssetBands.preset().fit_apply(table, key=key).to_arrow()
+    tiers = pa.table({key: bands.column(key), "tier": bands.column("asset_band")})
+    plan = ServicePlan.preset("chinese_retail")
+    as_of = "2024-04-01"
+    t0 = time.perf_counter()
+    owners = plan.assign_owners(tiers, bank["roster"], date=as_of, branches=bank["customers"].select([key, "branch"]),
+                                since="2024-01-01")
+    book = plan.contacts(bank["contacts"], tiers, as_of=as_of, since="2024-01-01")
+    due = book.due(7, owners=owners)
+    sla = book.sla("month", 3).to_arrow()
+    seconds = time.perf_counter() - t0
+    r = book.report
+    print(f"\nService (bank demo, tiers = asset bands since 2024-01-01, plan chinese_retail): "
+          f"{r['rows_read']:,} contacts of a year, {r['rows_used']:,} counted ({r['not_counted']:,} unanswered); "
+          f"owners, contacts, due list and SLA in {seconds:.2f} s")
+    service_cli.print_owners(owners, limit=5)
+    from ._results import text_table
+    print(f"\nDue list on {as_of} and the week after: {len(due):,} rows (highest tier, most overdue first)")
+    print(text_table(due.summary().to_arrow()))
+    print(text_table(due.to_arrow().drop_columns(["remaining"]), limit=8))
+    march = sla.filter(pc.equal(sla.column("period"), sla.column("period")[sla.num_rows - 1]))
+    print("Within cadence in " + str(march.column("period")[0]) + ": " + ", ".join(
+        f"{row['tier']} {row['within']:,}/{row['customers']:,} ({row['share']:.0%})" for row in march.to_pylist()))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -406,6 +540,9 @@ def main(argv: list[str] | None = None) -> int:
     except _OutputError as e:
         print(f"tierkit: error: {e}", file=sys.stderr)
         return EXIT_ERROR
+    except _UsageError as e:
+        print(f"tierkit: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
     except PolicyError as e:
         print(f"tierkit: policy error: {e}", file=sys.stderr)
         return EXIT_POLICY

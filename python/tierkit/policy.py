@@ -148,10 +148,17 @@ def _check_unique_keys(keys: pa.Array, name: str, i: int, what: str) -> None:
         return
     counts = pc.value_counts(keys)
     repeated = counts.filter(pc.greater(counts.field("counts"), 1)).field("values")
-    examples = ", ".join(repr(v) for v in repeated[:3].to_pylist())
+    # The first repeat by its row numbers (1-based), not by the key: messages may be logged or
+    # shown where customer ids must not go. A stable sort puts each key's rows in order.
+    order = pc.sort_indices(keys).to_numpy()
+    ordered = keys.take(pa.array(order)).to_numpy(zero_copy_only=False)
+    same = np.flatnonzero(ordered[1:] == ordered[:-1])
+    later, earlier = order[same + 1], order[same]
+    at = int(np.argmin(later))
     raise InvalidInput(f"{what}: the key column {name!r} of input {i + 1} repeats "
-                       f"{len(repeated):,} keys ({len(keys) - distinct:,} extra rows; e.g. "
-                       f"{examples}); one row per customer is needed")
+                       f"{len(repeated):,} keys ({len(keys) - distinct:,} extra rows; the first at "
+                       f"row {int(later[at]) + 1}, repeating row {int(earlier[at]) + 1}); one row "
+                       "per customer is needed")
 
 
 # Evaluation blocks end where any column's chunks meet: chunks shorter than this on

@@ -141,6 +141,11 @@ class Profile(ArrowResult):
         return self._core.has_purchase_days
 
     @property
+    def has_spend_series(self) -> bool:
+        """True when the spend series (and so spend_growth) was computed."""
+        return self._core.has_spend_series
+
+    @property
     def customer_column(self) -> str:
         return self._key_name
 

@@ -276,6 +276,15 @@ class RFM:
             return segments._core
         return Segments(segments)._core
 
+    @property
+    def profile_columns(self) -> list[str] | None:
+        """The profile columns fit and apply read (None: not known in advance, as for the
+        presets that derive their metrics)."""
+        if self._preset != "default":
+            return None
+        c = self._config
+        return [c.recency_column, c.frequency_column, c.monetary_column]
+
     @classmethod
     def preset(cls, name: str) -> "RFM":
         """A compatibility or classic setup: "r_rfm" (R package rfm 0.3.0: type-7

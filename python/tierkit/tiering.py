@@ -35,6 +35,8 @@ The file (format 1; YAML or JSON)::
     default: Bronze
     default_attributes: {owner: call centre}
     keep: [monetary]                        # more columns to carry into the tiers
+    assessment: {...}                       # tiers over time (tk.TierHistory.from_file)
+    service: {...}                          # service plans per tier (tk.ServicePlan.from_file)
 
 Strategies: rfm (tk.RFM's arguments, or ``preset: r_rfm`` ...), abc, lifecycle (``p_alive:
 {dormant: 0.5, churned: 0.2}`` judges by P(alive)), value_potential (``preset`` too;
@@ -51,6 +53,7 @@ expand to a bounded number of nodes (``_policy_text``).
 """
 from __future__ import annotations
 
+import datetime
 import difflib
 import json
 from collections.abc import Mapping
@@ -60,7 +63,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from . import _core
+from . import _core, _policy_text
 from ._arrow import as_arrow
 from ._errors import InvalidInput, SchemaError, TierkitError
 from .abc import ABC
@@ -84,8 +87,11 @@ class PolicyError(InvalidInput):
 _PROFILE_KEYS = {"customer", "time", "amount", "order", "quantity", "channel", "category",
                  "derive", "on_invalid", "as_of", "window_start", "time_zone", "period",
                  "spend_series", "purchase_days"}
+# Profile columns that exist only with spend series, and only with purchase days.
+SPEND_COLUMNS = frozenset({"spend_growth"})
+DAY_COLUMNS = frozenset({"purchase_days", "median_gap", "last_gap", "previous_purchase"})
 _TOP_KEYS = {"tierkit", "name", "transactions", "attributes", "strategies", "tiers", "default",
-             "default_attributes", "keep", "description", "assessment"}
+             "default_attributes", "keep", "description", "assessment", "service"}
 
 
 def _strategy(name: str, config: Mapping, where: str):
@@ -112,22 +118,27 @@ def _strategy(name: str, config: Mapping, where: str):
         hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else \
             f" (known: {', '.join(makers)})"
         raise PolicyError(f"{where}: unknown strategy {name!r}{hint}")
-    for k in ("recency", "frequency", "monetary", "value_bins", "potential_bins"):
-        if isinstance(config.get(k), Mapping):
-            config[k] = Bins(**config[k])
-    if "columns" in config and name == "rfm":
-        config["columns"] = tuple(config["columns"])
     maker = makers[name]
     try:
+        for k in ("recency", "frequency", "monetary", "value_bins", "potential_bins"):
+            if isinstance(config.get(k), Mapping):
+                config[k] = Bins(**config[k])
+        if "columns" in config and name == "rfm":
+            config["columns"] = tuple(config["columns"])
         if preset is not None:
             if not hasattr(maker, "preset"):
                 raise PolicyError(f"{where}: strategy {name!r} has no presets")
             return maker.preset(preset, **config), on
         return maker(**config), on
-    except TypeError as e:
-        raise PolicyError(f"{where}: {e}".replace("__init__()", name)) from None
+    except PolicyError:
+        raise
     except TierkitError as e:
         raise PolicyError(f"{where}: {e}") from None
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError) as e:
+        # A config value of a kind the strategy's Python arguments do not take (a list for
+        # a number, a text for a mapping): the file's error, named in the file's terms.
+        raise PolicyError(f"{where}: bad config ({type(e).__name__}: {e})".replace(
+            "__init__()", name)) from None
 
 
 def _strategies(spec, where: str) -> list[tuple[str, Any, str]]:
@@ -185,6 +196,82 @@ def derive_columns(table: pa.Table, derive: Mapping[str, str], what: str = "tier
         else:
             table = table.append_column(name, col)
     return table
+
+
+_SCALAR = (str, int, float, bool, datetime.date)
+
+
+def _check_shape(d: Mapping, where: str) -> None:
+    """Raises PolicyError unless every part of a policy file has the kind of value the
+    format gives it (a mapping, a list, a text), so that a value of the wrong kind is named
+    in the file's terms instead of failing deep inside a run."""
+    def fail(what: str, expected: str, value) -> None:
+        raise PolicyError(f"{where}: {what} must be {expected}; got {type(value).__name__} "
+                          f"{_short(value)}")
+
+    def text(what: str, value) -> None:
+        if not isinstance(value, str):
+            fail(what, "a text", value)
+
+    def mapping(what: str, value) -> Mapping:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            fail(what, "a mapping", value)
+        for k in value:
+            if not isinstance(k, str):
+                fail(f"a key of {what}", "a text", k)
+        return value
+
+    def scalars(what: str, value) -> None:
+        for k, v in mapping(what, value).items():
+            if v is not None and not isinstance(v, _SCALAR):
+                fail(f"{what}.{k}", "a text or a number", v)
+
+    if "name" in d and not isinstance(d["name"], _SCALAR):
+        fail("'name'", "a text", d["name"])
+    tx = mapping("'transactions'", d.get("transactions"))
+    for role in ("customer", "time", "amount", "order", "quantity", "channel", "category",
+                 "on_invalid", "time_zone", "period"):
+        if role in tx:
+            text(f"transactions.{role}", tx[role])
+    for day in ("as_of", "window_start"):
+        if day in tx and not isinstance(tx[day], (str, datetime.date)):
+            fail(f"transactions.{day}", "a date (YYYY-MM-DD)", tx[day])
+    if "derive" in tx:
+        for col, expr in mapping("transactions.derive", tx["derive"]).items():
+            if not isinstance(expr, (str, int, float)) or isinstance(expr, bool):
+                fail(f"transactions.derive.{col}", "an expression", expr)
+    attrs = mapping("'attributes'", d.get("attributes"))
+    for k in ("customer", "time_zone"):
+        if k in attrs:
+            text(f"attributes.{k}", attrs[k])
+    if attrs.get("columns") is not None:
+        cols = attrs["columns"]
+        if not isinstance(cols, list) or not all(isinstance(c, str) for c in cols):
+            fail("attributes.columns", "a list of column names", cols)
+    tiers = d.get("tiers")
+    for i, rule in enumerate(tiers if isinstance(tiers, list) else []):
+        what = f"tier rule {i + 1}"
+        if not isinstance(rule, Mapping):
+            fail(what, "a mapping with 'tier' and 'when'", rule)
+        for k, v in mapping(what, rule).items():
+            if k == "attributes":
+                scalars(f"{what}: attributes", v)
+            elif v is not None and not isinstance(v, _SCALAR):
+                fail(f"{what}: {k}", "a text or a number", v)
+    if "default" in d and not isinstance(d["default"], _SCALAR):
+        fail("'default'", "a tier name", d["default"])
+    scalars("'default_attributes'", d.get("default_attributes"))
+    keep = d.get("keep")
+    if keep is not None and not isinstance(keep, str) and not (
+            isinstance(keep, list) and all(isinstance(k, str) for k in keep)):
+        fail("'keep'", "a column name or a list of them", keep)
+
+
+def _short(value, limit: int = 60) -> str:
+    r = repr(value)
+    return r if len(r) <= limit else r[:limit - 3] + "..."
 
 
 def _assessment_section(d: Mapping, where: str) -> dict:
@@ -252,10 +339,13 @@ class Tiering:
 
     def __init__(self, policy: TierPolicy, *, transactions: Mapping | None = None,
                  attributes: Mapping | None = None, strategies=None, keep=(),
-                 name: str | None = None, assessment: Mapping | None = None):
+                 name: str | None = None, assessment: Mapping | None = None,
+                 service: Mapping | None = None):
         self.name = name or "tiering"
         # The file's `assessment:` section, read by tk.TierHistory.from_file (checked there).
         self.assessment = dict(assessment or {})
+        # The file's `service:` section, read by tk.ServicePlan.from_file (checked there).
+        self.service = service
         where = f"tierkit policy {self.name!r}"
         self.policy = policy
         self.transactions = dict(transactions or {})
@@ -280,10 +370,14 @@ class Tiering:
 
     @classmethod
     def from_dict(cls, d: Mapping, name: str | None = None) -> "Tiering":
-        where = f"tierkit policy {name or d.get('name') or ''}".rstrip()
         if not isinstance(d, Mapping):
-            raise PolicyError(f"{where}: the policy must be a mapping with a 'tiers' list")
+            raise PolicyError(f"tierkit policy {name or ''}".rstrip() +
+                              ": the policy must be a mapping with a 'tiers' list")
+        if name is None and d.get("name") is not None:
+            name = d["name"] if isinstance(d["name"], str) else None
+        where = f"tierkit policy {name or ''}".rstrip()
         _unknown(d, _TOP_KEYS, where)
+        _check_shape(d, where)
         version = d.get("tierkit", FILE_FORMAT)
         if version != FILE_FORMAT:
             raise PolicyError(f"{where}: file format {version!r} is not readable by this "
@@ -296,34 +390,42 @@ class Tiering:
             raise PolicyError(f"{where}: {e}") from None
         return cls(policy, transactions=d.get("transactions"), attributes=d.get("attributes"),
                    strategies=d.get("strategies"), keep=d.get("keep", ()),
-                   name=name or d.get("name"), assessment=_assessment_section(d, where))
+                   name=name or d.get("name"), assessment=_assessment_section(d, where),
+                   service=d.get("service"))
 
     @classmethod
     def from_file(cls, path) -> "Tiering":
         """From a .yaml/.yml or .json file: UTF-8 text, no key repeated within a mapping,
-        YAML aliases expanding to a bounded number of nodes (see ``_policy_text``)."""
-        from . import _policy_text
+        YAML aliases expanding to a bounded number of nodes, at most MAX_POLICY_BYTES
+        (see ``_policy_text``)."""
         path = Path(path)
-        where = f"tierkit: the policy file {str(path)!r}"
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as f:
+                # One byte more than allowed is enough to tell a file that is too large.
+                data = f.read(_policy_text.MAX_POLICY_BYTES + 1)
         except OSError as e:
             raise PolicyError(f"tierkit: cannot read the policy file {str(path)!r}: {e.strerror}") from None
+        return cls._from_bytes(data, f"tierkit: the policy file {str(path)!r}",
+                               path.suffix.lower() == ".json", path.name)
+
+    @classmethod
+    def _from_bytes(cls, data: bytes, where: str, is_json: bool, name: str) -> "Tiering":
+        """The job of a policy file's bytes (from_file; fuzz/fuzz_policy.py): every problem
+        is a PolicyError whose message begins with `where`."""
         try:
             text = _policy_text.decode(data)
-            if path.suffix.lower() == ".json":
-                d = _policy_text.load_json(text)
-            else:
-                d = _policy_text.load_yaml(text)
+            d = _policy_text.load_json(text) if is_json else _policy_text.load_yaml(text)
         except _policy_text.PolicyTextError as e:
             raise PolicyError(f"{where} {e}") from None
+        except RecursionError:
+            raise PolicyError(f"{where} nests deeper than Python can read") from None
         except (ValueError, ImportError) as e:  # json.JSONDecodeError is a ValueError
             raise PolicyError(f"{where} is not valid: {e}") from None
         except Exception as e:  # yaml.YAMLError: the message has the line and column
             raise PolicyError(f"{where} is not valid YAML: {e}") from None
         if not isinstance(d, Mapping):
             raise PolicyError(f"{where} must hold a mapping with a 'tiers' list")
-        return cls.from_dict(d, name=d.get("name") or path.name)
+        return cls.from_dict(d, name=d.get("name") or name)
 
     # --- running ---------------------------------------------------------------------------
     @property
@@ -332,8 +434,29 @@ class Tiering:
         return {k: v for k, v in self.transactions.items()
                 if k in ("customer", "time", "amount", "order", "quantity", "channel", "category")}
 
+    def profile_needs(self) -> set[str] | None:
+        """The profile columns the job reads (its rules, keep and the strategies fitted on the
+        profile), or None when a strategy does not say which it reads."""
+        needs = set(self.policy.columns) | set(self.keep)
+        for _, strategy, on in self.strategies:
+            if on != "profile":
+                continue
+            reads = getattr(strategy, "profile_columns", None)
+            if reads is None:
+                return None
+            needs |= set(reads)
+        return needs
+
     def profile_settings(self, as_of=None) -> dict:
+        """tk.profile's arguments for the job. Spend series and purchase days (each costs a
+        pass of per-customer state) are built when the file asks for them, or when it does
+        not say and the job may read them: a job of RFM, ABC and rules on the basic metrics
+        profiles without them."""
         s = {k: v for k, v in self.transactions.items() if k != "derive"}
+        needs = self.profile_needs()
+        for flag, columns in (("spend_series", SPEND_COLUMNS), ("purchase_days", DAY_COLUMNS)):
+            if flag not in s:
+                s[flag] = needs is None or bool(needs & columns)
         if as_of is not None:
             s["as_of"] = as_of
         return s

@@ -269,17 +269,24 @@ class zone_cursor {
  public:
   explicit zone_cursor(const time_zone& z) : zone_(z) {}
   std::int64_t day(std::int64_t utc_seconds) {
-    if (utc_seconds < lo_ || utc_seconds >= hi_) locate(utc_seconds);
+    if (utc_seconds < lo_ || utc_seconds >= hi_) {
+      // Instants beyond +-2^62 s (far past the supported dates, so invalid whatever their
+      // day) are clamped: adding the zone's offset to them would overflow. The cached
+      // interval never reaches them, so the rows in it pay nothing for this.
+      utc_seconds = std::min(std::max(utc_seconds, -far), far);
+      locate(utc_seconds);
+    }
     return floor_div(utc_seconds + offset_, 86400);
   }
 
  private:
+  static constexpr std::int64_t far = std::int64_t{1} << 62;
   void locate(std::int64_t t) {
     const auto& tr = zone_.transitions();
     offset_ = zone_.offset_at(t);
     auto it = std::upper_bound(tr.begin(), tr.end(), t);
-    hi_ = it == tr.end() ? INT64_MAX : *it;
-    lo_ = it == tr.begin() ? INT64_MIN : *(it - 1);
+    hi_ = it == tr.end() ? far : std::min(*it, far);
+    lo_ = it == tr.begin() ? -far : std::max(*(it - 1), -far);
   }
   const time_zone& zone_;
   std::int64_t lo_ = 1, hi_ = 0;  // empty: the first call locates
@@ -343,8 +350,8 @@ fixed128 fixed_from_decimal(fixed128 u, int scale) noexcept {
   for (int s = 9; s < scale; ++s) p *= 10;  // 10^(scale-9) <= 10^38 < 2^127
   const fixed128 q = u / p;
   const fixed128 r = u % p;  // same sign as u
-  const fixed128 twice = 2 * (r < 0 ? -r : r);
-  return twice >= p ? q + (u < 0 ? -1 : 1) : q;
+  const fixed128 m = r < 0 ? -r : r;  // < p <= 10^38; 2 * m could pass 2^127
+  return m >= p - m ? q + (u < 0 ? -1 : 1) : q;
 }
 
 namespace {

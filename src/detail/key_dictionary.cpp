@@ -4,6 +4,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "detail/dense_index.hpp"
 #include "detail/radix_sort.hpp"
 #include "tierkit/error.hpp"
 
@@ -22,12 +23,7 @@ void key_dictionary::require_kind(kind k, const char* what) {
   }
 }
 
-std::uint32_t key_dictionary::next_index() {
-  if (size_ >= no_index - 1) {
-    throw invalid_input("tierkit: more than 4,294,967,294 distinct keys in one column");
-  }
-  return static_cast<std::uint32_t>(size_++);
-}
+std::uint32_t key_dictionary::next_index() { return take_dense_index(size_); }
 
 std::uint32_t key_dictionary::claim(std::size_t i, std::uint64_t h) {
   const std::uint32_t index = next_index();

@@ -63,6 +63,7 @@ inline void radix_sort(std::vector<std::uint64_t>& a) {
 }
 
 inline void sort_nonnegative(std::vector<double>& values) {
+  if (values.empty()) return;  // memcpy of an empty vector's null data is undefined
   std::vector<std::uint64_t> keys(values.size());
   for (std::size_t i = 0; i < values.size(); ++i) {
     const double x = values[i] + 0.0;  // -0.0 -> +0.0

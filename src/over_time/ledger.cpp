@@ -217,6 +217,10 @@ void tier_ledger::advance(const assessment_input& a) {
     throw invalid_input(f + ": assessment dates must ascend; " + format_day(a.date) +
                         " is not after the last assessment, " + format_day(s.dates.back()));
   }
+  if (s.dates.size() >= max_assessment_dates) {
+    throw invalid_input(f + ": the ledger holds 100,000 assessments, the most one ledger may "
+                        "hold; continue in a new ledger");
+  }
   if (a.customers == nullptr) throw invalid_input(f + ": no customer keys");
   const customer_keys& keys = *a.customers;
   const std::size_t n = keys.size();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "detail/text.hpp"
 #include "tierkit/calendar.hpp"
 #include "tierkit/error.hpp"
 
@@ -80,9 +81,9 @@ std::vector<std::int32_t> assessment_dates(assessment_frequency f, std::int32_t 
   std::vector<std::int32_t> out;
   for (std::int32_t d = assessment_on_or_after(f, from); d <= through;
        d = assessment_after(f, d, 1)) {
-    if (out.size() >= 100000) {
+    if (out.size() >= max_assessment_dates) {
       throw invalid_input("tierkit: more than 100,000 assessment dates from " + format_day(from) +
-                          " through " + format_day(through));
+                          " through " + format_day(through) + ", the most a schedule may hold");
     }
     out.push_back(d);
   }
@@ -99,6 +100,11 @@ std::int32_t months_before(std::int32_t day, std::int32_t months) noexcept {
 
 void check_assessment_dates(const std::vector<std::int32_t>& dates, const char* function) {
   if (dates.empty()) throw invalid_input(std::string(function) + ": no assessment dates");
+  if (dates.size() > max_assessment_dates) {
+    throw invalid_input(std::string(function) + ": " +
+                        detail::format_count(static_cast<std::int64_t>(dates.size())) +
+                        " assessment dates; at most 100,000 are allowed");
+  }
   for (std::size_t i = 1; i < dates.size(); ++i) {
     if (dates[i] <= dates[i - 1]) {
       throw invalid_input(std::string(function) + ": assessment dates must be strictly "

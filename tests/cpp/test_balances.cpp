@@ -72,10 +72,10 @@ TEST_CASE("customers sum their accounts, weighted by asset type") {
   CHECK(c.average == std::vector<double>{200.0, 7.0, 0.0});  // 100 + 0.5 * 200; D has no events
   CHECK(c.accounts_without_events == 1);
   CHECK_THROWS_WITH_AS(balances_by_customer(b, o, {{"deposit", 1.0}}),
-                       doctest::Contains("asset type 'fund' of account B has no weight"), invalid_input);
+                       doctest::Contains("asset type 'fund' (first at row 2 of the mapping) has no weight"), invalid_input);
   const std::vector<std::string_view> dup = {"A", "A", "B", "C"};
   account_owners twice{string_column("account", dup.data(), 4), int64_column("customer", cust.data(), 4), {}};
-  CHECK_THROWS_WITH_AS(balances_by_customer(b, twice), doctest::Contains("1 row of the mapping repeat an account (first: A)"),
+  CHECK_THROWS_WITH_AS(balances_by_customer(b, twice), doctest::Contains("1 row of the mapping repeat an account (first: row 2)"),
                        invalid_input);
   const std::vector<std::string_view> few = {"A", "B"};
   account_owners missing{string_column("account", few.data(), 2), int64_column("customer", cust.data(), 2), {}};

@@ -38,7 +38,7 @@ TEST_CASE("attributes copy typed columns, keep nulls, and look customers up") {
 TEST_CASE("attribute errors: duplicate and null keys, unknown columns, key kinds") {
   const std::vector<std::int64_t> dup = {1, 2, 1, 1};
   CHECK_THROWS_WITH_AS(customer_attributes::from_columns(int64_column("id", dup.data(), 4), {}),
-                       doctest::Contains("2 rows repeating an earlier key (first: 1)"),
+                       doctest::Contains("2 rows repeating an earlier key (first: row 3 repeats row 1)"),
                        invalid_input);
   const std::uint8_t valid = 0b0111;
   CHECK_THROWS_WITH_AS(

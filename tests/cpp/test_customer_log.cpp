@@ -119,8 +119,9 @@ TEST_CASE("a log keeps each block's records in arrival order across its segments
       CHECK(seg.capacity() <= customer_log<value_record>::max_segment);
       for (const value_record& r : seg) {
         CHECK((r.customer >> customer_block_shift) == b);
-        CHECK(r.value > last);
-        last = r.value;
+        const std::int64_t value = r.value;  // a copy: the packed member is not 8-byte aligned
+        CHECK(value > last);
+        last = value;
         ++seen;
       }
     }

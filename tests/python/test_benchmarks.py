@@ -39,3 +39,13 @@ def test_peers_agree_and_results_accumulate(tmp_path):
     kept = {r["engine"]: r["measured_at"] for r in again if r["transactions"] == 20000}
     assert {e: kept[e] for e in engines if e != "tierkit"} == \
         {e: first[e] for e in engines if e != "tierkit"}
+
+
+def test_the_service_benchmark_s_peers_agree_with_tierkit():
+    """benchmarks/service.py at a small size: polars' and DuckDB's due lists and SLA tables
+    equal tierkit's (the script exits 1 on a disagreement)."""
+    script = RUN.parent / "service.py"
+    done = subprocess.run([sys.executable, str(script), "--customers", "3000", "--contacts", "40000",
+                           "--owners", "40", "--repeat", "1"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("equal") == 3 and "DIFFERENT" not in done.stdout

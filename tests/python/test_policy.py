@@ -128,8 +128,9 @@ def test_inputs_join_on_the_key_and_missing_customers_are_null_and_reported(data
 def test_a_key_repeated_in_the_first_input_is_refused_with_the_count(data, policy):
     # Each row of the first input would get its own tier: one customer, two tiers.
     repeated = pd.concat([data, data.iloc[:3], data.iloc[:1]])
-    message = (r"the key column 'customer_id' of input 1 repeats 3 keys \(4 extra rows; e.g. "
-               r"3, 6, 9\); one row per customer is needed")
+    # The first repeat by its rows, never the key (messages may go where ids must not).
+    message = (r"the key column 'customer_id' of input 1 repeats 3 keys \(4 extra rows; the "
+               rf"first at row {len(data) + 1}, repeating row 1\); one row per customer is needed")
     with pytest.raises(tk.InvalidInput, match=message):
         policy.assign(repeated)
     with pytest.raises(tk.InvalidInput, match=message):

@@ -48,7 +48,9 @@ def test_a_policy_dict_runs_the_whole_job_like_the_steps_by_hand():
     result = tk.Tiering.from_dict(POLICY).run(tx, attrs, as_of="2025-01-01")
     # By hand: the derived amount in pandas, then profile, strategies and rules.
     by_hand = tx.assign(amount=tx.qty * tx.price)
-    prof = tk.profile(by_hand, customer="cust", time="day", amount="amount", as_of="2025-01-01")
+    # Nothing in the job reads purchase days or spend growth: the job's profile leaves them out.
+    prof = tk.profile(by_hand, customer="cust", time="day", amount="amount", as_of="2025-01-01",
+                      purchase_days=False, spend_series=False)
     scores = tk.score(prof, tk.RFM(3, recency=tk.Bins(k=2)), tk.ABC("monetary"))
     policy = tk.TierPolicy([("VIP", "abc_class = 'A' and age < 40", {"desk": "vip"}),
                             ("Regular", "r_score >= 2 or region = 'east'")], default="Occasional")
@@ -63,6 +65,24 @@ def test_a_policy_dict_runs_the_whole_job_like_the_steps_by_hand():
     assert set(result.models) == {"rfm", "abc"}
     s = result.summary().to_pandas()
     assert s.customers.sum() == 300 and s.index.tolist() == ["VIP", "Regular", "Occasional"]
+
+
+@pytest.mark.parametrize("change, days, series", [
+    ({}, False, False),                                                  # RFM, ABC, rules
+    ({"keep": ["monetary", "purchase_days"]}, True, False),              # kept
+    ({"tiers": [{"tier": "A", "when": "purchase_days >= 2"}]}, True, False),   # read by a rule
+    ({"strategies": POLICY["strategies"] + [{"value_potential": {}}]}, True, True),  # unknown: all
+    ({"strategies": [{"rfm": {"bins": 3, "columns": ["recency", "purchase_days", "monetary"]}},
+                     {"abc": {"column": "monetary"}}]}, True, False),
+    ({"transactions": {**POLICY["transactions"], "spend_series": True}}, False, True),  # asked for
+])
+def test_a_job_profiles_what_it_reads(change, days, series):
+    job = tk.Tiering.from_dict({**POLICY, **change})
+    settings = job.profile_settings()
+    assert (settings["purchase_days"], settings["spend_series"]) == (days, series)
+    tx, attrs = shop()
+    prof = job.run(tx, attrs, as_of="2025-01-01").profile
+    assert (prof.has_purchase_days, prof.has_spend_series) == (days, series)
 
 
 def test_a_policy_file_may_leave_purchase_days_and_the_series_out():
@@ -140,6 +160,20 @@ def test_strategies_fitted_on_attributes():
     ({"tiers": "A"}, "needs a 'tiers' list"),
     ({"transactions": {"amout": "x"}}, "unknown key 'amout' (did you mean 'amount'?)"),
     ({"transactions": {"derive": {"a": "q *"}}}, "derived column 'a'"),
+    # Values of the wrong kind (found by fuzz/fuzz_policy.py: each was a TypeError or
+    # AttributeError from deep inside, not a PolicyError)
+    ({"keep": [{"monetary": 1}]}, "'keep' must be a column name or a list of them; got list"),
+    ({"tiers": ["A"]}, "tier rule 1 must be a mapping with 'tier' and 'when'; got str 'A'"),
+    ({"tiers": [{"tier": "A", "when": "x > 1", "owner": ["a", "b"]}]},
+     "tier rule 1: owner must be a text or a number; got list"),
+    ({"tiers": [{"tier": "A", "when": "x > 1", "attributes": "KAM"}]},
+     "tier rule 1: attributes must be a mapping; got str"),
+    ({"transactions": {"customer": 5}}, "transactions.customer must be a text; got int 5"),
+    ({"transactions": {"as_of": [2024]}}, "transactions.as_of must be a date (YYYY-MM-DD)"),
+    ({"attributes": {"columns": "age"}}, "attributes.columns must be a list of column names"),
+    ({"default_attributes": ["owner"]}, "'default_attributes' must be a mapping; got list"),
+    ({"strategies": [{"rfm": {"bins": "five"}}]}, "strategy 'rfm': bad config"),
+    ({"strategies": [{"abc": {"shares": {"a": 1}}}]}, "strategy 'abc'"),
 ])
 def test_policy_errors_name_the_problem(change, message):
     with pytest.raises(tk.PolicyError) as e:
@@ -281,6 +315,9 @@ def test_cli_on_online_retail_agrees_with_the_python_api(tmp_path, capsys):
         ("Win back", "lifecycle in ('dormant', 'churned') and monetary >= 1000"),
         ("Silver", "r_score >= 3")], default="Bronze")
     api = policy_api.assign(prof, scores).to_pandas()
+    # The file's customer numbers are all integers: the command line keeps them as such.
+    assert pq.read_schema(out).field("CustomerID").type == pa.int64()
+    cli.index = cli.index.astype(str)
     assert cli.index.tolist() == api.index.tolist()
     assert (cli.tier.astype(str) == api.tier.astype(str)).all()
     assert (cli.rule.astype(str) == api.rule.astype(str)).all()

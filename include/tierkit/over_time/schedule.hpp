@@ -7,6 +7,7 @@
 // (the as_of of the day after each month's last day), a quarterly one on 1 January, 1 April,
 // 1 July and 1 October, half-yearly on 1 January and 1 July, yearly on 1 January. Dates are
 // day numbers (days since 1970-01-01).
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -14,6 +15,12 @@
 namespace tierkit {
 
 enum class assessment_frequency : std::uint8_t { month, quarter, half_year, year };
+
+// The most assessment dates a schedule, a list of dates or a ledger holds: more than 8,000
+// years of monthly assessments, far more than any history needs; a longer one is a mistake
+// in its dates (a range ending in year 9999, days taken for months) that would otherwise run
+// out of memory on the records of every customer at every date.
+inline constexpr std::size_t max_assessment_dates = 100000;
 
 const char* frequency_name(assessment_frequency f) noexcept;
 // Parses "month", "quarter", "half_year", "year"; throws tierkit::invalid_input otherwise.
@@ -38,8 +45,9 @@ std::vector<std::int32_t> assessment_dates(assessment_frequency f, std::int32_t 
 // of month is kept, clamped to the month's length.
 std::int32_t months_before(std::int32_t day, std::int32_t months) noexcept;
 
-// Checks a list of assessment dates given by hand: strictly ascending, at least one.
-// Throws tierkit::invalid_input naming `function`, the position and both dates.
+// Checks a list of assessment dates given by hand: strictly ascending, at least one, at most
+// max_assessment_dates. Throws tierkit::invalid_input naming `function`, the position and
+// both dates (or the count).
 void check_assessment_dates(const std::vector<std::int32_t>& dates, const char* function);
 
 }  // namespace tierkit

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._errors import InvalidInput
-from .._io import is_parquet, read_table
+from .._io import is_integer_key, is_parquet, keys_as_text, read_table
 from .._time import to_day
 from .history import TierHistory
 from .ledger import Migration, TierLedger
@@ -84,12 +84,22 @@ def run_history(args, read_transactions, write, progress) -> int:
     path = Path(args.input)
     data = read_transactions(path, args, hist.tiering.transactions, progress)
     attributes = None
+    key = hist.tiering.attributes.get("customer", "customer_id")
     if args.attributes:
-        key = hist.tiering.attributes.get("customer", "customer_id")
         attributes = read_table(Path(args.attributes), text_columns=[key], delimiter=args.delimiter)
+    # Customer keys of one kind: text on every side when any side is text (a file's keys are
+    # integers only where all of them are; a resumed ledger keeps the kind it was built with).
+    tx_key = hist.tiering.transactions.get("customer", "customer_id")
     resumed = bool(args.state and Path(args.state).exists())
+    ledger = hist.resume(args.state, threads=args.threads, progress=progress.stage) if resumed else None
+    text = not is_integer_key(data.schema, tx_key) or (
+        attributes is not None and not is_integer_key(attributes.schema, key)) or (
+        ledger is not None and ledger._core.keys_are_strings)
+    if text:
+        data = keys_as_text(data, tx_key)
+        if attributes is not None:
+            attributes = keys_as_text(attributes, key)
     if resumed:
-        ledger = hist.resume(args.state, threads=args.threads, progress=progress.stage)
         last = ledger.dates[-1]
         ledger.advance(data, attributes)
         if args.end:  # and on through --to, with the rows already given

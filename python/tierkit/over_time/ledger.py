@@ -201,7 +201,7 @@ class TierLedger:
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
             where = -1
         if where is None or where < 0:
-            raise InvalidInput(f"tierkit.TierLedger: no customer {customer!r} in the ledger")
+            raise InvalidInput("tierkit.TierLedger: no customer with the key given is in the ledger")
         return where
 
     # --- tables ---------------------------------------------------------------------------------
