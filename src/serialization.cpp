@@ -55,6 +55,9 @@ BOOST_CLASS_VERSION(tierkit::bg_nbd_model, 1)
 BOOST_CLASS_VERSION(tierkit::pareto_nbd_model, 1)
 BOOST_CLASS_VERSION(tierkit::gamma_gamma_model, 1)
 BOOST_CLASS_VERSION(tierkit::clv_model, 1)
+BOOST_CLASS_VERSION(tierkit::kmeans_cluster, 1)
+BOOST_CLASS_VERSION(tierkit::kmeans_report, 1)
+BOOST_CLASS_VERSION(tierkit::kmeans_model, 1)
 
 namespace tierkit::detail {
 
@@ -381,6 +384,19 @@ clv_model clv_model_from_bytes(const std::string& bytes) {
 }
 
 std::string clv_model::to_bytes() const { return tierkit::to_bytes(*this); }
+
+std::string to_bytes(const kmeans_model& m) { return save("kmeans", m); }
+kmeans_model kmeans_model_from_bytes(const std::string& bytes) {
+  const char* fn = "tierkit.kmeans_model.from_bytes";
+  kmeans_model m = load<kmeans_model>(bytes, "kmeans", fn);
+  try {
+    // The constructor re-checks the settings, the transform and the centres.
+    return kmeans_model(m.config(), m.shift(), m.scale(), m.clusters(), m.report());
+  } catch (const invalid_input& e) {
+    throw format_error(std::string(fn) + ": invalid model in the payload (" + e.what() + ")");
+  }
+}
+std::string kmeans_model::to_bytes() const { return tierkit::to_bytes(*this); }
 std::string rfm_model::to_bytes() const { return tierkit::to_bytes(*this); }
 std::string abc_model::to_bytes() const { return tierkit::to_bytes(*this); }
 std::string lifecycle_model::to_bytes() const { return tierkit::to_bytes(*this); }

@@ -11,6 +11,7 @@
 #include "tierkit/rfm.hpp"
 #include "tierkit/serialization.hpp"
 #include "tierkit/strategies/clv.hpp"
+#include "tierkit/strategies/kmeans.hpp"
 
 namespace tierkit {
 
@@ -110,6 +111,14 @@ std::vector<double> options::numbers(const std::string& key) const {
   if (const auto* v = std::get_if<std::vector<double>>(&it->second)) return *v;
   if (const double* d = std::get_if<double>(&it->second)) return {*d};
   wrong_type(key, "a list of numbers");
+}
+
+std::vector<std::string> options::texts(const std::string& key) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) return {};
+  if (const auto* v = std::get_if<std::vector<std::string>>(&it->second)) return *v;
+  if (const std::string* t = std::get_if<std::string>(&it->second)) return {*t};
+  wrong_type(key, "a list of texts");
 }
 
 void options::check_known(const std::string& what, const std::vector<std::string>& known) const {
@@ -238,6 +247,26 @@ struct registry {
         },
         [](const std::string& bytes) {
           return std::unique_ptr<model>(std::make_unique<clv_model>(clv_model_from_bytes(bytes)));
+        }};
+    entries["kmeans"] = {
+        [](const options& o) {
+          o.check_known("tierkit kmeans strategy", {"columns", "k", "transform", "restarts", "seed", "max_iterations",
+                                                    "names", "output", "silhouette_sample", "initial_centres"});
+          kmeans_config c;
+          if (o.has("columns")) c.columns = o.texts("columns");
+          c.k = static_cast<int>(o.number("k", c.k));
+          c.transform = o.text("transform", c.transform);
+          c.restarts = static_cast<int>(o.number("restarts", c.restarts));
+          c.seed = static_cast<std::uint64_t>(o.number("seed", 0));
+          c.max_iterations = static_cast<int>(o.number("max_iterations", c.max_iterations));
+          if (o.has("names")) c.names = o.texts("names");
+          c.output = o.text("output", c.output);
+          c.silhouette_sample = static_cast<std::int64_t>(o.number("silhouette_sample", 5000));
+          c.initial_centres = o.numbers("initial_centres");
+          return std::unique_ptr<strategy>(std::make_unique<kmeans_strategy>(c));
+        },
+        [](const std::string& bytes) {
+          return std::unique_ptr<model>(std::make_unique<kmeans_model>(kmeans_model_from_bytes(bytes)));
         }};
     entries["asset_bands"] = {
         [](const options& o) {

@@ -35,6 +35,7 @@
 #include "tierkit/strategies/bg_nbd.hpp"
 #include "tierkit/strategies/clv.hpp"
 #include "tierkit/strategies/gamma_gamma.hpp"
+#include "tierkit/strategies/kmeans.hpp"
 #include "tierkit/strategies/pareto_nbd.hpp"
 #include "tierkit/value_potential.hpp"
 
@@ -71,6 +72,8 @@ bg_nbd_model bg_nbd_model_from_bytes(const std::string& bytes);
 pareto_nbd_model pareto_nbd_model_from_bytes(const std::string& bytes);
 gamma_gamma_model gamma_gamma_model_from_bytes(const std::string& bytes);
 clv_model clv_model_from_bytes(const std::string& bytes);
+std::string to_bytes(const kmeans_model& m);
+kmeans_model kmeans_model_from_bytes(const std::string& bytes);
 std::string to_bytes(const customer_history& h);
 std::string to_bytes(const period_table& t);
 period_table period_table_from_bytes(const std::string& bytes);

@@ -7,7 +7,7 @@
 //   score_table scores = m->apply(next_month);
 //
 // Built-in strategies register themselves by name (rfm, abc, lifecycle, value_potential,
-// asset_bands); applications add their own with register_strategy. Models also describe themselves as a tidy table (summary()) and
+// asset_bands, clv, kmeans); applications add their own with register_strategy. Models also describe themselves as a tidy table (summary()) and
 // save to bytes (serialization.hpp loads any registered kind back).
 #include <cstdint>
 #include <functional>
@@ -103,6 +103,8 @@ class options {
   std::string text(const std::string& key, const std::string& fallback) const;
   bool flag(const std::string& key, bool fallback) const;
   std::vector<double> numbers(const std::string& key) const;
+  // A list of texts (a single text reads as a list of one).
+  std::vector<std::string> texts(const std::string& key) const;
   // Throws invalid_input naming every key not in `known` (typos must not pass silently).
   void check_known(const std::string& what, const std::vector<std::string>& known) const;
 

@@ -13,6 +13,7 @@ from .clv import BGNBD, CLV, BGNBDModel, CLVModel, CLVSummary, GammaGamma, Gamma
 from .balances import AccountBalances, CustomerBalances, average_daily_balances
 from .groups import Grouped, GroupedModel
 from .households import Households
+from .kmeans import KMeans, KMeansModel
 from .lifecycle import Lifecycle, LifecycleModel
 from .over_time import Migration, TierHistory, TierLedger, Transition
 from .policy import Explanation, PolicyCheck, TierAssignment, TierPolicy
@@ -81,6 +82,8 @@ __all__ = [
     "GammaGamma",
     "GammaGammaModel",
     "NotConverged",
+    "KMeans",
+    "KMeansModel",
     "pseudonymise",
     "reidentify",
     "ServicePlan",

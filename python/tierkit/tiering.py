@@ -27,6 +27,7 @@ The file (format 1; YAML or JSON)::
       - abc: {column: monetary}
       - lifecycle: {}                       #   or {p_alive: {dormant: 0.5, churned: 0.2}}
       - clv: {horizon: 52, unit: weeks}     # clv, p_alive, expected_purchases, expected_value
+      - kmeans: {k: 4, transform: log_standardize}  # cluster, cluster_name, cluster_distance
     tiers:                                  # first rule that holds names the tier
       - tier: Diamond
         when: abc_class = 'A' and segment = 'Champions'
@@ -40,7 +41,8 @@ The file (format 1; YAML or JSON)::
 Strategies: rfm (tk.RFM's arguments, or ``preset: r_rfm`` ...), abc, lifecycle (``p_alive:
 {dormant: 0.5, churned: 0.2}`` judges by P(alive)), value_potential (``preset`` too;
 ``potential: clv`` with an optional ``clv: {...}`` of tk.CLV's arguments), clv (tk.CLV's
-arguments: model, unit, horizon, steps, discount_rate, l2_penalty), asset_bands (``preset:
+arguments: model, unit, horizon, steps, discount_rate, l2_penalty), kmeans (tk.KMeans's
+arguments: columns, k, transform, restarts, seed, names, output, ...), asset_bands (``preset:
 chinese_retail`` or bands), relationship_stars, points_stars. Bins may be a number or a mapping of tk.Bins arguments.
 
 Policy choices: the customers tiered are those of the profile (customers with
@@ -66,6 +68,7 @@ from ._errors import InvalidInput, SchemaError, TierkitError
 from .abc import ABC
 from .asset_bands import AssetBands, PointsStars, RelationshipStars
 from .attributes import CustomerAttributes
+from .kmeans import KMeans
 from .lifecycle import Lifecycle
 from .policy import PolicyCheck, TierAssignment, TierPolicy, rule_table_of
 from .profile import Profile, ProfileBuilder
@@ -120,7 +123,7 @@ def _strategy(name: str, config: Mapping, where: str):
         except TierkitError as e:
             raise PolicyError(f"{where}: clv: {e}") from None
     makers = {"rfm": RFM, "abc": ABC, "lifecycle": Lifecycle, "value_potential": ValuePotential, "clv": CLV,
-              "asset_bands": AssetBands, "relationship_stars": RelationshipStars,
+              "kmeans": KMeans, "asset_bands": AssetBands, "relationship_stars": RelationshipStars,
               "points_stars": PointsStars}
     if name not in makers:
         close = difflib.get_close_matches(name, list(makers), n=2, cutoff=0.5)

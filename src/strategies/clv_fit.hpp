@@ -6,11 +6,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <numeric>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "detail/flat_map.hpp"
+#include "detail/radix_sort.hpp"
 #include "strategies/optimize.hpp"
 #include "tierkit/error.hpp"
 #include "tierkit/strategies/clv_summary.hpp"
@@ -19,42 +23,142 @@
 namespace tierkit::detail {
 
 // Customers with equal (x, t_x, T) as one row weighted by their count (their summed
-// weights); rows of zero weight dropped. Rows sorted by x, so per-x terms (lgamma, digamma)
-// are computed once per distinct x: x_index[i] indexes xs.
+// weights); rows of zero weight dropped. Rows sorted by x, then t_x, then T, so per-x terms
+// (lgamma, digamma) are computed once per distinct x: x_index[i] indexes xs. The distinct
+// values of T and of t_x are listed too (Ts, t_xs, sorted; T_index, t_x_index): terms such
+// as log(alpha + T) are then computed once per distinct value, not once per row (generated
+// or daily data hold a few hundred distinct values among 10^5 distinct rows).
 struct weighted_rows {
   std::vector<double> x, t_x, T, w;
   std::vector<double> xs;
+  std::vector<double> x_weight;  // summed weight of each distinct x
   std::vector<std::size_t> x_index;
+  std::vector<double> Ts, t_xs;
+  std::vector<std::uint32_t> T_index, t_x_index;
   double total_weight = 0;
   std::size_t size() const noexcept { return x.size(); }
 };
 
-inline weighted_rows merge_identical(const clv_data& d) {
+// The rank of each value among the distinct values of `v` (rows with keep[i] only), and the
+// sorted distinct values. Values are finite (checked before), so their bit patterns never
+// take the map's reserved key; -0 is read as 0.
+inline std::vector<std::uint32_t> distinct_ranks(number_span v, const std::vector<std::uint8_t>& keep,
+                                                 std::vector<double>& values) {
+  const std::size_t n = v.size();
+  flat_map_u64<std::uint32_t> code;  // bits -> first-seen code + 1
+  std::vector<double> seen;
+  std::vector<std::uint32_t> first(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!keep[i]) continue;
+    const double value = v[i] == 0 ? 0.0 : v[i];
+    std::uint64_t bits;
+    std::memcpy(&bits, &value, sizeof bits);
+    std::uint32_t& c = code[bits];
+    if (c == 0) {
+      seen.push_back(value);
+      c = static_cast<std::uint32_t>(seen.size());
+    }
+    first[i] = c - 1;
+  }
+  std::vector<std::uint32_t> order(seen.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return seen[a] < seen[b]; });
+  std::vector<std::uint32_t> rank(seen.size());
+  values.resize(seen.size());
+  for (std::uint32_t r = 0; r < order.size(); ++r) {
+    rank[order[r]] = r;
+    values[r] = seen[order[r]];
+  }
+  for (std::size_t i = 0; i < n; ++i) first[i] = keep[i] ? rank[first[i]] : 0;
+  return first;
+}
+
+// (by_ranks: sort by the three ranks even when they pack; for the tests of that path.)
+inline weighted_rows merge_identical(const clv_data& d, bool by_ranks = false) {
   const std::size_t n = d.size();
-  std::vector<std::size_t> order(n);
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) {
-    if (d.x[i] != d.x[j]) return d.x[i] < d.x[j];
-    if (d.t_x[i] != d.t_x[j]) return d.t_x[i] < d.t_x[j];
-    return d.T[i] < d.T[j];
-  });
+  std::vector<std::uint8_t> keep(n, 1);
+  if (!d.weight.empty()) {
+    for (std::size_t i = 0; i < n; ++i) keep[i] = d.weight[i] != 0;
+  }
   weighted_rows r;
-  for (std::size_t k = 0; k < n; ++k) {
-    const std::size_t i = order[k];
-    const double w = d.weight.empty() ? 1.0 : d.weight[i];
-    if (w == 0) continue;
+  const std::vector<std::uint32_t> rx = distinct_ranks(d.x, keep, r.xs);
+  const std::vector<std::uint32_t> rt = distinct_ranks(d.t_x, keep, r.t_xs);
+  const std::vector<std::uint32_t> rT = distinct_ranks(d.T, keep, r.Ts);
+  // A row's key packs its three ranks, so that keys sort as (x, t_x, T) do. (The product of
+  // the distinct counts is at most n^3, which fits 62 bits below 1.6 million rows, and
+  // usually far beyond; when it does not, the rows are sorted by the three ranks.)
+  const std::uint64_t nt = std::max<std::size_t>(1, r.t_xs.size()), nT = std::max<std::size_t>(1, r.Ts.size());
+  const std::uint64_t nx = std::max<std::size_t>(1, r.xs.size());
+  const bool packs = !by_ranks && nx <= (std::uint64_t{1} << 62) / nt / nT;
+  // Rows (packed key, row) sorted by key, stably (radix sort: linear in the rows), so that
+  // equal rows are adjacent and their weights add in input order.
+  struct keyed {
+    std::uint64_t key;
+    std::size_t row;
+  };
+  std::vector<keyed> rows;
+  rows.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (keep[i]) rows.push_back({packs ? (rx[i] * nt + rt[i]) * nT + rT[i] : 0, i});
+  }
+  if (packs) {
+    radix_sort_by(rows, [](const keyed& k) { return k.key; });
+  } else {  // beyond 63 bits: sorted by the three ranks instead
+    std::stable_sort(rows.begin(), rows.end(), [&](const keyed& a, const keyed& b) {
+      if (rx[a.row] != rx[b.row]) return rx[a.row] < rx[b.row];
+      if (rt[a.row] != rt[b.row]) return rt[a.row] < rt[b.row];
+      return rT[a.row] < rT[b.row];
+    });
+  }
+  if (!packs) {  // number the groups of equal rows, as keys
+    std::uint64_t group = 0;
+    for (std::size_t k = 1; k < rows.size(); ++k) {
+      const std::size_t a = rows[k - 1].row, b = rows[k].row;
+      group += !(rx[a] == rx[b] && rt[a] == rt[b] && rT[a] == rT[b]);
+      rows[k].key = group;
+    }
+  }
+  r.x_weight.assign(r.xs.size(), 0.0);
+  // Equal rows are adjacent with equal keys; the ranks of a row are read from its key when
+  // it packs them (sequential reads, not a look-up per row).
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    const double w = d.weight.empty() ? 1.0 : d.weight[rows[k].row];
     r.total_weight += w;
-    if (!r.x.empty() && r.x.back() == d.x[i] && r.t_x.back() == d.t_x[i] && r.T.back() == d.T[i]) {
+    if (k > 0 && rows[k].key == rows[k - 1].key) {
       r.w.back() += w;
+      r.x_weight[r.x_index.back()] += w;
       continue;
     }
-    if (r.xs.empty() || r.xs.back() != d.x[i]) r.xs.push_back(d.x[i]);
-    r.x.push_back(d.x[i]);
-    r.t_x.push_back(d.t_x[i]);
-    r.T.push_back(d.T[i]);
+    std::uint32_t ix, it, iT;
+    if (packs) {
+      const std::uint64_t key = rows[k].key;
+      iT = static_cast<std::uint32_t>(key % nT);
+      it = static_cast<std::uint32_t>((key / nT) % nt);
+      ix = static_cast<std::uint32_t>(key / nT / nt);
+    } else {
+      const std::size_t i = rows[k].row;
+      ix = rx[i];
+      it = rt[i];
+      iT = rT[i];
+    }
+    r.x_index.push_back(ix);
+    r.t_x_index.push_back(it);
+    r.T_index.push_back(iT);
+    r.x.push_back(r.xs[ix]);
+    r.t_x.push_back(r.t_xs[it]);
+    r.T.push_back(r.Ts[iT]);
     r.w.push_back(w);
-    r.x_index.push_back(r.xs.size() - 1);
+    r.x_weight[ix] += w;
   }
+  return r;
+}
+
+// The rows with their times multiplied by `scale` (the fits' internal time unit).
+inline weighted_rows scaled_rows(weighted_rows r, double scale) {
+  for (double& v : r.t_x) v *= scale;
+  for (double& v : r.T) v *= scale;
+  for (double& v : r.t_xs) v *= scale;
+  for (double& v : r.Ts) v *= scale;
   return r;
 }
 
@@ -93,9 +197,17 @@ void fit_parameters(LogLik&& loglik, std::vector<double> theta0, const std::vect
   // Newton polish: a few steps on the Hessian of the gradient while they lower the
   // objective (BFGS's last digits are its weakest).
   // (Skipped when BFGS already ended far below the tolerance.)
+  // The last Hessian and where it was taken: the standard errors reuse it when the final
+  // point lies within 1e-7 of it in every log-parameter (a Newton step from a converged
+  // BFGS point moves about that little), which changes them by about that relative amount,
+  // far below their own precision, and saves 2 * n evaluations of the likelihood.
+  Eigen::MatrixXd last_H;
+  Eigen::VectorXd last_H_at;
   for (int k = 0; k < 4 && r.u.allFinite() && std::isfinite(r.f) &&
                   !(r.g.lpNorm<Eigen::Infinity>() <= 1e-4 * config.gradient_tolerance); ++k) {
     const Eigen::MatrixXd H = hessian_of_gradient(objective, r.u);
+    last_H = H;
+    last_H_at = r.u;
     Eigen::LLT<Eigen::MatrixXd> llt(H);
     if (llt.info() != Eigen::Success) break;
     const Eigen::VectorXd step = llt.solve(-r.g);
@@ -138,7 +250,8 @@ void fit_parameters(LogLik&& loglik, std::vector<double> theta0, const std::vect
   }
   // Standard errors: the Hessian of the total negative log-likelihood in u, turned into the
   // natural parameters, H_theta = D^-1 (H_u - diag(g_u)) D^-1 with D = diag(theta).
-  const Eigen::MatrixXd Hu = hessian_of_gradient(objective, r.u) * W;
+  const bool reuse = last_H.size() > 0 && (r.u - last_H_at).lpNorm<Eigen::Infinity>() <= 1e-7;
+  const Eigen::MatrixXd Hu = (reuse ? last_H : hessian_of_gradient(objective, r.u)) * W;
   const Eigen::VectorXd theta = r.u.array().exp();
   Eigen::MatrixXd Ht = Hu;
   for (Eigen::Index i = 0; i < n; ++i) Ht(i, i) -= r.g[i] * W;

@@ -42,6 +42,16 @@ void clv_data::check(const char* function) const {
                         " must have equal lengths; got " + std::to_string(n) + ", " + std::to_string(t_x.size()) +
                         ", " + std::to_string(T.size()) + (weight.empty() ? "" : ", " + std::to_string(weight.size())));
   }
+  // One pass finds whether any row is bad (the usual answer: none); only then the checks
+  // below run one by one to name the problem and count its rows.
+  bool any_bad = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool ok = x[i] >= 0 && std::isfinite(x[i]) && x[i] == std::floor(x[i]) && t_x[i] >= 0 &&
+                    std::isfinite(t_x[i]) && T[i] >= 0 && std::isfinite(T[i]) && T[i] >= t_x[i] &&
+                    !(x[i] == 0 && t_x[i] > 0) && (weight.empty() || (weight[i] >= 0 && std::isfinite(weight[i])));
+    any_bad |= !ok;
+  }
+  if (!any_bad) return;
   refuse(function, n, "x (repeat purchases) must be a non-negative integer, found another value",
          [&](std::size_t i) { return !(x[i] >= 0) || !std::isfinite(x[i]) || x[i] != std::floor(x[i]); });
   refuse(function, n, "t_x (time of the last repeat purchase) must be non-negative and finite, found another value",

@@ -259,11 +259,7 @@ pareto_nbd_model fit_pareto_nbd(const clv_data& data, const mle_config& config) 
   double max_T = 0;
   for (double v : rows.T) max_T = std::max(max_T, v);
   const double scale = max_T > 0 ? 10.0 / max_T : 1.0;
-  detail::weighted_rows scaled = rows;
-  for (std::size_t i = 0; i < scaled.size(); ++i) {
-    scaled.t_x[i] *= scale;
-    scaled.T[i] *= scale;
-  }
+  const detail::weighted_rows scaled = detail::scaled_rows(rows, scale);
   std::vector<double> theta0 = {1, 1, 1, 1};
   if (!config.initial.empty()) {
     if (config.initial.size() != 4) {

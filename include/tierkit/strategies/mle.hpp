@@ -26,6 +26,9 @@ struct mle_config {
   int max_iterations = 1000;
   double gradient_tolerance = 1e-8;  // largest gradient component of the mean objective
   std::vector<double> initial;       // starting parameters (natural scale); empty: defaults
+  // Threads for the likelihood's sum over customers (BG/NBD; 0: all usable CPUs). The sum
+  // runs in fixed blocks added in block order, so the fit is the same on any number.
+  unsigned threads = 0;
 };
 
 struct mle_report {
