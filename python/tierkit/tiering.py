@@ -63,6 +63,8 @@ import pyarrow as pa
 
 from . import _core, _policy_text
 from ._arrow import as_arrow
+from ._files import FileSource, is_file_source
+from ._io import needed_columns
 from ._errors import InvalidInput, SchemaError, TierkitError
 from .abc import ABC
 from .asset_bands import AssetBands, PointsStars, RelationshipStars
@@ -472,9 +474,24 @@ class Tiering:
         step = progress or (lambda message: None)
         what = f"tierkit policy {self.name!r}"
         report: dict[str, Any] = {}
-        source = as_arrow(transactions, what) if not isinstance(transactions, Profile) else None
+        files = FileSource(transactions, what=what) if (
+            not isinstance(transactions, Profile) and is_file_source(transactions)) else None
+        source = as_arrow(transactions, what) if not isinstance(transactions, Profile) and files is None else None
         if isinstance(transactions, Profile):
             prof = transactions
+        elif files is not None:
+            # Files: streamed batch by batch, only the columns the job reads (derived columns
+            # added per batch), the window pushed down to Parquet row groups.
+            derive = self.transactions.get("derive") or {}
+            settings = self.profile_settings(as_of)
+            roles = {k: settings.pop(k) for k in ("customer", "time", "amount", "order", "quantity",
+                                                  "channel", "category") if k in settings}
+            builder = ProfileBuilder(**roles, **settings, threads=threads)
+            builder._update_files(files, columns=needed_columns(roles, derive),
+                                  transform=(lambda r: _derived_stream(r, derive, what)) if derive else None)
+            prof = builder.finish()
+            step(f"profiled {prof.report.rows_read:,} rows of {len(files.files):,} files into "
+                 f"{len(prof):,} customers")
         else:
             derive = self.transactions.get("derive") or {}
             if isinstance(source, pa.RecordBatchReader):
