@@ -51,6 +51,7 @@ expand to a bounded number of nodes (``_policy_text``).
 """
 from __future__ import annotations
 
+import copy
 import datetime
 import difflib
 import json
@@ -387,10 +388,20 @@ class Tiering:
             policy = TierPolicy.from_dict(d)
         except TierkitError as e:
             raise PolicyError(f"{where}: {e}") from None
-        return cls(policy, transactions=d.get("transactions"), attributes=d.get("attributes"),
-                   strategies=d.get("strategies"), keep=d.get("keep", ()),
-                   name=name or d.get("name"), assessment=_assessment_section(d, where),
-                   service=d.get("service"))
+        job = cls(policy, transactions=d.get("transactions"), attributes=d.get("attributes"),
+                  strategies=d.get("strategies"), keep=d.get("keep", ()),
+                  name=name or d.get("name"), assessment=_assessment_section(d, where),
+                  service=d.get("service"))
+        # Kept for pickling (a job shipped to Dask or Spark workers is rebuilt from it).
+        job._spec = (copy.deepcopy(dict(d)), name)
+        return job
+
+    def __reduce__(self):
+        spec = getattr(self, "_spec", None)
+        if spec is None:
+            raise TypeError("a Tiering pickles when made by Tiering.from_dict or from_file; build "
+                            "it from its policy dict to ship it to other processes")
+        return (Tiering.from_dict, spec)
 
     @classmethod
     def from_file(cls, path) -> "Tiering":
