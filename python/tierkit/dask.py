@@ -53,6 +53,16 @@ def _check_frame(ddf, roles: dict, what: str) -> None:
         if col is not None and col not in names:
             from ._arrow import missing_column
             raise missing_column(col, [str(n) for n in names], role, what)
+    # Types checked on the client from the frame's dtypes, before any task is sent.
+    import pandas.api.types as pt
+    checks = {"time": (lambda d: pt.is_datetime64_any_dtype(d) or str(d).startswith(("date32", "timestamp")),
+                       "dates or timestamps"),
+              "amount": (lambda d: pt.is_numeric_dtype(d) and not pt.is_bool_dtype(d), "numbers"),
+              "quantity": (lambda d: pt.is_numeric_dtype(d) and not pt.is_bool_dtype(d), "numbers")}
+    for role, col in roles.items():
+        if col is not None and role in checks and not checks[role][0](ddf.dtypes[col]):
+            raise SchemaError(f"{what}: the {role} column {col!r} has dtype {ddf.dtypes[col]}; "
+                              f"expected {checks[role][1]} (convert it, e.g. ddf.astype(...))")
 
 
 def _arrow(pdf) -> pa.Table:

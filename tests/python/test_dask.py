@@ -2,11 +2,18 @@
 and tiers identical to one process for several partitionings."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pytest
+
+if "asan" in os.environ.get("LD_PRELOAD", ""):
+    # The suite's sanitizer run preloads the ASan runtime into every child process (the JVM,
+    # Dask's worker processes); the engine adapters call the same bindings that the other
+    # tests run under ASan, so they run in the plain suite only.
+    pytest.skip("engine tests do not run with the ASan runtime preloaded", allow_module_level=True)
 
 dd = pytest.importorskip("dask.dataframe", reason="tierkit[dask] not installed")
 distributed = pytest.importorskip("distributed", reason="tierkit[dask] not installed")
@@ -79,7 +86,7 @@ def test_bad_input_is_named(client, frame):
     with pytest.raises(tk.InvalidInput, match="expected a dask.dataframe.DataFrame"):
         tkd.profile(frame)
     bad = frame.assign(amount=frame["amount"].astype(str))
-    with pytest.raises(Exception, match="amount"):
+    with pytest.raises(tk.SchemaError, match=r"amount column 'amount' .*expected numbers"):
         tkd.profile(dd.from_pandas(bad, npartitions=2), **ROLES)
     with pytest.raises(tk.InvalidInput, match="no rows"):
         tkd.profile(dd.from_pandas(frame.iloc[:0], npartitions=1), **ROLES)
