@@ -541,9 +541,6 @@ class ProfileBuilder:
             raise SchemaError(f"tierkit.ProfileBuilder.merge: customer keys of type {other._key_type} "
                               f"cannot join keys of type {self._key_type}; read both inputs with "
                               "one key type")
-        if other._core_state is None:
-            self._skipped += other._skipped
-            return self
         if self._core_state is None and not self._zone_given:
             self._settings["zone"] = other._settings["zone"]  # no data yet: the other's zone
         self._state.merge(other._state)
