@@ -274,3 +274,14 @@ def test_command_line_streams_directories_and_leaves_no_output_on_a_bad_file(dem
     (tmp_path / "e").mkdir()
     r = _cli("profile", tmp_path / "e")
     assert r.returncode == 2 and "holds no Parquet" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_file_source_carries_csv_options(tmp_path):
+    (tmp_path / "a.tsv").write_text("customer_id\ttime\tamount\n1\t20240105\t10\n2\t20240106\t5\n")
+    (tmp_path / "b.tsv").write_text("customer_id\ttime\tamount\n1\t20240201\t-3\n")
+    prof = tk.profile(tk.FileSource(tmp_path, time_format="%Y%m%d"), customer="customer_id",
+                      time="time", amount="amount")
+    t = prof.to_arrow()
+    assert t.column("customer_id").to_pylist() == [1, 2]
+    assert t.column("monetary").to_pylist() == [7.0, 5.0]
+    assert str(prof.report.as_of) == "2024-02-02"
