@@ -285,3 +285,26 @@ def test_file_source_carries_csv_options(tmp_path):
     assert t.column("customer_id").to_pylist() == [1, 2]
     assert t.column("monetary").to_pylist() == [7.0, 5.0]
     assert str(prof.report.as_of) == "2024-02-02"
+
+
+def test_cdnow_streamed_with_the_calibration_window_pushed_down(tmp_path):
+    """Real data: the CDNOW master file, written as time-sorted Parquet files of small row
+    groups; the calibration window's profile and RFM cut points equal the in-memory ones."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).parent))
+    from conftest import shared_data
+    from test_cdnow import whitespace_table
+    t = whitespace_table(shared_data("cdnow") / "CDNOW_master.txt", ["customer", "date", "cds", "amount"])
+    t = t.sort_by("time")
+    _write_split(t, [20_000, 45_000], tmp_path / "cdnow", row_group=2_000)
+    kw = dict(customer="customer", quantity="cds", window_start="1997-01-01", as_of="1997-10-01")
+    want, got = tk.profile(t, **kw), tk.profile(tmp_path / "cdnow", **kw)
+    _same(got, want)
+    assert got.report.rows_outside_window > 0
+    assert tk.RFM().fit(got).to_bytes() == tk.RFM().fit(want).to_bytes()
+    import datetime
+    src = FileSource(tmp_path / "cdnow")
+    window = ("time", _days(datetime.date(1997, 1, 1)), _days(datetime.date(1997, 10, 1)))
+    read = sum(b.num_rows for b in src.open(["customer", "time", "amount", "cds"], window=window))
+    assert read + src.skipped_rows == t.num_rows
+    assert src.skipped_rows > t.num_rows // 4  # most rows after the window are never read
