@@ -86,6 +86,7 @@ def _merge(*states: bytes) -> bytes:
 
 def partial_states(ddf, **kwargs) -> list:
     """One dask.delayed ProfileBuilder state (bytes) per partition."""
+    _dd("tierkit.dask.profile")
     import dask
     roles = {k: kwargs.get(k, d) for k, d in (("customer", "customer_id"), ("time", "time"),
                                               ("amount", "amount"))}
@@ -100,6 +101,7 @@ def partial_states(ddf, **kwargs) -> list:
 
 def merged_state(ddf, *, fan_in: int = 8, **kwargs):
     """The delayed merge of all partitions' states (bytes), in a tree of `fan_in`."""
+    _dd("tierkit.dask.profile")
     import dask
     level = partial_states(ddf, **kwargs)
     while len(level) > 1:
