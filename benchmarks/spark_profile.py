@@ -37,7 +37,9 @@ def main() -> int:
         print(f"{n:,} lines, {c:,} customers")
         print(f"{'cores':>5} {'tierkit s':>10} {'pyspark s':>10} {'ratio':>6}")
         for cores in args.cores:
+            # The driver collects one state per partition (about 200 bytes a customer).
             spark = (SparkSession.builder.master(f"local[{cores}]").config("spark.ui.enabled", "false")
+                     .config("spark.driver.memory", "6g").config("spark.driver.maxResultSize", "4g")
                      .config("spark.sql.session.timeZone", "UTC")
                      .config("spark.sql.shuffle.partitions", str(2 * cores)).getOrCreate())
             df = spark.read.parquet(str(path)).cache()

@@ -96,7 +96,19 @@ def builder(df, **kwargs) -> ProfileBuilder:
         raise InvalidInput(f"tierkit.spark.profile: unknown arguments {', '.join(sorted(unknown))}")
     ProfileBuilder(**kwargs)  # settings checked before any task is sent
     cols = [c for c in dict.fromkeys(roles.values()) if c]
-    rows = df.select(*cols).mapInArrow(_state_fn(kwargs), "state binary").collect()
+    sel = df.select(*cols)
+    rows = sel.mapInArrow(_state_fn(kwargs), "state binary").collect()
+    # Every partition sends one state, also an empty one: fewer means the driver lost some
+    # (a driver out of memory can end the result stream early without an error here).
+    try:
+        expected = sel.rdd.getNumPartitions()
+    except Exception:  # Spark Connect has no RDDs: nothing to compare with
+        expected = None
+    if expected is not None and len(rows) != expected:
+        raise InvalidInput(f"tierkit.spark.profile: the driver received {len(rows):,} of "
+                           f"{expected:,} partition states; it may have run out of memory "
+                           "(see spark.driver.memory and spark.driver.maxResultSize; the "
+                           "states take about 200 bytes a customer)")
     out = None
     for r in rows:
         b = ProfileBuilder.from_bytes(bytes(r["state"]))
