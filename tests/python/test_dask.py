@@ -90,3 +90,20 @@ def test_bad_input_is_named(client, frame):
         tkd.profile(dd.from_pandas(bad, npartitions=2), **ROLES)
     with pytest.raises(tk.InvalidInput, match="no rows"):
         tkd.profile(dd.from_pandas(frame.iloc[:0], npartitions=1), **ROLES)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=15, deadline=None)
+@given(parts=st.integers(1, 12), seed=st.integers(0, 2**32 - 1), fan_in=st.integers(2, 5))
+def test_any_partitioning_row_order_and_merge_tree_gives_the_one_process_profile(frame, parts, seed, fan_in):
+    # In-process scheduler: the states still travel as bytes between the tasks.
+    pdf = frame.sample(frac=1.0, random_state=seed % 2**31)
+    ddf = dd.from_pandas(pdf, npartitions=parts, sort=False)
+    state = tkd.merged_state(ddf, fan_in=fan_in, **ROLES).compute(scheduler="synchronous")
+    got = tk.ProfileBuilder.from_bytes(state).finish()
+    want = tk.profile(_ref(frame), **ROLES)
+    assert got.to_arrow().equals(want.to_arrow())
+    assert got.report == want.report
