@@ -137,7 +137,10 @@ def _resolve(source, what: str) -> list[_File]:
         return files
     # a pyarrow.dataset.Dataset
     import pyarrow.dataset as ds
-    fmt = source.format
+    fmt = getattr(source, "format", None)
+    if not isinstance(source, ds.FileSystemDataset) or fmt is None:
+        raise InvalidInput(f"{what}: a {type(source).__name__} is not a dataset of files; pass a "
+                           "pyarrow.dataset.dataset(...) of Parquet or CSV files, or the table itself")
     if not isinstance(fmt, (ds.ParquetFileFormat, ds.CsvFileFormat)):
         raise InvalidInput(f"{what}: a dataset of {type(fmt).__name__} files; tierkit streams "
                            "Parquet and CSV datasets")

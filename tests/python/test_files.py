@@ -308,3 +308,8 @@ def test_cdnow_streamed_with_the_calibration_window_pushed_down(tmp_path):
     read = sum(b.num_rows for b in src.open(["customer", "time", "amount", "cds"], window=window))
     assert read + src.skipped_rows == t.num_rows
     assert src.skipped_rows > t.num_rows // 4  # most rows after the window are never read
+
+
+def test_a_dataset_that_is_not_of_files_is_refused(demo_tx):
+    with pytest.raises(tk.InvalidInput, match="InMemoryDataset is not a dataset of files"):
+        tk.profile(ds.dataset(demo_tx), **ROLES)
