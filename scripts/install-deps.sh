@@ -15,6 +15,8 @@ if [ "${1:-}" = "--fuzz" ]; then
   debs+=(clang libclang-rt-14-dev)
   # A CJK font: the plot tests draw Chinese labels.
   debs+=(fonts-wqy-zenhei)
+  # Java 17: the tierkit.spark tests run PySpark on local[2].
+  debs+=(openjdk-17-jre-headless)
 fi
 missing=()
 for p in "${debs[@]}"; do

@@ -9,6 +9,7 @@ from ._errors import FormatError, InvalidInput, SchemaError, TierkitError
 from .abc import ABC, ABCModel, Concentration, concentration
 from .asset_bands import AssetBandModel, AssetBands, PointsStars, RelationshipStars
 from .attributes import CustomerAttributes
+from ._files import FileSource
 from .clv import BGNBD, CLV, BGNBDModel, CLVModel, CLVSummary, GammaGamma, GammaGammaModel, NotConverged, ParetoNBD, ParetoNBDModel
 from .balances import AccountBalances, CustomerBalances, average_daily_balances
 from .groups import Grouped, GroupedModel
@@ -29,6 +30,7 @@ from .value_potential import ValuePotential, ValuePotentialModel
 __all__ = [
     "__version__",
     "profile",
+    "FileSource",
     "Profile",
     "ProfileBuilder",
     "ProfileReport",

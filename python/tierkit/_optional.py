@@ -10,7 +10,9 @@ import importlib
 
 # module -> the extra of tierkit's pyproject.toml that installs it
 _EXTRAS = {"pandas": "pandas", "polars": "polars", "matplotlib": "plot",
-           "matplotlib.pyplot": "plot", "duckdb": "bench"}
+           "matplotlib.pyplot": "plot", "duckdb": "bench",
+           "dask": "dask", "dask.dataframe": "dask", "distributed": "dask", "pyspark": "spark",
+           "pyspark.sql": "spark"}
 
 
 class MissingDependency(ImportError):

@@ -37,8 +37,9 @@ import pyarrow.compute as pc
 
 from . import __version__, demo
 from ._errors import TierkitError
+from ._files import FileSource
 from ._io import (KeysNotIntegers, check_writable, is_integer_key, keys_as_text, needed_columns,
-                  open_batches, read_table, write_table)
+                  read_table, write_table)
 from ._optional import MissingDependency
 from ._progress import Progress
 from .abc import ABC
@@ -101,7 +102,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_profile_options(d)
 
     p = sub.add_parser("profile", help="profile a CSV or Parquet file of transactions")
-    p.add_argument("input", help="a .csv, .csv.gz, .tsv or .parquet file")
+    p.add_argument("input", nargs="+", help="transactions: .csv, .csv.gz, .tsv or .parquet files, "
+                   "directories of them (hive key=value partitions included) or globs "
+                   "(quoted), streamed batch by batch")
     p.add_argument("--customer", default="customer_id", help="customer key column")
     p.add_argument("--time", default="time", help="date or timestamp column")
     p.add_argument("--time-format", help="strptime format when the time column holds text "
@@ -120,7 +123,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_profile_options(p)
 
     t = sub.add_parser("tier", help="tier the customers of a transactions file by a policy file")
-    t.add_argument("input", help="transactions: a .csv, .csv.gz, .tsv or .parquet file")
+    t.add_argument("input", nargs="+", help="transactions: .csv, .csv.gz, .tsv or .parquet files, "
+                   "directories of them or globs (quoted), streamed batch by batch")
     t.add_argument("--policy", required=True, help="policy file (.yaml, .yml or .json); "
                    f"see {DEMO_POLICY} for a template")
     t.add_argument("--attributes", help="customer attributes: a .csv or .parquet file keyed "
@@ -179,25 +183,34 @@ def _read_transactions(path: Path, args, roles: dict, progress: Progress | None 
 _ROLES = ("customer", "time", "amount", "order", "quantity", "channel", "category")
 
 
-def _stream_transactions(path: Path, args, roles: dict, progress: Progress | None = None,
+def _files(args, progress: Progress | None = None) -> FileSource:
+    """The transactions files named on the command line (files, directories, globs)."""
+    bar = (lambda label, done, total: progress.update(label, done, total)) if progress else None
+    return FileSource(args.input if len(args.input) > 1 else args.input[0], what="tierkit",
+                      time_format=args.time_format, delimiter=args.delimiter, progress=bar)
+
+
+def _inputs_name(files: FileSource) -> str:
+    return files.files[0].path.name if len(files.files) == 1 else f"{len(files.files):,} files"
+
+
+def _stream_transactions(files: FileSource, roles: dict,
                          keys_as_text: bool = False) -> pa.RecordBatchReader:
-    """The file batch by batch, only the columns the job reads: profiled as it is read."""
-    bar = (lambda done, total: progress.update(f"reading {path.name}", done, total)) if progress else None
+    """The files batch by batch, only the columns the job reads: profiled as they are read."""
     columns = needed_columns({k: roles.get(k) for k in _ROLES}, roles.get("derive"))
-    return open_batches(path, columns=columns, text_columns=[roles.get("customer"), roles.get("order")],
-                        time_column=roles.get("time"), time_format=args.time_format,
-                        delimiter=args.delimiter, progress=bar, keys_as_text=keys_as_text)
+    return files.open(columns, text_columns=[roles.get("customer"), roles.get("order")],
+                      time_column=roles.get("time"), keys_as_text=keys_as_text)
 
 
-def _run_streamed(path: Path, args, roles: dict, run, progress: Progress | None = None,
+def _run_streamed(files: FileSource, args, roles: dict, run, progress: Progress | None = None,
                   attributes: pa.Table | None = None, attribute_key: str | None = None):
-    """run(stream, attributes) over the file, its keys as integers where they all are (see
+    """run(stream, attributes) over the files, keys as integers where they all are (see
     tierkit._io). The customer keys of both inputs are made one kind: text on both sides
-    when either is text. A file whose keys turn out to be text after integer first rows is
-    read again with its keys as text (run's work on the first attempt is discarded)."""
+    when either is text. Files whose keys turn out to be text after integer first rows are
+    read again with their keys as text (run's work on the first attempt is discarded)."""
     as_text = attributes is not None and not is_integer_key(attributes.schema, attribute_key)
     for attempt in (1, 2):
-        data = _stream_transactions(path, args, roles, progress, keys_as_text=as_text)
+        data = _stream_transactions(files, roles, keys_as_text=as_text)
         attrs = attributes
         # A policy that does not name the customer column means the default one.
         if not is_integer_key(data.schema, roles.get("customer") or "customer_id"):
@@ -209,7 +222,7 @@ def _run_streamed(path: Path, args, roles: dict, run, progress: Progress | None 
                 raise
             data.close()
             if progress:
-                progress.stage(f"{e}: reading {path.name} again with its keys as text")
+                progress.stage(f"{e}: reading {_inputs_name(files)} again with its keys as text")
             as_text = True
 
 
@@ -324,19 +337,20 @@ def _run(args) -> int:
               f"{args.customers:,} potential customers (seed {args.seed}), generated in "
               f"{t1 - t0:.2f} s, profiled in {t2 - t1:.2f} s\n")
     else:
-        path = Path(args.input)
-        if not path.exists():
-            print(f"tierkit: no such file: {path}", file=sys.stderr)
+        try:
+            files = _files(args)
+        except TierkitError as e:
+            print(f"{e}", file=sys.stderr)
             return EXIT_USAGE
         t1 = time.perf_counter()
-        roles = {"customer": args.customer, "time": args.time, "amount": args.amount, "order": args.order,
-                 "quantity": args.quantity, "channel": args.channel, "category": args.category}
-        prof = _run_streamed(path, args, roles, lambda data, _: profile(
-            data, customer=args.customer, time=args.time, amount=args.amount, order=args.order,
-            quantity=args.quantity, channel=args.channel, category=args.category, **_settings(args)))
+        # Files go to profile whole: it reads only the role columns, pushes an explicit
+        # window down to Parquet row groups and reads CSV keys again as text when needed.
+        prof = profile(files, customer=args.customer, time=args.time, amount=args.amount, order=args.order,
+                       quantity=args.quantity, channel=args.channel, category=args.category,
+                       **_settings(args))
         t2 = time.perf_counter()
-        print(f"tierkit {__version__}: {path.name}, {prof.report.rows_read:,} rows, read and profiled in "
-              f"{t2 - t1:.2f} s\n")
+        print(f"tierkit {__version__}: {_inputs_name(files)}, {prof.report.rows_read:,} rows, read and "
+              f"profiled in {t2 - t1:.2f} s\n")
     print(prof.describe())
     if args.command == "demo":
         _print_scores(prof)
@@ -420,8 +434,7 @@ def _print_bank(seed: int) -> None:
 
 def _tier(args, secret: bytes | None = None) -> int:
     progress = Progress(enabled=not args.quiet)
-    for name, given in (("transactions", args.input), ("policy", args.policy),
-                        ("attributes", args.attributes)):
+    for name, given in (("policy", args.policy), ("attributes", args.attributes)):
         if given and not Path(given).exists():
             print(f"tierkit: error: no such {name} file: {given}", file=sys.stderr)
             return EXIT_USAGE
@@ -438,20 +451,24 @@ def _tier(args, secret: bytes | None = None) -> int:
     for option in ("member_column", "weight_column", "household_measures", "household_policy"):
         if getattr(args, option) and not args.households:
             raise _UsageError(f"--{option.replace('_', '-')} goes with --households")
+    try:
+        files = _files(args, progress)
+    except TierkitError as e:
+        print(f"{e}", file=sys.stderr)
+        return EXIT_USAGE
     job = Tiering.from_file(args.policy)
     if args.by:
         _group_job(job, args)
-    path = Path(args.input)
     attributes = None
     key = job.attributes.get("customer", "customer_id")
     if args.attributes:
         attributes = read_table(Path(args.attributes), text_columns=[key], delimiter=args.delimiter)
         progress.stage(f"read {attributes.num_rows:,} attribute rows of {Path(args.attributes).name}")
-    result = _run_streamed(path, args, job.transactions, lambda data, attrs: job.run(
+    result = _run_streamed(files, args, job.transactions, lambda data, attrs: job.run(
         data, attrs, as_of=args.as_of, threads=args.threads, progress=progress.stage),
         progress, attributes, key)
-    progress.stage(f"read {result.profile.report.rows_read:,} rows of {path.name}")
-    _print_result(result, f"tierkit {__version__}: {path.name}, {result.profile.report.rows_read:,} rows; "
+    progress.stage(f"read {result.profile.report.rows_read:,} rows of {_inputs_name(files)}")
+    _print_result(result, f"tierkit {__version__}: {_inputs_name(files)}, {result.profile.report.rows_read:,} rows; "
                   f"policy {job.name!r}")
     _print_groups(result)
     tiers = result.tiers.to_arrow()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import html
+import json
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,8 @@ import pyarrow as pa
 from . import _core
 from ._arrow import key_array, masked
 from ._errors import flag_arg, threads_arg
+from ._files import FileSource, is_file_source
+from ._io import KeysNotIntegers
 from ._results import ArrowResult, html_table
 from ._time import NO_DAY, resolve_zone, to_date, to_day
 from .transactions import Transactions, as_transactions
@@ -351,6 +354,13 @@ def _profile_from_bytes(data: bytes, key_name: str, key_type: bytes, on_invalid:
     return Profile(_core.Profile.from_bytes(data), key_name, t, on_invalid, as_of_given)
 
 
+_BUILDER_MAGIC = b"TKPB\x01"
+
+
+def _zone_from(name):
+    return resolve_zone(name) if name else resolve_zone(None)
+
+
 class ProfileBuilder:
     """The mergeable partial state of a profile.
 
@@ -386,6 +396,9 @@ class ProfileBuilder:
             on_invalid=on_invalid, threads=threads_arg(threads, "tierkit.profile"))
         self._core_state: _core.ProfileState | None = None
         self._key_type: pa.DataType | None = None
+        # Rows of Parquet row groups that the window push-down did not read (tierkit._files):
+        # counted as read and outside the window when the profile is finished.
+        self._skipped = 0
 
     @property
     def _state(self) -> _core.ProfileState:
@@ -410,7 +423,11 @@ class ProfileBuilder:
         return {k: v for k, v in self._roles.items() if v is not None}
 
     def update(self, data) -> "ProfileBuilder":
-        """Adds transactions (any input accepted by tierkit.Transactions)."""
+        """Adds transactions: any input accepted by tierkit.Transactions, or files (a path,
+        a directory, a glob, a list of paths, a pyarrow.dataset.Dataset), streamed batch by
+        batch with only the role columns read (see tierkit._files)."""
+        if is_file_source(data):
+            return self._update_files(FileSource(data, what="tierkit.ProfileBuilder.update"))
         if isinstance(data, Transactions):
             tx = data
             if tx.roles != self._roles_given():
@@ -444,13 +461,94 @@ class ProfileBuilder:
             self._state.merge(aside)
         return self
 
+    def _update_files(self, files: FileSource, columns=None, transform=None) -> "ProfileBuilder":
+        """update() from files: only `columns` (default: the role columns) read, the window
+        pushed down to Parquet row groups, `transform` (reader -> reader) applied to the
+        stream; keys read again as text when a CSV file's keys turn out to be text."""
+        roles = self._roles_given()
+        columns = list(columns) if columns is not None else list(roles.values())
+        lo, hi = self._settings["window_start"], self._settings["as_of"]
+        window = (roles["time"], int(lo), int(hi)) if (lo is not None and hi is not None
+                                                       and roles["time"] in columns) else None
+        text = [roles.get("customer"), roles.get("order")]
+        for attempt in (1, 2):
+            reader = files.open(columns, text_columns=text, time_column=roles["time"], window=window,
+                                keys_as_text=True if attempt == 2 else None)
+            try:
+                self.update(transform(reader) if transform else reader)
+            except KeysNotIntegers:
+                reader.close()
+                if attempt == 2 or files.keys_as_text:
+                    raise
+                continue
+            self._skipped += files.skipped_rows
+            return self
+        return self
+
+    def to_bytes(self) -> bytes:
+        """The builder as bytes (settings, key type and partial state), for shipping to
+        another process or machine: ProfileBuilder.from_bytes gives it back exactly."""
+        head = json.dumps({"roles": self._roles, "on_invalid": self._on_invalid,
+                           "as_of_given": self._as_of_given, "zone_given": self._zone_given,
+                           "skipped": self._skipped, "has_state": self._core_state is not None,
+                           "settings": {k: v for k, v in self._settings.items() if k != "zone"},
+                           "zone": self._settings["zone"].name},
+                          sort_keys=True).encode()
+        key = _type_bytes(self._key_type) if self._key_type is not None else b""
+        state = self._core_state.to_bytes() if self._core_state is not None else b""
+        parts = [head, key, state]
+        return _BUILDER_MAGIC + b"".join(len(x).to_bytes(8, "little") + x for x in parts)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "ProfileBuilder":
+        """The builder to_bytes wrote (FormatError for anything else)."""
+        from ._errors import FormatError
+        data = bytes(data)
+        if not data.startswith(_BUILDER_MAGIC):
+            raise FormatError("tierkit.ProfileBuilder.from_bytes: not a ProfileBuilder's bytes "
+                              "(they start with a different header)")
+        parts, at = [], len(_BUILDER_MAGIC)
+        for _ in range(3):
+            if at + 8 > len(data):
+                raise FormatError("tierkit.ProfileBuilder.from_bytes: the bytes are truncated")
+            n = int.from_bytes(data[at:at + 8], "little")
+            parts.append(data[at + 8:at + 8 + n])
+            if len(parts[-1]) != n:
+                raise FormatError("tierkit.ProfileBuilder.from_bytes: the bytes are truncated")
+            at += 8 + n
+        try:
+            head = json.loads(parts[0])
+        except ValueError:
+            raise FormatError("tierkit.ProfileBuilder.from_bytes: the header is not readable") from None
+        new = object.__new__(cls)
+        new._roles = head["roles"]
+        new._on_invalid = head["on_invalid"]
+        new._as_of_given = head["as_of_given"]
+        new._zone_given = head["zone_given"]
+        new._skipped = head["skipped"]
+        new._key_type = pa.ipc.read_schema(pa.py_buffer(parts[1])).field("key").type if parts[1] else None
+        new._core_state = _core.ProfileState.from_bytes(parts[2]) if head["has_state"] else None
+        new._settings = dict(head["settings"])
+        new._settings["zone"] = _zone_from(head["zone"])
+        return new
+
+    def __reduce__(self):
+        return (ProfileBuilder.from_bytes, (self.to_bytes(),))
+
     def merge(self, other: "ProfileBuilder") -> "ProfileBuilder":
         """Adds another builder's transactions; it must have the same settings."""
         if not isinstance(other, ProfileBuilder):
             raise TypeError(f"merge expects a ProfileBuilder, got {type(other).__name__}")
+        if (self._key_type is not None and other._key_type is not None
+                and not self._key_type.equals(other._key_type)):
+            from ._errors import SchemaError
+            raise SchemaError(f"tierkit.ProfileBuilder.merge: customer keys of type {other._key_type} "
+                              f"cannot join keys of type {self._key_type}; read both inputs with "
+                              "one key type")
         if self._core_state is None and not self._zone_given:
             self._settings["zone"] = other._settings["zone"]  # no data yet: the other's zone
         self._state.merge(other._state)
+        self._skipped += other._skipped
         if self._key_type is None:
             self._key_type = other._key_type
         return self
@@ -462,8 +560,13 @@ class ProfileBuilder:
         key_type = self._key_type or pa.int64()
         customer = self._roles["customer"]
         assert customer is not None  # the customer role is always a column name
-        return Profile(core, customer, key_type, self._on_invalid,
+        prof = Profile(core, customer, key_type, self._on_invalid,
                        self._as_of_given)
+        if self._skipped:
+            r = prof.report
+            prof.report = dataclasses.replace(r, rows_read=r.rows_read + self._skipped,
+                                              rows_outside_window=r.rows_outside_window + self._skipped)
+        return prof
 
     def copy(self) -> "ProfileBuilder":
         """An independent builder with the same state (to branch a running profile)."""
@@ -535,6 +638,13 @@ def profile(data, *, customer: str = "customer_id", time: str = "time", amount: 
     """
     roles = {"customer": customer, "time": time, "amount": amount, "order": order,
              "quantity": quantity, "channel": channel, "category": category}
+    if is_file_source(data):
+        builder = ProfileBuilder(**{k: v for k, v in roles.items() if v is not None}, as_of=as_of,
+                                 window_start=window_start, time_zone=time_zone, period=period,
+                                 spend_series=spend_series, purchase_days=purchase_days,
+                                 on_invalid=on_invalid, threads=threads)
+        builder._update_files(FileSource(data, what="tierkit.profile"))
+        return builder.finish()
     if isinstance(data, Transactions):
         defaults = {"customer": "customer_id", "time": "time", "amount": "amount"}
         given = {k: v for k, v in roles.items() if v is not None and v != defaults.get(k)}

@@ -53,6 +53,7 @@ expand to a bounded number of nodes (``_policy_text``).
 """
 from __future__ import annotations
 
+import copy
 import datetime
 import difflib
 from collections.abc import Mapping
@@ -64,6 +65,8 @@ import pyarrow as pa
 
 from . import _core, _policy_text
 from ._arrow import as_arrow
+from ._files import FileSource, is_file_source
+from ._io import needed_columns
 from ._errors import InvalidInput, SchemaError, TierkitError
 from .abc import ABC
 from .asset_bands import AssetBands, PointsStars, RelationshipStars
@@ -404,10 +407,20 @@ class Tiering:
             policy = TierPolicy.from_dict(d)
         except TierkitError as e:
             raise PolicyError(f"{where}: {e}") from None
-        return cls(policy, transactions=d.get("transactions"), attributes=d.get("attributes"),
-                   strategies=d.get("strategies"), keep=d.get("keep", ()),
-                   name=name or d.get("name"), assessment=_assessment_section(d, where),
-                   service=d.get("service"))
+        job = cls(policy, transactions=d.get("transactions"), attributes=d.get("attributes"),
+                  strategies=d.get("strategies"), keep=d.get("keep", ()),
+                  name=name or d.get("name"), assessment=_assessment_section(d, where),
+                  service=d.get("service"))
+        # Kept for pickling (a job shipped to Dask or Spark workers is rebuilt from it).
+        job._spec = (copy.deepcopy(dict(d)), name)
+        return job
+
+    def __reduce__(self):
+        spec = getattr(self, "_spec", None)
+        if spec is None:
+            raise TypeError("a Tiering pickles when made by Tiering.from_dict or from_file; build "
+                            "it from its policy dict to ship it to other processes")
+        return (Tiering.from_dict, spec)
 
     @classmethod
     def from_file(cls, path) -> "Tiering":
@@ -491,9 +504,24 @@ class Tiering:
         step = progress or (lambda message: None)
         what = f"tierkit policy {self.name!r}"
         report: dict[str, Any] = {}
-        source = as_arrow(transactions, what) if not isinstance(transactions, Profile) else None
+        files = FileSource(transactions, what=what) if (
+            not isinstance(transactions, Profile) and is_file_source(transactions)) else None
+        source = as_arrow(transactions, what) if not isinstance(transactions, Profile) and files is None else None
         if isinstance(transactions, Profile):
             prof = transactions
+        elif files is not None:
+            # Files: streamed batch by batch, only the columns the job reads (derived columns
+            # added per batch), the window pushed down to Parquet row groups.
+            derive = self.transactions.get("derive") or {}
+            settings = self.profile_settings(as_of)
+            roles = {k: settings.pop(k) for k in ("customer", "time", "amount", "order", "quantity",
+                                                  "channel", "category") if k in settings}
+            builder = ProfileBuilder(**roles, **settings, threads=threads)
+            builder._update_files(files, columns=needed_columns(roles, derive),
+                                  transform=(lambda r: _derived_stream(r, derive, what)) if derive else None)
+            prof = builder.finish()
+            step(f"profiled {prof.report.rows_read:,} rows of {len(files.files):,} files into "
+                 f"{len(prof):,} customers")
         else:
             derive = self.transactions.get("derive") or {}
             if isinstance(source, pa.RecordBatchReader):
