@@ -262,7 +262,7 @@ class FileSource:
         return reader.schema, iter(reader)
 
     # --- all files -----------------------------------------------------------------------
-    def open(self, columns: Sequence[str], *, text_columns: Sequence[str] = (),
+    def open(self, columns: Sequence[str], *, text_columns: Sequence[str | None] = (),
              time_column: str | None = None, window=None, keys_as_text: bool | None = None) -> pa.RecordBatchReader:
         """The files as one stream of batches of `columns` (in that order). `window`:
         (time column, first day, end day) for the push-down, or None."""

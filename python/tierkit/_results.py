@@ -110,6 +110,7 @@ class Table(ArrowResult):
     _rows_of: Any
     left_out: int
     unknown_customers: int
+    report: dict[str, Any]
 
     def __init__(self, table: pa.Table, key_name: str | None = None, title: str = "result"):
         self._table = table

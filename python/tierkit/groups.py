@@ -241,13 +241,18 @@ class Grouped:
 
     @property
     def profile_columns(self):
+        """The profile columns the wrapped strategy reads (None: not known in advance)."""
         return getattr(self.strategy, "profile_columns", None)
 
     @property
     def reads_source(self) -> bool:
+        """True when the wrapped strategy reads the source table rather than metrics."""
         return getattr(self.strategy, "reads_source", False)
 
     def fit(self, data, key: str | None = None, groups=None) -> "GroupedModel":
+        """Fits one model per group of ``by`` (read from ``data`` or from ``groups``, a table
+        keyed by customer) and one over all customers; groups under ``min_size`` and null
+        groups follow the configured policy, and the model's ``report`` lists them."""
         what = "tierkit.Grouped.fit"
         metrics = metrics_of(data, key, what)
         groups = groups if groups is not None else self.groups
@@ -271,7 +276,10 @@ class Grouped:
         ends = np.r_[starts[1:], len(order)] if len(order) else starts
         read = _columns_read(self.strategy, metrics)
         sorted_rows = _Sorted(metrics, order, read)
-        group_codes, models, sizes, small = [], [], [], []
+        group_codes: list[int] = []
+        models: list[Any] = []
+        sizes: list[int] = []
+        small: list[tuple[tuple, int]] = []
         for s, e in zip(starts, ends):
             c = int(sorted_codes[s])
             size = int(e - s)
@@ -300,6 +308,9 @@ class Grouped:
         return model
 
     def fit_apply(self, data, key: str | None = None, groups=None) -> Table:
+        """``fit(...).apply(...)`` on the same customers: within-group scores under the
+        strategy's own column names, the overall model's with an ``overall_`` prefix, and
+        ``group_model`` saying which model scored each row."""
         metrics = metrics_of(data, key, "tierkit")
         g = groups if groups is not None else self.groups
         if g is None and not isinstance(data, (Profile, Metrics)):
@@ -450,7 +461,7 @@ class GroupedModel:
                 pieces.append(fast)
             else:
                 for model, s, e in zip(used_models, starts, ends):
-                    out = model.apply(sorted_rows.group(s, e)).to_arrow()
+                    out = model.apply(sorted_rows.group(int(s), int(e))).to_arrow()
                     if score_cols is None:
                         score_cols = [c for c in out.column_names if c != key_name]
                     pieces.append(out.select(score_cols))
@@ -465,6 +476,8 @@ class GroupedModel:
             within = stacked.take(pa.array(inverse)).combine_chunks()
         else:
             within = overall_out.drop_columns([key_name]).slice(0, 0)
+        # Some model scored every row (n > 0), or the overall model's columns were taken.
+        assert score_cols is not None
         arrays = {key_name: metrics.keys}
         for name in score_cols:
             arrays[name] = within.column(name)
@@ -523,6 +536,8 @@ class GroupedModel:
 
     # --- persistence ---------------------------------------------------------------------
     def to_bytes(self) -> bytes:
+        """The grouped model in tierkit's envelope (kind "grouped"): the groups, options and
+        every group's model; ``from_bytes``, ``tk.load`` and pickle read it back."""
         schema = pa.schema([pa.field(b, t) for b, t in zip(self.by, self._types)])
         header = {"format": _FORMAT, "by": self.by, "options": self.options,
                   "schema": base64.b64encode(schema.serialize().to_pybytes()).decode("ascii"),
@@ -535,6 +550,7 @@ class GroupedModel:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "GroupedModel":
+        """The model that ``to_bytes`` wrote; FormatError for other or damaged bytes."""
         payload = _core.unwrap_envelope(bytes(data), "grouped")
         parts, i = [], 0
         try:
@@ -564,6 +580,7 @@ class GroupedModel:
             raise FormatError(f"tierkit.GroupedModel.from_bytes: damaged model ({e})") from None
 
     def save(self, path) -> None:
+        """Writes ``to_bytes()`` to ``path`` atomically; ``tk.load(path)`` reads it back."""
         save_bytes(path, self.to_bytes())
 
     def __reduce__(self):
@@ -576,7 +593,7 @@ class GroupedModel:
                 and all((a is None and b is None) or (a is not None and a == b)
                         for a, b in zip(self._models, other._models)))
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # equal by value, so not hashable
 
     def __repr__(self) -> str:
         small = len(self.report["small"])

@@ -24,8 +24,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import _core
+from ._model import FrozenModel
 from ._results import Table
-from .scoring import keyed_table, metrics_of, plain_table, register_loader, save_bytes
+from .scoring import keyed_table, metrics_of, plain_table, register_loader
 
 
 class KMeans:
@@ -79,10 +80,14 @@ class KMeans:
                       f"seed={c.seed})")
 
     def fit(self, data, key: str | None = None) -> "KMeansModel":
+        """Fits the centres to ``data`` (a Profile, or a keyed table with the chosen columns,
+        key column ``key``): the transform frozen, k-means++ restarts from the seed, the
+        lowest-inertia run kept. Rows with a missing value are left out (reported)."""
         metrics = metrics_of(data, key, "tierkit.KMeans.fit")
         return KMeansModel(_core.KMeansStrategy(self._config).fit(metrics.core))
 
     def fit_apply(self, data, key: str | None = None) -> Table:
+        """``fit(data, key).apply(data, key)``: the clusters of the customers fitted on."""
         metrics = metrics_of(data, key, "tierkit")
         return self.fit(metrics).apply(metrics)
 
@@ -95,16 +100,19 @@ class KMeans:
         return self._repr
 
 
-class KMeansModel:
+class KMeansModel(FrozenModel):
     """Fitted k-means centres: ``apply`` assigns any customers to the nearest centre after
     the frozen transform."""
 
     kind = "kmeans"
+    _core_class = _core.KMeansModel
 
     def __init__(self, core: _core.KMeansModel):
         self._core = core
 
     def apply(self, data, key: str | None = None) -> Table:
+        """The cluster (number and name) of each customer in ``data``: the nearest frozen
+        centre after the frozen transform; customers with a missing value get none."""
         metrics = metrics_of(data, key, "tierkit.KMeansModel.apply")
         return keyed_table(metrics, self._core.apply(metrics.core), "k-means clusters")
 
@@ -120,10 +128,12 @@ class KMeansModel:
 
     @property
     def columns(self) -> list[str]:
+        """The columns clustered, in order."""
         return list(self._core.config.columns)
 
     @property
     def names(self) -> list[str]:
+        """The clusters' names, in cluster order (largest cluster first at fit)."""
         return list(self._core.names)
 
     @property
@@ -138,41 +148,31 @@ class KMeansModel:
 
     @property
     def shift(self) -> np.ndarray:
+        """Per column, what the transform subtracts (the mean at fit for standardize)."""
         return np.asarray(self._core.shift)
 
     @property
     def scale(self) -> np.ndarray:
+        """Per column, what the transform divides by (the population sd at fit for
+        standardize; 1 for a column without spread)."""
         return np.asarray(self._core.scale)
 
     @property
     def report(self) -> dict:
+        """How the fit went: rows fitted and left out, inertia, silhouette, the winning
+        run's initial centres and the other counts the fit keeps."""
         return dict(self._core.report)
 
     @property
     def inertia(self) -> float:
+        """The sum of squared distances of the fitted rows to their centres (transformed
+        space)."""
         return self.report["inertia"]
 
     @property
     def silhouette(self) -> float:
+        """The mean silhouette on the seeded sample of fitted rows (NaN when not computed)."""
         return self.report["silhouette"]
-
-    def to_bytes(self) -> bytes:
-        return self._core.to_bytes()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "KMeansModel":
-        return cls(_core.KMeansModel.from_bytes(data))
-
-    def save(self, path) -> None:
-        save_bytes(path, self.to_bytes())
-
-    def __reduce__(self):
-        return (KMeansModel.from_bytes, (self.to_bytes(),))
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, KMeansModel) and self._core == other._core
-
-    __hash__ = None
 
     def __repr__(self) -> str:
         c = self._core.config

@@ -354,6 +354,10 @@ class TieringResult:
 class Tiering:
     """A tiering job: profile settings, strategies and a tier policy (see the module)."""
 
+    # The mapping a job read from a file or dict was built from, with its name: a job
+    # shipped to Dask or Spark workers is rebuilt from it (None: built in Python).
+    _spec: tuple[dict, str | None] | None = None
+
     def __init__(self, policy: TierPolicy, *, transactions: Mapping | None = None,
                  attributes: Mapping | None = None, strategies=None, keep=(),
                  name: str | None = None, assessment: Mapping | None = None,
