@@ -94,4 +94,30 @@ void add_profile_columns(rule_table& table, const profile& p, const std::vector<
   }
 }
 
+void add_score_columns(rule_table& table, const score_table& scores, const std::vector<std::string>& only) {
+  std::vector<const score_column*> chosen;
+  if (only.empty()) {
+    for (const score_column& c : scores.columns) chosen.push_back(&c);
+  } else {
+    for (const std::string& name : only) chosen.push_back(&scores.column(name));  // schema_error if absent
+  }
+  for (const score_column* c : chosen) {
+    const std::size_t n = c->size();
+    if (c->type == score_column::kind::label) {
+      std::vector<std::int32_t> codes(n);
+      for (std::size_t i = 0; i < n; ++i) codes[i] = c->code(i);  // 8-bit codes widened; -1 = null
+      table.add_text(c->name, std::move(codes), c->labels);
+      continue;
+    }
+    std::vector<double> values(n);
+    const double null = std::nan("");
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!c->is_valid(i)) values[i] = null;
+      else if (c->type == score_column::kind::integer) values[i] = static_cast<double>(c->integers[i]);
+      else values[i] = c->numbers[i];
+    }
+    table.add_numbers(c->name, std::move(values));
+  }
+}
+
 }  // namespace tierkit

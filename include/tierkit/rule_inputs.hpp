@@ -17,6 +17,7 @@
 
 #include "tierkit/expression.hpp"
 #include "tierkit/profile.hpp"
+#include "tierkit/strategy.hpp"
 
 namespace tierkit {
 
@@ -28,5 +29,13 @@ namespace tierkit {
 // outlive the table); the validity masks are the table's. schema_error names a column the
 // profile does not have (and why: a setting that left it out).
 void add_profile_columns(rule_table& table, const profile& p, const std::vector<std::string>& only = {});
+
+// Adds a strategy's scores (score_table: rows in the order of the metric table it was
+// applied to, which for a metric_table::from_profile is the profile's) to a rule table,
+// copied: integer and number columns as numbers with null where a customer is unscored
+// (NaN in the table), label columns as text (codes, -1 = null). `only`: these columns, in
+// this order (default: every column). schema_error names a column the scores do not have;
+// a length differing from the table's columns is refused as for any column.
+void add_score_columns(rule_table& table, const score_table& scores, const std::vector<std::string>& only = {});
 
 }  // namespace tierkit
