@@ -181,6 +181,7 @@ def _read_transactions(path: Path, args, roles: dict, progress: Progress | None 
 
 
 _ROLES = ("customer", "time", "amount", "order", "quantity", "channel", "category")
+_DEFAULT_ROLES = {"customer": "customer_id", "time": "time", "amount": "amount"}
 
 
 def _files(args, progress: Progress | None = None) -> FileSource:
@@ -197,6 +198,8 @@ def _inputs_name(files: FileSource) -> str:
 def _stream_transactions(files: FileSource, roles: dict,
                          keys_as_text: bool = False) -> pa.RecordBatchReader:
     """The files batch by batch, only the columns the job reads: profiled as they are read."""
+    # A policy that does not name a required role means tk.profile's default column.
+    roles = {**_DEFAULT_ROLES, **{k: v for k, v in roles.items() if v is not None}}
     columns = needed_columns({k: roles.get(k) for k in _ROLES}, roles.get("derive"))
     return files.open(columns, text_columns=[roles.get("customer"), roles.get("order")],
                       time_column=roles.get("time"), keys_as_text=keys_as_text)
