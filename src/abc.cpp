@@ -469,8 +469,10 @@ abc_model abc_strategy::fit_abc(number_span values) const {
                    concentration_of_sorted(ascending, negative));
 }
 
+abc_model abc_strategy::fit_abc(const metric_table& t) const { return fit_abc(t.column(config_.column, fn)); }
+
 std::unique_ptr<model> abc_strategy::fit(const metric_table& t) const {
-  return std::make_unique<abc_model>(fit_abc(t.column(config_.column, fn)));
+  return std::make_unique<abc_model>(fit_abc(t));
 }
 
 }  // namespace tierkit

@@ -153,6 +153,66 @@ void tier_policy::assign_into(const rule_table& table, std::int32_t* out, std::s
   });
 }
 
+const std::string& tier_policy::tier_of(std::int32_t rule_index) const {
+  if (rule_index == -1) return default_tier_;
+  if (rule_index < 0 || static_cast<std::size_t>(rule_index) >= rules_.size()) {
+    throw invalid_input("tierkit::tier_policy::tier_of: rule index " + std::to_string(rule_index) +
+                        " is not -1 (the default) or a rule of this policy (0 to " +
+                        std::to_string(rules_.size()) + " - 1)");
+  }
+  return rules_[static_cast<std::size_t>(rule_index)].tier;
+}
+
+std::vector<tier_count> tier_policy::summarize(const std::vector<std::int32_t>& assigned,
+                                               const std::vector<double>* value) const {
+  constexpr const char* f = "tierkit::tier_policy::summarize";
+  if (value != nullptr && value->size() != assigned.size()) {
+    throw invalid_input(std::string(f) + ": value has " + std::to_string(value->size()) +
+                        " rows, the assignment " + std::to_string(assigned.size()));
+  }
+  // Tiers in order of first naming; slot_of_rule maps rule index + 1 (0: the default) to them.
+  std::vector<tier_count> out;
+  std::vector<std::size_t> slot_of_rule(rules_.size() + 1);
+  auto slot = [&](const std::string& tier) {
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      if (out[i].tier == tier) return i;
+    }
+    out.push_back(tier_count{tier, {}, 0, 0, 0, 0});
+    return out.size() - 1;
+  };
+  for (std::size_t r = 0; r < rules_.size(); ++r) {
+    slot_of_rule[r + 1] = slot(rules_[r].tier);
+    out[slot_of_rule[r + 1]].rules.push_back(r);
+  }
+  slot_of_rule[0] = slot(default_tier_);
+  std::vector<double> sums(out.size(), 0.0);
+  std::int64_t bad = 0;
+  double total = 0;
+  for (std::size_t i = 0; i < assigned.size(); ++i) {
+    const std::int32_t r = assigned[i];
+    if (r < -1 || r >= static_cast<std::int32_t>(rules_.size())) {
+      ++bad;
+      continue;
+    }
+    const std::size_t s = slot_of_rule[static_cast<std::size_t>(r + 1)];
+    ++out[s].customers;
+    if (value != nullptr && !std::isnan((*value)[i])) {
+      sums[s] += (*value)[i];
+      total += (*value)[i];
+    }
+  }
+  if (bad > 0) {
+    throw invalid_input(std::string(f) + ": " + std::to_string(bad) + " rows hold a rule index the "
+                        "policy does not have (its " + std::to_string(rules_.size()) + " rules and -1)");
+  }
+  for (std::size_t s = 0; s < out.size(); ++s) {
+    out[s].share = assigned.empty() ? 0.0 : static_cast<double>(out[s].customers) / static_cast<double>(assigned.size());
+    out[s].value = sums[s];
+    out[s].value_share = total != 0 ? sums[s] / total : 0.0;
+  }
+  return out;
+}
+
 rule_check tier_policy::check(const rule_table* table, unsigned threads) const {
   rule_check c;
   const std::size_t nr = rules_.size();

@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <exception>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <stdexcept>
@@ -120,21 +121,17 @@ int main(int argc, char** argv) {
                                        {"Active", "recency <= 90", {}}},
                                       "Dormant");
     const std::vector<std::int32_t> rule = policy.assign(rules);  // rule index, -1 = default
-    auto tier_of = [&](std::int32_t r) -> const std::string& {
-      return r < 0 ? policy.default_tier() : policy.rules()[static_cast<std::size_t>(r)].tier;
-    };
-    // 4. Counts per tier, in policy order, and the tiers file.
+    // 4. Counts per tier, in policy order, with their share of the customers and of value.
     std::cout << p.size() << " customers, " << p.report.rows_used << " lines used, as of "
               << tierkit::format_day(p.as_of) << "\n";
-    std::vector<std::size_t> count(policy.rules().size() + 1, 0);
-    for (std::int32_t r : rule) ++count[r < 0 ? policy.rules().size() : static_cast<std::size_t>(r)];
-    for (std::size_t i = 0; i <= policy.rules().size(); ++i) {
-      std::cout << (i < policy.rules().size() ? policy.rules()[i].tier : policy.default_tier()) << ": "
-                << count[i] << "\n";
+    std::cout << std::fixed << std::setprecision(1);
+    for (const tierkit::tier_count& t : policy.summarize(rule, &p.monetary)) {
+      std::cout << t.tier << ": " << t.customers << " customers (" << 100 * t.share << "%), "
+                << 100 * t.value_share << "% of net sales\n";
     }
     std::ofstream out(argv[2]);
     out << "customer_id,tier\n";
-    for (std::size_t i = 0; i < p.size(); ++i) out << p.customer.to_string(i) << ',' << tier_of(rule[i]) << '\n';
+    for (std::size_t i = 0; i < p.size(); ++i) out << p.customer.to_string(i) << ',' << policy.tier_of(rule[i]) << '\n';
     if (!out) throw std::runtime_error(std::string("writing ") + argv[2] + " failed");
     return 0;
   } catch (const std::exception& e) {

@@ -139,6 +139,9 @@ class abc_strategy final : public strategy {
   explicit abc_strategy(abc_config config = {});
   std::string kind() const override { return "abc"; }
   std::unique_ptr<model> fit(const metric_table& metrics) const override;
+  // Like every strategy's typed fit, from a metric table (the configured column); or from
+  // the values themselves (any numbers, e.g. products' revenue).
+  abc_model fit_abc(const metric_table& metrics) const;
   abc_model fit_abc(number_span values) const;
   const abc_config& config() const noexcept { return config_; }
 

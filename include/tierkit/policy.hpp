@@ -38,6 +38,16 @@ struct rule_check {
   std::vector<std::pair<std::size_t, std::size_t>> covered;  // (rule, earlier rule covering it)
 };
 
+// One tier's share of an assignment (tier_policy::summarize).
+struct tier_count {
+  std::string tier;
+  std::vector<std::size_t> rules;  // the rules naming this tier (none for the default alone)
+  std::int64_t customers = 0;
+  double share = 0;                // of all customers assigned
+  double value = 0;                // the sum of the value column over them (with a value)
+  double value_share = 0;          // of the value summed over all customers
+};
+
 struct rule_trial {
   std::size_t rule;
   truth result;
@@ -74,6 +84,16 @@ class tier_policy {
   // touched on all cores.
   void assign_into(const rule_table& table, std::int32_t* out, std::size_t out_size, std::int32_t unmatched,
                    unsigned threads = 0) const;
+  // The tier a rule index of assign() names: the rule's tier, or the default for -1.
+  // invalid_input for any other index.
+  const std::string& tier_of(std::int32_t rule_index) const;
+  // Per tier, in policy order (a tier named by several rules once, where first named), then
+  // the default tier unless a rule names it too: customers, share and, with `value` (one
+  // per assigned row; NaN counts as 0), the value and its share. An empty assignment has
+  // zero shares. invalid_input for a rule index the policy does not have, or a value
+  // span of another length.
+  std::vector<tier_count> summarize(const std::vector<std::int32_t>& assigned,
+                                    const std::vector<double>* value = nullptr) const;
   // Static checks, and with a table the counts of check().
   rule_check check(const rule_table* table = nullptr, unsigned threads = 0) const;
   explanation explain(const rule_table& table, std::size_t row) const;

@@ -134,3 +134,34 @@ TEST_CASE("text is not a condition: a bare text rule or expression is refused, n
   // Text inside a condition is fine.
   CHECK(expression::parse("segment = 'Champions' or 'a' < 'b'").evaluate(t, 1).size() == 5);
 }
+
+TEST_CASE("summarize counts each tier once, in policy order, with value shares; tier_of names rule indices") {
+  const tier_policy p({{"Gold", "x >= 10", {}}, {"Silver", "x >= 5", {}}, {"Gold", "y = 1", {}}}, "Bronze");
+  const std::vector<std::int32_t> assigned = {0, 1, 2, -1, -1, 0};
+  const std::vector<double> value = {100, 20, 30, 5, std::nan(""), 45};
+  const std::vector<tier_count> s = p.summarize(assigned, &value);
+  REQUIRE(s.size() == 3);
+  CHECK(s[0].tier == "Gold");
+  CHECK(s[0].rules == std::vector<std::size_t>{0, 2});
+  CHECK(s[0].customers == 3);
+  CHECK(s[0].share == doctest::Approx(0.5));
+  CHECK(s[0].value == doctest::Approx(175));
+  CHECK(s[0].value_share == doctest::Approx(175.0 / 200));
+  CHECK(s[1].tier == "Silver");
+  CHECK(s[1].customers == 1);
+  CHECK(s[2].tier == "Bronze");
+  CHECK(s[2].rules.empty());
+  CHECK(s[2].customers == 2);
+  CHECK(s[2].value == doctest::Approx(5));   // NaN counts as 0
+  CHECK(p.tier_of(-1) == "Bronze");
+  CHECK(p.tier_of(2) == "Gold");
+  CHECK_THROWS_AS(p.tier_of(3), invalid_input);
+  CHECK_THROWS_WITH_AS(p.summarize({0, 7}), doctest::Contains("1 rows hold a rule index"), invalid_input);
+  const std::vector<double> short_value = {1};
+  CHECK_THROWS_AS(p.summarize(assigned, &short_value), invalid_input);
+  CHECK(p.summarize({}).at(0).share == 0);
+  // A default tier that a rule also names is one tier.
+  const tier_policy q({{"Bronze", "x >= 1", {}}}, "Bronze");
+  CHECK(q.summarize({0, -1}).size() == 1);
+  CHECK(q.summarize({0, -1})[0].customers == 2);
+}
