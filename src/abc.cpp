@@ -12,6 +12,7 @@
 #include "detail/row_blocks.hpp"
 #include "detail/text.hpp"
 #include "tierkit/error.hpp"
+#include "detail/int128.hpp"
 
 namespace tierkit {
 
@@ -261,7 +262,7 @@ score_table abc_model::summary() const {
 
 namespace {
 using detail::fixed128;
-using u128 = unsigned __int128;
+using u128 = detail::uint128;
 
 // Money in nano-units (10^-9) as a 128-bit integer: values below 2^60, totals below 2^96.
 struct narrow_nanos {

@@ -6,6 +6,7 @@
 
 #include "detail/text.hpp"
 #include "tierkit/error.hpp"
+#include "detail/int128.hpp"
 
 namespace tierkit {
 
@@ -199,7 +200,7 @@ double quantile_linear_numpy(order_statistics& v, double q) {
 
 // ceil(j * n / k) in exact integer arithmetic.
 std::size_t quantile_rank(std::size_t j, std::size_t n, std::size_t k) {
-  return static_cast<std::size_t>((static_cast<unsigned __int128>(j) * n + k - 1) / k);
+  return static_cast<std::size_t>((static_cast<detail::uint128>(j) * n + k - 1) / k);
 }
 
 // ceil(p / 100 * n) for a percentile level p; the level is a decimal the user wrote, so a

@@ -8,6 +8,7 @@
 #include "detail/text.hpp"
 #include "tierkit/calendar.hpp"
 #include "tierkit/error.hpp"
+#include "detail/int128.hpp"
 
 namespace tierkit {
 
@@ -54,7 +55,7 @@ attribute_column copy_column(const column_view& c, const time_zone& zone) {
       // fixed-point grid, whose 128-bit nano-units end near 1.7e29.
       const auto* raw = static_cast<const std::uint8_t*>(c.values);
       for (std::size_t i = 0; i < n; ++i) {
-        unsigned __int128 u;
+        detail::uint128 u;
         std::memcpy(&u, raw + 16 * (c.offset + static_cast<std::int64_t>(i)), 16);
         out.numbers[i] = detail::decimal_to_double(static_cast<detail::fixed128>(u), c.decimal_scale);
       }

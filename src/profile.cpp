@@ -1296,7 +1296,7 @@ void put_fixed(std::vector<std::uint64_t>& lo, std::vector<std::int64_t>& hi, fi
   hi.push_back(static_cast<std::int64_t>(v >> 64));
 }
 fixed128 get_fixed(std::uint64_t lo, std::int64_t hi) {
-  return static_cast<fixed128>((static_cast<unsigned __int128>(static_cast<std::uint64_t>(hi)) << 64) | lo);
+  return static_cast<fixed128>((static_cast<detail::uint128>(static_cast<std::uint64_t>(hi)) << 64) | lo);
 }
 }  // namespace
 

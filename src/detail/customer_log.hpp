@@ -146,7 +146,7 @@ struct amount_record {
   }
   fixed128 amount() const noexcept {
     return static_cast<fixed128>(
-        (static_cast<unsigned __int128>(static_cast<std::uint64_t>(hi)) << 64) | lo);
+        (static_cast<detail::uint128>(static_cast<std::uint64_t>(hi)) << 64) | lo);
   }
   bool operator<(const amount_record& o) const noexcept { return period < o.period; }
   bool same(const amount_record& o) const noexcept { return period == o.period; }

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "tierkit/error.hpp"
+#include "detail/int128.hpp"
 
 namespace tierkit::detail {
 
@@ -341,7 +342,7 @@ fixed128 fixed_from_decimal(fixed128 u, int scale) noexcept {
   // the same, then left out) give some value, in bounded work and without overflow.
   if (scale <= 9) {
     if (scale < 9 - 38) return 0;  // 10^(9 - scale) > 10^38: only 0 is in range
-    unsigned __int128 v = static_cast<unsigned __int128>(u);
+    detail::uint128 v = static_cast<detail::uint128>(u);
     for (int s = scale; s < 9; ++s) v *= 10;  // two's complement: exact in range, wraps beyond
     return static_cast<fixed128>(v);
   }
@@ -355,7 +356,7 @@ fixed128 fixed_from_decimal(fixed128 u, int scale) noexcept {
 }
 
 namespace {
-using u128 = unsigned __int128;
+using u128 = detail::uint128;
 
 fixed128 load_decimal(const column_view& c, std::int64_t row) noexcept {
   const auto* p = static_cast<const std::uint8_t*>(c.values) + 16 * (c.offset + row);

@@ -11,10 +11,11 @@
 // or more, so sums of up to 2^37 lines cannot overflow.
 #include <cmath>
 #include <cstdint>
+#include "detail/int128.hpp"
 
 namespace tierkit::detail {
 
-using fixed128 = __int128;
+using fixed128 = int128;
 
 inline constexpr std::int64_t fixed_scale = 1'000'000'000;  // units per 1.0
 inline constexpr double fixed_max_amount = 1152921504606846976.0;  // 2^60

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include "detail/int128.hpp"
 
 namespace tierkit::detail {
 
@@ -38,7 +39,7 @@ const hash_key& process_hash_key() noexcept;
 // The 128-bit product of x and y, its halves xor-ed: every bit of each input reaches the
 // low bits (the folded multiply of wyhash and foldhash).
 inline std::uint64_t fold_multiply(std::uint64_t x, std::uint64_t y) noexcept {
-  const unsigned __int128 p = static_cast<unsigned __int128>(x) * y;
+  const detail::uint128 p = static_cast<detail::uint128>(x) * y;
   return static_cast<std::uint64_t>(p) ^ static_cast<std::uint64_t>(p >> 64);
 }
 

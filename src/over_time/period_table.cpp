@@ -401,7 +401,7 @@ std::vector<fixed128> get_fixed(byte_reader& r) {
   if (lo.size() != hi.size()) r.fail("fixed-point columns of different lengths");
   std::vector<fixed128> v(lo.size());
   for (std::size_t i = 0; i < v.size(); ++i) {
-    v[i] = static_cast<fixed128>((static_cast<unsigned __int128>(static_cast<std::uint64_t>(hi[i])) << 64) | lo[i]);
+    v[i] = static_cast<fixed128>((static_cast<detail::uint128>(static_cast<std::uint64_t>(hi[i])) << 64) | lo[i]);
   }
   return v;
 }
