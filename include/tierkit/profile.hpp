@@ -2,7 +2,7 @@
 // profile: one row of exact, explainable aggregates per customer, built from transactions
 // through a mergeable partial state (profile_state: update, merge, finish).
 //
-// Definitions (see DESIGN.md section 4):
+// Definitions (docs/definitions.md has them all):
 //   as_of            explicit, or the day after the last transaction used (reported back);
 //                    within the supported dates (calendar.hpp), so a transaction on
 //                    9999-12-31 needs an explicit as_of (finish() says so otherwise).
