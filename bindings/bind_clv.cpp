@@ -3,6 +3,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <pybind11/typing.h>
 
 #include "bindings.hpp"
 #include "tierkit/metric_table.hpp"
@@ -109,7 +110,8 @@ void bind_clv(py::module_& m) {
       .def_readonly("holdout_end", &clv_summary::holdout_end)
       .def_readonly("holdout_only", &clv_summary::holdout_only)
       .def_readonly("without_purchase", &clv_summary::without_purchase);
-  m.def("clv_summary", [](const profile& cal, const profile* hold, double unit_days) {
+  m.def("clv_summary", [](const profile& cal, const py::typing::Optional<profile>& holdout, double unit_days) {
+    const profile* hold = holdout.is_none() ? nullptr : &holdout.cast<const profile&>();
     clv_summary_config c;
     c.unit_days = unit_days;
     return hold != nullptr ? make_clv_summary(cal, *hold, c) : make_clv_summary(cal, c);

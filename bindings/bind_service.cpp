@@ -4,6 +4,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <pybind11/typing.h>
 
 #include <cstring>
 #include <optional>
@@ -456,7 +457,9 @@ void bind_service(py::module_& m) {
                             array_in<std::int64_t> capacity, std::optional<array_in<std::uint8_t>> active,
                             const service_tiers& tiers, std::int32_t date, array_in<std::int32_t> customer_branch,
                             std::vector<std::string> branch_names, std::optional<array_in<std::int32_t>> choice,
-                            const owner_assignment* previous) {
+                            const py::typing::Optional<owner_assignment>& previous_or_none) {
+    const owner_assignment* previous =
+        previous_or_none.is_none() ? nullptr : &previous_or_none.cast<const owner_assignment&>();
     owner_roster r;
     r.id = keys_of(ids, id_name);
     r.role = std::move(role);

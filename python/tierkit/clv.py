@@ -132,10 +132,7 @@ def summary(data, *, customer: str = "customer_id", time: str = "time", amount: 
         if hend <= end:
             raise InvalidInput("tierkit.clv.summary: holdout_end must be after calibration_end")
         hold = profile(data, window_start=to_date(end + 1), as_of=to_date(hend + 1), **common)
-    # The binding takes a nullable pointer for the holdout (None: no holdout); the generated
-    # stub does not say Optional.
-    core = _core.clv_summary(cal._core, hold._core if hold is not None else None,  # type: ignore[arg-type]
-                             u)
+    core = _core.clv_summary(cal._core, hold._core if hold is not None else None, u)
     keys = cal.to_arrow().column(0).combine_chunks()
     return CLVSummary(core, keys, cal.key_name)
 

@@ -362,10 +362,7 @@ def assign_owners(plan, tiers, roster, *, date, branches=None, previous=None, ch
             OwnerAssignment.from_arrow(previous, key=key or st.key_name)
         prev_core = prev._core
     core = _core.assign_owners(plan._core, _key_capsule(ids, what), owner, roles, owner_branches, caps, act, st.core,
-                               day, branch_codes, branch_names, choice_codes,
-                               # the binding takes a nullable pointer (None: no previous
-                               # assignment); the generated stub does not say Optional
-                               prev_core)  # type: ignore[arg-type]
+                               day, branch_codes, branch_names, choice_codes, prev_core)
     return OwnerAssignment(core, st.key_name, st.key_type, ids.type, plan)
 
 
