@@ -60,14 +60,14 @@ def duckdb_script(path: Path, out: Path) -> str:
 
 
 def timed(cmd: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak resident MiB) of a child process."""
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed ({os.waitstatus_to_exitcode(status)}): {' '.join(cmd)}")
-    return wall, usage.ru_maxrss / 1024
+    """(wall seconds, peak resident MiB) of a command, started from a small process
+    (benchmarks/peak.py) so that its peak is its own, not this process's."""
+    out = subprocess.run([sys.executable, str(HERE / "peak.py"), *cmd], capture_output=True,
+                         text=True, check=True)
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    if r["exit"] != 0:
+        raise SystemExit(f"failed ({r['exit']}): {' '.join(cmd)}")
+    return r["wall_s"], r["peak_mib"]
 
 
 def main() -> int:
