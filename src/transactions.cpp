@@ -1,5 +1,7 @@
 #include "tierkit/transactions.hpp"
 
+#include <limits>
+
 #include "detail/text.hpp"
 #include "tierkit/error.hpp"
 
@@ -76,16 +78,29 @@ void transactions::check_schema(const char* function) const {
   if (category) check_role(function, "category", role_kind::key, *category, n);
 }
 
+namespace {
+
+// Counts from real rows stay far below 2^63; a report read from crafted bytes may hold any
+// value, and merging such reports must not overflow (undefined behaviour): the sum
+// saturates instead.
+void add_count(std::int64_t& to, std::int64_t add) noexcept {
+  if (__builtin_add_overflow(to, add, &to)) {
+    to = add > 0 ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
+  }
+}
+
+}  // namespace
+
 void validation_report::merge(const validation_report& other) {
-  rows_read += other.rows_read;
-  rows_used += other.rows_used;
-  rows_dropped += other.rows_dropped;
-  rows_outside_window += other.rows_outside_window;
+  add_count(rows_read, other.rows_read);
+  add_count(rows_used, other.rows_used);
+  add_count(rows_dropped, other.rows_dropped);
+  add_count(rows_outside_window, other.rows_outside_window);
   for (const row_issue& o : other.dropped) {
     bool found = false;
     for (row_issue& i : dropped) {
       if (i.column == o.column && i.problem == o.problem) {
-        i.rows += o.rows;
+        add_count(i.rows, o.rows);
         found = true;
         break;
       }

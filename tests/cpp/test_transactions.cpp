@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <limits>
+
 #include "helpers.hpp"
 
 using namespace tierkit;
@@ -37,4 +39,20 @@ TEST_CASE("reports add counts of the same column and problem") {
   REQUIRE(a.dropped.size() == 2);
   CHECK(a.dropped[0].rows == 3);
   CHECK(a.dropped[1].column == "customer");
+}
+
+TEST_CASE("merging validation reports saturates instead of overflowing (counts read from crafted bytes)") {
+  validation_report a;
+  a.rows_read = std::numeric_limits<std::int64_t>::max() - 1;
+  a.rows_used = std::numeric_limits<std::int64_t>::min() + 1;
+  a.dropped.push_back(row_issue{"amount", "NaN", std::numeric_limits<std::int64_t>::max()});
+  validation_report b = a;
+  a.merge(b);
+  CHECK(a.rows_read == std::numeric_limits<std::int64_t>::max());
+  CHECK(a.rows_used == std::numeric_limits<std::int64_t>::min());
+  CHECK(a.dropped.at(0).rows == std::numeric_limits<std::int64_t>::max());
+  validation_report c;
+  c.rows_read = 3;
+  c.merge(validation_report{4, 4, 0, 0, {}});
+  CHECK(c.rows_read == 7);
 }
