@@ -33,6 +33,16 @@ from ._results import Table, html_table, label_array, text_table
 from .scoring import register_loader
 
 
+def _attributes_of(value, i: int) -> dict[str, str]:
+    """A rule's attributes: a mapping of names to values (an empty `attributes:` is none)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidInput(f"tierkit.TierPolicy: rule {i + 1}'s attributes must be a mapping of "
+                           f"names to values; got {type(value).__name__}")
+    return {str(k): str(v) for k, v in value.items()}
+
+
 def _rules_of(rules) -> list:
     out = []
     for i, r in enumerate(rules):
@@ -40,11 +50,11 @@ def _rules_of(rules) -> list:
             r = dict(r)
             tier = r.pop("tier", None)
             cond = r.pop("when", r.pop("condition", None))
-            attrs = {str(k): str(v) for k, v in r.pop("attributes", {}).items()}
+            attrs = _attributes_of(r.pop("attributes", None), i)
             attrs.update({str(k): str(v) for k, v in r.items()})
         elif isinstance(r, (tuple, list)) and 2 <= len(r) <= 3:
             tier, cond = r[0], r[1]
-            attrs = {str(k): str(v) for k, v in (r[2] if len(r) == 3 else {}).items()}
+            attrs = _attributes_of(r[2] if len(r) == 3 else None, i)
         else:
             raise InvalidInput(f"tierkit.TierPolicy: rule {i + 1} must be (tier, condition[, "
                                f"attributes]) or a dict with 'tier' and 'when'; got {r!r}")

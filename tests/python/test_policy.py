@@ -443,3 +443,12 @@ def test_a_rule_table_read_on_another_thread_refuses_changes():
         assert (expr.evaluate(table, 1) == 1).tolist() == expected.tolist()
     table.add_numbers("y", x)  # no reader: changes go through
     assert table.names == ["x", "y"]
+
+
+def test_rule_attributes_must_be_a_mapping():
+    # found by the policy-file fuzzer: `attributes: null` raised AttributeError
+    p = tk.TierPolicy([{"tier": "Gold", "when": "x > 1", "attributes": None}])
+    assert p.rules == [{"tier": "Gold", "when": "x > 1"}]
+    for bad in ([{"tier": "Gold", "when": "x > 1", "attributes": [1, 2]}], [("Gold", "x > 1", "owner")]):
+        with pytest.raises(tk.InvalidInput, match="rule 1's attributes must be a mapping"):
+            tk.TierPolicy(bad)
