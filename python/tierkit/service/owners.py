@@ -75,6 +75,24 @@ def _ids(arr: pa.Array) -> pa.Array:
     return arr
 
 
+
+def _keys_as(k, are_strings: bool, key_type: pa.DataType) -> pa.Array:
+    """Keys from the core (int64, or text as offsets and chars) in the caller's key type where
+    they convert to it."""
+    if are_strings:
+        offsets, chars = k
+        arr = pa.Array.from_buffers(pa.large_string(), max(len(offsets) - 1, 0),
+                                    [None, pa.py_buffer(offsets), pa.py_buffer(chars)]) \
+            if len(offsets) else pa.array([], pa.large_string())
+    else:
+        arr = pa.array(k, pa.int64())
+    if arr.type != key_type:
+        try:
+            arr = arr.cast(key_type)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    return arr
+
 class OwnerAssignment(Table):
     """Owners per customer (see the module): key, tier, owner, owner_role, reason, cause,
     credited_to, owner_since, previous_owner, assigned_on."""
@@ -89,36 +107,10 @@ class OwnerAssignment(Table):
 
     # --- building the tables ----------------------------------------------------------------------
     def _owner_keys(self) -> pa.Array:
-        k = self._core.owner_keys()
-        if self._core.owners_are_strings:
-            offsets, chars = k
-            arr = pa.Array.from_buffers(pa.large_string(), max(len(offsets) - 1, 0),
-                                        [None, pa.py_buffer(offsets), pa.py_buffer(chars)]) \
-                if len(offsets) else pa.array([], pa.large_string())
-        else:
-            arr = pa.array(k, pa.int64())
-        if arr.type != self._owner_type:
-            try:
-                arr = arr.cast(self._owner_type)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                pass
-        return arr
+        return _keys_as(self._core.owner_keys(), self._core.owners_are_strings, self._owner_type)
 
     def _customer_keys(self) -> pa.Array:
-        k = self._core.customer_keys()
-        if self._core.customers_are_strings:
-            offsets, chars = k
-            arr = pa.Array.from_buffers(pa.large_string(), max(len(offsets) - 1, 0),
-                                        [None, pa.py_buffer(offsets), pa.py_buffer(chars)]) \
-                if len(offsets) else pa.array([], pa.large_string())
-        else:
-            arr = pa.array(k, pa.int64())
-        if arr.type != self._key_type:
-            try:
-                arr = arr.cast(self._key_type)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                pass
-        return arr
+        return _keys_as(self._core.customer_keys(), self._core.customers_are_strings, self._key_type)
 
     def _owner(self, idx) -> pa.Array:
         idx = np.asarray(idx, dtype=np.int64)
