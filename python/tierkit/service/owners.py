@@ -75,7 +75,6 @@ def _ids(arr: pa.Array) -> pa.Array:
     return arr
 
 
-
 def _keys_as(k, are_strings: bool, key_type: pa.DataType) -> pa.Array:
     """Keys from the core (int64, or text as offsets and chars) in the caller's key type where
     they convert to it."""
