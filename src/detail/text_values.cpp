@@ -59,6 +59,7 @@ text_value_dictionary::flat_starts_t text_value_dictionary::flat_starts() const 
 
 void text_value_stage::reset() {
   for (auto& rows : new_rows_) rows.clear();
+  for (auto& hashes : new_hashes_) hashes.clear();
   cached_ = nullptr;
 }
 
@@ -71,6 +72,7 @@ void text_value_stage::encode(const text_value_dictionary& dict, const column_vi
     std::vector<std::uint32_t>& rows = new_rows_[q];
     const auto k = static_cast<std::int64_t>(rows.size());
     rows.push_back(static_cast<std::uint32_t>(position + i));
+    new_hashes_[q].push_back(h);
     return -1 - ((k << text_value_dictionary::shard_bits) | static_cast<std::int64_t>(q));
   };
   if (c.type == data_type::dictionary) {

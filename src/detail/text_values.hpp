@@ -123,9 +123,12 @@ class text_value_stage {
   // Rows with a new value in shard q: their chunk positions, in row order; once
   // insert_new_values has run, their values' indices in the shard.
   std::vector<std::uint32_t>& new_rows(std::size_t q) noexcept { return new_rows_[q]; }
+  // Their values' hashes.
+  const std::vector<std::uint64_t>& new_hashes(std::size_t q) const noexcept { return new_hashes_[q]; }
 
  private:
   std::array<std::vector<std::uint32_t>, text_value_dictionary::shard_count> new_rows_;
+  std::array<std::vector<std::uint64_t>, text_value_dictionary::shard_count> new_hashes_;
   std::vector<std::uint64_t> hashes_;
   const column_view* cached_ = nullptr;  // dictionary column of the cache below
   std::vector<std::int64_t> cache_;      // its value index -> code (no_code: not yet known)
@@ -137,12 +140,19 @@ class text_value_stage {
 template <class TextAt>
 void insert_new_values(text_value_dictionary& dict, const std::vector<text_value_stage*>& stages,
                        unsigned threads, const TextAt& text_at) {
+  // Slots are prefetched `ahead` rows before their insert, so that inserts overlap their
+  // cache misses.
+  constexpr std::size_t ahead = 16;
   parallel_blocks(text_value_dictionary::shard_count, threads, [&](std::size_t q, unsigned) {
     key_dictionary& shard = dict.shard(q);
     for (text_value_stage* st : stages) {
-      for (std::uint32_t& row : st->new_rows(q)) {
-        const std::string_view s = text_at(row);
-        row = shard.insert(s, dict.hash(s));
+      std::vector<std::uint32_t>& rows = st->new_rows(q);
+      const std::vector<std::uint64_t>& hashes = st->new_hashes(q);
+      const std::size_t n = rows.size();
+      for (std::size_t k = 0; k < std::min(ahead, n); ++k) shard.prefetch_hash(hashes[k]);
+      for (std::size_t k = 0; k < n; ++k) {
+        if (k + ahead < n) shard.prefetch_hash(hashes[k + ahead]);
+        rows[k] = shard.insert(text_at(rows[k]), hashes[k]);
       }
     }
   });
