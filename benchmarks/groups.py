@@ -90,14 +90,17 @@ def polars_grouped(t, attrs):
 def duckdb_grouped(t, attrs, con):
     con.register("tx", t)
     con.register("attrs", attrs)
-    ranks = lambda col: ", ".join(
-        f"max(case when rn_{col} = (n * {j} + {K - 1}) // {K} then {col} end) over w as {col}_c{j}"
-        for j in range(1, K))
-    score = lambda col, better: (
-        f"case when last_purchase is null then 0 else "
-        + (f"1 + " if better else f"{K} - (")
-        + " + ".join(f"({col} > {col}_c{j})::int" for j in range(1, K))
-        + ("" if better else ")") + f" end as {col[0]}_score")
+    def ranks(col):
+        return ", ".join(
+            f"max(case when rn_{col} = (n * {j} + {K - 1}) // {K} then {col} end) over w as {col}_c{j}"
+            for j in range(1, K))
+
+    def score(col, better):
+        return ("case when last_purchase is null then 0 else "
+                + ("1 + " if better else f"{K} - (")
+                + " + ".join(f"({col} > {col}_c{j})::int" for j in range(1, K))
+                + ("" if better else ")") + f" end as {col[0]}_score")
+
     sql = f"""
         with {jobs.duckdb_profile_ctes(purchase_days=False)},
         horizon as (select max(day) + 1 as as_of from lines),
@@ -107,9 +110,12 @@ def duckdb_grouped(t, attrs, con):
         ranked as (
           select *,
                  count(last_purchase) over (partition by grp) as n,
-                 case when last_purchase is not null then row_number() over (partition by grp, last_purchase is null order by recency) end as rn_recency,
-                 case when last_purchase is not null then row_number() over (partition by grp, last_purchase is null order by frequency) end as rn_frequency,
-                 case when last_purchase is not null then row_number() over (partition by grp, last_purchase is null order by monetary) end as rn_monetary
+                 case when last_purchase is not null then
+                   row_number() over (partition by grp, last_purchase is null order by recency) end as rn_recency,
+                 case when last_purchase is not null then
+                   row_number() over (partition by grp, last_purchase is null order by frequency) end as rn_frequency,
+                 case when last_purchase is not null then
+                   row_number() over (partition by grp, last_purchase is null order by monetary) end as rn_monetary
           from scored),
         cuts as (
           select *, {ranks('recency')}, {ranks('frequency')}, {ranks('monetary')}
@@ -177,7 +183,7 @@ def main() -> int:
         elif name == "duckdb":
             import duckdb
             con = duckdb.connect()
-            sec, df = timed(lambda: duckdb_grouped(t, attrs, con), args.repeat)
+            sec, df = timed(lambda con=con: duckdb_grouped(t, attrs, con), args.repeat)
             con.close()
         else:
             print(f"unknown engine {name!r}")

@@ -253,10 +253,13 @@ def _duckdb_rfm_abc_ctes() -> str:
     monetary (recency null without purchases)."""
     # The ceil(j n / K)-th smallest value, j = 1..K-1, as a list.
     ranks = ", ".join(f"(n * {j} + {K - 1}) // {K}" for j in range(1, K))
-    cut_sql = lambda col: f"""
+
+    def cut_sql(col):
+        return f"""
         (select list(x order by rn) from (
            select {col} as x, row_number() over (order by {col}) as rn, count(*) over () as n
            from buyers) where rn in ({ranks}))"""
+
     return f"""
         {duckdb_profile_ctes(purchase_days=False)},
         horizon as (select max(day) + 1 as as_of from lines),
@@ -267,11 +270,14 @@ def _duckdb_rfm_abc_ctes() -> str:
         rfm as (
           select s.customer_id,
                  case when last_purchase is null then 0 else
-                   {K} - ((recency > rc[1])::int + (recency > rc[2])::int + (recency > rc[3])::int + (recency > rc[4])::int) end as r_score,
+                   {K} - ((recency > rc[1])::int + (recency > rc[2])::int
+                          + (recency > rc[3])::int + (recency > rc[4])::int) end as r_score,
                  case when last_purchase is null then 0 else
-                   1 + (frequency > fc[1])::int + (frequency > fc[2])::int + (frequency > fc[3])::int + (frequency > fc[4])::int end as f_score,
+                   1 + (frequency > fc[1])::int + (frequency > fc[2])::int
+                     + (frequency > fc[3])::int + (frequency > fc[4])::int end as f_score,
                  case when last_purchase is null then 0 else
-                   1 + (monetary > mc[1])::int + (monetary > mc[2])::int + (monetary > mc[3])::int + (monetary > mc[4])::int end as m_score,
+                   1 + (monetary > mc[1])::int + (monetary > mc[2])::int
+                     + (monetary > mc[3])::int + (monetary > mc[4])::int end as m_score,
                  monetary, frequency, case when last_purchase is null then null else recency end as recency
           from scored s, cuts),
         cents as (select customer_id, round(monetary * 100)::bigint as c from rfm),
@@ -386,8 +392,10 @@ def bands_data(n: int, seed: int = 7) -> pa.Table:
         "adb": pa.array(np.round(rng.lognormal(np.log(30_000), 1.6, n), 2)),
         "age": pa.array(age),
         "card_spend": pa.array(np.round(rng.gamma(1.2, 20_000, n), 2)),
-        "loan_balance": pa.array(np.where(rng.random(n) < 0.15, np.round(rng.lognormal(np.log(200_000), 0.8, n), 2), 0.0)),
-        "margin_balance": pa.array(np.where(rng.random(n) < 0.05, np.round(rng.lognormal(np.log(20_000), 1.0, n), 2), 0.0)),
+        "loan_balance": pa.array(np.where(rng.random(n) < 0.15,
+                                          np.round(rng.lognormal(np.log(200_000), 0.8, n), 2), 0.0)),
+        "margin_balance": pa.array(np.where(rng.random(n) < 0.05,
+                                            np.round(rng.lognormal(np.log(20_000), 1.0, n), 2), 0.0)),
         "card_level": pa.array(np.array(_CARDS)[rng.integers(0, 5, n)]),
     })
 

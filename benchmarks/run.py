@@ -79,7 +79,8 @@ def worker(job: str, engine: str, transactions: int, customers: int, ids: str, o
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--job", default="profile", choices=["profile", "rfm_abc", "full", "history", "balances", "bands", "policy"],
+    ap.add_argument("--job", default="profile",
+                    choices=["profile", "rfm_abc", "full", "history", "balances", "bands", "policy"],
                     help="profile, rfm_abc, full (profile + RFM + ABC + a 6-rule tier "
                          "policy), history (24 monthly re-assessments on 12-month windows with "
                          "grace) on n transactions; balances (n balance events); "

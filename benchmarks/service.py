@@ -142,7 +142,7 @@ def run_polars(tiers: pa.Table, log: pa.Table):
     last = contacts.group_by("customer_id", "rule").agg(pl.col("day").max().alias("last"))
     rows = []
     for tier, rs in RULES.items():
-        for k, (channel, n) in enumerate(rs):
+        for k, (_channel, n) in enumerate(rs):
             rows.append(t.filter(pl.col("tier") == tier).select(
                 "customer_id", "tier", "since", "monetary", pl.lit(k, pl.Int64).alias("rule"),
                 pl.lit(n, pl.Int32).alias("n")))
@@ -183,7 +183,8 @@ def run_polars(tiers: pa.Table, log: pa.Table):
     judged = []
     for k in range(12):
         judged.append(t.filter((pl.col("tier") != "Bronze") & (pl.col("since") < bounds[k + 1]))
-                      .group_by("tier").agg(pl.len().alias("customers")).with_columns(pl.lit(k + 1, pl.Int32).alias("m")))
+                      .group_by("tier").agg(pl.len().alias("customers"))
+                      .with_columns(pl.lit(k + 1, pl.Int32).alias("m")))
     sla = (pl.concat(judged).join(missed, on=["m", "tier"], how="left")
            .with_columns((pl.col("customers") - pl.col("missed").fill_null(0)).alias("within")))
     del months
@@ -206,8 +207,9 @@ def run_duckdb(tiers: pa.Table, log: pa.Table, con):
     con.register("log_arrow", log)
     bounds = [day(m) for m in MONTHS]
     months_sql = " union all ".join(f"select {k + 1} as m, {bounds[k]} as s, {bounds[k + 1]} as e" for k in range(12))
-    rules_sql = " union all ".join(f"select '{tier}' as tier, {k} as rule, {('true' if ch else 'false')} as visit_only, "
-                                   f"{n} as n" for tier, rs in RULES.items() for k, (ch, n) in enumerate(rs))
+    rules_sql = " union all ".join(f"select '{tier}' as tier, {k} as rule, "
+                                   f"{('true' if ch else 'false')} as visit_only, {n} as n"
+                                   for tier, rs in RULES.items() for k, (ch, n) in enumerate(rs))
     con.execute(f"""
         create or replace temp table t as
           select customer_id, tier::varchar as tier, (since - date '1970-01-01')::integer as since, monetary
@@ -224,7 +226,8 @@ def run_duckdb(tiers: pa.Table, log: pa.Table, con):
     due = con.sql(f"""
         select t.customer_id, r.rule,
                case when l.last is null then t.since else greatest(l.last + r.n, t.since) end as due,
-               {as_of} - (case when l.last is null then t.since else greatest(l.last + r.n, t.since) end) as days_overdue,
+               {as_of} - (case when l.last is null then t.since else greatest(l.last + r.n, t.since) end)
+                 as days_overdue,
                case t.tier when 'Gold' then 0 when 'Silver' then 1 else 2 end as rank, t.monetary
         from t join rules r on r.tier = t.tier
         left join last l on l.customer_id = t.customer_id and l.rule = r.rule
@@ -284,8 +287,8 @@ def owner_data(customers: int, owners: int, seed: int = 3):
                         "tier": pa.DictionaryArray.from_arrays(pa.array(t.astype(np.int8)), pa.array(tiers)),
                         "monetary": np.round(rng.gamma(1.0, 500.0, customers), 2)})
     branch_t = pa.table({"customer_id": np.arange(1, customers + 1, dtype=np.int64),
-                         "branch": pa.DictionaryArray.from_arrays(pa.array(rng.integers(0, 12, customers).astype(np.int8)),
-                                                                  pa.array(branches))})
+                         "branch": pa.DictionaryArray.from_arrays(
+                             pa.array(rng.integers(0, 12, customers).astype(np.int8)), pa.array(branches))})
     share = np.array([0.02, 0.18, 0.6]) / 0.8
     role = rng.choice(3, owners, p=share)
     need = np.bincount(t[t < 3], minlength=3)
@@ -400,7 +403,7 @@ def main() -> int:
     summary = dict(zip(second.summary()["reason"].to_pylist(), second.summary()["customers"].to_pylist()))
     print(f"  incremental (3% of owners gone, 5% re-tiered): {sec2:.3f} s ({summary})")
     loads = second.loads().to_arrow()
-    assert all(l <= c for l, c in zip(loads["load"].to_pylist(), loads["capacity"].to_pylist()))
+    assert all(load <= c for load, c in zip(loads["load"].to_pylist(), loads["capacity"].to_pylist()))
     return 1 if disagree else 0
 
 

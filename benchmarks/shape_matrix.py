@@ -240,7 +240,10 @@ def duckdb_job(con, t: pa.Table, job: str):
 def duckdb_answer(a, job: str) -> dict:
     if isinstance(a, pa.RecordBatchReader):
         a = a.read_all()
-    col = lambda c: a.column(c).to_numpy(zero_copy_only=False)
+
+    def col(c):
+        return a.column(c).to_numpy(zero_copy_only=False)
+
     out = _as_frame(col("customer_id"), col("first").astype(np.float64), col("last").astype(np.float64),
                     col("frequency"), col("monetary"))
     if job == "full":

@@ -10,7 +10,8 @@ from .abc import ABC, ABCModel, Concentration, concentration
 from .asset_bands import AssetBandModel, AssetBands, PointsStars, RelationshipStars
 from .attributes import CustomerAttributes
 from ._files import FileSource
-from .clv import BGNBD, CLV, BGNBDModel, CLVModel, CLVSummary, GammaGamma, GammaGammaModel, NotConverged, ParetoNBD, ParetoNBDModel
+from .clv import (BGNBD, CLV, BGNBDModel, CLVModel, CLVSummary, GammaGamma, GammaGammaModel, NotConverged, ParetoNBD,
+                  ParetoNBDModel)
 from .balances import AccountBalances, CustomerBalances, average_daily_balances
 from .groups import Grouped, GroupedModel
 from .households import Households

@@ -16,9 +16,10 @@ and such text says nothing an integer does not. One value that is not ("00042", 
 a number beyond 64 bits) keeps the whole column as text, so "00042" stays "00042" and is never
 merged with "42". A stream decides on its first batch; a later batch that breaks the rule
 raises KeysNotIntegers, and the caller reads the file again with those columns as text
-(keys_as_text). Other columns get pyarrow's type inference over the whole file. An empty CSV field is a null (also in text columns:
-an empty customer id is a missing one, not a customer called ""). ``.gz``/``.bz2``/``.zst`` CSV files are decompressed
-on the fly; the progress bar follows the bytes of the file as read.
+(keys_as_text). Other columns get pyarrow's type inference over the whole file. An empty CSV
+field is a null (also in text columns: an empty customer id is a missing one, not a customer
+called ""). ``.gz``/``.bz2``/``.zst`` CSV files are decompressed on the fly; the progress bar
+follows the bytes of the file as read.
 """
 from __future__ import annotations
 

@@ -196,8 +196,8 @@ def label_array(codes: np.ndarray, labels: Sequence[str], *, in_place: bool = Fa
     beyond the labels (InvalidInput); int8 codes all present and in range are the indices
     themselves (the column shares their memory: callers pass codes they no longer change).
     `in_place=True` says the codes are valid indices already (in range, none missing, by
-    construction): they are used as they are, whatever their width. Integer codes of other widths are narrowed to int32 after checking them;
-    other types are refused."""
+    construction): they are used as they are, whatever their width. Integer codes of other
+    widths are narrowed to int32 after checking them; other types are refused."""
     codes = np.ascontiguousarray(codes)
     dictionary = pa.array(list(labels), pa.string())
     if in_place:

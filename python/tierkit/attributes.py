@@ -18,8 +18,9 @@ class CustomerAttributes:
     """Typed columns keyed by customer, for strategies that look beyond transactions.
 
     Keys must be present and unique (null or repeated keys raise InvalidInput with the row
-    count and the row numbers of the first repeat, never the key itself). Values may be null and stay null; NaN counts as
-    null. Columns are copied once into the core (one row per customer). Kinds: number
+    count and the row numbers of the first repeat, never the key itself). Values may be null
+    and stay null; NaN counts as null. Columns are copied once into the core (one row per
+    customer). Kinds: number
     (floats, decimals), integer, text (strings, dictionaries of strings), day (dates and
     timestamps; aware timestamps become days in ``time_zone``), boolean.
 

@@ -202,7 +202,8 @@ def _column(data, name: str, required: bool = True):
             if alias in t.column_names:
                 return t.column(alias).cast(pa.float64()).to_numpy(zero_copy_only=False)
     if required:
-        raise SchemaError(f"tierkit.clv: the data need a column {name!r} (or {', '.join(map(repr, _ALIASES[name][1:]))}); "
+        raise SchemaError(f"tierkit.clv: the data need a column {name!r} "
+                          f"(or {', '.join(map(repr, _ALIASES[name][1:]))}); "
                           "make one with tk.clv.summary(transactions, ...)")
     return None
 
@@ -588,5 +589,5 @@ register_loader("pareto_nbd", ParetoNBDModel.from_bytes)
 register_loader("gamma_gamma", GammaGammaModel.from_bytes)
 register_loader("clv", CLVModel.from_bytes)
 
-__all__ = ["summary", "tracking", "Tracking", "CLVSummary", "BGNBD", "BGNBDModel", "ParetoNBD", "ParetoNBDModel", "GammaGamma",
-           "GammaGammaModel", "CLV", "CLVModel", "NotConverged"]
+__all__ = ["summary", "tracking", "Tracking", "CLVSummary", "BGNBD", "BGNBDModel", "ParetoNBD", "ParetoNBDModel",
+           "GammaGamma", "GammaGammaModel", "CLV", "CLVModel", "NotConverged"]

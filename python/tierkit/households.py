@@ -201,7 +201,8 @@ class Households:
             raise SchemaError(f"{what}: household_tiers' {hkey!r} is {h_ids.type}, the "
                               f"membership's is {self.household_ids.type}") from None
         if pc.count_distinct(h_ids).as_py() != len(h_ids):
-            raise InvalidInput(f"{what}: household_tiers repeats {len(h_ids) - pc.count_distinct(h_ids).as_py():,} households")
+            raise InvalidInput(f"{what}: household_tiers repeats "
+                               f"{len(h_ids) - pc.count_distinct(h_ids).as_py():,} households")
         h_rank = _ranks(_text(one_array(ht.column(tier))), ranks, f"{what} household_tiers")
         # Rank of each membership row's household (-1: no tier).
         hpos = pc.index_in(self.households, value_set=h_ids)

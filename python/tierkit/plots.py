@@ -489,5 +489,6 @@ def calibration_holdout(model, data, *, max_x: int = 7, ax=None, lang: str = "en
     return ax
 
 
-__all__ = ["frequency_recency_matrix", "p_alive_matrix", "clv_tracking", "calibration_holdout", "rfm_heatmap", "segment_bars", "lorenz", "value_potential_grid", "lifecycle_mix", "tier_mix",
+__all__ = ["frequency_recency_matrix", "p_alive_matrix", "clv_tracking", "calibration_holdout", "rfm_heatmap",
+           "segment_bars", "lorenz", "value_potential_grid", "lifecycle_mix", "tier_mix",
            "asset_band_pyramid", "migration_heatmap", "tier_flows", "tier_kpis"]

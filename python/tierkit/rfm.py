@@ -372,13 +372,15 @@ class RFMModel(FrozenModel):
         total_c, total_r = customers.sum(), revenue.sum()
         with np.errstate(divide="ignore", invalid="ignore"):
             out = pa.table({
-                "segment": pa.array([l for l, k in zip(labels, keep) if k], pa.string()),
+                "segment": pa.array([label for label, k in zip(labels, keep) if k], pa.string()),
                 "customers": pa.array(customers[keep]),
                 "customer_share": pa.array(customers[keep] / total_c),
                 "orders": pa.array(orders[keep]),
                 "revenue": pa.array(revenue[keep]),
                 "revenue_share": pa.array(revenue[keep] / total_r if total_r else np.full(keep.sum(), np.nan)),
-                "average_order_value": pa.array(np.where(orders[keep] > 0, revenue[keep] / np.where(orders[keep] > 0, orders[keep], 1), np.nan)),
+                "average_order_value": pa.array(np.where(orders[keep] > 0,
+                                                         revenue[keep] / np.where(orders[keep] > 0, orders[keep], 1),
+                                                         np.nan)),
             })
         out = out.sort_by([("segment", "ascending")])
         return Table(out, "segment", "RFM segment summary")

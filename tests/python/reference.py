@@ -82,7 +82,10 @@ def compare(tk_profile, ref: pd.DataFrame, *, rtol=1e-9, atol=1e-6) -> None:
     """Assert that a tierkit Profile equals the reference, column by column."""
     got = tk_profile.to_pandas()
     assert list(got.index) == list(ref.index), "customer keys differ"
-    epoch_days = lambda s: ((pd.to_datetime(s) - EPOCH) // pd.Timedelta(days=1))
+
+    def epoch_days(s):
+        return (pd.to_datetime(s) - EPOCH) // pd.Timedelta(days=1)
+
     for col in ("first_purchase", "last_purchase"):
         g = epoch_days(got[col])
         pd.testing.assert_series_equal(g.astype("float64"), ref[col].astype("float64"),

@@ -166,7 +166,10 @@ def test_text_levels_in_ascii_chunks_rank_in_place_and_infinite_balances_band_at
     levels = {"tier": ["bronze", "gold"]}
     strategy = tk.AssetBands([{"label": "top", "lower": 100}, {"label": "mid", "lower": 10}],
                              criteria=[{"name": "gold", "column": "tier", "threshold": 2}], levels=levels)
-    chunk = lambda k: ["GOLD", "bronze", None, "Gold", "gold"][k % 5]  # ASCII case only: C++ ranks
+
+    def chunk(k):
+        return ["GOLD", "bronze", None, "Gold", "gold"][k % 5]  # ASCII case only: C++ ranks
+
     n = 12
     t = pa.table({"customer_id": pa.chunked_array([list(range(5)), list(range(5, n))]),
                   "adb": pa.chunked_array([[np.inf, -np.inf, 50.0, 5.0, np.nan],

@@ -61,7 +61,8 @@ def test_attribute_errors():
         tk.CustomerAttributes(pa.table({"customer_id": [1, None], "x": [1.0, 2.0]}))
     with pytest.raises(tk.SchemaError, match=r"no column 'asets' for the attribute \(did you mean 'assets'\?\)"):
         tk.CustomerAttributes(df, columns=["asets"])
-    with pytest.raises(tk.SchemaError, match=r"column 'x' has type list \(Arrow format '\+l'\), which tierkit does not read"):
+    with pytest.raises(tk.SchemaError,
+                       match=r"column 'x' has type list \(Arrow format '\+l'\), which tierkit does not read"):
         tk.CustomerAttributes(pa.table({"customer_id": [1], "x": [[1, 2]]}))
     text_keys = tk.CustomerAttributes(df.assign(customer_id=df.customer_id.astype(str)))
     p = tk.profile(pd.DataFrame({"customer_id": [1], "time": pd.to_datetime(["2024-01-01"]),

@@ -5,7 +5,6 @@ through Python, and what Python adds."""
 from __future__ import annotations
 
 import pickle
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -18,7 +17,8 @@ from test_cdnow import whitespace_table
 
 @pytest.fixture(scope="module")
 def sample():
-    return whitespace_table(shared_data("cdnow") / "CDNOW_sample.txt", ["master_id", "customer", "date", "cds", "amount"])
+    return whitespace_table(shared_data("cdnow") / "CDNOW_sample.txt",
+                            ["master_id", "customer", "date", "cds", "amount"])
 
 
 @pytest.fixture(scope="module")

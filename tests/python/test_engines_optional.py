@@ -7,8 +7,6 @@ import sys
 
 import pytest
 
-import tierkit as tk
-
 
 @pytest.mark.parametrize("module,engine,extra", [("tierkit.dask", "dask", "dask"),
                                                   ("tierkit.spark", "pyspark", "spark")])

@@ -123,7 +123,8 @@ def test_csv_keys_text_in_a_later_file_are_read_as_text_everywhere(tmp_path):
     keys = prof.to_arrow().column("customer_id")
     assert pa.types.is_string(keys.type) or pa.types.is_large_string(keys.type)
     assert sorted(keys.to_pylist()) == ["1", "2", "C7"]
-    assert prof.to_arrow().column("monetary").to_pylist()[prof.to_arrow().column("customer_id").to_pylist().index("1")] == 5.0
+    got = prof.to_arrow()
+    assert got.column("monetary").to_pylist()[got.column("customer_id").to_pylist().index("1")] == 5.0
 
 
 def test_hive_partitions_give_columns(demo_tx, tmp_path):

@@ -6,7 +6,6 @@ import pickle
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -62,7 +61,7 @@ def test_each_group_equals_its_own_fit_for_every_strategy():
     df["first_purchase"] = df.recency + df.tenure
     for strategy in (tk.RFM(4), tk.ABC("monetary"), tk.ValuePotential("monetary", "spend_growth")):
         grouped = tk.Grouped(strategy, by=["region", "channel"]).fit_apply(df).to_pandas()
-        for (region, channel), part in df.groupby(["region", "channel"]):
+        for _, part in df.groupby(["region", "channel"]):
             alone = strategy.fit_apply(part.drop(columns=["region"])).to_pandas()
             got = grouped.loc[alone.index, alone.columns]
             pd.testing.assert_frame_equal(got, alone, check_categorical=False)
@@ -273,7 +272,7 @@ def test_row_order_and_min_size_never_change_a_group_s_own_scores(seed, n_groups
     own = df.branch.map(sizes).ge(min_size).to_numpy()
     assert (a.loc[df.customer_id[own], "group_model"].astype(str) == "group").all()
     assert (a.loc[df.customer_id[~own], "group_model"].astype(str) == "small").all()
-    for branch, part in df.groupby("branch"):
+    for _, part in df.groupby("branch"):
         if len(part) >= min_size:
             alone = tk.RFM(3, segments=None).fit_apply(part.drop(columns="branch")).to_pandas()
             assert (a.loc[alone.index, "m_score"] == alone.m_score).all()

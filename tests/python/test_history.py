@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tierkit as tk
-from reference_over_time import assessment_frames, months_before, replay
+from reference_over_time import assessment_frames, replay
 
 RULES = [("Gold", "monetary >= 1500"), ("Silver", "monetary >= 400 or frequency >= 6")]
 RANKS = ["Gold", "Silver", "Bronze"]

@@ -193,7 +193,6 @@ def test_unsupported_arrow_types_are_named(base):
 
 
 def test_a_frame_indexed_by_consecutive_ids_keeps_its_key():
-    import pandas as pd
     df = pd.DataFrame({"monetary": [1.0, 2.0, 3.0]}, index=pd.RangeIndex(1, 4, name="customer_id"))
     scores = tk.ABC().fit_apply(df).to_pandas()
     assert scores.index.tolist() == [1, 2, 3]
@@ -219,7 +218,6 @@ def test_one_array_takes_a_single_chunk_as_it_is_and_joins_several():
 
 
 def test_errors_that_steer_mixed_columns_float_ids_and_transactions_for_a_profile():
-    import pandas as pd
     df = pd.DataFrame({"customer_id": [1, "x", 3], "time": pd.to_datetime(["2024-01-01"] * 3),
                        "amount": [1.0, 2.0, 3.0]})
     with pytest.raises(tk.SchemaError, match=r"column 'customer_id' mixes value types: int \(2 rows\), str \(1 rows\)"):

@@ -1,8 +1,6 @@
 """Every chart renders to PNG, in English and Chinese, on generated and real data."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 import tierkit as tk

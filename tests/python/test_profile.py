@@ -206,7 +206,8 @@ def test_keys_made_to_collide_under_the_old_unkeyed_hash_are_profiled():
     # 10^5 keys whose old hash ends in 32 zero bits (one probe chain: minutes of probing at
     # 10^6); the key hash is keyed per process now. The C++ tests check the probe lengths.
     keys = np.array([unmix64(i << 32) for i in range(1, 100_001)], dtype=np.uint64).view(np.int64)
-    t = pa.table({"customer_id": np.repeat(keys, 2), "time": pa.array(np.full(200_000, 19_000, dtype=np.int32), pa.date32()),
+    t = pa.table({"customer_id": np.repeat(keys, 2),
+                  "time": pa.array(np.full(200_000, 19_000, dtype=np.int32), pa.date32()),
                   "amount": np.ones(200_000)})
     out = tk.profile(t).to_arrow()
     assert out.column("customer_id").to_numpy().tolist() == np.sort(keys).tolist()
@@ -289,7 +290,7 @@ def test_one_builder_fed_from_several_threads_gives_the_sequential_profile(ids):
         shared = tk.ProfileBuilder(order="order_id", threads=1)
         side = tk.ProfileBuilder(order="order_id", threads=1)
 
-        def work(k):
+        def work(k, shared=shared, side=side):  # bound now: the builders of this round
             if k % 5 == 4:                       # side builders, merged in while others update
                 side_k = tk.ProfileBuilder(order="order_id", threads=1).update(chunks[k])
                 shared.merge(side_k)

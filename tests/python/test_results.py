@@ -2,7 +2,6 @@
 time-zone-aware times cut in their own zone."""
 from __future__ import annotations
 
-import datetime as dt
 import pickle
 
 import numpy as np

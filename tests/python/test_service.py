@@ -364,7 +364,7 @@ def test_due_days_and_the_sla_agree_with_a_plain_python_reference():
     got = [(r["customer_id"], (r["due"] - D(1970, 1, 1)).days) for r in book.schedule().to_arrow().to_pylist()]
     assert got == expected
     sla = book.sla("month", 5).to_arrow().to_pylist()
-    for w, (a, b) in enumerate(windows):
+    for w, (a, _b) in enumerate(windows):
         judged = [c for (k, c) in within if k == w]
         rows = [r for r in sla if (r["period"] - D(1970, 1, 1)).days == a]
         assert sum(r["customers"] for r in rows) == len(judged)

@@ -65,7 +65,7 @@ def test_an_owner_at_capacity_and_the_pool():
     assert [(r["tier"], r["customers"], r["with_role"], r["pooled"]) for r in cov] == [
         ("Private", 0, 0, 0), ("Wealth", 1, 0, 1), ("Branch", 6, 4, 2), ("Mass", 1, 0, 0)]
     loads = a.loads().to_arrow()
-    assert all(l <= c for l, c in zip(loads["load"].to_pylist(), loads["capacity"].to_pylist()))
+    assert all(load <= c for load, c in zip(loads["load"].to_pylist(), loads["capacity"].to_pylist()))
     assert a.summary()["customers"].to_pylist() == [1, 0, 0, 4, 3]
 
 
@@ -173,11 +173,12 @@ def test_properties_capacity_nobody_lost_row_order_and_advancing_equals_the_whol
         a = None
         for p in periods:
             prev = OwnerAssignment.from_arrow(a.to_arrow()) if a is not None else None
-            a = PLAN.assign_owners(p["tiers"], p["roster"], previous=prev, **{k: p[k] for k in ("date", "branches", "choice")})
+            a = PLAN.assign_owners(p["tiers"], p["roster"], previous=prev,
+                                   **{k: p[k] for k in ("date", "branches", "choice")})
             t = a.to_arrow()
             loads = a.loads().to_arrow()
             # No owner above capacity; held customers are the loads.
-            assert all(l <= c for l, c in zip(loads["load"].to_pylist(), loads["capacity"].to_pylist()))
+            assert all(load <= c for load, c in zip(loads["load"].to_pylist(), loads["capacity"].to_pylist()))
             held = pc.value_counts(t["owner"].drop_null()).to_pylist()
             by_owner = dict(zip(loads["owner"].to_pylist(), loads["load"].to_pylist()))
             assert all(by_owner[h["values"]] == h["counts"] for h in held)

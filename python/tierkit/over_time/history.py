@@ -367,8 +367,8 @@ class _Engine:
         self.next_period: dict[int, tuple] = {}  # assessment index -> (index, value, bought)
         self.churned: dict[int, np.ndarray] = {}  # assessment index -> ledger indices churned
         self.raw_attributes = None
-        self.report: dict[str, Any] = {"rows_read": 0, "rows_used": 0, "rows_dropped": 0, "rows_after_last_assessment": 0,
-                       "dropped": {}}
+        self.report: dict[str, Any] = {"rows_read": 0, "rows_used": 0, "rows_dropped": 0,
+                                       "rows_after_last_assessment": 0, "dropped": {}}
         self.models_by_date: dict[int, dict] = {}
         self.pending_history: tuple | None = None  # (first day, TierHistory) of a new version
 
@@ -867,7 +867,8 @@ def _overrides_of(data, key: str, key_type: pa.DataType | None, what: str):
         k = k.cast(pa.string())
     if pa.types.is_integer(k.type):
         if key_type is not None and not (pa.types.is_integer(key_type) or
-                                         (pa.types.is_dictionary(key_type) and pa.types.is_integer(key_type.value_type))):
+                                         (pa.types.is_dictionary(key_type)
+                                          and pa.types.is_integer(key_type.value_type))):
             raise SchemaError(f"{what}: overrides have integer customer keys; the transactions' are {key_type}")
         keys: np.ndarray | list[str] = np.asarray(k.cast(pa.int64()).to_numpy(zero_copy_only=False),
                                                   dtype=np.int64)

@@ -222,8 +222,8 @@ class TierLedger:
         versions = self._core.versions
         rule = np.asarray(s["rule"])
         version = np.asarray(s["version"])
-        rule_text = [None if r == _core.RULE_NONE else (versions[v].rule_names[r] if 0 <= r < len(versions[v].rule_names)
-                                                          else "default")
+        rule_text = [None if r == _core.RULE_NONE
+                     else (versions[v].rule_names[r] if 0 <= r < len(versions[v].rule_names) else "default")
                      for r, v in zip(rule.tolist(), version.tolist())]
         t = pa.table({self.key_name: keys, "tier": _labels(s["tier"], names),
                       "effective_from": _dates(s["from"]), "effective_to": _dates(s["to"]),
@@ -597,7 +597,8 @@ class TierLedger:
         return self._core.to_bytes()
 
     @classmethod
-    def from_bytes(cls, data: bytes, key_name: str = "customer_id", key_type: pa.DataType | None = None) -> "TierLedger":
+    def from_bytes(cls, data: bytes, key_name: str = "customer_id",
+                   key_type: pa.DataType | None = None) -> "TierLedger":
         """The ledger that ``to_bytes`` wrote; ``key_name`` and ``key_type`` name and type the
         customer column of its tables."""
         return cls(_core.TierLedger.from_bytes(data), None, key_name, key_type, {})
@@ -633,7 +634,8 @@ class TierLedger:
     def __repr__(self) -> str:
         n = len(self._core.dates)
         head = (f"<tierkit TierLedger: {len(self):,} customers, {n} assessments"
-                + (f" {self.dates[0]} .. {self.dates[-1]}" if n else "") + f", {len(self._core.spells()['tier']):,} spells>")
+                + (f" {self.dates[0]} .. {self.dates[-1]}" if n else "")
+                + f", {len(self._core.spells()['tier']):,} spells>")
         if not n:
             return head
         return head + "\n" + text_table(self._tier_counts())

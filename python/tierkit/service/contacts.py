@@ -447,10 +447,12 @@ class ServiceKPIs:
             a = np.asarray(a, dtype=float)
             b = np.asarray(b, dtype=float)
             return pa.array(np.where(b > 0, a / np.where(b > 0, b, 1), np.nan))
-        g = g.append_column("contacts_per_planned", ratio(g.column("contacts").to_numpy(), g.column("planned").to_numpy()))
+        g = g.append_column("contacts_per_planned",
+                            ratio(g.column("contacts").to_numpy(), g.column("planned").to_numpy()))
         if "complaints" in g.column_names:
             g = g.append_column("complaint_rate", ratio(g.column("complaints").to_numpy(), cust))
-            g = g.append_column("mean_survey_score", ratio(g.column("survey_sum").to_numpy(), g.column("scored").to_numpy()))
+            g = g.append_column("mean_survey_score",
+                                ratio(g.column("survey_sum").to_numpy(), g.column("scored").to_numpy()))
         if "sales" in g.column_names:
             g = g.append_column("sales_per_customer", ratio(g.column("sales").to_numpy(), cust))
             g = g.append_column("retention", ratio(g.column("buyers").to_numpy(), cust))

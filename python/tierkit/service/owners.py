@@ -296,7 +296,10 @@ def _roster(roster, *, owner: str, role: str, branch: str, capacity: str, active
         if not pa.types.is_boolean(a.type):
             raise SchemaError(f"{what}: the roster's {active!r} column must hold true/false; got {a.type}")
         act = np.asarray(a.fill_null(False).to_numpy(zero_copy_only=False), dtype=np.uint8)
-    texts = lambda c: [str(x) if x is not None else "" for x in one_array(t.column(c)).cast(pa.string()).to_pylist()]
+
+    def texts(c: str) -> list[str]:
+        return [str(x) if x is not None else "" for x in one_array(t.column(c)).cast(pa.string()).to_pylist()]
+
     return ids, texts(role), texts(branch), np.asarray(cap.cast(pa.int64()).to_numpy(zero_copy_only=False)), act
 
 

@@ -204,8 +204,8 @@ def _spells(t: pa.Table, key: str, key_type, tier: str, names: list[str], value,
     if value is not None:
         per_row = _value_array(t, value, key, keys, what) if isinstance(value, str) else None
         v = per_row[starts] if per_row is not None else _value_array(t, value, key, unique, what)
-    core = _core.ServiceTiers.from_spells(_key_capsule(unique, what), key, names, offsets, _codes(t.column(tier), names),
-                                     frm, to, v)
+    core = _core.ServiceTiers.from_spells(_key_capsule(unique, what), key, names, offsets,
+                                          _codes(t.column(tier), names), frm, to, v)
     return ServiceTiers(core, key, key_type)
 
 
