@@ -38,14 +38,16 @@ echo "test: demo and tier ran in the fresh environment (build/bare-demo.log, bui
 echo "test: installing tierkit with its test extras (pip install .[test]) ..."
 "$PYTHON" -m pip install -q --no-build-isolation ".[test]"
 echo "test: building the C++ tests ..."
-cmake -S . -B build/cpp -DCMAKE_BUILD_TYPE=Release -DTIERKIT_BUILD_TESTS=ON \
+# Warnings are errors here (GCC) and in the sanitized build below (Clang): a user's build
+# only warns, CI keeps both compilers' warnings at zero.
+cmake -S . -B build/cpp -DCMAKE_BUILD_TYPE=Release -DTIERKIT_BUILD_TESTS=ON -DTIERKIT_WARNINGS_AS_ERRORS=ON \
   -DPython3_EXECUTABLE="$(command -v "$PYTHON")" >/dev/null
 cmake --build build/cpp -j "$(nproc)"
 ctest --test-dir build/cpp --output-on-failure "$@"
 echo "test: ASan + UBSan build (clang) of the library, the doctests and the Python extension in build/asan ..."
 # Sanitizer findings stop the run (halt_on_error), except the known ones in scripts/ubsan.supp.
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$PWD/scripts/ubsan.supp"
-CC=clang CXX=clang++ cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DTIERKIT_SANITIZE=ON \
+CC=clang CXX=clang++ cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DTIERKIT_SANITIZE=ON -DTIERKIT_WARNINGS_AS_ERRORS=ON \
   -DTIERKIT_BUILD_TESTS=ON -DTIERKIT_TEST_PYTHON=OFF -DTIERKIT_BUILD_PYTHON=ON -DTIERKIT_INSTALL=OFF \
   -DTIERKIT_BUILD_BENCHMARKS=OFF -DPython_EXECUTABLE="$(command -v "$PYTHON")" \
   -Dpybind11_DIR="$("$PYTHON" -m pybind11 --cmakedir)" >/dev/null

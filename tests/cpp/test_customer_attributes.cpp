@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "detail/int128.hpp"
 #include "helpers.hpp"
 
 using namespace tierkit;
@@ -62,7 +63,7 @@ TEST_CASE("attribute errors: duplicate and null keys, unknown columns, key kinds
 }
 
 namespace {
-using i128 = __int128;
+using i128 = tierkit::detail::int128;
 i128 pow10_128(int k) {
   i128 v = 1;
   for (int i = 0; i < k; ++i) v *= 10;
@@ -71,7 +72,7 @@ i128 pow10_128(int k) {
 // The decimal's text read by strtod (correctly rounded): the reference.
 double reference(i128 u, int scale) {
   const bool negative = u < 0;
-  unsigned __int128 m = negative ? 0 - static_cast<unsigned __int128>(u) : static_cast<unsigned __int128>(u);
+  tierkit::detail::uint128 m = negative ? 0 - static_cast<tierkit::detail::uint128>(u) : static_cast<tierkit::detail::uint128>(u);
   std::string digits;
   do {
     digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(m % 10)));
@@ -109,13 +110,13 @@ TEST_CASE("decimal attributes are the nearest double over the whole decimal128 r
   // against strtod of the decimal's text.
   std::vector<i128> values = {1, -1, (i128{1} << 53) - 1, i128{1} << 53, (i128{1} << 53) + 1,
                               (i128{1} << 64) + 1, -(i128{1} << 96) - 12345, max38,
-                              static_cast<i128>((~static_cast<unsigned __int128>(0)) >> 1),  // 2^127 - 1
-                              -static_cast<i128>((~static_cast<unsigned __int128>(0)) >> 1) - 1};  // -2^127
+                              static_cast<i128>((~static_cast<tierkit::detail::uint128>(0)) >> 1),  // 2^127 - 1
+                              -static_cast<i128>((~static_cast<tierkit::detail::uint128>(0)) >> 1) - 1};  // -2^127
   std::uint64_t x = 88172645463325252ULL;
   for (int i = 0; i < 2000; ++i) {
     x ^= x << 13, x ^= x >> 7, x ^= x << 17;
     const std::uint64_t y = x * 0x9e3779b97f4a7c15ULL;
-    values.push_back(static_cast<i128>((static_cast<unsigned __int128>(x) << 64 | y) >> (i % 127)));
+    values.push_back(static_cast<i128>((static_cast<tierkit::detail::uint128>(x) << 64 | y) >> (i % 127)));
   }
   for (const int scale : {-30, -22, -10, -1, 0, 1, 2, 9, 15, 22, 23, 30, 38, 45}) {
     const std::vector<double> got = decoded(values, scale);

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <random>
 
+#include "detail/int128.hpp"
 #include "helpers.hpp"
 #include "tierkit/serialization.hpp"
 
@@ -548,7 +549,7 @@ TEST_CASE("money sums are exact: order does not matter even for awkward floats")
 
 TEST_CASE("decimal128 amounts are read at their scale") {
   // 12.34, -0.05, 1000.00 at scale 2.
-  const __int128 raw[] = {1234, -5, 100000};
+  const tierkit::detail::int128 raw[] = {1234, -5, 100000};
   const std::vector<std::int64_t> cust = {1, 1, 2};
   const std::vector<std::int32_t> day = {1, 2, 3};
   transactions tx;
@@ -566,14 +567,14 @@ TEST_CASE("decimal128 amounts are read at their scale") {
 }
 
 TEST_CASE("decimal128 amounts of magnitude 2^60 or more are invalid rows, decided exactly at every scale") {
-  using i128 = __int128;
+  using i128 = tierkit::detail::int128;
   auto pow10 = [](int k) {
     i128 v = 1;
     for (int i = 0; i < k; ++i) v *= 10;
     return v;
   };
   const i128 limit = i128{1} << 60;  // 1152921504606846976
-  const i128 min128 = -static_cast<i128>((~static_cast<unsigned __int128>(0)) >> 1) - 1;
+  const i128 min128 = -static_cast<i128>((~static_cast<tierkit::detail::uint128>(0)) >> 1) - 1;
   struct amount {
     i128 unscaled;
     int scale;

@@ -7,7 +7,10 @@
 using namespace tierkit;
 
 TEST_CASE("schema checks name the column, the expected and the found type") {
-  owned_batch b{{1, 2}, {}, {}, {10, 11}, {1.0, 2.0}};
+  owned_batch b;
+  b.customer = {1, 2};
+  b.day = {10, 11};
+  b.amount = {1.0, 2.0};
   transactions tx = b.view();
   CHECK_NOTHROW(tx.check_schema("test"));
   transactions wrong_time = tx;

@@ -4,6 +4,7 @@
 #include <tierkit/tierkit.hpp>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace tierkit;
@@ -21,6 +22,7 @@ transition_rules three_tiers(std::vector<tier_transition> t = {}, std::int32_t p
 }
 
 struct run {
+  explicit run(transition_rules r) : rules(std::move(r)) {}
   transition_rules rules;
   customer_state state;
   std::vector<std::int32_t> held;
