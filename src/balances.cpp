@@ -101,12 +101,18 @@ account_balances average_daily_balances(const balance_events& ev, const balance_
   if (cfg.from_day && cfg.through_day && *cfg.from_day >= *cfg.through_day) {
     throw invalid_input(std::string(fn) + ": from_day must be before through_day");
   }
+  if (!is_supported_day(cfg.valid_dates.first) || !is_supported_day(cfg.valid_dates.last) ||
+      cfg.valid_dates.first > cfg.valid_dates.last) {
+    throw invalid_input(std::string(fn) + ": valid_dates must run from a first to a last day (first <= last) "
+                        "within the supported dates 0001-01-01 to 9999-12-31");
+  }
 
-  // Validate once: nulls, NaN, infinities, dates out of range.
+  // Validate once: nulls, NaN, infinities, dates outside valid_dates.
   detail::cancel_point cancel(fn);
   detail::validation_options vo;
   vo.function = fn;
   vo.zone = &cfg.zone;
+  vo.valid_days = cfg.valid_dates;
   vo.cancel = &cancel;
   const detail::validation_result check =
       detail::validate_columns(n, {&ev.account}, &ev.time, {&ev.value}, vo);

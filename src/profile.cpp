@@ -712,6 +712,13 @@ profile_state::profile_state(profile_config config)
                           std::to_string(*d) + " (" + format_day(*d) + ")");
     }
   }
+  const day_range& v = impl_->config.valid_dates;
+  auto day_text = [](std::int32_t d) { return is_supported_day(d) ? format_day(d) : "day " + std::to_string(d); };
+  if (!is_supported_day(v.first) || !is_supported_day(v.last) || v.first > v.last) {
+    throw invalid_input(std::string(fn) + ": valid_dates must run from a first to a last day "
+                        "(first <= last) within the supported dates 0001-01-01 to 9999-12-31; got " +
+                        day_text(v.first) + " to " + day_text(v.last));
+  }
 }
 profile_state::~profile_state() = default;
 profile_state::profile_state(profile_state&&) noexcept = default;
@@ -749,6 +756,7 @@ void profile_state::update(const std::vector<transactions>& batches) {
   detail::validation_options vo;
   vo.function = fn;
   vo.zone = &s.config.zone;
+  vo.valid_days = s.config.valid_dates;
   vo.threads = s.config.threads;
   vo.cancel = &cancel;
   if (!s.config.window_start) vo.as_of = s.config.as_of;
@@ -1215,7 +1223,10 @@ period_table profile_state::finish_period() const {
 namespace detail {
 
 namespace {
-constexpr std::uint32_t state_layout = 1;
+// Layout 2 adds valid_dates after on_invalid; layout 1 (tierkit before valid_dates) still
+// loads, with the default valid_dates: like on_invalid, the range only decides what later
+// updates accept, and a state made now gets the default too.
+constexpr std::uint32_t state_layout = 2;
 constexpr const char* state_fn = "tierkit.profile_state.from_bytes";
 
 void put_keys(byte_writer& w, const key_dictionary& d, const std::vector<std::uint32_t>& order) {
@@ -1319,6 +1330,8 @@ std::string profile_state_payload(const profile_state& st) {
   w.put<std::uint8_t>(c.spend_series);
   w.put<std::uint8_t>(c.purchase_days);
   w.put<std::uint8_t>(static_cast<std::uint8_t>(c.on_invalid));
+  w.put<std::int32_t>(c.valid_dates.first);
+  w.put<std::int32_t>(c.valid_dates.last);
   w.put<std::uint8_t>(s.shape_fixed);
   w.put<std::uint8_t>(s.has_orders);
   w.put<std::uint8_t>(s.has_quantity);
@@ -1392,7 +1405,8 @@ std::string profile_state_payload(const profile_state& st) {
 
 profile_state profile_state_from_payload(std::string_view bytes) {
   byte_reader r(bytes, state_fn);
-  if (r.get<std::uint32_t>() != state_layout) r.fail("a state layout this tierkit does not know");
+  const auto layout = r.get<std::uint32_t>();
+  if (layout < 1 || layout > state_layout) r.fail("a state layout this tierkit does not know");
   if (r.get<std::uint8_t>() != (host_is_little_endian() ? 1 : 0)) r.fail("written with another byte order");
   profile_config c;
   if (r.get<std::uint8_t>()) c.as_of = r.get<std::int32_t>(); else r.get<std::int32_t>();
@@ -1416,6 +1430,10 @@ profile_state profile_state_from_payload(std::string_view bytes) {
   const auto invalid = r.get<std::uint8_t>();
   if (invalid > static_cast<std::uint8_t>(invalid_policy::drop)) r.fail("the invalid-row policy");
   c.on_invalid = static_cast<invalid_policy>(invalid);
+  if (layout >= 2) {
+    c.valid_dates.first = r.get<std::int32_t>();
+    c.valid_dates.last = r.get<std::int32_t>();  // checked by profile_state's constructor
+  }
   std::unique_ptr<profile_state> made;
   try {
     made = std::make_unique<profile_state>(c);
