@@ -101,11 +101,7 @@ account_balances average_daily_balances(const balance_events& ev, const balance_
   if (cfg.from_day && cfg.through_day && *cfg.from_day >= *cfg.through_day) {
     throw invalid_input(std::string(fn) + ": from_day must be before through_day");
   }
-  if (!is_supported_day(cfg.valid_dates.first) || !is_supported_day(cfg.valid_dates.last) ||
-      cfg.valid_dates.first > cfg.valid_dates.last) {
-    throw invalid_input(std::string(fn) + ": valid_dates must run from a first to a last day (first <= last) "
-                        "within the supported dates 0001-01-01 to 9999-12-31");
-  }
+  detail::check_valid_days(fn, cfg.valid_dates);
 
   // Validate once: nulls, NaN, infinities, dates outside valid_dates.
   detail::cancel_point cancel(fn);

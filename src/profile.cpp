@@ -712,13 +712,7 @@ profile_state::profile_state(profile_config config)
                           std::to_string(*d) + " (" + format_day(*d) + ")");
     }
   }
-  const day_range& v = impl_->config.valid_dates;
-  auto day_text = [](std::int32_t d) { return is_supported_day(d) ? format_day(d) : "day " + std::to_string(d); };
-  if (!is_supported_day(v.first) || !is_supported_day(v.last) || v.first > v.last) {
-    throw invalid_input(std::string(fn) + ": valid_dates must run from a first to a last day "
-                        "(first <= last) within the supported dates 0001-01-01 to 9999-12-31; got " +
-                        day_text(v.first) + " to " + day_text(v.last));
-  }
+  detail::check_valid_days(fn, impl_->config.valid_dates);
 }
 profile_state::~profile_state() = default;
 profile_state::profile_state(profile_state&&) noexcept = default;

@@ -209,6 +209,14 @@ validation_result validate_transactions(const transactions& batch,
   return validate_columns(batch.rows(), keys, &batch.time, numbers, options);
 }
 
+void check_valid_days(const char* function, const day_range& range) {
+  if (is_supported_day(range.first) && is_supported_day(range.last) && range.first <= range.last) return;
+  auto text = [](std::int32_t d) { return is_supported_day(d) ? format_day(d) : "day " + std::to_string(d); };
+  throw invalid_input(std::string(function) + ": valid_dates must run from a first to a last day (first <= "
+                      "last) within the supported dates 0001-01-01 to 9999-12-31; got " + text(range.first) +
+                      " to " + text(range.last));
+}
+
 void throw_invalid_rows(const char* function, const std::vector<row_issue>& issues,
                         std::int64_t invalid_rows, std::int64_t total_rows) {
   std::string msg = std::string(function) + ": " + rows_text(invalid_rows) + " of " +

@@ -41,6 +41,10 @@ validation_result validate_columns(std::int64_t rows, const std::vector<const co
                                    const std::vector<const column_view*>& numbers,
                                    const validation_options& options);
 
+// Throws tierkit::invalid_input unless `range` (a valid_dates setting) runs forwards within
+// the supported dates of calendar.hpp.
+void check_valid_days(const char* function, const day_range& range);
+
 // Throws tierkit::invalid_input listing every issue.
 [[noreturn]] void throw_invalid_rows(const char* function, const std::vector<row_issue>& issues,
                                      std::int64_t invalid_rows, std::int64_t total_rows);
