@@ -4,6 +4,8 @@
 #include <climits>
 #include <cmath>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include "helpers.hpp"
@@ -874,6 +876,15 @@ TEST_CASE("a state's valid_dates travel in its bytes; a layout-1 state (before v
   CHECK(old.config().valid_dates.last == day_range{}.last);
   CHECK(old.config().on_invalid == invalid_policy::drop);
   require_same(old.finish(), s.finish());
+  // A state written by tierkit before valid_dates, in layout 1 (the golden file is the model
+  // fuzzer's seed of then, fuzz/make_seeds.py's 200 demo rows of 21 customers).
+  std::ifstream golden(std::string(TIERKIT_SOURCE_DIR) + "/tests/data/golden/profile_state_v1.tkm", std::ios::binary);
+  REQUIRE(golden);
+  const std::string envelope((std::istreambuf_iterator<char>(golden)), std::istreambuf_iterator<char>());
+  const profile_state written_by_layout1 = profile_state_from_bytes(envelope);
+  CHECK(written_by_layout1.config().valid_dates.first == day_range{}.first);
+  CHECK(written_by_layout1.rows_read() == 200);
+  CHECK(written_by_layout1.finish().size() == 21);
   // A layout this tierkit does not know yet.
   const std::uint32_t layout3 = 3;
   std::memcpy(&payload[0], &layout3, 4);
