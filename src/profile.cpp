@@ -19,6 +19,7 @@
 #include "detail/prefetch.hpp"
 #include "detail/row_blocks.hpp"
 #include "detail/text.hpp"
+#include "detail/text_values.hpp"
 #include "detail/validate.hpp"
 #include "over_time/period_table_impl.hpp"
 #include "tierkit/error.hpp"
@@ -120,20 +121,24 @@ class customer_aggs {
 // lines and (orders only) on return lines apart, so that each log of data in time order
 // with increasing order ids arrives sorted.
 struct distinct_log {
-  key_dictionary strings;
+  detail::text_value_dictionary strings;
   customer_log<value_record> log;         // values on purchase lines
   customer_log<value_record> return_log;  // values on return lines
 
-  void append(const distinct_log& o, const std::vector<std::uint32_t>& cmap) {
-    const std::vector<std::uint32_t> vmap =
-        o.strings.size() > 0 ? strings.absorb(o.strings) : std::vector<std::uint32_t>{};
+  // Takes in another state's records (customers through cmap); returns the map from the
+  // other's text value codes to these (empty for integer values).
+  detail::text_value_dictionary::code_map append(const distinct_log& o,
+                                                 const std::vector<std::uint32_t>& cmap,
+                                                 unsigned threads) {
+    detail::text_value_dictionary::code_map vmap = strings.absorb(o.strings, threads);
     auto remap = [&](value_record r) {
       r.customer = cmap[r.customer];
-      if (!vmap.empty()) r.value = vmap[static_cast<std::size_t>(r.value)];
+      if (!vmap.empty()) r.value = vmap(r.value);
       return r;
     };
     log.append(o.log, remap);
     return_log.append(o.return_log, remap);
+    return vmap;
   }
 };
 
@@ -339,6 +344,8 @@ struct profile_state::impl {
     std::vector<std::vector<row_extra>> extras;
     std::vector<pending_row> pending;
     key_dictionary new_keys;
+    // Text values of orders, channels and categories: codes found, new ones set aside.
+    std::array<detail::text_value_stage, 3> texts;
     std::int64_t used = 0, outside = 0;
     std::int32_t min_day = std::numeric_limits<std::int32_t>::max();
     std::int32_t max_day = std::numeric_limits<std::int32_t>::min();
@@ -352,6 +359,7 @@ struct profile_state::impl {
       for (auto& v : extras) v.clear();
       pending.clear();
       new_keys.clear();
+      for (auto& t : texts) t.reset();
       used = outside = 0;
       min_day = std::numeric_limits<std::int32_t>::max();
       max_day = std::numeric_limits<std::int32_t>::min();
@@ -368,7 +376,7 @@ struct profile_state::impl {
   void decode_rows(const std::vector<transactions>& batches, const std::vector<piece>& pieces,
                    const std::vector<const std::uint8_t*>& masks,
                    std::vector<std::optional<detail::key_lookup>>& lookups, std::int64_t from,
-                   std::int64_t to, stage& st, bool encode_values) {
+                   std::int64_t to, stage& st) {
     const bool window = config.window_start.has_value();
     const std::int64_t lo = window ? *config.window_start : 0;
     const std::int64_t hi = (window && config.as_of) ? *config.as_of
@@ -389,13 +397,21 @@ struct profile_state::impl {
       const transactions& b = batches[pc.batch];
       const std::uint8_t* invalid = masks[pc.batch];
       const detail::key_lookup& lookup = *lookups[pc.batch];
-      // Optional key-like values: integers pass through; string values need their
-      // dictionaries, so such batches decode on one thread (encode_values).
-      std::optional<detail::value_encoder> ord_enc, chan_enc, cat_enc;
-      if (has_orders) ord_enc.emplace(*b.order, orders.strings, "order");
-      if (has_channels) chan_enc.emplace(*b.channel, channels.strings, "channel");
-      if (has_categories) cat_enc.emplace(*b.category, categories.strings, "category");
-      (void)encode_values;
+      // Optional key-like values: integers pass through; text values get their codes (or
+      // placeholders for values new in this chunk, see detail/text_values.hpp).
+      const std::array<const std::optional<column_view>*, 3> value_columns{&b.order, &b.channel, &b.category};
+      const std::array<distinct_log*, 3> value_logs{&orders, &channels, &categories};
+      const std::array<std::int64_t*, 3> value_out{ord.data(), chan.data(), cat.data()};
+      std::array<std::optional<detail::value_encoder>, 3> int_values;
+      for (std::size_t j = 0; j < 3; ++j) {
+        const std::optional<column_view>& c = *value_columns[j];
+        if (!c) continue;
+        if (detail::holds_strings(*c)) {
+          st.texts[j].forget_column();
+        } else {
+          int_values[j].emplace(*c);
+        }
+      }
       const std::int64_t first_row = pc.begin + (b0 - (base - len));
       const std::int64_t last_row = pc.begin + (b1 - (base - len));
       for (std::int64_t start = first_row; start < last_row; start += block_rows) {
@@ -412,9 +428,14 @@ struct profile_state::impl {
         lookup.find(start, n, skip.data(), cust.data());
         lookup.insert_missing(start, n, skip.data(), cust.data(), local.data(), st.new_keys);
         detail::decode_fixed(b.amount, start, n, amt.data());
-        if (ord_enc) ord_enc->encode(start, n, skip.data(), ord.data());
-        if (chan_enc) chan_enc->encode(start, n, skip.data(), chan.data());
-        if (cat_enc) cat_enc->encode(start, n, skip.data(), cat.data());
+        for (std::size_t j = 0; j < 3; ++j) {
+          if (int_values[j]) {
+            int_values[j]->encode(start, n, skip.data(), value_out[j]);
+          } else if (*value_columns[j]) {
+            st.texts[j].encode(value_logs[j]->strings, **value_columns[j], start, n,
+                               base - len + (start - pc.begin), skip.data(), value_out[j]);
+          }
+        }
         if (has_quantity) detail::decode_fixed(*b.quantity, start, n, qty.data());
         for (std::int64_t i = 0; i < n; ++i) {
           if (skip[i]) continue;
@@ -447,8 +468,11 @@ struct profile_state::impl {
     const bool with_extra = has_quantity || has_channels || has_categories;
     std::int64_t rows = 0;
     for (const piece& pc : pieces) rows += pc.end - pc.begin;
-    // String orders, channels or categories grow their dictionaries while decoding.
-    bool string_values = false;
+    // Which of orders, channels and categories hold text (every batch alike, see
+    // check_values).
+    std::array<bool, 3> text_values{false, false, false};
+    const std::array<std::optional<column_view> transactions::*, 3> value_members{
+        &transactions::order, &transactions::channel, &transactions::category};
     std::vector<std::optional<detail::key_lookup>> lookups(batches.size());
     for (const piece& pc : pieces) {
       const transactions& b = batches[pc.batch];
@@ -456,20 +480,48 @@ struct profile_state::impl {
         customers.require_kind(kind_of(b.customer), "customer");
         lookups[pc.batch].emplace(b.customer, customers, "customer");
       }
-      for (const auto* c : {&b.order, &b.channel, &b.category}) {
-        if (*c && detail::holds_strings(**c)) string_values = true;
+      for (std::size_t j = 0; j < 3; ++j) {
+        const std::optional<column_view>& c = b.*value_members[j];
+        if (c && detail::holds_strings(*c)) text_values[j] = true;
       }
     }
-    const unsigned decode_threads =
-        string_values ? 1u : detail::threads_for_rows(static_cast<std::size_t>(rows), threads);
+    const unsigned decode_threads = detail::threads_for_rows(static_cast<std::size_t>(rows), threads);
     if (stages.size() < decode_threads) stages.resize(decode_threads);
     const std::size_t blocks = detail::customer_blocks(customers.size());
     for (unsigned t = 0; t < decode_threads; ++t) stages[t].reset(blocks);
     detail::parallel_blocks(decode_threads, decode_threads, [&](std::size_t t, unsigned) {
       const std::int64_t from = rows * static_cast<std::int64_t>(t) / decode_threads;
       const std::int64_t to = rows * static_cast<std::int64_t>(t + 1) / decode_threads;
-      decode_rows(batches, pieces, masks, lookups, from, to, stages[t], string_values);
+      decode_rows(batches, pieces, masks, lookups, from, to, stages[t]);
     });
+
+    // Text values new in this chunk join their dictionaries, shard by shard on all threads
+    // (in row order within each shard, so their codes do not depend on the thread count).
+    const std::array<distinct_log*, 3> value_logs{&orders, &channels, &categories};
+    if (text_values[0] || text_values[1] || text_values[2]) {
+      std::vector<std::int64_t> piece_start(pieces.size() + 1, 0);
+      for (std::size_t p = 0; p < pieces.size(); ++p) {
+        piece_start[p + 1] = piece_start[p] + (pieces[p].end - pieces[p].begin);
+      }
+      for (std::size_t j = 0; j < 3; ++j) {
+        if (!text_values[j]) continue;
+        std::vector<column_view> indices(pieces.size());  // of dictionary columns
+        for (std::size_t p = 0; p < pieces.size(); ++p) {
+          const column_view& c = *(batches[pieces[p].batch].*value_members[j]);
+          if (c.type == data_type::dictionary) indices[p] = detail::dictionary_indices(c);
+        }
+        std::vector<detail::text_value_stage*> texts;
+        for (unsigned t = 0; t < decode_threads; ++t) texts.push_back(&stages[t].texts[j]);
+        detail::insert_new_values(value_logs[j]->strings, texts, threads, [&](std::uint32_t position) {
+          const auto p = static_cast<std::size_t>(
+              std::upper_bound(piece_start.begin(), piece_start.end(), position) - piece_start.begin() - 1);
+          const column_view& c = *(batches[pieces[p].batch].*value_members[j]);
+          const std::int64_t row = pieces[p].begin + (position - piece_start[p]);
+          if (c.type != data_type::dictionary) return detail::string_value(c, row);
+          return detail::string_value(*c.dictionary, detail::int_value(indices[p], row));
+        });
+      }
+    }
 
     // New customers join the shared dictionary thread by thread (thread 0's rows come
     // first, so keys are numbered in row order); then every thread files its set-aside
@@ -489,6 +541,7 @@ struct profile_state::impl {
     const std::size_t blocks_now = detail::customer_blocks(customers.size());
     detail::parallel_blocks(decode_threads, decode_threads, [&](std::size_t t, unsigned) {
       stage& st = stages[t];
+      resolve_text_values(st, text_values);
       if (st.buckets.size() < blocks_now) {
         st.buckets.resize(blocks_now);
         st.extras.resize(blocks_now);
@@ -531,6 +584,33 @@ struct profile_state::impl {
       }
     });
     report.rows_used += used;
+  }
+
+  // Gives a thread's rows with text values new in their chunk the values' codes (after
+  // insert_new_values).
+  static void resolve_text_values(stage& st, const std::array<bool, 3>& text_values) {
+    if (!(text_values[0] || text_values[1] || text_values[2])) return;
+    auto resolve = [&](std::size_t j, std::int64_t& v) {
+      if (detail::text_value_stage::is_placeholder(v)) v = st.texts[j].resolve(v);
+    };
+    auto resolve_extra = [&](row_extra& e) {
+      if (text_values[1]) resolve(1, e.channel);
+      if (text_values[2]) resolve(2, e.category);
+    };
+    for (auto& bucket : st.buckets) {
+      if (text_values[0]) {
+        for (row_record& r : bucket) resolve(0, r.order);
+      }
+    }
+    if (text_values[1] || text_values[2]) {
+      for (auto& extras : st.extras) {
+        for (row_extra& e : extras) resolve_extra(e);
+      }
+    }
+    for (pending_row& p : st.pending) {
+      if (text_values[0]) resolve(0, p.rec.order);
+      resolve_extra(p.extra);
+    }
   }
 
   void aggregate_block(const std::vector<row_record>& rows, const std::vector<row_extra>* extra,
@@ -672,16 +752,25 @@ struct profile_state::impl {
     }
     const std::vector<std::uint32_t> cmap = customers.absorb(o.customers, o.holes ? &present : nullptr);
     aggs.resize(customers.size(), thread_count(config, customers.size()));
+    const unsigned value_threads = thread_count(config, o.orders.strings.size());
+    const auto order_codes = orders.append(o.orders, cmap, value_threads);
+    channels.append(o.channels, cmap, value_threads);
+    categories.append(o.categories, cmap, value_threads);
     for (std::size_t j = 0; j < cmap.size(); ++j) {
-      if (cmap[j] != key_dictionary::no_index) aggs[cmap[j]].add(o.aggs[j]);
+      if (cmap[j] == key_dictionary::no_index) continue;
+      customer_agg g = o.aggs[j];
+      // The order caches name text orders by the other state's codes (valid once the
+      // customer has lines of that kind there).
+      if (!order_codes.empty()) {
+        if (g.purchase_lines > 0) g.last_order = order_codes(g.last_order);
+        if (g.return_lines > 0) g.last_return_order = order_codes(g.last_return_order);
+      }
+      aggs[cmap[j]].add(g);
     }
     days.append(o.days, [&](day_record r) {
       r.customer = cmap[r.customer];
       return r;
     });
-    orders.append(o.orders, cmap);
-    channels.append(o.channels, cmap);
-    categories.append(o.categories, cmap);
     series.append(o.series, [&](amount_record r) {
       r.customer = cmap[r.customer];
       return r;
@@ -1288,12 +1377,42 @@ void put_log(byte_writer& w, const customer_log<Record>& log, Remap remap) {
   w.put_column(all);
 }
 
+// `ok` checks a record (and may translate it in place) before it joins the log.
 template <class Record, class Check>
 void get_log(byte_reader& r, customer_log<Record>& log, Check ok) {
-  for (const Record& rec : r.get_column<Record>()) {
+  for (Record rec : r.get_column<Record>()) {
     if (!ok(rec)) r.fail("a record of an unknown customer or value");
     log.push(rec);
   }
+}
+
+// The text values of an optional column, in flat_order (no values: an empty list of
+// integer kind, as integer values need none).
+void put_values(byte_writer& w, const text_value_dictionary& d) {
+  if (d.size() == 0) {
+    w.put<std::uint8_t>(static_cast<std::uint8_t>(key_dictionary::kind::unset));
+    w.put_column(std::vector<std::int64_t>{});
+    return;
+  }
+  w.put<std::uint8_t>(static_cast<std::uint8_t>(key_dictionary::kind::string));
+  std::vector<std::int64_t> offsets{0};
+  std::string chars;
+  for (const std::int64_t code : d.flat_order()) {
+    chars.append(d.text_of(code));
+    offsets.push_back(static_cast<std::int64_t>(chars.size()));
+  }
+  w.put_column(offsets);
+  w.put_text(chars);
+}
+
+// Inserts the saved values in order; returns each one's code (empty without text values).
+std::vector<std::int64_t> get_values(byte_reader& r, text_value_dictionary& d) {
+  key_dictionary saved;
+  get_keys(r, saved, "value");
+  if (saved.key_kind() == key_dictionary::kind::integer && saved.size() > 0) r.fail("integer values in a value list");
+  std::vector<std::int64_t> codes(saved.size());
+  for (std::size_t i = 0; i < codes.size(); ++i) codes[i] = d.insert(saved.string_at(static_cast<std::uint32_t>(i)));
+  return codes;
 }
 
 void put_fixed(std::vector<std::uint64_t>& lo, std::vector<std::int64_t>& hi, fixed128 v) {
@@ -1353,6 +1472,15 @@ std::string profile_state_payload(const profile_state& st) {
     }
   }
   put_keys(w, s.customers, order);
+  // Text values are saved as their positions in the saved list of values (flat_order).
+  auto flat_codes = [](const distinct_log& d) {
+    return [&d, starts = d.strings.flat_starts()](std::int64_t code, bool valid) {
+      return valid && d.strings.size() > 0 ? detail::text_value_dictionary::flat_index(starts, code) : code;
+    };
+  };
+  const auto flat_order = flat_codes(s.orders);
+  const auto flat_channel = flat_codes(s.channels);
+  const auto flat_category = flat_codes(s.categories);
   std::vector<std::uint64_t> glo, rlo, qlo, olo;
   std::vector<std::int64_t> ghi, rhi, qhi, ohi, plines, rlines, last_order, last_return, last_channel, last_category;
   std::vector<std::int32_t> first, last, open_period;
@@ -1365,10 +1493,10 @@ std::string profile_state_payload(const profile_state& st) {
     put_fixed(olo, ohi, g.open_net);
     plines.push_back(g.purchase_lines);
     rlines.push_back(g.return_lines);
-    last_order.push_back(g.last_order);
-    last_return.push_back(g.last_return_order);
-    last_channel.push_back(g.last_channel);
-    last_category.push_back(g.last_category);
+    last_order.push_back(flat_order(g.last_order, g.purchase_lines > 0));
+    last_return.push_back(flat_order(g.last_return_order, g.return_lines > 0));
+    last_channel.push_back(flat_channel(g.last_channel, g.has_last_channel));
+    last_category.push_back(flat_category(g.last_category, g.has_last_category));
     first.push_back(g.first_purchase);
     last.push_back(g.last_purchase);
     open_period.push_back(g.open_period);
@@ -1387,11 +1515,14 @@ std::string profile_state_payload(const profile_state& st) {
   };
   put_log(w, s.days, remap);
   for (const distinct_log* d : {&s.orders, &s.channels, &s.categories}) {
-    std::vector<std::uint32_t> all(d->strings.size());
-    for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::uint32_t>(i);
-    put_keys(w, d->strings, all);
-    put_log(w, d->log, remap);
-    put_log(w, d->return_log, remap);
+    put_values(w, d->strings);
+    const auto flat = flat_codes(*d);
+    auto remap_value = [&](value_record& rec) {
+      rec.value = flat(rec.value, true);
+      return remap(rec);
+    };
+    put_log(w, d->log, remap_value);
+    put_log(w, d->return_log, remap_value);
   }
   put_log(w, s.series, remap);
   return std::move(w.bytes());
@@ -1518,13 +1649,33 @@ profile_state profile_state_from_payload(std::string_view bytes) {
     r.fail("the row counts");
   }
   get_log(r, s.days, [&](const day_record& rec) { return rec.customer < n && is_supported_day(rec.day); });
-  for (distinct_log* d : {&s.orders, &s.channels, &s.categories}) {
-    const std::size_t values = get_keys(r, d->strings, "value");
-    auto ok = [&](const value_record& rec) {
-      return rec.customer < n && (values == 0 || (rec.value >= 0 && static_cast<std::size_t>(rec.value) < values));
+  std::array<std::vector<std::int64_t>, 3> value_codes;  // saved position -> code
+  const std::array<distinct_log*, 3> value_logs{&s.orders, &s.channels, &s.categories};
+  for (std::size_t j = 0; j < 3; ++j) {
+    const std::vector<std::int64_t>& codes = value_codes[j] = get_values(r, value_logs[j]->strings);
+    auto ok = [&](value_record& rec) {
+      if (rec.customer >= n) return false;
+      if (codes.empty()) return true;
+      if (rec.value < 0 || static_cast<std::size_t>(rec.value) >= codes.size()) return false;
+      rec.value = codes[static_cast<std::size_t>(rec.value)];
+      return true;
     };
-    get_log(r, d->log, ok);
-    get_log(r, d->return_log, ok);
+    get_log(r, value_logs[j]->log, ok);
+    get_log(r, value_logs[j]->return_log, ok);
+  }
+  // The caches of text values were saved as positions too (valid ones only).
+  auto code_of = [&](std::size_t j, std::int64_t& v, bool valid) {
+    const std::vector<std::int64_t>& codes = value_codes[j];
+    if (!valid || codes.empty()) return;
+    if (v < 0 || static_cast<std::size_t>(v) >= codes.size()) r.fail("a customer's last value");
+    v = codes[static_cast<std::size_t>(v)];
+  };
+  for (std::size_t j = 0; j < n; ++j) {
+    customer_agg& g = s.aggs[j];
+    code_of(0, g.last_order, g.purchase_lines > 0);
+    code_of(0, g.last_return_order, g.return_lines > 0);
+    code_of(1, g.last_channel, g.has_last_channel);
+    code_of(2, g.last_category, g.has_last_category);
   }
   // A customer's series entries add up to no more than its bound (they split its net).
   std::vector<fixed128> left = bound;

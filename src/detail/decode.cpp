@@ -233,26 +233,14 @@ void key_lookup::insert_missing(std::int64_t begin, std::int64_t n, const std::u
   });
 }
 
-value_encoder::value_encoder(const column_view& c, key_dictionary& dict, const char* role)
-    : column_(c) {
-  strings_ = holds_strings(c);
+value_encoder::value_encoder(const column_view& c) : column_(c) {
   dictionary_ = c.type == data_type::dictionary;
-  if (strings_) {
-    strings_encoder_.emplace(c, dict, role);
-  } else if (dictionary_) {
-    indices_ = dictionary_indices(c);
-  }
+  if (dictionary_) indices_ = dictionary_indices(c);
 }
 
 void value_encoder::encode(std::int64_t begin, std::int64_t n, const std::uint8_t* skip,
                            std::int64_t* out) {
-  if (strings_) {
-    scratch_.resize(static_cast<std::size_t>(n));
-    strings_encoder_->encode(begin, n, skip, scratch_.data());
-    for (std::int64_t i = 0; i < n; ++i) {
-      if (!skip[i]) out[i] = scratch_[static_cast<std::size_t>(i)];
-    }
-  } else if (dictionary_) {
+  if (dictionary_) {
     const column_view& values = *column_.dictionary;
     for_each_int(indices_, begin, n, [&](std::int64_t i, std::int64_t k) {
       if (!skip[i]) out[i] = int_value(values, k);

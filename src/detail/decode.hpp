@@ -155,22 +155,18 @@ class key_lookup {
   bool strings_ = false;
 };
 
-// Values of an optional key-like column (order, channel, category) as int64: integers as
-// they are (dictionaries of integers resolved to their values), strings as their index in
-// `dict`. Only string values need a dictionary, and so a remap when states merge.
+// Integer values of an optional key-like column (order, channel, category) as int64, as
+// they are (dictionaries of integers resolved to their values). Text values get codes from
+// a text_value_dictionary instead (detail/text_values.hpp).
 class value_encoder {
  public:
-  value_encoder(const column_view& c, key_dictionary& dict, const char* role);
-  bool uses_dictionary() const noexcept { return strings_; }
+  explicit value_encoder(const column_view& c);
   void encode(std::int64_t begin, std::int64_t n, const std::uint8_t* skip, std::int64_t* out);
 
  private:
   const column_view& column_;
   column_view indices_;
-  std::optional<key_encoder> strings_encoder_;
-  std::vector<std::uint32_t> scratch_;
   bool dictionary_ = false;
-  bool strings_ = false;
 };
 
 // True when the column (or its dictionary values) holds strings.

@@ -14,6 +14,8 @@ struct owned_batch {
   std::vector<std::int32_t> day;
   std::vector<double> amount;
   std::vector<std::int64_t> order;
+  std::vector<std::string> order_text;  // used instead of `order` when not empty
+  std::vector<std::string_view> order_views;
   std::vector<double> quantity;
 
   tierkit::transactions view() {
@@ -26,7 +28,12 @@ struct owned_batch {
     }
     tx.time = tierkit::day_column("day", day.data(), day.size());
     tx.amount = tierkit::float64_column("amount", amount.data(), amount.size());
-    if (!order.empty()) tx.order = tierkit::int64_column("order", order.data(), order.size());
+    if (!order_text.empty()) {
+      order_views.assign(order_text.begin(), order_text.end());
+      tx.order = tierkit::string_column("order", order_views.data(), order_views.size());
+    } else if (!order.empty()) {
+      tx.order = tierkit::int64_column("order", order.data(), order.size());
+    }
     if (!quantity.empty()) {
       tx.quantity = tierkit::float64_column("quantity", quantity.data(), quantity.size());
     }
