@@ -67,6 +67,7 @@ def required_day(value, what: str) -> int:
         raise InvalidInput(f"{what}: got None; expected a date")
     return day
 
+
 def valid_dates_arg(value, what: str) -> tuple[int, int]:
     """(first, last) day numbers of a ``valid_dates`` setting: the days transactions (or
     balance events) may be dated, both included. None gives the default, 1900-01-01 through

@@ -469,8 +469,8 @@ class ProfileBuilder:
         roles = self._roles_given()
         columns = list(columns) if columns is not None else list(roles.values())
         lo, hi = self._settings["window_start"], self._settings["as_of"]
-        window = (roles["time"], int(lo), int(hi)) if (lo is not None and hi is not None
-                                                       and roles["time"] in columns) else None
+        window = (roles["time"], int(lo), int(hi), *self._settings["valid_dates"]) if (
+            lo is not None and hi is not None and roles["time"] in columns) else None
         text = [roles.get("customer"), roles.get("order")]
         for attempt in (1, 2):
             reader = files.open(columns, text_columns=text, time_column=roles["time"], window=window,

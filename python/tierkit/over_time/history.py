@@ -449,7 +449,7 @@ class _Engine:
             return list(h.dates)
         _, capsules = self._time_capsule(table)
         span = _core.day_span(capsules, self.roles["time"], self.settings["zone"],
-                                 self.settings["valid_dates"], self.threads)
+                              self.settings["valid_dates"], self.threads)
         if span is None and (h.start is None or h.end is None):
             raise InvalidInput(f"{self.what}: no valid transaction times to place the assessments; "
                                "give start and end")
@@ -765,7 +765,7 @@ class _Engine:
             table = self._table(transactions)
             col, capsules = self._time_capsule(table)
             span = _core.day_span(capsules, self.roles["time"], self.settings["zone"],
-                                     self.settings["valid_dates"], self.threads)
+                                  self.settings["valid_dates"], self.threads)
             if span is not None and span[0] < last:
                 offsets, _ = _core.split_by_period(capsules, self.roles["time"], self.settings["zone"],
                                                    [last], self.threads)
