@@ -223,7 +223,7 @@ class FileSource:
 
     def _pushdown(self, pf, cols: list[str], groups: list[int], window) -> list[int]:
         time_col, lo, hi = window[:3]
-        first, last = window[3:] if len(window) == 5 else (None, None)  # valid_dates
+        valid = window[3:] if len(window) == 5 else None  # (first, last) of valid_dates
         md = pf.metadata
         names = [md.schema.column(i).path for i in range(md.num_columns)]
         if time_col not in names:
@@ -245,7 +245,7 @@ class FileSource:
             except Exception:  # statistics of a type not understood here: read the group
                 keep.append(g)
                 continue
-            implausible = first is not None and (dmin < first + _MARGIN_DAYS or dmax > last - _MARGIN_DAYS)
+            implausible = valid is not None and (dmin < valid[0] + _MARGIN_DAYS or dmax > valid[1] - _MARGIN_DAYS)
             if (dmax < lo - _MARGIN_DAYS or dmin >= hi + _MARGIN_DAYS) and not implausible:
                 self.skipped_rows += rg.num_rows
             else:
