@@ -160,7 +160,8 @@ def test_advance_refuses_rows_of_assessed_periods(demo):
 
 def test_rows_dated_outside_valid_dates_place_no_assessment_and_are_invalid(demo):
     t, _ = demo
-    placeholder = pa.array([dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(1850, 6, 1, tzinfo=dt.timezone.utc)],
+    utc = dt.timezone.utc
+    placeholder = pa.array([dt.datetime(1, 1, 1, tzinfo=utc), dt.datetime(1850, 6, 1, tzinfo=utc)],
                            t.schema.field("time").type)
     bad = pa.concat_tables([t, t.slice(0, 2).set_column(t.schema.get_field_index("time"), "time", placeholder)])
     with pytest.raises(tk.InvalidInput, match=r"2 rows are dated before 1900-01-01 \(the first of valid_dates\)"):
