@@ -65,7 +65,8 @@ void bind_balances(py::module_& m) {
            const std::string& input, const std::string& period, std::optional<std::int32_t> from_day,
            std::optional<std::int32_t> through_day, const time_zone& zone,
            const std::string& on_invalid, std::optional<py::tuple> start_account,
-           std::optional<py::tuple> start_balance, unsigned threads) {
+           std::optional<py::tuple> start_balance, unsigned threads,
+           std::pair<std::int32_t, std::int32_t> valid_dates) {
           balance_events ev{column(account), column(time), column(value)};
           balance_config cfg;
           cfg.input = parse_balance_input(input);
@@ -74,6 +75,7 @@ void bind_balances(py::module_& m) {
           cfg.through_day = through_day;
           cfg.zone = zone;
           cfg.on_invalid = parse_invalid_policy(on_invalid);
+          cfg.valid_dates = day_range{valid_dates.first, valid_dates.second};
           cfg.threads = threads;
           std::optional<start_balances> starts;
           if (start_account && start_balance) starts = start_balances{column(*start_account), column(*start_balance)};
@@ -83,7 +85,8 @@ void bind_balances(py::module_& m) {
         py::arg("account"), py::arg("time"), py::arg("value"), py::arg("input"), py::arg("period"),
         py::arg("from_day"), py::arg("through_day"), py::arg("zone"), py::arg("on_invalid"),
         py::arg("start_account") = py::none(), py::arg("start_balance") = py::none(),
-        py::arg("threads") = 0);
+        py::arg("threads") = 0,
+        py::arg("valid_dates") = std::make_pair(day_range{}.first, day_range{}.last));
 
   m.def("balances_by_customer",
         [](const account_balances& b, const py::tuple& account, const py::tuple& customer,

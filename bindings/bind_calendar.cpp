@@ -22,6 +22,8 @@ void bind_calendar(py::module_& m) {
       .def_property_readonly("offsets", &time_zone::offsets)
       .def("offset_at", &time_zone::offset_at, py::arg("utc_seconds"))
       .def("local_day", &time_zone::local_day, py::arg("utc_seconds"));
+  // The default valid_dates of profiles and balances, (first, last) day numbers.
+  m.attr("DEFAULT_VALID_DATES") = py::make_tuple(day_range{}.first, day_range{}.last);
   m.def("period_start", [](const std::string& period, std::int32_t day) {
     return period_start(parse_period(period), day);
   }, py::arg("period"), py::arg("day"));

@@ -150,11 +150,12 @@ void bind_over_time(py::module_& m) {
     return py::make_tuple(numpy_from(std::move(r.offsets)), order);
   }, py::arg("capsules"), py::arg("name"), py::arg("zone"), py::arg("cuts"), py::arg("threads"));
 
-  m.def("day_range", [](const py::tuple& capsules, const std::string& name, const time_zone& zone, unsigned threads) {
+  m.def("day_span", [](const py::tuple& capsules, const std::string& name, const time_zone& zone,
+                       std::pair<std::int32_t, std::int32_t> within, unsigned threads) {
     const column_view time = import_arrow_column(capsules, name);
     py::gil_scoped_release release;
-    return day_range(time, zone, threads);
-  }, py::arg("capsules"), py::arg("name"), py::arg("zone"), py::arg("threads"));
+    return day_span(time, zone, day_range{within.first, within.second}, threads);
+  }, py::arg("capsules"), py::arg("name"), py::arg("zone"), py::arg("within"), py::arg("threads"));
 
   py::class_<customer_history>(m, "CustomerHistory")
       .def(py::init<>())

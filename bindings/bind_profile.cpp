@@ -40,7 +40,8 @@ transactions import_batch(const py::dict& batch) {
 profile_config make_config(std::optional<std::int32_t> as_of,
                            std::optional<std::int32_t> window_start, const time_zone& zone,
                            const std::string& period, bool spend_series, bool purchase_days,
-                           const std::string& on_invalid, unsigned threads) {
+                           const std::string& on_invalid,
+                           std::pair<std::int32_t, std::int32_t> valid_dates, unsigned threads) {
   profile_config c;
   c.as_of = as_of;
   c.window_start = window_start;
@@ -49,6 +50,7 @@ profile_config make_config(std::optional<std::int32_t> as_of,
   c.spend_series = spend_series;
   c.purchase_days = purchase_days;
   c.on_invalid = parse_invalid_policy(on_invalid);
+  c.valid_dates = day_range{valid_dates.first, valid_dates.second};
   c.threads = threads;
   return c;
 }
@@ -147,13 +149,14 @@ void bind_profile(py::module_& m) {
   py::class_<locked_state>(m, "ProfileState")
       .def(py::init([](std::optional<std::int32_t> as_of, std::optional<std::int32_t> window_start,
                        const time_zone& zone, const std::string& period, bool spend_series,
-                       bool purchase_days, const std::string& on_invalid, unsigned threads) {
-             return std::make_unique<locked_state>(profile_state(
-                 make_config(as_of, window_start, zone, period, spend_series, purchase_days, on_invalid, threads)));
+                       bool purchase_days, const std::string& on_invalid,
+                       std::pair<std::int32_t, std::int32_t> valid_dates, unsigned threads) {
+             return std::make_unique<locked_state>(profile_state(make_config(
+                 as_of, window_start, zone, period, spend_series, purchase_days, on_invalid, valid_dates, threads)));
            }),
            py::arg("as_of"), py::arg("window_start"), py::arg("zone"), py::arg("period"),
            py::arg("spend_series"), py::arg("purchase_days"), py::arg("on_invalid"),
-           py::arg("threads"))
+           py::arg("valid_dates"), py::arg("threads"))
       .def("update", [](locked_state& s, const py::list& batches) {
         std::vector<transactions> txs;
         txs.reserve(batches.size());

@@ -329,6 +329,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   tierkit::profile_config config;
   config.threads = 1;
+  // Every representable date, not the default valid_dates: the edge days (0001-01-01,
+  // 9999-12-31) must reach aggregation and finish, where day arithmetic could overflow. (No
+  // input byte decides it, so the corpus keeps its meaning.)
+  config.valid_dates = {tierkit::first_supported_day, tierkit::last_supported_day};
   config.on_invalid = in.ConsumeBool() ? tierkit::invalid_policy::drop : tierkit::invalid_policy::raise;
   if (in.ConsumeBool()) config.as_of = in.ConsumeIntegralInRange<std::int32_t>(-719200, 2933000);
   if (in.ConsumeBool()) config.window_start = in.ConsumeIntegralInRange<std::int32_t>(-719200, 2933000);

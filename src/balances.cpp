@@ -101,12 +101,14 @@ account_balances average_daily_balances(const balance_events& ev, const balance_
   if (cfg.from_day && cfg.through_day && *cfg.from_day >= *cfg.through_day) {
     throw invalid_input(std::string(fn) + ": from_day must be before through_day");
   }
+  detail::check_valid_days(fn, cfg.valid_dates);
 
-  // Validate once: nulls, NaN, infinities, dates out of range.
+  // Validate once: nulls, NaN, infinities, dates outside valid_dates.
   detail::cancel_point cancel(fn);
   detail::validation_options vo;
   vo.function = fn;
   vo.zone = &cfg.zone;
+  vo.valid_days = cfg.valid_dates;
   vo.cancel = &cancel;
   const detail::validation_result check =
       detail::validate_columns(n, {&ev.account}, &ev.time, {&ev.value}, vo);

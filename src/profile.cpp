@@ -801,6 +801,7 @@ profile_state::profile_state(profile_config config)
                           std::to_string(*d) + " (" + format_day(*d) + ")");
     }
   }
+  detail::check_valid_days(fn, impl_->config.valid_dates);
 }
 profile_state::~profile_state() = default;
 profile_state::profile_state(profile_state&&) noexcept = default;
@@ -838,6 +839,7 @@ void profile_state::update(const std::vector<transactions>& batches) {
   detail::validation_options vo;
   vo.function = fn;
   vo.zone = &s.config.zone;
+  vo.valid_days = s.config.valid_dates;
   vo.threads = s.config.threads;
   vo.cancel = &cancel;
   if (!s.config.window_start) vo.as_of = s.config.as_of;
@@ -1304,7 +1306,10 @@ period_table profile_state::finish_period() const {
 namespace detail {
 
 namespace {
-constexpr std::uint32_t state_layout = 1;
+// Layout 2 adds valid_dates after on_invalid; layout 1 (tierkit before valid_dates) still
+// loads, with the default valid_dates: like on_invalid, the range only decides what later
+// updates accept, and a state made now gets the default too.
+constexpr std::uint32_t state_layout = 2;
 constexpr const char* state_fn = "tierkit.profile_state.from_bytes";
 
 void put_keys(byte_writer& w, const key_dictionary& d, const std::vector<std::uint32_t>& order) {
@@ -1438,6 +1443,8 @@ std::string profile_state_payload(const profile_state& st) {
   w.put<std::uint8_t>(c.spend_series);
   w.put<std::uint8_t>(c.purchase_days);
   w.put<std::uint8_t>(static_cast<std::uint8_t>(c.on_invalid));
+  w.put<std::int32_t>(c.valid_dates.first);
+  w.put<std::int32_t>(c.valid_dates.last);
   w.put<std::uint8_t>(s.shape_fixed);
   w.put<std::uint8_t>(s.has_orders);
   w.put<std::uint8_t>(s.has_quantity);
@@ -1523,7 +1530,8 @@ std::string profile_state_payload(const profile_state& st) {
 
 profile_state profile_state_from_payload(std::string_view bytes) {
   byte_reader r(bytes, state_fn);
-  if (r.get<std::uint32_t>() != state_layout) r.fail("a state layout this tierkit does not know");
+  const auto layout = r.get<std::uint32_t>();
+  if (layout < 1 || layout > state_layout) r.fail("a state layout this tierkit does not know");
   if (r.get<std::uint8_t>() != (host_is_little_endian() ? 1 : 0)) r.fail("written with another byte order");
   profile_config c;
   if (r.get<std::uint8_t>()) c.as_of = r.get<std::int32_t>(); else r.get<std::int32_t>();
@@ -1547,6 +1555,10 @@ profile_state profile_state_from_payload(std::string_view bytes) {
   const auto invalid = r.get<std::uint8_t>();
   if (invalid > static_cast<std::uint8_t>(invalid_policy::drop)) r.fail("the invalid-row policy");
   c.on_invalid = static_cast<invalid_policy>(invalid);
+  if (layout >= 2) {
+    c.valid_dates.first = r.get<std::int32_t>();
+    c.valid_dates.last = r.get<std::int32_t>();  // checked by profile_state's constructor
+  }
   std::unique_ptr<profile_state> made;
   try {
     made = std::make_unique<profile_state>(c);

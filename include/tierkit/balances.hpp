@@ -16,7 +16,8 @@
 //     day of the period of the first event to the day after the last event, so a partial last
 //     period averages over the days it covers (reported as `days`).
 //   - Negative balances (overdrafts) count as they are.
-//   - Null accounts, days or values are invalid input (on_invalid raises or drops, counted).
+//   - Null accounts, days or values, and days outside valid_dates, are invalid input
+//     (on_invalid raises or drops, counted).
 // Customers: the sum of their accounts' averages through an account -> customer mapping, each
 // account optionally weighted by its asset type (a weighted sum of asset balances). Accounts
 // without a customer are invalid input; mapped accounts without events count as 0.
@@ -51,6 +52,11 @@ struct balance_config {
   std::optional<std::int32_t> through_day;  // first day not averaged (default: day after the last event)
   time_zone zone;
   invalid_policy on_invalid = invalid_policy::raise;
+  // The days an event may be dated, inclusive, as profile_config::valid_dates (default
+  // 1900-01-01 to 2200-12-31): an event dated outside is an invalid row (on_invalid). Besides
+  // placeholder dates, this keeps a stray 0001-01-01 from making every account carry its
+  // balance through two thousand years of days.
+  day_range valid_dates;
   unsigned threads = 0;  // 0: every CPU the process may use
 };
 

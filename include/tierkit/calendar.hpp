@@ -31,9 +31,11 @@ civil_date civil_from_days(std::int32_t days) noexcept;
 // ISO-8601 "YYYY-MM-DD".
 std::string format_day(std::int32_t days);
 
-// The days a parsed date may name: a date outside is far more often a typo or a
-// placeholder (0000-00-00, 9999-12-31) than a real purchase, so parsing refuses it unless the
-// caller widens the range. The default is 1900-01-01 to 2200-12-31.
+// A plausible range of days, both included: a date outside is far more often a typo or a
+// placeholder (0000-00-00, 9999-12-31) than a real purchase. Parsing refuses such a date, and
+// profiles and balances make a row dated outside their valid_dates (a day_range) an invalid
+// row, unless the caller widens the range (at most to first_supported_day ..
+// last_supported_day). The default is 1900-01-01 to 2200-12-31.
 struct day_range {
   std::int32_t first = -25'567;   // 1900-01-01
   std::int32_t last = 84'370;     // 2200-12-31

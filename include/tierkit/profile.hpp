@@ -66,6 +66,16 @@ struct profile_config {
   // bytes per purchase day). Lifecycle stages and RFM's frequency by purchase days need them.
   bool purchase_days = true;
   invalid_policy on_invalid = invalid_policy::raise;
+  // The days a transaction may be dated, inclusive (default 1900-01-01 to 2200-12-31): a
+  // row dated outside is an invalid row (raised or dropped and counted under on_invalid, as
+  // "dated before 1900-01-01 (the first of valid_dates)"), since such a date is far more
+  // often a placeholder or a typo (0000-01-01, 9999-12-31) than a purchase, and one would
+  // put recency and tenure off by centuries. Checked on every row before the window, so a
+  // windowed profile drops it as invalid, not as outside the window. Both bounds must lie
+  // within the supported dates (calendar.hpp), first <= last; widen to
+  // {first_supported_day, last_supported_day} to accept every date tierkit can represent.
+  // Like on_invalid, it governs update() only: merge() does not compare it.
+  day_range valid_dates;
   unsigned threads = 0;                      // 0: every CPU the process may use
 };
 
@@ -162,7 +172,8 @@ class profile_state {
   void update(const std::vector<transactions>& batches);
   // Throws tierkit::invalid_input when the configurations differ in as_of, window_start,
   // time zone, period, spend series or purchase days settings, or when key kinds
-  // (integer/string) differ.
+  // (integer/string) differ. on_invalid and valid_dates, which decide what update() accepts,
+  // are this state's own: the other state's rows were checked by its own settings.
   void merge(const profile_state& other);
   // Adds the state of another period of one history: both states have explicit windows
   // [window_start, as_of) that do not overlap, and otherwise equal settings (as merge()).

@@ -24,7 +24,9 @@ Policy:
   not read. Its rows are counted as read and outside the window, as the profile would have
   counted them. A row group is skipped only when its statistics show no nulls in any column
   the job reads, since a row with a null is invalid input before it is outside the window;
-  a NaN amount in a skipped row group is not seen (Parquet statistics leave NaN out).
+  nor when its time statistics reach within the margin of the edges of the profile's
+  valid_dates, since a row dated outside them is invalid input too. A NaN amount in a
+  skipped row group is not seen (Parquet statistics leave NaN out).
 """
 from __future__ import annotations
 
@@ -220,7 +222,8 @@ class FileSource:
         return schema, batches()
 
     def _pushdown(self, pf, cols: list[str], groups: list[int], window) -> list[int]:
-        time_col, lo, hi = window
+        time_col, lo, hi = window[:3]
+        valid = window[3:] if len(window) == 5 else None  # (first, last) of valid_dates
         md = pf.metadata
         names = [md.schema.column(i).path for i in range(md.num_columns)]
         if time_col not in names:
@@ -242,7 +245,8 @@ class FileSource:
             except Exception:  # statistics of a type not understood here: read the group
                 keep.append(g)
                 continue
-            if dmax < lo - _MARGIN_DAYS or dmin >= hi + _MARGIN_DAYS:
+            implausible = valid is not None and (dmin < valid[0] + _MARGIN_DAYS or dmax > valid[1] - _MARGIN_DAYS)
+            if (dmax < lo - _MARGIN_DAYS or dmin >= hi + _MARGIN_DAYS) and not implausible:
                 self.skipped_rows += rg.num_rows
             else:
                 keep.append(g)
@@ -265,7 +269,8 @@ class FileSource:
     def open(self, columns: Sequence[str], *, text_columns: Sequence[str | None] = (),
              time_column: str | None = None, window=None, keys_as_text: bool | None = None) -> pa.RecordBatchReader:
         """The files as one stream of batches of `columns` (in that order). `window`:
-        (time column, first day, end day) for the push-down, or None."""
+        (time column, first day, end day[, first valid day, last valid day]) for the
+        push-down, or None."""
         columns = list(dict.fromkeys(c for c in columns if c))
         text_columns = [c for c in text_columns if c]
         as_text = self.keys_as_text if keys_as_text is None else keys_as_text

@@ -67,6 +67,26 @@ def required_day(value, what: str) -> int:
         raise InvalidInput(f"{what}: got None; expected a date")
     return day
 
+
+def valid_dates_arg(value, what: str) -> tuple[int, int]:
+    """(first, last) day numbers of a ``valid_dates`` setting: the days transactions (or
+    balance events) may be dated, both included. None gives the default, 1900-01-01 through
+    2200-12-31 (``_core.DEFAULT_VALID_DATES``); otherwise a pair of dates, each anything
+    ``to_day`` reads ("1800-01-01", datetime.date, ...)."""
+    if value is None:
+        first, last = _core.DEFAULT_VALID_DATES
+        return int(first), int(last)
+    if isinstance(value, (str, bytes, _dt.date)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise InvalidInput(f"{what}: valid_dates must be a pair of dates (first, last), such as "
+                           f"('1900-01-01', '2200-12-31'); got {value!r}")
+    first = required_day(value[0], f"{what}: valid_dates' first date")
+    last = required_day(value[1], f"{what}: valid_dates' last date")
+    if first > last:
+        raise InvalidInput(f"{what}: valid_dates must run forwards; got {to_date(first)} after "
+                           f"{to_date(last)}")
+    return first, last
+
+
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$")
 
 # The span over which IANA zones are resolved into transitions. Instants outside it use the

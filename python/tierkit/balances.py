@@ -23,7 +23,7 @@ from ._arrow import as_arrow, check_roles, key_array, one_array
 from ._errors import threads_arg
 from ._optional import require
 from ._results import Table
-from ._time import resolve_zone, to_day
+from ._time import resolve_zone, to_day, valid_dates_arg
 
 
 def _table(data, what: str) -> pa.Table:
@@ -136,7 +136,8 @@ def average_daily_balances(events, *, account: str = "account_id", time: str = "
                            value: str = "balance", input: str = "after_movement",
                            period: str = "month", start=None, through=None,
                            start_balances=None, time_zone="UTC",
-                           on_invalid: str = "raise", threads: int | None = None) -> AccountBalances:
+                           on_invalid: str = "raise", valid_dates=None,
+                           threads: int | None = None) -> AccountBalances:
     """Average daily balance per account and period.
 
     input: "after_movement" (the balance after each movement; the day's last closes it),
@@ -144,6 +145,8 @@ def average_daily_balances(events, *, account: str = "account_id", time: str = "
     ``start_balances`` = a table with the account column and a ``balance`` column).
     start / through: the first day averaged and the first day not averaged (default: the
     start of the first event's period; the day after the last event).
+    valid_dates: the days an event may be dated, both included (default ("1900-01-01",
+    "2200-12-31"), as in tk.profile); an event dated outside is an invalid row (on_invalid).
     threads: how many threads (default: all cores).
     """
     t = _table(events, "tierkit.average_daily_balances")
@@ -159,7 +162,8 @@ def average_daily_balances(events, *, account: str = "account_id", time: str = "
         _capsules(t, account), _capsules(t, time), _capsules(t, value), input, period,
         to_day(start, "tierkit.average_daily_balances: start"),
         to_day(through, "tierkit.average_daily_balances: through"), resolve_zone(time_zone),
-        on_invalid, sa, sb, threads_arg(threads, "tierkit.average_daily_balances"))
+        on_invalid, sa, sb, threads_arg(threads, "tierkit.average_daily_balances"),
+        valid_dates_arg(valid_dates, "tierkit.average_daily_balances"))
     return AccountBalances(core, account, t.schema.field(account).type)
 
 

@@ -74,6 +74,9 @@ def _add_profile_options(p: argparse.ArgumentParser) -> None:
                    help="bucket of the spend series")
     p.add_argument("--on-invalid", default="raise", choices=["raise", "drop"],
                    help="invalid rows: stop with an error, or leave them out and report them")
+    p.add_argument("--valid-dates", nargs=2, metavar=("FIRST", "LAST"), default=None,
+                   help="the days a transaction may be dated, both included (default 1900-01-01 "
+                   "2200-12-31); rows dated outside are invalid rows (--on-invalid)")
     p.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
     p.add_argument("--output", "-o", help="write the profile to this .parquet or .csv file")
     _add_output_options(p)
@@ -305,6 +308,7 @@ def _unwritable_outputs(args) -> str | None:
 def _settings(args) -> dict:
     return dict(as_of=args.as_of, window_start=args.window_start, time_zone=args.time_zone,
                 period=args.period, on_invalid=args.on_invalid, threads=args.threads,
+                valid_dates=getattr(args, "valid_dates", None),
                 spend_series=getattr(args, "spend_series", True),
                 purchase_days=getattr(args, "purchase_days", True))
 

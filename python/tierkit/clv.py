@@ -102,21 +102,23 @@ class CLVSummary(ArrowResult):
 
 def summary(data, *, customer: str = "customer_id", time: str = "time", amount: str = "amount",
             calibration_end, holdout_end=None, unit="weeks", order: str | None = None,
-            time_zone=None, on_invalid: str = "raise", threads: int | None = None) -> CLVSummary:
+            time_zone=None, on_invalid: str = "raise", valid_dates=None,
+            threads: int | None = None) -> CLVSummary:
     """The repeat-buying summary of transactions (any input ``tk.profile`` reads).
 
     ``calibration_end`` is the last day of the calibration period (included); ``holdout_end``
     the last day of an optional holdout period after it. ``unit``: "weeks" (default, the
     CDNOW papers'), "days", or a number of days. Built from two daily profiles
-    (calibration, holdout), so every input type, time zone and invalid-row policy of
-    ``tk.profile`` applies.
+    (calibration, holdout), so every input type, time zone, invalid-row policy and
+    ``valid_dates`` of ``tk.profile`` applies.
     """
     from .profile import profile
     from ._time import required_day as _to_day
     u = _unit_days(unit)
     end = _to_day(calibration_end, "calibration_end")
     common = dict(customer=customer, time=time, amount=amount, order=order, time_zone=time_zone,
-                  period="day", spend_series=True, purchase_days=True, on_invalid=on_invalid, threads=threads)
+                  period="day", spend_series=True, purchase_days=True, on_invalid=on_invalid,
+                  valid_dates=valid_dates, threads=threads)
     try:
         cal = profile(data, window_start=_dt.date(1, 1, 1), as_of=to_date(end + 1), **common)
     except InvalidInput as e:

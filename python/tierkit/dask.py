@@ -35,7 +35,7 @@ from .tiering import Tiering
 
 _ROLE_NAMES = ("customer", "time", "amount", "order", "quantity", "channel", "category")
 _SETTINGS = ("as_of", "window_start", "time_zone", "period", "spend_series", "purchase_days",
-             "on_invalid", "threads")
+             "on_invalid", "valid_dates", "threads")
 
 
 def _dd(what: str):

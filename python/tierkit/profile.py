@@ -22,7 +22,7 @@ from ._errors import flag_arg, threads_arg
 from ._files import FileSource, is_file_source
 from ._io import KeysNotIntegers
 from ._results import ArrowResult, html_table
-from ._time import NO_DAY, resolve_zone, to_date, to_day
+from ._time import NO_DAY, resolve_zone, to_date, to_day, valid_dates_arg
 from .transactions import Transactions, as_transactions
 
 
@@ -379,7 +379,7 @@ class ProfileBuilder:
                  category: str | None = None, as_of=None, window_start=None,
                  time_zone=None, period: str = "month", spend_series: bool = True,
                  purchase_days: bool = True, on_invalid: str = "raise",
-                 threads: int | None = None):
+                 valid_dates=None, threads: int | None = None):
         self._roles: dict[str, str | None] = {"customer": customer, "time": time, "amount": amount, "order": order,
                        "quantity": quantity, "channel": channel, "category": category}
         self._on_invalid = on_invalid
@@ -393,7 +393,8 @@ class ProfileBuilder:
             zone=resolve_zone(time_zone), period=period,
             spend_series=flag_arg(spend_series, "tierkit.profile: spend_series"),
             purchase_days=flag_arg(purchase_days, "tierkit.profile: purchase_days"),
-            on_invalid=on_invalid, threads=threads_arg(threads, "tierkit.profile"))
+            on_invalid=on_invalid, valid_dates=valid_dates_arg(valid_dates, "tierkit.profile"),
+            threads=threads_arg(threads, "tierkit.profile"))
         self._core_state: _core.ProfileState | None = None
         self._key_type: pa.DataType | None = None
         # Rows of Parquet row groups that the window push-down did not read (tierkit._files):
@@ -468,8 +469,8 @@ class ProfileBuilder:
         roles = self._roles_given()
         columns = list(columns) if columns is not None else list(roles.values())
         lo, hi = self._settings["window_start"], self._settings["as_of"]
-        window = (roles["time"], int(lo), int(hi)) if (lo is not None and hi is not None
-                                                       and roles["time"] in columns) else None
+        window = (roles["time"], int(lo), int(hi), *self._settings["valid_dates"]) if (
+            lo is not None and hi is not None and roles["time"] in columns) else None
         text = [roles.get("customer"), roles.get("order")]
         for attempt in (1, 2):
             reader = files.open(columns, text_columns=text, time_column=roles["time"], window=window,
@@ -530,6 +531,9 @@ class ProfileBuilder:
         new._core_state = _core.ProfileState.from_bytes(parts[2]) if head["has_state"] else None
         new._settings = dict(head["settings"])
         new._settings["zone"] = _zone_from(head["zone"])
+        # JSON keeps the pair as a list; bytes from before valid_dates get the default (as the
+        # state inside them does, see profile.cpp's state layouts).
+        new._settings["valid_dates"] = tuple(new._settings.get("valid_dates") or valid_dates_arg(None, ""))
         return new
 
     def __reduce__(self):
@@ -598,7 +602,7 @@ def profile(data, *, customer: str = "customer_id", time: str = "time", amount: 
             order: str | None = None, quantity: str | None = None, channel: str | None = None,
             category: str | None = None, as_of=None, window_start=None, time_zone=None,
             period: str = "month", spend_series: bool = True, purchase_days: bool = True,
-            on_invalid: str = "raise", threads: int | None = None) -> Profile:
+            on_invalid: str = "raise", valid_dates=None, threads: int | None = None) -> Profile:
     """Profile transactions: one exact row of aggregates per customer.
 
     Parameters
@@ -633,6 +637,13 @@ def profile(data, *, customer: str = "customer_id", time: str = "time", amount: 
     on_invalid
         "raise" (default): invalid rows raise InvalidInput naming every column, problem and
         row count. "drop": they are left out and counted in ``report.dropped``.
+    valid_dates
+        The days a transaction may be dated, both included: a pair of dates, default
+        ``("1900-01-01", "2200-12-31")``. A row dated outside is an invalid row, "dated before
+        1900-01-01 (the first of valid_dates)" (or after the last), raised or dropped under
+        ``on_invalid``: such dates are placeholders or typos (0000-01-01, 9999-12-31) far more
+        often than purchases. Checked before the window. Widen it for older records, up to
+        ``("0001-01-01", "9999-12-31")``, every date tierkit represents.
     threads
         Threads to use (default: all cores).
     """
@@ -642,7 +653,7 @@ def profile(data, *, customer: str = "customer_id", time: str = "time", amount: 
         builder = ProfileBuilder(**{k: v for k, v in roles.items() if v is not None}, as_of=as_of,
                                  window_start=window_start, time_zone=time_zone, period=period,
                                  spend_series=spend_series, purchase_days=purchase_days,
-                                 on_invalid=on_invalid, threads=threads)
+                                 on_invalid=on_invalid, valid_dates=valid_dates, threads=threads)
         builder._update_files(FileSource(data, what="tierkit.profile"))
         return builder.finish()
     if isinstance(data, Transactions):
@@ -653,7 +664,8 @@ def profile(data, *, customer: str = "customer_id", time: str = "time", amount: 
         tx = Transactions(data, **{k: v for k, v in roles.items() if v is not None})
     builder = ProfileBuilder(**tx.roles, as_of=as_of, window_start=window_start,
                              time_zone=time_zone, period=period, spend_series=spend_series,
-                             purchase_days=purchase_days, on_invalid=on_invalid, threads=threads)
+                             purchase_days=purchase_days, on_invalid=on_invalid,
+                             valid_dates=valid_dates, threads=threads)
     builder._key_type = tx.customer_type
     builder._adopt_zone(tx.schema)
     for group in tx.groups():

@@ -20,6 +20,8 @@ The file (format 1; YAML or JSON)::
       as_of: 2011-12-10                     # optional; run(as_of=...) overrides
       window_start: 2010-12-10              # optional; time_zone, period, spend_series,
                                             # purchase_days also accepted (tierkit.profile)
+      valid_dates: [1900-01-01, 2200-12-31] # optional (this is the default): rows dated
+                                            # outside are invalid rows (on_invalid)
     attributes:                             # optional: how run(attributes=...) is keyed
       customer: customer_id
     strategies:                             # fitted on the profile; `on: attributes` to fit
@@ -67,6 +69,7 @@ from . import _core, _policy_text
 from ._arrow import as_arrow
 from ._files import FileSource, is_file_source
 from ._io import needed_columns
+from ._time import valid_dates_arg
 from ._errors import InvalidInput, SchemaError, TierkitError
 from .abc import ABC
 from .asset_bands import AssetBands, PointsStars, RelationshipStars
@@ -88,7 +91,7 @@ class PolicyError(InvalidInput):
 
 _PROFILE_KEYS = {"customer", "time", "amount", "order", "quantity", "channel", "category",
                  "derive", "on_invalid", "as_of", "window_start", "time_zone", "period",
-                 "spend_series", "purchase_days"}
+                 "spend_series", "purchase_days", "valid_dates"}
 # Profile columns that exist only with spend series, and only with purchase days.
 SPEND_COLUMNS = frozenset({"spend_growth"})
 DAY_COLUMNS = frozenset({"purchase_days", "median_gap", "last_gap", "previous_purchase"})
@@ -253,6 +256,10 @@ def _check_shape(d: Mapping, where: str) -> None:
     for day in ("as_of", "window_start"):
         if day in tx and not isinstance(tx[day], (str, datetime.date)):
             fail(f"transactions.{day}", "a date (YYYY-MM-DD)", tx[day])
+    if "valid_dates" in tx:
+        v = tx["valid_dates"]
+        if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, (str, datetime.date)) for x in v)):
+            fail("transactions.valid_dates", "two dates [first, last] (YYYY-MM-DD)", v)
     if "derive" in tx:
         for col, expr in mapping("transactions.derive", tx["derive"]).items():
             if not isinstance(expr, (str, int, float)) or isinstance(expr, bool):
@@ -375,6 +382,11 @@ class Tiering:
             if flag in self.transactions and not isinstance(self.transactions[flag], bool):
                 raise PolicyError(f"{where}: transactions.{flag} must be true or false; got "
                                   f"{self.transactions[flag]!r}")
+        if "valid_dates" in self.transactions:
+            try:
+                valid_dates_arg(self.transactions["valid_dates"], f"{where}: transactions")
+            except InvalidInput as e:
+                raise PolicyError(str(e)) from None
         derive = self.transactions.get("derive") or {}
         if not isinstance(derive, Mapping):
             raise PolicyError(f"{where}: transactions.derive must map column names to expressions")

@@ -105,13 +105,19 @@ void check_times(const column_view& c, const validation_options& o, std::int64_t
                  std::int64_t hi, issue_counter& count) {
   std::vector<std::int64_t> days(static_cast<std::size_t>(std::min(block, hi - lo)));
   const std::string after = o.as_of ? "on or after as_of " + format_day(*o.as_of) : "";
+  // One range: valid_days when given (within the supported days, so it covers them), else
+  // the supported days themselves.
+  const day_range range = o.valid_days.value_or(day_range{first_supported_day, last_supported_day});
+  const std::string early = o.valid_days ? "dated before " + format_day(range.first) + " (the first of valid_dates)"
+                                         : "outside the supported dates 0001-01-01 to 9999-12-31";
+  const std::string late = o.valid_days ? "dated after " + format_day(range.last) + " (the last of valid_dates)"
+                                        : early;
   for (std::int64_t b = lo; b < hi; b += block) {
     const std::int64_t n = std::min(block, hi - b);
     decode_days(c, b, n, *o.zone, days.data());
     if (!c.may_have_nulls()) {  // the common block: every day in range, seen in one sweep
       const auto [lo_day, hi_day] = std::minmax_element(days.begin(), days.begin() + n);
-      if (*lo_day >= first_supported_day && *hi_day <= last_supported_day &&
-          (!o.as_of || *hi_day < *o.as_of)) {
+      if (*lo_day >= range.first && *hi_day <= range.last && (!o.as_of || *hi_day < *o.as_of)) {
         continue;
       }
     }
@@ -120,8 +126,10 @@ void check_times(const column_view& c, const validation_options& o, std::int64_t
       const std::int64_t d = days[static_cast<std::size_t>(i)];
       if (!c.is_valid(row)) {
         count.mark(c.name, "null", row);
-      } else if (!is_supported_day(d)) {
-        count.mark(c.name, "outside the supported dates 0001-01-01 to 9999-12-31", row);
+      } else if (d < range.first) {
+        count.mark(c.name, early.c_str(), row);
+      } else if (d > range.last) {
+        count.mark(c.name, late.c_str(), row);
       } else if (o.as_of && d >= *o.as_of) {
         count.mark(c.name, after.c_str(), row);
       }
@@ -199,6 +207,14 @@ validation_result validate_transactions(const transactions& batch,
   }
   if (batch.quantity) numbers.push_back(&*batch.quantity);
   return validate_columns(batch.rows(), keys, &batch.time, numbers, options);
+}
+
+void check_valid_days(const char* function, const day_range& range) {
+  if (is_supported_day(range.first) && is_supported_day(range.last) && range.first <= range.last) return;
+  auto text = [](std::int32_t d) { return is_supported_day(d) ? format_day(d) : "day " + std::to_string(d); };
+  throw invalid_input(std::string(function) + ": valid_dates must run from a first to a last day (first <= "
+                      "last) within the supported dates 0001-01-01 to 9999-12-31; got " + text(range.first) +
+                      " to " + text(range.last));
 }
 
 void throw_invalid_rows(const char* function, const std::vector<row_issue>& issues,

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "detail/cancel_point.hpp"
+#include "tierkit/calendar.hpp"
 #include "tierkit/time_zone.hpp"
 #include "tierkit/transactions.hpp"
 
@@ -14,6 +15,11 @@ struct validation_options {
   const char* function = "tierkit";
   std::optional<std::int32_t> as_of;  // rows on or after it are invalid (no explicit window)
   const time_zone* zone = nullptr;
+  // The days a time may name, inclusive (a profile's or balances' valid_dates); rows outside
+  // are "dated before <first> (the first of valid_dates)" or after the last. Without it,
+  // days outside the supported dates of calendar.hpp are invalid ("outside the supported
+  // dates"). A range must lie within the supported dates.
+  std::optional<day_range> valid_days;
   unsigned threads = 1;  // rows are checked in shares on this many threads (0: all cores)
   cancel_point* cancel = nullptr;  // checked before each column's share of rows
 };
@@ -28,12 +34,16 @@ validation_result validate_transactions(const transactions& batch,
                                         const validation_options& options);
 
 // The same checks for any set of columns of one table: keys (null, dictionary index out of
-// range), an optional time column (null, outside the supported days of calendar.hpp,
-// on/after as_of), numbers (null, NaN, infinite, magnitude >= 2^60).
+// range), an optional time column (null, outside valid_days or else the supported days of
+// calendar.hpp, on/after as_of), numbers (null, NaN, infinite, magnitude >= 2^60).
 validation_result validate_columns(std::int64_t rows, const std::vector<const column_view*>& keys,
                                    const column_view* time,
                                    const std::vector<const column_view*>& numbers,
                                    const validation_options& options);
+
+// Throws tierkit::invalid_input unless `range` (a valid_dates setting) runs forwards within
+// the supported dates of calendar.hpp.
+void check_valid_days(const char* function, const day_range& range);
 
 // Throws tierkit::invalid_input listing every issue.
 [[noreturn]] void throw_invalid_rows(const char* function, const std::vector<row_issue>& issues,

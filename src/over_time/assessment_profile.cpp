@@ -270,10 +270,10 @@ period_rows split_by_period(const column_view& time, const time_zone& zone,
   return out;
 }
 
-std::optional<std::pair<std::int32_t, std::int32_t>> day_range(const column_view& time, const time_zone& zone,
-                                                               unsigned threads) {
+std::optional<std::pair<std::int32_t, std::int32_t>> day_span(const column_view& time, const time_zone& zone,
+                                                              const day_range& within, unsigned threads) {
   if (!is_temporal(time.type)) {
-    throw schema_error("tierkit.day_range: " + time.describe() + " is not a date or timestamp column");
+    throw schema_error("tierkit.day_span: " + time.describe() + " is not a date or timestamp column");
   }
   const auto n = static_cast<std::size_t>(time.length);
   const std::size_t blocks = (n + detail::rule_block_rows - 1) / detail::rule_block_rows;
@@ -284,9 +284,10 @@ std::optional<std::pair<std::int32_t, std::int32_t>> day_range(const column_view
     detail::decode_days(time, static_cast<std::int64_t>(a), static_cast<std::int64_t>(b - a), zone, days);
     const std::size_t k = a / detail::rule_block_rows;
     for (std::size_t r = a; r < b; ++r) {
-      if (!time.is_valid(static_cast<std::int64_t>(r))) continue;
-      lo[k] = std::min(lo[k], days[r - a]);
-      hi[k] = std::max(hi[k], days[r - a]);
+      const std::int64_t d = days[r - a];
+      if (!time.is_valid(static_cast<std::int64_t>(r)) || d < within.first || d > within.last) continue;
+      lo[k] = std::min(lo[k], d);
+      hi[k] = std::max(hi[k], d);
     }
   });
   const std::int64_t first = lo.empty() ? std::numeric_limits<std::int64_t>::max() : *std::min_element(lo.begin(), lo.end());

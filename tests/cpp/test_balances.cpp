@@ -94,3 +94,24 @@ TEST_CASE("invalid balance events are named, or dropped and counted") {
   CHECK(b.report.rows_dropped == 1);
   CHECK_THROWS_AS(parse_balance_input("weekly"), invalid_input);
 }
+
+TEST_CASE("balance events dated outside valid_dates are invalid rows; valid_dates widen") {
+  owned_events e{{"A", "A", "B"}, {day_of(1, 1, 1), day_of(2024, 1, 1), day_of(2024, 1, 2)}, {7, 5, 9}};
+  CHECK_THROWS_WITH_AS(average_daily_balances(e.view(), {}),
+                       doctest::Contains("column 'date': 1 row is dated before 1900-01-01 (the first of valid_dates)"),
+                       invalid_input);
+  balance_config drop;
+  drop.on_invalid = invalid_policy::drop;
+  const account_balances b = average_daily_balances(e.view(), drop);
+  CHECK(b.report.rows_dropped == 1);
+  CHECK(b.from_day == day_of(2024, 1, 1));  // not the 0001 event's month
+  balance_config wide;
+  wide.valid_dates = {day_of(1, 1, 1), day_of(2024, 12, 31)};
+  wide.through_day = day_of(2024, 1, 3);
+  wide.from_day = day_of(2023, 12, 1);
+  CHECK(average_daily_balances(e.view(), wide).report.rows_dropped == 0);
+  balance_config backwards;
+  backwards.valid_dates = {10, 9};
+  CHECK_THROWS_WITH_AS(average_daily_balances(e.view(), backwards), doctest::Contains("valid_dates must run"),
+                       invalid_input);
+}

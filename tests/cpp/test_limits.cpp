@@ -104,18 +104,22 @@ TEST_CASE("amounts below 2^60 in magnitude are summed exactly; 2^60 is an invali
   CHECK(q.monetary[0] == below);
 }
 
-TEST_CASE("dates run from 0001-01-01 to 9999-12-31; a day beyond is an invalid row") {
+TEST_CASE("dates run from 0001-01-01 to 9999-12-31 (with valid_dates widened to them); a day beyond is an invalid row") {
   owned_batch b;
   b.customer = {1, 2};
   b.day = {days_from_civil(1, 1, 1), days_from_civil(9999, 12, 30)};
   b.amount = {5.0, 7.0};
   profile_config c;
   c.as_of = days_from_civil(9999, 12, 31);  // the last as_of there is
+  c.valid_dates = {first_supported_day, last_supported_day};  // the widest there is
   const profile p = make_profile(b.view(), c);
   CHECK(p.first_purchase[0] == days_from_civil(1, 1, 1));
   CHECK(p.recency[1] == 1);
   b.day[0] = days_from_civil(1, 1, 1) - 1;
   CHECK_THROWS_WITH_AS(make_profile(b.view(), c),
-                       doctest::Contains("outside the supported dates 0001-01-01 to 9999-12-31"),
+                       doctest::Contains("1 row is dated before 0001-01-01 (the first of valid_dates)"),
+                       invalid_input);
+  c.valid_dates.first -= 1;
+  CHECK_THROWS_WITH_AS(profile_state{c}, doctest::Contains("within the supported dates 0001-01-01 to 9999-12-31"),
                        invalid_input);
 }

@@ -4,6 +4,8 @@
 #include <climits>
 #include <cmath>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include "detail/int128.hpp"
@@ -199,7 +201,36 @@ TEST_CASE("without a window, rows on or after as_of are invalid input") {
   CHECK(p.monetary[0] == 8.0);
 }
 
-TEST_CASE("times outside 0001-01-01 to 9999-12-31 are invalid rows, at both ends") {
+TEST_CASE("dates outside valid_dates (default 1900-01-01 to 2200-12-31) are invalid rows, counted per side") {
+  owned_batch b;
+  b.customer = {1, 2, 3, 4, 5, 6, 7};
+  // Year 0000 and 9999 placeholders, a day beyond each edge, each edge itself, and 2024.
+  b.day = {day_of(0, 1, 1), day_of(9999, 12, 31), day_of(1899, 12, 31), day_of(1900, 1, 1),
+           day_of(2200, 12, 31), day_of(2201, 1, 1), day_of(2024, 3, 1)};
+  b.amount = {1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0};
+  CHECK(profile_config{}.valid_dates.first == day_of(1900, 1, 1));
+  CHECK(profile_config{}.valid_dates.last == day_of(2200, 12, 31));
+  CHECK_THROWS_WITH_AS(make_profile(b.view()),
+                       doctest::Contains("4 rows of 7 are invalid: column 'day': 2 rows are dated before "
+                                         "1900-01-01 (the first of valid_dates); column 'day': 2 rows are "
+                                         "dated after 2200-12-31 (the last of valid_dates)"),
+                       invalid_input);
+  profile_config drop;
+  drop.on_invalid = invalid_policy::drop;
+  const profile p = make_profile(b.view(), drop);
+  CHECK(p.report.rows_read == 7);
+  CHECK(p.report.rows_dropped == 4);
+  REQUIRE(p.report.dropped.size() == 2);
+  CHECK(p.report.dropped[0].problem == "dated before 1900-01-01 (the first of valid_dates)");
+  CHECK(p.report.dropped[0].rows == 2);
+  CHECK(p.report.dropped[1].problem == "dated after 2200-12-31 (the last of valid_dates)");
+  CHECK(p.report.dropped[1].rows == 2);
+  CHECK(p.customer.ints == std::vector<std::int64_t>{4, 5, 7});  // the edges are valid
+  CHECK(p.first_purchase[0] == day_of(1900, 1, 1));
+  CHECK(p.as_of == day_of(2201, 1, 1));  // the day after 2200-12-31
+}
+
+TEST_CASE("valid_dates widen to every supported date and narrow to a few years; days beyond stay invalid") {
   owned_batch b;
   b.customer = {1, 2, 3, 4, 5};
   b.day = {first_supported_day - 1, first_supported_day, 0, last_supported_day - 1,
@@ -207,17 +238,85 @@ TEST_CASE("times outside 0001-01-01 to 9999-12-31 are invalid rows, at both ends
   b.amount = {1.0, 2.0, 3.0, 4.0, 5.0};
   CHECK(format_day(first_supported_day) == "0001-01-01");
   CHECK(format_day(last_supported_day) == "9999-12-31");
-  CHECK_THROWS_WITH_AS(make_profile(b.view()),
-                       doctest::Contains("column 'day': 2 rows are outside the supported dates "
-                                         "0001-01-01 to 9999-12-31"),
+  profile_config wide;
+  wide.valid_dates = {first_supported_day, last_supported_day};
+  CHECK_THROWS_WITH_AS(make_profile(b.view(), wide),
+                       doctest::Contains("column 'day': 1 row is dated before 0001-01-01 (the first of "
+                                         "valid_dates); column 'day': 1 row is dated after 9999-12-31"),
                        invalid_input);
-  profile_config drop;
-  drop.on_invalid = invalid_policy::drop;
-  const profile p = make_profile(b.view(), drop);
+  wide.on_invalid = invalid_policy::drop;
+  const profile p = make_profile(b.view(), wide);
   CHECK(p.report.rows_dropped == 2);
   CHECK(p.customer.ints == std::vector<std::int64_t>{2, 3, 4});
   CHECK(p.first_purchase[0] == first_supported_day);
   CHECK(p.as_of == last_supported_day);  // the day after 9999-12-30: the last supported day
+  // Narrowed to 1970 .. 1999, both ends included.
+  profile_config narrow;
+  narrow.valid_dates = {0, day_of(1999, 12, 31)};
+  narrow.on_invalid = invalid_policy::drop;
+  b.day = {day_of(1969, 12, 31), 0, day_of(1999, 12, 31), day_of(2000, 1, 1), 5000};
+  const profile q = make_profile(b.view(), narrow);
+  CHECK(q.customer.ints == std::vector<std::int64_t>{2, 3, 5});
+  REQUIRE(q.report.dropped.size() == 2);
+  CHECK(q.report.dropped[0].problem == "dated before 1970-01-01 (the first of valid_dates)");
+  CHECK(q.report.dropped[1].problem == "dated after 1999-12-31 (the last of valid_dates)");
+}
+
+TEST_CASE("valid_dates must run forwards within the supported dates") {
+  for (const day_range bad : {day_range{10, 9}, day_range{first_supported_day - 1, 0},
+                              day_range{0, last_supported_day + 1}}) {
+    profile_config c;
+    c.valid_dates = bad;
+    CHECK_THROWS_WITH_AS(profile_state{c}, doctest::Contains("valid_dates must run from a first to a last day"),
+                         invalid_input);
+  }
+  profile_config one_day;
+  one_day.valid_dates = {100, 100};
+  CHECK_NOTHROW(profile_state{one_day});
+}
+
+TEST_CASE("valid_dates judge the day a timestamp falls on in the profile's zone, and come before the window") {
+  // 2200-12-31T20:00Z is 2201-01-01 in UTC+08:00; 1899-12-31T20:00Z is 1900-01-01 there.
+  const std::vector<std::int64_t> t = {(std::int64_t{day_of(2200, 12, 31)} * 86400 + 20 * 3600) * 1000000,
+                                       (std::int64_t{day_of(1899, 12, 31)} * 86400 + 20 * 3600) * 1000000};
+  const std::vector<std::int64_t> c = {1, 2};
+  const std::vector<double> a = {1.0, 2.0};
+  transactions tx;
+  tx.customer = int64_column("c", c.data(), 2);
+  tx.amount = float64_column("a", a.data(), 2);
+  tx.time = timestamp_column("t", t.data(), 2, time_unit::micro, true);
+  profile_config cfg;
+  cfg.on_invalid = invalid_policy::drop;
+  cfg.zone = time_zone::fixed("UTC+08:00", 8 * 3600);
+  const profile east = make_profile(tx, cfg);
+  CHECK(east.customer.ints == std::vector<std::int64_t>{2});
+  CHECK(east.first_purchase[0] == day_of(1900, 1, 1));
+  REQUIRE(east.report.dropped.size() == 1);
+  CHECK(east.report.dropped[0].problem == "dated after 2200-12-31 (the last of valid_dates)");
+  cfg.zone = time_zone();  // in UTC: 2200-12-31 (valid) and 1899-12-31 (not)
+  CHECK(make_profile(tx, cfg).customer.ints == std::vector<std::int64_t>{1});
+  // Text through parse_time: the date written (2200-12-31) is within parse_time's range, the
+  // UTC instant (2201-01-01T01:00Z) is not within the profile's valid_dates.
+  const std::vector<std::int64_t> parsed = {parse_time("2200-12-31T23:00:00-02:00"),
+                                            parse_time("2024-03-01 10:00:00Z")};
+  tx.time = timestamp_column("t", parsed.data(), 2, time_unit::micro, true);
+  const profile utc = make_profile(tx, cfg);
+  CHECK(utc.customer.ints == std::vector<std::int64_t>{2});
+  CHECK(utc.report.dropped[0].problem == "dated after 2200-12-31 (the last of valid_dates)");
+  // With an explicit window, an implausible date is invalid, not outside the window.
+  owned_batch b;
+  b.customer = {1, 2};
+  b.day = {day_of(1800, 1, 1), day_of(2024, 1, 1)};
+  b.amount = {1.0, 2.0};
+  profile_config window;
+  window.window_start = day_of(2023, 1, 1);
+  window.as_of = day_of(2025, 1, 1);
+  CHECK_THROWS_WITH_AS(make_profile(b.view(), window),
+                       doctest::Contains("1 row is dated before 1900-01-01"), invalid_input);
+  window.on_invalid = invalid_policy::drop;
+  const profile w = make_profile(b.view(), window);
+  CHECK(w.report.rows_dropped == 1);
+  CHECK(w.report.rows_outside_window == 0);
 }
 
 TEST_CASE("a default as_of past 9999-12-31 is invalid input; an explicit one must be supported") {
@@ -225,11 +324,13 @@ TEST_CASE("a default as_of past 9999-12-31 is invalid input; an explicit one mus
   b.customer = {1, 2};
   b.day = {0, last_supported_day};
   b.amount = {1.0, 2.0};
-  CHECK_THROWS_WITH_AS(make_profile(b.view()),
+  profile_config every;  // every supported date valid: the edge of the representation
+  every.valid_dates = {first_supported_day, last_supported_day};
+  CHECK_THROWS_WITH_AS(make_profile(b.view(), every),
                        doctest::Contains("the default as_of, the day after the last transaction "
                                          "(9999-12-31), is past the supported dates"),
                        invalid_input);
-  profile_config cfg;
+  profile_config cfg = every;
   cfg.as_of = last_supported_day;
   cfg.on_invalid = invalid_policy::drop;
   const profile p = make_profile(b.view(), cfg);  // the 9999-12-31 row is on as_of: invalid
@@ -519,6 +620,13 @@ TEST_CASE("states merge only with the same configuration") {
   profile_state lean(b);
   CHECK_THROWS_WITH_AS(x.merge(lean), doctest::Contains("purchase days settings differ"), invalid_input);
   CHECK_THROWS_AS(x.merge(x), invalid_input);
+  // on_invalid and valid_dates decide what each state's update() accepted: not compared.
+  b = a;
+  b.on_invalid = invalid_policy::drop;
+  b.valid_dates = {0, 100};
+  profile_state other(b);
+  CHECK_NOTHROW(x.merge(other));
+  CHECK(x.config().valid_dates.last == day_range{}.last);  // this state's own
 }
 
 TEST_CASE("a window must start before as_of") {
@@ -839,6 +947,59 @@ TEST_CASE("a state saved as bytes and loaded merges and finishes exactly as the 
   profile_state s;
   s.update(text.view());
   require_same(profile_state_from_bytes(to_bytes(s)).finish(), s.finish());
+}
+
+TEST_CASE("a state's valid_dates travel in its bytes; a layout-1 state (before valid_dates) loads with the default") {
+  profile_config cfg;
+  cfg.valid_dates = {day_of(2000, 1, 1), day_of(2030, 12, 31)};
+  cfg.on_invalid = invalid_policy::drop;
+  profile_state s(cfg);
+  owned_batch b;
+  b.customer = {1, 2};
+  b.day = {day_of(2024, 1, 1), day_of(1999, 12, 31)};
+  b.amount = {1.0, 2.0};
+  s.update(b.view());
+  profile_state loaded = profile_state_from_bytes(to_bytes(s));
+  CHECK(loaded.config().valid_dates.first == day_of(2000, 1, 1));
+  CHECK(loaded.config().valid_dates.last == day_of(2030, 12, 31));
+  loaded.update(b.view());  // the loaded state still drops 1999
+  CHECK(loaded.finish().report.rows_dropped == 2);
+  // The same payload in layout 1: the layout number 1, and no valid_dates after on_invalid
+  // (a UTC zone's name is "UTC": 15 bytes of header and dates, the name's 8 + 3, its offset
+  // 4, two empty columns 16, then period, spend series, purchase days and on_invalid).
+  std::string payload = detail::profile_state_payload(s);
+  const std::size_t valid_dates_at = 15 + 8 + 3 + 4 + 16 + 4;
+  REQUIRE(s.config().zone.name() == "UTC");
+  std::int32_t first = 0;
+  std::memcpy(&first, &payload[valid_dates_at], 4);
+  REQUIRE(first == day_of(2000, 1, 1));
+  payload.erase(valid_dates_at, 8);
+  const std::uint32_t layout1 = 1;
+  std::memcpy(&payload[0], &layout1, 4);
+  const profile_state old = detail::profile_state_from_payload(payload);
+  CHECK(old.config().valid_dates.first == day_range{}.first);
+  CHECK(old.config().valid_dates.last == day_range{}.last);
+  CHECK(old.config().on_invalid == invalid_policy::drop);
+  require_same(old.finish(), s.finish());
+  // A state written by tierkit before valid_dates, in layout 1 (the golden file is the model
+  // fuzzer's seed of then, fuzz/make_seeds.py's 200 demo rows of 21 customers).
+  std::ifstream golden(std::string(TIERKIT_SOURCE_DIR) + "/tests/data/golden/profile_state_v1.tkm", std::ios::binary);
+  REQUIRE(golden);
+  const std::string envelope((std::istreambuf_iterator<char>(golden)), std::istreambuf_iterator<char>());
+  const profile_state written_by_layout1 = profile_state_from_bytes(envelope);
+  CHECK(written_by_layout1.config().valid_dates.first == day_range{}.first);
+  CHECK(written_by_layout1.rows_read() == 200);
+  CHECK(written_by_layout1.finish().size() == 21);
+  // A layout this tierkit does not know yet.
+  const std::uint32_t layout3 = 3;
+  std::memcpy(&payload[0], &layout3, 4);
+  CHECK_THROWS_WITH_AS(detail::profile_state_from_payload(payload), doctest::Contains("a state layout"),
+                       format_error);
+  // Crafted bounds are refused as the constructor refuses them.
+  std::string backwards = detail::profile_state_payload(s);
+  const std::int32_t late = day_of(2100, 1, 1);
+  std::memcpy(&backwards[valid_dates_at], &late, 4);
+  CHECK_THROWS_WITH_AS(detail::profile_state_from_payload(backwards), doctest::Contains("valid_dates"), format_error);
 }
 
 TEST_CASE("damaged state bytes give format_error") {

@@ -169,3 +169,41 @@ TEST_CASE("columns without nulls: a block with nothing to report is skipped, one
     CHECK(r.invalid_rows == 4);
   }
 }
+
+TEST_CASE("valid_days: the block sweep skips only blocks within the range; a day past either edge is named with it") {
+  const std::size_t n = 3 * 4096 + 5;
+  std::vector<std::int64_t> key(n, 1);
+  std::vector<std::int32_t> day(n, 19000);
+  std::vector<double> amount(n, 2.5);
+  const day_range range;  // 1900-01-01 .. 2200-12-31
+  day[0] = range.first;        // the edges are valid
+  day[n - 1] = range.last;
+  day[4096] = range.first - 1;  // supported days, but outside the range
+  day[8191] = range.last + 1;
+  day[8192] = range.last + 1;
+  transactions tx;
+  tx.customer = int64_column("customer", key.data(), n);
+  tx.time = day_column("day", day.data(), n);
+  tx.amount = float64_column("amount", amount.data(), n);
+  const time_zone utc;
+  detail::validation_options o;
+  o.zone = &utc;
+  o.valid_days = range;
+  for (const unsigned threads : {1u, 2u}) {
+    o.threads = threads;
+    const detail::validation_result r = detail::validate_transactions(tx, o);
+    REQUIRE(r.issues.size() == 2);
+    CHECK(r.issues[0].problem == "dated before 1900-01-01 (the first of valid_dates)");
+    CHECK(r.issues[0].rows == 1);
+    CHECK(r.issues[1].problem == "dated after 2200-12-31 (the last of valid_dates)");
+    CHECK(r.issues[1].rows == 2);
+    CHECK(r.invalid_rows == 3);
+    CHECK(r.invalid[4096] == 1);
+    CHECK(r.invalid[0] == 0);
+    CHECK(r.invalid[n - 1] == 0);
+  }
+  // Without valid_days (callers with no range setting), only unsupported days are invalid.
+  o.valid_days.reset();
+  const detail::validation_result r = detail::validate_transactions(tx, o);
+  CHECK(r.issues.empty());
+}

@@ -90,6 +90,19 @@ def test_no_events_and_bad_columns_are_named():
         tk.average_daily_balances(empty, value="balanse")
 
 
+def test_events_dated_outside_valid_dates_are_invalid_rows():
+    ev = pd.DataFrame({"account_id": [1, 1, 2], "balance": [5.0, 7.0, 9.0],
+                       "date": pd.to_datetime(["1899-12-31", "2024-01-01", "2024-01-02"])})
+    with pytest.raises(tk.InvalidInput, match=r"column 'date': 1 row is dated before 1900-01-01"):
+        tk.average_daily_balances(ev)
+    dropped = tk.average_daily_balances(ev, on_invalid="drop")
+    assert dropped.report["rows_dropped"] == 1 and dropped.report["from"] == "2024-01-01"
+    assert dropped.report["dropped"] == [{"column": "date", "rows": 1,
+                                          "problem": "dated before 1900-01-01 (the first of valid_dates)"}]
+    wide = tk.average_daily_balances(ev, valid_dates=("1899-01-01", "2024-12-31"))
+    assert wide.report["rows_dropped"] == 0 and wide.report["from"] == "1899-12-01"
+
+
 @pytest.mark.parametrize("numbers", ["sparse", "compact"])
 def test_same_averages_on_any_thread_count_and_row_order(numbers):
     # 300,000 events of 20,000 accounts over two years, one event per account and day: enough

@@ -62,6 +62,16 @@ def test_bad_data_exits_with_the_data_code(tmp_path, capsys):
     assert main(["profile", str(src), "--amount", "amt"]) == EXIT_DATA
 
 
+def test_dates_outside_valid_dates_exit_with_the_data_code_unless_widened(tmp_path, capsys):
+    src = tmp_path / "tx.csv"
+    src.write_text("customer_id,time,amount\n1,1850-01-01,3\n2,2024-01-02,5\n")
+    assert main(["profile", str(src)]) == EXIT_DATA
+    assert "column 'time': 1 row is dated before 1900-01-01 (the first of valid_dates)" in capsys.readouterr().err
+    assert main(["profile", str(src), "--valid-dates", "1800-01-01", "2100-12-31"]) == EXIT_OK
+    assert main(["profile", str(src), "--valid-dates", "2100-01-01", "1800-01-01"]) == EXIT_DATA
+    assert "valid_dates must run forwards" in capsys.readouterr().err
+
+
 def test_the_installed_console_script_runs():
     r = subprocess.run([sys.executable, "-m", "tierkit", "--version"], capture_output=True,
                        text=True)

@@ -91,6 +91,17 @@ def test_bad_input_is_named(client, frame):
         tkd.profile(dd.from_pandas(frame.iloc[:0], npartitions=1), **ROLES)
 
 
+def test_valid_dates_reach_every_partition(client, frame):
+    early = frame.copy()
+    early.loc[early.index[:3], "time"] = early["time"].iloc[0].replace(year=1850)
+    ddf = dd.from_pandas(early, npartitions=3, sort=False)
+    with pytest.raises(tk.InvalidInput, match=r"3 rows are dated before 1900-01-01"):
+        tkd.profile(ddf, **ROLES)
+    want = tk.profile(_ref(early), **ROLES, valid_dates=("1800-01-01", "2100-12-31"))
+    got = tkd.profile(ddf, **ROLES, valid_dates=("1800-01-01", "2100-12-31"))
+    assert got.to_arrow().equals(want.to_arrow()) and got.report.rows_dropped == 0
+
+
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 

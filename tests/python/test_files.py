@@ -3,6 +3,7 @@ pyarrow datasets with hive partitions; answers identical to the in-memory profil
 split of the rows into files; bad files stop with an error naming the file."""
 from __future__ import annotations
 
+import datetime
 import pickle
 import subprocess
 import sys
@@ -169,6 +170,24 @@ def test_no_push_down_past_a_null(tmp_path):
         tk.profile(tmp_path / "n.parquet", window_start="1971-01-01", as_of="1971-03-01")
     with pytest.raises(tk.InvalidInput, match="customer_id"):
         tk.profile(t, window_start="1971-01-01", as_of="1971-03-01")
+
+
+def test_no_push_down_past_a_date_outside_valid_dates(tmp_path):
+    # The row group of 1850 rows lies wholly before the window: skipped, its rows would pass
+    # for outside the window; read, they are invalid, as in memory.
+    t = pa.table({"customer_id": [1, 2, 3, 4], "amount": [1.0, 2.0, 3.0, 4.0],
+                  "time": pa.array([datetime.date(1850, 1, 1), datetime.date(1850, 1, 2),
+                                    datetime.date(2024, 1, 1), datetime.date(2024, 1, 2)], pa.date32())})
+    pq.write_table(t, tmp_path / "v.parquet", row_group_size=2)
+    window = dict(window_start="2023-01-01", as_of="2025-01-01")
+    with pytest.raises(tk.InvalidInput, match="2 rows are dated before 1900-01-01"):
+        tk.profile(tmp_path / "v.parquet", **window)
+    got = tk.profile(tmp_path / "v.parquet", **window, on_invalid="drop")
+    assert got.report == tk.profile(t, **window, on_invalid="drop").report
+    assert got.report.rows_dropped == 2 and got.report.rows_outside_window == 0
+    # With the 1850 dates valid, the group is pushed down and counted outside the window.
+    wide = tk.profile(tmp_path / "v.parquet", **window, valid_dates=("1800-01-01", "2100-01-01"))
+    assert wide.report.rows_outside_window == 2 and wide.report.rows_dropped == 0
 
 
 def test_policy_run_on_files_equals_in_memory(demo_tx, tmp_path):

@@ -158,6 +158,26 @@ def test_advance_refuses_rows_of_assessed_periods(demo):
         ledger.advance(t)
 
 
+def test_rows_dated_outside_valid_dates_place_no_assessment_and_are_invalid(demo):
+    t, _ = demo
+    utc = dt.timezone.utc
+    placeholder = pa.array([dt.datetime(1, 1, 1, tzinfo=utc), dt.datetime(1850, 6, 1, tzinfo=utc)],
+                           t.schema.field("time").type)
+    bad = pa.concat_tables([t, t.slice(0, 2).set_column(t.schema.get_field_index("time"), "time", placeholder)])
+    with pytest.raises(tk.InvalidInput, match=r"2 rows are dated before 1900-01-01 \(the first of valid_dates\)"):
+        tk.TierHistory(_tiering(), window_months=6).run(bad)
+    clean = tk.TierHistory(_tiering(), window_months=6).run(t)
+    dropped = tk.TierHistory(_tiering(on_invalid="drop"), window_months=6).run(bad)
+    assert dropped.dates == clean.dates  # the assessments start where the valid rows do
+    assert dropped.report["rows_dropped"] == 2
+    assert dropped.report["dropped"] == [{"column": "time", "rows": 2,
+                                          "problem": "dated before 1900-01-01 (the first of valid_dates)"}]
+    assert _held_by_date(dropped) == _held_by_date(clean)
+    wide = tk.TierHistory(_tiering(on_invalid="drop", valid_dates=["1800-01-01", "2100-01-01"]),
+                          end="2024-01-01").run(bad)
+    assert wide.dates[0] == dt.date(1850, 7, 1) and wide.report["rows_dropped"] == 1
+
+
 def test_overrides_and_the_policy_file(tmp_path, demo):
     t, _ = demo
     overrides = pa.table({"customer_id": [5, 9], "tier": ["Gold", "Silver"],

@@ -143,14 +143,17 @@ def test_decimal_amounts_carry_nine_places_and_the_tenth_rounds():
 # --- dates -------------------------------------------------------------------------------------
 
 def test_dates_run_from_year_1_to_9999_and_a_day_beyond_is_an_invalid_row():
+    # With valid_dates widened to every date there is (the default stops at 1900 and 2200).
+    every = ("0001-01-01", "9999-12-31")
     first, last = datetime.date(1, 1, 1), datetime.date(9999, 12, 30)
-    p = _profile([1, 2], [1.0, 2.0], time=pa.array([first, last], pa.date32()), as_of="9999-12-31")
+    p = _profile([1, 2], [1.0, 2.0], time=pa.array([first, last], pa.date32()), as_of="9999-12-31",
+                 valid_dates=every)
     assert p.to_arrow().column("first_purchase").to_pylist() == [first, last]
     before = pa.array([-719163, 0], pa.date32())          # 0000-12-31
-    with pytest.raises(tk.InvalidInput, match="outside the supported dates 0001-01-01 to 9999-12-31"):
-        _profile([1, 2], [1.0, 2.0], time=before, as_of="2000-01-01")
+    with pytest.raises(tk.InvalidInput, match=r"dated before 0001-01-01 \(the first of valid_dates\)"):
+        _profile([1, 2], [1.0, 2.0], time=before, as_of="2000-01-01", valid_dates=every)
     after = pa.array([2932897, 0], pa.date32())            # 10000-01-01
-    assert _profile([1, 2], [1.0, 2.0], time=after, as_of="2000-01-01",
+    assert _profile([1, 2], [1.0, 2.0], time=after, as_of="2000-01-01", valid_dates=every,
                     on_invalid="drop").report.rows_dropped == 1
     with pytest.raises(tk.InvalidInput):
         _profile([1, 2], [1.0, 2.0], as_of=2932897)      # as_of beyond 9999-12-31

@@ -123,14 +123,16 @@ def test_rows_after_an_explicit_as_of_are_invalid_without_a_window():
 
 def test_times_outside_years_1_to_9999_are_invalid_rows_at_both_ends():
     first, last = dt.date(1, 1, 1), dt.date(9999, 12, 31)
+    every = (first, last)  # valid_dates widened to every date there is
     days = [first.toordinal() - 719_163 + d for d in (-1, 0)] + [0] + \
         [last.toordinal() - 719_163 + d for d in (-1, 1)]
     t = pa.table({"customer_id": [1, 2, 3, 4, 5], "time": pa.array(days, pa.int32()).cast(pa.date32()),
                   "amount": [1.0, 2.0, 3.0, 4.0, 5.0]})
-    with pytest.raises(tk.InvalidInput, match="column 'time': 2 rows are outside the supported "
-                                              "dates 0001-01-01 to 9999-12-31"):
-        tk.profile(t)
-    p = tk.profile(t, on_invalid="drop")
+    with pytest.raises(tk.InvalidInput, match=r"column 'time': 1 row is dated before 0001-01-01 "
+                                              r"\(the first of valid_dates\); column 'time': 1 row "
+                                              r"is dated after 9999-12-31"):
+        tk.profile(t, valid_dates=every)
+    p = tk.profile(t, on_invalid="drop", valid_dates=every)
     assert p.report.rows_dropped == 2 and p.report.as_of == last
     df = p.to_pandas()  # every date converts: the first and the last representable year
     assert df.first_purchase.dt.date.tolist() == [first, dt.date(1970, 1, 1), dt.date(9999, 12, 30)]
@@ -138,7 +140,7 @@ def test_times_outside_years_1_to_9999_are_invalid_rows_at_both_ends():
     # Timestamps far outside the range (year -768, year 20000) are invalid rows too.
     s = pa.array([-86_400 * 1_000_000, 0, 86_400 * 6_600_000], pa.timestamp("s"))
     t = pa.table({"customer_id": [1, 2, 3], "time": s, "amount": [1.0, 2.0, 3.0]})
-    p = tk.profile(t, on_invalid="drop")
+    p = tk.profile(t, on_invalid="drop", valid_dates=every)
     assert p.report.rows_dropped == 2 and len(p.to_pandas()) == 1
 
 
@@ -146,16 +148,114 @@ def test_a_last_purchase_on_9999_12_31_needs_an_explicit_as_of():
     t = pa.table({"customer_id": [1, 2],
                   "time": pa.array([dt.date(2024, 1, 1), dt.date(9999, 12, 31)], pa.date32()),
                   "amount": [1.0, 2.0]})
+    every = ("0001-01-01", "9999-12-31")
     with pytest.raises(tk.InvalidInput, match=r"the default as_of, the day after the last "
                                               r"transaction \(9999-12-31\), is past the supported"):
-        tk.profile(t)
-    p = tk.profile(t, as_of="2025-01-01", on_invalid="drop")  # the placeholder date dropped
+        tk.profile(t, valid_dates=every)
+    p = tk.profile(t, as_of="2025-01-01", on_invalid="drop", valid_dates=every)  # the placeholder dropped
     assert p.report.rows_dropped == 1 and len(p) == 1
-    p = tk.profile(t, as_of="9999-12-31", on_invalid="drop")
+    p = tk.profile(t, as_of="9999-12-31", on_invalid="drop", valid_dates=every)
     assert p.report.as_of == dt.date(9999, 12, 31)
     assert p.to_pandas().recency.tolist() == [(dt.date(9999, 12, 31) - dt.date(2024, 1, 1)).days]
     with pytest.raises(tk.InvalidInput, match="must lie within the supported dates"):
         tk.profile(t, as_of=np.datetime64("10000-01-01"))
+
+
+# --- valid_dates: a plausible range, default 1900-01-01 through 2200-12-31 ---------------------
+
+def _dated(time, n=None):
+    n = len(time) if n is None else n
+    return pa.table({"customer_id": list(range(1, n + 1)), "time": time, "amount": [1.0] * n})
+
+
+def test_dates_of_year_0000_and_9999_are_invalid_rows_named_and_counted():
+    # Year 0000 has no datetime.date: day numbers as date32 (0000-06-01, 9999-12-31 twice).
+    days = [dt.date(1, 1, 1).toordinal() - 719_163 - 214, (dt.date(9999, 12, 31) - dt.date(1970, 1, 1)).days,
+            (dt.date(9999, 12, 31) - dt.date(1970, 1, 1)).days, (dt.date(2024, 3, 1) - dt.date(1970, 1, 1)).days]
+    t = _dated(pa.array(days, pa.int32()).cast(pa.date32()))
+    with pytest.raises(tk.InvalidInput, match=r"3 rows of 4 are invalid: column 'time': 1 row is dated "
+                                              r"before 1900-01-01 \(the first of valid_dates\); column "
+                                              r"'time': 2 rows are dated after 2200-12-31 \(the last of "
+                                              r"valid_dates\)"):
+        tk.profile(t)
+    p = tk.profile(t, on_invalid="drop")
+    assert p.report.rows_read == 4 and p.report.rows_used == 1 and p.report.rows_dropped == 3
+    assert [(d.problem, d.rows) for d in p.report.dropped] == [
+        ("dated before 1900-01-01 (the first of valid_dates)", 1),
+        ("dated after 2200-12-31 (the last of valid_dates)", 2)]
+    assert "dated after 2200-12-31" in str(p.report)
+    assert p.to_pandas().recency.tolist() == [1]  # as_of: the day after the one valid row
+
+
+@pytest.mark.parametrize("time", [
+    pa.array([dt.date(1899, 12, 31), dt.date(1900, 1, 1), dt.date(2200, 12, 31), dt.date(2201, 1, 1)],
+             pa.date32()),
+    # tz-aware timestamps: days in the column's zone (+08:00 here), so 16:00Z is the next day.
+    pa.array([pd.Timestamp("1899-12-31 15:59:59", tz="UTC"), pd.Timestamp("1899-12-31 16:00", tz="UTC"),
+              pd.Timestamp("2200-12-31 15:59:59", tz="UTC"), pd.Timestamp("2200-12-31 16:00", tz="UTC")],
+             pa.timestamp("us", tz="+08:00")),
+], ids=["date32", "timestamp-tz"])
+def test_the_edges_of_valid_dates_are_valid_and_a_day_beyond_is_not(time):
+    p = tk.profile(_dated(time), on_invalid="drop")
+    assert p.to_pandas().index.tolist() == [2, 3]
+    assert p.to_pandas().first_purchase.dt.date.tolist() == [dt.date(1900, 1, 1), dt.date(2200, 12, 31)]
+    assert [(d.problem, d.rows) for d in p.report.dropped] == [
+        ("dated before 1900-01-01 (the first of valid_dates)", 1),
+        ("dated after 2200-12-31 (the last of valid_dates)", 1)]
+    with pytest.raises(tk.InvalidInput, match="2 rows of 4 are invalid"):
+        tk.profile(_dated(time))
+
+
+def test_dates_parsed_from_csv_text_are_held_to_valid_dates(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("customer_id,time,amount\n1,1899-12-31 23:59:59,1\n2,1900-01-01 00:00:00,1\n"
+                    "3,2200-12-31 23:59:59,1\n4,2201-01-01 00:00:00,1\n5,0001-01-01 00:00:00,1\n")
+    with pytest.raises(tk.InvalidInput, match=r"3 rows of 5 are invalid: column 'time': 2 rows are dated before "
+                                              r"1900-01-01 \(the first of valid_dates\); column 'time': 1 row"):
+        tk.profile(path)
+    p = tk.profile(path, on_invalid="drop")
+    assert p.to_pandas().index.tolist() == [2, 3] and p.report.rows_dropped == 3
+    assert tk.profile(path, valid_dates=("0001-01-01", "2201-01-01")).report.rows_dropped == 0
+
+
+def test_valid_dates_widen_and_narrow_and_must_be_a_forward_pair():
+    t = _dated(pa.array([dt.date(1850, 6, 1), dt.date(2019, 12, 31), dt.date(2020, 1, 1),
+                         dt.date(2023, 12, 31), dt.date(2024, 1, 1)], pa.date32()))
+    wide = tk.profile(t, valid_dates=("1800-01-01", dt.date(2100, 1, 1)))
+    assert wide.report.rows_dropped == 0 and len(wide) == 5
+    narrow = tk.profile(t, valid_dates=(dt.datetime(2020, 1, 1, 12), "2023-12-31"), on_invalid="drop")
+    assert narrow.to_pandas().index.tolist() == [3, 4]
+    assert [(d.problem, d.rows) for d in narrow.report.dropped] == [
+        ("dated before 2020-01-01 (the first of valid_dates)", 2),
+        ("dated after 2023-12-31 (the last of valid_dates)", 1)]
+    with pytest.raises(tk.InvalidInput, match="valid_dates must run forwards; got 2024-01-01 after 2023-01-01"):
+        tk.profile(t, valid_dates=("2024-01-01", "2023-01-01"))
+    for bad in ("2020-01-01", ("2020-01-01",), ("2020-01-01", None)):
+        with pytest.raises(tk.InvalidInput, match="valid_dates"):
+            tk.profile(t, valid_dates=bad)
+
+
+def test_valid_dates_come_before_the_window_and_travel_with_a_builder():
+    t = _dated(pa.array([dt.date(1800, 1, 1), dt.date(2024, 1, 1), dt.date(2022, 1, 1)], pa.date32()))
+    p = tk.profile(t, window_start="2023-01-01", as_of="2025-01-01", on_invalid="drop")
+    assert p.report.rows_dropped == 1 and p.report.rows_outside_window == 1
+    b = tk.ProfileBuilder(valid_dates=("2023-06-01", "2030-12-31"), on_invalid="drop")
+    again = tk.ProfileBuilder.from_bytes(b.to_bytes())  # before any data, and after
+    again.update(t)
+    assert again.finish().report.rows_dropped == 2
+    assert tk.ProfileBuilder.from_bytes(again.to_bytes()).update(t).finish().report.rows_dropped == 4
+    import pickle
+    assert pickle.loads(pickle.dumps(again)).finish().report.rows_dropped == 2
+    # A builder saved before valid_dates (no such setting in its header) gets the default.
+    import json
+    data = tk.ProfileBuilder(on_invalid="drop").to_bytes()
+    magic = data[:data.index(b"{") - 8]
+    n = int.from_bytes(data[len(magic):len(magic) + 8], "little")
+    head = json.loads(data[len(magic) + 8:len(magic) + 8 + n])
+    del head["settings"]["valid_dates"]
+    new = json.dumps(head, sort_keys=True).encode()
+    old = tk.ProfileBuilder.from_bytes(magic + len(new).to_bytes(8, "little") + new + data[len(magic) + 8 + n:])
+    assert old.update(t).finish().report.rows_dropped == 1  # 1800-01-01, by the default
 
 
 def test_invalid_rows_are_named_counted_and_never_dropped_silently():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import os
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -29,6 +30,9 @@ POLICY = Path(tk.__file__).parent / "policies" / "demo.yaml"
 @pytest.fixture(scope="module")
 def spark():
     from pyspark.sql import SparkSession
+    # Tasks run this interpreter, so they import the tierkit under test, not another one
+    # installed for whatever `python3` is first on PATH.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
     s = (SparkSession.builder.master("local[2]").appName("tierkit-tests")
          .config("spark.sql.session.timeZone", "UTC")
          .config("spark.sql.shuffle.partitions", "3")
@@ -64,6 +68,15 @@ def test_profile_cut_points_and_scores_equal_one_process(spark, data, parts):
     ref_scores = model.apply(want).to_arrow().to_pandas()
     for c in ("customer_id", "r_score", "f_score", "m_score"):
         assert scored[c].tolist() == ref_scores[c].tolist()
+
+
+def test_valid_dates_reach_every_task(spark, data):
+    df, ref = data
+    narrow = dict(valid_dates=("2022-01-01", "2022-12-31"), on_invalid="drop")
+    want = tk.profile(ref, **ROLES, **narrow)
+    got = tks.profile(df.repartition(3), **ROLES, **narrow)
+    assert got.to_arrow().equals(want.to_arrow()) and got.report == want.report
+    assert got.report.rows_dropped > 0
 
 
 def test_run_gives_one_process_tiers(spark, data):

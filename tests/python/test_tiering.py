@@ -105,6 +105,26 @@ def test_a_policy_file_may_leave_purchase_days_and_the_series_out():
         tk.Tiering.from_dict(lifecycle).run(tx, attrs, as_of="2025-01-01")
 
 
+def test_valid_dates_in_the_transactions_section_reach_the_profile(tmp_path):
+    tx, attrs = shop(n=200)
+    tx.loc[0, "day"] = pd.Timestamp("1850-03-01")  # an implausible date
+    with pytest.raises(tk.InvalidInput, match=r"1 row is dated before 1900-01-01 \(the first of valid_dates\)"):
+        tk.Tiering.from_dict(POLICY).run(tx, attrs)
+    yaml_text = ("tierkit: 1\ntransactions: {customer: cust, time: day, amount: amount, on_invalid: drop,\n"
+                 "  valid_dates: [1800-01-01, 2030-12-31], derive: {amount: qty * price}}\n"
+                 "tiers: [{tier: A, when: 'monetary > 100'}]\ndefault: B\n")
+    (tmp_path / "p.yaml").write_text(yaml_text)  # YAML reads the dates as dates
+    wide = tk.Tiering.from_file(tmp_path / "p.yaml").run(tx)
+    assert wide.profile.report.rows_dropped == 0
+    assert wide.profile.report.rows_used == 200
+    strict = {**POLICY, "transactions": {**POLICY["transactions"], "on_invalid": "drop",
+                                         "valid_dates": ["2024-02-01", "2030-12-31"]}}
+    (tmp_path / "p.json").write_text(json.dumps(strict))
+    narrow = tk.Tiering.from_file(tmp_path / "p.json").run(tx, attrs)
+    assert narrow.profile.report.rows_dropped == int((tx.day < "2024-02-01").sum())
+    assert narrow.profile.report.dropped[0].problem == "dated before 2024-02-01 (the first of valid_dates)"
+
+
 def test_yaml_and_json_files_give_the_same_job(tmp_path):
     import yaml
     tx, attrs = shop()
@@ -170,6 +190,9 @@ def test_strategies_fitted_on_attributes():
      "tier rule 1: attributes must be a mapping; got str"),
     ({"transactions": {"customer": 5}}, "transactions.customer must be a text; got int 5"),
     ({"transactions": {"as_of": [2024]}}, "transactions.as_of must be a date (YYYY-MM-DD)"),
+    ({"transactions": {"valid_dates": "1900-01-01"}}, "transactions.valid_dates must be two dates [first, last]"),
+    ({"transactions": {"valid_dates": ["2030-01-01", "2020-01-01"]}},
+     "transactions: valid_dates must run forwards; got 2030-01-01 after 2020-01-01"),
     ({"attributes": {"columns": "age"}}, "attributes.columns must be a list of column names"),
     ({"default_attributes": ["owner"]}, "'default_attributes' must be a mapping; got list"),
     ({"strategies": [{"rfm": {"bins": "five"}}]}, "strategy 'rfm': bad config"),

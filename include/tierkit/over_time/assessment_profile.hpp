@@ -61,9 +61,11 @@ struct period_rows {
 period_rows split_by_period(const column_view& time, const time_zone& zone,
                             const std::vector<std::int32_t>& cuts, unsigned threads = 0);
 
-// The first and last day of a time column's valid rows (days as profiles compute them);
-// nullopt when no row is valid.
-std::optional<std::pair<std::int32_t, std::int32_t>> day_range(const column_view& time, const time_zone& zone,
-                                                               unsigned threads = 0);
+// The first and last day of a time column's valid rows (days as profiles compute them) that
+// lie within `within` (a profile's valid_dates: rows outside are invalid, so they place
+// nothing); nullopt when there is none. (Named day_span, not day_range, which is
+// calendar.hpp's type.)
+std::optional<std::pair<std::int32_t, std::int32_t>> day_span(const column_view& time, const time_zone& zone,
+                                                              const day_range& within, unsigned threads = 0);
 
 }  // namespace tierkit

@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 from .. import _core
 from .._arrow import as_arrow, missing_column, one_array
 from .._errors import FormatError, InvalidInput, SchemaError, TierkitError, threads_arg
-from .._time import required_day, resolve_zone, to_day
+from .._time import required_day, resolve_zone, to_day, valid_dates_arg
 from ..attributes import CustomerAttributes
 from ..policy import TierPolicy
 from ..profile import Profile
@@ -351,7 +351,9 @@ class _Engine:
         self.settings = dict(zone=resolve_zone(s.get("time_zone")), period=s.get("period", "month"),
                              spend_series=bool(s.get("spend_series", True)),
                              purchase_days=bool(s.get("purchase_days", True)),
-                             on_invalid=self.on_invalid, threads=threads)
+                             on_invalid=self.on_invalid,
+                             valid_dates=valid_dates_arg(s.get("valid_dates"), self.what),
+                             threads=threads)
         self.ledger: _core.TierLedger | None = None  # made by load or from_bytes
         # [lo, hi, PeriodTable, pushed]: periods not yet dropped from the rolling window (those
         # pushed into it, and later ones); the customers of dropped periods are in
@@ -446,7 +448,8 @@ class _Engine:
         if h.dates is not None:
             return list(h.dates)
         _, capsules = self._time_capsule(table)
-        span = _core.day_range(capsules, self.roles["time"], self.settings["zone"], self.threads)
+        span = _core.day_span(capsules, self.roles["time"], self.settings["zone"],
+                              self.settings["valid_dates"], self.threads)
         if span is None and (h.start is None or h.end is None):
             raise InvalidInput(f"{self.what}: no valid transaction times to place the assessments; "
                                "give start and end")
@@ -761,7 +764,8 @@ class _Engine:
         if transactions is not None:
             table = self._table(transactions)
             col, capsules = self._time_capsule(table)
-            span = _core.day_range(capsules, self.roles["time"], self.settings["zone"], self.threads)
+            span = _core.day_span(capsules, self.roles["time"], self.settings["zone"],
+                                  self.settings["valid_dates"], self.threads)
             if span is not None and span[0] < last:
                 offsets, _ = _core.split_by_period(capsules, self.roles["time"], self.settings["zone"],
                                                    [last], self.threads)

@@ -128,6 +128,22 @@ TEST_CASE("rows already in period order need no permutation; a null time lands i
   CHECK_THROWS_AS(split_by_period(b.view().time, time_zone{}, {5, 5}), invalid_input);
 }
 
+TEST_CASE("the day span of a time column counts only valid rows within the given range") {
+  owned_batch b;
+  b.customer = {1, 2, 3, 4};
+  b.day = {day_of(1, 1, 1), day_of(2024, 5, 1), day_of(2023, 2, 1), day_of(9999, 12, 31)};
+  b.amount = {1.0, 1.0, 1.0, 1.0};
+  const auto span = day_span(b.view().time, time_zone{}, day_range{}, 2);
+  REQUIRE(span);
+  CHECK(span->first == day_of(2023, 2, 1));  // the placeholder years place nothing
+  CHECK(span->second == day_of(2024, 5, 1));
+  const auto all = day_span(b.view().time, time_zone{}, day_range{first_supported_day, last_supported_day});
+  REQUIRE(all);
+  CHECK(all->first == day_of(1, 1, 1));
+  CHECK(all->second == day_of(9999, 12, 31));
+  CHECK_FALSE(day_span(b.view().time, time_zone{}, day_range{0, 10}));
+}
+
 TEST_CASE("states with overlapping or implicit windows do not merge as periods") {
   profile_state a(window(0, 10)), b(window(5, 20)), c;
   CHECK_THROWS_WITH_AS(a.merge_window(b), doctest::Contains("they overlap"), invalid_input);
