@@ -591,11 +591,11 @@ class _Engine:
         those that end on or before `start`."""
         for seg in self.segments:
             if not seg[3] and seg[1] <= date:
-                self.rolling.push(seg[2])
+                self.rolling.push(seg[2], self.threads)
                 seg[3] = True
         if start is None:
             return
-        self.rolling.drop_before(start)
+        self.rolling.drop_before(start, self.threads)
         keep = []
         for seg in self.segments:
             if seg[3] and seg[1] <= start:
@@ -774,7 +774,7 @@ class _Engine:
             e.rolling.remember(e.history_before)
             for seg in e.segments:
                 if seg[3]:
-                    e.rolling.push(seg[2])
+                    e.rolling.push(seg[2], threads)
             e.value_dicts = {role: pa.ipc.open_stream(blobs[b]).read_all().column("value").combine_chunks()
                              for role, b in header["values"].items()}
             if header["future"] is not None:
