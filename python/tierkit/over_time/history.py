@@ -533,7 +533,8 @@ class _Engine:
         offsets, order = _core.split_by_period(capsules, self.roles["time"], self.settings["zone"],
                                                list(cuts), self.threads)
         grouped = table if order is None else table.take(pa.array(order))
-        bounds = [low] + list(cuts) + [None]  # None: the rows after the last cut, validated only
+        starts = [low] + list(cuts)
+        ends: list[int | None] = list(cuts) + [None]  # None: the rows after the last cut, validated only
         self._whole = table
         threads = None if pool is None else 1
 
@@ -545,9 +546,9 @@ class _Engine:
         for k in range(len(cuts) + 1):
             rows = grouped.slice(int(offsets[k]), int(offsets[k + 1] - offsets[k])) if k < len(cuts) \
                 else grouped.slice(int(offsets[k]))
-            args = (bounds[k], bounds[k + 1], rows)
-            self._pending.append((bounds[k], bounds[k + 1],
-                                  pool.submit(profile, *args) if pool is not None else (profile, args)))
+            lo, hi = starts[k], ends[k]
+            self._pending.append((lo, hi, pool.submit(profile, lo, hi, rows) if pool is not None
+                                  else (profile, (lo, hi, rows))))
         rest = grouped.slice(int(offsets[len(cuts)]))
         self.future = rest if self.future is None else pa.concat_tables([self.future, rest])
         self.report["rows_after_last_assessment"] = self.future.num_rows
