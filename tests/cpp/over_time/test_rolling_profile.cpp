@@ -44,6 +44,23 @@ void require_same(const profile& a, const profile& b) {
   CHECK(a.as_of == b.as_of);
 }
 
+// One period table per pair of consecutive cuts, from the same rows.
+std::vector<period_table> period_tables(const transactions& tx, const std::vector<std::int32_t>& cuts,
+                                        bool days_and_series) {
+  std::vector<period_table> tables;
+  for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
+    profile_config c;
+    c.window_start = cuts[k];
+    c.as_of = cuts[k + 1];
+    c.purchase_days = days_and_series;
+    c.spend_series = days_and_series;
+    profile_state st(c);
+    st.update(tx);
+    tables.push_back(st.finish_period());
+  }
+  return tables;
+}
+
 }  // namespace
 
 TEST_CASE("a rolling profile equals the window's profile and the customers seen before, period after period") {
@@ -77,17 +94,7 @@ TEST_CASE("a rolling profile equals the window's profile and the customers seen 
       tx.quantity = float64_column("quantity", quantity.data(), quantity.size());
       std::vector<std::int32_t> cuts;
       for (int m = 0; m <= 14; ++m) cuts.push_back(day_of(2023 + m / 12, m % 12 + 1, 1));
-      std::vector<period_table> tables;
-      for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
-        profile_config c;
-        c.window_start = cuts[k];
-        c.as_of = cuts[k + 1];
-        c.purchase_days = days_and_series;
-        c.spend_series = days_and_series;
-        profile_state st(c);
-        st.update(tx);
-        tables.push_back(st.finish_period());
-      }
+      const std::vector<period_table> tables = period_tables(tx, cuts, days_and_series);
       rolling_profile roll;
       const std::size_t window = 3;
       for (std::size_t k = 0; k < tables.size(); ++k) {
@@ -141,17 +148,7 @@ TEST_CASE("pushing and dropping periods on several threads gives the profile of 
   tx.category = int64_column("category", category.data(), rows);
   std::vector<std::int32_t> cuts;
   for (int m = 0; m <= 4; ++m) cuts.push_back(day_of(2023, m + 1, 1));
-  std::vector<period_table> tables;
-  for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
-    profile_config c;
-    c.window_start = cuts[k];
-    c.as_of = cuts[k + 1];
-    c.purchase_days = false;
-    c.spend_series = false;
-    profile_state st(c);
-    st.update(tx);
-    tables.push_back(st.finish_period());
-  }
+  const std::vector<period_table> tables = period_tables(tx, cuts, false);
   rolling_profile one, two;
   for (std::size_t k = 0; k < tables.size(); ++k) {
     one.push(tables[k], 1);
