@@ -182,14 +182,14 @@ void bind_over_time(py::module_& m) {
 
   py::class_<rolling_profile>(m, "RollingProfile")
       .def(py::init<>())
-      .def("push", [](rolling_profile& r, const period_table& t) {
+      .def("push", [](rolling_profile& r, const period_table& t, unsigned threads) {
         py::gil_scoped_release release;
-        r.push(t);
-      }, py::arg("table"))
-      .def("drop_before", [](rolling_profile& r, std::int32_t day) {
+        r.push(t, threads);
+      }, py::arg("table"), py::arg("threads") = 0)
+      .def("drop_before", [](rolling_profile& r, std::int32_t day, unsigned threads) {
         py::gil_scoped_release release;
-        r.drop_before(day);
-      }, py::arg("day"))
+        r.drop_before(day, threads);
+      }, py::arg("day"), py::arg("threads") = 0)
       .def("remember", [](rolling_profile& r, const customer_history& h) {
         py::gil_scoped_release release;
         r.remember(h);

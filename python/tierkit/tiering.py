@@ -324,7 +324,7 @@ class TieringResult:
     check of the rules on this data and a report of every count a run can lose."""
 
     def __init__(self, profile: Profile, models: dict, scores: list, tiers: TierAssignment,
-                 check: PolicyCheck, report: dict, policy: TierPolicy):
+                 check: PolicyCheck | None, report: dict, policy: TierPolicy):
         self.profile = profile
         self.models = models
         self.scores = scores
@@ -517,6 +517,14 @@ class Tiering:
         ``models``: fitted models by strategy name (as in ``result.models``) to apply as they
         are instead of fitting those strategies (frozen cut points).
         """
+        return self._run(transactions, attributes, as_of=as_of, threads=threads, progress=progress,
+                         models=models, check=True)
+
+    def _run(self, transactions, attributes=None, *, as_of=None, threads: int | None = None,
+             progress=None, models: Mapping | None = None, check: bool = True) -> TieringResult:
+        """run(); without the check of the rules on the data (result.check None) when
+        ``check`` is false: a caller that reads only the tiers, scores and models (a history's
+        assessments) does not pay for it."""
         step = progress or (lambda message: None)
         what = f"tierkit policy {self.name!r}"
         report: dict[str, Any] = {}
@@ -593,9 +601,9 @@ class Tiering:
         tiers = self.policy.assign(*inputs, keep=self.keep, threads=threads)
         tiers.coverage = {names[int(k.split()[1]) - 1]: v for k, v in tiers.coverage.items()}
         report["coverage"] = tiers.coverage
-        check = self.policy.check(*inputs)
+        checked = self.policy.check(*inputs) if check else None
         step(f"assigned {len(tiers):,} customers to {len(self.policy.tiers)} tiers")
-        return TieringResult(prof, models, scores, tiers, check, report, self.policy)
+        return TieringResult(prof, models, scores, tiers, checked, report, self.policy)
 
     def __repr__(self) -> str:
         names = ", ".join(n for n, _, _ in self.strategies) or "none"

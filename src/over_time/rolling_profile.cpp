@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <functional>
+#include <iterator>
 #include <limits>
 #include <string_view>
 
@@ -138,26 +140,30 @@ struct rolling_profile::impl {
     categories.resize(size, 0);
   }
 
-  // Adds (sign +1) or removes (-1) a period's values.
-  void apply(const held_period& h, int sign) {
+  // Adds (sign +1) or removes (-1) a period's values. The sums and each kind of distinct
+  // value (orders, return orders, channels, categories) touch arrays of their own, so they
+  // are independent tasks, spread over `threads` threads (0: all cores).
+  void apply(const held_period& h, int sign, unsigned threads) {
     const period_table::impl& t = h.table.data();
     const std::size_t rows = t.customer.size();
-    for (std::size_t r = 0; r < rows; ++r) {
-      const std::uint32_t g = h.gid[r];
-      if (sign > 0) {
-        gross[g] += t.gross[r];
-        returned[g] += t.returned[r];
-        if (t.has_quantity) quantity[g] += t.quantity[r];
-        plines[g] += t.purchase_lines[r];
-        rlines[g] += t.return_lines[r];
-      } else {
-        gross[g] -= t.gross[r];
-        returned[g] -= t.returned[r];
-        if (t.has_quantity) quantity[g] -= t.quantity[r];
-        plines[g] -= t.purchase_lines[r];
-        rlines[g] -= t.return_lines[r];
+    auto sums = [&] {
+      for (std::size_t r = 0; r < rows; ++r) {
+        const std::uint32_t g = h.gid[r];
+        if (sign > 0) {
+          gross[g] += t.gross[r];
+          returned[g] += t.returned[r];
+          if (t.has_quantity) quantity[g] += t.quantity[r];
+          plines[g] += t.purchase_lines[r];
+          rlines[g] += t.return_lines[r];
+        } else {
+          gross[g] -= t.gross[r];
+          returned[g] -= t.returned[r];
+          if (t.has_quantity) quantity[g] -= t.quantity[r];
+          plines[g] -= t.purchase_lines[r];
+          rlines[g] -= t.return_lines[r];
+        }
       }
-    }
+    };
     auto count = [&](const std::vector<std::int64_t>& off, const std::vector<std::int64_t>& values,
                      pair_counts& pairs, std::vector<std::int64_t>& distinct) {
       if (off.empty()) return;
@@ -181,10 +187,17 @@ struct rolling_profile::impl {
         if (sign < 0 && c == 0) --distinct[g];
       }
     };
-    count(t.order_off, t.orders, order_pairs, orders);
-    count(t.return_off, t.return_orders, return_pairs, returns);
-    count(t.channel_off, t.channels, channel_pairs, channels);
-    count(t.category_off, t.categories, category_pairs, categories);
+    // The largest tasks first (handed out in this order).
+    const std::function<void()> tasks[] = {
+        [&] { count(t.order_off, t.orders, order_pairs, orders); },
+        sums,
+        [&] { count(t.return_off, t.return_orders, return_pairs, returns); },
+        [&] { count(t.channel_off, t.channels, channel_pairs, channels); },
+        [&] { count(t.category_off, t.categories, category_pairs, categories); },
+    };
+    const std::size_t work = rows + (t.order_off.empty() ? 0 : static_cast<std::size_t>(t.order_off[rows]));
+    detail::parallel_blocks(std::size(tasks), detail::threads_for_rows(work, threads),
+                            [&](std::size_t k, unsigned) { tasks[k](); });
   }
 
   int compare(std::uint32_t a, std::uint32_t b) const {
@@ -204,7 +217,7 @@ rolling_profile& rolling_profile::operator=(rolling_profile&&) noexcept = defaul
 std::size_t rolling_profile::customers() const noexcept { return impl_->n(); }
 std::size_t rolling_profile::periods_held() const noexcept { return impl_->held.size(); }
 
-void rolling_profile::push(const period_table& table) {
+void rolling_profile::push(const period_table& table, unsigned threads) {
   impl& s = *impl_;
   const period_table::impl& t = table.data();
   if (t.start < s.last_end) {
@@ -274,7 +287,7 @@ void rolling_profile::push(const period_table& table) {
       s.last[g] = t.last[r];
     }
   }
-  s.apply(h, +1);
+  s.apply(h, +1, threads);
   s.report.merge(t.report);
   s.held.push_back(std::move(h));
 }
@@ -321,10 +334,10 @@ void rolling_profile::remember(const customer_history& h) {
   }
 }
 
-void rolling_profile::drop_before(std::int32_t day) {
+void rolling_profile::drop_before(std::int32_t day, unsigned threads) {
   impl& s = *impl_;
   while (!s.held.empty() && s.held.front().table.data().end <= day) {
-    s.apply(s.held.front(), -1);
+    s.apply(s.held.front(), -1, threads);
     s.held.pop_front();
   }
 }

@@ -178,6 +178,22 @@ def test_rows_dated_outside_valid_dates_place_no_assessment_and_are_invalid(demo
     assert wide.dates[0] == dt.date(1850, 7, 1) and wide.report["rows_dropped"] == 1
 
 
+def test_one_thread_gives_the_ledger_of_all_cores(demo):
+    t, _ = demo
+    hist = tk.TierHistory(_tiering(), transitions={"Gold": {"downgrade_after": 3}})
+    assert hist.run(t, threads=1) == hist.run(t)
+
+
+@pytest.mark.parametrize("threads", [1, None])
+def test_invalid_rows_in_later_periods_raise_the_error_of_the_whole_table(threads):
+    t = tk.demo.transactions(300, 6000, seed=3)
+    amount = t.column("amount").to_pylist()
+    amount[3000] = amount[5990] = None  # in two periods after the first
+    t = t.set_column(t.column_names.index("amount"), "amount", pa.array(amount, pa.float64()))
+    with pytest.raises(tk.InvalidInput, match="2 rows of 6,000 are invalid: column 'amount': 2 rows are null"):
+        tk.TierHistory(_tiering()).run(t, threads=threads)
+
+
 def test_overrides_and_the_policy_file(tmp_path, demo):
     t, _ = demo
     overrides = pa.table({"customer_id": [5, 9], "tier": ["Gold", "Silver"],

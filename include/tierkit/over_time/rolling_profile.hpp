@@ -34,10 +34,10 @@ class rolling_profile {
   rolling_profile& operator=(rolling_profile&&) noexcept;
 
   // Adds a period; it must not begin before the last one pushed ends, and must share the
-  // others' settings (invalid_input otherwise).
-  void push(const period_table& t);
+  // others' settings (invalid_input otherwise). threads: at most this many (0: all cores).
+  void push(const period_table& t, unsigned threads = 0);
   // Removes the held periods that end on or before `day` (their customers stay known).
-  void drop_before(std::int32_t day);
+  void drop_before(std::int32_t day, unsigned threads = 0);
   // Customers seen in periods no longer held (a saved run resumed: the customers of its
   // dropped periods, then its held periods pushed again).
   void remember(const customer_history& before);

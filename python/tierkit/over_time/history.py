@@ -28,7 +28,10 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import os
+from collections import deque
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -363,6 +366,11 @@ class _Engine:
         self.rolling = _core.RollingProfile()
         self.value_dicts: dict[str, pa.Array] = {}  # text order/channel/category values, numbered
         self.future: pa.Table | None = None  # rows on or after the last assessment
+        # Periods being profiled, in time order: (lo, hi, future or (function, arguments)),
+        # hi None for the rows after the last cut (validated only); and the rows they came
+        # from (for the error of the whole table).
+        self._pending: deque[tuple] = deque()
+        self._whole: pa.Table | None = None
         self.frozen = dict(history.models) if history.models else None
         self.key_name = self.roles["customer"]
         self.key_type: pa.DataType | None = None
@@ -429,8 +437,9 @@ class _Engine:
         col = one_array(table.column(self.roles["time"]))
         return col, col.__arrow_c_array__()
 
-    def _state(self, lo: int, hi: int):
-        return _core.ProfileState(as_of=hi, window_start=lo, **self.settings)
+    def _state(self, lo: int, hi: int, threads: int | None = None):
+        settings = self.settings if threads is None else {**self.settings, "threads": threads}
+        return _core.ProfileState(as_of=hi, window_start=lo, **settings)
 
     def _update(self, state, table: pa.Table) -> None:
         groups = list(Transactions(table, **self.roles).groups())
@@ -494,36 +503,77 @@ class _Engine:
         cuts = self._cuts(dates)
         self.step(f"{len(dates)} assessments from {_fmt(dates[0])} to {_fmt(dates[-1])}; "
                   f"{len(cuts) + 1} periods")
-        self._add_periods(table, cuts, LOW_DAY)
-        self.ledger = _core.TierLedger(self.history.version, self._overrides(), self.history.frequency)
-        for d in dates:
-            self._assess(d)
+        workers = self.threads or _usable_cpus()
+        if workers < 2 or len(cuts) < 2:
+            self._add_periods(table, cuts, LOW_DAY)
+            self._take_periods(None)
+            self.ledger = _core.TierLedger(self.history.version, self._overrides(), self.history.frequency)
+            for d in dates:
+                self._assess(d)
+            return
+        # The periods are profiled on a pool of one thread a core (one thread each), in time
+        # order, while this thread assesses every date whose periods are done: the profiling
+        # and the assessments, mostly serial work each, then keep every core busy.
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tierkit-period")
+        try:
+            self._add_periods(table, cuts, LOW_DAY, pool)
+            self.ledger = _core.TierLedger(self.history.version, self._overrides(), self.history.frequency)
+            for d in dates:
+                self._take_periods(d)
+                self._assess(d)
+            self._take_periods(None)
+        finally:
+            self._pending.clear()
+            pool.shutdown(wait=True, cancel_futures=True)
 
-    def _add_periods(self, table: pa.Table, cuts: list[int], low: int) -> None:
+    def _add_periods(self, table: pa.Table, cuts: list[int], low: int,
+                     pool: ThreadPoolExecutor | None = None) -> None:
         """Profiles the rows of `table` into one state per period [low, c0), [c0, c1), ...;
-        rows on or after the last cut wait in self.future."""
+        rows on or after the last cut wait in self.future (validated with the periods). The
+        periods join self.segments through _take_periods, in time order; with a pool they are
+        profiled on its threads meanwhile, else when taken."""
         col, capsules = self._time_capsule(table)
         offsets, order = _core.split_by_period(capsules, self.roles["time"], self.settings["zone"],
                                                list(cuts), self.threads)
         grouped = table if order is None else table.take(pa.array(order))
-        bounds = [low] + list(cuts)
-        try:
-            for k in range(len(cuts)):
-                state = self._state(bounds[k], bounds[k + 1])
-                self._update(state, grouped.slice(int(offsets[k]), int(offsets[k + 1] - offsets[k])))
-                table = state.finish_period()
-                del state
-                self.segments.append([bounds[k], bounds[k + 1], table, False])
-                self._count(table)
-            rest = grouped.slice(int(offsets[len(cuts)]))
-            check = self._state(cuts[-1], HIGH_DAY)  # validated now; aggregated when assessed
-            self._update(check, rest)
-        except InvalidInput:
-            if self.on_invalid == "raise":
-                self._validate_all(table)
-            raise
+        starts = [low] + list(cuts)
+        ends: list[int | None] = list(cuts) + [None]  # None: the rows after the last cut, validated only
+        self._whole = table
+        threads = None if pool is None else 1
+
+        def profile(lo: int, hi: int | None, rows: pa.Table):
+            state = self._state(lo, HIGH_DAY if hi is None else hi, threads)
+            self._update(state, rows)
+            return None if hi is None else state.finish_period()
+
+        for k in range(len(cuts) + 1):
+            rows = grouped.slice(int(offsets[k]), int(offsets[k + 1] - offsets[k])) if k < len(cuts) \
+                else grouped.slice(int(offsets[k]))
+            lo, hi = starts[k], ends[k]
+            self._pending.append((lo, hi, pool.submit(profile, lo, hi, rows) if pool is not None
+                                  else (profile, (lo, hi, rows))))
+        rest = grouped.slice(int(offsets[len(cuts)]))
         self.future = rest if self.future is None else pa.concat_tables([self.future, rest])
         self.report["rows_after_last_assessment"] = self.future.num_rows
+
+    def _take_periods(self, until: int | None) -> None:
+        """Adds the profiled periods that end on or before `until` (None: all, the rows after
+        the last cut validated too) to self.segments, in time order. A period's invalid rows
+        raise the error of the whole table (every problem, every count)."""
+        while self._pending and (until is None or (self._pending[0][1] is not None
+                                                   and self._pending[0][1] <= until)):
+            lo, hi, job = self._pending.popleft()
+            try:
+                table = job.result() if isinstance(job, Future) else job[0](*job[1])
+            except InvalidInput:
+                if self.on_invalid == "raise":
+                    self._validate_all(self._whole)
+                raise
+            if hi is not None:
+                self.segments.append([lo, hi, table, False])
+                self._count(table)
+        if not self._pending:
+            self._whole = None
 
     def _count(self, table) -> None:
         self.report["rows_read"] += table.rows_read
@@ -545,11 +595,11 @@ class _Engine:
         those that end on or before `start`."""
         for seg in self.segments:
             if not seg[3] and seg[1] <= date:
-                self.rolling.push(seg[2])
+                self.rolling.push(seg[2], self.threads)
                 seg[3] = True
         if start is None:
             return
-        self.rolling.drop_before(start)
+        self.rolling.drop_before(start, self.threads)
         keep = []
         for seg in self.segments:
             if seg[3] and seg[1] <= start:
@@ -578,8 +628,10 @@ class _Engine:
             self._store_next_period(k - 1, following)
             return
         tiering = h.tiering
-        result = tiering.run(prof, self._attributes_at(date), threads=self.threads or None,
-                             models=self.frozen)
+        # The tiers, scores and models are kept; the check of the rules on each date's data
+        # is not.
+        result = tiering._run(prof, self._attributes_at(date), threads=self.threads or None,
+                              models=self.frozen, check=False)
         if h.refit == "first" and self.frozen is None:
             self.frozen = dict(result.models)
         self.models_by_date[date] = dict(result.models)
@@ -726,7 +778,7 @@ class _Engine:
             e.rolling.remember(e.history_before)
             for seg in e.segments:
                 if seg[3]:
-                    e.rolling.push(seg[2])
+                    e.rolling.push(seg[2], threads)
             e.value_dicts = {role: pa.ipc.open_stream(blobs[b]).read_all().column("value").combine_chunks()
                              for role, b in header["values"].items()}
             if header["future"] is not None:
@@ -793,9 +845,17 @@ class _Engine:
         self.future = None
         if rows is not None and rows.num_rows:
             self._add_periods(rows, [date], last)
+            self._take_periods(None)
         else:
             self.segments.append([last, date, self._state(last, date).finish_period(), False])
         self._assess(date)
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # no affinity on this platform
+        return os.cpu_count() or 1
 
 
 def _first_on_or_after(frequency: str, day: int) -> int:

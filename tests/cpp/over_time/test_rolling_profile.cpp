@@ -31,6 +31,7 @@ void require_same(const profile& a, const profile& b) {
   CHECK(a.purchase_days == b.purchase_days);
   CHECK(a.previous_purchase == b.previous_purchase);
   CHECK(a.channels == b.channels);
+  CHECK(a.categories == b.categories);
   CHECK(same_bits(a.monetary, b.monetary));
   CHECK(same_bits(a.gross_sales, b.gross_sales));
   CHECK(same_bits(a.returns_value, b.returns_value));
@@ -41,6 +42,23 @@ void require_same(const profile& a, const profile& b) {
   CHECK(a.series_period == b.series_period);
   CHECK(same_bits(a.series_net, b.series_net));
   CHECK(a.as_of == b.as_of);
+}
+
+// One period table per pair of consecutive cuts, from the same rows.
+std::vector<period_table> period_tables(const transactions& tx, const std::vector<std::int32_t>& cuts,
+                                        bool days_and_series) {
+  std::vector<period_table> tables;
+  for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
+    profile_config c;
+    c.window_start = cuts[k];
+    c.as_of = cuts[k + 1];
+    c.purchase_days = days_and_series;
+    c.spend_series = days_and_series;
+    profile_state st(c);
+    st.update(tx);
+    tables.push_back(st.finish_period());
+  }
+  return tables;
 }
 
 }  // namespace
@@ -76,17 +94,7 @@ TEST_CASE("a rolling profile equals the window's profile and the customers seen 
       tx.quantity = float64_column("quantity", quantity.data(), quantity.size());
       std::vector<std::int32_t> cuts;
       for (int m = 0; m <= 14; ++m) cuts.push_back(day_of(2023 + m / 12, m % 12 + 1, 1));
-      std::vector<period_table> tables;
-      for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
-        profile_config c;
-        c.window_start = cuts[k];
-        c.as_of = cuts[k + 1];
-        c.purchase_days = days_and_series;
-        c.spend_series = days_and_series;
-        profile_state st(c);
-        st.update(tx);
-        tables.push_back(st.finish_period());
-      }
+      const std::vector<period_table> tables = period_tables(tx, cuts, days_and_series);
       rolling_profile roll;
       const std::size_t window = 3;
       for (std::size_t k = 0; k < tables.size(); ++k) {
@@ -113,4 +121,43 @@ TEST_CASE("a rolling profile equals the window's profile and the customers seen 
   rolling_profile roll;
   roll.push(period_table{});
   CHECK_THROWS_AS(roll.current(-1, std::nullopt), invalid_input);
+}
+
+TEST_CASE("pushing and dropping periods on several threads gives the profile of one thread") {
+  // Periods large enough that their sums and distinct values are spread over threads.
+  std::mt19937 rng(5);
+  const std::size_t rows = 400000;
+  std::vector<std::int64_t> customer(rows), order(rows), channel(rows), category(rows);
+  std::vector<std::int32_t> day(rows);
+  std::vector<double> amount(rows);
+  const std::int32_t start = day_of(2023, 1, 1);
+  for (std::size_t i = 0; i < rows; ++i) {
+    customer[i] = static_cast<std::int64_t>(rng() % 100000);
+    day[i] = start + static_cast<std::int32_t>(rng() % 120);
+    amount[i] = (rng() % 6 == 0 ? -1.0 : 1.0) * static_cast<double>(rng() % 5000 + 1) / 100.0;
+    order[i] = static_cast<std::int64_t>(rng() % 150000);
+    channel[i] = static_cast<std::int64_t>(rng() % 4);
+    category[i] = static_cast<std::int64_t>(rng() % 9);
+  }
+  transactions tx;
+  tx.customer = int64_column("customer", customer.data(), rows);
+  tx.time = day_column("day", day.data(), rows);
+  tx.amount = float64_column("amount", amount.data(), rows);
+  tx.order = int64_column("order", order.data(), rows);
+  tx.channel = int64_column("channel", channel.data(), rows);
+  tx.category = int64_column("category", category.data(), rows);
+  std::vector<std::int32_t> cuts;
+  for (int m = 0; m <= 4; ++m) cuts.push_back(day_of(2023, m + 1, 1));
+  const std::vector<period_table> tables = period_tables(tx, cuts, false);
+  rolling_profile one, two;
+  for (std::size_t k = 0; k < tables.size(); ++k) {
+    one.push(tables[k], 1);
+    two.push(tables[k], 2);
+    if (k >= 2) {
+      one.drop_before(cuts[k - 1], 1);
+      two.drop_before(cuts[k - 1], 2);
+    }
+    const std::int32_t from = cuts[k >= 2 ? k - 1 : 0];
+    require_same(two.current(cuts[k + 1], from, 2), one.current(cuts[k + 1], from, 1));
+  }
 }
