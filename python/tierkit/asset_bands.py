@@ -13,6 +13,7 @@ a condition or criterion; the first criterion that holds is named).
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -22,11 +23,13 @@ import pyarrow.compute as pc
 from . import _core
 from ._model import FrozenModel
 from ._arrow import as_arrow
-from ._errors import InvalidInput
+from ._errors import FormatError, InvalidInput
 from ._results import Table
 from .scoring import Metrics, keyed_table, metrics_of, plain_table, register_loader
 
 CARD_LEVELS = ("classic", "gold", "platinum", "diamond", "black")
+# The envelope kind of an asset band model saved with text levels of its own.
+_LEVELS_KIND = "asset_bands_levels"
 
 
 def _with_levels(data, levels: Mapping[str, Sequence[str]] | None):
@@ -183,11 +186,43 @@ class AssetBandModel(FrozenModel):
 
     def __init__(self, core: _core.AssetBandModel, levels: Mapping | None = None):
         self._core = core
-        self._levels = dict(levels or {"card_level": CARD_LEVELS})
+        # Levels as tuples of text: a model's levels compare equal however they were given.
+        self._levels = {str(k): tuple(str(x) for x in v)
+                        for k, v in (levels or {"card_level": CARD_LEVELS}).items()}
 
     def _state(self) -> tuple:
         # The compiled model has no equality of its own: its bytes are its value.
         return (self._core.to_bytes(), self._levels)
+
+    def to_bytes(self) -> bytes:
+        """This model in tierkit's versioned envelope. Text levels other than the default
+        card levels travel with it (the compiled model ranks numbers only; without them a
+        loaded or unpickled model would rank text by the default card levels)."""
+        if self._levels == {"card_level": CARD_LEVELS}:
+            return self._core.to_bytes()
+        core = self._core.to_bytes()
+        levels = json.dumps({str(k): [str(x) for x in v] for k, v in self._levels.items()}).encode()
+        return _core.wrap_envelope(_LEVELS_KIND, len(core).to_bytes(8, "little") + core + levels)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "AssetBandModel":
+        """The model that ``to_bytes`` wrote, its text levels included."""
+        if _core.envelope_kind(data) != _LEVELS_KIND:
+            return cls(_core.AssetBandModel.from_bytes(data))
+        what = "tierkit.AssetBandModel.from_bytes"
+        payload = _core.unwrap_envelope(data, _LEVELS_KIND)
+        n = int.from_bytes(payload[:8], "little")
+        if len(payload) < 8 or 8 + n > len(payload):
+            raise FormatError(f"{what}: the model's part runs past the payload")
+        try:
+            levels = json.loads(payload[8 + n:].decode())
+        except (UnicodeDecodeError, ValueError) as e:
+            raise FormatError(f"{what}: the text levels are not readable: {e}") from None
+        if not isinstance(levels, dict) or not all(
+                isinstance(v, list) and all(isinstance(x, str) for x in v) for v in levels.values()):
+            raise FormatError(f"{what}: the text levels must map columns to lists of texts")
+        return cls(_core.AssetBandModel.from_bytes(payload[8:8 + n]),
+                   {k: tuple(v) for k, v in levels.items()})
 
     def apply(self, data, key: str | None = None) -> Table:
         """The band of each customer in ``data``: the highest band whose lower bound and
@@ -272,5 +307,6 @@ class PointsStars:
 
 
 register_loader("asset_bands", lambda data: AssetBandModel.from_bytes(data))
+register_loader(_LEVELS_KIND, lambda data: AssetBandModel.from_bytes(data))
 
 __all__ = ["AssetBands", "AssetBandModel", "RelationshipStars", "PointsStars", "CARD_LEVELS"]

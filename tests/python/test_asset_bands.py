@@ -225,3 +225,37 @@ def test_dictionary_levels_rank_through_the_dictionary_as_the_texts_do():
     used = pa.chunked_array([dictionary([0, 1], ["gold", "tin"])])
     with pytest.raises(tk.InvalidInput, match=r"column 'tier': 1 rows hold levels not in .*'tin'"):
         strategy.fit_apply(pa.table({"customer_id": [1, 2], "adb": [0.0, 0.0], "tier": used}))
+
+
+def test_a_model_with_text_levels_of_its_own_keeps_them_through_bytes_files_and_pickle(tmp_path):
+    # Custom levels rank "junior" below "classic": a loaded model that fell back to the
+    # default card levels would refuse "junior" (or rank the levels differently).
+    levels = {"card_level": ["junior", "classic", "gold"]}
+    strategy = tk.AssetBands([{"label": "top", "lower": 100}],
+                             criteria=[{"name": "card", "column": "card_level", "threshold": 2}],
+                             levels=levels)
+    data = pa.table({"customer_id": [1, 2, 3], "adb": [0.0, 0.0, 500.0],
+                     "card_level": ["junior", "classic", "gold"]})
+    model = strategy.fit(data)
+    want = model.apply(data).to_arrow()
+    path = tmp_path / "bands.tkm"
+    model.save(path)
+    for loaded in (tk.AssetBandModel.from_bytes(model.to_bytes()), pickle.loads(pickle.dumps(model)),
+                   tk.load(path)):
+        assert loaded == model
+        assert loaded.apply(data).to_arrow().equals(want)
+    assert want.column("admitted_by").to_pylist() == [None, "card", "balance"]
+    # The default card levels keep the plain format.
+    plain = tk.AssetBands([{"label": "top", "lower": 100}]).fit(data.drop_columns(["card_level"]))
+    assert _core.envelope_kind(plain.to_bytes()) == "asset_bands"
+    assert tk.AssetBandModel.from_bytes(plain.to_bytes()) == plain
+
+
+def test_damaged_text_levels_in_a_model_give_format_error():
+    model = tk.AssetBands([{"label": "top", "lower": 100}], levels={"tier": ["a", "b"]}).fit(
+        pa.table({"customer_id": [1], "adb": [0.0], "tier": ["a"]}))
+    core = model._core.to_bytes()
+    for levels in (b"{", b'{"tier": [1]}', b"[]"):
+        data = _core.wrap_envelope("asset_bands_levels", len(core).to_bytes(8, "little") + core + levels)
+        with pytest.raises(tk.FormatError):
+            tk.AssetBandModel.from_bytes(data)
