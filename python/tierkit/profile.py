@@ -532,7 +532,7 @@ class ProfileBuilder:
         new._settings = dict(head["settings"])
         new._settings["zone"] = _zone_from(head["zone"])
         # JSON keeps the pair as a list; bytes from before valid_dates get the default (as the
-        # state inside them does, see profile.cpp's state layouts).
+        # state inside them does, see profile_state_bytes.cpp's state layouts).
         new._settings["valid_dates"] = tuple(new._settings.get("valid_dates") or valid_dates_arg(None, ""))
         return new
 

@@ -1,5 +1,5 @@
 #pragma once
-// A period table's columns (private: filled by profile_state::finish_period in profile.cpp,
+// A period table's columns (private: filled by profile_state::finish_period in profile_finish.cpp,
 // read by window_profile in period_table.cpp).
 #include <cstdint>
 #include <vector>
