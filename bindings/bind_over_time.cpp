@@ -124,6 +124,10 @@ void bind_period_table(py::module_& m) {
       .def("key_chars", [](py::object self) { return numpy_bytes(self.cast<const period_table&>().customers().chars, self); })
       .def("monetary", [](const period_table& t) { return numpy_from(t.monetary()); })
       .def("bought", [](const period_table& t) { return numpy_from(t.bought()); })
+      .def("purchase_days", [](py::object self) {  // (offsets, days) views, no copy
+        const period_table& t = self.cast<const period_table&>();
+        return py::make_tuple(numpy_view(t.purchase_day_offsets(), self), numpy_view(t.purchase_days(), self));
+      })
       .def_property_readonly("rows_read", [](const period_table& t) { return t.report().rows_read; })
       .def_property_readonly("rows_used", [](const period_table& t) { return t.report().rows_used; })
       .def_property_readonly("rows_dropped", [](const period_table& t) { return t.report().rows_dropped; })

@@ -150,33 +150,47 @@ class Tracking(Table):
 
 
 def tracking(data, *, customer: str = "customer_id", time: str = "time", amount: str = "amount",
-             unit="weeks", origin=None, end=None, calibration_end=None, time_zone=None) -> Tracking:
+             order: str | None = None, unit="weeks", origin=None, end=None, calibration_end=None,
+             time_zone=None, on_invalid: str = "raise", valid_dates=None,
+             threads: int | None = None) -> Tracking:
     """Repeat purchase days per period since ``origin`` (default: the first purchase day):
-    period k holds days origin + unit*(k-1) .. origin + unit*k - 1 (BTYD's weeks), each
-    customer's first purchase day not counted, purchases on one day merged."""
-    from .profile import profile
+    period k holds days origin + unit*(k-1) .. origin + unit*k - 1 (BTYD's weeks).
+
+    A repeat purchase day is what ``summary`` counts in x: a day with a purchase line
+    (amount >= 0, whatever else the day holds) after the customer's first purchase day,
+    purchases on one day merged. So the curve summed up to the calibration end is the
+    summary's x summed over customers. The other settings are ``summary``'s (``order``,
+    ``on_invalid`` and ``valid_dates`` decide which rows are valid, as there)."""
     from ._time import required_day as _to_day
+    from .profile import ProfileBuilder
     u = _unit_days(unit)
-    p = profile(data, customer=customer, time=time, amount=amount, period="day", spend_series=True,
-                time_zone=time_zone, as_of=None if end is None else to_date(_to_day(end, "end") + 1),
-                window_start=None if end is None else _dt.date(1, 1, 1))
-    cols = p._core.columns()
-    first = np.asarray(cols["first_purchase"])
-    s = p._core.series()
-    offsets = np.asarray(s["offsets"])
-    owner = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-    days = np.asarray(s["period"])
-    buyer = first[owner] != np.iinfo(np.int32).min
-    # Days with a purchase line: the series also holds return-only days; purchase days
-    # are counted by the profile, so keep days whose net is >= 0 as a proxy of purchases.
-    repeat = buyer & (days > first[owner]) & (np.asarray(s["net"]) >= 0)
-    has = first != np.iinfo(np.int32).min
-    o = int(first[has].min()) if origin is None else _to_day(origin, "origin")
-    last = int(days.max()) if end is None else _to_day(end, "end")
+    last_day = None if end is None else _to_day(end, "end")
+    # The days themselves come from a period table of the whole span: its per-customer
+    # lists of distinct purchase days are the days the summary counts.
+    builder = ProfileBuilder(customer=customer, time=time, amount=amount, order=order, period="day",
+                             spend_series=False, purchase_days=True, time_zone=time_zone,
+                             window_start=_dt.date(1, 1, 1),
+                             as_of=_dt.date(9999, 12, 31) if last_day is None else to_date(last_day + 1),
+                             on_invalid=on_invalid, valid_dates=valid_dates, threads=threads)
+    builder.update(data)
+    offsets, days = builder._state.finish_period().purchase_days()
+    offsets = np.asarray(offsets)
+    days = np.asarray(days, dtype=np.int64)
+    counts = np.diff(offsets)
+    buyers = counts > 0
+    if not buyers.any():
+        raise InvalidInput("tierkit.clv.tracking: no purchase line"
+                           + ("" if last_day is None else f" on or before end ({to_date(last_day)})"))
+    first = days[offsets[:-1][buyers]]
+    is_first = np.zeros(len(days), dtype=bool)
+    is_first[offsets[:-1][buyers]] = True
+    repeat_days = days[~is_first]
+    o = int(first.min()) if origin is None else _to_day(origin, "origin")
+    last = int(days.max()) if last_day is None else last_day
     periods = int(np.ceil((last - o + 1) / u))
-    k = (np.floor((days[repeat] - o) / u) + 1).astype(int)
+    k = (np.floor((repeat_days - o) / u) + 1).astype(int)
     actual = np.bincount(k[(k >= 1) & (k <= periods)], minlength=periods + 1)[1:]
-    b, w = np.unique((first[has] - o) / u, return_counts=True)
+    b, w = np.unique((first - o) / u, return_counts=True)
     t = Tracking(pa.table({"period": pa.array(np.arange(1, periods + 1)), "actual": pa.array(actual)}),
                  None, "repeat purchases per period")
     t.births, t.birth_weights = b, w.astype(np.float64)

@@ -26,6 +26,8 @@ const customer_keys& period_table::customers() const noexcept { return impl_->cu
 std::int32_t period_table::start() const noexcept { return impl_->start; }
 std::int32_t period_table::end() const noexcept { return impl_->end; }
 const validation_report& period_table::report() const noexcept { return impl_->report; }
+const std::vector<std::int64_t>& period_table::purchase_day_offsets() const noexcept { return impl_->day_off; }
+const std::vector<std::int32_t>& period_table::purchase_days() const noexcept { return impl_->days; }
 
 std::vector<double> period_table::monetary() const {
   const impl& t = *impl_;

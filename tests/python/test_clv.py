@@ -166,3 +166,23 @@ def test_a_missing_calibration_end_is_invalid_input():
     # calibration_end=None was a TypeError from arithmetic on None.
     with pytest.raises(tk.InvalidInput, match="calibration_end: got None"):
         tk.clv.summary(tk.demo.transactions(10, 50), calibration_end=None)
+
+
+def test_tracking_counts_the_summarys_repeat_days():
+    # Customer 1 buys on days 0, 3 and 9; on day 3 a return outweighs the purchase (net < 0)
+    # and day 9 holds two purchases. Customer 2 buys on day 1 and only returns on day 5.
+    # Repeat purchase days: customer 1's days 3 and 9 (x = 2), none of customer 2's.
+    base = np.datetime64("2024-01-01")
+    t = pa.table({"customer_id": [1, 1, 1, 1, 1, 2, 2],
+                  "time": pa.array(base + np.array([0, 3, 3, 9, 9, 1, 5]).astype("timedelta64[D]"))
+                  .cast(pa.timestamp("us")),
+                  "amount": [10.0, 5.0, -20.0, 4.0, 6.0, 8.0, -3.0]})
+    s = tk.clv.summary(t, calibration_end="2024-01-31", unit="days")
+    assert s.to_pandas()["x"].tolist() == [2.0, 0.0]
+    tr = tk.clv.tracking(t, unit="days", end="2024-01-31")
+    actual = tr.to_arrow().column("actual").to_numpy()
+    assert actual.sum() == 2
+    assert actual[3] == 1 and actual[9] == 1  # periods 4 and 10: days 3 and 9 since day 0
+    np.testing.assert_array_equal(tr.births, [0.0, 1.0])
+    with pytest.raises(tk.InvalidInput, match="no purchase line"):
+        tk.clv.tracking(t.filter(pa.compute.less(t["amount"], 0)), unit="days")

@@ -34,6 +34,11 @@ class period_table {
   // Per customer: net value, and whether the customer bought (a purchase line) in the period.
   std::vector<double> monetary() const;
   std::vector<std::uint8_t> bought() const;
+  // Per customer, the distinct days with a purchase line, ascending: customer i owns
+  // purchase_days()[purchase_day_offsets()[i] .. purchase_day_offsets()[i + 1]). Both are
+  // empty when the state was made with purchase_days off.
+  const std::vector<std::int64_t>& purchase_day_offsets() const noexcept;
+  const std::vector<std::int32_t>& purchase_days() const noexcept;
   const validation_report& report() const noexcept;
 
   struct impl;  // internal (src/over_time/period_table_impl.hpp)
