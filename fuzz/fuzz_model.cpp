@@ -1,6 +1,7 @@
 // libFuzzer target for the model loader: every *_from_bytes of tierkit/serialization.hpp
-// (models, segment tables, tier policies, tier ledgers, partial profile states, customer
-// histories) and the envelope itself.
+// (models — lifetime-value and k-means included —, segment tables, tier policies, tier
+// ledgers, partial profile states, period tables, finished profiles, customer histories)
+// and the envelope itself.
 //
 // Input: the first byte picks the loader (its low bits) and whether the rest is a payload
 // to wrap in a valid envelope of that loader's kind (bit 7 clear: the fuzzer then reaches
@@ -15,9 +16,11 @@
 // (it reaches std::terminate), or a broken invariant (abort):
 //   - what loads saves again to bytes that load to the same bytes (save/load is the
 //     identity once loaded);
-//   - a loaded object can be used: models apply to a small metric table and summarise, a
-//     policy checks and assigns on a small rule table, a ledger answers its queries, a
-//     profile state merges with itself and finishes, a customer history joins a profile.
+//   - a loaded object can be used: models apply to a small metric table and summarise
+//     (lifetime-value models also predict on a small repeat-buying summary), a policy checks
+//     and assigns on a small rule table, a ledger answers its queries, a profile state merges
+//     with itself and finishes, a period table combines into a window profile, a profile
+//     and a customer history join into an assessment's profile.
 // Build and run: see fuzz/CMakeLists.txt (ctest -R fuzz.model).
 #include <cmath>
 #include <cstddef>
@@ -32,7 +35,13 @@
 #include "tierkit/error.hpp"
 #include "tierkit/metric_table.hpp"
 #include "tierkit/over_time/assessment_profile.hpp"
+#include "tierkit/over_time/period_table.hpp"
 #include "tierkit/serialization.hpp"
+#include "tierkit/strategies/bg_nbd.hpp"
+#include "tierkit/strategies/clv.hpp"
+#include "tierkit/strategies/gamma_gamma.hpp"
+#include "tierkit/strategies/kmeans.hpp"
+#include "tierkit/strategies/pareto_nbd.hpp"
 
 namespace {
 
@@ -52,7 +61,8 @@ const tierkit::metric_table& metrics() {
     for (const char* name : {"recency", "tenure", "frequency", "purchase_days", "median_gap",
                              "last_gap", "transactions", "returns", "monetary", "gross_sales",
                              "returns_value", "average_order_value", "spend_growth", "adb",
-                             "balance", "assets", "age", "years", "value", "potential"}) {
+                             "balance", "assets", "age", "years", "value", "potential",
+                             "repeat_value", "x", "t_x", "m_x"}) {
       m.add(name, {0, 12, nan, -3.5, inf});
     }
     return m;
@@ -157,6 +167,70 @@ void use_history(const tierkit::customer_history& h) {
   }
 }
 
+// Four customers of a repeat-buying summary (weeks), one without repeat purchases.
+tierkit::clv_data clv_rows() {
+  static const std::vector<double> x = {0, 1, 4, 1000}, t_x = {0, 2.5, 30, 10}, T = {1, 10, 38.86, 100};
+  tierkit::clv_data d;
+  d.x = tierkit::number_span(x.data(), x.size());
+  d.t_x = tierkit::number_span(t_x.data(), t_x.size());
+  d.T = tierkit::number_span(T.data(), T.size());
+  return d;
+}
+
+template <class Purchases>
+void use_purchases(const Purchases& m) {
+  const tierkit::clv_data d = clv_rows();
+  static const std::vector<double> t = {0, 0.5, 52};
+  try {
+    (void)m.log_likelihood(d);
+    (void)m.expected_purchases(tierkit::number_span(t.data(), t.size()));
+    (void)m.conditional_expected_purchases(52, d);
+    (void)m.p_alive(d);
+    (void)m.probability_of_purchases(2, 39);
+    (void)m.expected_cumulative(tierkit::number_span(t.data(), 2), tierkit::number_span(t.data() + 1, 2),
+                                tierkit::number_span(t.data(), t.size()));
+  } catch (const tierkit::invalid_input&) {
+  }
+}
+
+void use_gamma_gamma(const tierkit::gamma_gamma_model& m) {
+  static const std::vector<double> x = {0, 1, 4}, m_x = {0, 20.5, 7.25};
+  const tierkit::number_span xs(x.data(), x.size()), ms(m_x.data(), m_x.size());
+  try {
+    (void)m.log_likelihood(xs, ms);
+    (void)m.conditional_expected_value(xs, ms);
+  } catch (const tierkit::invalid_input&) {
+  }
+  (void)m.population_mean();
+}
+
+void use_clv(const tierkit::clv_model& m) {
+  use_model(m);
+  try {
+    (void)m.p_alive(clv_rows());
+    (void)m.conditional_expected_purchases(4, clv_rows());
+  } catch (const tierkit::invalid_input&) {
+  }
+}
+
+void use_period_table(const tierkit::period_table& t) {
+  (void)t.monetary();
+  (void)t.bought();
+  try {
+    (void)tierkit::window_profile({&t}, 1);
+  } catch (const tierkit::invalid_input&) {
+  }
+}
+
+void use_profile(const tierkit::profile& p) {
+  tierkit::customer_history h;
+  try {
+    h.add(p);
+    (void)tierkit::assessment_profile(p, h, p.as_of, std::nullopt);
+  } catch (const tierkit::invalid_input&) {
+  }
+}
+
 // Loads `bytes` with loader `which`; on success, checks save/load and uses the object.
 template <class T, class Load, class Use>
 void round_trip(const std::string& bytes, Load load, Use use) {
@@ -175,7 +249,9 @@ void round_trip(const std::string& bytes, Load load, Use use) {
 constexpr const char* kinds[] = {"rfm",         "abc",           "segment_table",
                                  "lifecycle",   "value_potential", "asset_bands",
                                  "tier_policy", "tier_ledger",   "profile_state",
-                                 "customer_history"};
+                                 "customer_history", "bg_nbd",    "pareto_nbd",
+                                 "gamma_gamma", "clv",           "kmeans",
+                                 "period_table", "profile"};
 constexpr std::size_t loaders = sizeof(kinds) / sizeof(kinds[0]);
 
 void load_one(std::size_t which, const std::string& bytes) {
@@ -198,6 +274,13 @@ void load_one(std::size_t which, const std::string& bytes) {
     case 7: round_trip<tier_ledger>(bytes, tier_ledger_from_bytes, use_ledger); break;
     case 8: round_trip<profile_state>(bytes, profile_state_from_bytes, use_state); break;
     case 9: round_trip<customer_history>(bytes, customer_history_from_bytes, use_history); break;
+    case 10: round_trip<bg_nbd_model>(bytes, bg_nbd_model_from_bytes, use_purchases<bg_nbd_model>); break;
+    case 11: round_trip<pareto_nbd_model>(bytes, pareto_nbd_model_from_bytes, use_purchases<pareto_nbd_model>); break;
+    case 12: round_trip<gamma_gamma_model>(bytes, gamma_gamma_model_from_bytes, use_gamma_gamma); break;
+    case 13: round_trip<clv_model>(bytes, clv_model_from_bytes, use_clv); break;
+    case 14: round_trip<kmeans_model>(bytes, kmeans_model_from_bytes, use_model<kmeans_model>); break;
+    case 15: round_trip<period_table>(bytes, period_table_from_bytes, use_period_table); break;
+    case 16: round_trip<profile>(bytes, profile_from_bytes, use_profile); break;
     default: break;
   }
 }

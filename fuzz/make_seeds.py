@@ -23,7 +23,8 @@ import tierkit as tk
 from tierkit import _core
 
 KINDS = ["rfm", "abc", "segment_table", "lifecycle", "value_potential", "asset_bands",
-         "tier_policy", "tier_ledger", "profile_state", "customer_history"]
+         "tier_policy", "tier_ledger", "profile_state", "customer_history", "bg_nbd", "pareto_nbd",
+         "gamma_gamma", "clv", "kmeans", "period_table", "profile"]
 OUT = Path(__file__).parent / "corpus" / "model"
 
 
@@ -66,6 +67,22 @@ def main() -> None:
     h = _core.CustomerHistory()
     h.add(prof._core)
     seeds["customer_history"] = h.to_bytes()
+    # Lifetime-value models from a small repeat-buying summary (days as units, so that the
+    # few customers repeat), k-means on the profile, a period table and a finished profile.
+    cal = tk.demo.transactions(customers=80, transactions=2400, seed=11)
+    roles = {k: v for k, v in tk.demo.profile_roles().items() if k in ("customer", "time", "amount", "order")}
+    summary = tk.clv.summary(cal, **roles, calibration_end="2023-06-30", unit="days")
+    seeds["bg_nbd"] = tk.BGNBD().fit(summary).to_bytes()
+    seeds["pareto_nbd"] = tk.ParetoNBD().fit(summary).to_bytes()
+    seeds["gamma_gamma"] = tk.GammaGamma().fit(summary).to_bytes()
+    seeds["clv"] = tk.CLV(horizon=52).fit(tk.profile(cal, **roles, period="day")).to_bytes()
+    seeds["kmeans"] = tk.KMeans(k=3, seed=1, names=["low", "mid", "high"]).fit(prof).to_bytes()
+    # (period tables hold integer order, channel and category values: the demo's text
+    # channels and categories are left out)
+    period = tk.ProfileBuilder(**roles, quantity="quantity", as_of="2024-01-01", window_start="2023-01-01")
+    period.update(tx)
+    seeds["period_table"] = period._state.finish_period().to_bytes()
+    seeds["profile"] = prof._core.to_bytes()
     for name, envelope in seeds.items():
         kind, body = payload(envelope)
         index = KINDS.index(kind)

@@ -343,7 +343,12 @@ profile_state profile_state_from_payload(std::string_view bytes) {
         !within(g.quantity, bound[j]) || !within(g.open_net, bound[j])) {
       r.fail("a customer's sums");
     }
-    if (!day_ok(g.first_purchase) || !day_ok(g.last_purchase) || !day_ok(g.open_period)) {
+    // A customer with purchase lines has real first and last purchase days (finishing
+    // subtracts them from as_of).
+    const bool bought_ok = g.purchase_lines == 0 || (is_supported_day(g.first_purchase) &&
+                                                     is_supported_day(g.last_purchase) &&
+                                                     g.first_purchase <= g.last_purchase);
+    if (!day_ok(g.first_purchase) || !day_ok(g.last_purchase) || !day_ok(g.open_period) || !bought_ok) {
       r.fail("a customer's days");
     }
   }

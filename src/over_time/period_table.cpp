@@ -467,6 +467,62 @@ std::string period_table_payload(const period_table& table) {
   return std::move(w.bytes());
 }
 
+// Values a real table can hold, so that a damaged or crafted table cannot make combining
+// overflow or misorder: the period within the supported dates; keys ascending; per customer
+// at most 2^36 lines (as a loaded profile state), sums no larger than that many lines of the
+// largest amount, purchase days inside the period (first <= previous < last when present,
+// none without purchase lines) and each customer's listed days ascending inside it, spend
+// buckets on supported days adding up to no more than the customer's bound; row counts not
+// negative.
+void check_values(byte_reader& r, const period_table::impl& t) {
+  if (!is_supported_day(t.start) || !is_supported_day(t.end)) r.fail("the period's days");
+  const customer_keys& k = t.customer;
+  const std::size_t n = k.size();
+  for (std::size_t i = 1; i < n; ++i) {
+    if (k.is_string ? !(k.string_at(i - 1) < k.string_at(i)) : !(k.ints[i - 1] < k.ints[i])) {
+      r.fail("customer keys not in ascending order");
+    }
+  }
+  const fixed128 largest = static_cast<fixed128>(std::int64_t{1} << 60) * detail::fixed_scale;
+  auto within = [](fixed128 v, fixed128 bound) { return v <= bound && v >= -bound; };
+  auto inside = [&](std::int32_t d) { return d >= t.start && d < t.end; };
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int64_t buys = t.purchase_lines[i], returns = t.return_lines[i];
+    if (buys < 0 || returns < 0 || buys + returns > (std::int64_t{1} << 36)) r.fail("a customer's line counts");
+    if (!within(t.gross[i], largest * buys) || !within(t.returned[i], largest * returns) ||
+        (!t.quantity.empty() && !within(t.quantity[i], largest * (buys + returns)))) {
+      r.fail("a customer's sums");
+    }
+    const std::int32_t first = t.first[i], last = t.last[i], previous = t.previous[i];
+    const bool days_ok = buys == 0 ? first == no_day && last == no_day && previous == no_day
+                                   : inside(first) && inside(last) && first <= last &&
+                                         (previous == no_day || (previous >= first && previous < last));
+    if (!days_ok) r.fail("a customer's days");
+    if (t.purchase_days) {
+      for (auto j = t.day_off[i]; j < t.day_off[i + 1]; ++j) {
+        const std::int32_t d = t.days[static_cast<std::size_t>(j)];
+        if (!inside(d) || (j > t.day_off[i] && d <= t.days[static_cast<std::size_t>(j - 1)])) {
+          r.fail("a customer's purchase days");
+        }
+      }
+    }
+    if (t.spend_series) {
+      fixed128 room = largest * (buys + returns);
+      for (auto j = t.series_off[i]; j < t.series_off[i + 1]; ++j) {
+        const fixed128 v = t.series_net[static_cast<std::size_t>(j)];
+        if (!is_supported_day(t.series_period[static_cast<std::size_t>(j)]) || !within(v, room)) {
+          r.fail("a customer's spend buckets");
+        }
+        room -= v < 0 ? -v : v;
+      }
+    }
+  }
+  const validation_report& rep = t.report;
+  if (rep.rows_read < 0 || rep.rows_used < 0 || rep.rows_dropped < 0 || rep.rows_outside_window < 0) {
+    r.fail("the row counts");
+  }
+}
+
 period_table period_table_from_payload(std::string_view bytes) {
   byte_reader r(bytes, "tierkit.period_table.from_bytes");
   if (r.get<std::uint32_t>() != table_layout) r.fail("a table layout this tierkit does not know");
@@ -540,6 +596,7 @@ period_table period_table_from_payload(std::string_view bytes) {
   check_offsets(r, t->day_off, n, t->days.size(), t->purchase_days);
   check_offsets(r, t->series_off, n, t->series_period.size(), t->spend_series);
   if (t->series_net.size() != t->series_period.size()) r.fail("spend columns of different lengths");
+  check_values(r, *t);
   return period_table(std::move(t));
 }
 

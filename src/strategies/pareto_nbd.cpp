@@ -3,6 +3,7 @@
 #include <Eigen/Dense>
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "strategies/clv_fit.hpp"
@@ -49,9 +50,16 @@ dropout_integrals integrate_dropout(double alpha, double beta, double p, double 
   };
   double la0, lb0;
   out.log_g0 = log_g(y, la0, lb0);
+  // Panels are at least min_panel wide and at most max_panels many: parameters far beyond
+  // any data (a decay rate past 1e6 per unit of log time, or an integrand that overflows)
+  // give a NaN integral, and so a NaN likelihood that a fit steps back from, not a panel
+  // width that halves to zero and a loop that never ends.
+  constexpr double min_panel = 1e-6;
+  constexpr int max_panels = 1 << 20;
+  int panels = 0;
   while (y < y_end) {
     double h = std::min(1.0, y_end - y);
-    while (h * rate(y + h) > 1.0) h *= 0.5;  // at most one e-fold of decay per panel
+    while (h > min_panel && h * rate(y + h) > 1.0) h *= 0.5;  // at most one e-fold of decay per panel
     const double mid = y + 0.5 * h, half = 0.5 * h;
     double s0 = 0, sa = 0, sb = 0, sla = 0, slb = 0;
     for (int k = 0; k < 5; ++k) {
@@ -68,6 +76,10 @@ dropout_integrals integrate_dropout(double alpha, double beta, double p, double 
           slb += v * lb;
         }
       }
+    }
+    if (!std::isfinite(s0) || ++panels > max_panels) {
+      out.i0 = std::numeric_limits<double>::quiet_NaN();
+      return out;
     }
     out.i0 += s0;
     out.ia += sa;
@@ -254,7 +266,7 @@ std::vector<double> pareto_nbd_model::expected_cumulative(number_span birth, num
 pareto_nbd_model fit_pareto_nbd(const clv_data& data, const mle_config& config) {
   const char* fn = "tierkit.fit_pareto_nbd";
   data.check(fn);
-  detail::weighted_rows rows = detail::merge_identical(data);
+  detail::weighted_rows rows = detail::merge_identical(data, false, config.threads);
   if (rows.total_weight <= 0) throw invalid_input(std::string(fn) + ": no customers to fit (all weights are 0)");
   double max_T = 0;
   for (double v : rows.T) max_T = std::max(max_T, v);

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 #include <tierkit/error.hpp>
 #include <tierkit/serialization.hpp>
+#include <tierkit/over_time/period_table.hpp>
+#include <tierkit/strategies/pareto_nbd.hpp>
 #include <tierkit/strategy.hpp>
 
 #include <algorithm>
@@ -198,16 +200,18 @@ TEST_CASE("write_file replaces a file only when all of it is written, leaving no
 TEST_CASE("inputs the model fuzzer found give format_error or usable objects") {
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(TIERKIT_SOURCE_DIR) / "fuzz" / "corpus" / "model";
-  const char* kinds[] = {"rfm", "abc", "segment_table", "lifecycle", "value_potential",
-                         "asset_bands", "tier_policy", "tier_ledger", "profile_state",
-                         "customer_history"};
+  const char* kinds[] = {"rfm",          "abc",          "segment_table", "lifecycle", "value_potential",
+                         "asset_bands",  "tier_policy",  "tier_ledger",   "profile_state", "customer_history",
+                         "bg_nbd",       "pareto_nbd",   "gamma_gamma",   "clv",        "kmeans",
+                         "period_table", "profile"};
+  constexpr std::size_t loaders = sizeof(kinds) / sizeof(kinds[0]);
   int seen = 0;
   for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
     if (e.path().filename().string().rfind("regression-", 0) != 0) continue;
     ++seen;
     const std::string bytes = read_file(e.path().string());
     REQUIRE(!bytes.empty());
-    const std::size_t which = (static_cast<unsigned char>(bytes[0]) & 0x7f) % 10;
+    const std::size_t which = (static_cast<unsigned char>(bytes[0]) & 0x7f) % loaders;
     const std::string rest = bytes.substr(1);
     const std::string in = (bytes[0] & 0x80) ? rest : wrap_envelope(kinds[which], rest);
     CAPTURE(e.path().filename().string());
@@ -227,6 +231,21 @@ TEST_CASE("inputs the model fuzzer found give format_error or usable objects") {
         case 9: {
           const customer_history h = customer_history_from_bytes(in);
           CHECK(h.size() == h.first_purchase.size());
+          break;
+        }
+        case 11: {
+          // Parameters far beyond any data: the likelihood finishes (NaN is its answer).
+          const std::vector<double> x = {0, 1, 4, 1000}, t_x = {0, 2.5, 30, 10}, T = {1, 10, 38.86, 100};
+          clv_data d;
+          d.x = x;
+          d.t_x = t_x;
+          d.T = T;
+          (void)pareto_nbd_model_from_bytes(in).log_likelihood(d);
+          break;
+        }
+        case 15: {
+          const period_table t = period_table_from_bytes(in);
+          CHECK(window_profile({&t}, 1).size() == t.size());
           break;
         }
         default: FAIL("a regression input for a loader this test does not use: add it here");

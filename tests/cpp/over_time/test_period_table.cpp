@@ -163,3 +163,26 @@ TEST_CASE("period tables of text keys combine on several threads into the span's
   CHECK(combined.customer.offsets == direct.customer.offsets);
   require_same(combined, direct);
 }
+
+TEST_CASE("a period table lists each customer's distinct purchase days, ascending") {
+  // Customer 5: purchases on days 10 and 12 (twice), a return on day 11; customer 2: a
+  // return only (no purchase day); customer 9: a purchase outweighed by a return on day 13.
+  const std::vector<std::int64_t> customer = {5, 5, 5, 5, 2, 9, 9};
+  const std::vector<std::int32_t> day = {12, 10, 12, 11, 10, 13, 13};
+  const std::vector<double> amount = {4, 10, 6, -3, -8, 5, -20};
+  transactions tx;
+  tx.customer = int64_column("customer", customer.data(), customer.size());
+  tx.time = day_column("day", day.data(), day.size());
+  tx.amount = float64_column("amount", amount.data(), amount.size());
+  profile_state s(window(0, 100, period_kind::month));
+  s.update(tx);
+  const period_table t = s.finish_period();
+  REQUIRE(t.customers().ints == std::vector<std::int64_t>{2, 5, 9});
+  CHECK(t.purchase_day_offsets() == std::vector<std::int64_t>{0, 0, 2, 3});
+  CHECK(t.purchase_days() == std::vector<std::int32_t>{10, 12, 13});
+  profile_config off = window(0, 100, period_kind::month);
+  off.purchase_days = false;
+  profile_state none(off);
+  none.update(tx);
+  CHECK(none.finish_period().purchase_days().empty());
+}
