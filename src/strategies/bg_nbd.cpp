@@ -96,14 +96,12 @@ double loglik(const bg_nbd_params& p, const detail::weighted_rows& d, double* gr
     }
     const Eigen::ArrayXd C = -rx * LT;
     const Eigen::ArrayXd D = D0 - rx * Lt;  // -inf when x = 0
-    // log(1 + e), not log1p: e <= 1, so the absolute error stays below 2^-52, and log is
-    // much the cheaper.
-    Eigen::ArrayXd e(m), log_s(m);
-    for (Eigen::Index k = 0; k < m; ++k) {
-      e[k] = D0[k] == minus_infinity ? 0.0 : std::exp(-std::fabs(C[k] - D[k]));
-      log_s[k] = std::log(1.0 + e[k]);
-    }
+    // e = exp(-|C - D|), 0 when x = 0 (D = -inf); log(1 + e), not log1p: e <= 1, so the
+    // absolute error stays below 2^-52. Both as Eigen's packet functions, several rows a
+    // step (the rows' one exp and one log were most of an evaluation).
+    const Eigen::ArrayXd e = (D0 == minus_infinity).select(0.0, (-(C - D).abs()).exp());
     const Eigen::ArrayXd s = 1.0 + e;
+    const Eigen::ArrayXd log_s = s.log();
     part[blk][0] = (w * (C.max(D) + log_s)).sum();
     if (!want_grad) return;
     const Eigen::ArrayXd wd = (D > C).select(1.0, e) / s;
@@ -286,7 +284,7 @@ std::vector<double> bg_nbd_model::expected_cumulative(number_span birth, number_
 bg_nbd_model fit_bg_nbd(const clv_data& data, const mle_config& config) {
   const char* fn = "tierkit.fit_bg_nbd";
   data.check(fn);
-  detail::weighted_rows rows = detail::merge_identical(data);
+  detail::weighted_rows rows = detail::merge_identical(data, false, config.threads);
   if (rows.total_weight <= 0) throw invalid_input(std::string(fn) + ": no customers to fit (all weights are 0)");
   // Time is scaled so that the longest T is 10 (as lifetimes does): alpha then starts near 1.
   double max_T = 0;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "detail/customer_log.hpp"  // parallel_blocks, threads_for_rows
 #include "detail/flat_map.hpp"
 #include "detail/radix_sort.hpp"
 #include "strategies/optimize.hpp"
@@ -74,81 +75,103 @@ inline std::vector<std::uint32_t> distinct_ranks(number_span v, const std::vecto
 }
 
 // (by_ranks: sort by the three ranks even when they pack; for the tests of that path.)
-inline weighted_rows merge_identical(const clv_data& d, bool by_ranks = false) {
+// threads: at most this many (0: all cores) for the three columns' ranks.
+inline weighted_rows merge_identical(const clv_data& d, bool by_ranks = false, unsigned threads = 0) {
   const std::size_t n = d.size();
   std::vector<std::uint8_t> keep(n, 1);
   if (!d.weight.empty()) {
     for (std::size_t i = 0; i < n; ++i) keep[i] = d.weight[i] != 0;
   }
   weighted_rows r;
-  const std::vector<std::uint32_t> rx = distinct_ranks(d.x, keep, r.xs);
-  const std::vector<std::uint32_t> rt = distinct_ranks(d.t_x, keep, r.t_xs);
-  const std::vector<std::uint32_t> rT = distinct_ranks(d.T, keep, r.Ts);
+  std::vector<std::uint32_t> rx, rt, rT;
+  // The three columns' ranks are independent: one task each.
+  parallel_blocks(3, threads_for_rows(3 * n, threads), [&](std::size_t k, unsigned) {
+    if (k == 0) rx = distinct_ranks(d.x, keep, r.xs);
+    if (k == 1) rt = distinct_ranks(d.t_x, keep, r.t_xs);
+    if (k == 2) rT = distinct_ranks(d.T, keep, r.Ts);
+  });
   // A row's key packs its three ranks, so that keys sort as (x, t_x, T) do. (The product of
   // the distinct counts is at most n^3, which fits 62 bits below 1.6 million rows, and
   // usually far beyond; when it does not, the rows are sorted by the three ranks.)
   const std::uint64_t nt = std::max<std::size_t>(1, r.t_xs.size()), nT = std::max<std::size_t>(1, r.Ts.size());
   const std::uint64_t nx = std::max<std::size_t>(1, r.xs.size());
   const bool packs = !by_ranks && nx <= (std::uint64_t{1} << 62) / nt / nT;
-  // Rows (packed key, row) sorted by key, stably (radix sort: linear in the rows), so that
-  // equal rows are adjacent and their weights add in input order.
+  // Groups of equal rows, as (key, summed weight) in key order; each group's weights add in
+  // input order.
   struct keyed {
     std::uint64_t key;
-    std::size_t row;
+    std::size_t row;  // a row of the group
   };
-  std::vector<keyed> rows;
-  rows.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (keep[i]) rows.push_back({packs ? (rx[i] * nt + rt[i]) * nT + rT[i] : 0, i});
-  }
+  std::vector<keyed> groups;
+  std::vector<double> group_weight;
   if (packs) {
-    radix_sort_by(rows, [](const keyed& k) { return k.key; });
-  } else {  // beyond 63 bits: sorted by the three ranks instead
+    // Rows hashed to their group (customers repeat: far fewer groups than rows), then only
+    // the groups sorted.
+    flat_map_u64<std::uint32_t> group_of;  // key -> group + 1
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!keep[i]) continue;
+      const std::uint64_t key = (rx[i] * nt + rt[i]) * nT + rT[i];
+      const double w = d.weight.empty() ? 1.0 : d.weight[i];
+      r.total_weight += w;
+      std::uint32_t& g = group_of[key];
+      if (g == 0) {
+        groups.push_back({key, i});
+        group_weight.push_back(0.0);
+        g = static_cast<std::uint32_t>(groups.size());
+      }
+      group_weight[g - 1] += w;
+    }
+    std::vector<keyed> order(groups.size());
+    for (std::size_t g = 0; g < groups.size(); ++g) order[g] = {groups[g].key, g};
+    radix_sort_by(order, [](const keyed& k) { return k.key; });
+    std::vector<double> w(order.size());
+    for (std::size_t k = 0; k < order.size(); ++k) w[k] = group_weight[order[k].row];
+    group_weight.swap(w);
+    for (keyed& k : order) k.row = groups[k.row].row;
+    groups.swap(order);
+  } else {  // beyond 62 bits: rows sorted by the three ranks, stably
+    std::vector<keyed> rows;
+    rows.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (keep[i]) rows.push_back({0, i});
+    }
     std::stable_sort(rows.begin(), rows.end(), [&](const keyed& a, const keyed& b) {
       if (rx[a.row] != rx[b.row]) return rx[a.row] < rx[b.row];
       if (rt[a.row] != rt[b.row]) return rt[a.row] < rt[b.row];
       return rT[a.row] < rT[b.row];
     });
-  }
-  if (!packs) {  // number the groups of equal rows, as keys
-    std::uint64_t group = 0;
-    for (std::size_t k = 1; k < rows.size(); ++k) {
-      const std::size_t a = rows[k - 1].row, b = rows[k].row;
-      group += !(rx[a] == rx[b] && rt[a] == rt[b] && rT[a] == rT[b]);
-      rows[k].key = group;
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+      const std::size_t i = rows[k].row;
+      const double w = d.weight.empty() ? 1.0 : d.weight[i];
+      r.total_weight += w;
+      if (k > 0) {
+        const std::size_t a = rows[k - 1].row;
+        if (rx[a] == rx[i] && rt[a] == rt[i] && rT[a] == rT[i]) {
+          group_weight.back() += w;
+          continue;
+        }
+      }
+      groups.push_back(rows[k]);
+      group_weight.push_back(w);
     }
   }
   r.x_weight.assign(r.xs.size(), 0.0);
-  // Equal rows are adjacent with equal keys; the ranks of a row are read from its key when
-  // it packs them (sequential reads, not a look-up per row).
-  for (std::size_t k = 0; k < rows.size(); ++k) {
-    const double w = d.weight.empty() ? 1.0 : d.weight[rows[k].row];
-    r.total_weight += w;
-    if (k > 0 && rows[k].key == rows[k - 1].key) {
-      r.w.back() += w;
-      r.x_weight[r.x_index.back()] += w;
-      continue;
-    }
-    std::uint32_t ix, it, iT;
-    if (packs) {
-      const std::uint64_t key = rows[k].key;
-      iT = static_cast<std::uint32_t>(key % nT);
-      it = static_cast<std::uint32_t>((key / nT) % nt);
-      ix = static_cast<std::uint32_t>(key / nT / nt);
-    } else {
-      const std::size_t i = rows[k].row;
-      ix = rx[i];
-      it = rt[i];
-      iT = rT[i];
-    }
-    r.x_index.push_back(ix);
-    r.t_x_index.push_back(it);
-    r.T_index.push_back(iT);
-    r.x.push_back(r.xs[ix]);
-    r.t_x.push_back(r.t_xs[it]);
-    r.T.push_back(r.Ts[iT]);
-    r.w.push_back(w);
-    r.x_weight[ix] += w;
+  const std::size_t m = groups.size();
+  for (auto* v : {&r.x, &r.t_x, &r.T, &r.w}) v->resize(m);
+  r.x_index.resize(m);
+  r.t_x_index.resize(m);
+  r.T_index.resize(m);
+  for (std::size_t k = 0; k < m; ++k) {
+    const std::size_t i = groups[k].row;
+    const std::uint32_t ix = rx[i], it = rt[i], iT = rT[i];
+    r.x_index[k] = ix;
+    r.t_x_index[k] = it;
+    r.T_index[k] = iT;
+    r.x[k] = r.xs[ix];
+    r.t_x[k] = r.t_xs[it];
+    r.T[k] = r.Ts[iT];
+    r.w[k] = group_weight[k];
+    r.x_weight[ix] += group_weight[k];
   }
   return r;
 }
