@@ -387,6 +387,24 @@ grouped_model grouped_model::from_bytes(const std::string& bytes) {
   return grouped_model(c, std::move(names), std::move(sizes), std::move(models), std::move(overall), null_rows);
 }
 
+std::vector<std::unique_ptr<model>> fit_by_group(const strategy& inner, const metric_table& metrics,
+                                                 const std::vector<std::int64_t>& group_of, std::size_t groups,
+                                                 std::size_t min_size) {
+  const std::string what = "tierkit.fit_by_group";
+  check_rows(metrics, group_of.size(), what, "group_of");
+  group_column check{std::vector<std::string>(groups), group_of};
+  check.check(what);
+  const bucketed rows = bucket_rows(group_of, groups);
+  const bool in_order = rows.order.size() == group_of.size() && std::is_sorted(group_of.begin(), group_of.end());
+  const metric_table sorted = in_order ? metrics : metrics.take(rows.order);
+  std::vector<std::unique_ptr<model>> out(groups);
+  for (std::size_t g = 0; g < groups; ++g) {
+    const std::size_t start = rows.starts[g], count = rows.starts[g + 1] - start;
+    if (count > 0 && count >= min_size) out[g] = inner.fit(sorted.slice(start, count));
+  }
+  return out;
+}
+
 grouped_strategy::grouped_strategy(std::shared_ptr<const strategy> inner, grouped_config config)
     : inner_(std::move(inner)), config_(config) {
   if (!inner_) throw invalid_input("tierkit.grouped_strategy: the inner strategy is missing");
@@ -413,24 +431,22 @@ grouped_model grouped_strategy::fit_grouped(const metric_table& metrics, const g
                         "); give every row a group or pass nulls = overall");
   }
   std::unique_ptr<model> overall = inner_->fit(metrics);
-  const bucketed rows = bucket_rows(groups.codes, groups.names.size());
-  const bool in_order = nulls == 0 && std::is_sorted(groups.codes.begin(), groups.codes.end());
-  const metric_table sorted = in_order ? metrics : metrics.take(rows.order);
+  std::vector<std::unique_ptr<model>> fitted =
+      fit_by_group(*inner_, metrics, groups.codes, groups.names.size(), config_.min_size);
+  std::vector<std::size_t> count(groups.names.size(), 0);
+  for (const std::int64_t g : groups.codes) {
+    if (g >= 0) ++count[static_cast<std::size_t>(g)];
+  }
   std::vector<std::string> names;
   std::vector<std::size_t> sizes;
   std::vector<std::unique_ptr<model>> models;
   std::vector<std::pair<std::string, std::size_t>> small;
   for (std::size_t g = 0; g < groups.names.size(); ++g) {
-    const std::size_t start = rows.starts[g], count = rows.starts[g + 1] - start;
-    if (count == 0) continue;  // a name without rows is not a group seen at fit time
+    if (count[g] == 0) continue;  // a name without rows is not a group seen at fit time
     names.push_back(groups.names[g]);
-    sizes.push_back(count);
-    if (count < config_.min_size) {
-      small.emplace_back(groups.names[g], count);
-      models.push_back(nullptr);
-    } else {
-      models.push_back(inner_->fit(sorted.slice(start, count)));
-    }
+    sizes.push_back(count[g]);
+    if (count[g] < config_.min_size) small.emplace_back(groups.names[g], count[g]);
+    models.push_back(std::move(fitted[g]));
   }
   if (!small.empty() && config_.small == group_policy::error) {
     std::string list;

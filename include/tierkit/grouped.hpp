@@ -140,6 +140,14 @@ class grouped_strategy final : public strategy {
   grouped_config config_;
 };
 
+// One model per group, fitted on exactly that group's rows: group_of[i] in [0, groups) is
+// row i's group, -1 a row in none. A group with fewer than min_size rows (or none) gets a
+// null model. The rows are put in group order once and every fit reads a borrowed slice.
+// Throws invalid_input for a row count other than metrics.rows() or a group out of range.
+std::vector<std::unique_ptr<model>> fit_by_group(const strategy& inner, const metric_table& metrics,
+                                                 const std::vector<std::int64_t>& group_of, std::size_t groups,
+                                                 std::size_t min_size);
+
 // The scores of each row by the model it is assigned: model_of[i] is an index into
 // `models`, or -1 for `fallback`. Every model is applied once, to exactly its rows (a
 // borrowed slice of the rows put in model order once), and the results are put back in the

@@ -275,12 +275,14 @@ class Grouped:
             if len(order) else np.array([], dtype=np.int64)
         ends = np.r_[starts[1:], len(order)] if len(order) else starts
         read = _columns_read(self.strategy, metrics)
-        sorted_rows = _Sorted(metrics, order, read)
+        fitted = _fit_by_group(self.strategy, overall_model, metrics, read, order, starts,
+                               self.min_size)
+        sorted_rows = _Sorted(metrics, order, read) if fitted is None else None
         group_codes: list[int] = []
         models: list[Any] = []
         sizes: list[int] = []
         small: list[tuple[tuple, int]] = []
-        for s, e in zip(starts, ends):
+        for k, (s, e) in enumerate(zip(starts, ends)):
             c = int(sorted_codes[s])
             size = int(e - s)
             if size < self.min_size:
@@ -289,7 +291,8 @@ class Grouped:
                 models.append(None)
                 sizes.append(size)
                 continue
-            models.append(self.strategy.fit(sorted_rows.group(s, e)))
+            models.append(fitted[k] if fitted is not None else
+                          self.strategy.fit(sorted_rows.group(s, e)))
             group_codes.append(c)
             sizes.append(size)
         if small and self.small == "error":
@@ -619,6 +622,37 @@ def _fast_models():
     from .abc import ABCModel
     from .rfm import RFMModel
     return (RFMModel, ABCModel)
+
+
+def _core_strategy(strategy):
+    """The C++ strategy behind an RFM or ABC strategy (whose fit is its core's fit on the
+    metrics), else None."""
+    from .abc import ABC
+    from .rfm import RFM
+    if type(strategy) is RFM:
+        return _core.RFMStrategy(strategy._config)
+    if type(strategy) is ABC:
+        return strategy._strategy
+    return None
+
+
+def _fit_by_group(strategy, overall_model, metrics: Metrics, read, order: np.ndarray,
+                  starts: np.ndarray, min_size: int) -> list | None:
+    """Every group's model from one C++ call (tierkit::fit_by_group: the rows put in group
+    order once, each group's fit on a borrowed slice of exactly its rows), one per group in
+    `starts` (None under min_size); None when the strategy has no core strategy to call (the
+    per-group Python loop then fits)."""
+    core = _core_strategy(strategy)
+    if core is None or not len(order):
+        return None
+    group_of = np.full(len(metrics.keys), -1, dtype=np.int64)
+    first = np.zeros(len(order), dtype=np.int64)
+    first[starts] = 1
+    group_of[order] = np.cumsum(first) - 1
+    wrap = type(overall_model)
+    cores = _core.fit_by_group(core, metrics.core, group_of, len(starts), min_size,
+                               columns=None if read == metrics.names else list(read))
+    return [None if c is None else wrap(c) for c in cores]
 
 
 def _by_row(models, overall, metrics: Metrics, read, model_of: np.ndarray, falls_back: bool,

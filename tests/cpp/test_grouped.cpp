@@ -276,3 +276,25 @@ TEST_CASE("apply_by_row scatters each model's rows back and merges label lists")
   metric_table rfm_rows = table_of({1, 2}, {1, 2}, {1, 2});
   CHECK_THROWS_AS(apply_by_row(rfm_rows, {&rfm}, {0, -1}, &base), schema_error);
 }
+
+TEST_CASE("fit_by_group: a model per group with enough rows, fitted on exactly its rows") {
+  const sample_rows s = sample();
+  const metric_table all = table_of(s.r, s.f, s.m);
+  // Group 0: rows 0..9, group 1: rows 10..12 (too small for min_size 5), group 2: no rows;
+  // rows 13..29 in no group.
+  std::vector<std::int64_t> group_of(30, -1);
+  for (std::size_t i = 0; i < 10; ++i) group_of[i] = 0;
+  for (std::size_t i = 10; i < 13; ++i) group_of[i] = 1;
+  const auto models = fit_by_group(rfm_strategy(), all, group_of, 3, 5);
+  REQUIRE(models.size() == 3);
+  CHECK(models[1] == nullptr);
+  CHECK(models[2] == nullptr);
+  REQUIRE(models[0] != nullptr);
+  const metric_table first = table_of({s.r.begin(), s.r.begin() + 10}, {s.f.begin(), s.f.begin() + 10},
+                                      {s.m.begin(), s.m.begin() + 10});
+  CHECK(dynamic_cast<const rfm_model&>(*models[0]) == rfm_strategy().fit_rfm(first));
+  CHECK_THROWS_WITH_AS(fit_by_group(rfm_strategy(), all, group_of, 1, 5), doctest::Contains("outside [-1, 1)"),
+                       invalid_input);
+  group_of.pop_back();
+  CHECK_THROWS_AS(fit_by_group(rfm_strategy(), all, group_of, 3, 5), invalid_input);
+}
