@@ -1,10 +1,14 @@
 #include "tierkit/grouped.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <functional>
 #include <unordered_map>
 
 #include "detail/byte_io.hpp"
 #include "detail/huge_pages.hpp"
+#include "detail/worker_pool.hpp"
 #include "detail/text.hpp"
 #include "tierkit/error.hpp"
 #include "tierkit/serialization.hpp"
@@ -94,6 +98,31 @@ void check_rows(const metric_table& metrics, std::size_t rows, const std::string
   }
 }
 
+// f(i) for every i in [0, n), the indices shared out among the usable CPUs (groups are
+// independent: each fit or apply reads its own slice). Whatever the threads, the error of
+// the lowest failing index is the one rethrown, so a failure names the same group each run.
+void for_each_index(std::size_t n, const std::function<void(std::size_t)>& f) {
+  const auto threads = static_cast<unsigned>(std::min<std::size_t>(detail::usable_cpus(), n));
+  if (threads <= 1) {
+    for (std::size_t i = 0; i < n; ++i) f(i);
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  std::vector<std::exception_ptr> errors(n);
+  detail::run_pooled(threads, [&](unsigned) {
+    for (std::size_t i = next++; i < n; i = next++) {
+      try {
+        f(i);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  });
+  for (const std::exception_ptr& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
+
 const char* kind_name(score_column::kind k) {
   return k == score_column::kind::integer ? "integer" : k == score_column::kind::number ? "number" : "label";
 }
@@ -127,11 +156,14 @@ score_table apply_by_row(const metric_table& metrics, const std::vector<const mo
   // One copy of the rows in bucket order; every bucket then reads a borrowed slice.
   const bool in_order = std::is_sorted(bucket_of.begin(), bucket_of.end());
   const metric_table sorted = in_order ? metrics : metrics.take(rows.order);
-  std::vector<std::pair<std::size_t, score_table>> parts;  // (bucket, its scores)
-  for (std::size_t b = 0; b <= models.size(); ++b) {
+  std::vector<score_table> scored(models.size() + 1);
+  for_each_index(models.size() + 1, [&](std::size_t b) {
     const std::size_t start = rows.starts[b], count = rows.starts[b + 1] - start;
-    if (count == 0) continue;
-    parts.emplace_back(b, model_of_bucket(b)->apply(sorted.slice(start, count)));
+    if (count > 0) scored[b] = model_of_bucket(b)->apply(sorted.slice(start, count));
+  });
+  std::vector<std::pair<std::size_t, score_table>> parts;  // (bucket, its scores), in bucket order
+  for (std::size_t b = 0; b <= models.size(); ++b) {
+    if (rows.starts[b + 1] > rows.starts[b]) parts.emplace_back(b, std::move(scored[b]));
   }
   if (parts.empty()) {
     // No rows: the columns of whichever model there is, on the empty table.
@@ -398,10 +430,10 @@ std::vector<std::unique_ptr<model>> fit_by_group(const strategy& inner, const me
   const bool in_order = rows.order.size() == group_of.size() && std::is_sorted(group_of.begin(), group_of.end());
   const metric_table sorted = in_order ? metrics : metrics.take(rows.order);
   std::vector<std::unique_ptr<model>> out(groups);
-  for (std::size_t g = 0; g < groups; ++g) {
+  for_each_index(groups, [&](std::size_t g) {
     const std::size_t start = rows.starts[g], count = rows.starts[g + 1] - start;
     if (count > 0 && count >= min_size) out[g] = inner.fit(sorted.slice(start, count));
-  }
+  });
   return out;
 }
 

@@ -142,7 +142,8 @@ class grouped_strategy final : public strategy {
 
 // One model per group, fitted on exactly that group's rows: group_of[i] in [0, groups) is
 // row i's group, -1 a row in none. A group with fewer than min_size rows (or none) gets a
-// null model. The rows are put in group order once and every fit reads a borrowed slice.
+// null model. The rows are put in group order once and every fit reads a borrowed slice;
+// the groups are fitted on the usable CPUs (an error names the lowest failing group's).
 // Throws invalid_input for a row count other than metrics.rows() or a group out of range.
 std::vector<std::unique_ptr<model>> fit_by_group(const strategy& inner, const metric_table& metrics,
                                                  const std::vector<std::int64_t>& group_of, std::size_t groups,
@@ -150,8 +151,8 @@ std::vector<std::unique_ptr<model>> fit_by_group(const strategy& inner, const me
 
 // The scores of each row by the model it is assigned: model_of[i] is an index into
 // `models`, or -1 for `fallback`. Every model is applied once, to exactly its rows (a
-// borrowed slice of the rows put in model order once), and the results are put back in the
-// rows' order. All models must give the same columns with the same kinds (schema_error
+// borrowed slice of the rows put in model order once; the models run on the usable CPUs),
+// and the results are put back in the rows' order. All models must give the same columns with the same kinds (schema_error
 // otherwise); label lists are merged as the header describes. Throws invalid_input for a
 // row count other than metrics.rows(), an index out of range, or a -1 without a fallback.
 score_table apply_by_row(const metric_table& metrics, const std::vector<const model*>& models,

@@ -298,3 +298,53 @@ TEST_CASE("fit_by_group: a model per group with enough rows, fitted on exactly i
   group_of.pop_back();
   CHECK_THROWS_AS(fit_by_group(rfm_strategy(), all, group_of, 3, 5), invalid_input);
 }
+
+namespace {
+// Fails on a table with an odd row count, naming its first value.
+class odd_failing_strategy final : public strategy {
+ public:
+  std::string kind() const override { return "odd_failing"; }
+  std::unique_ptr<model> fit(const metric_table& metrics) const override {
+    if (metrics.rows() % 2 == 1) {
+      throw invalid_input("odd rows from " + std::to_string(static_cast<int>(metrics.column("x", "test")[0])));
+    }
+    return std::make_unique<constant_model>("ok");
+  }
+};
+}  // namespace
+
+TEST_CASE("fit_by_group over many groups: the same models whatever the threads; the lowest failing group's error") {
+  metric_table t;
+  std::vector<double> x(4000);
+  std::vector<std::int64_t> group_of(4000);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    x[i] = static_cast<double>(i);
+    group_of[i] = static_cast<std::int64_t>((i * 7919) % 200);  // 200 groups of 20 rows, interleaved
+  }
+  group_of[0] = 150;  // group 150 gets 21 rows (odd), group 0 19 (odd): group 0's error wins
+  t.add("x", x);
+  for (int run = 0; run < 5; ++run) {
+    CHECK_THROWS_WITH_AS(fit_by_group(odd_failing_strategy(), t, group_of, 200, 1), doctest::Contains("odd rows from 200"),
+                         invalid_input);  // group 0's first row is 200 (group 150's, also failing, is 0)
+  }
+  // RFM on 200 groups: each group's model equals the model fitted on its rows picked by hand.
+  std::vector<double> r(4000), f(4000), m(4000);
+  for (std::size_t i = 0; i < 4000; ++i) {
+    r[i] = static_cast<double>((i * 31) % 97);
+    f[i] = static_cast<double>((i * 17) % 13 + 1);
+    m[i] = static_cast<double>((i * 101) % 1009);
+  }
+  const metric_table all = table_of(r, f, m);
+  const auto models = fit_by_group(rfm_strategy(), all, group_of, 200, 1);
+  for (const std::int64_t g : {std::int64_t{0}, std::int64_t{77}, std::int64_t{150}, std::int64_t{199}}) {
+    std::vector<double> gr, gf, gm;
+    for (std::size_t i = 0; i < 4000; ++i) {
+      if (group_of[i] != g) continue;
+      gr.push_back(r[i]);
+      gf.push_back(f[i]);
+      gm.push_back(m[i]);
+    }
+    CHECK(dynamic_cast<const rfm_model&>(*models[static_cast<std::size_t>(g)]) ==
+          rfm_strategy().fit_rfm(table_of(gr, gf, gm)));
+  }
+}
