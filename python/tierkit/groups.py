@@ -291,8 +291,11 @@ class Grouped:
                 models.append(None)
                 sizes.append(size)
                 continue
-            models.append(fitted[k] if fitted is not None else
-                          self.strategy.fit(sorted_rows.group(s, e)))
+            if fitted is not None:
+                models.append(fitted[k])
+            else:
+                assert sorted_rows is not None
+                models.append(self.strategy.fit(sorted_rows.group(s, e)))
             group_codes.append(c)
             sizes.append(size)
         if small and self.small == "error":
@@ -452,6 +455,7 @@ class GroupedModel:
         for name in score_cols:
             arrays[name] = within.column(name)
         if self.options["overall"]:
+            assert overall_out is not None  # applied above whenever overall_ columns are asked
             for name in score_cols:
                 arrays[f"overall_{name}"] = overall_out.column(name)
         labels = pa.array(["group", "small", "unseen", "null"], pa.string())
