@@ -346,3 +346,20 @@ def test_one_cpp_call_fits_and_applies_every_group_as_the_per_group_loop_would(m
                 assert a.schema == b.schema and a.equals(b)
             reasons = set(fast[1].column("group_model").to_pylist())
             assert reasons == {"group", "small", "unseen", "null"}
+
+
+def test_the_core_calls_name_bad_input():
+    from tierkit import _core
+    table = _core.MetricTable()
+    table.add("monetary", np.array([1.0, 2.0, 3.0]))
+    model = tk.ABC().fit(pd.DataFrame({"customer_id": [1, 2, 3], "monetary": [1.0, 2, 3]}))
+    with pytest.raises(tk.InvalidInput, match="is not a core model"):
+        _core.apply_by_row(table, [object()], np.array([0, 0, 0]), None)
+    with pytest.raises(tk.InvalidInput, match="model_of is -1 on 1 row but no fallback model"):
+        _core.apply_by_row(table, [model._core], np.array([0, -1, 0]), None)
+    with pytest.raises(tk.InvalidInput, match="model_of has 2 rows, the metric table 3"):
+        _core.apply_by_row(table, [model._core], np.array([0, 0]), None)
+    with pytest.raises(tk.InvalidInput, match="is not a core strategy"):
+        _core.fit_by_group(object(), table, np.array([0, 0, 0]), 1, 1)
+    with pytest.raises(tk.InvalidInput, match=r"1 row outside \[-1, 1\)"):
+        _core.fit_by_group(tk.ABC()._strategy, table, np.array([0, 1, 0]), 1, 1)
