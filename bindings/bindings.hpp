@@ -24,6 +24,8 @@ void bind_period_table(pybind11::module_& m);
 void bind_over_time(pybind11::module_& m);
 void bind_clv(pybind11::module_& m);
 void bind_kmeans(pybind11::module_& m);
+void bind_groups(pybind11::module_& m);
+void bind_households(pybind11::module_& m);
 
 // A score table as {name: {"kind", "values", "valid" | "labels"}} (bind_strategies.cpp).
 pybind11::dict score_table_dict(score_table t);

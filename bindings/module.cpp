@@ -20,6 +20,8 @@ PYBIND11_MODULE(_core, m) {
   tierkit::python::bind_over_time(m);
   tierkit::python::bind_clv(m);
   tierkit::python::bind_kmeans(m);
+  tierkit::python::bind_groups(m);
+  tierkit::python::bind_households(m);
   tierkit::python::bind_pseudonym(m);
   tierkit::python::bind_service(m);
 }

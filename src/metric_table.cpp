@@ -64,6 +64,54 @@ number_span metric_table::column(const std::string& name, const char* function) 
                      detail::suggest_names(name, names_));
 }
 
+metric_table metric_table::slice(std::size_t start, std::size_t count) const {
+  if (start > rows_ || count > rows_ - start) {
+    throw invalid_input("tierkit.metric_table.slice: rows [" + std::to_string(start) + ", " +
+                        std::to_string(start) + " + " + std::to_string(count) + ") run past the " +
+                        detail::rows_text(static_cast<std::int64_t>(rows_)) + " of the table");
+  }
+  metric_table out;
+  for (std::size_t i = 0; i < names_.size(); ++i) {
+    out.add_borrowed(names_[i], columns_[i].data() + start, count, owners_[i]);
+  }
+  out.rows_ = count;
+  out.absent_ = absent_;
+  return out;
+}
+
+metric_table metric_table::select(const std::vector<std::string>& names) const {
+  metric_table out;
+  for (const std::string& name : names) {
+    const number_span c = column(name, "tierkit.metric_table.select");
+    std::size_t i = 0;
+    while (names_[i] != name) ++i;
+    out.add_borrowed(name, c.data(), c.size(), owners_[i]);
+  }
+  out.rows_ = names.empty() ? rows_ : out.rows_;
+  out.absent_ = absent_;
+  return out;
+}
+
+metric_table metric_table::take(const std::vector<std::size_t>& rows) const {
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i] >= rows_) {
+      throw invalid_input("tierkit.metric_table.take: row " + std::to_string(rows[i]) + " (position " +
+                          std::to_string(i) + " of the list) is past the " +
+                          detail::rows_text(static_cast<std::int64_t>(rows_)) + " of the table");
+    }
+  }
+  metric_table out;
+  for (std::size_t c = 0; c < names_.size(); ++c) {
+    std::vector<double> values = detail::new_column<double>(rows.size());
+    const double* from = columns_[c].data();
+    for (std::size_t i = 0; i < rows.size(); ++i) values[i] = from[rows[i]];
+    out.add(names_[c], std::move(values));
+  }
+  out.rows_ = rows.size();
+  out.absent_ = absent_;
+  return out;
+}
+
 namespace {
 template <class T>
 std::vector<double> as_double(const std::vector<T>& v) {

@@ -6,6 +6,7 @@
 #include "tierkit/abc.hpp"
 #include "tierkit/asset_bands.hpp"
 #include "tierkit/error.hpp"
+#include "tierkit/grouped.hpp"
 #include "tierkit/lifecycle.hpp"
 #include "tierkit/value_potential.hpp"
 #include "tierkit/rfm.hpp"
@@ -267,6 +268,16 @@ struct registry {
         },
         [](const std::string& bytes) {
           return std::unique_ptr<model>(std::make_unique<kmeans_model>(kmeans_model_from_bytes(bytes)));
+        }};
+    // Grouped models load through the registry (load_model); a grouped strategy wraps an
+    // inner strategy object, so it is built with grouped_strategy, not by name.
+    entries["cpp_grouped"] = {
+        [](const options&) -> std::unique_ptr<strategy> {
+          throw invalid_input("tierkit: a grouped strategy wraps another strategy: construct "
+                              "tierkit::grouped_strategy(make_strategy(...), config)");
+        },
+        [](const std::string& bytes) {
+          return std::unique_ptr<model>(std::make_unique<grouped_model>(grouped_model::from_bytes(bytes)));
         }};
     entries["asset_bands"] = {
         [](const options& o) {

@@ -41,6 +41,17 @@ class metric_table {
   // quantity, channels, categories when the profile has them.
   static metric_table from_profile(const profile& p);
 
+  // Rows [start, start + count) of every column, read in place (the slice shares the
+  // columns' owners, so it copies nothing); notes of absent columns carry over. Throws
+  // invalid_input when the range runs past the rows.
+  metric_table slice(std::size_t start, std::size_t count) const;
+  // The named columns only, read in place (sharing their owners), in the listed order; notes
+  // of absent columns carry over. Throws schema_error for a name the table lacks.
+  metric_table select(const std::vector<std::string>& names) const;
+  // The listed rows of every column, in the listed order (a copy; a row may repeat); notes
+  // of absent columns carry over. Throws invalid_input naming the first row out of range.
+  metric_table take(const std::vector<std::size_t>& rows) const;
+
   std::size_t rows() const noexcept { return rows_; }
   const std::vector<std::string>& names() const noexcept { return names_; }
   bool has(const std::string& name) const noexcept;

@@ -7,7 +7,7 @@
 //   uint16    length of the kind, then the kind ("rfm", "abc", "lifecycle",
 //             "value_potential", "asset_bands", "tier_policy",
 //             "segment_table", "tier_ledger", "profile_state", "bg_nbd",
-//             "pareto_nbd", "gamma_gamma", "clv", "kmeans")
+//             "pareto_nbd", "gamma_gamma", "clv", "kmeans", "cpp_grouped")
 //   uint64    payload length
 //   uint64    FNV-1a 64-bit checksum of the payload
 //   payload   the text archive; every type carries a class version

@@ -13,6 +13,8 @@
 #include "tierkit/error.hpp"
 #include "tierkit/expression.hpp"
 #include "tierkit/fwd.hpp"
+#include "tierkit/grouped.hpp"
+#include "tierkit/households.hpp"
 #include "tierkit/label_indices.hpp"
 #include "tierkit/lifecycle.hpp"
 #include "tierkit/metric_table.hpp"

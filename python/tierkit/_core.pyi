@@ -11,7 +11,7 @@ class FormatError(TierkitError, ValueError): ...
 class InvalidInput(TierkitError, ValueError): ...
 class SchemaError(TierkitError, ValueError): ...
 class NotConverged(InvalidInput): ...
-__all__: list[str] = ['ABCConfig', 'ABCModel', 'ABCStrategy', 'AccountBalances', 'AssetBand', 'AssetBandConfig', 'AssetBandModel', 'AssetBandStrategy', 'BGNBDModel', 'BandCondition', 'BinningConfig', 'CADENCE_STATES', 'CLVConfig', 'CLVModel', 'CLVStrategy', 'CLVSummary', 'ContactBook', 'ContactRule', 'CustomerAttributes', 'CustomerBalances', 'CustomerHistory', 'DEFAULT_VALID_DATES', 'DemoTransactions', 'EntryCriterion', 'Expression', 'FORMAT_VERSION', 'FormatError', 'GammaGammaModel', 'InvalidInput', 'KMeansConfig', 'KMeansModel', 'KMeansStrategy', 'LifecycleConfig', 'LifecycleModel', 'LifecycleStrategy', 'MIN_PSEUDONYM_KEY_BYTES', 'MetricTable', 'NO_TIER', 'NotConverged', 'OVERRIDE_KINDS', 'OWNER_CAUSES', 'OWNER_REASONS', 'OwnerAssignment', 'ParetoNBDModel', 'PeriodTable', 'PointsStarConfig', 'PolicyVersion', 'Profile', 'ProfileState', 'REASONS', 'RFMConfig', 'RFMModel', 'RFMStrategy', 'RULE_NONE', 'RelationshipStarConfig', 'RollingProfile', 'RuleTable', 'SchemaError', 'SegmentRule', 'SegmentTable', 'ServicePlan', 'ServiceTiers', 'TierLedger', 'TierOverrides', 'TierPolicy', 'TierRule', 'TierService', 'TierTransition', 'TierkitError', 'TimeZone', 'ValuePotentialConfig', 'ValuePotentialModel', 'ValuePotentialStrategy', 'assessment_after', 'assessment_dates', 'assessment_profile', 'assign_owners', 'average_daily_balances', 'balances_by_customer', 'check_assessment_dates', 'clv_summary', 'concentration', 'day_span', 'envelope_kind', 'find_occasions', 'generate_demo_transactions', 'hmac_sha256', 'is_assessment_date', 'kmeans_elbow', 'label_indices', 'measure_service', 'months_before', 'owner_coverage', 'owners_of', 'period_start', 'points_stars', 'policy_fingerprint', 'pseudonyms', 'rank_levels', 'recode', 'relationship_stars', 'rows_of', 'split_by_period', 'unwrap_envelope', 'window_profile', 'wrap_envelope']
+__all__: list[str] = ['ABCConfig', 'ABCModel', 'ABCStrategy', 'AccountBalances', 'AssetBand', 'AssetBandConfig', 'AssetBandModel', 'AssetBandStrategy', 'BGNBDModel', 'BandCondition', 'BinningConfig', 'CADENCE_STATES', 'CLVConfig', 'CLVModel', 'CLVStrategy', 'CLVSummary', 'ContactBook', 'ContactRule', 'CustomerAttributes', 'CustomerBalances', 'CustomerHistory', 'DEFAULT_VALID_DATES', 'DemoTransactions', 'EntryCriterion', 'Expression', 'FORMAT_VERSION', 'FormatError', 'GammaGammaModel', 'InvalidInput', 'KMeansConfig', 'KMeansModel', 'KMeansStrategy', 'LifecycleConfig', 'LifecycleModel', 'LifecycleStrategy', 'MIN_PSEUDONYM_KEY_BYTES', 'MetricTable', 'NO_TIER', 'NotConverged', 'OVERRIDE_KINDS', 'OWNER_CAUSES', 'OWNER_REASONS', 'OwnerAssignment', 'ParetoNBDModel', 'PeriodTable', 'PointsStarConfig', 'PolicyVersion', 'Profile', 'ProfileState', 'REASONS', 'RFMConfig', 'RFMModel', 'RFMStrategy', 'RULE_NONE', 'RelationshipStarConfig', 'RollingProfile', 'RuleTable', 'SchemaError', 'SegmentRule', 'SegmentTable', 'ServicePlan', 'ServiceTiers', 'TierLedger', 'TierOverrides', 'TierPolicy', 'TierRule', 'TierService', 'TierTransition', 'TierkitError', 'TimeZone', 'ValuePotentialConfig', 'ValuePotentialModel', 'ValuePotentialStrategy', 'apply_by_row', 'assessment_after', 'assessment_dates', 'assessment_profile', 'assign_owners', 'average_daily_balances', 'balances_by_customer', 'check_assessment_dates', 'clv_summary', 'concentration', 'day_span', 'envelope_kind', 'find_occasions', 'fit_by_group', 'generate_demo_transactions', 'hmac_sha256', 'household_hand_back', 'household_rollup', 'is_assessment_date', 'kmeans_elbow', 'label_indices', 'measure_service', 'months_before', 'owner_coverage', 'owners_of', 'period_start', 'points_stars', 'policy_fingerprint', 'pseudonyms', 'rank_levels', 'recode', 'relationship_stars', 'rows_of', 'split_by_period', 'unwrap_envelope', 'window_profile', 'wrap_envelope']
 class TimeZone:
     @staticmethod
     def fixed(name: str, offset_seconds: typing.SupportsInt | typing.SupportsIndex) -> TimeZone:
@@ -1480,6 +1480,10 @@ class OwnerAssignment:
     @property
     def tier_names(self) -> list[str]:
         ...
+def apply_by_row(metrics: MetricTable, models: list, model_of: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], fallback: typing.Any, columns: typing.Any = None) -> dict:
+    """
+    Scores of each row by models[model_of[row]] (-1: fallback), each model applied once to exactly its rows (only `columns` of the metrics, when given); label lists merged (the fallback's first, then the models' in order).
+    """
 def assessment_after(frequency: str, day: typing.SupportsInt | typing.SupportsIndex, k: typing.SupportsInt | typing.SupportsIndex) -> int:
     ...
 def assessment_dates(frequency: str, from_day: typing.SupportsInt | typing.SupportsIndex, through: typing.SupportsInt | typing.SupportsIndex) -> list[int]:
@@ -1504,10 +1508,22 @@ def envelope_kind(arg0: bytes) -> str:
     ...
 def find_occasions(tiers: ServiceTiers, keys: tuple, key_name: str, names: collections.abc.Sequence[str], dates: collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.int32]], as_of: typing.SupportsInt | typing.SupportsIndex, days: typing.SupportsInt | typing.SupportsIndex) -> dict:
     ...
+def fit_by_group(strategy: typing.Any, metrics: MetricTable, group_of: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], groups: typing.SupportsInt | typing.SupportsIndex, min_size: typing.SupportsInt | typing.SupportsIndex, columns: typing.Any = None) -> list:
+    """
+    One core model per group (None under min_size rows), each fitted on exactly its rows (group_of: the group of each row in [0, groups), -1 for none).
+    """
 def generate_demo_transactions(customers: typing.SupportsInt | typing.SupportsIndex, transactions: typing.SupportsInt | typing.SupportsIndex, first_day: typing.SupportsInt | typing.SupportsIndex, days: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, return_rate: typing.SupportsFloat | typing.SupportsIndex, mean_lines_per_order: typing.SupportsFloat | typing.SupportsIndex, ids: str, time_ordered: bool, threads: typing.SupportsInt | typing.SupportsIndex) -> DemoTransactions:
     ...
 def hmac_sha256(key: bytes, message: bytes) -> bytes:
     ...
+def household_hand_back(customer: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], household_rank: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], own_rank: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], rule: str) -> dict:
+    """
+    Per customer: the rank handed back, the household's rank, the membership row named and whether the tier came from the household.
+    """
+def household_rollup(data: MetricTable, household: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], data_row: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], weight: typing.Any, households: typing.SupportsInt | typing.SupportsIndex, counts: typing.Any, measures: collections.abc.Sequence[tuple[str, str]]) -> dict:
+    """
+    Per household: members, members_with_data and each (column, how) measure with its validity.
+    """
 def is_assessment_date(frequency: str, day: typing.SupportsInt | typing.SupportsIndex) -> bool:
     ...
 def kmeans_elbow(metrics: MetricTable, config: KMeansConfig, ks: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> dict:

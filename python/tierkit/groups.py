@@ -275,12 +275,14 @@ class Grouped:
             if len(order) else np.array([], dtype=np.int64)
         ends = np.r_[starts[1:], len(order)] if len(order) else starts
         read = _columns_read(self.strategy, metrics)
-        sorted_rows = _Sorted(metrics, order, read)
+        fitted = _fit_by_group(self.strategy, overall_model, metrics, read, order, starts,
+                               self.min_size)
+        sorted_rows = _Sorted(metrics, order, read) if fitted is None else None
         group_codes: list[int] = []
         models: list[Any] = []
         sizes: list[int] = []
         small: list[tuple[tuple, int]] = []
-        for s, e in zip(starts, ends):
+        for k, (s, e) in enumerate(zip(starts, ends)):
             c = int(sorted_codes[s])
             size = int(e - s)
             if size < self.min_size:
@@ -289,7 +291,11 @@ class Grouped:
                 models.append(None)
                 sizes.append(size)
                 continue
-            models.append(self.strategy.fit(sorted_rows.group(s, e)))
+            if fitted is not None:
+                models.append(fitted[k])
+            else:
+                assert sorted_rows is not None
+                models.append(self.strategy.fit(sorted_rows.group(s, e)))
             group_codes.append(c)
             sizes.append(size)
         if small and self.small == "error":
@@ -431,15 +437,47 @@ class GroupedModel:
         read = self.options.get("columns")
         read = read if read and all(c in metrics.names for c in read) else metrics.names
         fallback = np.flatnonzero(model_of < 0)
-        pieces, rows_in = [], []
+        overall_out = None
         if self.options["overall"] or len(fallback) == n:
             overall_out = self.overall_model.apply(metrics).to_arrow()
+        within = None
+        if len(fallback) < n:
+            within = _by_row(self._models, self.overall_model, metrics, read, model_of,
+                             len(fallback) > 0, overall_out)
+        if within is not None:
+            score_cols = within.column_names
+        else:
+            within, score_cols = self._apply_per_group(metrics, read, model_of, fallback,
+                                                       overall_out)
+        # Some model scored every row (n > 0), or the overall model's columns were taken.
+        assert score_cols is not None
+        arrays = {key_name: metrics.keys}
+        for name in score_cols:
+            arrays[name] = within.column(name)
+        if self.options["overall"]:
+            assert overall_out is not None  # applied above whenever overall_ columns are asked
+            for name in score_cols:
+                arrays[f"overall_{name}"] = overall_out.column(name)
+        labels = pa.array(["group", "small", "unseen", "null"], pa.string())
+        arrays["group_model"] = pa.DictionaryArray.from_arrays(pa.array(reason), labels)
+        table = Table(pa.table(arrays), key_name, "grouped scores")
+        table._rows_of = metrics
+        return table
+
+    def _apply_per_group(self, metrics: Metrics, read, model_of: np.ndarray, fallback: np.ndarray,
+                         overall_out) -> tuple[pa.Table, list[str] | None]:
+        """The within-group scores, one model's Python apply per group (models the one C++
+        call cannot take: those whose apply is more than their core's score table)."""
+        key_name = metrics.key_name
+        n = len(model_of)
+        pieces, rows_in = [], []
+        if overall_out is not None:
             score_cols = [c for c in overall_out.column_names if c != key_name]
             if len(fallback):
                 pieces.append(overall_out.take(pa.array(fallback)).select(score_cols))
         else:
             # Without overall_ columns the overall model scores only the rows that fall back.
-            overall_out, score_cols = None, None
+            score_cols = None
             if len(fallback):
                 part = self.overall_model.apply(_Sorted(metrics, fallback, read).group(
                     0, len(fallback))).to_arrow()
@@ -454,17 +492,12 @@ class GroupedModel:
             starts = np.flatnonzero(np.r_[True, m_sorted[1:] != m_sorted[:-1]])
             ends = np.r_[starts[1:], len(order)]
             sorted_rows = _Sorted(metrics, order, read)
-            used_models = [self._models[int(m_sorted[s])] for s in starts]
-            fast = _fast_apply(used_models, sorted_rows, starts, ends, score_cols)
-            if fast is not None:
-                score_cols = score_cols or fast.column_names
-                pieces.append(fast)
-            else:
-                for model, s, e in zip(used_models, starts, ends):
-                    out = model.apply(sorted_rows.group(int(s), int(e))).to_arrow()
-                    if score_cols is None:
-                        score_cols = [c for c in out.column_names if c != key_name]
-                    pieces.append(out.select(score_cols))
+            for s, e in zip(starts, ends):
+                model = self._models[int(m_sorted[s])]
+                out = model.apply(sorted_rows.group(int(s), int(e))).to_arrow()
+                if score_cols is None:
+                    score_cols = [c for c in out.column_names if c != key_name]
+                pieces.append(out.select(score_cols))
             rows_in.append(order)
         if pieces:
             pieces = [p.cast(pieces[0].schema) if p.schema != pieces[0].schema else p
@@ -473,22 +506,8 @@ class GroupedModel:
             where = np.concatenate(rows_in)
             inverse = np.empty(n, dtype=np.int64)
             inverse[where] = np.arange(n)
-            within = stacked.take(pa.array(inverse)).combine_chunks()
-        else:
-            within = overall_out.drop_columns([key_name]).slice(0, 0)
-        # Some model scored every row (n > 0), or the overall model's columns were taken.
-        assert score_cols is not None
-        arrays = {key_name: metrics.keys}
-        for name in score_cols:
-            arrays[name] = within.column(name)
-        if self.options["overall"]:
-            for name in score_cols:
-                arrays[f"overall_{name}"] = overall_out.column(name)
-        labels = pa.array(["group", "small", "unseen", "null"], pa.string())
-        arrays["group_model"] = pa.DictionaryArray.from_arrays(pa.array(reason), labels)
-        table = Table(pa.table(arrays), key_name, "grouped scores")
-        table._rows_of = metrics
-        return table
+            return stacked.take(pa.array(inverse)).combine_chunks(), score_cols
+        return overall_out.drop_columns([key_name]).slice(0, 0), score_cols
 
     @staticmethod
     def _code_of(codes: _Codes, k: tuple) -> int:
@@ -609,36 +628,59 @@ def _fast_models():
     return (RFMModel, ABCModel)
 
 
-def _fast_apply(models, rows: "_Sorted", starts, ends, score_cols) -> pa.Table | None:
-    """The groups' scores as one table, in the sorted rows' order, converted to Arrow once
-    instead of once per group (per-group tables cost more than the kernels with many small
-    groups). Only for models whose apply is their core's score table made keyed (RFM, ABC),
-    and only when every group gives the same columns and labels; else None (the generic
-    path: each model's own apply)."""
+def _core_strategy(strategy):
+    """The C++ strategy behind an RFM or ABC strategy (whose fit is its core's fit on the
+    metrics), else None."""
+    from .abc import ABC
+    from .rfm import RFM
+    if type(strategy) is RFM:
+        return _core.RFMStrategy(strategy._config)
+    if type(strategy) is ABC:
+        return strategy._strategy
+    return None
+
+
+def _fit_by_group(strategy, overall_model, metrics: Metrics, read, order: np.ndarray,
+                  starts: np.ndarray, min_size: int) -> list | None:
+    """Every group's model from one C++ call (tierkit::fit_by_group: the rows put in group
+    order once, each group's fit on a borrowed slice of exactly its rows), one per group in
+    `starts` (None under min_size); None when the strategy has no core strategy to call (the
+    per-group Python loop then fits)."""
+    core = _core_strategy(strategy)
+    if core is None or not len(order):
+        return None
+    group_of = np.full(len(metrics.keys), -1, dtype=np.int64)
+    first = np.zeros(len(order), dtype=np.int64)
+    first[starts] = 1
+    group_of[order] = np.cumsum(first) - 1
+    wrap = type(overall_model)
+    cores = _core.fit_by_group(core, metrics.core, group_of, len(starts), min_size,
+                               columns=None if read == metrics.names else list(read))
+    return [None if c is None else wrap(c) for c in cores]
+
+
+def _by_row(models, overall, metrics: Metrics, read, model_of: np.ndarray, falls_back: bool,
+            overall_out) -> pa.Table | None:
+    """The within-group scores in the rows' order from one C++ call (tierkit::apply_by_row:
+    each group's model applied to exactly its rows, the overall model to the rows falling
+    back, label lists merged as concatenating the per-group tables would). Only for models
+    whose apply is their core's score table made keyed (RFM, ABC); else None (the per-group
+    Python path)."""
     fast = _fast_models()
-    if not all(type(m) in fast for m in models):
+    used = set(np.unique(model_of[model_of >= 0]).tolist())
+    if not all(type(models[i]) in fast for i in used) or (falls_back and type(overall) not in fast):
         return None
-    raws = [m._core.apply(rows.group(s, e).core) for m, s, e in zip(models, starts, ends)]
-    first = raws[0]
-    if any(list(r) != list(first) for r in raws):
-        return None
-    merged = {}
-    for name, c in first.items():
-        kinds = {r[name]["kind"] for r in raws}
-        if len(kinds) != 1:
-            return None
-        if c["kind"] == "label" and any(list(r[name]["labels"]) != list(c["labels"]) for r in raws):
-            return None
-        col = {k: v for k, v in c.items() if k not in ("values", "valid")}
-        col["values"] = np.concatenate([np.asarray(r[name]["values"]) for r in raws])
-        if any("valid" in r[name] for r in raws):
-            col["valid"] = np.concatenate([np.asarray(r[name]["valid"], dtype=bool) if "valid" in r[name]
-                                           else np.ones(len(r[name]["values"]), dtype=bool)
-                                           for r in raws])
-        merged[name] = col
-    table = pa.table(arrow_columns(merged))
-    if score_cols is None:
+    cores = [m._core if i in used else None for i, m in enumerate(models)]
+    try:
+        raw = _core.apply_by_row(metrics.core, cores, model_of.astype(np.int32),
+                                 overall._core if falls_back else None,
+                                 columns=None if read == metrics.names else list(read))
+    except SchemaError:
+        return None  # the models give different columns: the per-group path reports it
+    table = pa.table(arrow_columns(raw))
+    if overall_out is None:
         return table
+    score_cols = [c for c in overall_out.column_names if c != metrics.key_name]
     if sorted(table.column_names) != sorted(score_cols):
         return None
     return table.select(score_cols)

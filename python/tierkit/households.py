@@ -36,6 +36,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import _core
 from ._arrow import as_arrow, missing_column, one_array
 from ._errors import InvalidInput, SchemaError
 from ._results import Table
@@ -150,22 +151,16 @@ class Households:
                 zero_copy_only=False)
         idx = pos.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
         nh = len(self.household_ids)
+        # The sums, maxima and weighted sums per household: one C++ pass per measure
+        # (tierkit::roll_up, households.hpp).
+        raw = _core.household_rollup(metrics.core, self._hcode, np.where(found, idx, -1),
+                                     self.weights, nh, counts if roles is not None else None,
+                                     list(measures.items()))
         out = {self.household_name: self.household_ids,
-               "members": pa.array(np.bincount(self._hcode, minlength=nh)),
-               "members_with_data": pa.array(np.bincount(self._hcode, weights=found,
-                                                         minlength=nh).astype(np.int64))}
-        for name, how in measures.items():
-            v = metrics.column(name)[idx]
-            ok = counts & ~np.isnan(v)
-            h = self._hcode[ok]
-            have = np.bincount(h, minlength=nh) > 0
-            if how == "max":
-                agg = np.full(nh, -np.inf)
-                np.maximum.at(agg, h, v[ok])
-            else:
-                w = v[ok] * (self.weights[ok] if how == "weighted" else 1.0)
-                agg = np.bincount(h, weights=w, minlength=nh)
-            out[name] = pa.array(agg, mask=~have)
+               "members": pa.array(raw["members"]),
+               "members_with_data": pa.array(raw["members_with_data"])}
+        for name, values, valid in zip(measures, raw["values"], raw["valid"]):
+            out[name] = pa.array(values, mask=~valid.astype(bool))
         table = Table(pa.table(out), self.household_name, "households")
         missing_members = int((~found).sum())
         table.report = {
@@ -173,8 +168,7 @@ class Households:
             "members_missing": missing_members,
             "customers_missing": int(pc.count_distinct(self.customers.filter(pa.array(~found))).as_py())
             if missing_members else 0,
-            "households_without_data": int((np.bincount(self._hcode, weights=found,
-                                                        minlength=nh) == 0).sum()),
+            "households_without_data": int(raw["households_without_data"]),
             "customers_in_several": self.in_several,
         }
         return table
@@ -209,9 +203,6 @@ class Households:
         row_rank = np.where(hpos.is_null().to_numpy(zero_copy_only=False), -1,
                             h_rank[hpos.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)]
                             if len(h_rank) else -1)
-        # Per customer: the best household rank (lower rank number = higher tier).
-        big = len(ranks) + 1
-        r_for_min = np.where(row_rank < 0, big, row_rank)
         cust = self.customers
         # Own tiers.
         if member_tiers is not None:
@@ -243,28 +234,17 @@ class Households:
             own_all = np.full(len(all_keys), -1)
         n = len(all_keys)
         cpos = pc.index_in(cust, value_set=all_keys).to_numpy(zero_copy_only=False).astype(np.int64)
-        best = np.full(n, big, dtype=np.int64)
-        np.minimum.at(best, cpos, r_for_min)
-        # Which household gave the best rank (first membership row reaching it).
-        best_row = np.full(n, -1, dtype=np.int64)
-        hit = r_for_min == best[cpos]
-        rows = np.flatnonzero(hit & (r_for_min < big))
-        best_row[cpos[rows[::-1]]] = rows[::-1]  # reversed so the first row wins
-        in_household = np.zeros(n, dtype=bool)
-        in_household[cpos] = True
-        h_rank_c = np.where(best < big, best, -1)
-        if rule == "household":
-            use_h = h_rank_c >= 0
-        else:
-            use_h = (h_rank_c >= 0) & ((own_all < 0) | (h_rank_c < own_all))
-        final = np.where(use_h, h_rank_c, own_all)
+        # Per customer: the best household rank, the rule, and which household is named
+        # (tierkit::hand_back, households.hpp).
+        raw = _core.household_hand_back(cpos, row_rank.astype(np.int32), own_all.astype(np.int32), rule)
+        h_rank_c = raw["household_tier"].astype(np.int64)
+        use_h = raw["from_household"].astype(bool)
+        final = raw["tier"].astype(np.int64)
         names = np.array(ranks + [None], dtype=object)
         def tiers_of(r):
             return pa.array(names[np.where(r < 0, len(ranks), r)].tolist(), pa.string())
         # The household named: the one whose tier was considered, else the first listed.
-        first_row = np.full(n, -1, dtype=np.int64)
-        first_row[cpos[::-1]] = np.arange(len(cpos))[::-1]
-        named = np.where(best_row >= 0, best_row, first_row)
+        named = raw["household_row"]
         if len(self.households) == 0:  # an empty membership table: nobody has a household
             hh = pa.nulls(n, self.households.type)
         else:
@@ -282,10 +262,10 @@ class Households:
         table = Table(out, key_name, "member tiers")
         table.report = {
             "customers": n,
-            "members": int(in_household.sum()),
-            "raised": int((use_h & ((own_all < 0) | (h_rank_c < own_all))).sum()),
-            "lowered": int((use_h & (own_all >= 0) & (h_rank_c > own_all)).sum()),
-            "without_own_tier": int((own_all < 0).sum()),
+            "members": int(raw["members"]),
+            "raised": int(raw["raised"]),
+            "lowered": int(raw["lowered"]),
+            "without_own_tier": int(raw["without_own_tier"]),
         }
         return table
 

@@ -60,3 +60,29 @@ TEST_CASE("a column noted absent and then added is read like any other") {
   t.add("median_gap", {3, 4});
   CHECK(t.column("median_gap", "fn")[1] == 4);
 }
+
+TEST_CASE("slice borrows a range of rows; take copies listed rows; both keep absent notes") {
+  metric_table t;
+  t.add("a", {1, 2, 3, 4, 5});
+  t.add("b", {10, 20, 30, 40, 50});
+  t.note_absent("median_gap", "not computed");
+  const metric_table s = t.slice(1, 3);
+  CHECK(s.rows() == 3);
+  CHECK(s.names() == t.names());
+  CHECK(s.column("b", "fn")[0] == 20);
+  CHECK(s.column("b", "fn").data() == t.column("b", "fn").data() + 1);  // read in place
+  CHECK(t.slice(5, 0).rows() == 0);
+  CHECK_THROWS_WITH_AS(t.slice(4, 2), doctest::Contains("run past the 5 rows"), invalid_input);
+  const metric_table k = t.take({4, 0, 4});
+  CHECK(k.rows() == 3);
+  const number_span a = k.column("a", "fn");
+  CHECK(std::vector<double>(a.begin(), a.end()) == std::vector<double>{5, 1, 5});
+  CHECK_THROWS_WITH_AS(k.column("median_gap", "fn"), doctest::Contains("not computed"), schema_error);
+  CHECK_THROWS_WITH_AS(t.take({0, 5}), doctest::Contains("row 5 (position 1 of the list) is past the 5 rows"),
+                       invalid_input);
+  CHECK(t.take({}).rows() == 0);
+  const metric_table only_b = t.select({"b"});
+  CHECK(only_b.names() == std::vector<std::string>{"b"});
+  CHECK(only_b.column("b", "fn").data() == t.column("b", "fn").data());  // read in place
+  CHECK_THROWS_WITH_AS(t.select({"c"}), doctest::Contains("no metric column 'c'"), schema_error);
+}

@@ -298,3 +298,68 @@ def test_a_saved_grouped_model_applies_as_frozen_in_a_later_run(tmp_path):
     scores = second.scores[0].to_pandas()
     assert scores.m_score[1] == 2 and scores.group_model.astype(str)[6] == "unseen"
     assert second.models["rfm"] is frozen
+
+
+def test_one_cpp_call_fits_and_applies_every_group_as_the_per_group_loop_would(monkeypatch):
+    # RFM and ABC groups are fitted and applied by one C++ call each (tierkit::fit_by_group,
+    # tierkit::apply_by_row); the per-group Python loop, forced here, must give the same
+    # tables, including small, unseen and null rows and the overall_ columns.
+    from tierkit import _core, groups
+    rng = np.random.default_rng(3)
+    n = 900
+    df = pd.DataFrame({
+        "customer_id": np.arange(n),
+        "recency": rng.integers(1, 400, n).astype(float),
+        "frequency": rng.integers(1, 12, n).astype(float),
+        "monetary": np.round(rng.lognormal(5, 1.2, n), 2),
+        "branch": pd.array(rng.choice(["a", "b", "c", "d", None], n, p=[.4, .3, .2, .05, .05]),
+                           dtype="string"),
+    })
+    later = df.assign(branch=df.branch.replace({"c": "new"}))
+    calls = {"fit": 0, "apply": 0}
+    fit0, apply0 = _core.fit_by_group, _core.apply_by_row
+
+    def counting_fit(*a, **k):
+        calls["fit"] += 1
+        return fit0(*a, **k)
+
+    def counting_apply(*a, **k):
+        calls["apply"] += 1
+        return apply0(*a, **k)
+
+    for strategy in (tk.RFM(4), tk.ABC()):
+        for overall in (True, False):
+            g = tk.Grouped(strategy, by="branch", min_size=60, nulls="overall", overall=overall)
+            monkeypatch.setattr(_core, "fit_by_group", counting_fit)
+            monkeypatch.setattr(_core, "apply_by_row", counting_apply)
+            calls.update(fit=0, apply=0)
+            model = g.fit(df)
+            fast = [model.apply(d).to_arrow() for d in (df, later)]
+            assert calls == {"fit": 1, "apply": 2}
+            monkeypatch.setattr(groups, "_core_strategy", lambda s: None)
+            monkeypatch.setattr(groups, "_fast_models", lambda: ())
+            slow_model = g.fit(df)
+            slow = [slow_model.apply(d).to_arrow() for d in (df, later)]
+            monkeypatch.undo()
+            assert model == slow_model
+            for a, b in zip(fast, slow):
+                assert a.schema == b.schema and a.equals(b)
+            reasons = set(fast[1].column("group_model").to_pylist())
+            assert reasons == {"group", "small", "unseen", "null"}
+
+
+def test_the_core_calls_name_bad_input():
+    from tierkit import _core
+    table = _core.MetricTable()
+    table.add("monetary", np.array([1.0, 2.0, 3.0]))
+    model = tk.ABC().fit(pd.DataFrame({"customer_id": [1, 2, 3], "monetary": [1.0, 2, 3]}))
+    with pytest.raises(tk.InvalidInput, match="is not a core model"):
+        _core.apply_by_row(table, [object()], np.array([0, 0, 0]), None)
+    with pytest.raises(tk.InvalidInput, match="model_of is -1 on 1 row but no fallback model"):
+        _core.apply_by_row(table, [model._core], np.array([0, -1, 0]), None)
+    with pytest.raises(tk.InvalidInput, match="model_of has 2 rows, the metric table 3"):
+        _core.apply_by_row(table, [model._core], np.array([0, 0]), None)
+    with pytest.raises(tk.InvalidInput, match="is not a core strategy"):
+        _core.fit_by_group(object(), table, np.array([0, 0, 0]), 1, 1)
+    with pytest.raises(tk.InvalidInput, match=r"1 row outside \[-1, 1\)"):
+        _core.fit_by_group(tk.ABC()._strategy, table, np.array([0, 1, 0]), 1, 1)
