@@ -1,6 +1,31 @@
 #include "profile_state_impl.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <initializer_list>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "detail/byte_io.hpp"
+#include "detail/customer_log.hpp"
+#include "detail/fixed_point.hpp"
+#include "detail/int128.hpp"
+#include "detail/key_dictionary.hpp"
 #include "detail/report_bytes.hpp"
+#include "detail/text_values.hpp"
+#include "tierkit/calendar.hpp"
+#include "tierkit/error.hpp"
+#include "tierkit/profile.hpp"
+#include "tierkit/time_zone.hpp"
+#include "tierkit/transactions.hpp"
 
 namespace tierkit {
 
