@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 #include <pybind11/typing.h>
 
+#include "bind_model.hpp"
 #include "bindings.hpp"
 #include "tierkit/metric_table.hpp"
 #include "tierkit/profile.hpp"
@@ -209,33 +210,14 @@ void bind_clv(py::module_& m) {
                     [](clv_config& c, double v) { c.value.l2_penalty = v; })
       .def("check", &clv_config::check);
 
-  py::class_<clv_model> cm(m, "CLVModel");
-  cm.def("apply", [](const clv_model& mm, const metric_table& t) {
-        score_table s;
-        {
-          const shared_use reading(&t);
-          py::gil_scoped_release release;
-          s = mm.apply(t);
-        }
-        return score_table_dict(std::move(s));
-      }, py::arg("metrics"))
-      .def("summary", [](const clv_model& mm) { return score_table_dict(mm.summary()); })
+  bind_model<clv_model, &clv_model_from_bytes>(m, "CLVModel")
       .def_property_readonly("config", &clv_model::config)
       .def_property_readonly("is_pareto", &clv_model::is_pareto)
       .def_property_readonly("bg_nbd", &clv_model::bg_nbd)
       .def_property_readonly("pareto_nbd", &clv_model::pareto_nbd)
       .def_property_readonly("gamma_gamma", &clv_model::gamma_gamma)
       .def_property_readonly("value_basis", &clv_model::value_basis);
-  bind_equality(cm);
-  bind_persistence<clv_model, &clv_model_from_bytes>(cm);
-
-  py::class_<clv_strategy>(m, "CLVStrategy")
-      .def(py::init<clv_config>(), py::arg("config"))
-      .def("fit", [](const clv_strategy& s, const metric_table& t) {
-        const shared_use reading(&t);
-        py::gil_scoped_release release;
-        return s.fit_clv(t);
-      }, py::arg("metrics"));
+  bind_strategy<clv_strategy, clv_config>(m, "CLVStrategy", &clv_strategy::fit_clv);
 }
 
 }  // namespace tierkit::python

@@ -1,5 +1,10 @@
-// tierkit's exceptions in Python: TierkitError is the base; InvalidInput, SchemaError and
-// FormatError also derive from ValueError, so `except ValueError` catches them too.
+// tierkit's exceptions in Python: TierkitError is the base, as tierkit::error is in C++;
+// InvalidInput, SchemaError and FormatError also derive from ValueError, so `except
+// ValueError` catches them too. The correspondence (tierkit/error.hpp, docs/cpp.md):
+// invalid_input -> InvalidInput, schema_error -> SchemaError, format_error -> FormatError
+// (a std::runtime_error in C++, a ValueError here as for other undecodable data),
+// not_converged -> NotConverged (an InvalidInput), cancelled -> the exception the signal
+// handler raised (KeyboardInterrupt), any other tierkit::error -> TierkitError.
 //
 // Ctrl-C: the core's cancellation hook (tierkit/cancel.hpp) runs Python's signal handlers
 // (PyErr_CheckSignals, with the GIL taken for the moment) on the thread that called into
@@ -125,6 +130,10 @@ void bind_errors(py::module_& m) {
       PyErr_SetString(format_error_type, e.what());
     } catch (const tierkit::cancelled& e) {
       if (!restore_pending()) PyErr_SetString(PyExc_KeyboardInterrupt, e.what());
+    } catch (const tierkit::error& e) {
+      // A tierkit::error without a Python class of its own is still a TierkitError, never
+      // the RuntimeError or ValueError pybind11 would make of its std type.
+      PyErr_SetString(base_error, e.what());
     }
   });
   tierkit::set_cancel_hook(&python_signal_raised);

@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "bind_model.hpp"
 #include "bindings.hpp"
 #include "tierkit/metric_table.hpp"
 #include "tierkit/strategies/kmeans.hpp"
@@ -53,17 +54,7 @@ void bind_kmeans(py::module_& m) {
       .def_readwrite("threads", &kmeans_config::threads)
       .def("check", &kmeans_config::check);
 
-  py::class_<kmeans_model> km(m, "KMeansModel");
-  km.def("apply", [](const kmeans_model& mm, const metric_table& t) {
-        score_table s;
-        {
-          const shared_use reading(&t);
-          py::gil_scoped_release release;
-          s = mm.apply(t);
-        }
-        return score_table_dict(std::move(s));
-      }, py::arg("metrics"))
-      .def("summary", [](const kmeans_model& mm) { return score_table_dict(mm.summary()); })
+  bind_model<kmeans_model, &kmeans_model_from_bytes>(m, "KMeansModel")
       .def("transform", [](const kmeans_model& mm, const metric_table& t) {
         const shared_use reading(&t);
         return matrix(mm.transform(t), mm.config().columns.size());
@@ -82,16 +73,7 @@ void bind_kmeans(py::module_& m) {
         return v;
       })
       .def_property_readonly("report", [](const kmeans_model& mm) { return report_dict(mm.report()); });
-  bind_equality(km);
-  bind_persistence<kmeans_model, &kmeans_model_from_bytes>(km);
-
-  py::class_<kmeans_strategy>(m, "KMeansStrategy")
-      .def(py::init<kmeans_config>(), py::arg("config"))
-      .def("fit", [](const kmeans_strategy& s, const metric_table& t) {
-        const shared_use reading(&t);
-        py::gil_scoped_release release;
-        return s.fit_kmeans(t);
-      }, py::arg("metrics"));
+  bind_strategy<kmeans_strategy, kmeans_config>(m, "KMeansStrategy", &kmeans_strategy::fit_kmeans);
 
   m.def("kmeans_elbow", [](const metric_table& t, const kmeans_config& c, const std::vector<int>& ks) {
     score_table s;

@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include "arrow_import.hpp"
+#include "bind_model.hpp"
 #include "bindings.hpp"
 #include "tierkit/abc.hpp"
 #include "tierkit/asset_bands.hpp"
@@ -81,12 +82,6 @@ py::dict bins_dict(const fitted_bins& b) {
   d["fit_missing"] = b.fit_missing;
   d["empty_scores"] = b.empty_scores();
   return d;
-}
-
-template <class Model, Model (*From)(const std::string&)>
-void pickling(py::class_<Model>& c) {
-  bind_persistence<Model, From>(c);
-  bind_equality(c);
 }
 
 }  // namespace
@@ -182,17 +177,7 @@ void bind_strategies(py::module_& m) {
       .def_readwrite("monetary", &rfm_config::monetary)
       .def_readwrite("segments", &rfm_config::segments);
 
-  py::class_<rfm_model> rm(m, "RFMModel");
-  rm.def("apply", [](const rfm_model& mod, const metric_table& t) {
-        score_table s;
-        {
-          const shared_use reading(&t);
-          py::gil_scoped_release release;
-          s = mod.apply(t);
-        }
-        return score_table_dict(std::move(s));
-      }, py::arg("metrics"))
-      .def("summary", [](const rfm_model& mod) { return score_table_dict(mod.summary()); })
+  bind_model<rfm_model, &rfm_model_from_bytes>(m, "RFMModel")
       .def("check_segments", [](const rfm_model& mod) { return check_dict(mod.check_segments()); })
       .def_property_readonly("recency", [](const rfm_model& mod) { return bins_dict(mod.recency()); })
       .def_property_readonly("frequency", [](const rfm_model& mod) { return bins_dict(mod.frequency()); })
@@ -202,15 +187,7 @@ void bind_strategies(py::module_& m) {
                               mod.config().monetary_column);
       })
       .def_property_readonly("segments", [](const rfm_model& mod) { return mod.config().segments; });
-  pickling<rfm_model, &rfm_model_from_bytes>(rm);
-
-  py::class_<rfm_strategy>(m, "RFMStrategy")
-      .def(py::init<rfm_config>(), py::arg("config"))
-      .def("fit", [](const rfm_strategy& s, const metric_table& t) {
-        const shared_use reading(&t);
-        py::gil_scoped_release release;
-        return s.fit_rfm(t);
-      }, py::arg("metrics"));
+  bind_strategy<rfm_strategy, rfm_config>(m, "RFMStrategy", &rfm_strategy::fit_rfm);
 
   py::class_<abc_config>(m, "ABCConfig")
       .def(py::init<>())
@@ -223,10 +200,7 @@ void bind_strategies(py::module_& m) {
                     [](abc_config& c, const std::string& s) { c.nonpositive = parse_nonpositive_policy(s); })
       .def_readwrite("nonpositive_label", &abc_config::nonpositive_label);
 
-  py::class_<abc_model> am(m, "ABCModel");
-  am.def("apply", [](const abc_model& mod, const metric_table& t) { return score_table_dict(mod.apply(t)); },
-         py::arg("metrics"))
-      .def("summary", [](const abc_model& mod) { return score_table_dict(mod.summary()); })
+  bind_model<abc_model, &abc_model_from_bytes>(m, "ABCModel")
       .def_property_readonly("labels", &abc_model::labels)
       .def_property_readonly("column", [](const abc_model& mod) { return mod.config().column; })
       .def_property_readonly("mode", [](const abc_model& mod) { return abc_mode_name(mod.config().mode); })
@@ -246,16 +220,9 @@ void bind_strategies(py::module_& m) {
         d["lorenz"] = py::array_t<double>(static_cast<py::ssize_t>(c.lorenz.size()), c.lorenz.data());
         return d;
       });
-  pickling<abc_model, &abc_model_from_bytes>(am);
-
-  py::class_<abc_strategy>(m, "ABCStrategy")
-      .def(py::init<abc_config>(), py::arg("config"))
-      .def("fit", [](const abc_strategy& s, const metric_table& t) {
-        const number_span v = t.column(s.config().column, "tierkit.abc");
-        const shared_use reading(&t);
-        py::gil_scoped_release release;
-        return s.fit_abc(v);
-      }, py::arg("metrics"));
+  bind_strategy<abc_strategy, abc_config>(m, "ABCStrategy", [](const abc_strategy& s, const metric_table& t) {
+    return s.fit_abc(t);
+  });
 
   py::class_<lifecycle_config>(m, "LifecycleConfig")
       .def(py::init<>())
@@ -271,16 +238,9 @@ void bind_strategies(py::module_& m) {
       .def_readwrite("churn_p_alive", &lifecycle_config::churn_p_alive)
       .def("check", &lifecycle_config::check);
 
-  py::class_<lifecycle_model> lm(m, "LifecycleModel");
-  lm.def("apply", [](const lifecycle_model& mod, const metric_table& t) { return score_table_dict(mod.apply(t)); },
-         py::arg("metrics"))
-      .def("summary", [](const lifecycle_model& mod) { return score_table_dict(mod.summary()); })
+  bind_model<lifecycle_model, &lifecycle_model_from_bytes>(m, "LifecycleModel")
       .def_property_readonly("config", &lifecycle_model::config);
-  pickling<lifecycle_model, &lifecycle_model_from_bytes>(lm);
-
-  py::class_<lifecycle_strategy>(m, "LifecycleStrategy")
-      .def(py::init<lifecycle_config>(), py::arg("config"))
-      .def("fit", &lifecycle_strategy::fit_lifecycle, py::arg("metrics"));
+  bind_strategy<lifecycle_strategy, lifecycle_config>(m, "LifecycleStrategy", &lifecycle_strategy::fit_lifecycle);
 
   py::class_<value_potential_config>(m, "ValuePotentialConfig")
       .def(py::init<>())
@@ -293,26 +253,15 @@ void bind_strategies(py::module_& m) {
       .def_readwrite("cells_zh", &value_potential_config::cells_zh)
       .def("check", &value_potential_config::check);
 
-  py::class_<value_potential_model> vm(m, "ValuePotentialModel");
-  vm.def("apply", [](const value_potential_model& mod, const metric_table& t) {
-        return score_table_dict(mod.apply(t));
-      }, py::arg("metrics"))
-      .def("summary", [](const value_potential_model& mod) { return score_table_dict(mod.summary()); })
+  bind_model<value_potential_model, &value_potential_model_from_bytes>(m, "ValuePotentialModel")
       .def_property_readonly("value_bins", [](const value_potential_model& mod) { return bins_dict(mod.value_bins()); })
       .def_property_readonly("potential_bins", [](const value_potential_model& mod) { return bins_dict(mod.potential_bins()); })
       .def_property_readonly("columns", [](const value_potential_model& mod) {
         return py::make_tuple(mod.config().value_column, mod.config().potential_column);
       })
       .def_property_readonly("unscored", &value_potential_model::unscored_at_fit);
-  pickling<value_potential_model, &value_potential_model_from_bytes>(vm);
-
-  py::class_<value_potential_strategy>(m, "ValuePotentialStrategy")
-      .def(py::init<value_potential_config>(), py::arg("config"))
-      .def("fit", [](const value_potential_strategy& s, const metric_table& t) {
-        const shared_use reading(&t);
-        py::gil_scoped_release release;
-        return s.fit_vp(t);
-      }, py::arg("metrics"));
+  bind_strategy<value_potential_strategy, value_potential_config>(m, "ValuePotentialStrategy",
+                                                                  &value_potential_strategy::fit_vp);
 
   py::class_<band_condition>(m, "BandCondition")
       .def(py::init([](std::string column, const std::string& op, double value) {
@@ -350,15 +299,11 @@ void bind_strategies(py::module_& m) {
       .def_readwrite("unassigned", &asset_band_config::unassigned)
       .def_readwrite("unassigned_zh", &asset_band_config::unassigned_zh)
       .def("check", &asset_band_config::check);
-  py::class_<asset_band_model> bm(m, "AssetBandModel");
-  bm.def("apply", [](const asset_band_model& mod, const metric_table& t) { return score_table_dict(mod.apply(t)); },
-         py::arg("metrics"))
-      .def("summary", [](const asset_band_model& mod) { return score_table_dict(mod.summary()); })
+  // Without ==: asset_band_model has no operator==; Python's AssetBandModel compares its
+  // bytes and the text levels it keeps beside it.
+  bind_model<asset_band_model, &asset_band_model_from_bytes, model_equality::without>(m, "AssetBandModel")
       .def_property_readonly("config", &asset_band_model::config);
-  bind_persistence<asset_band_model, &asset_band_model_from_bytes>(bm);
-  py::class_<asset_band_strategy>(m, "AssetBandStrategy")
-      .def(py::init<asset_band_config>(), py::arg("config"))
-      .def("fit", &asset_band_strategy::fit_bands, py::arg("metrics"));
+  bind_strategy<asset_band_strategy, asset_band_config>(m, "AssetBandStrategy", &asset_band_strategy::fit_bands);
 
   py::class_<relationship_star_config>(m, "RelationshipStarConfig")
       .def(py::init<>())

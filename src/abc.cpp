@@ -6,6 +6,7 @@
 #include <limits>
 #include <numeric>
 
+#include "detail/enum_names.hpp"
 #include "detail/fixed_point.hpp"
 #include "detail/huge_pages.hpp"
 #include "detail/radix_sort.hpp"
@@ -19,32 +20,21 @@ namespace tierkit {
 namespace {
 constexpr const char* fn = "tierkit.abc";
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+constexpr detail::enum_table<abc_mode, 2> abc_modes{{{abc_mode::value, "value"}, {abc_mode::count, "count"}}};
+constexpr detail::enum_table<nonpositive_policy, 3> nonpositive_policies{
+    {{nonpositive_policy::own_class, "own_class"},
+     {nonpositive_policy::lowest_class, "lowest_class"},
+     {nonpositive_policy::unclassified, "unclassified"}}};
 }  // namespace
 
-const char* abc_mode_name(abc_mode m) noexcept { return m == abc_mode::value ? "value" : "count"; }
+const char* abc_mode_name(abc_mode m) noexcept { return abc_modes.name(m); }
 
-abc_mode parse_abc_mode(const std::string& name) {
-  if (name == "value") return abc_mode::value;
-  if (name == "count") return abc_mode::count;
-  throw invalid_input("tierkit.abc: mode must be 'value' or 'count'; got '" + name + "'");
-}
+abc_mode parse_abc_mode(const std::string& name) { return abc_modes.parse(name, "tierkit.abc: mode"); }
 
-const char* nonpositive_policy_name(nonpositive_policy p) noexcept {
-  switch (p) {
-    case nonpositive_policy::own_class: return "own_class";
-    case nonpositive_policy::lowest_class: return "lowest_class";
-    case nonpositive_policy::unclassified: return "unclassified";
-  }
-  return "unknown";
-}
+const char* nonpositive_policy_name(nonpositive_policy p) noexcept { return nonpositive_policies.name(p); }
 
 nonpositive_policy parse_nonpositive_policy(const std::string& name) {
-  for (nonpositive_policy p : {nonpositive_policy::own_class, nonpositive_policy::lowest_class,
-                               nonpositive_policy::unclassified}) {
-    if (name == nonpositive_policy_name(p)) return p;
-  }
-  throw invalid_input("tierkit.abc: nonpositive must be 'own_class', 'lowest_class' or "
-                      "'unclassified'; got '" + name + "'");
+  return nonpositive_policies.parse(name, "tierkit.abc: nonpositive");
 }
 
 std::vector<double> abc_config::effective_shares() const {

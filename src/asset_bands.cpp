@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "detail/enum_names.hpp"
 #include "detail/huge_pages.hpp"
 #include "detail/row_blocks.hpp"
 #include "detail/text.hpp"
@@ -17,25 +18,17 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 number_span col(const metric_table& t, const std::string& name, const char* f) {
   return t.column(name, f);
 }
+
+constexpr detail::enum_table<comparison, 4> comparisons{{{comparison::less, "<"},
+                                                         {comparison::less_equal, "<="},
+                                                         {comparison::greater_equal, ">="},
+                                                         {comparison::greater, ">"}}};
 }  // namespace
 
-const char* comparison_symbol(comparison c) noexcept {
-  switch (c) {
-    case comparison::less: return "<";
-    case comparison::less_equal: return "<=";
-    case comparison::greater_equal: return ">=";
-    case comparison::greater: return ">";
-  }
-  return "?";
-}
+const char* comparison_symbol(comparison c) noexcept { return comparisons.name(c, "?"); }
 
 comparison parse_comparison(const std::string& s) {
-  for (comparison c : {comparison::less, comparison::less_equal, comparison::greater_equal,
-                       comparison::greater}) {
-    if (s == comparison_symbol(c)) return c;
-  }
-  throw invalid_input(std::string(fn) + ": a condition's comparison must be '<', '<=', '>=' or "
-                      "'>'; got '" + s + "'");
+  return comparisons.parse(s, std::string(fn) + ": a condition's comparison");
 }
 
 asset_band_config asset_band_config::chinese_retail() {

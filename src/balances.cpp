@@ -7,6 +7,7 @@
 
 #include "detail/cancel_point.hpp"
 #include "detail/decode.hpp"
+#include "detail/enum_names.hpp"
 #include "detail/fixed_point.hpp"
 #include "detail/key_dictionary.hpp"
 #include "detail/key_numbering.hpp"
@@ -67,21 +68,16 @@ customer_keys keys_in_order(const key_dictionary& dict, const std::vector<std::u
 
 }  // namespace
 
-const char* balance_input_name(balance_input b) noexcept {
-  switch (b) {
-    case balance_input::daily: return "daily";
-    case balance_input::after_movement: return "after_movement";
-    case balance_input::movements: return "movements";
-  }
-  return "unknown";
-}
+namespace {
+constexpr detail::enum_table<balance_input, 3> balance_inputs{{{balance_input::daily, "daily"},
+                                                               {balance_input::after_movement, "after_movement"},
+                                                               {balance_input::movements, "movements"}}};
+}  // namespace
+
+const char* balance_input_name(balance_input b) noexcept { return balance_inputs.name(b); }
 
 balance_input parse_balance_input(const std::string& name) {
-  for (balance_input b : {balance_input::daily, balance_input::after_movement, balance_input::movements}) {
-    if (name == balance_input_name(b)) return b;
-  }
-  throw invalid_input(std::string(fn) + ": input must be 'daily', 'after_movement' or "
-                      "'movements'; got '" + name + "'");
+  return balance_inputs.parse(name, std::string(fn) + ": input");
 }
 
 account_balances average_daily_balances(const balance_events& ev, const balance_config& cfg,

@@ -4,59 +4,43 @@
 #include <cmath>
 #include <limits>
 
+#include "detail/enum_names.hpp"
 #include "detail/text.hpp"
 #include "tierkit/error.hpp"
 #include "detail/int128.hpp"
 
 namespace tierkit {
 
-const char* bin_method_name(bin_method m) noexcept {
-  switch (m) {
-    case bin_method::quantiles: return "quantiles";
-    case bin_method::percentiles: return "percentiles";
-    case bin_method::fixed: return "fixed";
-    case bin_method::mean: return "mean";
-    case bin_method::median: return "median";
-  }
-  return "unknown";
-}
+namespace {
+constexpr detail::enum_table<bin_method, 5> bin_methods{{{bin_method::quantiles, "quantiles"},
+                                                         {bin_method::percentiles, "percentiles"},
+                                                         {bin_method::fixed, "fixed"},
+                                                         {bin_method::mean, "mean"},
+                                                         {bin_method::median, "median"}}};
+constexpr detail::enum_table<interval_closure, 2> closures{
+    {{interval_closure::right, "right"}, {interval_closure::left, "left"}}};
+constexpr detail::enum_table<quantile_rule, 3> quantile_rules{{{quantile_rule::inverted_cdf, "inverted_cdf"},
+                                                               {quantile_rule::linear_r, "linear_r"},
+                                                               {quantile_rule::linear_numpy, "linear_numpy"}}};
+}  // namespace
 
-bin_method parse_bin_method(const std::string& name) {
-  for (bin_method m : {bin_method::quantiles, bin_method::percentiles, bin_method::fixed,
-                       bin_method::mean, bin_method::median}) {
-    if (name == bin_method_name(m)) return m;
-  }
-  throw invalid_input("tierkit: binning method must be 'quantiles', 'percentiles', 'fixed', "
-                      "'mean' or 'median'; got '" + name + "'");
-}
+const char* bin_method_name(bin_method m) noexcept { return bin_methods.name(m); }
 
-const char* closure_name(interval_closure c) noexcept {
-  return c == interval_closure::right ? "right" : "left";
-}
+bin_method parse_bin_method(const std::string& name) { return bin_methods.parse(name, "tierkit: binning method"); }
+
+const char* closure_name(interval_closure c) noexcept { return closures.name(c); }
 
 interval_closure parse_closure(const std::string& name) {
-  if (name == "right") return interval_closure::right;
-  if (name == "left") return interval_closure::left;
+  // The message says what each closure means.
+  if (const auto c = closures.find(name)) return *c;
   throw invalid_input("tierkit: closed must be 'right' (bins (lo, hi]) or 'left' (bins [lo, hi)); got '" +
                       name + "'");
 }
 
-const char* quantile_rule_name(quantile_rule r) noexcept {
-  switch (r) {
-    case quantile_rule::inverted_cdf: return "inverted_cdf";
-    case quantile_rule::linear_r: return "linear_r";
-    case quantile_rule::linear_numpy: return "linear_numpy";
-  }
-  return "unknown";
-}
+const char* quantile_rule_name(quantile_rule r) noexcept { return quantile_rules.name(r); }
 
 quantile_rule parse_quantile_rule(const std::string& name) {
-  for (quantile_rule r : {quantile_rule::inverted_cdf, quantile_rule::linear_r,
-                          quantile_rule::linear_numpy}) {
-    if (name == quantile_rule_name(r)) return r;
-  }
-  throw invalid_input("tierkit: quantile rule must be 'inverted_cdf', 'linear_r' or "
-                      "'linear_numpy'; got '" + name + "'");
+  return quantile_rules.parse(name, "tierkit: quantile rule");
 }
 
 void binning_config::check(const std::string& what) const {

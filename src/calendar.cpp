@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "detail/enum_names.hpp"
 #include "tierkit/error.hpp"
 
 namespace tierkit {
@@ -144,22 +145,19 @@ std::int64_t parse_time(std::string_view text, day_range range) {
   return std::int64_t{t.day} * 86'400'000'000 + t.micros_of_day - t.offset_seconds * 1'000'000;
 }
 
-const char* period_name(period_kind p) noexcept {
-  switch (p) {
-    case period_kind::day: return "day";
-    case period_kind::week: return "week";
-    case period_kind::month: return "month";
-    case period_kind::quarter: return "quarter";
-    case period_kind::year: return "year";
-  }
-  return "unknown";
-}
+namespace {
+constexpr detail::enum_table<period_kind, 5> periods{{{period_kind::day, "day"},
+                                                      {period_kind::week, "week"},
+                                                      {period_kind::month, "month"},
+                                                      {period_kind::quarter, "quarter"},
+                                                      {period_kind::year, "year"}}};
+}  // namespace
+
+const char* period_name(period_kind p) noexcept { return periods.name(p); }
 
 period_kind parse_period(const std::string& name) {
-  for (period_kind p : {period_kind::day, period_kind::week, period_kind::month,
-                        period_kind::quarter, period_kind::year}) {
-    if (name == period_name(p)) return p;
-  }
+  // "one of ...": the wording messages and tests have always used for periods.
+  if (const auto p = periods.find(name)) return *p;
   throw invalid_input("tierkit: period must be one of 'day', 'week', 'month', 'quarter', "
                       "'year'; got '" + name + "'");
 }

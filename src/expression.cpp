@@ -1,22 +1,15 @@
 #include "tierkit/expression.hpp"
 
 #include <algorithm>
-#include <cctype>
-#include <cmath>
-#include <cstring>
-#include <functional>
+#include <cstddef>
 #include <memory>
-#include <limits>
+#include <utility>
 
-#include "detail/decode.hpp"
 #include "detail/expr_node.hpp"
-#include "detail/text_matcher.hpp"
 #include "detail/row_blocks.hpp"
 #include "detail/rule_evaluator.hpp"
-#include "detail/text.hpp"
-#include "tierkit/calendar.hpp"
-#include "tierkit/error.hpp"
 #include "detail/rule_syntax.hpp"
+#include "tierkit/error.hpp"
 
 namespace tierkit {
 

@@ -1,5 +1,26 @@
 #include "profile_state_impl.hpp"
 
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "detail/cancel_point.hpp"
+#include "detail/chunk_rows.hpp"
+#include "detail/key_dictionary.hpp"
+#include "detail/key_numbering.hpp"
+#include "detail/validate.hpp"
+#include "tierkit/calendar.hpp"
+#include "tierkit/column.hpp"
+#include "tierkit/error.hpp"
+#include "tierkit/profile.hpp"
+#include "tierkit/transactions.hpp"
+
 // Profile states: construction, updates and merges.
 
 namespace tierkit {

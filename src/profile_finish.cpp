@@ -1,5 +1,34 @@
 #include "profile_state_impl.hpp"
 
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "detail/cancel_point.hpp"
+#include "detail/customer_log.hpp"
+#include "detail/fixed_point.hpp"
+#include "detail/huge_pages.hpp"
+#include "detail/key_dictionary.hpp"
+#include "detail/row_blocks.hpp"
+#include "detail/text.hpp"
+#include "detail/text_values.hpp"
+#include "over_time/period_table_impl.hpp"
+#include "tierkit/calendar.hpp"
+#include "tierkit/error.hpp"
+#include "tierkit/over_time/period_table.hpp"
+#include "tierkit/profile.hpp"
+#include "tierkit/time_zone.hpp"
+#include "tierkit/transactions.hpp"
+
 // Profiles and period tables from a state.
 
 namespace tierkit {

@@ -1,5 +1,32 @@
 #include "profile_state_impl.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <initializer_list>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "detail/byte_io.hpp"
+#include "detail/customer_log.hpp"
+#include "detail/fixed_point.hpp"
+#include "detail/int128.hpp"
+#include "detail/key_dictionary.hpp"
+#include "detail/report_bytes.hpp"
+#include "detail/text_values.hpp"
+#include "tierkit/calendar.hpp"
+#include "tierkit/error.hpp"
+#include "tierkit/profile.hpp"
+#include "tierkit/time_zone.hpp"
+#include "tierkit/transactions.hpp"
+
 namespace tierkit {
 
 // --- persistence ---------------------------------------------------------------------------
@@ -156,17 +183,7 @@ std::string profile_state_payload(const profile_state& st) {
   w.put<std::uint8_t>(s.has_channels);
   w.put<std::uint8_t>(s.has_categories);
   w.put<std::int32_t>(s.max_day);
-  const validation_report& rep = s.report;
-  w.put<std::int64_t>(rep.rows_read);
-  w.put<std::int64_t>(rep.rows_used);
-  w.put<std::int64_t>(rep.rows_dropped);
-  w.put<std::int64_t>(rep.rows_outside_window);
-  w.put<std::uint64_t>(rep.dropped.size());
-  for (const row_issue& i : rep.dropped) {
-    w.put_text(i.column);
-    w.put_text(i.problem);
-    w.put<std::int64_t>(i.rows);
-  }
+  detail::put_report(w, s.report);
   // Customers with lines, compacted.
   const std::size_t indices = s.customers.size();
   std::vector<std::uint32_t> order, cmap(indices, key_dictionary::no_index);
@@ -278,20 +295,7 @@ profile_state profile_state_from_payload(std::string_view bytes) {
   s.has_channels = r.get<std::uint8_t>() != 0;
   s.has_categories = r.get<std::uint8_t>() != 0;
   s.max_day = r.get<std::int32_t>();
-  validation_report& rep = s.report;
-  rep.rows_read = r.get<std::int64_t>();
-  rep.rows_used = r.get<std::int64_t>();
-  rep.rows_dropped = r.get<std::int64_t>();
-  rep.rows_outside_window = r.get<std::int64_t>();
-  const auto issues = r.get<std::uint64_t>();
-  if (issues > 1000) r.fail("too many row issues");
-  for (std::uint64_t i = 0; i < issues; ++i) {
-    row_issue x;
-    x.column = r.get_text();
-    x.problem = r.get_text();
-    x.rows = r.get<std::int64_t>();
-    rep.dropped.push_back(std::move(x));
-  }
+  s.report = detail::get_report(r);
   const std::size_t n = get_keys(r, s.customers, "customer");
   auto lo_cols = std::vector<std::vector<std::uint64_t>>(4);
   for (auto& col : lo_cols) col = r.get_column<std::uint64_t>();
@@ -354,9 +358,6 @@ profile_state profile_state_from_payload(std::string_view bytes) {
   }
   if (s.max_day != std::numeric_limits<std::int32_t>::min() && !is_supported_day(s.max_day)) {
     r.fail("the last day");
-  }
-  if (rep.rows_read < 0 || rep.rows_used < 0 || rep.rows_dropped < 0 || rep.rows_outside_window < 0) {
-    r.fail("the row counts");
   }
   get_log(r, s.days, [&](const day_record& rec) { return rec.customer < n && is_supported_day(rec.day); });
   std::array<std::vector<std::int64_t>, 3> value_codes;  // saved position -> code

@@ -6,28 +6,28 @@
 #include "tierkit/profile.hpp"
 
 #include <algorithm>
-#include <cmath>
+#include <array>
+#include <cstddef>
 #include <cstdint>
-#include <exception>
-#include <functional>
-#include <thread>
+#include <initializer_list>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
-#include "detail/byte_io.hpp"
-#include "detail/cancel_point.hpp"
-#include "detail/chunk_rows.hpp"
 #include "detail/customer_log.hpp"
 #include "detail/decode.hpp"
 #include "detail/fixed_point.hpp"
-#include "detail/huge_pages.hpp"
 #include "detail/key_dictionary.hpp"
-#include "detail/key_numbering.hpp"
 #include "detail/prefetch.hpp"
-#include "detail/row_blocks.hpp"
-#include "detail/text.hpp"
 #include "detail/text_values.hpp"
-#include "detail/validate.hpp"
-#include "over_time/period_table_impl.hpp"
+#include "tierkit/calendar.hpp"
+#include "tierkit/column.hpp"
 #include "tierkit/error.hpp"
+#include "tierkit/time_zone.hpp"
+#include "tierkit/transactions.hpp"
 
 namespace tierkit {
 

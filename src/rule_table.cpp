@@ -1,20 +1,19 @@
 #include "tierkit/expression.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
-#include <cstring>
-#include <functional>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
-#include <limits>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "detail/decode.hpp"
-#include "detail/expr_node.hpp"
-#include "detail/text_matcher.hpp"
-#include "detail/row_blocks.hpp"
 #include "detail/rule_evaluator.hpp"
 #include "detail/text.hpp"
-#include "tierkit/calendar.hpp"
+#include "tierkit/column.hpp"
 #include "tierkit/error.hpp"
 
 namespace tierkit {

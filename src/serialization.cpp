@@ -29,6 +29,7 @@
 #endif
 
 #include "detail/byte_io.hpp"
+#include "detail/report_bytes.hpp"
 #include "over_time/ledger_impl.hpp"
 #include "tierkit/error.hpp"
 
@@ -814,17 +815,7 @@ std::string to_bytes(const profile& p) {
   w.put<std::uint8_t>(static_cast<std::uint8_t>(p.period));
   w.put<std::uint8_t>(static_cast<std::uint8_t>(p.has_orders | (p.has_quantity << 1) | (p.has_channels << 2) |
                                                 (p.has_categories << 3) | (p.has_purchase_days << 4)));
-  const validation_report& r = p.report;
-  w.put<std::int64_t>(r.rows_read);
-  w.put<std::int64_t>(r.rows_used);
-  w.put<std::int64_t>(r.rows_dropped);
-  w.put<std::int64_t>(r.rows_outside_window);
-  w.put<std::uint64_t>(r.dropped.size());
-  for (const row_issue& i : r.dropped) {
-    w.put_text(i.column);
-    w.put_text(i.problem);
-    w.put<std::int64_t>(i.rows);
-  }
+  detail::put_report(w, p.report);
   return wrap("profile", w.bytes());
 }
 
@@ -860,20 +851,7 @@ profile profile_from_bytes(const std::string& bytes) {
   p.has_channels = flags & 4;
   p.has_categories = flags & 8;
   p.has_purchase_days = flags & 16;
-  validation_report& rep = p.report;
-  rep.rows_read = r.get<std::int64_t>();
-  rep.rows_used = r.get<std::int64_t>();
-  rep.rows_dropped = r.get<std::int64_t>();
-  rep.rows_outside_window = r.get<std::int64_t>();
-  const auto issues = r.get<std::uint64_t>();
-  if (issues > 1000) r.fail("too many row issues");
-  for (std::uint64_t i = 0; i < issues; ++i) {
-    row_issue x;
-    x.column = r.get_text();
-    x.problem = r.get_text();
-    x.rows = r.get<std::int64_t>();
-    rep.dropped.push_back(std::move(x));
-  }
+  p.report = detail::get_report(r);
   if (!r.done()) r.fail("bytes after the profile");
   // Every column the code indexes by row must have a row per customer.
   const customer_keys& k = p.customer;

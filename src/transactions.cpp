@@ -2,20 +2,22 @@
 
 #include <limits>
 
+#include "detail/enum_names.hpp"
 #include "detail/text.hpp"
 #include "tierkit/error.hpp"
 
 namespace tierkit {
 
+namespace {
+constexpr detail::enum_table<invalid_policy, 2> invalid_policies{
+    {{invalid_policy::raise, "raise"}, {invalid_policy::drop, "drop"}}};
+}  // namespace
+
 invalid_policy parse_invalid_policy(const std::string& name) {
-  if (name == "raise") return invalid_policy::raise;
-  if (name == "drop") return invalid_policy::drop;
-  throw invalid_input("tierkit: on_invalid must be 'raise' or 'drop'; got '" + name + "'");
+  return invalid_policies.parse(name, "tierkit: on_invalid");
 }
 
-const char* invalid_policy_name(invalid_policy p) noexcept {
-  return p == invalid_policy::drop ? "drop" : "raise";
-}
+const char* invalid_policy_name(invalid_policy p) noexcept { return invalid_policies.name(p); }
 
 namespace {
 

@@ -1,6 +1,7 @@
 """tierkit's exceptions (defined by the compiled core so C++ errors map onto them).
 
-- ``TierkitError``: base class of all of them.
+- ``TierkitError``: base class of all of them (``tierkit::error`` in C++; docs/cpp.md
+  has the correspondence of the two hierarchies).
 - ``InvalidInput`` (also a ``ValueError``): row-level problems -- nulls, NaN or infinite
   values, rows after ``as_of``, duplicate keys, empty input. The message names the column,
   the problem and how many rows are affected.

@@ -3,17 +3,18 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <memory>
-#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
 
-#include "detail/decode.hpp"
 #include "detail/expr_node.hpp"
 #include "detail/text_matcher.hpp"
-#include "detail/row_blocks.hpp"
-#include "detail/rule_evaluator.hpp"
-#include "detail/text.hpp"
 #include "tierkit/calendar.hpp"
 #include "tierkit/error.hpp"
 

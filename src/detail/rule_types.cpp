@@ -1,21 +1,13 @@
 #include "detail/rule_syntax.hpp"
 
-#include <algorithm>
-#include <cctype>
-#include <cmath>
-#include <cstring>
-#include <functional>
 #include <memory>
-#include <limits>
+#include <string>
+#include <vector>
 
-#include "detail/decode.hpp"
 #include "detail/expr_node.hpp"
-#include "detail/text_matcher.hpp"
-#include "detail/row_blocks.hpp"
-#include "detail/rule_evaluator.hpp"
 #include "detail/text.hpp"
-#include "tierkit/calendar.hpp"
 #include "tierkit/error.hpp"
+#include "tierkit/expression.hpp"
 
 namespace tierkit::detail {
 

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "detail/byte_io.hpp"
+#include "detail/report_bytes.hpp"
 #include "detail/row_blocks.hpp"
 #include "over_time/period_table_impl.hpp"
 #include "tierkit/calendar.hpp"
@@ -453,17 +454,7 @@ std::string period_table_payload(const period_table& table) {
   w.put<std::uint8_t>(flags);
   w.put<std::uint8_t>(static_cast<std::uint8_t>(t.period));
   w.put_text(t.time_zone);
-  const validation_report& rep = t.report;
-  w.put<std::int64_t>(rep.rows_read);
-  w.put<std::int64_t>(rep.rows_used);
-  w.put<std::int64_t>(rep.rows_dropped);
-  w.put<std::int64_t>(rep.rows_outside_window);
-  w.put<std::uint64_t>(rep.dropped.size());
-  for (const row_issue& i : rep.dropped) {
-    w.put_text(i.column);
-    w.put_text(i.problem);
-    w.put<std::int64_t>(i.rows);
-  }
+  detail::put_report(w, t.report);
   return std::move(w.bytes());
 }
 
@@ -569,20 +560,7 @@ period_table period_table_from_payload(std::string_view bytes) {
   if (period > static_cast<std::uint8_t>(period_kind::year)) r.fail("the period");
   t->period = static_cast<period_kind>(period);
   t->time_zone = r.get_text();
-  validation_report& rep = t->report;
-  rep.rows_read = r.get<std::int64_t>();
-  rep.rows_used = r.get<std::int64_t>();
-  rep.rows_dropped = r.get<std::int64_t>();
-  rep.rows_outside_window = r.get<std::int64_t>();
-  const auto issues = r.get<std::uint64_t>();
-  if (issues > 1000) r.fail("too many row issues");
-  for (std::uint64_t i = 0; i < issues; ++i) {
-    row_issue x;
-    x.column = r.get_text();
-    x.problem = r.get_text();
-    x.rows = r.get<std::int64_t>();
-    rep.dropped.push_back(std::move(x));
-  }
+  t->report = detail::get_report(r);
   if (!r.done()) r.fail("bytes after the table");
   for (std::size_t len : {t->gross.size(), t->returned.size(), t->purchase_lines.size(), t->return_lines.size(),
                           t->first.size(), t->last.size(), t->previous.size()}) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "detail/enum_names.hpp"
 #include "detail/text.hpp"
 #include "tierkit/error.hpp"
 
@@ -23,14 +24,16 @@ void add_unique(std::vector<std::string>& v, const std::string& s) {
 
 }  // namespace
 
-const char* owner_change_name(owner_change c) noexcept {
-  return c == owner_change::keep ? "keep" : "reassign";
-}
+namespace {
+constexpr detail::enum_table<owner_change, 2> owner_changes{
+    {{owner_change::keep, "keep"}, {owner_change::reassign, "reassign"}}};
+}  // namespace
+
+const char* owner_change_name(owner_change c) noexcept { return owner_changes.name(c); }
 
 owner_change parse_owner_change(const std::string& name, const char* what) {
-  if (name == "keep") return owner_change::keep;
-  if (name == "reassign") return owner_change::reassign;
-  throw invalid_input(std::string(what) + ": expected 'keep' or 'reassign'; got '" + name + "'");
+  if (const auto c = owner_changes.find(name)) return *c;
+  throw invalid_input(std::string(what) + ": expected " + owner_changes.choices() + "; got '" + name + "'");
 }
 
 void service_plan::validate(const char* function) const {
