@@ -1,7 +1,7 @@
 // libFuzzer target for the model loader: every *_from_bytes of tierkit/serialization.hpp
-// (models — lifetime-value and k-means included —, segment tables, tier policies, tier
-// ledgers, partial profile states, period tables, finished profiles, customer histories)
-// and the envelope itself.
+// (models — lifetime-value, k-means and grouped models included —, segment tables, tier
+// policies, tier ledgers, partial profile states, period tables, finished profiles,
+// customer histories) and the envelope itself.
 //
 // Input: the first byte picks the loader (its low bits) and whether the rest is a payload
 // to wrap in a valid envelope of that loader's kind (bit 7 clear: the fuzzer then reaches
@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "tierkit/error.hpp"
+#include "tierkit/grouped.hpp"
 #include "tierkit/metric_table.hpp"
 #include "tierkit/over_time/assessment_profile.hpp"
 #include "tierkit/over_time/period_table.hpp"
@@ -251,7 +252,7 @@ constexpr const char* kinds[] = {"rfm",         "abc",           "segment_table"
                                  "tier_policy", "tier_ledger",   "profile_state",
                                  "customer_history", "bg_nbd",    "pareto_nbd",
                                  "gamma_gamma", "clv",           "kmeans",
-                                 "period_table", "profile"};
+                                 "period_table", "profile",      "cpp_grouped"};
 constexpr std::size_t loaders = sizeof(kinds) / sizeof(kinds[0]);
 
 void load_one(std::size_t which, const std::string& bytes) {
@@ -281,6 +282,24 @@ void load_one(std::size_t which, const std::string& bytes) {
     case 14: round_trip<kmeans_model>(bytes, kmeans_model_from_bytes, use_model<kmeans_model>); break;
     case 15: round_trip<period_table>(bytes, period_table_from_bytes, use_period_table); break;
     case 16: round_trip<profile>(bytes, profile_from_bytes, use_profile); break;
+    case 17: {  // (no default constructor: round_trip's steps written out)
+      std::unique_ptr<grouped_model> m;
+      try {
+        m = std::make_unique<grouped_model>(grouped_model::from_bytes(bytes));
+      } catch (const format_error&) {
+        break;
+      }
+      const std::string saved = m->to_bytes();
+      require(grouped_model::from_bytes(saved).to_bytes() == saved,
+              "what loads does not save and load to the same bytes");
+      try {
+        (void)m->apply(metrics(), group_column::from_labels({"a", "b", "c", "d", "e"}, {1, 1, 0, 1, 1}));
+      } catch (const schema_error&) {
+      } catch (const invalid_input&) {
+      }
+      (void)m->summary();
+      break;
+    }
     default: break;
   }
 }

@@ -24,7 +24,8 @@ from tierkit import _core
 
 KINDS = ["rfm", "abc", "segment_table", "lifecycle", "value_potential", "asset_bands",
          "tier_policy", "tier_ledger", "profile_state", "customer_history", "bg_nbd", "pareto_nbd",
-         "gamma_gamma", "clv", "kmeans", "period_table", "profile"]
+         "gamma_gamma", "clv", "kmeans", "period_table", "profile", "cpp_grouped"]
+# (cpp_grouped, the C++ grouped model, has no seed: Python saves its own "grouped" format.)
 OUT = Path(__file__).parent / "corpus" / "model"
 
 

@@ -203,7 +203,7 @@ TEST_CASE("inputs the model fuzzer found give format_error or usable objects") {
   const char* kinds[] = {"rfm",          "abc",          "segment_table", "lifecycle", "value_potential",
                          "asset_bands",  "tier_policy",  "tier_ledger",   "profile_state", "customer_history",
                          "bg_nbd",       "pareto_nbd",   "gamma_gamma",   "clv",        "kmeans",
-                         "period_table", "profile"};
+                         "period_table", "profile",      "cpp_grouped"};
   constexpr std::size_t loaders = sizeof(kinds) / sizeof(kinds[0]);
   int seen = 0;
   for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
