@@ -74,9 +74,11 @@ inline std::vector<std::uint32_t> distinct_ranks(number_span v, const std::vecto
   return first;
 }
 
-// (by_ranks: sort by the three ranks even when they pack; for the tests of that path.)
+// (by_ranks: sort by the three ranks even when they pack; dense = false: hash rows to their
+// groups even when the (t_x, T) pairs are few; for the tests of those paths.)
 // threads: at most this many (0: all cores) for the three columns' ranks.
-inline weighted_rows merge_identical(const clv_data& d, bool by_ranks = false, unsigned threads = 0) {
+inline weighted_rows merge_identical(const clv_data& d, bool by_ranks = false, unsigned threads = 0,
+                                     bool dense = true) {
   const std::size_t n = d.size();
   std::vector<std::uint8_t> keep(n, 1);
   if (!d.weight.empty()) {
@@ -104,7 +106,55 @@ inline weighted_rows merge_identical(const clv_data& d, bool by_ranks = false, u
   };
   std::vector<keyed> groups;
   std::vector<double> group_weight;
-  if (packs) {
+  // (t_x, T) rank pairs of one x in a dense table when they are few (generated and daily
+  // data: a few hundred distinct values each), so that grouping reads a table that stays in
+  // the caches; else rows are hashed to their groups.
+  constexpr std::uint64_t dense_pairs = std::uint64_t{1} << 20;
+  if (packs && dense && nt * nT <= dense_pairs) {
+    // Rows bucketed by x rank (stably: input order within a bucket), then within each bucket
+    // grouped by the (t_x, T) pair, the bucket's groups in pair order.
+    std::vector<std::size_t> start(nx + 1, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (keep[i]) ++start[rx[i] + 1];
+    }
+    for (std::size_t b = 0; b < nx; ++b) start[b + 1] += start[b];
+    std::vector<std::uint32_t> bucketed(start[nx]);
+    {
+      std::vector<std::size_t> at(start.begin(), start.end() - 1);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (keep[i]) bucketed[at[rx[i]]++] = static_cast<std::uint32_t>(i);
+      }
+    }
+    std::vector<std::uint32_t> slot(static_cast<std::size_t>(nt * nT), 0);  // pair -> group in bucket + 1
+    std::vector<keyed> local;  // the bucket's groups: (pair, a row)
+    std::vector<double> local_weight;
+    std::vector<std::uint32_t> order;
+    for (std::size_t b = 0; b < nx; ++b) {
+      local.clear();
+      local_weight.clear();
+      for (std::size_t k = start[b]; k < start[b + 1]; ++k) {
+        const std::size_t i = bucketed[k];
+        const std::uint64_t pair = std::uint64_t{rt[i]} * nT + rT[i];
+        const double w = d.weight.empty() ? 1.0 : d.weight[i];
+        r.total_weight += w;
+        std::uint32_t& g = slot[static_cast<std::size_t>(pair)];
+        if (g == 0) {
+          local.push_back({pair, i});
+          local_weight.push_back(0.0);
+          g = static_cast<std::uint32_t>(local.size());
+        }
+        local_weight[g - 1] += w;
+      }
+      order.resize(local.size());
+      std::iota(order.begin(), order.end(), 0u);
+      std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t c) { return local[a].key < local[c].key; });
+      for (std::uint32_t g : order) {
+        groups.push_back(local[g]);
+        group_weight.push_back(local_weight[g]);
+        slot[static_cast<std::size_t>(local[g].key)] = 0;  // clean for the next bucket
+      }
+    }
+  } else if (packs) {
     // Rows hashed to their group (customers repeat: far fewer groups than rows), then only
     // the groups sorted.
     flat_map_u64<std::uint32_t> group_of;  // key -> group + 1

@@ -11,7 +11,7 @@
 
 using namespace tierkit;
 
-TEST_CASE("merging identical customers: sorted distinct rows, weights summed in input order, both paths alike") {
+TEST_CASE("merging identical customers: sorted distinct rows, weights summed in input order, all three paths alike") {
   detail::random_stream rng(7, 0);
   const std::size_t n = 5000;
   std::vector<double> x(n), tx(n), T(n), w(n);
@@ -30,9 +30,11 @@ TEST_CASE("merging identical customers: sorted distinct rows, weights summed in 
     want[{x[i], tx[i], T[i]}] += w[i];
     total += w[i];
   }
-  for (bool by_ranks : {false, true}) {
-    CAPTURE(by_ranks);
-    const detail::weighted_rows r = detail::merge_identical(d, by_ranks);
+  // The three paths: pairs of ranks in a dense table per x, rows hashed to groups, rows
+  // sorted by the three ranks.
+  for (int path : {0, 1, 2}) {
+    CAPTURE(path);
+    const detail::weighted_rows r = detail::merge_identical(d, path == 2, 0, path == 0);
     REQUIRE(r.size() == want.size());
     CHECK(r.total_weight == doctest::Approx(total).epsilon(1e-14));
     std::size_t k = 0;
