@@ -15,16 +15,6 @@ namespace py = pybind11;
 
 namespace tierkit::python {
 
-namespace {
-template <class T>
-using array_in = py::array_t<T, py::array::c_style | py::array::forcecast>;
-
-template <class T>
-std::vector<T> to_vector(const array_in<T>& a) {
-  return std::vector<T>(a.data(), a.data() + a.size());
-}
-}  // namespace
-
 void bind_households(py::module_& m) {
   m.def("household_rollup", [](const metric_table& data, array_in<std::int64_t> household,
                                array_in<std::int64_t> data_row, const py::object& weight,

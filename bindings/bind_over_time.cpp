@@ -18,14 +18,6 @@ namespace tierkit::python {
 
 namespace {
 
-template <class T>
-using array_in = py::array_t<T, py::array::c_style | py::array::forcecast>;
-
-template <class T>
-std::vector<T> to_vector(const array_in<T>& a) {
-  return std::vector<T>(a.data(), a.data() + a.size());
-}
-
 // Enum columns as small integers for numpy.
 template <class E>
 py::array_t<std::uint8_t> enum_view(const std::vector<E>& v, py::handle owner) {

@@ -25,14 +25,6 @@ namespace tierkit::python {
 
 namespace {
 
-template <class T>
-using array_in = py::array_t<T, py::array::c_style | py::array::forcecast>;
-
-template <class T>
-std::vector<T> to_vector(const array_in<T>& a) {
-  return std::vector<T>(a.data(), a.data() + a.size());
-}
-
 customer_keys keys_of(const py::handle& capsules, const std::string& name) {
   return keys_of_column(import_arrow_column(capsules, name), "tierkit.service");
 }

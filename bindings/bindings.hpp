@@ -50,6 +50,16 @@ class shared_use {
 void refuse_shared_use(const void* object, const char* what, const char* object_name);
 void bind_pseudonym(pybind11::module_& m);
 
+// A numpy argument as a contiguous array of T (converted when it is another dtype or
+// strided), and its values copied into a vector.
+template <class T>
+using array_in = pybind11::array_t<T, pybind11::array::c_style | pybind11::array::forcecast>;
+
+template <class T>
+std::vector<T> to_vector(const array_in<T>& a) {
+  return std::vector<T>(a.data(), a.data() + a.size());
+}
+
 // A read-only numpy view of `v`, kept alive by `owner` (the Python object owning v).
 template <class T>
 pybind11::array_t<T> numpy_view(const std::vector<T>& v, pybind11::handle owner) {
