@@ -387,36 +387,52 @@ void tier_ledger::advance(const assessment_input& a) {
   } else {
     for (std::size_t i = 0; i < n; ++i) index[i] = add_customer(keys, i);
   }
-  std::vector<std::int64_t> row_of(s.states.size(), -1);  // per customer: its assessment row
-  for (std::size_t i = 0; i < n; ++i) row_of[index[i]] = static_cast<std::int64_t>(i);
   const bool new_version = s.current_version >= 0 && v != s.current_version;
   const std::int32_t memory = rules.memory();
   const auto known = s.states.size();
-  {
-    // Room for this assessment's records, growing geometrically (an exact reserve per
-    // assessment would move every column each time).
-    const std::size_t need = s.records.size() + known;
-    assessment_records& r = s.records;
-    if (r.held.capacity() < need) {
-      const std::size_t cap = std::max(need, 2 * r.held.capacity());
-      r.raw.reserve(cap);
-      r.rule.reserve(cap);
-      r.held.reserve(cap);
-      r.below.reserve(cap);
-      r.left.reserve(cap);
-      r.override_active.reserve(cap);
-      r.protected_new.reserve(cap);
-    }
+  // Each customer's observation, in customer order: the assessment's rows come in key
+  // order and the customers in order of first appearance, so the inputs are scattered once
+  // here and the pass below reads everything in customer order. A customer absent from the
+  // assessment is observed at the lowest tier, not assessed.
+  std::vector<observation> seen(known, observation{a.date, rules.lowest(), rule_none, INT32_MIN});
+  for (std::size_t i = 0; i < n; ++i) {
+    observation& o = seen[index[i]];
+    o.raw = a.raw[i];
+    o.rule = a.rule.empty() ? rule_none : a.rule[i];
+    if (!a.first_purchase.empty() && a.first_purchase[i] != no_day) o.first_purchase = a.first_purchase[i];
   }
+  // This assessment's records, written in place (room grows geometrically: an exact
+  // reserve per assessment would move every column each time).
+  assessment_records& rec = s.records;
+  const std::size_t base = rec.size();
+  if (rec.held.capacity() < base + known) {
+    const std::size_t cap = std::max(base + known, 2 * rec.held.capacity());
+    rec.raw.reserve(cap);
+    rec.rule.reserve(cap);
+    rec.held.reserve(cap);
+    rec.below.reserve(cap);
+    rec.left.reserve(cap);
+    rec.override_active.reserve(cap);
+    rec.protected_new.reserve(cap);
+  }
+  rec.raw.resize(base + known);
+  rec.rule.resize(base + known);
+  rec.held.resize(base + known);
+  rec.below.resize(base + known);
+  rec.left.resize(base + known);
+  rec.override_active.resize(base + known);
+  rec.protected_new.resize(base + known);
+  std::int16_t* out_raw = rec.raw.data() + base;
+  std::int32_t* out_rule = rec.rule.data() + base;
+  std::int16_t* out_held = rec.held.data() + base;
+  std::int16_t* out_below = rec.below.data() + base;
+  std::int16_t* out_left = rec.left.data() + base;
+  override_kind* out_override = rec.override_active.data() + base;
+  std::uint8_t* out_protected = rec.protected_new.data() + base;
+  const std::int32_t* tier_id = s.version_tiers[static_cast<std::size_t>(v)].data();
+  const auto id_of = [&](std::int32_t rank) { return rank == no_tier ? no_tier : tier_id[rank]; };
   for (std::size_t c = 0; c < known; ++c) {
-    const std::int64_t row = row_of[c];
-    observation o;
-    o.date = a.date;
-    o.raw = row >= 0 ? a.raw[static_cast<std::size_t>(row)] : rules.lowest();
-    o.rule = row >= 0 ? (a.rule.empty() ? rule_none : a.rule[static_cast<std::size_t>(row)]) : rule_none;
-    if (row >= 0 && !a.first_purchase.empty() && a.first_purchase[static_cast<std::size_t>(row)] != no_day) {
-      o.first_purchase = a.first_purchase[static_cast<std::size_t>(row)];
-    }
+    const observation& o = seen[c];
     customer_state& st = s.states[c];
     if (s.override_row[c] >= 0) {  // ranks of the version applied now
       st.override_rank = rules.rank_of(s.overrides.tier[static_cast<std::size_t>(s.override_row[c])]);
@@ -430,14 +446,13 @@ void tier_ledger::advance(const assessment_input& a) {
       const change_reason why = assess_in_place(st, o, rules, memory, &protected_new);
       if (why != change_reason::none) record_spell(static_cast<std::uint32_t>(c), why, a.date, v);
     }
-    const customer_state& now = s.states[c];
-    s.records.raw.push_back(static_cast<std::int16_t>(to_id(v, now.raw)));
-    s.records.rule.push_back(now.rule);
-    s.records.held.push_back(static_cast<std::int16_t>(to_id(v, now.held)));
-    s.records.below.push_back(static_cast<std::int16_t>(std::min(now.below, 32767)));
-    s.records.left.push_back(static_cast<std::int16_t>(std::min(assessments_to_downgrade(now, rules), 32767)));
-    s.records.override_active.push_back(now.active);
-    s.records.protected_new.push_back(protected_new ? 1 : 0);
+    out_raw[c] = static_cast<std::int16_t>(id_of(st.raw));
+    out_rule[c] = st.rule;
+    out_held[c] = static_cast<std::int16_t>(id_of(st.held));
+    out_below[c] = static_cast<std::int16_t>(std::min(st.below, 32767));
+    out_left[c] = static_cast<std::int16_t>(std::min(assessments_to_downgrade(st, rules), 32767));
+    out_override[c] = st.active;
+    out_protected[c] = protected_new ? 1 : 0;
   }
   s.date_versions.push_back(v);
   s.dates.push_back(a.date);

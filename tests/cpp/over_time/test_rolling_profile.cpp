@@ -65,7 +65,7 @@ std::vector<period_table> period_tables(const transactions& tx, const std::vecto
 
 TEST_CASE("a rolling profile equals the window's profile and the customers seen before, period after period") {
   std::mt19937 rng(11);
-  std::vector<std::int64_t> customer, order, channel;
+  std::vector<std::int64_t> customer, order, rising, channel;
   std::vector<std::string> text;
   std::vector<std::int32_t> day;
   std::vector<double> amount, quantity;
@@ -78,18 +78,27 @@ TEST_CASE("a rolling profile equals the window's profile and the customers seen 
     day.push_back(d);
     amount.push_back((rng() % 6 == 0 ? -1.0 : 1.0) * static_cast<double>(rng() % 5000 + 1) / 100.0);
     order.push_back(static_cast<std::int64_t>(rng() % 3000));  // random ids: orders repeat across months
+    // Ids that grow with the day, as order numbers do; one line in 20 belongs to the order
+    // of the day before (an order across midnight, so sometimes across a period boundary,
+    // and sometimes an id below the customer's last one that no held period has).
+    rising.push_back(static_cast<std::int64_t>(d - (rng() % 20 == 0 ? 1 : 0)) * 4 + static_cast<std::int64_t>(c % 4));
     channel.push_back(static_cast<std::int64_t>(rng() % 3));
     quantity.push_back(static_cast<double>(rng() % 3));
   }
   std::vector<std::string_view> views(text.begin(), text.end());
   for (bool text_keys : {false, true}) {
-    for (bool days_and_series : {false, true}) {
+    for (int kind = 0; kind < 3; ++kind) {
+      // Random order ids with the days and series off and on; rising ids.
+      const bool days_and_series = kind == 1;
+      const std::vector<std::int64_t>& orders = kind == 2 ? rising : order;
+      CAPTURE(text_keys);
+      CAPTURE(kind);
       transactions tx;
       tx.customer = text_keys ? string_column("customer", views.data(), views.size())
                               : int64_column("customer", customer.data(), customer.size());
       tx.time = day_column("day", day.data(), day.size());
       tx.amount = float64_column("amount", amount.data(), amount.size());
-      tx.order = int64_column("order", order.data(), order.size());
+      tx.order = int64_column("order", orders.data(), orders.size());
       tx.channel = int64_column("channel", channel.data(), channel.size());
       tx.quantity = float64_column("quantity", quantity.data(), quantity.size());
       std::vector<std::int32_t> cuts;
