@@ -173,7 +173,12 @@ void bind_over_time(py::module_& m) {
     return py::bytes(wrap_envelope(kind, std::string(payload)));
   }, py::arg("kind"), py::arg("payload"));
   m.def("unwrap_envelope", [](const py::bytes& bytes, const std::string& kind) {
-    return py::bytes(unwrap_envelope(std::string(bytes), kind));
+    // Read in place: a tier history's state runs to hundreds of megabytes.
+    char* data = nullptr;
+    Py_ssize_t size = 0;
+    if (PyBytes_AsStringAndSize(bytes.ptr(), &data, &size) != 0) throw py::error_already_set();
+    const std::string payload = unwrap_envelope(std::string_view(data, static_cast<std::size_t>(size)), kind);
+    return py::bytes(payload);
   }, py::arg("data"), py::arg("kind"));
 
   py::class_<rolling_profile>(m, "RollingProfile")

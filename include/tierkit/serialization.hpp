@@ -21,6 +21,7 @@
 // value.
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "tierkit/abc.hpp"
 #include "tierkit/asset_bands.hpp"
@@ -41,7 +42,9 @@
 
 namespace tierkit {
 
-inline constexpr std::uint32_t format_version = 1;
+// The envelope's format: 2 since the payload checksum runs over words (1: FNV-1a over
+// bytes; format 1 bytes still load). The payloads' own layouts carry versions of their own.
+inline constexpr std::uint32_t format_version = 2;
 
 std::string to_bytes(const rfm_model& m);
 std::string to_bytes(const abc_model& m);
@@ -82,7 +85,7 @@ customer_history customer_history_from_bytes(const std::string& bytes);
 // The envelope around a payload of your own kind (checked: magic, version, kind, length,
 // checksum), for containers of several tierkit objects.
 std::string wrap_envelope(const std::string& kind, const std::string& payload);
-std::string unwrap_envelope(const std::string& bytes, const std::string& kind);
+std::string unwrap_envelope(std::string_view bytes, const std::string& kind);
 
 // The kind named in an envelope (format_error when the envelope is not valid).
 std::string envelope_kind(const std::string& bytes);

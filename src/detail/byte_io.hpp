@@ -57,11 +57,15 @@ class byte_reader {
     pos_ += sizeof(T);
     return v;
   }
+  // `room`: capacity for this many more values (a column about to grow: appending to a
+  // column loaded at its exact size would move it whole on the first append).
   template <class T>
-  std::vector<T> get_column() {
+  std::vector<T> get_column(std::size_t room = 0) {
     const auto n = get<std::uint64_t>();
     if (n > (in_.size() - pos_) / sizeof(T)) fail("a column longer than the bytes left");
-    std::vector<T> v(static_cast<std::size_t>(n));
+    std::vector<T> v;
+    v.reserve(static_cast<std::size_t>(n) + room);
+    v.resize(static_cast<std::size_t>(n));
     if (n) std::memcpy(v.data(), in_.data() + pos_, static_cast<std::size_t>(n) * sizeof(T));
     pos_ += static_cast<std::size_t>(n) * sizeof(T);
     return v;

@@ -56,8 +56,8 @@ TEST_CASE("damaged bytes give format_error, never a crash") {
 }
 
 namespace {
-// The envelope around `payload` with the kind, length and checksum (FNV-1a 64) the
-// envelope code writes: what a crafted file with a valid envelope looks like.
+// A format 1 envelope around `payload` (kind, length, FNV-1a 64 checksum), which every
+// later format still reads: what a crafted file with a valid envelope looks like.
 std::string envelope(const std::string& kind, const std::string& payload) {
   std::string out = "TIERKIT\x1a";
   auto put = [&](std::uint64_t v, int bytes) {
@@ -85,6 +85,39 @@ std::string replaced(std::string s, const std::string& from, const std::string& 
   return s.replace(at, from.size(), to);
 }
 }  // namespace
+
+TEST_CASE("format 2 envelopes: every flipped bit of the payload is caught; format 1 envelopes still load") {
+  const rfm_model r = rfm_strategy().fit_rfm(sample());
+  const std::string good = to_bytes(r);
+  CHECK(static_cast<unsigned char>(good[8]) == 2);  // the format version, little-endian
+  CHECK(good.substr(9, 3) == std::string(3, '\0'));
+  // The same payload in a format 1 envelope (FNV-1a over bytes) loads to the same model.
+  CHECK(rfm_model_from_bytes(envelope("rfm", payload_of(good))) == r);
+  // A single flipped bit anywhere in the payload: in the four lanes' words, across their
+  // boundaries and in the tail bytes past the last 32-byte step.
+  const std::size_t start = good.size() - payload_of(good).size();
+  std::size_t caught = 0, tried = 0;
+  for (std::size_t at = start; at < good.size(); at += (at < start + 80 || at + 80 > good.size()) ? 1 : 13) {
+    for (int bit : {0, 5, 7}) {
+      std::string bad = good;
+      bad[at] = static_cast<char>(bad[at] ^ (1 << bit));
+      ++tried;
+      try {
+        (void)rfm_model_from_bytes(bad);
+      } catch (const format_error& e) {
+        caught += std::string(e.what()).find("checksum") != std::string::npos;
+      }
+    }
+  }
+  CHECK(tried > 300);
+  CHECK(caught == tried);
+  // Two words swapped within a lane's step change it too (the lanes are position-sensitive).
+  std::string swapped = good;
+  std::swap_ranges(swapped.begin() + static_cast<std::ptrdiff_t>(start),
+                   swapped.begin() + static_cast<std::ptrdiff_t>(start + 8),
+                   swapped.begin() + static_cast<std::ptrdiff_t>(start + 32));
+  if (swapped != good) CHECK_THROWS_WITH_AS(rfm_model_from_bytes(swapped), doctest::Contains("checksum"), format_error);
+}
 
 TEST_CASE("declared lengths beyond the payload give format_error before anything is allocated") {
   const abc_model a = abc_strategy().fit_abc(sample().column("monetary", "test"));

@@ -94,9 +94,9 @@ def test_damaged_model_bytes_raise_format_error():
 
 
 def envelope(data: bytes, payload: bytes | None = None, kind: bytes | None = None) -> bytes:
-    """`data` (an envelope written by to_bytes) with its payload or kind replaced, and the
-    length and checksum (FNV-1a 64) fixed the way the envelope code computes them: a
-    crafted file that passes the envelope's checks."""
+    """`data` (an envelope written by to_bytes) with its payload or kind replaced, in a
+    format 1 envelope (length and FNV-1a 64 checksum), which every later format still
+    reads: a crafted file that passes the envelope's checks."""
     assert data[:8] == b"TIERKIT\x1a"
     kind_len = int.from_bytes(data[12:14], "little")
     kind = data[14:14 + kind_len] if kind is None else kind
@@ -104,8 +104,8 @@ def envelope(data: bytes, payload: bytes | None = None, kind: bytes | None = Non
     h = 0xcbf29ce484222325
     for b in payload:
         h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return (data[:12] + len(kind).to_bytes(2, "little") + kind + len(payload).to_bytes(8, "little")
-            + h.to_bytes(8, "little") + payload)
+    return (data[:8] + (1).to_bytes(4, "little") + len(kind).to_bytes(2, "little") + kind
+            + len(payload).to_bytes(8, "little") + h.to_bytes(8, "little") + payload)
 
 
 def payload_of(data: bytes) -> bytes:
@@ -180,16 +180,18 @@ def golden_bank():
                          "card_level": ["classic", "classic", "gold"]})
 
 
-def test_golden_files_of_format_1_still_load():
-    """Files written by format version 1 (tests/data/golden, made by make_golden.py) must
-    load in every later version and give the same results."""
+@pytest.mark.parametrize("version", [1, 2])
+def test_golden_files_of_every_format_still_load(version):
+    """Files written by each format version (tests/data/golden, made by make_golden.py)
+    must load in every later version and give the same results."""
+    assert (GOLDEN / f"rfm_v{version}.tkm").read_bytes()[8:12] == version.to_bytes(4, "little")
     # Worked by hand: 11 customers have all metrics (customer 12 has no recency); cuts are
     # the ceil(11 j / 5) = 3rd, 5th, 7th and 9th smallest values of each metric.
     #   recency   1 2 3 5 7 7 9 15 30 60 120      -> cuts 3, 7, 9, 30 (scores reversed)
     #   frequency 1 1 1 2 2 3 4 4 6 8 12          -> cuts 1, 2, 4, 6
     #   monetary  -5 0 3 12.25 20 50 88 88 260 400 900.5 -> cuts 3, 20, 88, 260
     df = golden_input()
-    rfm = tk.load(GOLDEN / "rfm_v1.tkm")
+    rfm = tk.load(GOLDEN / f"rfm_v{version}.tkm")
     assert rfm.bins["recency"]["cuts"] == [3.0, 7.0, 9.0, 30.0]
     assert rfm.bins["frequency"]["cuts"] == [1.0, 2.0, 4.0, 6.0]
     assert rfm.bins["monetary"]["cuts"] == [3.0, 20.0, 88.0, 260.0]
@@ -197,25 +199,25 @@ def test_golden_files_of_format_1_still_load():
         [555, 412, 331, 221, 555, 112, 433, 433, 111, 223, 544, 0]
     # ABC: positive total 1821.75; descending 900.5 (0%), 400 (49.4%), 260 (71.4%) -> A;
     # 88, 88 (85.7%) -> B; 50 (95.3%), 20, 12.25, 3 -> C; 0, -5, -1 -> N.
-    abc = tk.load(GOLDEN / "abc_v1.tkm")
+    abc = tk.load(GOLDEN / f"abc_v{version}.tkm")
     assert abc.apply(df).to_pandas()["abc_class"].astype(object).fillna("-").tolist() == \
         ["A", "C", "N", "N", "A", "C", "B", "B", "C", "C", "A", "N"]
-    seg = tk.load(GOLDEN / "segments_v1.tkm")
+    seg = tk.load(GOLDEN / f"segments_v{version}.tkm")
     assert [r["name"] for r in seg.rules][:2] == ["Champions", "Loyal Customers"]
     # re-fitting today gives the same models
     assert tk.RFM().fit(df) == rfm
     assert tk.ABC().fit(df) == abc
-    life = tk.load(GOLDEN / "lifecycle_v1.tkm")
+    life = tk.load(GOLDEN / f"lifecycle_v{version}.tkm")
     assert "relative_to_gap=True" in repr(life) and "new_days=30" in repr(life)
-    vp = tk.load(GOLDEN / "value_potential_v1.tkm")
+    vp = tk.load(GOLDEN / f"value_potential_v{version}.tkm")
     assert vp == tk.ValuePotential("monetary", "frequency").fit(df)
     assert vp.cuts == {"value": [20.0], "potential": [2.0]}  # the 6th of 12 values
-    bands = tk.load(GOLDEN / "asset_bands_v1.tkm")
+    bands = tk.load(GOLDEN / f"asset_bands_v{version}.tkm")
     assert bands.apply(golden_bank()).to_pandas()["asset_band"].astype(str).tolist() == \
         ["Private banking", "Not maintained", "Maintained by other criteria"]
     # Tiers of the golden input by hand: Gold needs monetary >= 100 and frequency >= 4;
     # Silver recency <= 30 or monetary in [20, 99.5]; Watch null or negative monetary.
-    policy = tk.load(GOLDEN / "tier_policy_v1.tkm")
+    policy = tk.load(GOLDEN / f"tier_policy_v{version}.tkm")
     assert policy.assign(df).to_pandas()["tier"].astype(str).tolist() == \
         ["Gold", "Silver", "Silver", "Silver", "Gold", "Bronze", "Silver", "Silver", "Bronze",
          "Silver", "Gold", "Watch"]  # 12: recency null, so Silver is null; monetary < 0
