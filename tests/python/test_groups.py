@@ -348,6 +348,46 @@ def test_one_cpp_call_fits_and_applies_every_group_as_the_per_group_loop_would(m
             assert reasons == {"group", "small", "unseen", "null"}
 
 
+def test_fit_apply_in_one_cpp_call_equals_fit_then_apply_and_the_per_group_loop(monkeypatch):
+    # fit_apply fits and applies RFM and ABC groups in one C++ call
+    # (tierkit::fit_apply_by_group, one ordering of the rows for both); its table must equal
+    # fit then apply and the per-group Python loop's, small and null rows and the overall_
+    # columns included.
+    from tierkit import _core, groups
+    rng = np.random.default_rng(11)
+    n = 900
+    df = pd.DataFrame({
+        "customer_id": np.arange(n),
+        "recency": rng.integers(1, 400, n).astype(float),
+        "frequency": rng.integers(1, 12, n).astype(float),
+        "monetary": np.round(rng.lognormal(5, 1.2, n), 2),
+        "branch": pd.array(rng.choice(["a", "b", "c", "d", None], n, p=[.4, .3, .2, .05, .05]),
+                           dtype="string"),
+    })
+    fused0 = _core.fit_apply_by_group
+    calls = []
+
+    def counting(*a, **k):
+        calls.append(k.get("fallback_all"))
+        return fused0(*a, **k)
+
+    for strategy in (tk.RFM(4), tk.ABC()):
+        for overall in (True, False):
+            g = tk.Grouped(strategy, by="branch", min_size=60, nulls="overall", overall=overall)
+            monkeypatch.setattr(_core, "fit_apply_by_group", counting)
+            calls.clear()
+            fused = g.fit_apply(df).to_arrow()
+            assert calls == [overall]  # the overall model's scores of every row asked once
+            separate = g.fit(df).apply(df).to_arrow()
+            monkeypatch.setattr(groups, "_core_strategy", lambda s: None)
+            monkeypatch.setattr(groups, "_fast_models", lambda: ())
+            slow = g.fit_apply(df).to_arrow()
+            monkeypatch.undo()
+            for other in (separate, slow):
+                assert fused.schema == other.schema and fused.equals(other)
+            assert set(fused.column("group_model").to_pylist()) == {"group", "small", "null"}
+
+
 def test_the_core_calls_name_bad_input():
     from tierkit import _core
     table = _core.MetricTable()
