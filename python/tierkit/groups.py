@@ -308,11 +308,11 @@ class Grouped:
         group_of, group_codes, sizes = _dense_groups(code)
         read = _columns_read(self.strategy, metrics)
         columns = None if read == metrics.names else list(read)
-        core = _core_strategy(self.strategy)
+        found = _core_strategy(self.strategy)
         fitted = raw = None
-        if core is not None and len(group_codes):
-            wrap = type(overall_model)
-            if scores and wrap in _fast_models():
+        if found is not None and len(group_codes):
+            core, wrap = found
+            if scores and _is_fast(overall_model, _fast_models()):
                 try:
                     cores, raw, raw_all = _core.fit_apply_by_group(
                         core, metrics.core, group_of, len(group_codes), self.min_size,
@@ -691,20 +691,48 @@ class GroupedModel:
 
 
 def _fast_models():
+    """The model classes whose apply is their core model's score table made keyed (no
+    lifetime-value model inside: see _is_fast)."""
     from .abc import ABCModel
+    from .asset_bands import AssetBandModel
+    from .kmeans import KMeansModel
+    from .lifecycle import LifecycleModel
     from .rfm import RFMModel
-    return (RFMModel, ABCModel)
+    from .value_potential import ValuePotentialModel
+    return (RFMModel, ABCModel, LifecycleModel, ValuePotentialModel, AssetBandModel, KMeansModel)
+
+
+def _is_fast(model, fast) -> bool:
+    """True when one C++ call may apply `model` (its class is in `fast` and it carries no
+    lifetime-value model, whose predictions its Python apply adds first)."""
+    return type(model) in fast and getattr(model, "clv_model", None) is None
 
 
 def _core_strategy(strategy):
-    """The C++ strategy behind an RFM or ABC strategy (whose fit is its core's fit on the
-    metrics), else None."""
-    from .abc import ABC
-    from .rfm import RFM
-    if type(strategy) is RFM:
-        return _core.RFMStrategy(strategy._config)
-    if type(strategy) is ABC:
-        return strategy._strategy
+    """(core strategy, core model -> model) for a strategy whose fit is its core strategy's
+    fit on the metrics, wrapped in its model class: RFM, ABC, Lifecycle and ValuePotential
+    (without a lifetime-value model to fit), AssetBands and KMeans; else None (the per-group
+    Python loop fits)."""
+    from .abc import ABC, ABCModel
+    from .asset_bands import AssetBandModel, AssetBands
+    from .kmeans import KMeans, KMeansModel
+    from .lifecycle import Lifecycle, LifecycleModel
+    from .rfm import RFM, RFMModel
+    from .value_potential import ValuePotential, ValuePotentialModel
+    kind = type(strategy)
+    if kind is RFM:
+        return _core.RFMStrategy(strategy._config), RFMModel
+    if kind is ABC:
+        return strategy._strategy, ABCModel
+    if kind is Lifecycle and strategy._clv is None:
+        return strategy._strategy, LifecycleModel
+    if kind is ValuePotential and strategy._clv is None:
+        return strategy._strategy, ValuePotentialModel
+    if kind is AssetBands:
+        levels = strategy._levels
+        return strategy._strategy, lambda core: AssetBandModel(core, levels)
+    if kind is KMeans:
+        return _core.KMeansStrategy(strategy._config), KMeansModel
     return None
 
 
@@ -717,11 +745,12 @@ def _by_row(models, overall, metrics: Metrics, read, model_of: np.ndarray, falls
     would). Only for models whose apply is their core's score table made keyed (RFM, ABC);
     else None (the per-group Python path)."""
     fast = _fast_models()
-    used = set(np.unique(model_of[model_of >= 0]).tolist())
+    # The models scoring some row (counted: np.unique would sort the rows).
+    used = set(np.flatnonzero(np.bincount(model_of[model_of >= 0], minlength=len(models))).tolist())
     need_overall = falls_back or overall_columns or not len(model_of)  # no rows: its columns
-    if not all(type(models[i]) in fast for i in used) or (need_overall and type(overall) not in fast):
+    if not all(_is_fast(models[i], fast) for i in used) or (need_overall and not _is_fast(overall, fast)):
         return None
-    if type(overall) in fast and hasattr(overall, "_metrics"):
+    if _is_fast(overall, fast) and hasattr(overall, "_metrics"):
         overall._metrics(metrics, metrics.key_name, "tierkit.GroupedModel.apply")  # derived metrics
     cores = [m._core if i in used else None for i, m in enumerate(models)]
     try:
