@@ -138,6 +138,23 @@ class _Codes:
     def learn(cols: list[pa.Array]) -> "_Codes":
         return _Codes([pc.unique(c.drop_null()).sort() if len(c) else c for c in cols])
 
+    @staticmethod
+    def learn_coded(cols: list[pa.Array]) -> tuple["_Codes", np.ndarray]:
+        """learn(cols) and the code of each row (-1 for null), as learn + combined give them.
+        One integer column without nulls whose values span at most 4 per row (branch or
+        store numbers) is counted over its range instead of hashed."""
+        col = cols[0]
+        if len(cols) == 1 and len(col) and not col.null_count and pa.types.is_integer(col.type):
+            v = col.to_numpy(zero_copy_only=False)
+            lo, hi = int(v.min()), int(v.max())
+            if hi - lo < 4 * len(v):
+                present = np.bincount(v - lo, minlength=hi - lo + 1) > 0
+                number = np.cumsum(present) - 1
+                codes = _Codes([pa.array(np.flatnonzero(present) + lo, col.type)])
+                return codes, number[v - lo].astype(np.int64)
+        codes = _Codes.learn(cols)
+        return codes, codes.combined(cols)[0]
+
     def combined(self, cols: list[pa.Array]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(code per row, -1 where unknown or null; null mask; unknown mask)."""
         n = len(cols[0])
@@ -177,6 +194,12 @@ def _dense_groups(code: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     that occur numbered 0, 1, ... in increasing order, by counting over the code range
     when it is small next to the rows (no sort), else by np.unique."""
     present = code >= 0
+    if len(code) and present.all() and int(code.max()) < len(code):
+        # Every row coded (no nulls): the codes of one column are already dense when every
+        # value occurs.
+        counts = np.bincount(code)
+        if counts.all():
+            return code, np.arange(len(counts), dtype=np.int64), counts
     if not present.any():
         return np.full(len(code), -1, dtype=np.int64), np.array([], np.int64), np.array([], np.int64)
     space = int(code.max()) + 1
@@ -301,8 +324,7 @@ class Grouped:
                                    "nulls='overall'")
             if c.null_count:
                 null |= c.is_null().to_numpy(zero_copy_only=False)
-        codes = _Codes.learn(cols)
-        code, _, _ = codes.combined(cols)
+        codes, code = _Codes.learn_coded(cols)
         overall_model = self.strategy.fit(metrics)
         # Groups numbered densely in the order of their codes (the groups' values sorted).
         group_of, group_codes, sizes = _dense_groups(code)

@@ -406,8 +406,9 @@ def test_every_core_strategy_runs_in_one_cpp_call_as_the_per_group_loop_would(mo
                   tk.KMeans(k=3, restarts=2, silhouette_sample=0)]
     names = ("fit_apply_by_group", "fit_by_group", "apply_by_row")
     originals = {name: getattr(_core, name) for name in names}
+    calls = dict.fromkeys(names, 0)
     for strategy in strategies:
-        calls = dict.fromkeys(names, 0)
+        calls.update(dict.fromkeys(names, 0))
 
         def counted(name):
             def call(*a, **k):
