@@ -331,15 +331,16 @@ class Grouped:
         read = _columns_read(self.strategy, metrics)
         columns = None if read == metrics.names else list(read)
         found = _core_strategy(self.strategy)
-        fitted = raw = None
+        fitted: list | None = None
+        raw: tuple[dict, dict | None] | None = None
         if found is not None and len(group_codes):
             core, wrap = found
             if scores and _is_fast(overall_model, _fast_models()):
                 try:
-                    cores, raw, raw_all = _core.fit_apply_by_group(
+                    cores, within, everyone = _core.fit_apply_by_group(
                         core, metrics.core, group_of, len(group_codes), self.min_size,
                         overall_model._core, columns=columns, fallback_all=self.overall)
-                    raw = (raw, raw_all)
+                    raw = (within, everyone)
                 except SchemaError:
                     # The models give different columns: the per-group path reports it.
                     cores = _core.fit_by_group(core, metrics.core, group_of, len(group_codes),
