@@ -122,29 +122,30 @@ void bind_groups(py::module_& m) {
     const std::string what = "tierkit.fit_apply_by_group";
     const strategy& s = as_strategy(inner, what);
     const model* back = as_model(fallback, what);
-    if (back == nullptr) throw invalid_input(what + ": the fallback model is missing");
     const std::vector<std::int64_t> rows(group_of.data(), group_of.data() + group_of.size());
     const std::vector<std::string> read =
         columns.is_none() ? std::vector<std::string>{} : columns.cast<std::vector<std::string>>();
     grouped_fit_scores fitted;
-    score_table all;
     {
       const shared_use reading(&metrics);
       py::gil_scoped_release release;
-      const metric_table table = read.empty() ? metrics : metrics.select(read);
-      if (fallback_all) all = back->apply(table);
-      fitted = fit_apply_by_group(s, table, rows, groups, min_size, *back, fallback_all ? &all : nullptr);
+      fitted = read.empty() ? fit_apply_by_group(s, metrics, rows, groups, min_size, back, fallback_all)
+                            : fit_apply_by_group(s, metrics.select(read), rows, groups, min_size, back, fallback_all);
     }
     py::list models;
     for (auto& f : fitted.models) models.append(wrap_model(f));
     return py::make_tuple(models, score_table_dict(std::move(fitted.scores)),
-                          fallback_all ? py::object(score_table_dict(std::move(all))) : py::object(py::none()));
+                          fallback_all ? py::object(score_table_dict(std::move(fitted.fallback_scores)))
+                                       : py::object(py::none()),
+                          wrap_model(fitted.overall));
   }, py::arg("strategy"), py::arg("metrics"), py::arg("group_of"), py::arg("groups"), py::arg("min_size"),
-     py::arg("fallback"), py::arg("columns") = py::none(), py::arg("fallback_all") = false,
-     "(models, scores, fallback scores): one core model per group (None under min_size rows) "
-     "fitted on exactly its rows and applied to them, the other rows scored by `fallback`, "
-     "the rows ordered by group once for both; with fallback_all=True also the fallback's "
-     "scores of every row (applied once: the fallback rows take theirs from it), else None.");
+     py::arg("fallback") = py::none(), py::arg("columns") = py::none(), py::arg("fallback_all") = false,
+     "(models, scores, fallback scores, overall model): one core model per group (None under "
+     "min_size rows) fitted on exactly its rows and applied to them, the other rows scored by "
+     "`fallback` (None: the overall model, fitted here on all rows beside the groups and "
+     "returned last; else None is returned there), the rows ordered by group once for both; "
+     "with fallback_all=True also the fallback's scores of every row (applied once: the "
+     "fallback rows take theirs from it), else None.");
 
   m.def("fit_by_group", [](const py::object& inner, const metric_table& metrics,
                            py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> group_of,

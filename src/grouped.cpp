@@ -324,11 +324,9 @@ score_table apply_by_row(const metric_table& metrics, const std::vector<const mo
 
 grouped_fit_scores fit_apply_by_group(const strategy& inner, const metric_table& metrics,
                                       const std::vector<std::int64_t>& group_of, std::size_t groups,
-                                      std::size_t min_size, const model& fallback,
-                                      const score_table* fallback_scores) {
+                                      std::size_t min_size, const model* fallback, bool fallback_all) {
   const std::string what = "tierkit.fit_apply_by_group";
   check_rows(metrics, group_of.size(), what, "group_of");
-  check_whole(fallback_scores, group_of.size(), what);
   group_column check{std::vector<std::string>(groups), group_of};
   check.check(what);
   std::vector<std::size_t> count(groups, 0);
@@ -348,25 +346,33 @@ grouped_fit_scores fit_apply_by_group(const strategy& inner, const metric_table&
   grouped_fit_scores out;
   out.models.resize(groups);
   std::vector<score_table> scored(groups + 1);
-  for_each_index(groups + 1, [&](std::size_t b) {
-    const std::size_t start = rows.starts[b], n = rows.starts[b + 1] - start;
-    if (n == 0) return;
-    const metric_table part = sorted.slice(start, n);
-    if (b == 0) {
-      if (fallback_scores == nullptr) scored[0] = fallback.apply(part);
+  // Task 0 fits the overall model (when none is given) while the other threads take the
+  // groups: its fit leaves CPUs idle between its parts, which the groups fill. Task g + 1
+  // fits and applies group g. An error is that of the lowest failing task (the overall
+  // fit's first, as when it is fitted before the groups).
+  for_each_index(groups + 1, [&](std::size_t k) {
+    if (k == 0) {
+      if (fallback == nullptr) out.overall = inner.fit(metrics);
       return;
     }
-    out.models[b - 1] = inner.fit(part);
-    scored[b] = out.models[b - 1]->apply(part);
+    const std::size_t start = rows.starts[k], n = rows.starts[k + 1] - start;
+    if (n == 0) return;
+    const metric_table part = sorted.slice(start, n);
+    out.models[k - 1] = inner.fit(part);
+    scored[k] = out.models[k - 1]->apply(part);
   });
+  const model& back = fallback != nullptr ? *fallback : *out.overall;
+  if (fallback_all) out.fallback_scores = back.apply(metrics);
+  const score_table* whole = fallback_all ? &out.fallback_scores : nullptr;
+  if (rows.starts[1] > 0 && whole == nullptr) scored[0] = back.apply(sorted.slice(0, rows.starts[1]));
   std::vector<scored_part> parts;
   for (std::size_t b = 0; b <= groups; ++b) {
     if (rows.starts[b + 1] == rows.starts[b]) continue;
-    const bool whole = b == 0 && fallback_scores != nullptr;
-    parts.push_back({b, whole ? fallback_scores : &scored[b], whole});
+    const bool from_whole = b == 0 && whole != nullptr;
+    parts.push_back({b, from_whole ? whole : &scored[b], from_whole});
   }
   if (parts.empty()) {
-    out.scores = fallback_scores != nullptr ? *fallback_scores : fallback.apply(metrics);
+    out.scores = whole != nullptr ? *whole : back.apply(metrics);
   } else {
     out.scores = merge_parts(parts, rows, group_of.size(), what, [](std::size_t b) {
       return b == 0 ? std::string("the fallback") : "group " + std::to_string(b - 1) + "'s model";

@@ -166,17 +166,22 @@ score_table apply_by_row(const metric_table& metrics, const std::vector<const mo
 // fit_by_group and apply_by_row in one pass sharing one ordering of the rows: every group
 // with at least min_size rows gets a model fitted on exactly its rows and applied to
 // them (fit and apply of a group in one task, on the usable CPUs); the other rows (group
-// -1 or a group under min_size) are scored by `fallback` (or take their scores from
-// `fallback_scores`, as in apply_by_row). `models` equals fit_by_group's and `scores`
-// equals apply_by_row's with model_of = each row's group where it has a model, else -1.
-// Throws as fit_by_group and apply_by_row do.
+// -1 or a group under min_size) are scored by `fallback`. A null `fallback`: the overall
+// model is fitted here on all rows (as one of the tasks, beside the groups) and returned
+// in `overall`. fallback_all: the fallback's scores of every row are returned too
+// (`fallback_scores`, for overall_ columns) and the rows falling back take theirs from them
+// (it is applied once). `models` equals fit_by_group's and `scores` equals apply_by_row's
+// with model_of = each row's group where it has a model, else -1. Throws as fit_by_group
+// and apply_by_row do (an error of the overall fit first).
 struct grouped_fit_scores {
   std::vector<std::unique_ptr<model>> models;  // per group; null under min_size rows
   score_table scores;                          // aligned with the rows of `metrics`
+  std::unique_ptr<model> overall;              // fitted here when no fallback was given
+  score_table fallback_scores;                 // with fallback_all: every row's, else empty
 };
 grouped_fit_scores fit_apply_by_group(const strategy& inner, const metric_table& metrics,
                                       const std::vector<std::int64_t>& group_of, std::size_t groups,
-                                      std::size_t min_size, const model& fallback,
-                                      const score_table* fallback_scores = nullptr);
+                                      std::size_t min_size, const model* fallback = nullptr,
+                                      bool fallback_all = false);
 
 }  // namespace tierkit

@@ -1508,9 +1508,9 @@ def envelope_kind(arg0: bytes) -> str:
     ...
 def find_occasions(tiers: ServiceTiers, keys: tuple, key_name: str, names: collections.abc.Sequence[str], dates: collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.int32]], as_of: typing.SupportsInt | typing.SupportsIndex, days: typing.SupportsInt | typing.SupportsIndex) -> dict:
     ...
-def fit_apply_by_group(strategy: typing.Any, metrics: MetricTable, group_of: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], groups: typing.SupportsInt | typing.SupportsIndex, min_size: typing.SupportsInt | typing.SupportsIndex, fallback: typing.Any, columns: typing.Any = None, fallback_all: bool = False) -> tuple[list, dict, typing.Any]:
+def fit_apply_by_group(strategy: typing.Any, metrics: MetricTable, group_of: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], groups: typing.SupportsInt | typing.SupportsIndex, min_size: typing.SupportsInt | typing.SupportsIndex, fallback: typing.Any = None, columns: typing.Any = None, fallback_all: bool = False) -> tuple[list, dict, typing.Any, typing.Any]:
     """
-    (models, scores, fallback scores): one core model per group (None under min_size rows) fitted on exactly its rows and applied to them, the other rows scored by `fallback`, the rows ordered by group once for both; with fallback_all=True also the fallback's scores of every row (applied once: the fallback rows take theirs from it), else None.
+    (models, scores, fallback scores, overall model): one core model per group (None under min_size rows) fitted on exactly its rows and applied to them, the other rows scored by `fallback` (None: the overall model, fitted here on all rows beside the groups and returned last; else None is returned there), the rows ordered by group once for both; with fallback_all=True also the fallback's scores of every row (applied once: the fallback rows take theirs from it), else None.
     """
 def fit_by_group(strategy: typing.Any, metrics: MetricTable, group_of: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], groups: typing.SupportsInt | typing.SupportsIndex, min_size: typing.SupportsInt | typing.SupportsIndex, columns: typing.Any = None) -> list:
     """

@@ -325,27 +325,33 @@ class Grouped:
             if c.null_count:
                 null |= c.is_null().to_numpy(zero_copy_only=False)
         codes, code = _Codes.learn_coded(cols)
-        overall_model = self.strategy.fit(metrics)
         # Groups numbered densely in the order of their codes (the groups' values sorted).
         group_of, group_codes, sizes = _dense_groups(code)
         read = _columns_read(self.strategy, metrics)
         columns = None if read == metrics.names else list(read)
         found = _core_strategy(self.strategy)
+        # fit_apply of a strategy with a core strategy: one C++ call fits the overall model
+        # (beside the groups), every group's, and scores the rows.
+        fused = scores and found is not None and len(group_codes) > 0
+        overall_model = None if fused else self.strategy.fit(metrics)
         fitted: list | None = None
         raw: tuple[dict, dict | None] | None = None
         if found is not None and len(group_codes):
             core, wrap = found
-            if scores and _is_fast(overall_model, _fast_models()):
+            if fused:
+                _derive_for(self.strategy, metrics)  # what the strategy's own fit adds first
                 try:
-                    cores, within, everyone = _core.fit_apply_by_group(
-                        core, metrics.core, group_of, len(group_codes), self.min_size,
-                        overall_model._core, columns=columns, fallback_all=self.overall)
+                    cores, within, everyone, overall_core = _core.fit_apply_by_group(
+                        core, metrics.core, group_of, len(group_codes), self.min_size, None,
+                        columns=columns, fallback_all=self.overall)
+                    overall_model = wrap(overall_core)
                     raw = (within, everyone)
                 except SchemaError:
-                    # The models give different columns: the per-group path reports it.
+                    # The models give different columns, or the data lack one: the strategy's
+                    # own fit and the per-group path report it.
+                    overall_model = self.strategy.fit(metrics)
                     cores = _core.fit_by_group(core, metrics.core, group_of, len(group_codes),
                                                self.min_size, columns=columns)
-                    raw = None
             else:
                 cores = _core.fit_by_group(core, metrics.core, group_of, len(group_codes),
                                            self.min_size, columns=columns)
@@ -711,6 +717,14 @@ class GroupedModel:
                 f"{self.report['fitted']:,} with their own model, {small:,} below min_size="
                 f"{self.options['min_size']:,} scored by the overall "
                 f"{type(self.overall_model).__name__})")
+
+
+def _derive_for(strategy, metrics: Metrics) -> None:
+    """Adds the derived profile metrics `strategy`'s own fit would add (RFM presets)."""
+    from .rfm import RFM, _derive
+    if type(strategy) is RFM:
+        c = strategy._config
+        _derive(metrics, (c.recency_column, c.frequency_column, c.monetary_column))
 
 
 def _fast_models():

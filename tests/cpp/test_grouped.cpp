@@ -392,7 +392,7 @@ TEST_CASE("fit_apply_by_group equals fit_by_group then apply_by_row; the fallbac
   const rfm_strategy inner;
   const std::unique_ptr<model> overall = inner.fit(all);
   const std::size_t min_size = 10;
-  const grouped_fit_scores fused = fit_apply_by_group(inner, all, group_of, 40, min_size, *overall);
+  const grouped_fit_scores fused = fit_apply_by_group(inner, all, group_of, 40, min_size, overall.get());
   const auto models = fit_by_group(inner, all, group_of, 40, min_size);
   REQUIRE(fused.models.size() == 40);
   std::vector<const model*> ptrs;
@@ -415,7 +415,16 @@ TEST_CASE("fit_apply_by_group equals fit_by_group then apply_by_row; the fallbac
   // same table; a marked copy shows where they came from.
   score_table everyone = overall->apply(all);
   check_same_scores(apply_by_row(all, ptrs, model_of, overall.get(), &everyone), separate);
-  check_same_scores(fit_apply_by_group(inner, all, group_of, 40, min_size, *overall, &everyone).scores, separate);
+  const grouped_fit_scores with_all = fit_apply_by_group(inner, all, group_of, 40, min_size, overall.get(), true);
+  check_same_scores(with_all.scores, separate);
+  check_same_scores(with_all.fallback_scores, everyone);
+  CHECK(with_all.overall == nullptr);
+  // Without a fallback the overall model is fitted in the same pass: the same model.
+  const grouped_fit_scores own = fit_apply_by_group(inner, all, group_of, 40, min_size, nullptr, true);
+  REQUIRE(own.overall != nullptr);
+  CHECK(dynamic_cast<const rfm_model&>(*own.overall) == dynamic_cast<const rfm_model&>(*overall));
+  check_same_scores(own.scores, separate);
+  check_same_scores(own.fallback_scores, everyone);
   score_table marked = everyone;
   for (std::int64_t& v : marked.columns[0].integers) v = 42;
   const score_table taken = apply_by_row(all, ptrs, model_of, nullptr, &marked);
@@ -426,10 +435,10 @@ TEST_CASE("fit_apply_by_group equals fit_by_group then apply_by_row; the fallbac
   const score_table short_scores = overall->apply(all.slice(0, 10));
   CHECK_THROWS_WITH_AS(apply_by_row(all, ptrs, model_of, overall.get(), &short_scores),
                        doctest::Contains("the fallback's scores have 10 rows, the metric table 3,000"), invalid_input);
-  CHECK_THROWS_WITH_AS(fit_apply_by_group(inner, all, group_of, 39, min_size, *overall),
+  CHECK_THROWS_WITH_AS(fit_apply_by_group(inner, all, group_of, 39, min_size, overall.get()),
                        doctest::Contains("outside [-1, 39)"), invalid_input);
   group_of.pop_back();
-  CHECK_THROWS_WITH_AS(fit_apply_by_group(inner, all, group_of, 40, min_size, *overall),
+  CHECK_THROWS_WITH_AS(fit_apply_by_group(inner, all, group_of, 40, min_size, overall.get()),
                        doctest::Contains("group_of has 2,999 rows"), invalid_input);
 }
 
