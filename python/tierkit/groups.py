@@ -25,8 +25,11 @@ Policies (stated here because a user needs them to read the numbers):
   ``group_model``: "group" where the group's own model scored the row, else the reason the
   overall model did: "small", "unseen" or "null". Tier rules can read all of them.
 
-The grouping runs over Arrow/numpy (one stable sort of the rows by group); each group's fit
-and apply is the strategy's own C++ kernel on that group's rows.
+Each row gets a group number (numpy/Arrow); the rows are ordered by group once in C++ and
+each group's fit and apply is the strategy's own C++ kernel on that group's rows, the
+groups on the usable CPUs (strategies with a core strategy: RFM, ABC, Lifecycle and
+ValuePotential without a lifetime-value model, AssetBands, KMeans; others group by group
+from Python, with the same results).
 """
 from __future__ import annotations
 
