@@ -128,7 +128,10 @@ class order_statistics {
   void prepare() {
     prepared_ = true;
     const std::vector<double>& v = v_;
-    if (v.size() < 4096) return;  // selection is as quick
+    // Below 64 values selection is as quick. Above, the histogram (a range of at most 4
+    // counts per value) takes two passes where the selections take several: fits of
+    // many small groups (grouped.hpp) have mostly such recency and frequency values.
+    if (v.size() < 64) return;
     // At most 4 counts per value and 2^22 in all (32 MiB).
     const double max_range = std::min(double{1 << 22}, 4.0 * static_cast<double>(v.size()));
     double lo = v[0], hi = v[0];

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "detail/byte_io.hpp"
+#include "detail/customer_log.hpp"  // min_rows_per_thread
 #include "detail/huge_pages.hpp"
 #include "detail/worker_pool.hpp"
 #include "detail/text.hpp"
@@ -129,10 +130,148 @@ const char* kind_name(score_column::kind k) {
 
 }  // namespace
 
+namespace {
+
+// One model's scores for the rows of one bucket. `whole` false: row j of `table` is the
+// bucket's j-th row (rows.order[starts[bucket] + j]); true: `table` holds every row of the
+// metric table and row i is read for row i (the fallback's scores computed once over all
+// rows for the overall_ columns, so that the fallback model is not applied a second time).
+struct scored_part {
+  std::size_t bucket;
+  const score_table* table;
+  bool whole;
+};
+
+// Columns of `parts` in the rows' order: each part's rows written where they came from.
+// Every part must give the same columns with the same kinds (schema_error naming the first
+// that differs); label lists merged in part order (each new label appended once). Columns
+// are independent, so they are written on the usable CPUs when the rows are many.
+score_table merge_parts(const std::vector<scored_part>& parts, const bucketed& rows, std::size_t n,
+                        const std::string& what, const std::function<std::string(std::size_t)>& bucket_name) {
+  const score_table& first = *parts.front().table;
+  for (const scored_part& part : parts) {
+    const score_table& t = *part.table;
+    bool same = t.columns.size() == first.columns.size();
+    for (std::size_t c = 0; same && c < first.columns.size(); ++c) {
+      same = t.columns[c].name == first.columns[c].name && t.columns[c].type == first.columns[c].type;
+    }
+    if (!same) {
+      std::string a, z;
+      for (const score_column& c : first.columns) a += (a.empty() ? "" : ", ") + c.name + " " + kind_name(c.type);
+      for (const score_column& c : t.columns) z += (z.empty() ? "" : ", ") + c.name + " " + kind_name(c.type);
+      throw schema_error(what + ": the models give different columns (" + a + " against " + z + " from " +
+                         bucket_name(part.bucket) + ")");
+    }
+  }
+  score_table out;
+  out.columns.resize(first.columns.size());
+  const auto merge_column = [&](std::size_t c) {
+    const score_column& head = first.columns[c];
+    score_column& col = out.columns[c];
+    col.name = head.name;
+    col.type = head.type;
+    if (head.type == score_column::kind::label) {
+      std::unordered_map<std::string, std::int32_t> index;
+      bool narrow = true;
+      for (const scored_part& part : parts) {
+        const score_column& pc = part.table->columns[c];
+        narrow = narrow && (!pc.narrow_codes.empty() || pc.codes.empty());
+        for (const std::string& l : pc.labels) {
+          if (index.emplace(l, static_cast<std::int32_t>(col.labels.size())).second) col.labels.push_back(l);
+        }
+      }
+      narrow = narrow && col.labels.size() <= 128;
+      std::vector<std::int32_t> codes = detail::new_column<std::int32_t>(n, -1);
+      for (const scored_part& part : parts) {
+        const score_column& pc = part.table->columns[c];
+        std::vector<std::int32_t> remap(pc.labels.size());
+        for (std::size_t l = 0; l < pc.labels.size(); ++l) remap[l] = index[pc.labels[l]];
+        const std::size_t start = rows.starts[part.bucket], count = rows.starts[part.bucket + 1] - start;
+        for (std::size_t j = 0; j < count; ++j) {
+          const std::size_t row = rows.order[start + j];
+          const std::int32_t code = pc.code(part.whole ? row : j);
+          codes[row] = code < 0 ? -1 : remap[static_cast<std::size_t>(code)];
+        }
+      }
+      if (narrow) {
+        col.narrow_codes.assign(codes.begin(), codes.end());
+      } else {
+        col.codes = std::move(codes);
+      }
+      return;
+    }
+    bool any_mask = false;
+    for (const scored_part& part : parts) any_mask = any_mask || !part.table->columns[c].valid.empty();
+    if (any_mask) col.valid = detail::new_column<std::uint8_t>(n, 1);
+    const bool integer = head.type == score_column::kind::integer;
+    if (integer) {
+      col.integers = detail::new_column<std::int64_t>(n);
+    } else {
+      col.numbers = detail::new_column<double>(n);
+    }
+    for (const scored_part& part : parts) {
+      const score_column& pc = part.table->columns[c];
+      const std::size_t start = rows.starts[part.bucket], count = rows.starts[part.bucket + 1] - start;
+      const std::size_t* at = rows.order.data() + start;
+      // The loops are split by kind and mask so that each is a plain gather/scatter.
+      if (integer) {
+        const std::int64_t* from = pc.integers.data();
+        std::int64_t* to = col.integers.data();
+        if (part.whole) {
+          for (std::size_t j = 0; j < count; ++j) to[at[j]] = from[at[j]];
+        } else {
+          for (std::size_t j = 0; j < count; ++j) to[at[j]] = from[j];
+        }
+      } else {
+        const double* from = pc.numbers.data();
+        double* to = col.numbers.data();
+        if (part.whole) {
+          for (std::size_t j = 0; j < count; ++j) to[at[j]] = from[at[j]];
+        } else {
+          for (std::size_t j = 0; j < count; ++j) to[at[j]] = from[j];
+        }
+      }
+      if (!pc.valid.empty()) {
+        const std::uint8_t* from = pc.valid.data();
+        std::uint8_t* to = col.valid.data();
+        if (part.whole) {
+          for (std::size_t j = 0; j < count; ++j) to[at[j]] = from[at[j]];
+        } else {
+          for (std::size_t j = 0; j < count; ++j) to[at[j]] = from[j];
+        }
+      }
+    }
+  };
+  if (n >= detail::min_rows_per_thread) {
+    for_each_index(out.columns.size(), merge_column);
+  } else {
+    for (std::size_t c = 0; c < out.columns.size(); ++c) merge_column(c);
+  }
+  return out;
+}
+
+// Throws invalid_input unless `scores` (when given) has `n` rows: the fallback's scores of
+// every row.
+void check_whole(const score_table* scores, std::size_t n, const std::string& what) {
+  if (scores != nullptr && scores->rows() != n) {
+    throw invalid_input(what + ": the fallback's scores have " +
+                        detail::rows_text(static_cast<std::int64_t>(scores->rows())) + ", the metric table " +
+                        detail::format_count(static_cast<std::int64_t>(n)));
+  }
+}
+
+std::string model_bucket_name(std::size_t b) {
+  return b == 0 ? std::string("the fallback") : "model " + std::to_string(b - 1);
+}
+
+}  // namespace
+
 score_table apply_by_row(const metric_table& metrics, const std::vector<const model*>& models,
-                         const std::vector<std::int32_t>& model_of, const model* fallback) {
+                         const std::vector<std::int32_t>& model_of, const model* fallback,
+                         const score_table* fallback_scores) {
   const std::string what = "tierkit.apply_by_row";
   check_rows(metrics, model_of.size(), what, "model_of");
+  check_whole(fallback_scores, model_of.size(), what);
   // Bucket 0 is the fallback, bucket k + 1 models[k].
   std::vector<std::int64_t> bucket_of(model_of.size());
   const auto n_models = static_cast<std::int64_t>(models.size());
@@ -147,104 +286,97 @@ score_table apply_by_row(const metric_table& metrics, const std::vector<const mo
   const bucketed rows = bucket_rows(bucket_of, models.size() + 1);
   const auto model_of_bucket = [&](std::size_t b) { return b == 0 ? fallback : models[b - 1]; };
   for (std::size_t b = 0; b <= models.size(); ++b) {
-    if (rows.starts[b + 1] > rows.starts[b] && model_of_bucket(b) == nullptr) {
+    if (rows.starts[b + 1] > rows.starts[b] && model_of_bucket(b) == nullptr &&
+        !(b == 0 && fallback_scores != nullptr)) {
       const std::string rows_named = detail::rows_text(static_cast<std::int64_t>(rows.starts[b + 1] - rows.starts[b]));
       throw invalid_input(what + ": " + (b == 0 ? "model_of is -1 on " + rows_named + " but no fallback model is given"
                                                 : "model " + std::to_string(b - 1) + " is null but scores " + rows_named));
     }
   }
-  // One copy of the rows in bucket order; every bucket then reads a borrowed slice.
+  // One copy of the rows in bucket order (only when some model is applied to a slice);
+  // every bucket then reads a borrowed slice.
   const bool in_order = std::is_sorted(bucket_of.begin(), bucket_of.end());
-  const metric_table sorted = in_order ? metrics : metrics.take(rows.order);
+  const bool only_whole = fallback_scores != nullptr && rows.starts[1] == rows.starts.back();
+  const metric_table sorted = in_order || only_whole ? metrics : metrics.take(rows.order);
   std::vector<score_table> scored(models.size() + 1);
   for_each_index(models.size() + 1, [&](std::size_t b) {
     const std::size_t start = rows.starts[b], count = rows.starts[b + 1] - start;
-    if (count > 0) scored[b] = model_of_bucket(b)->apply(sorted.slice(start, count));
+    if (count > 0 && !(b == 0 && fallback_scores != nullptr)) {
+      scored[b] = model_of_bucket(b)->apply(sorted.slice(start, count));
+    }
   });
-  std::vector<std::pair<std::size_t, score_table>> parts;  // (bucket, its scores), in bucket order
+  std::vector<scored_part> parts;  // in bucket order
   for (std::size_t b = 0; b <= models.size(); ++b) {
-    if (rows.starts[b + 1] > rows.starts[b]) parts.emplace_back(b, std::move(scored[b]));
+    if (rows.starts[b + 1] == rows.starts[b]) continue;
+    const bool whole = b == 0 && fallback_scores != nullptr;
+    parts.push_back({b, whole ? fallback_scores : &scored[b], whole});
   }
   if (parts.empty()) {
     // No rows: the columns of whichever model there is, on the empty table.
+    if (fallback_scores != nullptr) return *fallback_scores;
     const model* any = fallback;
     for (std::size_t k = 0; any == nullptr && k < models.size(); ++k) any = models[k];
     if (any == nullptr) throw invalid_input(what + ": no model given");
     return any->apply(metrics);
   }
-  const score_table& first = parts.front().second;
-  for (const auto& [b, part] : parts) {
-    bool same = part.columns.size() == first.columns.size();
-    for (std::size_t c = 0; same && c < first.columns.size(); ++c) {
-      same = part.columns[c].name == first.columns[c].name && part.columns[c].type == first.columns[c].type;
-    }
-    if (!same) {
-      std::string a, z;
-      for (const score_column& c : first.columns) a += (a.empty() ? "" : ", ") + c.name + " " + kind_name(c.type);
-      for (const score_column& c : part.columns) z += (z.empty() ? "" : ", ") + c.name + " " + kind_name(c.type);
-      throw schema_error(what + ": the models give different columns (" + a + " against " + z +
-                         " from " + (b == 0 ? std::string("the fallback") : "model " + std::to_string(b - 1)) + ")");
-    }
+  return merge_parts(parts, rows, model_of.size(), what, model_bucket_name);
+}
+
+grouped_fit_scores fit_apply_by_group(const strategy& inner, const metric_table& metrics,
+                                      const std::vector<std::int64_t>& group_of, std::size_t groups,
+                                      std::size_t min_size, const model* fallback, bool fallback_all) {
+  const std::string what = "tierkit.fit_apply_by_group";
+  check_rows(metrics, group_of.size(), what, "group_of");
+  group_column check{std::vector<std::string>(groups), group_of};
+  check.check(what);
+  std::vector<std::size_t> count(groups, 0);
+  for (const std::int64_t g : group_of) {
+    if (g >= 0) ++count[static_cast<std::size_t>(g)];
   }
-  const std::size_t n = model_of.size();
-  score_table out;
-  for (std::size_t c = 0; c < first.columns.size(); ++c) {
-    const score_column& head = first.columns[c];
-    score_column col;
-    col.name = head.name;
-    col.type = head.type;
-    if (head.type == score_column::kind::label) {
-      std::unordered_map<std::string, std::int32_t> index;
-      bool narrow = true;
-      for (const auto& part : parts) {
-        const score_column& pc = part.second.columns[c];
-        narrow = narrow && (!pc.narrow_codes.empty() || pc.codes.empty());
-        for (const std::string& l : pc.labels) {
-          if (index.emplace(l, static_cast<std::int32_t>(col.labels.size())).second) col.labels.push_back(l);
-        }
-      }
-      narrow = narrow && col.labels.size() <= 128;
-      std::vector<std::int32_t> codes = detail::new_column<std::int32_t>(n, -1);
-      for (const auto& [b, part] : parts) {
-        const score_column& pc = part.columns[c];
-        std::vector<std::int32_t> remap(pc.labels.size());
-        for (std::size_t l = 0; l < pc.labels.size(); ++l) remap[l] = index[pc.labels[l]];
-        const std::size_t start = rows.starts[b];
-        for (std::size_t j = 0; j < pc.size(); ++j) {
-          const std::int32_t code = pc.code(j);
-          codes[rows.order[start + j]] = code < 0 ? -1 : remap[static_cast<std::size_t>(code)];
-        }
-      }
-      if (narrow) {
-        col.narrow_codes.assign(codes.begin(), codes.end());
-      } else {
-        col.codes = std::move(codes);
-      }
-    } else {
-      bool any_mask = false;
-      for (const auto& part : parts) any_mask = any_mask || !part.second.columns[c].valid.empty();
-      if (any_mask) col.valid = detail::new_column<std::uint8_t>(n, 1);
-      const bool integer = head.type == score_column::kind::integer;
-      if (integer) {
-        col.integers = detail::new_column<std::int64_t>(n);
-      } else {
-        col.numbers = detail::new_column<double>(n);
-      }
-      for (const auto& [b, part] : parts) {
-        const score_column& pc = part.columns[c];
-        const std::size_t start = rows.starts[b];
-        for (std::size_t j = 0; j < pc.size(); ++j) {
-          const std::size_t row = rows.order[start + j];
-          if (integer) {
-            col.integers[row] = pc.integers[j];
-          } else {
-            col.numbers[row] = pc.numbers[j];
-          }
-          if (!pc.valid.empty()) col.valid[row] = pc.valid[j];
-        }
-      }
+  // Bucket 0: the rows the fallback scores (no group, or a group under min_size); bucket
+  // g + 1: group g's rows. One ordering serves both the fits and the applies.
+  std::vector<std::int64_t> bucket_of(group_of.size());
+  for (std::size_t i = 0; i < group_of.size(); ++i) {
+    const std::int64_t g = group_of[i];
+    bucket_of[i] = g < 0 || count[static_cast<std::size_t>(g)] < min_size ? 0 : g + 1;
+  }
+  const bucketed rows = bucket_rows(bucket_of, groups + 1);
+  const bool in_order = std::is_sorted(bucket_of.begin(), bucket_of.end());
+  const metric_table sorted = in_order ? metrics : metrics.take(rows.order);
+  grouped_fit_scores out;
+  out.models.resize(groups);
+  std::vector<score_table> scored(groups + 1);
+  // Task 0 fits the overall model (when none is given) while the other threads take the
+  // groups: its fit leaves CPUs idle between its parts, which the groups fill. Task g + 1
+  // fits and applies group g. An error is that of the lowest failing task (the overall
+  // fit's first, as when it is fitted before the groups).
+  for_each_index(groups + 1, [&](std::size_t k) {
+    if (k == 0) {
+      if (fallback == nullptr) out.overall = inner.fit(metrics);
+      return;
     }
-    out.columns.push_back(std::move(col));
+    const std::size_t start = rows.starts[k], n = rows.starts[k + 1] - start;
+    if (n == 0) return;
+    const metric_table part = sorted.slice(start, n);
+    out.models[k - 1] = inner.fit(part);
+    scored[k] = out.models[k - 1]->apply(part);
+  });
+  const model& back = fallback != nullptr ? *fallback : *out.overall;
+  if (fallback_all) out.fallback_scores = back.apply(metrics);
+  const score_table* whole = fallback_all ? &out.fallback_scores : nullptr;
+  if (rows.starts[1] > 0 && whole == nullptr) scored[0] = back.apply(sorted.slice(0, rows.starts[1]));
+  std::vector<scored_part> parts;
+  for (std::size_t b = 0; b <= groups; ++b) {
+    if (rows.starts[b + 1] == rows.starts[b]) continue;
+    const bool from_whole = b == 0 && whole != nullptr;
+    parts.push_back({b, from_whole ? whole : &scored[b], from_whole});
+  }
+  if (parts.empty()) {
+    out.scores = whole != nullptr ? *whole : back.apply(metrics);
+  } else {
+    out.scores = merge_parts(parts, rows, group_of.size(), what, [](std::size_t b) {
+      return b == 0 ? std::string("the fallback") : "group " + std::to_string(b - 1) + "'s model";
+    });
   }
   return out;
 }
@@ -334,9 +466,13 @@ score_table grouped_model::apply(const metric_table& metrics, const group_column
   std::vector<const model*> ptrs;
   ptrs.reserve(models_.size());
   for (const auto& m : models_) ptrs.push_back(m.get());
-  score_table out = apply_by_row(metrics, ptrs, model_of, overall_.get());
+  // With overall_ columns the overall model scores every row once, and the rows falling
+  // back take their scores from that.
+  score_table overall_scores;
+  if (config_.overall_columns) overall_scores = overall_->apply(metrics);
+  score_table out =
+      apply_by_row(metrics, ptrs, model_of, overall_.get(), config_.overall_columns ? &overall_scores : nullptr);
   if (config_.overall_columns) {
-    score_table overall_scores = overall_->apply(metrics);
     for (score_column& c : overall_scores.columns) {
       c.name = "overall_" + c.name;
       out.columns.push_back(std::move(c));

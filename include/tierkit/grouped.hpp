@@ -152,10 +152,36 @@ std::vector<std::unique_ptr<model>> fit_by_group(const strategy& inner, const me
 // The scores of each row by the model it is assigned: model_of[i] is an index into
 // `models`, or -1 for `fallback`. Every model is applied once, to exactly its rows (a
 // borrowed slice of the rows put in model order once; the models run on the usable CPUs),
-// and the results are put back in the rows' order. All models must give the same columns with the same kinds (schema_error
-// otherwise); label lists are merged as the header describes. Throws invalid_input for a
-// row count other than metrics.rows(), an index out of range, or a -1 without a fallback.
+// and the results are put back in the rows' order. All models must give the same columns
+// with the same kinds (schema_error otherwise); label lists are merged as the header
+// describes. `fallback_scores`, when given, are the fallback's scores of every row of
+// `metrics` (computed anyway for the overall_ columns): the rows falling back take theirs
+// from it and the fallback is not applied again. Throws invalid_input for a row count
+// other than metrics.rows() (of model_of or of fallback_scores), an index out of range, or
+// a -1 without a fallback.
 score_table apply_by_row(const metric_table& metrics, const std::vector<const model*>& models,
-                         const std::vector<std::int32_t>& model_of, const model* fallback);
+                         const std::vector<std::int32_t>& model_of, const model* fallback,
+                         const score_table* fallback_scores = nullptr);
+
+// fit_by_group and apply_by_row in one pass sharing one ordering of the rows: every group
+// with at least min_size rows gets a model fitted on exactly its rows and applied to
+// them (fit and apply of a group in one task, on the usable CPUs); the other rows (group
+// -1 or a group under min_size) are scored by `fallback`. A null `fallback`: the overall
+// model is fitted here on all rows (as one of the tasks, beside the groups) and returned
+// in `overall`. fallback_all: the fallback's scores of every row are returned too
+// (`fallback_scores`, for overall_ columns) and the rows falling back take theirs from them
+// (it is applied once). `models` equals fit_by_group's and `scores` equals apply_by_row's
+// with model_of = each row's group where it has a model, else -1. Throws as fit_by_group
+// and apply_by_row do (an error of the overall fit first).
+struct grouped_fit_scores {
+  std::vector<std::unique_ptr<model>> models;  // per group; null under min_size rows
+  score_table scores;                          // aligned with the rows of `metrics`
+  std::unique_ptr<model> overall;              // fitted here when no fallback was given
+  score_table fallback_scores;                 // with fallback_all: every row's, else empty
+};
+grouped_fit_scores fit_apply_by_group(const strategy& inner, const metric_table& metrics,
+                                      const std::vector<std::int64_t>& group_of, std::size_t groups,
+                                      std::size_t min_size, const model* fallback = nullptr,
+                                      bool fallback_all = false);
 
 }  // namespace tierkit

@@ -25,8 +25,11 @@ Policies (stated here because a user needs them to read the numbers):
   ``group_model``: "group" where the group's own model scored the row, else the reason the
   overall model did: "small", "unseen" or "null". Tier rules can read all of them.
 
-The grouping runs over Arrow/numpy (one stable sort of the rows by group); each group's fit
-and apply is the strategy's own C++ kernel on that group's rows.
+Each row gets a group number (numpy/Arrow); the rows are ordered by group once in C++ and
+each group's fit and apply is the strategy's own C++ kernel on that group's rows, the
+groups on the usable CPUs (strategies with a core strategy: RFM, ABC, Lifecycle and
+ValuePotential without a lifetime-value model, AssetBands, KMeans; others group by group
+from Python, with the same results).
 """
 from __future__ import annotations
 
@@ -138,6 +141,23 @@ class _Codes:
     def learn(cols: list[pa.Array]) -> "_Codes":
         return _Codes([pc.unique(c.drop_null()).sort() if len(c) else c for c in cols])
 
+    @staticmethod
+    def learn_coded(cols: list[pa.Array]) -> tuple["_Codes", np.ndarray]:
+        """learn(cols) and the code of each row (-1 for null), as learn + combined give them.
+        One integer column without nulls whose values span at most 4 per row (branch or
+        store numbers) is counted over its range instead of hashed."""
+        col = cols[0]
+        if len(cols) == 1 and len(col) and not col.null_count and pa.types.is_integer(col.type):
+            v = col.to_numpy(zero_copy_only=False)
+            lo, hi = int(v.min()), int(v.max())
+            if hi - lo < 4 * len(v):
+                present = np.bincount(v - lo, minlength=hi - lo + 1) > 0
+                number = np.cumsum(present) - 1
+                codes = _Codes([pa.array(np.flatnonzero(present) + lo, col.type)])
+                return codes, number[v - lo].astype(np.int64)
+        codes = _Codes.learn(cols)
+        return codes, codes.combined(cols)[0]
+
     def combined(self, cols: list[pa.Array]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(code per row, -1 where unknown or null; null mask; unknown mask)."""
         n = len(cols[0])
@@ -155,12 +175,48 @@ class _Codes:
         code[null | unknown] = -1
         return code, null, unknown
 
+    def keys(self, codes: np.ndarray) -> list[tuple]:
+        """The value tuples of many group numbers (one column's values taken at once)."""
+        parts = []
+        rest = np.asarray(codes, dtype=np.int64)
+        for vals, r in zip(reversed(self.values), reversed(self.radix)):
+            parts.append(vals.take(pa.array(rest % r)).to_pylist())
+            rest = rest // r
+        return list(zip(*reversed(parts)))
+
     def key(self, code: int) -> tuple:
         parts = []
         for vals, r in zip(reversed(self.values), reversed(self.radix)):
             parts.append(vals[code % r].as_py())
             code //= r
         return tuple(reversed(parts))
+
+
+def _dense_groups(code: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(group of each row, -1 for none; each group's code; each group's rows): the codes
+    that occur numbered 0, 1, ... in increasing order, by counting over the code range
+    when it is small next to the rows (no sort), else by np.unique."""
+    present = code >= 0
+    if len(code) and present.all() and int(code.max()) < len(code):
+        # Every row coded (no nulls): the codes of one column are already dense when every
+        # value occurs.
+        counts = np.bincount(code)
+        if counts.all():
+            return code, np.arange(len(counts), dtype=np.int64), counts
+    if not present.any():
+        return np.full(len(code), -1, dtype=np.int64), np.array([], np.int64), np.array([], np.int64)
+    space = int(code.max()) + 1
+    if space <= max(4 * len(code), 1 << 16):
+        counts = np.bincount(code[present], minlength=space)
+        group_codes = np.flatnonzero(counts)
+        number = np.full(space, -1, dtype=np.int64)
+        number[group_codes] = np.arange(len(group_codes))
+        group_of = np.where(present, number[np.where(present, code, 0)], -1)
+        return group_of, group_codes, counts[group_codes]
+    group_codes, inverse, sizes = np.unique(code[present], return_inverse=True, return_counts=True)
+    group_of = np.full(len(code), -1, dtype=np.int64)
+    group_of[present] = inverse
+    return group_of, group_codes, sizes
 
 
 def _group_order(codes: np.ndarray) -> np.ndarray:
@@ -253,7 +309,12 @@ class Grouped:
         """Fits one model per group of ``by`` (read from ``data`` or from ``groups``, a table
         keyed by customer) and one over all customers; groups under ``min_size`` and null
         groups follow the configured policy, and the model's ``report`` lists them."""
-        what = "tierkit.Grouped.fit"
+        return self._fit(data, key, groups, "tierkit.Grouped.fit", scores=False)[0]
+
+    def _fit(self, data, key, groups, what: str, scores: bool):
+        """(model, scores): the grouped model and, when ``scores`` is asked and one C++ call
+        can fit and apply every group (tierkit::fit_apply_by_group), its scores of the rows
+        fitted on (else None: the caller applies the model)."""
         metrics = metrics_of(data, key, what)
         groups = groups if groups is not None else self.groups
         cols = [_normalise(c, n, what) for c, n in
@@ -264,54 +325,75 @@ class Grouped:
                 raise InvalidInput(f"{what}: the group column {n!r} has {c.null_count:,} null "
                                    f"rows (of {len(c):,}); give every customer a group or pass "
                                    "nulls='overall'")
-            null |= c.is_null().to_numpy(zero_copy_only=False)
-        codes = _Codes.learn(cols)
-        code, _, _ = codes.combined(cols)
-        overall_model = self.strategy.fit(metrics)
-        valid = np.flatnonzero(code >= 0)
-        order = valid[_group_order(code[valid])]
-        sorted_codes = code[order]
-        starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]) \
-            if len(order) else np.array([], dtype=np.int64)
-        ends = np.r_[starts[1:], len(order)] if len(order) else starts
+            if c.null_count:
+                null |= c.is_null().to_numpy(zero_copy_only=False)
+        codes, code = _Codes.learn_coded(cols)
+        # Groups numbered densely in the order of their codes (the groups' values sorted).
+        group_of, group_codes, sizes = _dense_groups(code)
         read = _columns_read(self.strategy, metrics)
-        fitted = _fit_by_group(self.strategy, overall_model, metrics, read, order, starts,
-                               self.min_size)
-        sorted_rows = _Sorted(metrics, order, read) if fitted is None else None
-        group_codes: list[int] = []
-        models: list[Any] = []
-        sizes: list[int] = []
-        small: list[tuple[tuple, int]] = []
-        for k, (s, e) in enumerate(zip(starts, ends)):
-            c = int(sorted_codes[s])
-            size = int(e - s)
-            if size < self.min_size:
-                small.append((codes.key(c), size))
-                group_codes.append(c)
-                models.append(None)
-                sizes.append(size)
-                continue
-            if fitted is not None:
-                models.append(fitted[k])
+        columns = None if read == metrics.names else list(read)
+        found = _core_strategy(self.strategy)
+        # fit_apply of a strategy with a core strategy: one C++ call fits the overall model
+        # (beside the groups), every group's, and scores the rows.
+        fused = scores and found is not None and len(group_codes) > 0
+        overall_model = None if fused else self.strategy.fit(metrics)
+        fitted: list | None = None
+        raw: tuple[dict, dict | None] | None = None
+        if found is not None and len(group_codes):
+            core, wrap = found
+            if fused:
+                _derive_for(self.strategy, metrics)  # what the strategy's own fit adds first
+                try:
+                    cores, within, everyone, overall_core = _core.fit_apply_by_group(
+                        core, metrics.core, group_of, len(group_codes), self.min_size, None,
+                        columns=columns, fallback_all=self.overall)
+                    overall_model = wrap(overall_core)
+                    raw = (within, everyone)
+                except SchemaError:
+                    # The models give different columns, or the data lack one: the strategy's
+                    # own fit and the per-group path report it.
+                    overall_model = self.strategy.fit(metrics)
+                    cores = _core.fit_by_group(core, metrics.core, group_of, len(group_codes),
+                                               self.min_size, columns=columns)
             else:
-                assert sorted_rows is not None
-                models.append(self.strategy.fit(sorted_rows.group(s, e)))
-            group_codes.append(c)
-            sizes.append(size)
-        if small and self.small == "error":
-            names = ", ".join(f"{_show(k)} ({n:,} rows)" for k, n in small[:10])
-            raise InvalidInput(f"{what}: {len(small):,} groups have fewer than min_size="
+                cores = _core.fit_by_group(core, metrics.core, group_of, len(group_codes),
+                                           self.min_size, columns=columns)
+            fitted = [None if c is None else wrap(c) for c in cores]
+        if fitted is None:
+            fitted = self._fit_per_group(metrics, read, group_of, sizes)
+        small_at = np.flatnonzero(sizes < self.min_size)
+        keys = codes.keys(group_codes)
+        if len(small_at) and self.small == "error":
+            names = ", ".join(f"{_show(keys[k])} ({int(sizes[k]):,} rows)" for k in small_at[:10])
+            raise InvalidInput(f"{what}: {len(small_at):,} groups have fewer than min_size="
                                f"{self.min_size:,} rows: {names}; pass small='overall' to score "
                                "them with the overall model")
-        keys = [codes.key(c) for c in group_codes]
-        model = GroupedModel(self.by, [c.type for c in cols], keys, models, sizes, overall_model,
+        model = GroupedModel(self.by, [c.type for c in cols], keys, fitted, sizes.tolist(),
+                             overall_model,
                              dict(min_size=self.min_size, unseen=self.unseen, small=self.small,
-                                  nulls=self.nulls, overall=self.overall,
-                                  columns=read if read != metrics.names else None))
+                                  nulls=self.nulls, overall=self.overall, columns=columns))
         model.report["null_rows"] = int(null.sum())
         model.groups_source = groups
+        if raw is not None:
+            reason = np.zeros(len(group_of), dtype=np.int8)  # 0 group, 1 small, 3 null
+            reason[group_of < 0] = 3
+            if len(small_at):
+                is_small = sizes < self.min_size
+                reason[(group_of >= 0) & is_small[np.maximum(group_of, 0)]] = 1
+            return model, model._scores_table(metrics, raw[0], raw[1], reason)
         model._fit_rows = (metrics, groups, code, null)  # for the apply of fit_apply
-        return model
+        return model, None
+
+    def _fit_per_group(self, metrics: Metrics, read, group_of: np.ndarray,
+                       sizes: np.ndarray) -> list:
+        """Every group's model from the strategy's own Python fit, one group at a time (the
+        strategies without a core strategy to call); None under min_size."""
+        valid = np.flatnonzero(group_of >= 0)
+        order = valid[_group_order(group_of[valid])]
+        ends = np.cumsum(sizes)
+        sorted_rows = _Sorted(metrics, order, read)
+        return [None if e - s < self.min_size else self.strategy.fit(sorted_rows.group(s, e))
+                for s, e in zip((ends - sizes).tolist(), ends.tolist())]
 
     def fit_apply(self, data, key: str | None = None, groups=None) -> Table:
         """``fit(...).apply(...)`` on the same customers: within-group scores under the
@@ -321,8 +403,10 @@ class Grouped:
         g = groups if groups is not None else self.groups
         if g is None and not isinstance(data, (Profile, Metrics)):
             # The group columns are in the data: read them from it in both steps.
-            return self.fit(data, key=key).apply(data, key=key)
-        return self.fit(metrics, groups=g).apply(metrics, groups=g)
+            model, scores = self._fit(data, key, None, "tierkit.Grouped.fit", scores=True)
+            return scores if scores is not None else model.apply(data, key=key)
+        model, scores = self._fit(metrics, None, g, "tierkit.Grouped.fit", scores=True)
+        return scores if scores is not None else model.apply(metrics, groups=g)
 
     def __repr__(self) -> str:
         return (f"Grouped({self.strategy!r}, by={self.by if len(self.by) > 1 else self.by[0]!r}, "
@@ -433,34 +517,50 @@ class GroupedModel:
             raise InvalidInput(f"{what}: {int(unseen_rows.sum()):,} rows are in groups the model "
                                f"was not fitted on (first: {first}); fit with unseen='overall' "
                                "to score them with the overall model")
-        key_name = metrics.key_name
         read = self.options.get("columns")
         read = read if read and all(c in metrics.names for c in read) else metrics.names
         fallback = np.flatnonzero(model_of < 0)
+        fast = _by_row(self._models, self.overall_model, metrics, read, model_of,
+                       len(fallback) > 0, self.options["overall"])
+        if fast is not None:
+            return self._scores_table(metrics, fast[0], fast[1], reason)
         overall_out = None
         if self.options["overall"] or len(fallback) == n:
             overall_out = self.overall_model.apply(metrics).to_arrow()
-        within = None
-        if len(fallback) < n:
-            within = _by_row(self._models, self.overall_model, metrics, read, model_of,
-                             len(fallback) > 0, overall_out)
-        if within is not None:
-            score_cols = within.column_names
-        else:
-            within, score_cols = self._apply_per_group(metrics, read, model_of, fallback,
-                                                       overall_out)
+        within, score_cols = self._apply_per_group(metrics, read, model_of, fallback, overall_out)
         # Some model scored every row (n > 0), or the overall model's columns were taken.
         assert score_cols is not None
-        arrays = {key_name: metrics.keys}
+        arrays = {metrics.key_name: metrics.keys}
         for name in score_cols:
             arrays[name] = within.column(name)
         if self.options["overall"]:
             assert overall_out is not None  # applied above whenever overall_ columns are asked
             for name in score_cols:
                 arrays[f"overall_{name}"] = overall_out.column(name)
+        return self._finish(metrics, arrays, reason)
+
+    def _scores_table(self, metrics: Metrics, within: dict, overall: dict | None,
+                      reason: np.ndarray) -> Table:
+        """The result table from core score tables: the within-group scores and, with
+        overall_ columns, the overall model's scores of every row."""
+        arrays = {metrics.key_name: metrics.keys}
+        columns = arrow_columns(within)
+        for name, arr in columns.items():
+            if name == metrics.key_name:
+                raise SchemaError(f"tierkit: the key column {name!r} collides with a score column")
+            arrays[name] = arr
+        if self.options["overall"]:
+            assert overall is not None
+            everyone = arrow_columns(overall)
+            for name in columns:
+                arrays[f"overall_{name}"] = everyone[name]
+        return self._finish(metrics, arrays, reason)
+
+    @staticmethod
+    def _finish(metrics: Metrics, arrays: dict, reason: np.ndarray) -> Table:
         labels = pa.array(["group", "small", "unseen", "null"], pa.string())
         arrays["group_model"] = pa.DictionaryArray.from_arrays(pa.array(reason), labels)
-        table = Table(pa.table(arrays), key_name, "grouped scores")
+        table = Table(pa.table(arrays), metrics.key_name, "grouped scores")
         table._rows_of = metrics
         return table
 
@@ -622,68 +722,85 @@ class GroupedModel:
                 f"{type(self.overall_model).__name__})")
 
 
+def _derive_for(strategy, metrics: Metrics) -> None:
+    """Adds the derived profile metrics `strategy`'s own fit would add (RFM presets)."""
+    from .rfm import RFM, _derive
+    if type(strategy) is RFM:
+        c = strategy._config
+        _derive(metrics, (c.recency_column, c.frequency_column, c.monetary_column))
+
+
 def _fast_models():
+    """The model classes whose apply is their core model's score table made keyed (no
+    lifetime-value model inside: see _is_fast)."""
     from .abc import ABCModel
+    from .asset_bands import AssetBandModel
+    from .kmeans import KMeansModel
+    from .lifecycle import LifecycleModel
     from .rfm import RFMModel
-    return (RFMModel, ABCModel)
+    from .value_potential import ValuePotentialModel
+    return (RFMModel, ABCModel, LifecycleModel, ValuePotentialModel, AssetBandModel, KMeansModel)
+
+
+def _is_fast(model, fast) -> bool:
+    """True when one C++ call may apply `model` (its class is in `fast` and it carries no
+    lifetime-value model, whose predictions its Python apply adds first)."""
+    return type(model) in fast and getattr(model, "clv_model", None) is None
 
 
 def _core_strategy(strategy):
-    """The C++ strategy behind an RFM or ABC strategy (whose fit is its core's fit on the
-    metrics), else None."""
-    from .abc import ABC
-    from .rfm import RFM
-    if type(strategy) is RFM:
-        return _core.RFMStrategy(strategy._config)
-    if type(strategy) is ABC:
-        return strategy._strategy
+    """(core strategy, core model -> model) for a strategy whose fit is its core strategy's
+    fit on the metrics, wrapped in its model class: RFM, ABC, Lifecycle and ValuePotential
+    (without a lifetime-value model to fit), AssetBands and KMeans; else None (the per-group
+    Python loop fits)."""
+    from .abc import ABC, ABCModel
+    from .asset_bands import AssetBandModel, AssetBands
+    from .kmeans import KMeans, KMeansModel
+    from .lifecycle import Lifecycle, LifecycleModel
+    from .rfm import RFM, RFMModel
+    from .value_potential import ValuePotential, ValuePotentialModel
+    kind = type(strategy)
+    if kind is RFM:
+        return _core.RFMStrategy(strategy._config), RFMModel
+    if kind is ABC:
+        return strategy._strategy, ABCModel
+    if kind is Lifecycle and strategy._clv is None:
+        return strategy._strategy, LifecycleModel
+    if kind is ValuePotential and strategy._clv is None:
+        return strategy._strategy, ValuePotentialModel
+    if kind is AssetBands:
+        levels = strategy._levels
+        return strategy._strategy, lambda core: AssetBandModel(core, levels)
+    if kind is KMeans:
+        return _core.KMeansStrategy(strategy._config), KMeansModel
     return None
 
 
-def _fit_by_group(strategy, overall_model, metrics: Metrics, read, order: np.ndarray,
-                  starts: np.ndarray, min_size: int) -> list | None:
-    """Every group's model from one C++ call (tierkit::fit_by_group: the rows put in group
-    order once, each group's fit on a borrowed slice of exactly its rows), one per group in
-    `starts` (None under min_size); None when the strategy has no core strategy to call (the
-    per-group Python loop then fits)."""
-    core = _core_strategy(strategy)
-    if core is None or not len(order):
-        return None
-    group_of = np.full(len(metrics.keys), -1, dtype=np.int64)
-    first = np.zeros(len(order), dtype=np.int64)
-    first[starts] = 1
-    group_of[order] = np.cumsum(first) - 1
-    wrap = type(overall_model)
-    cores = _core.fit_by_group(core, metrics.core, group_of, len(starts), min_size,
-                               columns=None if read == metrics.names else list(read))
-    return [None if c is None else wrap(c) for c in cores]
-
-
 def _by_row(models, overall, metrics: Metrics, read, model_of: np.ndarray, falls_back: bool,
-            overall_out) -> pa.Table | None:
-    """The within-group scores in the rows' order from one C++ call (tierkit::apply_by_row:
-    each group's model applied to exactly its rows, the overall model to the rows falling
-    back, label lists merged as concatenating the per-group tables would). Only for models
-    whose apply is their core's score table made keyed (RFM, ABC); else None (the per-group
-    Python path)."""
+            overall_columns: bool) -> tuple[dict, dict | None] | None:
+    """(within-group scores, the overall model's scores of every row or None) as core score
+    tables in the rows' order, from one C++ call (tierkit::apply_by_row: each group's model
+    applied to exactly its rows, the rows falling back taking the overall model's scores,
+    which it computes once, label lists merged as concatenating the per-group tables
+    would). Only for models whose apply is their core's score table made keyed (RFM, ABC);
+    else None (the per-group Python path)."""
     fast = _fast_models()
-    used = set(np.unique(model_of[model_of >= 0]).tolist())
-    if not all(type(models[i]) in fast for i in used) or (falls_back and type(overall) not in fast):
+    # The models scoring some row (counted: np.unique would sort the rows).
+    used = set(np.flatnonzero(np.bincount(model_of[model_of >= 0], minlength=len(models))).tolist())
+    need_overall = falls_back or overall_columns or not len(model_of)  # no rows: its columns
+    if not all(_is_fast(models[i], fast) for i in used) or (need_overall and not _is_fast(overall, fast)):
         return None
+    if _is_fast(overall, fast) and hasattr(overall, "_metrics"):
+        overall._metrics(metrics, metrics.key_name, "tierkit.GroupedModel.apply")  # derived metrics
     cores = [m._core if i in used else None for i, m in enumerate(models)]
     try:
         raw = _core.apply_by_row(metrics.core, cores, model_of.astype(np.int32),
-                                 overall._core if falls_back else None,
-                                 columns=None if read == metrics.names else list(read))
+                                 overall._core if need_overall else None,
+                                 columns=None if read == metrics.names else list(read),
+                                 fallback_all=overall_columns)
     except SchemaError:
         return None  # the models give different columns: the per-group path reports it
-    table = pa.table(arrow_columns(raw))
-    if overall_out is None:
-        return table
-    score_cols = [c for c in overall_out.column_names if c != metrics.key_name]
-    if sorted(table.column_names) != sorted(score_cols):
-        return None
-    return table.select(score_cols)
+    return raw if overall_columns else (raw, None)
 
 
 def codes_first_unseen(cols: list[pa.Array], rows: np.ndarray) -> str:

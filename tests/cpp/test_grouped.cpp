@@ -348,3 +348,141 @@ TEST_CASE("fit_by_group over many groups: the same models whatever the threads; 
           rfm_strategy().fit_rfm(table_of(gr, gf, gm)));
   }
 }
+
+namespace {
+// Every cell of two score tables equal (names, kinds, labels as texts, values, validity).
+void check_same_scores(const score_table& a, const score_table& b) {
+  REQUIRE(a.columns.size() == b.columns.size());
+  for (std::size_t c = 0; c < a.columns.size(); ++c) {
+    const score_column &x = a.columns[c], &y = b.columns[c];
+    CHECK(x.name == y.name);
+    REQUIRE(x.type == y.type);
+    REQUIRE(x.size() == y.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      CHECK(x.is_valid(i) == y.is_valid(i));
+      if (x.type == score_column::kind::label) {
+        CHECK(label(x, i) == label(y, i));
+      } else if (x.is_valid(i)) {
+        if (x.type == score_column::kind::integer) {
+          CHECK(x.integers[i] == y.integers[i]);
+        } else {
+          CHECK(x.numbers[i] == y.numbers[i]);
+        }
+      }
+    }
+  }
+}
+}  // namespace
+
+TEST_CASE("fit_apply_by_group equals fit_by_group then apply_by_row; the fallback's scores are reused") {
+  // 3,000 rows over 40 interleaved groups (group 7 under min_size: 5 rows), some rows in none.
+  std::vector<double> r(3000), f(3000), m(3000);
+  std::vector<std::int64_t> group_of(3000);
+  for (std::size_t i = 0; i < 3000; ++i) {
+    r[i] = static_cast<double>((i * 31) % 97 + 1);
+    f[i] = static_cast<double>((i * 17) % 13 + 1);
+    m[i] = static_cast<double>((i * 101) % 1009 + 1);
+    group_of[i] = i % 11 == 0 ? -1 : static_cast<std::int64_t>((i * 7) % 39);
+  }
+  for (std::size_t i = 0, moved = 0; i < 3000; ++i) {
+    if (group_of[i] == 7 && moved++ >= 5) group_of[i] = 8;  // group 7 keeps 5 rows
+  }
+  group_of[5] = 39;  // group 39: one row
+  const metric_table all = table_of(r, f, m);
+  const rfm_strategy inner;
+  const std::unique_ptr<model> overall = inner.fit(all);
+  const std::size_t min_size = 10;
+  const grouped_fit_scores fused = fit_apply_by_group(inner, all, group_of, 40, min_size, overall.get());
+  const auto models = fit_by_group(inner, all, group_of, 40, min_size);
+  REQUIRE(fused.models.size() == 40);
+  std::vector<const model*> ptrs;
+  std::vector<std::int32_t> model_of(3000, -1);
+  for (std::size_t g = 0; g < 40; ++g) {
+    CHECK((fused.models[g] == nullptr) == (models[g] == nullptr));
+    if (models[g]) {
+      CHECK(dynamic_cast<const rfm_model&>(*fused.models[g]) == dynamic_cast<const rfm_model&>(*models[g]));
+    }
+    ptrs.push_back(models[g].get());
+  }
+  CHECK(fused.models[7] == nullptr);
+  CHECK(fused.models[39] == nullptr);
+  for (std::size_t i = 0; i < 3000; ++i) {
+    if (group_of[i] >= 0 && models[static_cast<std::size_t>(group_of[i])]) model_of[i] = static_cast<std::int32_t>(group_of[i]);
+  }
+  const score_table separate = apply_by_row(all, ptrs, model_of, overall.get());
+  check_same_scores(fused.scores, separate);
+  // Given the fallback's scores of every row, the fallback rows take theirs from them: the
+  // same table; a marked copy shows where they came from.
+  score_table everyone = overall->apply(all);
+  check_same_scores(apply_by_row(all, ptrs, model_of, overall.get(), &everyone), separate);
+  const grouped_fit_scores with_all = fit_apply_by_group(inner, all, group_of, 40, min_size, overall.get(), true);
+  check_same_scores(with_all.scores, separate);
+  check_same_scores(with_all.fallback_scores, everyone);
+  CHECK(with_all.overall == nullptr);
+  // Without a fallback the overall model is fitted in the same pass: the same model.
+  const grouped_fit_scores own = fit_apply_by_group(inner, all, group_of, 40, min_size, nullptr, true);
+  REQUIRE(own.overall != nullptr);
+  CHECK(dynamic_cast<const rfm_model&>(*own.overall) == dynamic_cast<const rfm_model&>(*overall));
+  check_same_scores(own.scores, separate);
+  check_same_scores(own.fallback_scores, everyone);
+  score_table marked = everyone;
+  for (std::int64_t& v : marked.columns[0].integers) v = 42;
+  const score_table taken = apply_by_row(all, ptrs, model_of, nullptr, &marked);
+  for (std::size_t i = 0; i < 3000; ++i) {
+    if (model_of[i] < 0 && marked.columns[0].valid[i]) CHECK(taken.columns[0].integers[i] == 42);
+    if (model_of[i] >= 0) CHECK(taken.columns[0].integers[i] == separate.columns[0].integers[i]);
+  }
+  const score_table short_scores = overall->apply(all.slice(0, 10));
+  CHECK_THROWS_WITH_AS(apply_by_row(all, ptrs, model_of, overall.get(), &short_scores),
+                       doctest::Contains("the fallback's scores have 10 rows, the metric table 3,000"), invalid_input);
+  CHECK_THROWS_WITH_AS(fit_apply_by_group(inner, all, group_of, 39, min_size, overall.get()),
+                       doctest::Contains("outside [-1, 39)"), invalid_input);
+  group_of.pop_back();
+  CHECK_THROWS_WITH_AS(fit_apply_by_group(inner, all, group_of, 40, min_size, overall.get()),
+                       doctest::Contains("group_of has 2,999 rows"), invalid_input);
+}
+
+namespace {
+// A constant model that counts the rows it has been applied to (shared between clones).
+class counting_model final : public model {
+ public:
+  explicit counting_model(std::shared_ptr<std::size_t> rows) : rows_(std::move(rows)) {}
+  std::string kind() const override { return "counting"; }
+  score_table apply(const metric_table& metrics) const override {
+    *rows_ += metrics.rows();
+    return constant_model("base").apply(metrics);
+  }
+  score_table summary() const override { return {}; }
+  std::unique_ptr<model> clone() const override { return std::make_unique<counting_model>(*this); }
+  std::string to_bytes() const override { return {}; }
+
+ private:
+  std::shared_ptr<std::size_t> rows_;
+};
+}  // namespace
+
+TEST_CASE("grouped_model::apply with overall_ columns applies the overall model once, to every row") {
+  metric_table t;
+  t.add("x", std::vector<double>{1, 2, 3, 4, 5, 6});
+  const group_column g = group_column::from_labels({"a", "a", "b", "zz", "a", "b"});
+  for (const bool overall_columns : {true, false}) {
+    auto rows = std::make_shared<std::size_t>(0);
+    grouped_config c;
+    c.overall_columns = overall_columns;
+    std::vector<std::unique_ptr<model>> models;
+    models.push_back(std::make_unique<constant_model>("gold"));
+    models.push_back(nullptr);  // b: small
+    const grouped_model gm(c, {"a", "b"}, {3, 1}, std::move(models), std::make_unique<counting_model>(rows));
+    const score_table out = gm.apply(t, g);
+    // With overall_ columns: all 6 rows once (the 3 falling back, b's and zz's, read from
+    // them); without: only those 3.
+    CHECK(*rows == (overall_columns ? 6u : 3u));
+    const score_column& tier = out.column("tier");
+    CHECK(label(tier, 0) == "gold");
+    CHECK(label(tier, 2) == "base");
+    CHECK(label(tier, 3) == "base");
+    CHECK(label(out.column("group_model"), 3) == "unseen");
+    CHECK(label(out.column("group_model"), 5) == "small");
+    if (overall_columns) CHECK(label(out.column("overall_tier"), 0) == "base");
+  }
+}

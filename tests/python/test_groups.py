@@ -348,6 +348,92 @@ def test_one_cpp_call_fits_and_applies_every_group_as_the_per_group_loop_would(m
             assert reasons == {"group", "small", "unseen", "null"}
 
 
+def test_fit_apply_in_one_cpp_call_equals_fit_then_apply_and_the_per_group_loop(monkeypatch):
+    # fit_apply fits and applies RFM and ABC groups in one C++ call
+    # (tierkit::fit_apply_by_group, one ordering of the rows for both); its table must equal
+    # fit then apply and the per-group Python loop's, small and null rows and the overall_
+    # columns included.
+    from tierkit import _core, groups
+    rng = np.random.default_rng(11)
+    n = 900
+    df = pd.DataFrame({
+        "customer_id": np.arange(n),
+        "recency": rng.integers(1, 400, n).astype(float),
+        "frequency": rng.integers(1, 12, n).astype(float),
+        "monetary": np.round(rng.lognormal(5, 1.2, n), 2),
+        "branch": pd.array(rng.choice(["a", "b", "c", "d", None], n, p=[.4, .3, .2, .05, .05]),
+                           dtype="string"),
+    })
+    fused0 = _core.fit_apply_by_group
+    calls = []
+
+    def counting(*a, **k):
+        calls.append(k.get("fallback_all"))
+        return fused0(*a, **k)
+
+    for strategy in (tk.RFM(4), tk.ABC()):
+        for overall in (True, False):
+            g = tk.Grouped(strategy, by="branch", min_size=60, nulls="overall", overall=overall)
+            monkeypatch.setattr(_core, "fit_apply_by_group", counting)
+            calls.clear()
+            fused = g.fit_apply(df).to_arrow()
+            assert calls == [overall]  # the overall model's scores of every row asked once
+            separate = g.fit(df).apply(df).to_arrow()
+            monkeypatch.setattr(groups, "_core_strategy", lambda s: None)
+            monkeypatch.setattr(groups, "_fast_models", lambda: ())
+            slow = g.fit_apply(df).to_arrow()
+            monkeypatch.undo()
+            for other in (separate, slow):
+                assert fused.schema == other.schema and fused.equals(other)
+            assert set(fused.column("group_model").to_pylist()) == {"group", "small", "null"}
+
+
+def test_every_core_strategy_runs_in_one_cpp_call_as_the_per_group_loop_would(monkeypatch):
+    # Lifecycle, value x potential, asset bands and k-means groups are fitted (and applied)
+    # by one C++ call too; the per-group Python loop, forced here, must give equal models
+    # and tables (small and null groups included).
+    import pyarrow as pa
+    from tierkit import _core, groups
+    p = tk.profile(tk.demo.transactions(600, 9000, seed=5))
+    keys = p.to_arrow().column(0).to_numpy()
+    branch = np.array(["a", "b", "c"], dtype=object)[keys % 3]
+    branch[:5] = "tiny"
+    branch[5:9] = None
+    attrs = pa.table({"customer_id": keys, "branch": pa.array(branch, pa.string())})
+    strategies = [tk.Lifecycle(), tk.ValuePotential("monetary", "spend_growth"),
+                  tk.AssetBands([{"label": "Gold", "lower": 2000}, {"label": "Silver", "lower": 500}],
+                                balance="monetary"),
+                  tk.KMeans(k=3, restarts=2, silhouette_sample=0)]
+    names = ("fit_apply_by_group", "fit_by_group", "apply_by_row")
+    originals = {name: getattr(_core, name) for name in names}
+    calls = dict.fromkeys(names, 0)
+    for strategy in strategies:
+        calls.update(dict.fromkeys(names, 0))
+
+        def counted(name):
+            def call(*a, **k):
+                calls[name] += 1
+                return originals[name](*a, **k)
+            return call
+
+        g = tk.Grouped(strategy, by="branch", min_size=20, nulls="overall")
+        for name in names:
+            monkeypatch.setattr(_core, name, counted(name))
+        fused = g.fit_apply(p, groups=attrs).to_arrow()
+        model = g.fit(p, groups=attrs)
+        applied = model.apply(p, groups=attrs).to_arrow()
+        assert calls == {"fit_apply_by_group": 1, "fit_by_group": 1, "apply_by_row": 1}, strategy
+        monkeypatch.setattr(groups, "_core_strategy", lambda s: None)
+        monkeypatch.setattr(groups, "_fast_models", lambda: ())
+        slow_model = g.fit(p, groups=attrs)
+        slow = slow_model.apply(p, groups=attrs).to_arrow()
+        monkeypatch.undo()
+        assert model == slow_model, strategy
+        for table in (fused, applied):
+            assert table.schema == slow.schema and table.equals(slow), strategy
+        assert set(slow.column("group_model").to_pylist()) == {"group", "small", "null"}
+
+
 def test_the_core_calls_name_bad_input():
     from tierkit import _core
     table = _core.MetricTable()
