@@ -5,11 +5,16 @@ with the answers checked to 1e-4 relative.
     python benchmarks/clv.py                       # CDNOW (shared data) and 10^6 customers
     python benchmarks/clv.py --customers 100000 --repeat 5
     python benchmarks/clv.py --peers-python /path/to/venv/bin/python
+    python benchmarks/clv.py --install-peers       # peers in a virtual environment of their own
 
 The peers run in their own processes, with the interpreter given by --peers-python (or
 $TIERKIT_PEERS_PYTHON), else with this interpreter; they rarely install beside a current
 pandas, so a separate virtual environment is the usual way:
     python -m venv peers && peers/bin/pip install lifetimes pymc-marketing
+or let the benchmark make it: with --install-peers, when a peer does not import with that
+interpreter, a virtual environment is created under --peers-cache (default
+$XDG_CACHE_HOME/tierkit/clv-peers, else ~/.cache/tierkit/clv-peers), the peers are
+installed there with pip (minutes, once; it needs the package index) and run from it.
 A peer that is not installed, fails, or exceeds --timeout is reported as such. Generated
 data: the BG/NBD process with r 0.25, alpha 4, a 0.8, b 2.5 (weeks), each customer
 observed for a whole number of days up to a year, purchases on whole days (so customers
@@ -123,6 +128,47 @@ def run_peer(which: str, x, tx, T, python: str, timeout: float) -> dict:
         return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+PEER_MODULES = {"lifetimes": "lifetimes", "pymc_marketing": "pymc_marketing"}
+PEER_PACKAGES = {"lifetimes": "lifetimes", "pymc_marketing": "pymc-marketing"}
+
+
+def default_peers_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "tierkit" / "clv-peers"
+
+
+def imports(python: str, module: str) -> bool:
+    try:
+        out = subprocess.run([python, "-c", f"import {module}"], capture_output=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0
+
+
+def peers_environment(peers: list[str], python: str, cache: Path) -> str:
+    """The interpreter to run the peers with: `python` when every peer imports there, else
+    one of a virtual environment under `cache`, created (and the peers installed with pip)
+    when missing. Returns `python` unchanged, with a message, when that fails."""
+    missing = [p for p in peers if not imports(python, PEER_MODULES[p])]
+    if not missing:
+        return python
+    venv_python = cache / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if not venv_python.exists():
+        print(f"creating a virtual environment for the peers in {cache}")
+        try:
+            subprocess.run([sys.executable, "-m", "venv", str(cache)], check=True)
+        except (OSError, subprocess.CalledProcessError) as e:
+            print(f"could not create it ({e}): the peers run with {python}")
+            return python
+    need = [PEER_PACKAGES[p] for p in peers if not imports(str(venv_python), PEER_MODULES[p])]
+    if need:
+        print(f"installing {', '.join(need)} into {cache} (minutes, once)")
+        done = subprocess.run([str(venv_python), "-m", "pip", "install", "-q", *need])
+        if done.returncode != 0:
+            print(f"pip failed (exit {done.returncode}): peers that do not import are reported as not run")
+    return str(venv_python)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--customers", type=int, default=1_000_000)
@@ -130,7 +176,17 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=900)
     ap.add_argument("--peers-python", default=os.environ.get("TIERKIT_PEERS_PYTHON", sys.executable))
     ap.add_argument("--peers", default="lifetimes,pymc_marketing")
+    ap.add_argument("--install-peers", action="store_true",
+                    help="when a peer does not import with --peers-python, install the peers into a virtual "
+                         "environment under --peers-cache and run them from there")
+    ap.add_argument("--peers-cache", type=Path, default=default_peers_cache())
     args = ap.parse_args()
+    peers = [p for p in args.peers.split(",") if p]
+    unknown = [p for p in peers if p not in PEER_MODULES]
+    if unknown:
+        ap.error(f"--peers: unknown {', '.join(unknown)} (known: {', '.join(PEER_MODULES)})")
+    if args.install_peers and peers:
+        args.peers_python = peers_environment(peers, args.peers_python, args.peers_cache)
     sets = []
     c = cdnow()
     if c is not None:
@@ -142,7 +198,7 @@ def main() -> None:
     for name, (x, tx, T) in sets:
         secs, ref = run_tierkit(x, tx, T, args.repeat)
         print(f"{name:<24} {'tierkit':<16} {secs:9.4f} {1.0:8.1f}  " + ", ".join(f"{v:.6f}" for v in ref))
-        for peer in [p for p in args.peers.split(",") if p]:
+        for peer in peers:
             res = run_peer(peer, x, tx, T, args.peers_python, args.timeout)
             if "error" in res:
                 print(f"{'':<24} {peer:<16} {'-':>9} {'-':>8}  not run: {res['error']}")

@@ -30,7 +30,8 @@ void check_params(const bg_nbd_params& p, const char* function) {
 // working arrays, 11 doubles a row, stay in a core's L2 cache.)
 constexpr std::size_t loglik_block = 4096;
 
-// Total log-likelihood of weighted rows and, with `grad`, its gradient in (r, alpha, a, b).
+// Total log-likelihood of weighted rows and, with `grad`, its gradient in (r, alpha, a, b);
+// with `hess` too (row-major 4 x 4; only with `grad`), its Hessian.
 //
 // A row's likelihood is e^(AB + C) + e^(AB + D) with AB depending on x alone (a sum over
 // rows of weight times AB is a sum over distinct x of AB times the weight of that x),
@@ -40,7 +41,13 @@ constexpr std::size_t loglik_block = 4096;
 // so a row costs one exp and one log; the rows' part runs in blocks, on the worker pool
 // when the rows are many. (exp and log stay the C library's: Eigen's packet versions,
 // SSE2 without FMA in a portable build, were no faster on x86-64.)
-double loglik(const bg_nbd_params& p, const detail::weighted_rows& d, double* grad, unsigned threads = 0) {
+//
+// The Hessian of log(e^C + e^D) is wc C'' + wd D'' + wc wd (C' - D')(C' - D')^T, with
+// wd = e^D / (e^C + e^D) and wc = 1 - wd: sums of products of what the gradient already
+// has, so a pass that gives it costs no more exp or log (and replaces the 8 gradient
+// passes of a Hessian by differences).
+double loglik(const bg_nbd_params& p, const detail::weighted_rows& d, double* grad, unsigned threads = 0,
+              double* hess = nullptr) {
   const double r = p.r, alpha = p.alpha, a = p.a, b = p.b;
   const std::size_t nx = d.xs.size();
   const double log_alpha = std::log(alpha), log_a = std::log(a);
@@ -48,9 +55,12 @@ double loglik(const bg_nbd_params& p, const detail::weighted_rows& d, double* gr
   // Per distinct x: the terms that do not depend on t_x and T, summed with the weight of
   // that x.
   std::vector<double> lD0(nx), inv_bx1(nx);
-  double ll_x = 0, gr_x = 0, ga_x = 0, gb_x = 0;
+  double ll_x = 0, gr_x = 0, ga_x = 0, gb_x = 0, hrr_x = 0, haa_x = 0, hbb_x = 0;
   const double lg_r0 = std::lgamma(r), lg_ab = std::lgamma(a + b), lg_b = std::lgamma(b);
   const double ps_r0 = detail::digamma(r), ps_ab = detail::digamma(a + b), ps_b = detail::digamma(b);
+  const bool want_hess = hess != nullptr && grad != nullptr;
+  const double tg_r0 = want_hess ? detail::trigamma(r) : 0.0, tg_ab = want_hess ? detail::trigamma(a + b) : 0.0;
+  const double tg_b = want_hess ? detail::trigamma(b) : 0.0;
   for (std::size_t j = 0; j < nx; ++j) {
     const double x = d.xs[j], wx = d.x_weight[j];
     ll_x += wx * (std::lgamma(r + x) - lg_r0 + r * log_alpha + lg_ab + std::lgamma(b + x) - lg_b -
@@ -62,6 +72,12 @@ double loglik(const bg_nbd_params& p, const detail::weighted_rows& d, double* gr
       const double ps_abx = detail::digamma(a + b + x);
       ga_x += wx * (ps_ab - ps_abx);
       gb_x += wx * (ps_ab + detail::digamma(b + x) - ps_b - ps_abx);
+    }
+    if (want_hess) {
+      hrr_x += wx * (detail::trigamma(r + x) - tg_r0);
+      const double tg_abx = detail::trigamma(a + b + x);
+      haa_x += wx * (tg_ab - tg_abx);
+      hbb_x += wx * (tg_ab + detail::trigamma(b + x) - tg_b - tg_abx);
     }
   }
   // Per distinct T and t_x: log(alpha + .) and 1 / (alpha + .).
@@ -79,8 +95,9 @@ double loglik(const bg_nbd_params& p, const detail::weighted_rows& d, double* gr
   const std::size_t n = d.size(), blocks = (n + loglik_block - 1) / loglik_block;
   // Per block: log-likelihood, then the rows' parts of the gradient: sum of w (wc log(alpha
   // + T) + wd log(alpha + t_x)), of w (r + x) (wc / (alpha + T) + wd / (alpha + t_x)), of w
-  // wd, of w wd / (b + x - 1), where wd = e^D / (e^C + e^D) and wc = 1 - wd.
-  std::vector<std::array<double, 5>> part(blocks);
+  // wd, of w wd / (b + x - 1); then the Hessian's sums (see below).
+  constexpr std::size_t parts = 18;
+  std::vector<std::array<double, parts>> part(blocks);
   const bool want_grad = grad != nullptr;
   detail::parallel_blocks(blocks, detail::threads_for_rows(n, threads), [&](std::size_t blk, unsigned) {
     const std::size_t begin = blk * loglik_block;
@@ -97,12 +114,13 @@ double loglik(const bg_nbd_params& p, const detail::weighted_rows& d, double* gr
     const Eigen::ArrayXd C = -rx * LT;
     const Eigen::ArrayXd D = D0 - rx * Lt;  // -inf when x = 0
     // e = exp(-|C - D|), 0 when x = 0 (D = -inf); log(1 + e), not log1p: e <= 1, so the
-    // absolute error stays below 2^-52. Both as Eigen's packet functions, several rows a
-    // step (the rows' one exp and one log were most of an evaluation).
+    // absolute error stays below 2^-52. (Written as Eigen array expressions over the block;
+    // in a portable build they call the C library's exp and log for each row.)
     const Eigen::ArrayXd e = (D0 == minus_infinity).select(0.0, (-(C - D).abs()).exp());
     const Eigen::ArrayXd s = 1.0 + e;
     const Eigen::ArrayXd log_s = s.log();
-    part[blk][0] = (w * (C.max(D) + log_s)).sum();
+    auto& q = part[blk];
+    q[0] = (w * (C.max(D) + log_s)).sum();
     if (!want_grad) return;
     const Eigen::ArrayXd wd = (D > C).select(1.0, e) / s;
     const Eigen::ArrayXd wc = 1.0 - wd;
@@ -113,21 +131,57 @@ double loglik(const bg_nbd_params& p, const detail::weighted_rows& d, double* gr
       It[k] = it[d.t_x_index[i]];
       B1[k] = inv_bx1[d.x_index[i]];
     }
-    const Eigen::ArrayXd wwd = w * wd;
-    part[blk][1] = (w * wc * LT + wwd * Lt).sum();
-    part[blk][2] = (rx * (w * wc * IT + wwd * It)).sum();
-    part[blk][3] = wwd.sum();
-    part[blk][4] = (wwd * B1).sum();
+    const Eigen::ArrayXd wwc = w * wc, wwd = w * wd;
+    q[1] = (wwc * LT + wwd * Lt).sum();
+    q[2] = (rx * (wwc * IT + wwd * It)).sum();
+    q[3] = wwd.sum();
+    q[4] = (wwd * B1).sum();
+    if (!want_hess) return;
+    // v = w wc wd; C' - D' = (log(alpha + t_x) - log(alpha + T), (r + x) (1 / (alpha + t_x)
+    // - 1 / (alpha + T)), -1 / a, 1 / (b + x - 1)) = (dr, dal, -1 / a, B1).
+    const Eigen::ArrayXd v = wwc * wd;
+    const Eigen::ArrayXd dr = Lt - LT, dal = rx * (It - IT);
+    const Eigen::ArrayXd vdr = v * dr, vdal = v * dal, vB1 = v * B1;
+    q[5] = (vdr * dr).sum();
+    q[6] = (vdr * dal).sum();
+    q[7] = (vdal * dal).sum();
+    q[8] = vdr.sum();
+    q[9] = (vdr * B1).sum();
+    q[10] = vdal.sum();
+    q[11] = (vdal * B1).sum();
+    q[12] = v.sum();
+    q[13] = vB1.sum();
+    q[14] = (vB1 * B1).sum();
+    q[15] = (wwd * B1 * B1).sum();
+    q[16] = (wwc * IT + wwd * It).sum();
+    q[17] = (rx * (wwc * IT * IT + wwd * It * It)).sum();
   });
-  std::array<double, 5> total{};
+  std::array<double, parts> total{};
   for (const auto& q : part) {
-    for (std::size_t k = 0; k < 5; ++k) total[k] += q[k];
+    for (std::size_t k = 0; k < parts; ++k) total[k] += q[k];
   }
   if (grad != nullptr) {
     grad[0] = gr_x - total[1];
     grad[1] = r / alpha * d.total_weight - total[2];
     grad[2] = ga_x + total[3] / a;
     grad[3] = gb_x - total[4];
+  }
+  if (want_hess) {
+    const double W = d.total_weight;
+    double h[4][4];
+    h[0][0] = hrr_x + total[5];
+    h[0][1] = W / alpha - total[16] + total[6];
+    h[1][1] = -W * r / (alpha * alpha) + total[17] + total[7];
+    h[0][2] = -total[8] / a;
+    h[0][3] = total[9];
+    h[1][2] = -total[10] / a;
+    h[1][3] = total[11];
+    h[2][2] = haa_x + (total[12] - total[3]) / (a * a);
+    h[2][3] = haa_x - total[13] / a;
+    h[3][3] = hbb_x + total[15] + total[14];
+    for (int u = 0; u < 4; ++u) {
+      for (int c = 0; c < 4; ++c) hess[4 * u + c] = u <= c ? h[u][c] : h[c][u];
+    }
   }
   return ll_x + total[0];
 }
@@ -304,11 +358,12 @@ bg_nbd_model fit_bg_nbd(const clv_data& data, const mle_config& config) {
   mle_report report;
   report.names = {"r", "alpha", "a", "b"};
   report.distinct_rows = static_cast<std::int64_t>(rows.size());
-  detail::fit_parameters(
-      [&](const Eigen::VectorXd& th, Eigen::VectorXd* g) {
-        double grad[4];
-        const double ll = loglik({th[0], th[1], th[2], th[3]}, scaled, g != nullptr ? grad : nullptr, config.threads);
-        if (g != nullptr) *g = Eigen::Map<Eigen::Vector4d>(grad);
+  detail::fit_parameters_newton(
+      [&](const Eigen::VectorXd& th, Eigen::VectorXd* g, Eigen::MatrixXd* h) {
+        double grad[4], hess[16];
+        const double ll = loglik({th[0], th[1], th[2], th[3]}, scaled, grad, config.threads, hess);
+        *g = Eigen::Map<Eigen::Vector4d>(grad);
+        *h = Eigen::Map<Eigen::Matrix<double, 4, 4, Eigen::RowMajor>>(hess);
         return ll;
       },
       theta0, {1, scale, 1, 1}, rows.total_weight, config, fn, report);

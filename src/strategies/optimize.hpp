@@ -1,9 +1,11 @@
 #pragma once
 // Minimization for the maximum-likelihood fits: BFGS on an inverse-Hessian estimate with a
 // backtracking (Armijo) line search, then Newton steps on the finite-difference Hessian of
-// the analytic gradient to polish the optimum to what doubles hold. Internal.
+// the analytic gradient to polish the optimum to what doubles hold; or, for an objective
+// with an analytic Hessian, Newton's method from the start. Internal.
 #include <Eigen/Dense>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -108,6 +110,93 @@ optimize_result minimize_bfgs(F&& f, Eigen::VectorXd u, const optimize_settings&
   r.f = fx;
   r.g = g;
   return r;
+}
+
+// Newton's method for an objective with an analytic Hessian: f(u, &grad, &hess) returns the
+// objective and fills its gradient and Hessian (a non-finite value marks a point the
+// objective cannot take). Each step solves with the Hessian whose eigenvalues are replaced
+// by their absolute values, floored at 1e-12 of the largest, so that a step always
+// descends: through a saddle or a concave region it goes downhill instead of toward the
+// critical point. Steps are capped at max_step per log-parameter and backtracked (Armijo).
+// It iterates until the gradient is below polish_tolerance (the last digits that doubles
+// hold, cheap once Newton converges quadratically); converged means below
+// gradient_tolerance. Near the optimum the objective changes by rounding only, so a full
+// step is also taken when the objective stays within 1e-12 relative and the gradient
+// shrinks. `hessian` returns the Hessian at the final point.
+template <class F>
+optimize_result minimize_newton(F&& f, Eigen::VectorXd u, const optimize_settings& s, double polish_tolerance,
+                                Eigen::MatrixXd& hessian) {
+  const Eigen::Index n = u.size();
+  optimize_result r;
+  Eigen::VectorXd g(n), g_new(n), u_new(n);
+  Eigen::MatrixXd H(n, n), H_new(n, n);
+  double fx = f(u, &g, &H);
+  r.evaluations = 1;
+  auto finish = [&]() {
+    r.converged = g.allFinite() && g.lpNorm<Eigen::Infinity>() <= s.gradient_tolerance;
+    r.u = u;
+    r.f = fx;
+    r.g = g;
+    hessian = H;
+    return r;
+  };
+  if (!std::isfinite(fx) || !g.allFinite() || !H.allFinite()) {
+    r.why = "the objective is not finite at the starting point";
+    return finish();
+  }
+  for (r.iterations = 0;; ++r.iterations) {
+    const double gnorm = g.lpNorm<Eigen::Infinity>();
+    if (gnorm <= polish_tolerance) {
+      r.why = "gradient below tolerance";
+      break;
+    }
+    if (r.iterations >= s.max_iterations) {
+      r.why = gnorm <= s.gradient_tolerance ? "gradient below tolerance" : "the iteration limit was reached";
+      break;
+    }
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(H);
+    Eigen::VectorXd p(n);
+    if (eig.info() == Eigen::Success) {
+      const Eigen::VectorXd lambda = eig.eigenvalues().cwiseAbs();
+      const double floor = std::max(lambda.maxCoeff() * 1e-12, std::numeric_limits<double>::min());
+      p = -eig.eigenvectors() * ((eig.eigenvectors().transpose() * g).array() / lambda.array().max(floor)).matrix();
+    }
+    if (eig.info() != Eigen::Success || !p.allFinite()) p = -g;
+    const double slope = g.dot(p);
+    const double biggest = p.lpNorm<Eigen::Infinity>();
+    double step = biggest > s.max_step ? s.max_step / biggest : 1.0;
+    double f_new = 0;
+    bool accepted = false;
+    for (int tries = 0; tries < 60; ++tries) {
+      u_new = u + step * p;
+      f_new = f(u_new, &g_new, &H_new);
+      ++r.evaluations;
+      const bool finite = std::isfinite(f_new) && g_new.allFinite() && H_new.allFinite();
+      if (finite && (f_new <= fx + 1e-4 * step * slope ||
+                     (step == 1.0 && f_new <= fx + 1e-12 * std::fabs(fx) &&
+                      g_new.lpNorm<Eigen::Infinity>() < gnorm))) {
+        accepted = true;
+        break;
+      }
+      step *= (finite ? 0.5 : 0.1);
+    }
+    if (!accepted) {
+      r.why = gnorm <= s.gradient_tolerance ? "gradient below tolerance" : "the line search found no decrease";
+      break;
+    }
+    const double moved = (u_new - u).lpNorm<Eigen::Infinity>();
+    const double f_old = fx;
+    u = u_new;
+    fx = f_new;
+    g = g_new;
+    H = H_new;
+    if (f_old - fx <= 1e-16 * std::fabs(fx) && moved < 1e-13) {
+      ++r.iterations;
+      r.why = g.lpNorm<Eigen::Infinity>() <= s.gradient_tolerance ? "gradient below tolerance" : "no further progress";
+      break;
+    }
+  }
+  return finish();
 }
 
 // The Hessian of f at u by central differences of its gradient (step h per coordinate),

@@ -83,3 +83,40 @@ TEST_CASE("records sort stably by a key function") {
     CHECK(same);
   }
 }
+
+TEST_CASE("records sort stably by a key of a known width, in the passes it needs") {
+  struct rec {
+    std::uint32_t key;
+    std::uint32_t seq;
+  };
+  // Widths of one pass, of several passes of equal digits, of a last digit narrower than the
+  // others would be (25 bits: 9, 8, 8); small n takes the comparison path; 64 bits below.
+  for (const int width : {1, 7, 11, 12, 25, 32}) {
+    for (const std::size_t n : {std::size_t{100}, std::size_t{50000}}) {
+      CAPTURE(width);
+      CAPTURE(n);
+      std::vector<rec> v;
+      std::uint64_t s = 9;
+      const std::uint64_t mask = width == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1;
+      for (std::size_t i = 0; i < n; ++i) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        const std::uint64_t k = (i % 4 == 0 ? (s >> 40) : s >> 20) & mask;  // many ties
+        v.push_back(rec{static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(i)});
+      }
+      std::vector<rec> want = v;
+      std::stable_sort(want.begin(), want.end(), [](const rec& a, const rec& b) { return a.key < b.key; });
+      tierkit::detail::radix_sort_bits(v, [](const rec& r) { return std::uint64_t{r.key}; }, width);
+      REQUIRE(v.size() == want.size());
+      bool same = true;
+      for (std::size_t i = 0; i < n; ++i) same = same && v[i].key == want[i].key && v[i].seq == want[i].seq;
+      CHECK(same);
+    }
+  }
+  std::vector<std::uint64_t> wide(3000);
+  std::uint64_t s = 3;
+  for (std::uint64_t& k : wide) k = s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+  std::vector<std::uint64_t> want = wide;
+  std::sort(want.begin(), want.end());
+  tierkit::detail::radix_sort_bits(wide, [](std::uint64_t k) { return k; }, 64);
+  CHECK(wide == want);
+}

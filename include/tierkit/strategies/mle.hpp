@@ -4,7 +4,9 @@
 //
 // Policy: parameters are fitted on their logarithms (so they stay positive) by BFGS with a
 // line search on the analytic gradient, then polished by Newton steps on the Hessian of
-// that gradient (central differences). The objective is the mean negative log-likelihood
+// that gradient (central differences); BG/NBD, whose Hessian is analytic and costs one
+// pass over the customers, by Newton's method from the start (a step through a saddle or
+// a concave region goes downhill: the Hessian's eigenvalues taken by absolute value). The objective is the mean negative log-likelihood
 // per customer plus l2_penalty * (sum of the squared parameters) -- the penalty of
 // lifetimes' `penalizer_coef`, so that penalized fits compare. Identical customers (equal
 // x, t_x, T, or x and m_x) are fitted once with their count as weight. A fit that does not

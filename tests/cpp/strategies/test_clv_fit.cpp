@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <Eigen/Dense>
+
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <tuple>
@@ -21,38 +24,46 @@ TEST_CASE("merging identical customers: sorted distinct rows, weights summed in 
     tx[i] = x[i] == 0 ? 0.0 : static_cast<double>(rng.below(static_cast<std::uint64_t>(T[i] * 7) + 1)) / 7.0;
     w[i] = rng.below(5) == 0 ? 0.0 : 0.25 + rng.uniform();
   }
-  const clv_data d{x, tx, T, w};
-  d.check("test");
-  std::map<std::tuple<double, double, double>, double> want;
-  double total = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (w[i] == 0) continue;
-    want[{x[i], tx[i], T[i]}] += w[i];
-    total += w[i];
-  }
-  // The three paths: pairs of ranks in a dense table per x, rows hashed to groups, rows
-  // sorted by the three ranks.
-  for (int path : {0, 1, 2}) {
-    CAPTURE(path);
-    const detail::weighted_rows r = detail::merge_identical(d, path == 2, 0, path == 0);
-    REQUIRE(r.size() == want.size());
-    CHECK(r.total_weight == doctest::Approx(total).epsilon(1e-14));
-    std::size_t k = 0;
-    std::vector<double> x_weight(r.xs.size(), 0.0);
-    for (const auto& [key, weight] : want) {
-      CHECK(r.x[k] == std::get<0>(key));
-      CHECK(r.t_x[k] == std::get<1>(key));
-      CHECK(r.T[k] == std::get<2>(key));
-      CHECK(r.w[k] == weight);  // the same additions in the same order
-      CHECK(r.xs[r.x_index[k]] == r.x[k]);
-      CHECK(r.t_xs[r.t_x_index[k]] == r.t_x[k]);
-      CHECK(r.Ts[r.T_index[k]] == r.T[k]);
-      x_weight[r.x_index[k]] += r.w[k];
-      ++k;
+  // x's ranks by its values' table (all below 2^16), or, with a few values beyond, hashed.
+  for (const bool large_x : {false, true}) {
+    CAPTURE(large_x);
+    if (large_x) {
+      for (std::size_t i = 0; i < n; i += 97) x[i] = 1e9 + static_cast<double>(rng.below(3));
     }
-    for (std::size_t j = 0; j < r.xs.size(); ++j) CHECK(r.x_weight[j] == doctest::Approx(x_weight[j]));
-    CHECK(std::is_sorted(r.Ts.begin(), r.Ts.end()));
-    CHECK(std::is_sorted(r.t_xs.begin(), r.t_xs.end()));
+    const clv_data d{x, tx, T, w};
+    d.check("test");
+    std::map<std::tuple<double, double, double>, double> want;
+    double total = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (w[i] == 0) continue;
+      want[{x[i], tx[i], T[i]}] += w[i];
+      total += w[i];
+    }
+    // The three paths: rows radix-sorted by their ranks packed in 32 bits, rows hashed to
+    // groups, rows sorted by the three ranks.
+    for (int path : {0, 1, 2}) {
+      CAPTURE(path);
+      const detail::weighted_rows r = detail::merge_identical(d, path == 2, 0, path == 0);
+      REQUIRE(r.size() == want.size());
+      CHECK(r.total_weight == doctest::Approx(total).epsilon(1e-14));
+      std::size_t k = 0;
+      std::vector<double> x_weight(r.xs.size(), 0.0);
+      for (const auto& [key, weight] : want) {
+        CHECK(r.x[k] == std::get<0>(key));
+        CHECK(r.t_x[k] == std::get<1>(key));
+        CHECK(r.T[k] == std::get<2>(key));
+        CHECK(r.w[k] == weight);  // the same additions in the same order
+        CHECK(r.xs[r.x_index[k]] == r.x[k]);
+        CHECK(r.t_xs[r.t_x_index[k]] == r.t_x[k]);
+        CHECK(r.Ts[r.T_index[k]] == r.T[k]);
+        x_weight[r.x_index[k]] += r.w[k];
+        ++k;
+      }
+      for (std::size_t j = 0; j < r.xs.size(); ++j) CHECK(r.x_weight[j] == doctest::Approx(x_weight[j]));
+      CHECK(std::is_sorted(r.xs.begin(), r.xs.end()));
+      CHECK(std::is_sorted(r.Ts.begin(), r.Ts.end()));
+      CHECK(std::is_sorted(r.t_xs.begin(), r.t_xs.end()));
+    }
   }
 }
 
@@ -165,5 +176,51 @@ TEST_CASE("BG/NBD: a fit on many distinct customers is the same on 1, 2 and 3 th
   for (std::size_t k = 0; k < 4; ++k) {
     CAPTURE(k);
     CHECK(std::fabs(e[k] - want[k]) < 5 * se[k]);
+  }
+}
+
+TEST_CASE("BG/NBD: standard errors from the analytic Hessian equal those of the log-likelihood's second differences") {
+  // Weighted customers with x = 0 and large x, a plain and a penalized fit: every term of
+  // the Hessian (per x, per row, the penalty) takes part in the standard errors.
+  std::vector<double> x, tx, T;
+  clv_data d = simulate_bg_nbd({0.5, 4.0, 0.8, 2.5}, 3000, 5, x, tx, T);
+  std::vector<double> w(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) w[i] = 1.0 + static_cast<double>(i % 3);
+  x[0] = 150;
+  tx[0] = 0.9 * T[0];
+  d = clv_data{x, tx, T, w};
+  for (const double penalty : {0.0, 0.01}) {
+    CAPTURE(penalty);
+    mle_config c;
+    c.l2_penalty = penalty;
+    const bg_nbd_model m = fit_bg_nbd(d, c);
+    const std::vector<double>& e = m.report().estimate;
+    double W = 0, max_T = 0;
+    for (double v : w) W += v;
+    for (double v : T) max_T = std::max(max_T, v);
+    // The total objective, -log-likelihood + W * penalty * |theta|^2, of the parameters, the
+    // penalty on alpha in the fit's time unit (the longest T is 10).
+    auto objective = [&](std::vector<double> th) {
+      const double sq = th[0] * th[0] + std::pow(th[1] * 10 / max_T, 2) + th[2] * th[2] + th[3] * th[3];
+      return -bg_nbd_model({th[0], th[1], th[2], th[3]}).log_likelihood(d) + W * penalty * sq;
+    };
+    Eigen::Matrix4d H;
+    for (int i = 0; i < 4; ++i) {
+      for (int j = 0; j < 4; ++j) {
+        const double hi = 1e-4 * e[static_cast<std::size_t>(i)], hj = 1e-4 * e[static_cast<std::size_t>(j)];
+        auto at = [&](double si, double sj) {
+          std::vector<double> th = e;
+          th[static_cast<std::size_t>(i)] += si * hi;
+          th[static_cast<std::size_t>(j)] += sj * hj;
+          return objective(th);
+        };
+        H(i, j) = (at(1, 1) - at(1, -1) - at(-1, 1) + at(-1, -1)) / (4 * hi * hj);
+      }
+    }
+    const Eigen::Matrix4d cov = H.inverse();
+    for (int k = 0; k < 4; ++k) {
+      CAPTURE(k);
+      CHECK(m.report().std_error[static_cast<std::size_t>(k)] == doctest::Approx(std::sqrt(cov(k, k))).epsilon(1e-5));
+    }
   }
 }

@@ -4,6 +4,7 @@
 #include <tierkit/tierkit.hpp>
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "../helpers.hpp"
@@ -125,4 +126,21 @@ TEST_CASE("lifecycle by P(alive): churned and dormant follow the thresholds, NaN
   CHECK(lifecycle_model_from_bytes(to_bytes(m)) == m);
   c.churn_p_alive = 0.6;
   CHECK_THROWS_AS(c.check(), invalid_input);
+}
+
+TEST_CASE("clv_data: x must be a whole number; whole values of any size pass, fractions and non-finite values do not") {
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<double> whole = {0, 1, 4503599627370495.0, 9007199254740992.0, 1e300};  // to 2^52 - 1, 2^53 and past
+  const std::vector<double> T1(whole.size(), 1.0);
+  std::vector<double> tx(whole.size(), 0.5);
+  tx[0] = 0;  // x = 0: t_x = 0
+  CHECK_NOTHROW(clv_data({whole, tx, T1, {}}).check("test"));
+  for (const double bad : {0.5, 4503599627370495.5, -1.0, inf, nan, -0.25}) {
+    CAPTURE(bad);
+    std::vector<double> x = whole;
+    x[2] = bad;
+    CHECK_THROWS_WITH_AS(clv_data({x, tx, T1, {}}).check("test"),
+                         doctest::Contains("x (repeat purchases) must be a non-negative integer, found another value: 1 row of 5 (first: row 2)"),
+                         invalid_input);
+  }
 }
