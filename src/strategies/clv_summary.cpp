@@ -62,7 +62,11 @@ void clv_data::check(const char* function) const {
     any_bad |= !ok;
   }
   if (!weight.empty()) {
-    for (std::size_t i = 0; i < n; ++i) any_bad |= !((weight[i] >= 0) & (weight[i] < inf));
+    for (std::size_t i = 0; i < n; ++i) {
+      const double w = weight[i];
+      const bool ok = (w >= 0) & (w < inf);  // one test, no branch per row
+      any_bad |= !ok;
+    }
   }
   if (!any_bad) return;
   refuse(function, n, "x (repeat purchases) must be a non-negative integer, found another value",
